@@ -1,0 +1,83 @@
+//! Command-line surface: one file per subcommand, each thin (parse, call the library, print).
+//!
+//! Exit codes (DESIGN.md): 0 success, 1 the operation failed, 2 bad usage or input. Every failure prints
+//! one clear line (or a short block) on stderr.
+mod config;
+mod envtest;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+/// fleetdeck: every cluster of every kubeconfig context, live — Cluster API, Flux and Terraform.
+#[derive(Debug, Parser)]
+#[command(name = "fleetdeck", version, about, arg_required_else_help = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options every subcommand understands.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// A config.yaml to use instead of the one in the config directory (a bad file is an error).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Theme by name (a shipped one, or <config dir>/themes/NAME.yaml).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub theme: Option<String>,
+    /// A theme file to use (a bad file is an error).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub theme_file: Option<PathBuf>,
+    /// Keymap by name (a shipped one, or <config dir>/keymaps/NAME.yaml).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub keymap: Option<String>,
+    /// A keymap file to use (a bad file is an error).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub keymap_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show where fleetdeck keeps its files, and check the configuration, themes and keymaps.
+    Config {
+        #[command(subcommand)]
+        cmd: config::ConfigCmd,
+    },
+    /// The real etcd + kube-apiserver binaries used by the tests and the demo fleet.
+    Envtest {
+        #[command(subcommand)]
+        cmd: envtest::EnvtestCmd,
+    },
+}
+
+/// An error that maps to an exit code: usage and input errors exit 2, the rest 1.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let _log = fleetdeck::config::Paths::discover()
+        .ok()
+        .and_then(|p| fleetdeck::logging::init(&p.state_dir).ok());
+    let result = match &cli.command {
+        Some(Command::Config { cmd }) => config::run(cmd, &cli.global),
+        Some(Command::Envtest { cmd }) => envtest::run(cmd),
+        None => Ok(()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("fleetdeck: {e:#}");
+            let usage = e
+                .chain()
+                .any(|c| c.is::<UsageError>() || c.is::<fleetdeck::config::ConfigError>());
+            ExitCode::from(if usage { 2 } else { 1 })
+        }
+    }
+}

@@ -1,0 +1,501 @@
+//! A real Kubernetes control plane for tests, benches and the demo fleet: one `etcd` and N `kube-apiserver`
+//! processes on loopback, in the manner of controller-runtime's envtest.
+//!
+//! Each API server stores under its own `--etcd-prefix`, so one etcd carries a management cluster and its
+//! workload clusters. Every server accepts two bearer tokens: an admin (`system:masters`) and a restricted
+//! user that RBAC forbids everything but discovery, for the Forbidden paths. No controller runs: tests play
+//! the controllers by writing `status` through the status subresource.
+//!
+//! ```no_run
+//! # async fn demo() -> anyhow::Result<()> {
+//! let env = fleetdeck::envtest::Envtest::builder().server("mgmt").server("dev-eu").start().await?;
+//! env.install_crds("mgmt").await?;
+//! let client = env.client("mgmt").await?; // or "mgmt-restricted"
+//! # Ok(()) }
+//! ```
+//! Everything is stopped and the temporary folder removed when the [`Envtest`] is dropped (also when a test
+//! panics); children of a killed process die with it (see [`process`]).
+pub mod assets;
+mod crd_columns;
+pub mod crds;
+pub mod kubeconfig;
+pub mod pki;
+pub mod process;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use kube::api::{Api, PostParams};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+
+use self::kubeconfig::TokenContext;
+use self::process::Proc;
+
+/// How long an API server may take to report `/readyz` (several start at once on 2 cores).
+const READY_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// Chooses the servers of an [`Envtest`]; see [`Envtest::builder`].
+#[derive(Debug, Default)]
+pub struct EnvtestBuilder {
+    servers: Vec<String>,
+    restricted: Vec<String>,
+    root: Option<PathBuf>,
+    progress: bool,
+}
+
+impl EnvtestBuilder {
+    /// Adds an API server (and a kubeconfig context) called `name`; its etcd prefix is `/name`.
+    pub fn server(mut self, name: &str) -> Self {
+        self.servers.push(name.to_string());
+        self
+    }
+
+    /// Adds a context `<name>-restricted` for server `name` that uses the restricted token. The first
+    /// server gets one when none is asked for.
+    pub fn restricted_context(mut self, name: &str) -> Self {
+        self.restricted.push(name.to_string());
+        self
+    }
+
+    /// Keeps the fleet's files under `dir` instead of a temporary folder, and starts the processes detached
+    /// (they survive this process): for `fleetdeck demo up`. The caller stops them.
+    pub fn persistent(mut self, dir: &Path) -> Self {
+        self.root = Some(dir.to_path_buf());
+        self
+    }
+
+    /// Prints build progress to stderr if the binaries must be built first.
+    pub fn with_progress(mut self) -> Self {
+        self.progress = true;
+        self
+    }
+
+    /// Provisions binaries if needed, starts etcd and every API server, waits for all `/readyz`, and writes
+    /// the kubeconfig.
+    ///
+    /// Errors name the process that failed, with the tail of its log.
+    pub async fn start(self) -> Result<Envtest> {
+        let progress = self.progress;
+        let assets = tokio::task::spawn_blocking(move || {
+            assets::ensure(&mut |line| {
+                if progress {
+                    eprintln!("envtest: {line}");
+                }
+                tracing::info!(target: "envtest", "{line}");
+            })
+        })
+        .await
+        .context("provisioning task panicked")??;
+        Envtest::launch(self, assets).await
+    }
+}
+
+/// One API server of the harness.
+#[derive(Debug)]
+pub struct ApiServer {
+    /// Its name: context name and etcd prefix.
+    pub name: String,
+    /// The loopback port it serves HTTPS on.
+    pub port: u16,
+    proc: Option<Proc>,
+    args: Vec<String>,
+}
+
+impl ApiServer {
+    /// `https://127.0.0.1:<port>`.
+    pub fn url(&self) -> String {
+        format!("https://127.0.0.1:{}", self.port)
+    }
+}
+
+/// A running etcd + API servers, with a kubeconfig; stopped on drop.
+#[derive(Debug)]
+pub struct Envtest {
+    root: PathBuf,
+    _tmp: Option<tempfile::TempDir>,
+    tied: bool,
+    assets: assets::Assets,
+    ca_pem: String,
+    admin_token: String,
+    restricted_token: String,
+    etcd: Option<Proc>,
+    servers: Vec<ApiServer>,
+    kubeconfig: PathBuf,
+}
+
+impl Envtest {
+    /// Starts describing a harness: add servers with [`EnvtestBuilder::server`].
+    pub fn builder() -> EnvtestBuilder {
+        EnvtestBuilder::default()
+    }
+
+    async fn launch(b: EnvtestBuilder, assets: assets::Assets) -> Result<Envtest> {
+        if b.servers.is_empty() {
+            bail!("an envtest needs at least one API server");
+        }
+        let tied = b.root.is_none();
+        let (root, tmp) = match b.root {
+            Some(dir) => {
+                std::fs::create_dir_all(&dir)
+                    .with_context(|| format!("creating {}", dir.display()))?;
+                (dir, None)
+            }
+            None => {
+                let t = tempfile::Builder::new()
+                    .prefix("fleetdeck-envtest-")
+                    .tempdir()?;
+                (t.path().to_path_buf(), Some(t))
+            }
+        };
+        let pki = pki::Pki::generate()?;
+        let admin_token = pki::token();
+        let restricted_token = pki::token();
+        let files = [
+            ("ca.crt", pki.ca_pem.as_str()),
+            ("serving.crt", pki.serving_cert_pem.as_str()),
+            ("serving.key", pki.serving_key_pem.as_str()),
+            ("sa.key", pki.service_account_key_pem.as_str()),
+            ("sa.pub", pki.service_account_pub_pem.as_str()),
+        ];
+        for (name, text) in files {
+            std::fs::write(root.join(name), text).with_context(|| format!("writing {name}"))?;
+        }
+        std::fs::write(
+            root.join("tokens.csv"),
+            format!(
+                "{admin_token},admin,admin,system:masters\n{restricted_token},restricted,restricted\n"
+            ),
+        )?;
+        let mut env = Envtest {
+            root,
+            _tmp: tmp,
+            tied,
+            assets,
+            ca_pem: pki.ca_pem,
+            admin_token,
+            restricted_token,
+            etcd: None,
+            servers: Vec::new(),
+            kubeconfig: PathBuf::new(),
+        };
+        let etcd_url = env.start_etcd().await?;
+        for name in &b.servers {
+            let port = process::free_port()?;
+            let args = env.apiserver_args(name, port, &etcd_url);
+            env.servers.push(ApiServer {
+                name: name.clone(),
+                port,
+                proc: None,
+                args,
+            });
+        }
+        for i in 0..env.servers.len() {
+            env.spawn_server(i)?;
+        }
+        let mut restricted = b.restricted;
+        if restricted.is_empty() {
+            restricted.push(b.servers[0].clone());
+        }
+        env.write_kubeconfig(&restricted)?;
+        let waits: Vec<_> = env
+            .servers
+            .iter()
+            .map(|s| env.wait_ready(&s.name))
+            .collect();
+        for r in futures::future::join_all(waits).await {
+            r?;
+        }
+        Ok(env)
+    }
+
+    async fn start_etcd(&mut self) -> Result<String> {
+        // etcd fsyncs every write; a tmpfs data dir makes that free (the data is thrown away anyway).
+        let data = match tempfile::Builder::new()
+            .prefix("fleetdeck-etcd-")
+            .tempdir_in("/dev/shm")
+        {
+            Ok(t) if self.tied => t.keep(),
+            _ => self.root.join("etcd-data"),
+        };
+        std::fs::write(
+            self.root.join("etcd-data-dir"),
+            data.to_string_lossy().as_bytes(),
+        )?;
+        let mut last_err = None;
+        for _ in 0..3 {
+            let (client, peer) = (process::free_port()?, process::free_port()?);
+            let url = format!("http://127.0.0.1:{client}");
+            let mut cmd = Command::new(self.assets.etcd());
+            cmd.arg("--data-dir")
+                .arg(&data)
+                .args([
+                    "--listen-client-urls",
+                    &url,
+                    "--advertise-client-urls",
+                    &url,
+                ])
+                .args(["--listen-peer-urls", &format!("http://127.0.0.1:{peer}")])
+                .args(["--log-level", "warn", "--logger", "zap"]);
+            let mut proc = Proc::spawn("etcd", cmd, &self.root.join("etcd.log"), self.tied)?;
+            match process::wait_for_port(&mut proc, client, Duration::from_secs(30)) {
+                Ok(()) => {
+                    self.etcd = Some(proc);
+                    return Ok(url);
+                }
+                Err(e) => last_err = Some(e),
+            }
+        }
+        Err(last_err.unwrap_or_else(|| anyhow::anyhow!("etcd did not start")))
+    }
+
+    fn apiserver_args(&self, name: &str, port: u16, etcd_url: &str) -> Vec<String> {
+        let p = |f: &str| self.root.join(f).to_string_lossy().into_owned();
+        let cert_dir = p(&format!("certs-{name}"));
+        vec![
+            format!("--etcd-servers={etcd_url}"),
+            format!("--etcd-prefix=/{name}"),
+            format!("--cert-dir={cert_dir}"),
+            format!("--tls-cert-file={}", p("serving.crt")),
+            format!("--tls-private-key-file={}", p("serving.key")),
+            format!("--secure-port={port}"),
+            "--bind-address=127.0.0.1".into(),
+            "--advertise-address=127.0.0.1".into(),
+            "--endpoint-reconciler-type=none".into(),
+            "--service-cluster-ip-range=10.0.0.0/24".into(),
+            format!("--token-auth-file={}", p("tokens.csv")),
+            format!("--service-account-key-file={}", p("sa.pub")),
+            format!("--service-account-signing-key-file={}", p("sa.key")),
+            "--service-account-issuer=https://kubernetes.default.svc".into(),
+            "--authorization-mode=RBAC".into(),
+            "--profiling=false".into(),
+        ]
+    }
+
+    fn spawn_server(&mut self, i: usize) -> Result<()> {
+        let s = &self.servers[i];
+        let mut cmd = Command::new(self.assets.kube_apiserver());
+        cmd.args(&s.args);
+        let log = self.root.join(format!("kube-apiserver-{}.log", s.name));
+        let proc = Proc::spawn(format!("kube-apiserver {}", s.name), cmd, &log, self.tied)?;
+        self.servers[i].proc = Some(proc);
+        Ok(())
+    }
+
+    fn write_kubeconfig(&mut self, restricted: &[String]) -> Result<()> {
+        let mut ctxs: Vec<TokenContext> = self
+            .servers
+            .iter()
+            .map(|s| self.token_context(&s.name, &s.name, &self.admin_token))
+            .collect::<Result<_>>()?;
+        for name in restricted {
+            ctxs.push(self.token_context(
+                &format!("{name}-restricted"),
+                name,
+                &self.restricted_token,
+            )?);
+        }
+        let path = self.root.join("kubeconfig");
+        std::fs::write(&path, kubeconfig::render(&ctxs, &self.servers[0].name))
+            .with_context(|| format!("writing {}", path.display()))?;
+        self.kubeconfig = path;
+        Ok(())
+    }
+
+    /// A context named `context` reaching server `server` with `token` (admin or restricted), for writing
+    /// kubeconfigs of one's own (the demo's `<cluster>-kubeconfig` Secrets).
+    ///
+    /// Errors when no server is called `server`.
+    pub fn token_context(&self, context: &str, server: &str, token: &str) -> Result<TokenContext> {
+        let s = self.server(server)?;
+        Ok(TokenContext {
+            name: context.into(),
+            server: s.url(),
+            ca_pem: self.ca_pem.clone(),
+            token: token.into(),
+        })
+    }
+
+    async fn wait_ready(&self, name: &str) -> Result<()> {
+        let client = self.client(name).await?;
+        let deadline = Instant::now() + READY_TIMEOUT;
+        let mut last;
+        loop {
+            let req = http::Request::get("/readyz").body(Vec::new())?;
+            match client.request_text(req).await {
+                Ok(body) if body.trim() == "ok" => return Ok(()),
+                Ok(body) => last = body,
+                Err(e) => last = e.to_string(),
+            }
+            let s = self.server(name)?;
+            if let Some(p) = &s.proc
+                && std::fs::metadata(format!("/proc/{}", p.pid())).is_err()
+            {
+                bail!(
+                    "{} exited before it was ready:\n{}",
+                    p.label,
+                    p.log_tail(20)
+                );
+            }
+            if Instant::now() > deadline {
+                let tail = s.proc.as_ref().map(|p| p.log_tail(20)).unwrap_or_default();
+                bail!("kube-apiserver {name} not ready within {READY_TIMEOUT:?} ({last}):\n{tail}");
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
+    fn server(&self, name: &str) -> Result<&ApiServer> {
+        self.servers
+            .iter()
+            .find(|s| s.name == name)
+            .with_context(|| format!("no envtest API server named {name}"))
+    }
+
+    /// The kubeconfig file: one admin context per server, named after it, plus `<name>-restricted`
+    /// contexts; the first server is the current context.
+    pub fn kubeconfig_path(&self) -> &Path {
+        &self.kubeconfig
+    }
+
+    /// The folder holding the kubeconfig, certificates, tokens and process logs.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The API servers, in the order they were added.
+    pub fn servers(&self) -> &[ApiServer] {
+        &self.servers
+    }
+
+    /// The admin bearer token (`system:masters`).
+    pub fn admin_token(&self) -> &str {
+        &self.admin_token
+    }
+
+    /// The restricted bearer token (authenticated, but RBAC grants it nothing beyond discovery).
+    pub fn restricted_token(&self) -> &str {
+        &self.restricted_token
+    }
+
+    /// Process ids of etcd and every running API server.
+    pub fn pids(&self) -> Vec<u32> {
+        self.etcd
+            .iter()
+            .chain(self.servers.iter().filter_map(|s| s.proc.as_ref()))
+            .map(Proc::pid)
+            .collect()
+    }
+
+    /// A kube client for a context of [`Self::kubeconfig_path`].
+    pub async fn client(&self, context: &str) -> Result<kube::Client> {
+        let kc = Kubeconfig::read_from(&self.kubeconfig)
+            .with_context(|| format!("reading {}", self.kubeconfig.display()))?;
+        let opts = KubeConfigOptions {
+            context: Some(context.to_string()),
+            ..Default::default()
+        };
+        let config = kube::Config::from_custom_kubeconfig(kc, &opts)
+            .await
+            .with_context(|| format!("context {context} of the envtest kubeconfig"))?;
+        Ok(kube::Client::try_from(config)?)
+    }
+
+    /// Creates fleetdeck's CRDs (see [`crds`]) on server `context` and waits until each is Established.
+    pub async fn install_crds(&self, context: &str) -> Result<()> {
+        install_crds(&self.client(context).await?).await
+    }
+
+    /// Stops API server `name` (SIGKILL), keeping its port and arguments for [`Self::restart_server`]: for
+    /// fault tests.
+    pub fn stop_server(&mut self, name: &str) -> Result<()> {
+        let i = self.index(name)?;
+        if let Some(mut p) = self.servers[i].proc.take() {
+            p.kill();
+        }
+        Ok(())
+    }
+
+    /// Starts a stopped API server again on the same port and waits until it is ready.
+    pub async fn restart_server(&mut self, name: &str) -> Result<()> {
+        let i = self.index(name)?;
+        if self.servers[i].proc.is_none() {
+            self.spawn_server(i)?;
+        }
+        self.wait_ready(name).await
+    }
+
+    fn index(&self, name: &str) -> Result<usize> {
+        self.servers
+            .iter()
+            .position(|s| s.name == name)
+            .with_context(|| format!("no envtest API server named {name}"))
+    }
+
+    /// Stops every process (API servers first, then etcd) and removes etcd's data. Idempotent; also run on
+    /// drop.
+    pub fn stop(&mut self) {
+        for s in &mut self.servers {
+            if let Some(mut p) = s.proc.take() {
+                p.kill();
+            }
+        }
+        if let Some(mut e) = self.etcd.take() {
+            e.kill();
+        }
+        if let Ok(d) = std::fs::read_to_string(self.root.join("etcd-data-dir")) {
+            let _ = std::fs::remove_dir_all(d.trim());
+        }
+    }
+}
+
+impl Drop for Envtest {
+    fn drop(&mut self) {
+        if self.tied {
+            self.stop();
+        }
+    }
+}
+
+/// Creates every CRD of [`crds::all`] through `client` (existing ones are left as they are) and waits until
+/// all report `Established=True` (30 s at most).
+pub async fn install_crds(client: &kube::Client) -> Result<()> {
+    let api: Api<CustomResourceDefinition> = Api::all(client.clone());
+    let all = crds::all();
+    for crd in &all {
+        match api.create(&PostParams::default(), crd).await {
+            Ok(_) => {}
+            Err(kube::Error::Api(s)) if s.code == 409 => {}
+            Err(e) => {
+                let name = crd.metadata.name.clone().unwrap_or_default();
+                return Err(e).with_context(|| format!("creating CRD {name}"));
+            }
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    for crd in &all {
+        let name = crd.metadata.name.clone().unwrap_or_default();
+        loop {
+            let got = api
+                .get(&name)
+                .await
+                .with_context(|| format!("reading CRD {name}"))?;
+            let established = got
+                .status
+                .and_then(|s| s.conditions)
+                .unwrap_or_default()
+                .iter()
+                .any(|c| c.type_ == "Established" && c.status == "True");
+            if established {
+                break;
+            }
+            if Instant::now() > deadline {
+                bail!("CRD {name} not Established within 30 s");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,12 @@
+//! fleetdeck: a terminal cockpit for Kubernetes cluster fleets.
+//!
+//! The library holds everything the `fleetdeck` binary does, so that tests, benches and the demo fleet use
+//! the same code:
+//! - [`config`]: the user's `config.yaml`, themes and keymaps, laid over the embedded presets;
+//! - [`envtest`]: real `etcd` + `kube-apiserver` processes on loopback, for tests, benches and the demo;
+//! - [`logging`]: tracing to a rolling file in the state directory, never to the terminal.
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
+pub mod config;
+pub mod envtest;
+pub mod logging;
