@@ -60,9 +60,10 @@ impl EnvtestBuilder {
         self
     }
 
-    /// Keeps the fleet's files under `dir` instead of a temporary folder, and starts the processes detached
-    /// (they survive this process): for `fleetdeck demo up`. The caller stops them.
-    pub fn persistent(mut self, dir: &Path) -> Self {
+    /// Keeps the kubeconfig, certificates and logs under `dir` (created if needed, never removed) instead of a
+    /// temporary folder: for the demo fleet, whose kubeconfig outlives a test. The processes still stop on
+    /// drop and die with this process.
+    pub fn root_dir(mut self, dir: &Path) -> Self {
         self.root = Some(dir.to_path_buf());
         self
     }
@@ -116,7 +117,6 @@ impl ApiServer {
 pub struct Envtest {
     root: PathBuf,
     _tmp: Option<tempfile::TempDir>,
-    tied: bool,
     assets: assets::Assets,
     ca_pem: String,
     admin_token: String,
@@ -136,7 +136,6 @@ impl Envtest {
         if b.servers.is_empty() {
             bail!("an envtest needs at least one API server");
         }
-        let tied = b.root.is_none();
         let (root, tmp) = match b.root {
             Some(dir) => {
                 std::fs::create_dir_all(&dir)
@@ -172,7 +171,6 @@ impl Envtest {
         let mut env = Envtest {
             root,
             _tmp: tmp,
-            tied,
             assets,
             ca_pem: pki.ca_pem,
             admin_token,
@@ -217,8 +215,8 @@ impl Envtest {
             .prefix("fleetdeck-etcd-")
             .tempdir_in("/dev/shm")
         {
-            Ok(t) if self.tied => t.keep(),
-            _ => self.root.join("etcd-data"),
+            Ok(t) => t.keep(),
+            Err(_) => self.root.join("etcd-data"),
         };
         std::fs::write(
             self.root.join("etcd-data-dir"),
@@ -239,7 +237,7 @@ impl Envtest {
                 ])
                 .args(["--listen-peer-urls", &format!("http://127.0.0.1:{peer}")])
                 .args(["--log-level", "warn", "--logger", "zap"]);
-            let mut proc = Proc::spawn("etcd", cmd, &self.root.join("etcd.log"), self.tied)?;
+            let mut proc = Proc::spawn("etcd", cmd, &self.root.join("etcd.log"))?;
             match process::wait_for_port(&mut proc, client, Duration::from_secs(30)) {
                 Ok(()) => {
                     self.etcd = Some(proc);
@@ -279,7 +277,7 @@ impl Envtest {
         let mut cmd = Command::new(self.assets.kube_apiserver());
         cmd.args(&s.args);
         let log = self.root.join(format!("kube-apiserver-{}.log", s.name));
-        let proc = Proc::spawn(format!("kube-apiserver {}", s.name), cmd, &log, self.tied)?;
+        let proc = Proc::spawn(format!("kube-apiserver {}", s.name), cmd, &log)?;
         self.servers[i].proc = Some(proc);
         Ok(())
     }
@@ -453,9 +451,7 @@ impl Envtest {
 
 impl Drop for Envtest {
     fn drop(&mut self) {
-        if self.tied {
-            self.stop();
-        }
+        self.stop();
     }
 }
 

@@ -30,14 +30,9 @@ pub struct Proc {
 }
 
 impl Proc {
-    /// Spawns `cmd` with stdout/stderr appended to `log`. With `tied`, the child is killed by the kernel
-    /// when this process exits (see the module docs); the demo's detached fleet passes `false`.
-    pub fn spawn(
-        label: impl Into<String>,
-        mut cmd: Command,
-        log: &Path,
-        tied: bool,
-    ) -> Result<Proc> {
+    /// Spawns `cmd` with stdout/stderr appended to `log`; the kernel kills the child when this process
+    /// exits (see the module docs).
+    pub fn spawn(label: impl Into<String>, mut cmd: Command, log: &Path) -> Result<Proc> {
         let label = label.into();
         let out = File::options()
             .create(true)
@@ -46,14 +41,7 @@ impl Proc {
             .with_context(|| format!("opening log file {}", log.display()))?;
         let err = out.try_clone()?;
         cmd.stdin(Stdio::null()).stdout(out).stderr(err);
-        let child = if tied {
-            spawn_tied(cmd)
-        } else {
-            // A new session so that the terminal's SIGINT/SIGHUP do not reach the detached fleet.
-            cmd.process_group(0);
-            cmd.spawn()
-        }
-        .with_context(|| format!("starting {label}"))?;
+        let child = spawn_tied(cmd).with_context(|| format!("starting {label}"))?;
         Ok(Proc {
             label,
             log: log.to_path_buf(),
