@@ -4,9 +4,15 @@
 //! the same code:
 //! - [`config`]: the user's `config.yaml`, themes and keymaps, laid over the embedded presets;
 //! - [`envtest`]: real `etcd` + `kube-apiserver` processes on loopback, for tests, benches and the demo;
+//! - [`demo`]: the demo fleet — seeded objects on real API servers, moved by simulated controllers;
+//! - [`fleet`]: every kubeconfig context connected in the background, watches feeding the store;
+//! - [`model`]: the pure core — the fleet store, health, summaries (no IO);
 //! - [`logging`]: tracing to a rolling file in the state directory, never to the terminal.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod config;
+pub mod demo;
 pub mod envtest;
+pub mod fleet;
 pub mod logging;
+pub mod model;

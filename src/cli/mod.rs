@@ -3,6 +3,8 @@
 //! Exit codes (DESIGN.md): 0 success, 1 the operation failed, 2 bad usage or input. Every failure prints
 //! one clear line (or a short block) on stderr.
 mod config;
+mod contexts;
+mod demo;
 mod envtest;
 
 use std::path::PathBuf;
@@ -23,6 +25,15 @@ pub struct Cli {
 /// Options every subcommand understands.
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
+    /// Kubeconfig file to use instead of $KUBECONFIG / ~/.kube/config.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Only this context (repeatable); default: every context of the kubeconfig.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub context: Vec<String>,
+    /// Seconds a cluster may take to answer before it is marked Unreachable.
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 3)]
+    pub connect_timeout: u64,
     /// A config.yaml to use instead of the one in the config directory (a bad file is an error).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -42,11 +53,16 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Summarise every context: state, version, nodes, CAPI clusters, Flux and Terraform health.
+    Contexts(contexts::ContextsArgs),
     /// Show where fleetdeck keeps its files, and check the configuration, themes and keymaps.
     Config {
         #[command(subcommand)]
         cmd: config::ConfigCmd,
     },
+    /// A living local fleet on real API servers: Cluster API, Flux and Terraform objects moved by
+    /// simulated controllers.
+    Demo(demo::DemoArgs),
     /// The real etcd + kube-apiserver binaries used by the tests and the demo fleet.
     Envtest {
         #[command(subcommand)]
@@ -66,6 +82,8 @@ pub fn main() -> ExitCode {
         .and_then(|p| fleetdeck::logging::init(&p.state_dir).ok());
     let result = match &cli.command {
         Some(Command::Config { cmd }) => config::run(cmd, &cli.global),
+        Some(Command::Contexts(args)) => contexts::run(args, &cli.global),
+        Some(Command::Demo(args)) => demo::run(args),
         Some(Command::Envtest { cmd }) => envtest::run(cmd),
         None => Ok(()),
     };

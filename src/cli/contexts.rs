@@ -1,0 +1,207 @@
+//! `fleetdeck contexts [-o table|json]`: the fleet summary, without a terminal UI.
+//!
+//! Connects to every context at once, waits until each is synced or known dead, but never longer than the
+//! connect timeout + 1 s, then prints one row per context (worst first). A context still connecting then is
+//! printed as `Connecting`.
+use std::time::Duration;
+
+use anyhow::Result;
+use clap::{Args, ValueEnum};
+use k8s_openapi::jiff::Timestamp;
+use tokio::sync::mpsc;
+
+use fleetdeck::fleet::{self, Fleet, FleetOptions};
+use fleetdeck::model::store::{ConnState, FleetStore, KindState, Origin};
+use fleetdeck::model::summary::{ContextSummary, Tally, summarize_all};
+
+use super::GlobalArgs;
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Output {
+    /// Aligned columns for people.
+    Table,
+    /// `{"contexts": [...]}`, the shape documented in the README.
+    Json,
+}
+
+/// `fleetdeck contexts` arguments.
+#[derive(Debug, Args)]
+pub struct ContextsArgs {
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = Output::Table)]
+    pub output: Output,
+}
+
+pub fn run(args: &ContextsArgs, global: &GlobalArgs) -> Result<()> {
+    let kc = fleet::kubeconfig::load(global.kubeconfig.as_deref())
+        .map_err(|e| super::UsageError(format!("{e:#}")))?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let opts = FleetOptions {
+        connect_timeout: Duration::from_secs(global.connect_timeout),
+        ..FleetOptions::default()
+    };
+    let deadline = opts.connect_timeout + Duration::from_secs(1);
+    let rows = rt.block_on(async {
+        let (tx, mut rx) = mpsc::channel(fleet::CHANNEL_CAPACITY);
+        let mut store = FleetStore::new();
+        let mut fleet = Fleet::start(&kc, &global.context, opts, tx).await.map_err(|e| super::UsageError(format!("{e:#}")))?;
+        let stop = tokio::time::Instant::now() + deadline;
+        let mut settled_at: Option<tokio::time::Instant> = None;
+        loop {
+            tokio::select! {
+                msg = rx.recv() => {
+                    let Some(msg) = msg else { break };
+                    store.apply(msg, Timestamp::now());
+                    // Drain what is queued before judging.
+                    while let Ok(m) = rx.try_recv() {
+                        store.apply(m, Timestamp::now());
+                    }
+                    let all = summarize_all(&store, Timestamp::now()).iter().all(ContextSummary::settled);
+                    settled_at = match (all, settled_at) {
+                        (true, None) => Some(tokio::time::Instant::now()),
+                        (true, s) => s,
+                        (false, _) => None,
+                    };
+                }
+                _ = tokio::time::sleep_until(stop) => break,
+                // A short grace after everything settled lets late lineage registrations arrive.
+                _ = tokio::time::sleep(Duration::from_millis(250)), if settled_at.is_some() => break,
+            }
+        }
+        fleet.stop();
+        Ok::<_, anyhow::Error>(summarize_all(&store, Timestamp::now()))
+    })?;
+    match args.output {
+        Output::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({ "contexts": rows }))?
+        ),
+        Output::Table => print!("{}", table(&rows)),
+    }
+    Ok(())
+}
+
+fn tally(t: &Tally, with_plans: bool) -> String {
+    if t.total == 0 {
+        return "-".into();
+    }
+    let mut s = format!("{}/{}", t.ready, t.total);
+    if t.failing > 0 {
+        s.push_str(&format!(" {}!", t.failing));
+    }
+    if t.suspended > 0 {
+        s.push_str(&format!(" {}z", t.suspended));
+    }
+    if with_plans && t.plans_pending > 0 {
+        s.push_str(&format!(" {}p", t.plans_pending));
+    }
+    s
+}
+
+fn state_text(r: &ContextSummary) -> String {
+    match r.state {
+        ConnState::Ready if !r.settled() => {
+            format!("Syncing {}/{}", r.kinds_synced, r.kinds_served)
+        }
+        ConnState::Ready => "Ready".into(),
+        s => format!("{s:?}"),
+    }
+}
+
+/// The table: ready/total per column, `N!` failing, `Nz` suspended or paused, `Np` plans pending.
+fn table(rows: &[ContextSummary]) -> String {
+    let mut lines = vec![
+        [
+            "CONTEXT",
+            "STATE",
+            "VERSION",
+            "NODES",
+            "CAPI",
+            "FLUX",
+            "TERRAFORM",
+            "FRESH",
+            "NOTES",
+        ]
+        .map(String::from),
+    ];
+    for r in rows {
+        let mut notes: Vec<String> = Vec::new();
+        if !r.reason.is_empty() {
+            notes.push(r.reason.clone());
+        }
+        if let Origin::Derived {
+            management,
+            alias_of,
+            ..
+        } = &r.origin
+        {
+            notes.push(match alias_of {
+                Some(a) => format!("via {management} Secret; same server as {a}"),
+                None => format!("via {management} Secret"),
+            });
+        }
+        let forbidden: Vec<&str> = r
+            .problems
+            .iter()
+            .filter(|p| p.state == KindState::Forbidden)
+            .map(|p| p.kind.split('.').next().unwrap_or(&p.kind))
+            .collect();
+        if !forbidden.is_empty() {
+            let shown = forbidden
+                .iter()
+                .take(3)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ");
+            let more = forbidden.len().saturating_sub(3);
+            notes.push(if more > 0 {
+                format!("Forbidden: {shown} and {more} more kinds")
+            } else {
+                format!("Forbidden: {shown}")
+            });
+        }
+        lines.push([
+            r.name.clone(),
+            state_text(r),
+            r.version.clone().unwrap_or_else(|| "-".into()),
+            tally(&r.nodes, false),
+            tally(&r.capi_clusters, false),
+            tally(&r.flux, false),
+            tally(&r.terraform, true),
+            r.freshness_seconds
+                .map(|s| format!("{s:.0}s"))
+                .unwrap_or_else(|| "-".into()),
+            notes.join("; "),
+        ]);
+    }
+    let widths: Vec<usize> = (0..9)
+        .map(|i| {
+            lines
+                .iter()
+                .map(|l| l[i].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for l in &lines {
+        let row: Vec<String> = l
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                if i == 8 {
+                    c.clone()
+                } else {
+                    format!("{c:<w$}", w = widths[i])
+                }
+            })
+            .collect();
+        out.push_str(row.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,302 @@
+//! `fleetdeck demo [up|down|status|serve] [--scale N]`: the local demo fleet on real API servers.
+//!
+//! `demo` runs the fleet in the foreground until Ctrl-C (or SIGTERM / SIGHUP); `demo up` starts the same
+//! thing as a background process (`demo serve`, in its own session) and returns once the fleet is ready,
+//! printing `export KUBECONFIG=...`; `demo status` and `demo down` find it through the state file.
+use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Subcommand};
+
+use fleetdeck::config::Paths;
+use fleetdeck::demo::state::{DemoState, demo_dir, pid_alive};
+use fleetdeck::demo::{self, DemoFleet, DemoOptions};
+
+/// `fleetdeck demo` arguments.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    #[command(subcommand)]
+    pub cmd: Option<DemoCmd>,
+    /// Also seed N clusters x 8 Machines (with infra and bootstrap objects) and N x 10 Flux objects, for
+    /// benchmarks (N=100 is about 4,000 objects).
+    #[arg(long, default_value_t = 0, global = true)]
+    pub scale: usize,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DemoCmd {
+    /// Start the fleet in the background, print `export KUBECONFIG=...`, and return.
+    Up,
+    /// Show whether the fleet runs, its servers and kubeconfig.
+    Status,
+    /// Stop the fleet and remove its files.
+    Down,
+    /// Run the fleet in this process without opening anything (what `up` starts in the background).
+    #[command(hide = true)]
+    Serve,
+}
+
+pub fn run(args: &DemoArgs) -> Result<()> {
+    let paths = Paths::discover()?;
+    let dir = demo_dir(&paths.state_dir);
+    match args.cmd {
+        None => serve(&dir, args.scale, true),
+        Some(DemoCmd::Serve) => serve(&dir, args.scale, false),
+        Some(DemoCmd::Up) => up(&dir, args.scale),
+        Some(DemoCmd::Status) => status(&dir),
+        Some(DemoCmd::Down) => down(&dir),
+    }
+}
+
+fn usage(state: &DemoState) -> String {
+    let mut out = format!(
+        "demo fleet ready: {} API servers (kube-apiserver {}) moved by {}\n",
+        state.servers.len(),
+        demo::kube_version(),
+        demo::CONTROLLERS_LABEL
+    );
+    for (ctx, url) in &state.servers {
+        out.push_str(&format!("  context {ctx:<20} {url}\n"));
+    }
+    out.push_str(&format!(
+        "  context {:<20} RBAC lets it read Flux objects only\n",
+        demo::RESTRICTED
+    ));
+    out.push_str(&format!(
+        "  context {:<20} a closed port\n",
+        demo::UNREACHABLE
+    ));
+    out.push_str(&format!("{}\n", demo::export_line(&state.kubeconfig)));
+    out.push_str("then e.g.: kubectl --context mgmt get clusters.cluster.x-k8s.io -A\n");
+    out
+}
+
+/// Runs the fleet in this process until a signal, writing the state file; `announce` prints the usage.
+fn serve(dir: &Path, scale: usize, announce: bool) -> Result<()> {
+    if let Some(st) = DemoState::read(dir)?
+        && st.owner_alive()
+        && st.pid != std::process::id()
+    {
+        bail!(
+            "a demo fleet already runs (pid {}); `fleetdeck demo down` stops it\n{}",
+            st.pid,
+            demo::export_line(&st.kubeconfig)
+        );
+    }
+    clear_leftovers(dir)?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let mut st = DemoState {
+            pid: std::process::id(),
+            phase: "starting".into(),
+            kubeconfig: dir.join("kubeconfig"),
+            started_at: k8s_openapi::jiff::Timestamp::now().to_string(),
+            scale,
+            servers: Vec::new(),
+            child_pids: Vec::new(),
+        };
+        st.write(dir)?;
+        let opts = DemoOptions { dir: dir.to_path_buf(), scale, controllers: true };
+        let mut progress = |line: &str| {
+            println!("demo: {line}");
+            let _ = std::io::stdout().flush();
+        };
+        let started = DemoFleet::start(&opts, &mut progress).await;
+        let mut fleet = match started {
+            Ok(f) => f,
+            Err(e) => {
+                let _ = DemoState::remove(dir);
+                return Err(e);
+            }
+        };
+        st.phase = "ready".into();
+        st.kubeconfig = fleet.kubeconfig.clone();
+        st.servers = fleet.env.servers().iter().map(|s| (s.name.clone(), s.url())).collect();
+        st.child_pids = fleet.pids();
+        st.write(dir)?;
+        for (ctx, stats) in &fleet.seeded {
+            tracing::info!(target: "demo", "seeded {} objects into {ctx} in {:.2} s", stats.objects, stats.seconds);
+        }
+        if announce {
+            print!("{}", usage(&st));
+            println!("Ctrl-C stops the fleet.");
+        } else {
+            println!("demo: ready");
+        }
+        let _ = std::io::stdout().flush();
+        wait_for_signal().await?;
+        fleet.stop();
+        DemoState::remove(dir)?;
+        Ok(())
+    })
+}
+
+async fn wait_for_signal() -> Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut hup = signal(SignalKind::hangup())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = hup.recv() => {}
+        _ = int.recv() => {}
+    }
+    Ok(())
+}
+
+/// Removes the state of a fleet whose owner died, killing any process of it that survived.
+fn clear_leftovers(dir: &Path) -> Result<()> {
+    if let Some(st) = DemoState::read(dir)?
+        && !st.owner_alive()
+    {
+        for pid in st.child_pids.iter().copied().filter(|p| pid_alive(*p)) {
+            kill(pid, libc::SIGKILL);
+        }
+        DemoState::remove(dir)?;
+    }
+    Ok(())
+}
+
+fn kill(pid: u32, sig: i32) {
+    // SAFETY: kill(2) has no memory-safety preconditions.
+    unsafe {
+        libc::kill(pid as i32, sig);
+    }
+}
+
+fn up(dir: &Path, scale: usize) -> Result<()> {
+    if let Some(st) = DemoState::read(dir)?
+        && st.owner_alive()
+    {
+        if st.phase == "ready" {
+            eprintln!(
+                "fleetdeck: a demo fleet already runs (pid {}); reusing it",
+                st.pid
+            );
+            print!("{}", usage(&st));
+            return Ok(());
+        }
+        bail!(
+            "a demo fleet is still starting (pid {}); run `fleetdeck demo status` in a moment",
+            st.pid
+        );
+    }
+    clear_leftovers(dir)?;
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let log_path = dir.join("serve.log");
+    let log = std::fs::File::create(&log_path)
+        .with_context(|| format!("creating {}", log_path.display()))?;
+    let mut cmd =
+        Command::new(std::env::current_exe().context("finding the fleetdeck executable")?);
+    cmd.args(["demo", "serve", "--scale", &scale.to_string()])
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log);
+    // SAFETY: setsid is async-signal-safe. Its own session keeps the terminal's SIGHUP/SIGINT away.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::setsid();
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().context("starting `fleetdeck demo serve`")?;
+    let mut reader = BufReader::new(std::fs::File::open(&log_path)?);
+    let t = Instant::now();
+    loop {
+        let mut line = String::new();
+        while reader.read_line(&mut line)? > 0 {
+            if let Some(step) = line
+                .trim_end()
+                .strip_prefix("demo: ")
+                .or_else(|| line.trim_end().strip_prefix("envtest: "))
+            {
+                eprintln!("{step}");
+            }
+            line.clear();
+        }
+        if let Some(st) = DemoState::read(dir)?
+            && st.phase == "ready"
+            && st.pid == child.id()
+        {
+            eprintln!("ready in {:.1} s", t.elapsed().as_secs_f64());
+            print!("{}", usage(&st));
+            println!("`fleetdeck demo down` stops it.");
+            return Ok(());
+        }
+        if let Some(status) = child.try_wait()? {
+            reader.seek(SeekFrom::Start(0))?;
+            let text: Vec<String> = reader.lines().map_while(Result::ok).collect();
+            let tail = text[text.len().saturating_sub(15)..].join("\n");
+            bail!(
+                "the demo fleet failed to start ({status}); {}:\n{tail}",
+                log_path.display()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn status(dir: &Path) -> Result<()> {
+    match DemoState::read(dir)? {
+        Some(st) if st.owner_alive() => {
+            println!(
+                "demo fleet {} (pid {}, started {}, --scale {})",
+                st.phase, st.pid, st.started_at, st.scale
+            );
+            let alive = st.child_pids.iter().filter(|p| pid_alive(**p)).count();
+            println!(
+                "  {alive}/{} etcd and kube-apiserver processes alive",
+                st.child_pids.len()
+            );
+            for (ctx, url) in &st.servers {
+                println!("  context {ctx:<20} {url}");
+            }
+            println!("{}", demo::export_line(&st.kubeconfig));
+            Ok(())
+        }
+        Some(st) => bail!(
+            "the demo fleet's process {} is gone; `fleetdeck demo down` cleans up",
+            st.pid
+        ),
+        None => bail!("no demo fleet runs; `fleetdeck demo up` starts one"),
+    }
+}
+
+fn down(dir: &Path) -> Result<()> {
+    let Some(st) = DemoState::read(dir)? else {
+        println!("no demo fleet runs");
+        return Ok(());
+    };
+    if st.owner_alive() {
+        kill(st.pid, libc::SIGTERM);
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while st.owner_alive() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        if st.owner_alive() {
+            kill(st.pid, libc::SIGKILL);
+        }
+    }
+    // The API servers die with their owner (PR_SET_PDEATHSIG); make sure, and wait until they are gone.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while st.child_pids.iter().any(|p| pid_alive(*p)) && Instant::now() < deadline {
+        for pid in st.child_pids.iter().copied().filter(|p| pid_alive(*p)) {
+            kill(pid, libc::SIGKILL);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::fs::remove_dir_all(dir).with_context(|| format!("removing {}", dir.display()))?;
+    println!(
+        "demo fleet stopped (pid {}), {} removed",
+        st.pid,
+        dir.display()
+    );
+    Ok(())
+}

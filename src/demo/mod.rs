@@ -1,0 +1,229 @@
+//! The demo fleet: a living local fleet on real API servers, so that a new user with no cluster sees what
+//! fleetdeck does, and every test and benchmark has a realistic fleet to run against.
+//!
+//! Topology: one etcd; API servers `mgmt` (the Cluster API management cluster), `dev-eu` and `prod-us`
+//! (workload clusters, also reachable through their `<cluster>-kubeconfig` Secrets in `mgmt`). The kubeconfig
+//! adds `mgmt-restricted` (a token RBAC lets see Flux objects but not Cluster API ones or Secrets) and
+//! `broken-unreachable` (a closed loopback port), so faults show from the first screen.
+//!
+//! [`seed`] holds the objects (pure data); [`apply`] writes them; [`controllers`] play Flux, tofu-controller
+//! and Cluster API so that statuses move: reconcile requests, suspend, plan approval, replicas, pause,
+//! provisioning phases and some churn.
+pub mod apply;
+pub mod controllers;
+pub mod seed;
+pub mod state;
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use serde_json::{Value, json};
+
+use crate::envtest::kubeconfig::{self, TokenContext};
+use crate::envtest::{self, Envtest};
+
+/// The contexts of the demo kubeconfig that reach a server.
+pub const SERVERS: [&str; 3] = ["mgmt", "dev-eu", "prod-us"];
+/// The context whose token RBAC restricts.
+pub const RESTRICTED: &str = "mgmt-restricted";
+/// The context pointing at a closed port.
+pub const UNREACHABLE: &str = "broken-unreachable";
+/// What the demo reports its simulated controllers as (README and UI header use it).
+pub const CONTROLLERS_LABEL: &str = "simulated controllers";
+
+/// How to start the demo fleet.
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    /// Folder for the kubeconfig, certificates and logs (see [`state::demo_dir`]).
+    pub dir: PathBuf,
+    /// `--scale N`: additionally seed N clusters of 8 Machines (with infra and bootstrap objects) and N x 10
+    /// Flux objects.
+    pub scale: usize,
+    /// Run the simulated controllers (tests of the seed alone turn them off).
+    pub controllers: bool,
+}
+
+/// A running demo fleet; dropping it stops the controllers and every process.
+pub struct DemoFleet {
+    /// The API servers.
+    pub env: Envtest,
+    /// The demo kubeconfig: `mgmt`, `dev-eu`, `prod-us`, `mgmt-restricted`, `broken-unreachable`.
+    pub kubeconfig: PathBuf,
+    /// Objects seeded per context, and the seconds it took (the `--scale` benchmark figure).
+    pub seeded: Vec<(String, apply::ApplyStats)>,
+    controllers: Option<controllers::Handle>,
+}
+
+impl DemoFleet {
+    /// Starts etcd and the three API servers, writes the kubeconfig, installs the CRDs, seeds every cluster
+    /// and starts the simulated controllers. `progress` gets one line per step.
+    ///
+    /// Errors name the step and object that failed; nothing is left running on error.
+    pub async fn start(
+        opts: &DemoOptions,
+        progress: &mut (dyn FnMut(&str) + Send),
+    ) -> Result<DemoFleet> {
+        progress("starting etcd and the API servers mgmt, dev-eu, prod-us");
+        let mut builder = Envtest::builder()
+            .root_dir(&opts.dir)
+            .restricted_context("mgmt")
+            .with_progress();
+        for s in SERVERS {
+            builder = builder.server(s);
+        }
+        let env = builder.start().await?;
+        let kubeconfig = write_kubeconfig(&env)?;
+
+        progress("installing the Cluster API, Flux, tofu-controller and Weave GitOps CRDs");
+        let installs = SERVERS.map(|s| env.install_crds(s));
+        for r in futures::future::join_all(installs).await {
+            r?;
+        }
+
+        let input = seed::SeedInput {
+            now: k8s_openapi::jiff::Timestamp::now(),
+            workload_kubeconfigs: ["dev-eu", "prod-us"]
+                .into_iter()
+                .map(|c| Ok((c.to_string(), workload_kubeconfig(&env, c)?)))
+                .collect::<Result<_>>()?,
+        };
+        let mut seeded = Vec::new();
+        progress("seeding Cluster API, Flux, Terraform and template objects");
+        let mut fleet = seed::demo_fleet(&input);
+        if let Some(mgmt) = fleet.contexts.get_mut("mgmt") {
+            mgmt.extend(restricted_rbac());
+        }
+        seeded.extend(seed_all(&env, fleet.contexts).await?);
+        for (context, reference) in &fleet.to_delete {
+            apply::Applier::new(env.client(context).await?)
+                .delete(reference)
+                .await?;
+        }
+        if opts.scale > 0 {
+            progress(&format!(
+                "seeding --scale {}: {} clusters of 8 Machines and {} Flux objects",
+                opts.scale,
+                opts.scale,
+                opts.scale * 10
+            ));
+            let t = Instant::now();
+            let stats = seed_all(&env, seed::scale(opts.scale, &input).contexts).await?;
+            let n: usize = stats.iter().map(|(_, s)| s.objects).sum();
+            progress(&format!(
+                "seeded {n} scale objects in {:.1} s",
+                t.elapsed().as_secs_f64()
+            ));
+            seeded.extend(stats.into_iter().map(|(c, s)| (format!("{c} (scale)"), s)));
+        }
+        let controllers = if opts.controllers {
+            progress(&format!("starting the {CONTROLLERS_LABEL}"));
+            Some(controllers::start(&env).await?)
+        } else {
+            None
+        };
+        Ok(DemoFleet {
+            env,
+            kubeconfig,
+            seeded,
+            controllers,
+        })
+    }
+
+    /// Pids of etcd and the API servers.
+    pub fn pids(&self) -> Vec<u32> {
+        self.env.pids()
+    }
+
+    /// Stops the controllers, then every process.
+    pub fn stop(&mut self) {
+        if let Some(c) = self.controllers.take() {
+            c.stop();
+        }
+        self.env.stop();
+    }
+}
+
+impl Drop for DemoFleet {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+async fn seed_all(
+    env: &Envtest,
+    contexts: std::collections::BTreeMap<String, Vec<Value>>,
+) -> Result<Vec<(String, apply::ApplyStats)>> {
+    let jobs = contexts.into_iter().map(|(context, objects)| async move {
+        let mut applier = apply::Applier::new(env.client(&context).await?);
+        let stats = applier
+            .apply(objects)
+            .await
+            .with_context(|| format!("seeding context {context}"))?;
+        Ok::<_, anyhow::Error>((context, stats))
+    });
+    futures::future::join_all(jobs).await.into_iter().collect()
+}
+
+/// Writes the demo kubeconfig (over the harness's own) and returns its path.
+fn write_kubeconfig(env: &Envtest) -> Result<PathBuf> {
+    let mut ctxs: Vec<TokenContext> = SERVERS
+        .iter()
+        .map(|s| env.token_context(s, s, env.admin_token()))
+        .collect::<Result<_>>()?;
+    ctxs.push(env.token_context(RESTRICTED, "mgmt", env.restricted_token())?);
+    // Port 1 is privileged and closed on loopback: connections are refused at once, every time.
+    let mut broken = env.token_context(UNREACHABLE, "mgmt", env.admin_token())?;
+    broken.server = "https://127.0.0.1:1".into();
+    ctxs.push(broken);
+    let path = env.root().join("kubeconfig");
+    std::fs::write(&path, kubeconfig::render(&ctxs, "mgmt"))
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(path)
+}
+
+/// The kubeconfig CAPI would store in `<cluster>-kubeconfig`: context `<cluster>-admin@<cluster>`.
+fn workload_kubeconfig(env: &Envtest, cluster: &str) -> Result<String> {
+    let ctx = env.token_context(
+        &format!("{cluster}-admin@{cluster}"),
+        cluster,
+        env.admin_token(),
+    )?;
+    Ok(kubeconfig::render(std::slice::from_ref(&ctx), &ctx.name))
+}
+
+/// RBAC for the restricted user in `mgmt`: it may read Flux and tofu-controller objects, Namespaces, Nodes
+/// and Events, and nothing else (no Cluster API objects, no Secrets), so `mgmt-restricted` shows Forbidden
+/// for some kinds and data for others.
+fn restricted_rbac() -> Vec<Value> {
+    let read = json!(["get", "list", "watch"]);
+    vec![
+        json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+            "metadata": {"name": "fleetdeck-demo-flux-viewer"},
+            "rules": [
+                {"apiGroups": ["source.toolkit.fluxcd.io", "kustomize.toolkit.fluxcd.io", "helm.toolkit.fluxcd.io",
+                               "infra.contrib.fluxcd.io"], "resources": ["*"], "verbs": read},
+                {"apiGroups": [""], "resources": ["namespaces", "nodes", "events"], "verbs": read}]}),
+        json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+            "metadata": {"name": "fleetdeck-demo-flux-viewer"},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "fleetdeck-demo-flux-viewer"},
+            "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "restricted"}]}),
+    ]
+}
+
+/// `export KUBECONFIG=<path>` quoted for a POSIX shell.
+pub fn export_line(kubeconfig: &Path) -> String {
+    let p = kubeconfig.display().to_string();
+    if p.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-+".contains(c))
+    {
+        format!("export KUBECONFIG={p}")
+    } else {
+        format!("export KUBECONFIG='{}'", p.replace('\'', "'\\''"))
+    }
+}
+
+/// Version of the Kubernetes API the demo's servers run, for messages.
+pub fn kube_version() -> &'static str {
+    envtest::assets::KUBE_VERSION
+}

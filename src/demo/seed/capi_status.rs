@@ -1,0 +1,382 @@
+//! Status of a kubeadm cluster's objects, summarised from its Machines the way the Cluster API controllers
+//! do it (cluster-api v1.14, `internal/controllers/*/..._status.go`): replica counters add up, a not-Ready
+//! worker makes its MachineDeployment not Available (`1 available replicas, at least 2 required (...)`) and
+//! surfaces in the Cluster's WorkersAvailable, WorkerMachinesReady and Available conditions, each message
+//! nested under the condition or object it comes from (`* MachineDeployment md-1:` ...).
+
+use serde_json::{Value, json};
+
+use super::capi_kubeadm::{KubeadmCluster, Lifecycle};
+use super::capi_machine::{
+    CAPI, CLUSTER_NAME, CONTROL_PLANE, DEPLOYMENT_NAME, Health, MachineFacts,
+};
+use super::meta::{Clock, Conditions, MIN, V1Beta1Conditions, labels, object, owned_by};
+
+/// `* title: message`, or `* title:` with the message's lines indented below it, as Cluster API nests
+/// condition messages.
+pub(super) fn nest(title: &str, message: &str) -> String {
+    if message.contains('\n') || message.starts_with("* ") {
+        let lines: Vec<String> = message.lines().map(|l| format!("  {l}")).collect();
+        format!("* {title}:\n{}", lines.join("\n"))
+    } else {
+        format!("* {title}: {message}")
+    }
+}
+
+pub(super) struct PoolPlan {
+    pub md: String,
+    pub ms: String,
+    pub hash: String,
+    pub replicas: usize,
+    pub topology_name: String,
+    pub machines: Vec<MachineFacts>,
+}
+
+/// Seconds since the earliest trouble (a Node not Ready, a drain) among `machines`, when there is one.
+pub(super) fn trouble_since<'a>(machines: impl Iterator<Item = &'a MachineFacts>) -> Option<i64> {
+    machines
+        .filter_map(|m| match m.health {
+            Health::Healthy => None,
+            Health::NodeNotReady { since, .. } | Health::Draining { since } => Some(since),
+        })
+        .max()
+}
+
+impl PoolPlan {
+    fn ready(&self) -> usize {
+        self.machines
+            .iter()
+            .filter(|m| matches!(m.health, Health::Healthy))
+            .count()
+    }
+
+    /// The Available message when not available (MachineDeployment controller's wording, maxUnavailable 0).
+    fn not_available(&self, deleting: bool) -> Option<String> {
+        if deleting {
+            return Some("Deletion in progress".to_owned());
+        }
+        let ready = self.ready();
+        (ready < self.replicas).then(|| {
+            format!(
+                "{ready} available replicas, at least {} required (spec.strategy.rollout.maxUnavailable is 0, spec.replicas is {})",
+                self.replicas, self.replicas
+            )
+        })
+    }
+
+    fn not_ready(&self) -> Option<String> {
+        let lines: Vec<String> = self
+            .machines
+            .iter()
+            .filter_map(|m| {
+                m.not_ready_message()
+                    .map(|msg| nest(&format!("Machine {}", m.name), &msg))
+            })
+            .collect();
+        (!lines.is_empty()).then(|| lines.join("\n"))
+    }
+}
+
+pub(super) fn paused_condition<'c>(
+    c: Conditions<'c>,
+    paused: bool,
+    cluster: &str,
+) -> Conditions<'c> {
+    if paused {
+        c.add(
+            "Paused",
+            "True",
+            "Paused",
+            &format!("Cluster {cluster} is paused"),
+        )
+    } else {
+        c.no("Paused", "NotPaused")
+    }
+}
+
+pub(super) fn cluster_status(
+    clock: &Clock,
+    c: &KubeadmCluster,
+    cp: &[MachineFacts],
+    pools: &[PoolPlan],
+) -> Value {
+    let deleting = c.lifecycle == Lifecycle::Deleting;
+    let since = c.age - 6 * MIN;
+    let desired: usize = pools.iter().map(|p| p.replicas).sum();
+    let workers: usize = pools.iter().map(|p| p.machines.len()).sum();
+    let ready: usize = pools.iter().map(PoolPlan::ready).sum();
+    let not_available: Vec<String> = pools
+        .iter()
+        .filter_map(|p| {
+            p.not_available(deleting)
+                .map(|m| nest(&format!("MachineDeployment {}", p.md), &m))
+        })
+        .collect();
+    let not_ready: Vec<String> = pools.iter().filter_map(PoolPlan::not_ready).collect();
+    let recent = trouble_since(pools.iter().flat_map(|p| &p.machines)).unwrap_or(9 * MIN);
+
+    let mut conds = Conditions::new(clock, since);
+    let mut problems = Vec::new();
+    let delete_message = deleting.then(|| {
+        let names = |f: &dyn Fn(&PoolPlan) -> Vec<String>| {
+            pools.iter().flat_map(f).collect::<Vec<_>>().join(", ")
+        };
+        format!(
+            "* MachineDeployments: {}\n* MachineSets: {}\n* Worker Machines: {}",
+            names(&|p| vec![p.md.clone()]),
+            names(&|p| vec![p.ms.clone()]),
+            names(&|p| p.machines.iter().map(|m| m.name.clone()).collect()),
+        )
+    });
+    if let Some(m) = &delete_message {
+        problems.push(nest("Deleting", m));
+    }
+    if !not_available.is_empty() {
+        problems.push(nest("WorkersAvailable", &not_available.join("\n")));
+    }
+    conds = if problems.is_empty() {
+        conds.yes("Available", "Available")
+    } else {
+        conds
+            .since(recent)
+            .add("Available", "False", "NotAvailable", &problems.join("\n"))
+            .since(since)
+    };
+    conds = conds
+        .yes("InfrastructureReady", "Ready")
+        .yes("ControlPlaneInitialized", "Initialized")
+        .yes("ControlPlaneAvailable", "Available");
+    conds = if not_available.is_empty() {
+        conds.yes("WorkersAvailable", "Available")
+    } else {
+        conds
+            .since(recent)
+            .add(
+                "WorkersAvailable",
+                "False",
+                "NotAvailable",
+                &not_available.join("\n"),
+            )
+            .since(since)
+    };
+    conds = conds.yes("ControlPlaneMachinesReady", "Ready");
+    conds = if not_ready.is_empty() {
+        conds.yes("WorkerMachinesReady", "Ready")
+    } else {
+        conds
+            .since(recent)
+            .add(
+                "WorkerMachinesReady",
+                "False",
+                "NotReady",
+                &not_ready.join("\n"),
+            )
+            .since(since)
+    };
+    conds = conds
+        .yes("ControlPlaneMachinesUpToDate", "UpToDate")
+        .yes("WorkerMachinesUpToDate", "UpToDate")
+        .yes("RemoteConnectionProbe", "ProbeSucceeded")
+        .no("RollingOut", "NotRollingOut")
+        .no("ScalingUp", "NotScalingUp")
+        .no("ScalingDown", "NotScalingDown")
+        .no("Remediating", "NotRemediating");
+    conds = match &delete_message {
+        Some(m) => conds
+            .since(recent)
+            .add("Deleting", "True", "WaitingForWorkersDeletion", m)
+            .since(since),
+        None => conds.no("Deleting", "NotDeleting"),
+    };
+    conds = paused_condition(conds, c.lifecycle == Lifecycle::Paused, &c.name);
+    if c.class.is_some() {
+        conds = conds.yes("TopologyReconciled", "ReconcileSucceeded");
+    }
+    let old = V1Beta1Conditions::new(clock, since);
+    let old = if deleting {
+        old.since(recent)
+            .bad("Ready", "Info", "Deleting", "")
+            .since(since)
+    } else {
+        old.ok("Ready")
+    };
+    let cp_count = cp.len();
+    json!({
+        "observedGeneration": 1,
+        "phase": if deleting { "Deleting" } else { "Provisioned" },
+        "initialization": { "infrastructureProvisioned": true, "controlPlaneInitialized": true },
+        "controlPlane": {
+            "desiredReplicas": c.control_plane, "replicas": cp_count, "upToDateReplicas": cp_count,
+            "readyReplicas": cp_count, "availableReplicas": cp_count,
+        },
+        "workers": {
+            "desiredReplicas": desired, "replicas": workers, "upToDateReplicas": workers,
+            "readyReplicas": ready, "availableReplicas": ready,
+        },
+        "conditions": conds.build(),
+        "deprecated": { "v1beta1": { "conditions":
+            old.ok("ControlPlaneInitialized").ok("ControlPlaneReady").ok("InfrastructureReady").build() } },
+    })
+}
+
+pub(super) fn kcp_status(clock: &Clock, c: &KubeadmCluster) -> Value {
+    let n = c.control_plane;
+    let since = c.age - 8 * MIN;
+    let conds = Conditions::new(clock, since)
+        .yes("Available", "Available")
+        .yes("CertificatesAvailable", "Available")
+        .yes("ControlPlaneComponentsHealthy", "Healthy")
+        .yes("EtcdClusterHealthy", "Healthy")
+        .yes("Initialized", "Initialized")
+        .yes("MachinesReady", "Ready")
+        .yes("MachinesUpToDate", "UpToDate")
+        .no("RollingOut", "NotRollingOut")
+        .no("ScalingUp", "NotScalingUp")
+        .no("ScalingDown", "NotScalingDown")
+        .no("Remediating", "NotRemediating")
+        .no("Deleting", "NotDeleting");
+    let old = V1Beta1Conditions::new(clock, since)
+        .ok("Ready")
+        .ok("Available")
+        .ok("CertificatesAvailable")
+        .ok("ControlPlaneComponentsHealthy")
+        .ok("EtcdClusterHealthy")
+        .ok("MachinesCreated")
+        .ok("MachinesReady")
+        .ok("Resized");
+    json!({
+        "observedGeneration": 1,
+        "selector": format!("{CLUSTER_NAME}={},{CONTROL_PLANE}", c.name),
+        "replicas": n, "readyReplicas": n, "availableReplicas": n, "upToDateReplicas": n,
+        "version": c.version,
+        "initialization": { "controlPlaneInitialized": true },
+        "conditions": paused_condition(conds, c.lifecycle == Lifecycle::Paused, &c.name).build(),
+        "deprecated": { "v1beta1": {
+            "conditions": old.build(), "readyReplicas": n, "updatedReplicas": n, "unavailableReplicas": 0,
+        } },
+    })
+}
+
+/// Status of the MachineDeployment (`machine_set == false`) or its MachineSet.
+pub(super) fn set_status(
+    clock: &Clock,
+    c: &KubeadmCluster,
+    p: &PoolPlan,
+    machine_set: bool,
+) -> Value {
+    let deleting = c.lifecycle == Lifecycle::Deleting;
+    let since = c.age - 14 * MIN;
+    let recent = trouble_since(p.machines.iter()).unwrap_or(9 * MIN);
+    let (n, ready) = (p.machines.len(), p.ready());
+    let mut conds = Conditions::new(clock, since);
+    let mut old = V1Beta1Conditions::new(clock, since);
+    if !machine_set {
+        conds = match p.not_available(deleting) {
+            Some(m) => conds
+                .since(recent)
+                .add("Available", "False", "NotAvailable", &m)
+                .since(since),
+            None => conds.yes("Available", "Available"),
+        };
+    }
+    conds = match p.not_ready() {
+        Some(m) => {
+            let summary = format!("{ready} of {n} completed");
+            old = old
+                .since(recent)
+                .bad("Ready", "Warning", "WaitingForAvailableMachines", &summary)
+                .bad("MachinesReady", "Warning", "NodeConditionsFailed", &summary)
+                .since(since);
+            conds
+                .since(recent)
+                .add("MachinesReady", "False", "NotReady", &m)
+                .since(since)
+        }
+        None => {
+            old = old.ok("Ready").ok("MachinesReady");
+            conds.yes("MachinesReady", "Ready")
+        }
+    };
+    conds = conds
+        .yes("MachinesUpToDate", "UpToDate")
+        .no("RollingOut", "NotRollingOut")
+        .no("ScalingUp", "NotScalingUp")
+        .no("ScalingDown", "NotScalingDown")
+        .no("Remediating", "NotRemediating");
+    conds = if deleting {
+        let what = if machine_set {
+            format!("Deleting {n} Machines")
+        } else {
+            "Deleting 1 MachineSets".to_owned()
+        };
+        conds
+            .since(recent)
+            .add("Deleting", "True", "Deleting", &what)
+            .since(since)
+    } else {
+        conds.no("Deleting", "NotDeleting")
+    };
+    conds = paused_condition(conds, c.lifecycle == Lifecycle::Paused, &c.name);
+    let mut selector = format!("{CLUSTER_NAME}={},{DEPLOYMENT_NAME}={}", c.name, p.md);
+    if machine_set {
+        selector.push_str(&format!(",machine-template-hash={}", p.hash));
+    }
+    let mut status = json!({
+        "observedGeneration": 1,
+        "selector": selector,
+        "replicas": n, "readyReplicas": ready, "availableReplicas": ready, "upToDateReplicas": n,
+        "conditions": conds.build(),
+        "deprecated": { "v1beta1": {
+            "conditions": old.build(), "readyReplicas": ready, "availableReplicas": ready,
+            "updatedReplicas": n, "unavailableReplicas": n - ready,
+        } },
+    });
+    if !machine_set {
+        status["phase"] = json!(if deleting { "ScalingDown" } else { "Running" });
+    }
+    status
+}
+
+pub(super) fn health_check(
+    clock: &Clock,
+    c: &KubeadmCluster,
+    cluster: &Value,
+    pools: &[PoolPlan],
+) -> Value {
+    let name = format!("{}-workers-unhealthy-5m", c.name);
+    let mut mhc = object(CAPI, "MachineHealthCheck", Some(&c.namespace), &name);
+    labels(&mut mhc, &[(CLUSTER_NAME, &c.name)]);
+    owned_by(&mut mhc, cluster, false);
+    mhc["spec"] = json!({
+        "clusterName": c.name,
+        "selector": {
+            "matchLabels": { CLUSTER_NAME: c.name },
+            "matchExpressions": [{ "key": CONTROL_PLANE, "operator": "DoesNotExist" }],
+        },
+        "checks": {
+            "nodeStartupTimeoutSeconds": 600,
+            "unhealthyNodeConditions": [
+                { "type": "Ready", "status": "Unknown", "timeoutSeconds": 300 },
+                { "type": "Ready", "status": "False", "timeoutSeconds": 300 },
+            ],
+        },
+        "remediation": { "triggerIf": { "unhealthyLessThanOrEqualTo": "40%" } },
+    });
+    let targets: Vec<&str> = pools
+        .iter()
+        .flat_map(|p| p.machines.iter().map(|m| m.name.as_str()))
+        .collect();
+    let expected = targets.len();
+    let since = c.age - 10 * MIN;
+    mhc["status"] = json!({
+        "observedGeneration": 1,
+        "expectedMachines": expected,
+        "currentHealthy": expected,
+        "remediationsAllowed": expected * 2 / 5,
+        "targets": targets,
+        "conditions": Conditions::new(clock, since)
+            .yes("RemediationAllowed", "RemediationAllowed").no("Paused", "NotPaused").build(),
+        "deprecated": { "v1beta1": { "conditions": V1Beta1Conditions::new(clock, since).ok("RemediationAllowed").build() } },
+    });
+    mhc
+}

@@ -1,0 +1,365 @@
+//! One background task per context: build a client (exec plugins resolved by [`super::exec`]), probe
+//! `/version` within the connect timeout, discover the served kinds, run their watches, keep probing, and
+//! reconnect with backoff. A dead context only ever delays itself.
+//!
+//! Every (re)connection gets a new generation; the store drops messages of older generations.
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use k8s_openapi::jiff::Timestamp;
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use super::{FleetOptions, Registry, describe, exec, lineage, watch};
+use crate::model::kinds::{Family, KindId};
+use crate::model::store::{KindEvent, StoreEvent, StoreMsg};
+
+/// Why a connection attempt failed.
+pub enum ConnectError {
+    /// 401: the credentials were rejected.
+    Unauthorized(String),
+    /// Anything else: refused, timed out, TLS, exec plugin, malformed context.
+    Unreachable(String),
+}
+
+/// A context to connect to: a kubeconfig and the context name inside it.
+#[derive(Clone)]
+pub struct Target {
+    /// The name fleetdeck shows (for derived contexts `<mgmt>/<ns>/<cluster>`).
+    pub name: Arc<str>,
+    /// The kubeconfig holding it (for derived contexts, the one from the Secret, kept in memory only).
+    pub kubeconfig: Arc<Kubeconfig>,
+    /// The context's name inside `kubeconfig`.
+    pub context: String,
+}
+
+/// Builds a client for `target`, running its exec plugin if it has one. Returns the credential's expiry.
+pub async fn client_for(
+    target: &Target,
+    opts: &FleetOptions,
+) -> Result<(kube::Client, Option<Timestamp>), ConnectError> {
+    let mut kc = (*target.kubeconfig).clone();
+    let mut expiry = None;
+    let user = kc
+        .contexts
+        .iter()
+        .find(|c| c.name == target.context)
+        .and_then(|c| c.context.as_ref())
+        .and_then(|c| c.user.clone());
+    if let Some(user) = user
+        && let Some(entry) = kc.auth_infos.iter_mut().find(|a| a.name == user)
+        && let Some(auth) = entry.auth_info.as_mut()
+        && let Some(exec_cfg) = auth.exec.clone()
+    {
+        let (resolved, exp) = exec::resolve(auth, &exec_cfg, opts.exec_timeout)
+            .await
+            .map_err(|e| ConnectError::Unreachable(format!("{e:#}")))?;
+        *auth = resolved;
+        expiry = exp;
+    }
+    let options = KubeConfigOptions {
+        context: Some(target.context.clone()),
+        ..Default::default()
+    };
+    let mut config = kube::Config::from_custom_kubeconfig(kc, &options)
+        .await
+        .map_err(|e| {
+            ConnectError::Unreachable(format!("context {}: {}", target.context, describe(&e)))
+        })?;
+    config.connect_timeout = Some(opts.connect_timeout);
+    let client =
+        kube::Client::try_from(config).map_err(|e| ConnectError::Unreachable(describe(&e)))?;
+    Ok((client, expiry))
+}
+
+/// `/version` within the connect timeout: the server's `gitVersion`.
+pub async fn probe(client: &kube::Client, timeout: Duration) -> Result<String, ConnectError> {
+    match tokio::time::timeout(timeout, client.apiserver_version()).await {
+        Ok(Ok(info)) => Ok(info.git_version),
+        Ok(Err(kube::Error::Api(s))) if s.code == 401 => Err(ConnectError::Unauthorized(format!(
+            "401 Unauthorized: {}",
+            s.message
+        ))),
+        Ok(Err(e)) => Err(ConnectError::Unreachable(describe(&e))),
+        Err(_) => Err(ConnectError::Unreachable(format!(
+            "no answer within {} s",
+            timeout.as_secs_f32()
+        ))),
+    }
+}
+
+/// Sends one message; false when the receiver is gone (the fleet is shutting down).
+async fn send(
+    tx: &mpsc::Sender<StoreMsg>,
+    context: &Arc<str>,
+    generation: u64,
+    event: StoreEvent,
+) -> bool {
+    tx.send(StoreMsg {
+        context: context.clone(),
+        generation,
+        event,
+    })
+    .await
+    .is_ok()
+}
+
+/// A running watch, or when one ended because RBAC forbids the kind.
+enum Watch {
+    Running(JoinHandle<watch::WatchEnd>),
+    Forbidden(Instant),
+}
+
+/// Spawns [`run`] as a task. (Lineage spawns contexts through this function, which keeps the types of the
+/// two mutually spawning tasks apart.)
+pub fn spawn(
+    target: Target,
+    opts: FleetOptions,
+    tx: mpsc::Sender<StoreMsg>,
+    registry: Arc<Registry>,
+) -> JoinHandle<()> {
+    tokio::spawn(run(target, opts, tx, registry))
+}
+
+/// The context task: runs until aborted or the receiver is dropped.
+pub async fn run(
+    target: Target,
+    opts: FleetOptions,
+    tx: mpsc::Sender<StoreMsg>,
+    registry: Arc<Registry>,
+) {
+    let name = target.name.clone();
+    let mut generation = registry.next_generation();
+    let mut backoff = Duration::from_secs(1);
+    loop {
+        generation = generation.max(registry.next_generation());
+        if !send(&tx, &name, generation, StoreEvent::Connecting).await {
+            return;
+        }
+        let (client, expiry) = match client_for(&target, &opts).await {
+            Ok(c) => c,
+            Err(e) => {
+                if !report(&tx, &name, generation, e).await {
+                    return;
+                }
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(opts.max_backoff);
+                continue;
+            }
+        };
+        match probe(&client, opts.connect_timeout).await {
+            Ok(v) => {
+                if !send(
+                    &tx,
+                    &name,
+                    generation,
+                    StoreEvent::Ready { server_version: v },
+                )
+                .await
+                {
+                    return;
+                }
+            }
+            Err(e) => {
+                if !report(&tx, &name, generation, e).await {
+                    return;
+                }
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(opts.max_backoff);
+                continue;
+            }
+        }
+        backoff = Duration::from_secs(1);
+        if connected(&target, &client, expiry, generation, &opts, &tx, &registry)
+            .await
+            .is_err()
+        {
+            return;
+        }
+    }
+}
+
+async fn report(
+    tx: &mpsc::Sender<StoreMsg>,
+    name: &Arc<str>,
+    generation: u64,
+    e: ConnectError,
+) -> bool {
+    let event = match e {
+        ConnectError::Unauthorized(why) => StoreEvent::Unauthorized(why),
+        ConnectError::Unreachable(why) => StoreEvent::Unreachable(why),
+    };
+    send(tx, name, generation, event).await
+}
+
+/// The connected phase: discovery, watches, probing, rediscovery. Returns `Ok` to reconnect (credential
+/// about to expire, discovery failing), `Err` when the fleet is shutting down.
+async fn connected(
+    target: &Target,
+    client: &kube::Client,
+    expiry: Option<Timestamp>,
+    generation: u64,
+    opts: &FleetOptions,
+    tx: &mpsc::Sender<StoreMsg>,
+    registry: &Arc<Registry>,
+) -> Result<(), ()> {
+    let name = &target.name;
+    let mut watches: BTreeMap<KindId, Watch> = BTreeMap::new();
+    let mut lineage_task: Option<JoinHandle<()>> = None;
+    let result = async {
+        let mut last_discovery: Option<Instant> = None;
+        let mut reachable = true;
+        loop {
+            if last_discovery.is_none_or(|t| t.elapsed() >= opts.rediscover_every) {
+                let served = match discover_or_report(client, name, generation, tx).await? {
+                    Some(s) => s,
+                    None => return Ok(()),
+                };
+                last_discovery = Some(Instant::now());
+                for kind in KindId::all() {
+                    match served.get(&kind) {
+                        Some(version) => {
+                            if let Some(Watch::Running(h)) = watches.get_mut(&kind)
+                                && h.is_finished()
+                            {
+                                let end = h.await.unwrap_or(watch::WatchEnd::Closed);
+                                watches.remove(&kind);
+                                if end == watch::WatchEnd::Forbidden {
+                                    watches.insert(kind, Watch::Forbidden(Instant::now()));
+                                }
+                            }
+                            match watches.get(&kind) {
+                                Some(Watch::Running(_)) => continue,
+                                Some(Watch::Forbidden(at))
+                                    if at.elapsed() < watch::FORBIDDEN_RETRY =>
+                                {
+                                    continue;
+                                }
+                                _ => {}
+                            }
+                            if !send(
+                                tx,
+                                name,
+                                generation,
+                                StoreEvent::Kind(
+                                    kind,
+                                    KindEvent::Served {
+                                        version: version.clone(),
+                                    },
+                                ),
+                            )
+                            .await
+                            {
+                                return Err(());
+                            }
+                            let handle = tokio::spawn(watch::watch_kind(
+                                client.clone(),
+                                name.clone(),
+                                generation,
+                                kind,
+                                version.clone(),
+                                tx.clone(),
+                            ));
+                            watches.insert(kind, Watch::Running(handle));
+                        }
+                        None => {
+                            if let Some(Watch::Running(h)) = watches.remove(&kind) {
+                                h.abort();
+                            }
+                            if !send(
+                                tx,
+                                name,
+                                generation,
+                                StoreEvent::Kind(kind, KindEvent::CrdMissing),
+                            )
+                            .await
+                            {
+                                return Err(());
+                            }
+                        }
+                    }
+                }
+                let capi =
+                    KindId::find("cluster.x-k8s.io", "Cluster").filter(|k| served.contains_key(k));
+                if opts.lineage
+                    && capi.is_some()
+                    && lineage_task.is_none()
+                    && registry.origin_is_kubeconfig(name)
+                {
+                    lineage_task = Some(tokio::spawn(lineage::run(
+                        name.clone(),
+                        client.clone(),
+                        opts.clone(),
+                        tx.clone(),
+                        registry.clone(),
+                    )));
+                }
+            }
+            tokio::time::sleep(opts.probe_every).await;
+            match probe(client, opts.connect_timeout).await {
+                Ok(v) => {
+                    if !reachable
+                        && !send(
+                            tx,
+                            name,
+                            generation,
+                            StoreEvent::Ready { server_version: v },
+                        )
+                        .await
+                    {
+                        return Err(());
+                    }
+                    reachable = true;
+                }
+                Err(e) => {
+                    reachable = false;
+                    if !report(tx, name, generation, e).await {
+                        return Err(());
+                    }
+                }
+            }
+            if let Some(exp) = expiry
+                && exp.duration_since(Timestamp::now()).as_secs() < 60
+            {
+                return Ok(());
+            }
+        }
+    }
+    .await;
+    for (_, w) in watches {
+        if let Watch::Running(h) = w {
+            h.abort();
+        }
+    }
+    if let Some(l) = lineage_task {
+        l.abort();
+    }
+    result
+}
+
+async fn discover_or_report(
+    client: &kube::Client,
+    name: &Arc<str>,
+    generation: u64,
+    tx: &mpsc::Sender<StoreMsg>,
+) -> Result<Option<BTreeMap<KindId, String>>, ()> {
+    match watch::discover(client).await.context("discovery") {
+        Ok(s) => Ok(Some(s)),
+        Err(e) => {
+            let msg = StoreEvent::Unreachable(format!("{e:#}"));
+            if send(tx, name, generation, msg).await {
+                Ok(None)
+            } else {
+                Err(())
+            }
+        }
+    }
+}
+
+/// Whether a kind belongs to a family (helper for summaries).
+pub fn is_family(kind: KindId, family: Family) -> bool {
+    kind.spec().family == family
+}

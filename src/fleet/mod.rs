@@ -1,0 +1,181 @@
+//! The live fleet: every context connected in the background, watches feeding one [`FleetStore`] through a
+//! bounded channel.
+//!
+//! [`Fleet::start`] spawns one task per context ([`connection`]); each discovers the catalogue kinds its
+//! server serves ([`watch::discover`]), runs a kube-runtime watcher per kind ([`watch::watch_kind`]), keeps
+//! probing, and reconnects with backoff. Management clusters add derived contexts from their CAPI kubeconfig
+//! Secrets ([`lineage`]). Nothing here touches the store: the owner of the receiving end applies the
+//! messages ([`FleetStore::apply`]), so the UI task never waits on the network.
+//!
+//! [`FleetStore`]: crate::model::store::FleetStore
+//! [`FleetStore::apply`]: crate::model::store::FleetStore::apply
+pub mod connection;
+pub mod exec;
+pub mod kubeconfig;
+pub mod lineage;
+pub mod watch;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+
+use crate::model::store::{Origin, StoreEvent, StoreMsg};
+use connection::Target;
+use kubeconfig::LoadedKubeconfig;
+
+/// Capacity of the channel from the watch tasks to the store's owner.
+pub const CHANNEL_CAPACITY: usize = 4096;
+
+/// Timeouts and periods of the connection tasks.
+#[derive(Debug, Clone)]
+pub struct FleetOptions {
+    /// How long a server may take to answer `/version` (and to accept a TCP connection). Default 3 s.
+    pub connect_timeout: Duration,
+    /// How long an exec credential plugin may run. Default 10 s.
+    pub exec_timeout: Duration,
+    /// How often a connected context is probed. Default 5 s.
+    pub probe_every: Duration,
+    /// How often served kinds are rediscovered (CRDs that appear or vanish). Default 10 s.
+    pub rediscover_every: Duration,
+    /// Longest wait between reconnection attempts. Default 30 s.
+    pub max_backoff: Duration,
+    /// Follow CAPI kubeconfig Secrets to workload clusters. Default on.
+    pub lineage: bool,
+}
+
+impl Default for FleetOptions {
+    fn default() -> Self {
+        FleetOptions {
+            connect_timeout: Duration::from_secs(3),
+            exec_timeout: exec::DEFAULT_TIMEOUT,
+            probe_every: Duration::from_secs(5),
+            rediscover_every: Duration::from_secs(10),
+            max_backoff: Duration::from_secs(30),
+            lineage: true,
+        }
+    }
+}
+
+/// What the connection tasks share: which server URL belongs to which context (so lineage can tell an
+/// alias), which contexts came from the kubeconfig, and the generation counter.
+#[derive(Debug, Default)]
+pub struct Registry {
+    servers: Mutex<HashMap<String, String>>,
+    kubeconfig_contexts: Mutex<HashSet<String>>,
+    generation: AtomicU64,
+}
+
+impl Registry {
+    /// A fresh, strictly increasing generation.
+    pub fn next_generation(&self) -> u64 {
+        self.generation.fetch_add(1, Ordering::Relaxed) + 1
+    }
+    /// Records that `context` connects to `server`.
+    pub fn add_server(&self, server: &str, context: &str) {
+        if let Ok(mut m) = self.servers.lock() {
+            m.entry(normalize(server))
+                .or_insert_with(|| context.to_string());
+        }
+    }
+    /// The context already connecting to `server`, if any.
+    pub fn context_for_server(&self, server: &str) -> Option<String> {
+        self.servers.lock().ok()?.get(&normalize(server)).cloned()
+    }
+    /// Whether `name` is a kubeconfig context (derived contexts do not look for further lineage).
+    pub fn origin_is_kubeconfig(&self, name: &str) -> bool {
+        self.kubeconfig_contexts
+            .lock()
+            .is_ok_and(|s| s.contains(name))
+    }
+}
+
+fn normalize(server: &str) -> String {
+    server.trim_end_matches('/').to_ascii_lowercase()
+}
+
+/// The running connection tasks; dropping it stops them all.
+pub struct Fleet {
+    tasks: JoinSet<()>,
+    /// The contexts started, in kubeconfig order.
+    pub contexts: Vec<String>,
+}
+
+impl Fleet {
+    /// Starts one task per context of `kc` (all, or those in `only`), sending to `tx`. Each context is
+    /// registered (a `Registered` message) before this returns, so a consumer knows the whole list at once.
+    ///
+    /// Errors when `only` names a context the kubeconfig lacks.
+    pub async fn start(
+        kc: &LoadedKubeconfig,
+        only: &[String],
+        opts: FleetOptions,
+        tx: mpsc::Sender<StoreMsg>,
+    ) -> anyhow::Result<Fleet> {
+        let names = kc.context_names(only)?;
+        let registry = Arc::new(Registry::default());
+        let shared = Arc::new(kc.config.clone());
+        for n in &names {
+            if let Ok(mut s) = registry.kubeconfig_contexts.lock() {
+                s.insert(n.clone());
+            }
+            if let Some(server) = kc.server_of(n) {
+                registry.add_server(&server, n);
+            }
+        }
+        let mut tasks = JoinSet::new();
+        for n in &names {
+            let generation = registry.next_generation();
+            let server = kc.server_of(n).unwrap_or_default();
+            let msg = StoreMsg {
+                context: n.as_str().into(),
+                generation,
+                event: StoreEvent::Registered {
+                    server,
+                    origin: Origin::Kubeconfig,
+                },
+            };
+            tx.send(msg)
+                .await
+                .map_err(|_| anyhow::anyhow!("the fleet store is gone"))?;
+            let target = Target {
+                name: n.as_str().into(),
+                kubeconfig: shared.clone(),
+                context: n.clone(),
+            };
+            tasks.spawn(connection::run(
+                target,
+                opts.clone(),
+                tx.clone(),
+                registry.clone(),
+            ));
+        }
+        Ok(Fleet {
+            tasks,
+            contexts: names,
+        })
+    }
+
+    /// Stops every task.
+    pub fn stop(&mut self) {
+        self.tasks.abort_all();
+    }
+}
+
+/// An error and its causes on one line, for people: `client error (Connect): tcp connect error: Connection
+/// refused (os error 111)`. Never includes credentials (kube's errors do not carry them).
+pub fn describe(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = vec![e.to_string()];
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        let text = s.to_string();
+        if !parts.last().is_some_and(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        cur = s.source();
+    }
+    parts.join(": ")
+}

@@ -1,0 +1,257 @@
+//! The catalogue of kinds fleetdeck watches in every cluster: Cluster API, Flux, tofu-controller, Weave
+//! GitOps and the few core kinds the summaries need.
+//!
+//! Versions are listed newest first; discovery picks the first one a cluster serves (CAPI v1beta2, else
+//! v1beta1). Facts from REFERENCE.md (sections A-D) and the upstream CRDs.
+
+/// Which project a kind belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub enum Family {
+    /// Cluster API and its providers (`*.cluster.x-k8s.io`).
+    ClusterApi,
+    /// Flux (`*.toolkit.fluxcd.io`).
+    Flux,
+    /// tofu-controller (`infra.contrib.fluxcd.io`).
+    Terraform,
+    /// Weave GitOps Enterprise templates and GitopsClusters.
+    Weave,
+    /// Core Kubernetes kinds.
+    Core,
+}
+
+/// One watched kind.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct KindSpec {
+    /// The project it belongs to.
+    pub family: Family,
+    /// API group (`""` for core).
+    pub group: &'static str,
+    /// Kind, upstream spelling.
+    pub kind: &'static str,
+    /// Resource name (plural).
+    pub plural: &'static str,
+    /// Versions fleetdeck reads, preferred first.
+    pub versions: &'static [&'static str],
+    /// Namespaced (else cluster-scoped).
+    pub namespaced: bool,
+}
+
+/// An index into [`CATALOGUE`]: cheap to copy and hash, stable within one build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct KindId(pub u16);
+
+impl KindId {
+    /// The catalogue entry.
+    pub fn spec(self) -> &'static KindSpec {
+        &CATALOGUE[self.0 as usize]
+    }
+    /// Finds a kind by group and kind name.
+    pub fn find(group: &str, kind: &str) -> Option<KindId> {
+        CATALOGUE
+            .iter()
+            .position(|k| k.group == group && k.kind == kind)
+            .map(|i| KindId(i as u16))
+    }
+    /// Every kind of the catalogue.
+    pub fn all() -> impl Iterator<Item = KindId> {
+        (0..CATALOGUE.len()).map(|i| KindId(i as u16))
+    }
+}
+
+impl std::fmt::Display for KindId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = self.spec();
+        if s.group.is_empty() {
+            write!(f, "{}", s.kind)
+        } else {
+            write!(f, "{}.{}", s.plural, s.group)
+        }
+    }
+}
+
+const CAPI: &str = "cluster.x-k8s.io";
+const CAPI_CP: &str = "controlplane.cluster.x-k8s.io";
+const CAPI_BOOTSTRAP: &str = "bootstrap.cluster.x-k8s.io";
+const CAPI_INFRA: &str = "infrastructure.cluster.x-k8s.io";
+const V1BETA: &[&str] = &["v1beta2", "v1beta1"];
+const CAPA: &[&str] = &["v1beta2"];
+
+macro_rules! kind {
+    ($family:ident, $group:expr, $kind:literal, $plural:literal, $versions:expr) => {
+        kind!($family, $group, $kind, $plural, $versions, true)
+    };
+    ($family:ident, $group:expr, $kind:literal, $plural:literal, $versions:expr, $namespaced:expr) => {
+        KindSpec {
+            family: Family::$family,
+            group: $group,
+            kind: $kind,
+            plural: $plural,
+            versions: $versions,
+            namespaced: $namespaced,
+        }
+    };
+}
+
+/// Every kind fleetdeck watches. Secrets are not here: kubeconfig Secrets are read on demand for lineage
+/// and their data is never stored.
+pub const CATALOGUE: &[KindSpec] = &[
+    kind!(ClusterApi, CAPI, "Cluster", "clusters", V1BETA),
+    kind!(ClusterApi, CAPI, "ClusterClass", "clusterclasses", V1BETA),
+    kind!(
+        ClusterApi,
+        CAPI,
+        "MachineDeployment",
+        "machinedeployments",
+        V1BETA
+    ),
+    kind!(ClusterApi, CAPI, "MachineSet", "machinesets", V1BETA),
+    kind!(ClusterApi, CAPI, "Machine", "machines", V1BETA),
+    kind!(ClusterApi, CAPI, "MachinePool", "machinepools", V1BETA),
+    kind!(
+        ClusterApi,
+        CAPI,
+        "MachineHealthCheck",
+        "machinehealthchecks",
+        V1BETA
+    ),
+    kind!(
+        ClusterApi,
+        CAPI_CP,
+        "KubeadmControlPlane",
+        "kubeadmcontrolplanes",
+        V1BETA
+    ),
+    kind!(
+        ClusterApi,
+        CAPI_CP,
+        "AWSManagedControlPlane",
+        "awsmanagedcontrolplanes",
+        CAPA
+    ),
+    kind!(
+        ClusterApi,
+        CAPI_BOOTSTRAP,
+        "KubeadmConfig",
+        "kubeadmconfigs",
+        V1BETA
+    ),
+    kind!(ClusterApi, CAPI_INFRA, "AWSCluster", "awsclusters", CAPA),
+    kind!(
+        ClusterApi,
+        CAPI_INFRA,
+        "AWSManagedCluster",
+        "awsmanagedclusters",
+        CAPA
+    ),
+    kind!(ClusterApi, CAPI_INFRA, "AWSMachine", "awsmachines", CAPA),
+    kind!(
+        ClusterApi,
+        CAPI_INFRA,
+        "DockerCluster",
+        "dockerclusters",
+        V1BETA
+    ),
+    kind!(
+        ClusterApi,
+        CAPI_INFRA,
+        "DockerMachine",
+        "dockermachines",
+        V1BETA
+    ),
+    kind!(
+        Flux,
+        "source.toolkit.fluxcd.io",
+        "GitRepository",
+        "gitrepositories",
+        &["v1"]
+    ),
+    kind!(
+        Flux,
+        "source.toolkit.fluxcd.io",
+        "OCIRepository",
+        "ocirepositories",
+        &["v1", "v1beta2"]
+    ),
+    kind!(
+        Flux,
+        "source.toolkit.fluxcd.io",
+        "HelmRepository",
+        "helmrepositories",
+        &["v1"]
+    ),
+    kind!(
+        Flux,
+        "source.toolkit.fluxcd.io",
+        "HelmChart",
+        "helmcharts",
+        &["v1"]
+    ),
+    kind!(
+        Flux,
+        "source.toolkit.fluxcd.io",
+        "Bucket",
+        "buckets",
+        &["v1"]
+    ),
+    kind!(
+        Flux,
+        "kustomize.toolkit.fluxcd.io",
+        "Kustomization",
+        "kustomizations",
+        &["v1"]
+    ),
+    kind!(
+        Flux,
+        "helm.toolkit.fluxcd.io",
+        "HelmRelease",
+        "helmreleases",
+        &["v2"]
+    ),
+    kind!(
+        Terraform,
+        "infra.contrib.fluxcd.io",
+        "Terraform",
+        "terraforms",
+        &["v1alpha2"]
+    ),
+    kind!(
+        Weave,
+        "templates.weave.works",
+        "GitOpsTemplate",
+        "gitopstemplates",
+        &["v1alpha2"]
+    ),
+    kind!(
+        Weave,
+        "capi.weave.works",
+        "CAPITemplate",
+        "capitemplates",
+        &["v1alpha2"]
+    ),
+    kind!(
+        Weave,
+        "gitops.weave.works",
+        "GitopsCluster",
+        "gitopsclusters",
+        &["v1alpha1"]
+    ),
+    kind!(Core, "", "Node", "nodes", &["v1"], false),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_find_their_kinds() {
+        let id = KindId::find("cluster.x-k8s.io", "Machine").expect("Machine");
+        assert_eq!(id.spec().plural, "machines");
+        assert_eq!(id.to_string(), "machines.cluster.x-k8s.io");
+        assert_eq!(
+            KindId::find("", "Node").map(|k| k.to_string()).as_deref(),
+            Some("Node")
+        );
+        assert_eq!(KindId::all().count(), CATALOGUE.len());
+        assert!(KindId::find("cluster.x-k8s.io", "Nope").is_none());
+    }
+}

@@ -1,0 +1,12 @@
+//! The pure core of fleetdeck: no IO, `now` passed in, tested with plain assertions.
+//!
+//! - [`kinds`]: the catalogue of watched kinds;
+//! - [`conditions`] and [`status`]: conditions read safely, and each object's health the way its
+//!   controller means it;
+//! - [`store`]: the `FleetStore` the watch messages are applied to;
+//! - [`summary`]: one summary row per context.
+pub mod conditions;
+pub mod kinds;
+pub mod status;
+pub mod store;
+pub mod summary;

@@ -1,0 +1,569 @@
+//! `FleetStore`: everything fleetdeck knows about the fleet, owned by one task and changed only by
+//! [`FleetStore::apply`]ing messages from the watch tasks (no locks).
+//!
+//! Like kube-runtime's reflector `Writer`, a kind's objects are buffered from `Init` to `InitDone` and then
+//! swapped in whole, so a relist (after a 410 Gone or a reconnect) never shows a half-filled list, and
+//! objects deleted while a watch was down disappear at the swap. Messages carry the generation of the
+//! connection that produced them; a message older than the context's current generation is dropped, so a
+//! stale stream cannot overwrite fresh state.
+//!
+//! Each object is stored pruned (`managedFields` and the last-applied annotation removed) with its
+//! [`Health`] computed once, on arrival.
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use k8s_openapi::jiff::Timestamp;
+use kube::api::DynamicObject;
+
+use super::kinds::KindId;
+use super::status::{Health, health};
+
+/// The annotation `kubectl apply` writes; large and useless for fleetdeck, so dropped.
+pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// Whether a context's API server can be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub enum ConnState {
+    /// Not answered yet.
+    Connecting,
+    /// Answers, with valid credentials.
+    Ready,
+    /// No answer (connection refused, timeout, TLS or DNS failure, exec plugin failure).
+    Unreachable,
+    /// The server rejected the credentials (401).
+    Unauthorized,
+}
+
+/// What fleetdeck knows of one kind in one context.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub enum KindState {
+    /// Served; the initial list is in progress.
+    Syncing,
+    /// The initial list is complete; watch events keep it current.
+    Synced,
+    /// RBAC forbids listing it (403).
+    Forbidden,
+    /// The cluster does not serve it (no CRD).
+    CrdMissing,
+    /// Listing failed for another reason (kept with the reason; the watch retries).
+    Error,
+}
+
+/// Where a context came from.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum Origin {
+    /// A context of the user's kubeconfig.
+    Kubeconfig,
+    /// A workload cluster reached through a Cluster API `<cluster>-kubeconfig` Secret in a management
+    /// cluster: named `<management>/<namespace>/<cluster>`.
+    #[serde(rename_all = "camelCase")]
+    Derived {
+        /// The management cluster's context.
+        management: String,
+        /// Namespace of the CAPI Cluster.
+        namespace: String,
+        /// Name of the CAPI Cluster.
+        cluster: String,
+        /// A kubeconfig context that points at the same server; the derived context then shares its data
+        /// instead of opening a second connection.
+        alias_of: Option<String>,
+    },
+}
+
+/// A stored object: pruned, with its health.
+#[derive(Debug)]
+pub struct StoredObject {
+    /// The object (metadata pruned; `data` holds spec, status and the rest).
+    pub obj: DynamicObject,
+    /// Its health, computed when it arrived.
+    pub health: Health,
+}
+
+/// One kind in one context.
+#[derive(Debug, Default)]
+pub struct KindEntry {
+    /// Sync state; `None` until the first message about the kind.
+    pub state: Option<KindState>,
+    /// Why (for Forbidden / Error / CrdMissing).
+    pub reason: String,
+    /// When the state last changed.
+    pub since: Option<Timestamp>,
+    /// The API version being watched.
+    pub version: String,
+    /// Objects by (namespace, name); namespace is `""` for cluster-scoped kinds.
+    pub objects: BTreeMap<(String, String), Arc<StoredObject>>,
+    /// Bumped on every change of `objects` or `state`, so derived views recompute only what changed.
+    pub revision: u64,
+    buffer: Option<BTreeMap<(String, String), Arc<StoredObject>>>,
+}
+
+/// One context (kubeconfig or derived).
+#[derive(Debug)]
+pub struct ContextEntry {
+    /// Where it came from.
+    pub origin: Origin,
+    /// The API server URL.
+    pub server: String,
+    /// Connection state.
+    pub state: ConnState,
+    /// The reason text for the state (error message, or empty).
+    pub reason: String,
+    /// When the state last changed.
+    pub since: Timestamp,
+    /// `gitVersion` of the API server once connected.
+    pub server_version: Option<String>,
+    /// Per-kind state and objects.
+    pub kinds: BTreeMap<KindId, KindEntry>,
+    /// When the last watch event arrived (freshness).
+    pub last_event: Option<Timestamp>,
+    generation: u64,
+}
+
+/// A message from a connection or watch task.
+#[derive(Debug)]
+pub struct StoreMsg {
+    /// The context it is about.
+    pub context: Arc<str>,
+    /// The generation of the connection that sent it (see the module docs).
+    pub generation: u64,
+    /// What happened.
+    pub event: StoreEvent,
+}
+
+/// What happened, per context or per kind.
+#[derive(Debug)]
+pub enum StoreEvent {
+    /// A context exists (sent first, by whoever creates the connection task).
+    Registered { server: String, origin: Origin },
+    /// The connection task is (re)connecting.
+    Connecting,
+    /// The server answered `/version`.
+    Ready { server_version: String },
+    /// No answer; the text says why.
+    Unreachable(String),
+    /// 401; the text says why.
+    Unauthorized(String),
+    /// The context is gone (e.g. a derived context whose Secret was deleted).
+    Removed,
+    /// About one kind.
+    Kind(KindId, KindEvent),
+}
+
+/// Watch and discovery events for one kind, mirroring kube-runtime's `watcher::Event`.
+#[derive(Debug)]
+pub enum KindEvent {
+    /// Discovery found the kind served at this version; a watch starts.
+    Served { version: String },
+    /// A (re)list begins.
+    Init,
+    /// An object of the (re)list.
+    InitApply(Box<DynamicObject>),
+    /// The (re)list is complete: swap it in.
+    InitDone,
+    /// An object was added or changed.
+    Apply(Box<DynamicObject>),
+    /// An object was deleted.
+    Delete(Box<DynamicObject>),
+    /// 403 on list/watch.
+    Forbidden(String),
+    /// Not served (no CRD, or the CRD was deleted).
+    CrdMissing,
+    /// Listing failed otherwise; the watch retries with backoff.
+    Error(String),
+}
+
+/// The whole fleet. See the module docs.
+#[derive(Debug, Default)]
+pub struct FleetStore {
+    contexts: BTreeMap<Arc<str>, ContextEntry>,
+    revision: u64,
+}
+
+fn key(obj: &DynamicObject) -> (String, String) {
+    (
+        obj.metadata.namespace.clone().unwrap_or_default(),
+        obj.metadata.name.clone().unwrap_or_default(),
+    )
+}
+
+/// Drops what fleetdeck never shows: `managedFields` and the last-applied annotation.
+pub fn prune(obj: &mut DynamicObject) {
+    obj.metadata.managed_fields = None;
+    if let Some(a) = obj.metadata.annotations.as_mut() {
+        a.remove(LAST_APPLIED);
+        if a.is_empty() {
+            obj.metadata.annotations = None;
+        }
+    }
+}
+
+fn stored(kind: KindId, mut obj: DynamicObject) -> Arc<StoredObject> {
+    prune(&mut obj);
+    let spec = kind.spec();
+    let health = health(spec.group, spec.kind, &obj);
+    Arc::new(StoredObject { obj, health })
+}
+
+impl FleetStore {
+    /// An empty store.
+    pub fn new() -> FleetStore {
+        FleetStore::default()
+    }
+
+    /// Applies one message at time `now`. Returns whether anything visible changed (the UI redraws only
+    /// then). Messages for unknown contexts (other than `Registered`) and stale generations are dropped.
+    pub fn apply(&mut self, msg: StoreMsg, now: Timestamp) -> bool {
+        let StoreMsg {
+            context,
+            generation,
+            event,
+        } = msg;
+        if let StoreEvent::Registered { server, origin } = event {
+            let entry = self
+                .contexts
+                .entry(context)
+                .or_insert_with(|| ContextEntry {
+                    origin: origin.clone(),
+                    server: server.clone(),
+                    state: ConnState::Connecting,
+                    reason: String::new(),
+                    since: now,
+                    server_version: None,
+                    kinds: BTreeMap::new(),
+                    last_event: None,
+                    generation,
+                });
+            entry.origin = origin;
+            entry.server = server;
+            entry.generation = entry.generation.max(generation);
+            self.revision += 1;
+            return true;
+        }
+        if matches!(event, StoreEvent::Removed) {
+            let removed = self.contexts.remove(&context).is_some();
+            self.revision += u64::from(removed);
+            return removed;
+        }
+        let Some(entry) = self.contexts.get_mut(&context) else {
+            return false;
+        };
+        if generation < entry.generation {
+            return false;
+        }
+        entry.generation = generation;
+        let changed = match event {
+            StoreEvent::Connecting => set_state(entry, ConnState::Connecting, String::new(), now),
+            StoreEvent::Ready { server_version } => {
+                let changed = entry.server_version.as_deref() != Some(&server_version);
+                entry.server_version = Some(server_version);
+                set_state(entry, ConnState::Ready, String::new(), now) || changed
+            }
+            StoreEvent::Unreachable(why) => set_state(entry, ConnState::Unreachable, why, now),
+            StoreEvent::Unauthorized(why) => set_state(entry, ConnState::Unauthorized, why, now),
+            StoreEvent::Kind(kind, ev) => {
+                let is_object_event = matches!(
+                    ev,
+                    KindEvent::Apply(_)
+                        | KindEvent::Delete(_)
+                        | KindEvent::InitApply(_)
+                        | KindEvent::InitDone
+                );
+                if is_object_event {
+                    entry.last_event = Some(now);
+                }
+                apply_kind(entry.kinds.entry(kind).or_default(), kind, ev, now)
+            }
+            StoreEvent::Registered { .. } | StoreEvent::Removed => false,
+        };
+        if changed {
+            self.revision += 1;
+        }
+        changed
+    }
+
+    /// Bumped on every visible change.
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
+    /// Every context, by name.
+    pub fn contexts(&self) -> impl Iterator<Item = (&str, &ContextEntry)> {
+        self.contexts.iter().map(|(k, v)| (k.as_ref(), v))
+    }
+
+    /// One context.
+    pub fn context(&self, name: &str) -> Option<&ContextEntry> {
+        self.contexts.get(name)
+    }
+
+    /// The objects of `kind` in `context` (empty when unknown).
+    pub fn objects(&self, context: &str, kind: KindId) -> impl Iterator<Item = &Arc<StoredObject>> {
+        self.contexts
+            .get(context)
+            .and_then(|c| c.kinds.get(&kind))
+            .into_iter()
+            .flat_map(|k| k.objects.values())
+    }
+
+    /// One object of `kind` in `context` (`namespace` is `""` for cluster-scoped kinds).
+    pub fn get(
+        &self,
+        context: &str,
+        kind: KindId,
+        namespace: &str,
+        name: &str,
+    ) -> Option<&Arc<StoredObject>> {
+        self.contexts
+            .get(context)?
+            .kinds
+            .get(&kind)?
+            .objects
+            .get(&(namespace.to_string(), name.to_string()))
+    }
+
+    /// Number of objects stored, over the whole fleet.
+    pub fn len(&self) -> usize {
+        self.contexts
+            .values()
+            .flat_map(|c| c.kinds.values())
+            .map(|k| k.objects.len())
+            .sum()
+    }
+
+    /// Whether the store holds no object.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+fn set_state(entry: &mut ContextEntry, state: ConnState, reason: String, now: Timestamp) -> bool {
+    if entry.state == state && entry.reason == reason {
+        return false;
+    }
+    if entry.state != state {
+        entry.since = now;
+    }
+    entry.state = state;
+    entry.reason = reason;
+    true
+}
+
+fn set_kind_state(k: &mut KindEntry, state: KindState, reason: String, now: Timestamp) -> bool {
+    if k.state == Some(state) && k.reason == reason {
+        return false;
+    }
+    if k.state != Some(state) {
+        k.since = Some(now);
+    }
+    k.state = Some(state);
+    k.reason = reason;
+    k.revision += 1;
+    true
+}
+
+fn apply_kind(k: &mut KindEntry, kind: KindId, ev: KindEvent, now: Timestamp) -> bool {
+    match ev {
+        KindEvent::Served { version } => {
+            k.version = version;
+            if matches!(k.state, Some(KindState::Synced)) {
+                return false;
+            }
+            set_kind_state(k, KindState::Syncing, String::new(), now)
+        }
+        KindEvent::Init => {
+            k.buffer = Some(BTreeMap::new());
+            if k.state == Some(KindState::Synced) {
+                // A relist (410 Gone, reconnect): keep showing the old list until the new one is complete.
+                return false;
+            }
+            set_kind_state(k, KindState::Syncing, String::new(), now)
+        }
+        KindEvent::InitApply(obj) => {
+            let o = stored(kind, *obj);
+            let key = key(&o.obj);
+            k.buffer.get_or_insert_with(BTreeMap::new).insert(key, o);
+            false
+        }
+        KindEvent::InitDone => {
+            k.objects = k.buffer.take().unwrap_or_default();
+            k.revision += 1;
+            set_kind_state(k, KindState::Synced, String::new(), now);
+            true
+        }
+        KindEvent::Apply(obj) => {
+            let o = stored(kind, *obj);
+            k.objects.insert(key(&o.obj), o);
+            k.revision += 1;
+            if k.state != Some(KindState::Synced) && k.buffer.is_none() {
+                set_kind_state(k, KindState::Synced, String::new(), now);
+            }
+            true
+        }
+        KindEvent::Delete(obj) => {
+            let removed = k.objects.remove(&key(&obj)).is_some();
+            k.revision += u64::from(removed);
+            removed
+        }
+        KindEvent::Forbidden(why) => {
+            k.buffer = None;
+            k.objects.clear();
+            set_kind_state(k, KindState::Forbidden, why, now)
+        }
+        KindEvent::CrdMissing => {
+            k.buffer = None;
+            k.objects.clear();
+            set_kind_state(
+                k,
+                KindState::CrdMissing,
+                "the cluster does not serve this kind".into(),
+                now,
+            )
+        }
+        KindEvent::Error(why) => {
+            // Keep the last good list: a transient error should not blank the screen.
+            set_kind_state(k, KindState::Error, why, now)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn obj(name: &str, rv: &str) -> Box<DynamicObject> {
+        Box::new(
+            serde_json::from_value(json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+                "metadata": {"name": name, "namespace": "flux-system", "resourceVersion": rv,
+                    "managedFields": [{"manager": "kubectl"}],
+                    "annotations": {LAST_APPLIED: "{...}", "keep": "me"}},
+                "status": {"conditions": [{"type": "Ready", "status": "True", "reason": "ReconciliationSucceeded"}]}}))
+            .expect("object"),
+        )
+    }
+
+    fn msg(generation: u64, event: StoreEvent) -> StoreMsg {
+        StoreMsg {
+            context: "dev-eu".into(),
+            generation,
+            event,
+        }
+    }
+
+    fn ks() -> KindId {
+        KindId::find("kustomize.toolkit.fluxcd.io", "Kustomization").expect("kind")
+    }
+
+    fn registered() -> FleetStore {
+        let mut s = FleetStore::new();
+        s.apply(
+            msg(
+                1,
+                StoreEvent::Registered {
+                    server: "https://x".into(),
+                    origin: Origin::Kubeconfig,
+                },
+            ),
+            Timestamp::UNIX_EPOCH,
+        );
+        s
+    }
+
+    #[test]
+    fn relist_buffers_then_swaps_and_drops_what_vanished() {
+        let now = Timestamp::UNIX_EPOCH;
+        let mut s = registered();
+        let k = |e| msg(1, StoreEvent::Kind(ks(), e));
+        s.apply(k(KindEvent::Init), now);
+        s.apply(k(KindEvent::InitApply(obj("a", "1"))), now);
+        s.apply(k(KindEvent::InitApply(obj("b", "1"))), now);
+        assert_eq!(s.len(), 0, "nothing visible before InitDone");
+        assert!(s.apply(k(KindEvent::InitDone), now));
+        assert_eq!(s.len(), 2);
+        // Relist (e.g. after 410 Gone) in which b is gone: old list stays until the swap.
+        s.apply(k(KindEvent::Init), now);
+        s.apply(k(KindEvent::InitApply(obj("a", "2"))), now);
+        assert_eq!(s.len(), 2);
+        s.apply(k(KindEvent::InitDone), now);
+        assert_eq!(s.len(), 1);
+        let a = s.get("dev-eu", ks(), "flux-system", "a").expect("a");
+        assert_eq!(a.obj.metadata.resource_version.as_deref(), Some("2"));
+        assert!(
+            a.obj.metadata.managed_fields.is_none(),
+            "managedFields pruned"
+        );
+        let ann = a.obj.metadata.annotations.as_ref().expect("annotations");
+        assert!(!ann.contains_key(LAST_APPLIED) && ann.contains_key("keep"));
+        assert_eq!(
+            s.context("dev-eu").expect("ctx").kinds[&ks()].state,
+            Some(KindState::Synced)
+        );
+    }
+
+    #[test]
+    fn stale_generations_are_dropped() {
+        let now = Timestamp::UNIX_EPOCH;
+        let mut s = registered();
+        s.apply(
+            msg(
+                2,
+                StoreEvent::Ready {
+                    server_version: "v1.20.2".into(),
+                },
+            ),
+            now,
+        );
+        assert!(!s.apply(msg(1, StoreEvent::Unreachable("old stream".into())), now));
+        assert_eq!(s.context("dev-eu").expect("ctx").state, ConnState::Ready);
+        assert!(!s.apply(
+            msg(1, StoreEvent::Kind(ks(), KindEvent::Apply(obj("z", "9")))),
+            now
+        ));
+        assert_eq!(s.len(), 0);
+    }
+
+    #[test]
+    fn forbidden_and_crd_missing_clear_objects_and_say_why() {
+        let now = Timestamp::UNIX_EPOCH;
+        let mut s = registered();
+        s.apply(
+            msg(1, StoreEvent::Kind(ks(), KindEvent::Apply(obj("a", "1")))),
+            now,
+        );
+        assert_eq!(s.len(), 1);
+        s.apply(
+            msg(
+                1,
+                StoreEvent::Kind(
+                    ks(),
+                    KindEvent::Forbidden("kustomizations is forbidden".into()),
+                ),
+            ),
+            now,
+        );
+        let k = &s.context("dev-eu").expect("ctx").kinds[&ks()];
+        assert_eq!((k.state, k.objects.len()), (Some(KindState::Forbidden), 0));
+        assert_eq!(k.reason, "kustomizations is forbidden");
+        s.apply(msg(1, StoreEvent::Kind(ks(), KindEvent::CrdMissing)), now);
+        assert_eq!(
+            s.context("dev-eu").expect("ctx").kinds[&ks()].state,
+            Some(KindState::CrdMissing)
+        );
+    }
+
+    #[test]
+    fn messages_for_unknown_contexts_are_ignored() {
+        let mut s = FleetStore::new();
+        assert!(!s.apply(
+            msg(
+                1,
+                StoreEvent::Ready {
+                    server_version: "v1".into()
+                }
+            ),
+            Timestamp::UNIX_EPOCH
+        ));
+        assert_eq!(s.contexts().count(), 0);
+    }
+}

@@ -1,0 +1,217 @@
+//! Cluster summaries: one row per context of the fleet, computed from the store (pure).
+//!
+//! This is what `fleetdeck contexts` prints and the fleet view shows: reachability, server version, nodes
+//! Ready/total, CAPI clusters Available/total, Flux ready/failing/suspended, Terraform ready/failing/plans
+//! pending, which kinds are Forbidden or missing, and freshness (age of the last watch event).
+use k8s_openapi::jiff::Timestamp;
+use serde::Serialize;
+
+use super::kinds::{Family, KindId};
+use super::status::HealthState;
+use super::store::{ConnState, ContextEntry, FleetStore, KindState, Origin};
+
+/// A count of objects of one sort.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tally {
+    /// All objects.
+    pub total: usize,
+    /// Healthy (Ready / Available).
+    pub ready: usize,
+    /// Failed.
+    pub failing: usize,
+    /// Progressing (including Unknown and Deleting).
+    pub progressing: usize,
+    /// Suspended (Flux, Terraform) or paused (CAPI).
+    pub suspended: usize,
+    /// Terraform plans waiting for approval.
+    pub plans_pending: usize,
+}
+
+impl Tally {
+    fn add(&mut self, s: HealthState) {
+        self.total += 1;
+        match s {
+            HealthState::Ready => self.ready += 1,
+            HealthState::Failed => self.failing += 1,
+            HealthState::Suspended | HealthState::Paused => self.suspended += 1,
+            HealthState::PlanPending => self.plans_pending += 1,
+            HealthState::Progressing | HealthState::Unknown | HealthState::Deleting => {
+                self.progressing += 1
+            }
+        }
+    }
+}
+
+/// The state of one kind that is not simply synced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KindProblem {
+    /// `plural.group` (or the core kind).
+    pub kind: String,
+    /// Forbidden, CrdMissing, Error or Syncing.
+    pub state: KindState,
+    /// Why.
+    pub reason: String,
+}
+
+/// One context's summary. JSON shape documented in the README (`fleetdeck contexts -o json`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContextSummary {
+    /// Context name (derived: `<management>/<namespace>/<cluster>`).
+    pub name: String,
+    /// Where it came from.
+    pub origin: Origin,
+    /// API server URL.
+    pub server: String,
+    /// Connection state.
+    pub state: ConnState,
+    /// Why (errors), empty when Ready.
+    pub reason: String,
+    /// When the state began (RFC 3339).
+    pub since: String,
+    /// kube-apiserver `gitVersion`.
+    pub version: Option<String>,
+    /// Kinds served and synced / served in all.
+    pub kinds_synced: usize,
+    /// Kinds served (not CrdMissing, not Forbidden).
+    pub kinds_served: usize,
+    /// Kinds that are Forbidden, erroring or still syncing (CrdMissing kinds are listed only by count).
+    pub problems: Vec<KindProblem>,
+    /// Catalogue kinds the cluster does not serve.
+    pub kinds_missing: usize,
+    /// Nodes (Ready / total).
+    pub nodes: Tally,
+    /// CAPI Clusters managed here (Available / total).
+    pub capi_clusters: Tally,
+    /// Flux objects (sources, Kustomizations, HelmReleases).
+    pub flux: Tally,
+    /// Terraform objects.
+    pub terraform: Tally,
+    /// When the last watch event arrived (RFC 3339), if any.
+    pub last_event: Option<String>,
+    /// Seconds since the last watch event.
+    pub freshness_seconds: Option<f64>,
+}
+
+impl ContextSummary {
+    /// Whether this context has reached a state worth printing once (`fleetdeck contexts`): dead, or every
+    /// served kind synced, forbidden or missing.
+    pub fn settled(&self) -> bool {
+        match self.state {
+            ConnState::Unreachable | ConnState::Unauthorized => true,
+            ConnState::Connecting => false,
+            ConnState::Ready => match &self.origin {
+                Origin::Derived {
+                    alias_of: Some(_), ..
+                } => true,
+                _ => self.kinds_served > 0 && self.kinds_synced == self.kinds_served,
+            },
+        }
+    }
+
+    /// A rank for worst-first sorting (lower is worse).
+    pub fn rank(&self) -> u8 {
+        match self.state {
+            ConnState::Unreachable | ConnState::Unauthorized => 0,
+            ConnState::Connecting => 2,
+            ConnState::Ready
+                if self.capi_clusters.failing + self.flux.failing + self.terraform.failing > 0 =>
+            {
+                1
+            }
+            ConnState::Ready
+                if !self.problems.is_empty() || self.nodes.ready < self.nodes.total =>
+            {
+                3
+            }
+            ConnState::Ready => 4,
+        }
+    }
+}
+
+/// Summarises one context at time `now`.
+pub fn summarize(name: &str, c: &ContextEntry, now: Timestamp) -> ContextSummary {
+    let mut s = ContextSummary {
+        name: name.to_string(),
+        origin: c.origin.clone(),
+        server: c.server.clone(),
+        state: c.state,
+        reason: c.reason.clone(),
+        since: c.since.to_string(),
+        version: c.server_version.clone(),
+        kinds_synced: 0,
+        kinds_served: 0,
+        problems: Vec::new(),
+        kinds_missing: 0,
+        nodes: Tally::default(),
+        capi_clusters: Tally::default(),
+        flux: Tally::default(),
+        terraform: Tally::default(),
+        last_event: c.last_event.map(|t| t.to_string()),
+        freshness_seconds: c
+            .last_event
+            .map(|t| now.duration_since(t).as_secs_f64().max(0.0)),
+    };
+    let cluster = KindId::find("cluster.x-k8s.io", "Cluster");
+    let node = KindId::find("", "Node");
+    for (kind, k) in &c.kinds {
+        match k.state {
+            Some(KindState::CrdMissing) => s.kinds_missing += 1,
+            Some(KindState::Synced) => {
+                s.kinds_served += 1;
+                s.kinds_synced += 1;
+            }
+            Some(state @ (KindState::Forbidden | KindState::Error | KindState::Syncing)) => {
+                if state != KindState::Forbidden {
+                    s.kinds_served += 1;
+                }
+                s.problems.push(KindProblem {
+                    kind: kind.to_string(),
+                    state,
+                    reason: k.reason.clone(),
+                });
+            }
+            None => {}
+        }
+        let tally = match kind.spec().family {
+            _ if Some(*kind) == cluster => &mut s.capi_clusters,
+            _ if Some(*kind) == node => &mut s.nodes,
+            Family::Flux => &mut s.flux,
+            Family::Terraform => &mut s.terraform,
+            _ => continue,
+        };
+        for o in k.objects.values() {
+            tally.add(o.health.state);
+        }
+    }
+    s
+}
+
+/// Every context's summary, worst first, then by name. A derived alias takes the counts of the context it
+/// aliases (it opens no watches of its own).
+pub fn summarize_all(store: &FleetStore, now: Timestamp) -> Vec<ContextSummary> {
+    let mut rows: Vec<ContextSummary> = store
+        .contexts()
+        .map(|(n, c)| summarize(n, c, now))
+        .collect();
+    let snapshot = rows.clone();
+    for r in &mut rows {
+        if let Origin::Derived {
+            alias_of: Some(a), ..
+        } = &r.origin
+            && let Some(src) = snapshot.iter().find(|x| &x.name == a)
+        {
+            r.nodes = src.nodes;
+            r.capi_clusters = src.capi_clusters;
+            r.flux = src.flux;
+            r.terraform = src.terraform;
+            r.kinds_served = src.kinds_served;
+            r.kinds_synced = src.kinds_synced;
+            r.kinds_missing = src.kinds_missing;
+        }
+    }
+    rows.sort_by(|a, b| a.rank().cmp(&b.rank()).then_with(|| a.name.cmp(&b.name)));
+    rows
+}
