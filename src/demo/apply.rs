@@ -84,21 +84,18 @@ fn depths(objects: &[Value]) -> Vec<usize> {
         if depth[i] != usize::MAX {
             return depth[i];
         }
-        let d = if guard > 32 {
+        // Namespaces first (wave 0); an object with no listed owner in wave 1; others one after their owner.
+        let d = if str_at(&objects[i], &["kind"]) == "Namespace" {
             0
+        } else if guard > 32 {
+            1
         } else {
             owner_keys(&objects[i])
                 .iter()
                 .filter_map(|k| index.get(k))
                 .map(|&o| visit(o, objects, index, depth, guard + 1) + 1)
                 .max()
-                .unwrap_or(0)
-        };
-        // Namespaced objects go after the Namespaces they live in.
-        let d = if str_at(&objects[i], &["kind"]) == "Namespace" {
-            0
-        } else {
-            d + 1
+                .unwrap_or(1)
         };
         depth[i] = d;
         d

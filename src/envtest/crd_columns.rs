@@ -279,6 +279,14 @@ pub(super) const AWS_MACHINE: &[Column] = &[
     Column::string("Machine", OWNER_MACHINE, "Machine object which owns this AWSMachine"),
 ];
 
+/// CAPA AWSManagedCluster (the EKS infrastructure cluster), v1beta2 only.
+#[rustfmt::skip]
+pub(super) const AWS_MANAGED_CLUSTER: &[Column] = &[
+    Column::string("Cluster", CAPA_CLUSTER_NAME_LABEL, "Cluster to which this AWSManagedCluster belongs"),
+    Column::string("Ready", ".status.ready", "Control plane infrastructure is ready for worker nodes"),
+    Column::string("Endpoint", ".spec.controlPlaneEndpoint.host", "API Endpoint"),
+];
+
 /// CAPD serves the same columns in v1beta1 and v1beta2.
 pub(super) const DOCKER_CLUSTER: &[Column] = &[
     CLUSTER_FROM_LABEL,

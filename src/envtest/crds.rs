@@ -255,6 +255,11 @@ const AWS_LABELS: &[(&str, &str)] = &[
     (PROVIDER, "infrastructure-aws"),
     (CONTRACT_V1BETA1, "v1beta1_v1beta2"),
 ];
+/// AWSManagedCluster was born in CAPA's v1beta2: its contract label names that version only.
+const AWS_MANAGED_CLUSTER_LABELS: &[(&str, &str)] = &[
+    (PROVIDER, "infrastructure-aws"),
+    (CONTRACT_V1BETA1, "v1beta2"),
+];
 
 /// Every kind fleetdeck's tests and demo create, with the facts of the upstream CRDs:
 /// cluster-api v1.14 (core, kubeadm control plane and bootstrap, CAPD), CAPA v2.10, Flux v2.9
@@ -359,6 +364,11 @@ pub const CATALOGUE: &[CrdSpec] = &[
             VersionSpec::storage("v1beta2", cols::AWS_CLUSTER_V1BETA2),
             VersionSpec::unserved("v1beta1", cols::AWS_CLUSTER_V1BETA1),
         ],
+    },
+    CrdSpec {
+        group: CAPI_INFRASTRUCTURE, kind: "AWSManagedCluster", plural: "awsmanagedclusters", short_names: &["awsmc"],
+        categories: CLUSTER_API, namespaced: true, labels: AWS_MANAGED_CLUSTER_LABELS, scale: None,
+        versions: &[VersionSpec::storage("v1beta2", cols::AWS_MANAGED_CLUSTER)],
     },
     CrdSpec {
         group: CAPI_INFRASTRUCTURE, kind: "AWSMachine", plural: "awsmachines", short_names: &["awsm"],
@@ -627,6 +637,7 @@ mod tests {
             (CAPI_CONTROL_PLANE, "AWSManagedControlPlane"),
             (CAPI_BOOTSTRAP, "KubeadmConfig"),
             (CAPI_INFRASTRUCTURE, "AWSCluster"),
+            (CAPI_INFRASTRUCTURE, "AWSManagedCluster"),
             (CAPI_INFRASTRUCTURE, "AWSMachine"),
             (CAPI_INFRASTRUCTURE, "DockerCluster"),
             (CAPI_INFRASTRUCTURE, "DockerMachine"),
@@ -770,7 +781,7 @@ mod tests {
             .iter()
             .filter(|c| c.group != CAPI && c.group.ends_with(".cluster.x-k8s.io"))
             .collect();
-        assert_eq!(providers.len(), 7);
+        assert_eq!(providers.len(), 8);
         for spec in providers {
             let labels = spec.to_crd().metadata.labels.unwrap_or_default();
             let v1beta1 = labels
@@ -782,12 +793,12 @@ mod tests {
                 }
             }
             let aws = spec.kind.starts_with("AWS");
-            assert_eq!(
-                v1beta1,
-                if aws { "v1beta1_v1beta2" } else { "v1beta1" },
-                "{}",
-                spec.kind
-            );
+            let expected = match spec.kind {
+                "AWSManagedCluster" => "v1beta2",
+                _ if aws => "v1beta1_v1beta2",
+                _ => "v1beta1",
+            };
+            assert_eq!(v1beta1, expected, "{}", spec.kind);
             let v1beta2 = labels.get(CONTRACT_V1BETA2).map(String::as_str);
             assert_eq!(
                 v1beta2,

@@ -122,7 +122,8 @@ pub(crate) fn json_kind(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
-        Value::Number(n) if n.is_i64() || n.is_u64() => "an integer",
+        Value::Number(n) if n.is_i64() => "an integer",
+        Value::Number(n) if n.is_u64() => "an integer too large for int64",
         Value::Number(_) => "a fractional number",
         Value::String(_) => "a string",
         Value::Array(_) => "a list",
@@ -375,6 +376,10 @@ mod tests {
             (
                 json!({"status": {"conditions": {"Ready": "True"}}}),
                 "status.conditions is an object, expected a list",
+            ),
+            (
+                json!({"status": {"conditions": [{"observedGeneration": u64::MAX}]}}),
+                "status.conditions[0].observedGeneration is an integer too large for int64, expected an integer",
             ),
         ];
         for (data, want) in cases {

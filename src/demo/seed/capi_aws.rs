@@ -4,9 +4,9 @@
 //! the v1beta1 one, is in `capi_legacy.rs`.)
 //!
 //! CAPA's own kinds use its v1beta2 API, which still implements the v1beta1 contract (`status.ready`,
-//! v1beta1 conditions). The envtest CRD catalogue has no AWSManagedCluster nor AWSManagedMachinePool, so
-//! `staging-eks` uses an AWSCluster for its network (see [`EKS_INFRA_KIND`]) and its MachinePool refers to an
-//! AWSManagedMachinePool that is not seeded.
+//! v1beta1 conditions). `staging-eks`'s infrastructure cluster is an AWSManagedCluster (see
+//! [`EKS_INFRA_KIND`]); its MachinePool refers to an AWSManagedMachinePool, a kind the envtest CRD catalogue
+//! does not serve, so that object is not seeded.
 
 use serde_json::{Value, json};
 
@@ -15,9 +15,8 @@ use super::capi_status::nest;
 use super::ids;
 use super::meta::{Clock, Conditions, MIN, V1Beta1Conditions, labels, object, owned_by};
 
-/// Kind of `staging-eks`'s infrastructure cluster. Upstream EKS clusters use `AWSManagedCluster`; switch to it
-/// once the envtest CRD catalogue has that kind.
-pub(super) const EKS_INFRA_KIND: &str = "AWSCluster";
+/// Kind of `staging-eks`'s infrastructure cluster: EKS clusters use `AWSManagedCluster` (CAPA).
+pub(super) const EKS_INFRA_KIND: &str = "AWSManagedCluster";
 
 /// Namespace of the AWS clusters.
 pub(super) const NAMESPACE: &str = "team-data";
@@ -165,7 +164,8 @@ pub(super) fn staging_eks(clock: &Clock) -> Vec<Value> {
         "deprecated": { "v1beta1": { "conditions": old } },
     });
 
-    let infra = aws_cluster(clock, &cluster, name, region, age, None);
+    let mut infra = aws_cluster(clock, &cluster, name, region, age, None);
+    infra["kind"] = json!(EKS_INFRA_KIND);
 
     let mut cp = object(
         "controlplane.cluster.x-k8s.io/v1beta2",

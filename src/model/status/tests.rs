@@ -18,7 +18,8 @@ fn c(type_: &str, status: &str, reason: &str, message: &str) -> Value {
 }
 
 fn object(generation: i64, rest: Value) -> DynamicObject {
-    let mut v = json!({"metadata": {"name": "x", "namespace": "default", "generation": generation}});
+    let mut v =
+        json!({"metadata": {"name": "x", "namespace": "default", "generation": generation}});
     if let (Some(obj), Value::Object(more)) = (v.as_object_mut(), rest) {
         obj.extend(more);
     }
@@ -28,12 +29,20 @@ fn object(generation: i64, rest: Value) -> DynamicObject {
 /// Runs [`health`] on a parsed object (apiVersion and kind give the group and kind) and checks `expect`:
 /// `<State> [reason=<Reason>] [note]`; `note` is the exact note wanted, if any (else there must be none).
 fn check(name: &str, value: Value, expect: &str, note: Option<&str>) {
-    let obj: DynamicObject = serde_json::from_value(value).unwrap_or_else(|e| panic!("{name}: {e}"));
-    let types = obj.types.clone().unwrap_or_else(|| panic!("{name}: no apiVersion/kind"));
+    let obj: DynamicObject =
+        serde_json::from_value(value).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let types = obj
+        .types
+        .clone()
+        .unwrap_or_else(|| panic!("{name}: no apiVersion/kind"));
     let group = types.api_version.rsplit_once('/').map_or("", |(g, _)| g);
     let got = health(group, &types.kind, &obj);
     let mut words = expect.split_whitespace();
-    assert_eq!(format!("{:?}", got.state), words.next().unwrap_or_default(), "{name}: {got:?}");
+    assert_eq!(
+        format!("{:?}", got.state),
+        words.next().unwrap_or_default(),
+        "{name}: {got:?}"
+    );
     let mut want_note = note.is_some();
     for word in words {
         match word.split_once('=') {
@@ -188,9 +197,17 @@ fn health_table() {
     assert!(cases.len() > 40);
     for mut case in cases {
         let obj = case.as_object_mut().unwrap();
-        let name = obj.remove("case").and_then(|v| v.as_str().map(String::from)).unwrap();
-        let expect = obj.remove("expect").and_then(|v| v.as_str().map(String::from)).unwrap();
-        let note = obj.remove("note").and_then(|v| v.as_str().map(String::from));
+        let name = obj
+            .remove("case")
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap();
+        let expect = obj
+            .remove("expect")
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap();
+        let note = obj
+            .remove("note")
+            .and_then(|v| v.as_str().map(String::from));
         check(&name, case, &expect, note.as_deref());
     }
 }
@@ -300,15 +317,22 @@ fn order_is_worst_first() {
 #[test]
 fn fixtures() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/status");
-    let mut paths: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     paths.retain(|p| p.extension().is_some_and(|e| e == "yaml"));
     paths.sort();
     assert!(paths.len() >= 30, "only {} fixtures", paths.len());
     for path in paths {
         let name = path.display().to_string();
         let text = std::fs::read_to_string(&path).unwrap();
-        let expect = text.lines().next().and_then(|l| l.strip_prefix("# expect: "));
-        let expect = expect.unwrap_or_else(|| panic!("{name}: first line must be `# expect: <State>`"));
+        let expect = text
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("# expect: "));
+        let expect =
+            expect.unwrap_or_else(|| panic!("{name}: first line must be `# expect: <State>`"));
         let value: Value = serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
         check(&name, value, expect, None);
     }
@@ -391,7 +415,7 @@ impl Gen {
         let leaf_only = depth == 0;
         match self.next() % if leaf_only { 5 } else { 8 } {
             0 => Value::Null,
-            1 => json!(self.next() % 3 == 0),
+            1 => json!(self.next().is_multiple_of(3)),
             2 => json!((self.next() % 7) as i64 - 2),
             3 => json!(self.pick(WORDS)),
             4 => json!(f64::from((self.next() % 100) as u32) / 7.0),
