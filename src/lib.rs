@@ -7,6 +7,7 @@
 //! - [`demo`]: the demo fleet — seeded objects on real API servers, moved by simulated controllers;
 //! - [`fleet`]: every kubeconfig context connected in the background, watches feeding the store;
 //! - [`model`]: the pure core — the fleet store, health, summaries (no IO);
+//! - [`ui`]: the cockpit (terminal UI);
 //! - [`logging`]: tracing to a rolling file in the state directory, never to the terminal.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
@@ -16,3 +17,4 @@ pub mod envtest;
 pub mod fleet;
 pub mod logging;
 pub mod model;
+pub mod ui;

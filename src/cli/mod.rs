@@ -2,10 +2,12 @@
 //!
 //! Exit codes (DESIGN.md): 0 success, 1 the operation failed, 2 bad usage or input. Every failure prints
 //! one clear line (or a short block) on stderr.
+mod cockpit;
 mod config;
 mod contexts;
 mod demo;
 mod envtest;
+mod snapshot;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -14,7 +16,7 @@ use clap::{Args, Parser, Subcommand};
 
 /// fleetdeck: every cluster of every kubeconfig context, live — Cluster API, Flux and Terraform.
 #[derive(Debug, Parser)]
-#[command(name = "fleetdeck", version, about, arg_required_else_help = true)]
+#[command(name = "fleetdeck", version, about)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -53,6 +55,8 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Render one frame of the cockpit as text, after the initial sync.
+    Snapshot(snapshot::SnapshotArgs),
     /// Summarise every context: state, version, nodes, CAPI clusters, Flux and Terraform health.
     Contexts(contexts::ContextsArgs),
     /// Show where fleetdeck keeps its files, and check the configuration, themes and keymaps.
@@ -85,7 +89,8 @@ pub fn main() -> ExitCode {
         Some(Command::Contexts(args)) => contexts::run(args, &cli.global),
         Some(Command::Demo(args)) => demo::run(args),
         Some(Command::Envtest { cmd }) => envtest::run(cmd),
-        None => Ok(()),
+        Some(Command::Snapshot(args)) => snapshot::run(args, &cli.global),
+        None => cockpit::run(&cli.global, None, None),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -47,11 +47,21 @@ pub enum Action {
     NextPane,
     PrevPane,
     Refresh,
+    Details,
+    Expand,
+    Collapse,
+    ShowConditions,
+    CycleFilter,
+    Lineage,
+    ViewFleet,
+    ViewClusters,
+    ViewFlux,
+    ViewTerraform,
 }
 
 impl Action {
     /// Every action, in declaration order (the order of the help screen).
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 25] = [
         Action::Quit,
         Action::Help,
         Action::Palette,
@@ -67,6 +77,16 @@ impl Action {
         Action::NextPane,
         Action::PrevPane,
         Action::Refresh,
+        Action::Details,
+        Action::Expand,
+        Action::Collapse,
+        Action::ShowConditions,
+        Action::CycleFilter,
+        Action::Lineage,
+        Action::ViewFleet,
+        Action::ViewClusters,
+        Action::ViewFlux,
+        Action::ViewTerraform,
     ];
 
     /// The name keymap files use: `quit`, `page-down`.
@@ -87,6 +107,16 @@ impl Action {
             Action::NextPane => "next-pane",
             Action::PrevPane => "prev-pane",
             Action::Refresh => "refresh",
+            Action::Details => "details",
+            Action::Expand => "expand",
+            Action::Collapse => "collapse",
+            Action::ShowConditions => "show-conditions",
+            Action::CycleFilter => "cycle-filter",
+            Action::Lineage => "lineage",
+            Action::ViewFleet => "view-fleet",
+            Action::ViewClusters => "view-clusters",
+            Action::ViewFlux => "view-flux",
+            Action::ViewTerraform => "view-terraform",
         }
     }
 
@@ -108,6 +138,16 @@ impl Action {
             Action::NextPane => "focus the next pane",
             Action::PrevPane => "focus the previous pane",
             Action::Refresh => "redraw and re-read what is shown",
+            Action::Details => "show or hide the details pane",
+            Action::Expand => "expand the tree node",
+            Action::Collapse => "collapse the tree node",
+            Action::ShowConditions => "show or hide conditions in the tree",
+            Action::CycleFilter => "cycle the state filter (all, failing, suspended, progressing)",
+            Action::Lineage => "jump between a CAPI cluster and its workload cluster's Flux tree",
+            Action::ViewFleet => "show the fleet",
+            Action::ViewClusters => "show the Cluster API clusters",
+            Action::ViewFlux => "show the Flux objects",
+            Action::ViewTerraform => "show the Terraform objects",
         }
     }
 

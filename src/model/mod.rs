@@ -4,9 +4,11 @@
 //! - [`conditions`] and [`status`]: conditions read safely, and each object's health the way its
 //!   controller means it;
 //! - [`store`]: the `FleetStore` the watch messages are applied to;
+//! - [`lineage`]: CAPI Cluster <-> workload cluster links;
 //! - [`summary`]: one summary row per context.
 pub mod conditions;
 pub mod kinds;
+pub mod lineage;
 pub mod status;
 pub mod store;
 pub mod summary;

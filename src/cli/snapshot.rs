@@ -1,0 +1,177 @@
+//! `fleetdeck snapshot`: renders one real frame of the cockpit as text, after the initial sync (for bots,
+//! CI and the README).
+use std::time::Duration;
+
+use anyhow::Result;
+use clap::{Args, ValueEnum};
+use k8s_openapi::jiff::Timestamp;
+use tokio::sync::mpsc;
+
+use fleetdeck::config::{self, Paths};
+use fleetdeck::fleet::{self, Fleet, FleetOptions};
+use fleetdeck::model::kinds::KindId;
+use fleetdeck::model::store::FleetStore;
+use fleetdeck::model::summary::{ContextSummary, summarize_all};
+use fleetdeck::ui::render::Scene;
+use fleetdeck::ui::rows::{ObjectRef, Rows};
+use fleetdeck::ui::state::{State, View};
+
+use super::{GlobalArgs, UsageError};
+
+/// Which view to draw.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ViewArg {
+    /// Every context with its summary.
+    Fleet,
+    /// Cluster API clusters.
+    Clusters,
+    /// Flux objects.
+    Flux,
+    /// Terraform objects.
+    Terraform,
+    /// The tree of `--object` (needs `--context`).
+    Tree,
+}
+
+/// `fleetdeck snapshot` arguments.
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// The view to draw.
+    #[arg(long, value_enum, default_value_t = ViewArg::Fleet)]
+    pub view: ViewArg,
+    /// For `--view tree`: `cluster|kustomization|helmrelease|terraform/NAMESPACE/NAME`.
+    #[arg(long, value_name = "KIND/NS/NAME")]
+    pub object: Option<String>,
+    /// Open the details pane on the selected row.
+    #[arg(long)]
+    pub details: bool,
+    /// Columns.
+    #[arg(long, default_value_t = 120)]
+    pub width: u16,
+    /// Rows.
+    #[arg(long, default_value_t = 40)]
+    pub height: u16,
+}
+
+/// Parses `cluster/ns/name` (kind names as `fleetdeck tree` spells them).
+pub fn parse_object(context: &str, text: &str) -> Result<ObjectRef, UsageError> {
+    let parts: Vec<&str> = text.splitn(3, '/').collect();
+    let [kind, namespace, name] = parts[..] else {
+        return Err(UsageError(format!(
+            "--object {text:?}: expected KIND/NAMESPACE/NAME"
+        )));
+    };
+    let (group, k) = match kind.to_lowercase().as_str() {
+        "cluster" => ("cluster.x-k8s.io", "Cluster"),
+        "kustomization" => ("kustomize.toolkit.fluxcd.io", "Kustomization"),
+        "helmrelease" => ("helm.toolkit.fluxcd.io", "HelmRelease"),
+        "terraform" => ("infra.contrib.fluxcd.io", "Terraform"),
+        other => {
+            return Err(UsageError(format!(
+                "--object: unknown kind {other:?} (cluster, kustomization, helmrelease, terraform)"
+            )));
+        }
+    };
+    let kind =
+        KindId::find(group, k).ok_or_else(|| UsageError(format!("{k} is not in the catalogue")))?;
+    Ok(ObjectRef {
+        context: context.into(),
+        kind,
+        namespace: namespace.into(),
+        name: name.into(),
+    })
+}
+
+/// Connects to the fleet and applies messages until every context settled (dead, or all kinds synced) or
+/// `deadline` passes; a short grace lets late lineage registrations in.
+pub async fn sync(
+    kc: &fleet::kubeconfig::LoadedKubeconfig,
+    only: &[String],
+    opts: FleetOptions,
+    deadline: Duration,
+) -> Result<FleetStore> {
+    let (tx, mut rx) = mpsc::channel(fleet::CHANNEL_CAPACITY);
+    let mut store = FleetStore::new();
+    let mut fleet = Fleet::start(kc, only, opts, tx)
+        .await
+        .map_err(|e| UsageError(format!("{e:#}")))?;
+    let stop = tokio::time::Instant::now() + deadline;
+    let mut settled = false;
+    loop {
+        tokio::select! {
+            msg = rx.recv() => {
+                let Some(m) = msg else { break };
+                store.apply(m, Timestamp::now());
+                while let Ok(m) = rx.try_recv() {
+                    store.apply(m, Timestamp::now());
+                }
+                settled = summarize_all(&store, Timestamp::now()).iter().all(ContextSummary::settled);
+            }
+            _ = tokio::time::sleep_until(stop) => break,
+            _ = tokio::time::sleep(Duration::from_millis(300)), if settled => break,
+        }
+    }
+    fleet.stop();
+    Ok(store)
+}
+
+pub fn run(args: &SnapshotArgs, global: &GlobalArgs) -> Result<()> {
+    let paths = Paths::discover()?;
+    let mut options = super::config::load_options(global);
+    options.no_color = true;
+    let loaded = config::load(&paths, &options)?;
+    let kc = fleet::kubeconfig::load(global.kubeconfig.as_deref())
+        .map_err(|e| UsageError(format!("{e:#}")))?;
+    let view = match args.view {
+        ViewArg::Fleet => View::Fleet,
+        ViewArg::Clusters => View::Clusters,
+        ViewArg::Flux => View::Flux,
+        ViewArg::Terraform => View::Terraform,
+        ViewArg::Tree => {
+            let ctx = global
+                .context
+                .first()
+                .ok_or_else(|| UsageError("--view tree needs --context".into()))?;
+            let obj = args
+                .object
+                .as_deref()
+                .ok_or_else(|| UsageError("--view tree needs --object KIND/NS/NAME".into()))?;
+            View::Tree(parse_object(ctx, obj)?)
+        }
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let connect = Duration::from_secs(global.connect_timeout);
+    let only = if matches!(view, View::Tree(_)) {
+        Vec::new()
+    } else {
+        global.context.clone()
+    };
+    let store = rt.block_on(sync(
+        &kc,
+        &only,
+        FleetOptions {
+            connect_timeout: connect,
+            ..FleetOptions::default()
+        },
+        connect + Duration::from_secs(12),
+    ))?;
+    let now = Timestamp::now();
+    let rows = Rows::derive(&store, now);
+    let mut state = State::new(now);
+    state.view = view;
+    state.details = args.details;
+    let scene = Scene {
+        store: &store,
+        rows: &rows,
+        theme: &loaded.theme,
+        keymap: &loaded.keymap,
+    };
+    print!(
+        "{}",
+        fleetdeck::ui::render_to_string(&mut state, &scene, args.width, args.height)?
+    );
+    Ok(())
+}

@@ -1,0 +1,537 @@
+//! The shared shape of every tree fleetdeck draws — `clusterctl describe cluster` ([`super::capi_tree`]),
+//! `flux tree kustomization` ([`super::flux_tree`]) and Terraform lineage ([`super::tf_tree`]) — plus the
+//! [`StoreView`] the builders read the store through and the [`TreeCache`] that rebuilds a tree only when
+//! something it read changed. Builders are pure (no IO, no clock); [`super::tree_text`] renders trees.
+//!
+//! # JSON (`-o json`)
+//!
+//! A [`TreeNode`] serializes to camelCase JSON; fields that are absent, empty or `false` are omitted:
+//!
+//! ```text
+//! TreeNode {
+//!   id:         string                 // stable key, see `object_id`; virtual nodes: "<parent id>><name>"
+//!   label:      {type: "object", context, group, kind, namespace, name, metaName?}
+//!             | {type: "virtual", name}       // "Workers", "Other", "3 Machines...", "Plan plan-main-1a2b3c4d5e"
+//!   health?:    {state, reason, message, since?, note?}   // model::status::Health; since is RFC 3339
+//!   columns?:   {mode: "v1beta2"|"v1beta1", replicas?, available?, ready?, upToDate?, condition?: ConditionRow}
+//!   conditions?: [ConditionRow]        // present when --show-conditions selected the node (already filtered)
+//!   group?:     {kind, count, names: [string]}    // a clusterctl group row ("N Machines..."), names sorted
+//!   deleted?:   true                   // metadata.deletionTimestamp is set ("!! DELETED !!")
+//!   remote?:    {secretRef?: "ns/name", context?: string, found: bool}
+//!   missing?:   {reason: "notFound"} | {reason: "notWatched"} | {reason: "notSynced", state?: KindState}
+//!             | {reason: "noContext"} | {reason: "invalidId", error: string}
+//!   source?:    {kind, namespace, name}      // Flux sourceRef / chartRef, Terraform sourceRef
+//!   revision?:  string                 // lastAppliedRevision, HelmRelease chart version, artifact revision
+//!   dependsOn?: ["ns/name"]
+//!   topology?:  {class, classNamespace?, version}  // Cluster.spec.topology
+//!   note?:      string                 // fleetdeck's remark, e.g. "cycle: already shown above"
+//!   children?:  [TreeNode]             // in display order
+//! }
+//! ConditionRow { type, status: "True"|"False"|"Unknown", severity?: "Error"|"Warning"|"Info", reason?,
+//!                message?, lastTransitionTime?, abnormal? }
+//! ```
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use k8s_openapi::jiff::Timestamp;
+use serde::Serialize;
+
+use super::conditions::{Condition, ConditionStatus, Severity, is_abnormal};
+use super::kinds::KindId;
+use super::status::Health;
+use super::store::{FleetStore, KindState, StoredObject};
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// One node of a tree. See the module docs for its JSON form.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TreeNode {
+    /// Stable key: [`object_id`] for objects, `<parent id>><name>` for virtual nodes.
+    pub id: String,
+    /// What the node is.
+    pub label: Label,
+    /// Health of the object (`None` for virtual nodes and objects fleetdeck cannot see).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health: Option<Health>,
+    /// clusterctl's columns (CAPI trees only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub columns: Option<CapiColumns>,
+    /// Condition rows, when `--show-conditions` selected this node (CAPI trees only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conditions: Option<Vec<ConditionRow>>,
+    /// Set on a clusterctl group row ("3 Machines...").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<Group>,
+    /// `metadata.deletionTimestamp` is set.
+    #[serde(skip_serializing_if = "is_false")]
+    pub deleted: bool,
+    /// The object applies to another cluster (`spec.kubeConfig`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remote: Option<RemoteLink>,
+    /// Why the object could not be shown from the store.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub missing: Option<Missing>,
+    /// Where the object's content comes from (Flux `sourceRef`/`chartRef`, Terraform `sourceRef`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<ObjectRef>,
+    /// The revision applied (`lastAppliedRevision`, chart version, artifact revision).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revision: Option<String>,
+    /// `spec.dependsOn`, as `namespace/name`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
+    /// The managed topology of a Cluster.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub topology: Option<Topology>,
+    /// A remark of fleetdeck's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// Children, in display order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub children: Vec<TreeNode>,
+}
+
+/// What a node stands for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum Label {
+    /// A Kubernetes object (found in the store or not).
+    Object(ObjectLabel),
+    /// A node that is no object: "Workers", "Other", a group row, a Terraform plan or output.
+    Virtual {
+        /// The text shown.
+        name: String,
+    },
+}
+
+/// A Kubernetes object's identity, with clusterctl's meta name (`ClusterInfrastructure`, `ControlPlane`,
+/// `MachineInfrastructure`, `BootstrapConfig`, `MachinePoolInfrastructure`) or fleetdeck's (`dependsOn`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectLabel {
+    /// The kubeconfig (or derived) context the object lives in; `""` when unknown (unresolved remote).
+    pub context: String,
+    /// API group, `""` for core.
+    pub group: String,
+    /// Kind.
+    pub kind: String,
+    /// Namespace, `""` for cluster-scoped objects.
+    pub namespace: String,
+    /// Name.
+    pub name: String,
+    /// Prefix clusterctl shows before `Kind/name`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meta_name: Option<String>,
+}
+
+impl ObjectLabel {
+    /// `Kind/namespace/name`, or `Kind/name` when cluster-scoped: fluxcd/pkg `ssa/utils` `FmtObjMetadata`.
+    pub fn flux_text(&self) -> String {
+        if self.namespace.is_empty() {
+            format!("{}/{}", self.kind, self.name)
+        } else {
+            format!("{}/{}/{}", self.kind, self.namespace, self.name)
+        }
+    }
+}
+
+/// Which status shape a CAPI tree reads, as `clusterctl describe cluster` (v1.11+) does by default
+/// (v1beta2 conditions) or with the deprecated `--v1beta2=false` (v1beta1 conditions with severity).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum CapiMode {
+    /// Available/Ready/UpToDate conditions and replica counters.
+    #[serde(rename = "v1beta2")]
+    V1Beta2,
+    /// The Ready condition with its severity.
+    #[serde(rename = "v1beta1")]
+    V1Beta1,
+}
+
+/// The columns `clusterctl describe cluster` prints for a row (cluster-api `internal/util/tree/tree.go`
+/// `newRowDescriptor` for v1beta2, `addObjectRowV1Beta1` for v1beta1). Counters are strings as clusterctl
+/// prints them: `"3/3"` replicas (current/desired), `"2"` for available/ready/up-to-date; `None` = blank.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CapiColumns {
+    /// Which columns these are.
+    pub mode: CapiMode,
+    /// REPLICAS.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<String>,
+    /// AVAILABLE.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub available: Option<String>,
+    /// READY (the counter; v1beta1 mode's READY column is `condition.status`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ready: Option<String>,
+    /// UP TO DATE.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub up_to_date: Option<String>,
+    /// The condition of the row: Available (Cluster, MachineDeployment, control planes) or Ready (the rest);
+    /// Ready with severity in v1beta1 mode.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub condition: Option<ConditionRow>,
+}
+
+/// One condition as a row shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConditionRow {
+    /// Condition type.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// Status.
+    pub status: ConditionStatus,
+    /// v1beta1 severity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Severity>,
+    /// Reason.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub reason: String,
+    /// Message, unwrapped (renderers wrap it).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub message: String,
+    /// lastTransitionTime (a group's Ready carries the oldest of its members').
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_transition_time: Option<Timestamp>,
+    /// Off its normal status for its polarity ([`is_abnormal`]).
+    #[serde(skip_serializing_if = "is_false")]
+    pub abnormal: bool,
+}
+
+impl From<&Condition> for ConditionRow {
+    fn from(c: &Condition) -> Self {
+        ConditionRow {
+            type_: c.type_.clone(),
+            status: c.status,
+            severity: c.severity,
+            reason: c.reason.clone(),
+            message: c.message.clone(),
+            last_transition_time: c.last_transition_time,
+            abnormal: is_abnormal(c),
+        }
+    }
+}
+
+/// A clusterctl group row: siblings of one kind whose Available, Ready and UpToDate (v1beta1: Ready's
+/// status, severity and reason) agree (cluster-api `cmd/clusterctl/client/tree/tree.go` `Add`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Group {
+    /// Kind of the members.
+    pub kind: String,
+    /// Number of members.
+    pub count: usize,
+    /// Member names, sorted (clusterctl's message shows the first two: `See a, b, ...`).
+    pub names: Vec<String>,
+}
+
+/// A link to the cluster an object applies to, from `spec.kubeConfig.secretRef`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RemoteLink {
+    /// `namespace/name` of the kubeconfig Secret (`None` for `spec.kubeConfig.configMapRef`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret_ref: Option<String>,
+    /// The fleet context the Secret resolves to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
+    /// Whether that context is in the store (so the tree follows into it).
+    pub found: bool,
+}
+
+/// Why a node's object is not shown from the store. Only `NotFound` claims the object does not exist.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "reason", rename_all = "camelCase")]
+pub enum Missing {
+    /// Its kind is synced in that context and the object is not there.
+    NotFound,
+    /// fleetdeck does not watch its kind (not in [`super::kinds::CATALOGUE`], or a Secret).
+    NotWatched,
+    /// Its kind is watched but not synced there (syncing, forbidden, CRD missing, error): unknown.
+    NotSynced {
+        /// The kind's state, `None` before the first message about it.
+        state: Option<KindState>,
+    },
+    /// The context is not in the fleet (a remote cluster fleetdeck cannot reach).
+    NoContext,
+    /// A Flux inventory id that does not parse.
+    InvalidId {
+        /// The parse error.
+        error: String,
+    },
+}
+
+/// A reference to an object: `Kind/namespace/name`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ObjectRef {
+    /// Kind.
+    pub kind: String,
+    /// Namespace.
+    pub namespace: String,
+    /// Name.
+    pub name: String,
+}
+
+/// A Cluster's managed topology (`spec.topology`): ClusterClass and Kubernetes version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Topology {
+    /// `classRef.name` (v1beta2) or `class` (v1beta1).
+    pub class: String,
+    /// `classRef.namespace` / `classNamespace`, when set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub class_namespace: Option<String>,
+    /// `version`.
+    pub version: String,
+}
+
+/// The stable id of an object node: `<context>/<group>/<kind>/<namespace>/<name>` (empty parts kept).
+pub fn object_id(context: &str, group: &str, kind: &str, namespace: &str, name: &str) -> String {
+    format!("{context}/{group}/{kind}/{namespace}/{name}")
+}
+
+impl TreeNode {
+    /// A node with only an id and a label.
+    pub fn new(id: String, label: Label) -> TreeNode {
+        TreeNode {
+            id,
+            label,
+            health: None,
+            columns: None,
+            conditions: None,
+            group: None,
+            deleted: false,
+            remote: None,
+            missing: None,
+            source: None,
+            revision: None,
+            depends_on: Vec::new(),
+            topology: None,
+            note: None,
+            children: Vec::new(),
+        }
+    }
+
+    /// A virtual node under `parent_id`.
+    pub fn virtual_node(parent_id: &str, name: impl Into<String>) -> TreeNode {
+        let name = name.into();
+        TreeNode::new(format!("{parent_id}>{name}"), Label::Virtual { name })
+    }
+
+    /// An object node, with health and deletion from `found` when the store has it.
+    pub fn object(label: ObjectLabel, found: Option<&StoredObject>) -> TreeNode {
+        let id = object_id(
+            &label.context,
+            &label.group,
+            &label.kind,
+            &label.namespace,
+            &label.name,
+        );
+        let mut node = TreeNode::new(id, Label::Object(label));
+        if let Some(o) = found {
+            node.health = Some(o.health.clone());
+            node.deleted = o.obj.metadata.deletion_timestamp.is_some();
+        }
+        node
+    }
+
+    /// The object label, when the node is an object.
+    pub fn object_label(&self) -> Option<&ObjectLabel> {
+        match &self.label {
+            Label::Object(l) => Some(l),
+            Label::Virtual { .. } => None,
+        }
+    }
+
+    /// The name clusterctl prints (and sorts siblings by): `N Machines...`, `Workers`, `Kind/name`,
+    /// `Meta - Kind/name`, prefixed `!! DELETED !! ` when deleting (cluster-api
+    /// `internal/util/tree/tree.go` `getRowName`, without colours).
+    pub fn capi_row_name(&self) -> String {
+        let name = match &self.label {
+            Label::Virtual { name } => return name.clone(),
+            Label::Object(l) => match &l.meta_name {
+                Some(meta) => format!("{meta} - {}/{}", l.kind, l.name),
+                None => format!("{}/{}", l.kind, l.name),
+            },
+        };
+        if self.deleted {
+            format!("!! DELETED !! {name}")
+        } else {
+            name
+        }
+    }
+
+    /// Number of nodes in the tree.
+    pub fn len(&self) -> usize {
+        1 + self.children.iter().map(TreeNode::len).sum::<usize>()
+    }
+
+    /// Always false: a tree has its root.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+}
+
+/// What a tree read from the store: a kind in a context (its [`super::store::KindEntry::revision`]), or
+/// whether a context exists.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Dep {
+    Kind(String, KindId),
+    Context(String),
+}
+
+/// The result of looking an object up through a [`StoreView`].
+#[derive(Debug)]
+pub enum Lookup<'a> {
+    /// In the store.
+    Found(&'a Arc<StoredObject>),
+    /// Not shown from the store, and why.
+    Missing(Missing),
+}
+
+/// Read access to a [`FleetStore`] that remembers which (context, kind) pairs and contexts were read, so a
+/// [`TreeCache`] knows when a tree is stale. Interior mutability only records reads.
+pub struct StoreView<'a> {
+    store: &'a FleetStore,
+    reads: RefCell<BTreeMap<Dep, Option<u64>>>,
+}
+
+impl<'a> StoreView<'a> {
+    /// A view of `store` with nothing read yet.
+    pub fn new(store: &'a FleetStore) -> Self {
+        StoreView {
+            store,
+            reads: RefCell::new(BTreeMap::new()),
+        }
+    }
+
+    fn note(&self, dep: Dep) {
+        let value = current(self.store, &dep);
+        self.reads.borrow_mut().entry(dep).or_insert(value);
+    }
+
+    /// Whether `context` is in the store.
+    pub fn has_context(&self, context: &str) -> bool {
+        self.note(Dep::Context(context.to_string()));
+        self.store.context(context).is_some()
+    }
+
+    /// Every object of `kind` in `context`, ordered by (namespace, name).
+    pub fn list(&self, context: &str, kind: KindId) -> impl Iterator<Item = &'a Arc<StoredObject>> {
+        self.note(Dep::Kind(context.to_string(), kind));
+        self.store.objects(context, kind)
+    }
+
+    /// Looks an object up by group and kind. Only claims [`Missing::NotFound`] when the kind is Synced in
+    /// that context; a kind outside the catalogue is [`Missing::NotWatched`]; a context not in the store is
+    /// [`Missing::NoContext`]; any other kind state is [`Missing::NotSynced`] (an Error state keeps the last
+    /// good list, so an object found there is still shown).
+    pub fn lookup(
+        &self,
+        context: &str,
+        group: &str,
+        kind: &str,
+        namespace: &str,
+        name: &str,
+    ) -> Lookup<'a> {
+        let Some(id) = KindId::find(group, kind) else {
+            return Lookup::Missing(Missing::NotWatched);
+        };
+        self.note(Dep::Kind(context.to_string(), id));
+        let Some(ctx) = self.store.context(context) else {
+            return Lookup::Missing(Missing::NoContext);
+        };
+        let namespace = if id.spec().namespaced { namespace } else { "" };
+        let entry = ctx.kinds.get(&id);
+        if let Some(found) = self.store.get(context, id, namespace, name) {
+            return Lookup::Found(found);
+        }
+        let state = entry.and_then(|e| e.state);
+        Lookup::Missing(if state == Some(KindState::Synced) {
+            Missing::NotFound
+        } else {
+            Missing::NotSynced { state }
+        })
+    }
+
+    fn into_deps(self) -> Vec<(Dep, Option<u64>)> {
+        self.reads.into_inner().into_iter().collect()
+    }
+}
+
+fn current(store: &FleetStore, dep: &Dep) -> Option<u64> {
+    match dep {
+        Dep::Context(c) => store.context(c).map(|_| 0),
+        Dep::Kind(c, k) => store.context(c)?.kinds.get(k).map(|e| e.revision),
+    }
+}
+
+struct Cached {
+    tree: Option<TreeNode>,
+    deps: Vec<(Dep, Option<u64>)>,
+}
+
+/// Remembers built trees with the store revisions they read, and rebuilds one only when a (context, kind)
+/// it read changed revision (or a context it looked for appeared or vanished).
+///
+/// The key must name everything else the build depends on (root object, options, remote resolution); call
+/// [`TreeCache::invalidate`] or [`TreeCache::clear`] when such an outside input changes. Limitation: a
+/// context removed and registered again starts its kind revisions from 0 and could repeat an old revision;
+/// callers that re-register contexts should [`TreeCache::clear`].
+#[derive(Default)]
+pub struct TreeCache {
+    entries: HashMap<String, Cached>,
+    builds: u64,
+}
+
+impl TreeCache {
+    /// An empty cache.
+    pub fn new() -> Self {
+        TreeCache::default()
+    }
+
+    /// The tree under `key`, rebuilt with `build` when missing or stale.
+    pub fn get_or_build(
+        &mut self,
+        store: &FleetStore,
+        key: &str,
+        build: impl FnOnce(&StoreView<'_>) -> Option<TreeNode>,
+    ) -> Option<&TreeNode> {
+        let fresh = self.entries.get(key).is_some_and(|c| {
+            c.deps
+                .iter()
+                .all(|(dep, rev)| current(store, dep) == *rev)
+        });
+        if !fresh {
+            let view = StoreView::new(store);
+            let tree = build(&view);
+            self.builds += 1;
+            let deps = view.into_deps();
+            self.entries.insert(key.to_string(), Cached { tree, deps });
+        }
+        self.entries.get(key).and_then(|c| c.tree.as_ref())
+    }
+
+    /// Forgets the tree under `key`.
+    pub fn invalidate(&mut self, key: &str) {
+        self.entries.remove(key);
+    }
+
+    /// Forgets every tree.
+    pub fn clear(&mut self) {
+        self.entries.clear();
+    }
+
+    /// How many builds ran since the cache was made (a cache hit builds nothing).
+    pub fn builds(&self) -> u64 {
+        self.builds
+    }
+}
+
+#[cfg(test)]
+#[path = "trees_tests/mod.rs"]
+mod trees_tests;

@@ -1,0 +1,168 @@
+//! The cockpit's state: which view is shown, cursors, filter, overlays. Owned by the UI task; changed only
+//! by [`super::update::update`]; read by the renderer.
+use std::collections::HashMap;
+
+use k8s_openapi::jiff::Timestamp;
+
+use super::rows::{FluxFilter, ObjectRef};
+use crate::config::Warning;
+
+/// The main views.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum View {
+    /// Every context with its summary.
+    Fleet,
+    /// Every CAPI Cluster across management clusters.
+    Clusters,
+    /// Every Flux object fleet-wide.
+    Flux,
+    /// Every Terraform object.
+    Terraform,
+    /// The live reconciliation tree of one object (CAPI Cluster, Kustomization, HelmRelease, Terraform).
+    Tree(ObjectRef),
+}
+
+impl View {
+    /// The title shown in the header.
+    pub fn title(&self) -> String {
+        match self {
+            View::Fleet => "Fleet".into(),
+            View::Clusters => "Clusters".into(),
+            View::Flux => "Flux".into(),
+            View::Terraform => "Terraform".into(),
+            View::Tree(o) => format!("Tree {}/{}/{}", o.context, o.namespace, o.name),
+        }
+    }
+    /// A stable key for per-view cursors.
+    pub fn key(&self) -> String {
+        match self {
+            View::Tree(o) => format!("tree:{}:{}:{}:{}", o.context, o.kind.0, o.namespace, o.name),
+            other => other.title(),
+        }
+    }
+}
+
+/// A list cursor: the selected row and the first row shown (the renderer keeps the selection visible).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cursor {
+    /// Selected row index (into the filtered rows).
+    pub selected: usize,
+    /// First visible row.
+    pub offset: usize,
+}
+
+/// What is drawn over the view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Overlay {
+    /// The keys of the current view, from the active keymap.
+    Help,
+    /// `:` command palette: fuzzy over views, contexts, kinds and objects.
+    Palette {
+        /// What was typed.
+        input: String,
+        /// The highlighted match.
+        selected: usize,
+    },
+}
+
+/// Which pane has the focus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Focus {
+    /// The list or tree.
+    #[default]
+    Main,
+    /// The details pane.
+    Details,
+}
+
+/// The whole UI state.
+#[derive(Debug)]
+pub struct State {
+    /// The view shown.
+    pub view: View,
+    /// Views to go back to with `esc`.
+    pub history: Vec<View>,
+    /// Cursors per view key.
+    pub cursors: HashMap<String, Cursor>,
+    /// The `/` filter: text rows must contain (case-insensitive).
+    pub filter: String,
+    /// Whether the filter is being typed.
+    pub filter_editing: bool,
+    /// The Flux view's state filter.
+    pub flux_filter: FluxFilter,
+    /// An overlay, if open.
+    pub overlay: Option<Overlay>,
+    /// Whether the details pane is shown.
+    pub details: bool,
+    /// Which pane has the focus.
+    pub focus: Focus,
+    /// Scroll of the details pane.
+    pub details_scroll: u16,
+    /// Tree nodes collapsed by the user (node ids), per tree view key.
+    pub collapsed: HashMap<String, std::collections::HashSet<String>>,
+    /// Show conditions in CAPI trees.
+    pub show_conditions: bool,
+    /// A message for the status bar (warnings from config loading, action results).
+    pub message: Option<String>,
+    /// Config warnings, shown until dismissed.
+    pub warnings: Vec<Warning>,
+    /// Read-only mode (header badge; every mutation refused).
+    pub readonly: bool,
+    /// A label for the header, e.g. "demo fleet — simulated controllers".
+    pub banner: Option<String>,
+    /// The clock used for ages (fixed in snapshots).
+    pub now: Timestamp,
+    /// Rows per page of the current list (the renderer writes it).
+    pub page: usize,
+    /// Set to leave the loop.
+    pub quit: bool,
+}
+
+impl State {
+    /// The initial state: the fleet view.
+    pub fn new(now: Timestamp) -> State {
+        State {
+            view: View::Fleet,
+            history: Vec::new(),
+            cursors: HashMap::new(),
+            filter: String::new(),
+            filter_editing: false,
+            flux_filter: FluxFilter::All,
+            overlay: None,
+            details: false,
+            focus: Focus::Main,
+            details_scroll: 0,
+            collapsed: HashMap::new(),
+            show_conditions: false,
+            message: None,
+            warnings: Vec::new(),
+            readonly: false,
+            banner: None,
+            now,
+            page: 20,
+            quit: false,
+        }
+    }
+
+    /// The cursor of the current view.
+    pub fn cursor(&self) -> Cursor {
+        self.cursors
+            .get(&self.view.key())
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// The cursor of the current view, for changing.
+    pub fn cursor_mut(&mut self) -> &mut Cursor {
+        self.cursors.entry(self.view.key()).or_default()
+    }
+
+    /// Shows `view`, remembering the current one for `esc`.
+    pub fn go(&mut self, view: View) {
+        if view != self.view {
+            let old = std::mem::replace(&mut self.view, view);
+            self.history.push(old);
+            self.filter.clear();
+        }
+    }
+}

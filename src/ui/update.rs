@@ -1,0 +1,254 @@
+//! State transitions: a key (resolved through the keymap) changes the [`State`]; no IO. Tested with plain
+//! assertions.
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use super::list::{Target, visible};
+use super::palette;
+use super::rows::{ObjectRef, Rows};
+use super::state::{Focus, Overlay, State, View};
+use crate::config::{Action, Keymap, Mode};
+
+/// What `update` needs besides the state: the derived rows and the number of lines of the tree shown.
+pub struct Input<'a> {
+    /// The rows of the list views.
+    pub rows: &'a Rows,
+    /// Lines of the tree view, when a tree is shown.
+    pub tree_lines: usize,
+    /// The object under the tree cursor (for `enter` / lineage), if any.
+    pub tree_selected: Option<ObjectRef>,
+    /// The lineage target of the object shown (CAPI cluster <-> workload Flux tree), if any.
+    pub lineage: Option<ObjectRef>,
+}
+
+/// The keymap mode of the current state.
+pub fn mode(state: &State) -> Mode {
+    if state.details && state.focus == Focus::Details {
+        return Mode::Detail;
+    }
+    match state.view {
+        View::Tree(_) => Mode::Tree,
+        _ => Mode::List,
+    }
+}
+
+/// Applies one key. Returns whether the state changed (the loop redraws only then).
+pub fn key(state: &mut State, keymap: &Keymap, ev: &KeyEvent, input: &Input<'_>) -> bool {
+    if ev.kind != KeyEventKind::Press {
+        return false;
+    }
+    if state.filter_editing {
+        return edit_filter(state, ev);
+    }
+    if let Some(Overlay::Palette { .. }) = state.overlay {
+        return edit_palette(state, ev, input);
+    }
+    if state.overlay == Some(Overlay::Help) {
+        // Any key closes help (quit still quits).
+        if keymap.lookup(Mode::Global, ev) == Some(Action::Quit) {
+            state.quit = true;
+        }
+        state.overlay = None;
+        return true;
+    }
+    match keymap.lookup(mode(state), ev) {
+        Some(a) => action(state, a, input),
+        None => false,
+    }
+}
+
+fn edit_filter(state: &mut State, ev: &KeyEvent) -> bool {
+    match ev.code {
+        KeyCode::Esc => {
+            state.filter.clear();
+            state.filter_editing = false;
+        }
+        KeyCode::Enter => state.filter_editing = false,
+        KeyCode::Backspace => {
+            state.filter.pop();
+        }
+        KeyCode::Char(c) if !ev.modifiers.contains(KeyModifiers::CONTROL) => state.filter.push(c),
+        _ => return false,
+    }
+    *state.cursor_mut() = Default::default();
+    true
+}
+
+fn edit_palette(state: &mut State, ev: &KeyEvent, input: &Input<'_>) -> bool {
+    let Some(Overlay::Palette {
+        input: text,
+        selected,
+    }) = state.overlay.as_mut()
+    else {
+        return false;
+    };
+    match ev.code {
+        KeyCode::Esc => state.overlay = None,
+        KeyCode::Backspace => {
+            text.pop();
+            *selected = 0;
+        }
+        KeyCode::Up => *selected = selected.saturating_sub(1),
+        KeyCode::Down => *selected += 1,
+        KeyCode::Enter => {
+            let choices = palette::matches(text, input.rows);
+            let pick = choices
+                .get((*selected).min(choices.len().saturating_sub(1)))
+                .cloned();
+            state.overlay = None;
+            if let Some(p) = pick {
+                palette::apply(state, &p);
+            }
+        }
+        KeyCode::Char(c) if !ev.modifiers.contains(KeyModifiers::CONTROL) => {
+            text.push(c);
+            *selected = 0;
+        }
+        _ => return false,
+    }
+    true
+}
+
+fn len(state: &State, input: &Input<'_>) -> usize {
+    match state.view {
+        View::Tree(_) => input.tree_lines,
+        _ => visible(state, input.rows).len(),
+    }
+}
+
+/// Applies one action.
+pub fn action(state: &mut State, a: Action, input: &Input<'_>) -> bool {
+    let n = len(state, input);
+    let page = state.page.max(1);
+    if state.details && state.focus == Focus::Details {
+        match a {
+            Action::Up => state.details_scroll = state.details_scroll.saturating_sub(1),
+            Action::Down => state.details_scroll = state.details_scroll.saturating_add(1),
+            Action::PageUp => {
+                state.details_scroll = state.details_scroll.saturating_sub(page as u16)
+            }
+            Action::PageDown => {
+                state.details_scroll = state.details_scroll.saturating_add(page as u16)
+            }
+            Action::Top => state.details_scroll = 0,
+            _ => return global(state, a, input),
+        }
+        return true;
+    }
+    let c = state.cursor_mut();
+    let last = n.saturating_sub(1);
+    match a {
+        Action::Up => c.selected = c.selected.saturating_sub(1),
+        Action::Down => c.selected = (c.selected + 1).min(last),
+        Action::Top => c.selected = 0,
+        Action::Bottom => c.selected = last,
+        Action::PageUp => c.selected = c.selected.saturating_sub(page),
+        Action::PageDown => c.selected = (c.selected + page).min(last),
+        _ => return global(state, a, input),
+    }
+    true
+}
+
+fn global(state: &mut State, a: Action, input: &Input<'_>) -> bool {
+    match a {
+        Action::Quit => state.quit = true,
+        Action::Help => state.overlay = Some(Overlay::Help),
+        Action::Palette => {
+            state.overlay = Some(Overlay::Palette {
+                input: String::new(),
+                selected: 0,
+            })
+        }
+        Action::Filter => state.filter_editing = true,
+        Action::Back => {
+            if state.details {
+                state.details = false;
+                state.focus = Focus::Main;
+            } else if !state.filter.is_empty() {
+                state.filter.clear();
+            } else if let Some(v) = state.history.pop() {
+                state.view = v;
+            } else {
+                return false;
+            }
+        }
+        Action::Open => return open(state, input),
+        Action::Details => {
+            state.details = !state.details;
+            state.details_scroll = 0;
+            if !state.details {
+                state.focus = Focus::Main;
+            }
+        }
+        Action::NextPane | Action::PrevPane => {
+            if !state.details {
+                return false;
+            }
+            state.focus = if state.focus == Focus::Main {
+                Focus::Details
+            } else {
+                Focus::Main
+            };
+        }
+        Action::ViewFleet => state.go(View::Fleet),
+        Action::ViewClusters => state.go(View::Clusters),
+        Action::ViewFlux => state.go(View::Flux),
+        Action::ViewTerraform => state.go(View::Terraform),
+        Action::CycleFilter => {
+            if state.view != View::Flux {
+                return false;
+            }
+            state.flux_filter = state.flux_filter.next();
+            *state.cursor_mut() = Default::default();
+        }
+        Action::ShowConditions => state.show_conditions = !state.show_conditions,
+        Action::Lineage => match input.lineage.clone() {
+            Some(target) => state.go(View::Tree(target)),
+            None => {
+                state.message = Some("no linked cluster for this object".into());
+            }
+        },
+        Action::Refresh => state.message = None,
+        Action::Expand | Action::Collapse => return false,
+        _ => return false,
+    }
+    true
+}
+
+fn open(state: &mut State, input: &Input<'_>) -> bool {
+    if let View::Tree(_) = state.view {
+        return match input.tree_selected.clone() {
+            Some(o)
+                if matches!(
+                    o.kind.spec().kind,
+                    "Kustomization" | "HelmRelease" | "Terraform" | "Cluster"
+                ) =>
+            {
+                state.go(View::Tree(o));
+                true
+            }
+            _ => {
+                state.details = true;
+                true
+            }
+        };
+    }
+    let items = visible(state, input.rows);
+    let Some((_, target)) = items.get(state.cursor().selected).cloned() else {
+        return false;
+    };
+    match target {
+        Target::Context(ctx) => {
+            state.go(View::Flux);
+            state.filter = ctx;
+        }
+        Target::Object(o) => {
+            let k = o.kind.spec().kind;
+            if matches!(k, "Cluster" | "Kustomization" | "HelmRelease" | "Terraform") {
+                state.go(View::Tree(o));
+            } else {
+                state.details = true;
+            }
+        }
+    }
+    true
+}

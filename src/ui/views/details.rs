@@ -1,0 +1,174 @@
+//! The details pane of the selected object: health, the conditions table (colours follow each condition's
+//! polarity: a `Paused=False` is normal, a `Ready=False` is not), recent events when fetched, and the YAML
+//! with Secret data redacted.
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use serde_json::Value;
+
+use crate::config::{Role, Theme};
+use crate::model::conditions::{conditions_at, is_abnormal};
+use crate::model::store::{FleetStore, StoredObject};
+use crate::ui::format::age;
+use crate::ui::rows::ObjectRef;
+use crate::ui::state::{Focus, State};
+use crate::ui::views::tables::health_role;
+
+/// What replaces Secret values and other redacted data.
+pub const REDACTED: &str = "<redacted>";
+
+/// A copy of `v` with every value under `data` / `stringData` of a Secret replaced by [`REDACTED`].
+/// Other kinds are returned unchanged. Secrets never reach the store, but a YAML view must not depend on that.
+pub fn redact(kind: &str, v: &Value) -> Value {
+    let mut v = v.clone();
+    if kind == "Secret" {
+        for key in ["data", "stringData"] {
+            if let Some(m) = v.get_mut(key).and_then(Value::as_object_mut) {
+                for val in m.values_mut() {
+                    *val = Value::String(REDACTED.into());
+                }
+            }
+        }
+    }
+    v
+}
+
+/// The lines of the details of `o` (used by the pane and by `snapshot`).
+pub fn lines<'a>(o: &StoredObject, obj: &ObjectRef, state: &State, theme: &Theme) -> Vec<Line<'a>> {
+    let mut out = Vec::new();
+    let kind = obj.kind.spec().kind;
+    out.push(Line::from(vec![
+        Span::styled(format!("{kind} "), theme.style(Role::Title)),
+        Span::styled(
+            format!("{}/{}", obj.namespace, obj.name),
+            theme.style(Role::Accent),
+        ),
+        Span::styled(format!("  in {}", obj.context), theme.style(Role::Muted)),
+    ]));
+    let h = &o.health;
+    out.push(Line::from(vec![
+        Span::raw("health: "),
+        Span::styled(format!("{:?}", h.state), theme.style(health_role(h.state))),
+        Span::styled(
+            if h.reason.is_empty() {
+                String::new()
+            } else {
+                format!("  ({})", h.reason)
+            },
+            theme.style(Role::Muted),
+        ),
+    ]));
+    for l in h.message.lines().filter(|l| !l.trim().is_empty()) {
+        out.push(Line::raw(format!("  {l}")));
+    }
+    if let Some(n) = &h.note {
+        out.push(Line::styled(
+            format!("note: {n}"),
+            theme.style(Role::Warning),
+        ));
+    }
+    out.push(Line::raw(""));
+    // v1beta1-shaped CAPI objects keep the v1beta2 conditions under status.v1beta2.
+    for (title, pointer) in [
+        ("conditions", "/status/conditions"),
+        ("v1beta2 conditions", "/status/v1beta2/conditions"),
+    ] {
+        match conditions_at(&o.obj.data, pointer) {
+            Ok(cs) if !cs.is_empty() => {
+                out.push(Line::styled(format!("{title}:"), theme.style(Role::Header)));
+                for c in cs {
+                    let role = if is_abnormal(&c) {
+                        Role::Error
+                    } else {
+                        Role::Ok
+                    };
+                    let since = c
+                        .last_transition_time
+                        .map(|t| age(t, state.now))
+                        .unwrap_or_else(|| "-".into());
+                    let sev = c.severity.map(|s| format!(" {s:?}")).unwrap_or_default();
+                    out.push(Line::from(vec![
+                        Span::styled(format!("  {:<28}", c.type_), theme.style(role)),
+                        Span::styled(
+                            format!("{:<8}", format!("{:?}", c.status)),
+                            theme.style(role),
+                        ),
+                        Span::raw(format!("{:<30}", format!("{}{sev}", c.reason))),
+                        Span::styled(format!("{since:>5}  "), theme.style(Role::Muted)),
+                        Span::raw(c.message.lines().next().unwrap_or("").to_string()),
+                    ]));
+                }
+            }
+            Ok(_) => {}
+            Err(m) => out.push(Line::styled(
+                format!("{title}: unreadable ({m})"),
+                theme.style(Role::Warning),
+            )),
+        }
+    }
+    out.push(Line::raw(""));
+    out.push(Line::styled("yaml:", theme.style(Role::Header)));
+    let mut value = serde_json::to_value(&o.obj).unwrap_or(Value::Null);
+    value = redact(kind, &value);
+    let yaml = serde_saphyr::to_string(&value).unwrap_or_else(|e| format!("(cannot render: {e})"));
+    for l in yaml.lines() {
+        out.push(Line::raw(format!("  {l}")));
+    }
+    out
+}
+
+/// Draws the pane for `obj` (or a hint when nothing is selected).
+pub fn draw(
+    f: &mut Frame,
+    area: Rect,
+    state: &State,
+    store: &FleetStore,
+    obj: Option<&ObjectRef>,
+    theme: &Theme,
+) {
+    let border = if state.focus == Focus::Details {
+        Role::BorderFocused
+    } else {
+        Role::Border
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.style(border))
+        .title(Span::styled(" Details ", theme.style(Role::Title)));
+    let found = obj.and_then(|o| {
+        store
+            .get(&o.context, o.kind, &o.namespace, &o.name)
+            .map(|s| (o, s))
+    });
+    let text = match found {
+        Some((o, s)) => lines(s, o, state, theme),
+        None => vec![Line::styled(
+            "select an object to see its conditions and YAML",
+            theme.style(Role::Muted),
+        )],
+    };
+    let p = Paragraph::new(text)
+        .block(block)
+        .wrap(Wrap { trim: false })
+        .scroll((state.details_scroll, 0));
+    f.render_widget(p, area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn secrets_are_redacted_and_other_kinds_untouched() {
+        let s =
+            json!({"kind": "Secret", "data": {"value": "c2VjcmV0"}, "stringData": {"token": "t"}});
+        let r = redact("Secret", &s);
+        assert_eq!(r["data"]["value"], REDACTED);
+        assert_eq!(r["stringData"]["token"], REDACTED);
+        assert!(!r.to_string().contains("c2VjcmV0"));
+        let cm = json!({"kind": "ConfigMap", "data": {"a": "b"}});
+        assert_eq!(redact("ConfigMap", &cm), cm);
+    }
+}

@@ -1,0 +1,4 @@
+//! The views: list tables, the reconciliation tree, the details pane.
+pub mod details;
+pub mod tables;
+pub mod tree;

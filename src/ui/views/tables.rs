@@ -1,0 +1,333 @@
+//! The four list views (Fleet, Clusters, Flux, Terraform) as virtualised tables: only the rows on screen
+//! are turned into widgets, so a frame costs the same with 50 rows or 50,000.
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Row, Table};
+
+use crate::config::{Role, Theme};
+use crate::model::status::HealthState;
+use crate::model::store::{ConnState, Origin};
+use crate::model::summary::{ContextSummary, Tally};
+use crate::ui::format::{age, first_line};
+use crate::ui::list::visible;
+use crate::ui::rows::Rows;
+use crate::ui::state::{State, View};
+
+/// The theme role of a health state.
+pub fn health_role(h: HealthState) -> Role {
+    match h {
+        HealthState::Ready => Role::Ok,
+        HealthState::Failed => Role::Error,
+        HealthState::Progressing => Role::Progressing,
+        HealthState::PlanPending => Role::Warning,
+        HealthState::Suspended => Role::Suspended,
+        HealthState::Paused => Role::Paused,
+        HealthState::Deleting => Role::Deleting,
+        HealthState::Unknown => Role::Unknown,
+    }
+}
+
+fn tally(t: &Tally, plans: bool) -> String {
+    if t.total == 0 {
+        return "-".into();
+    }
+    let mut s = format!("{}/{}", t.ready, t.total);
+    if t.failing > 0 {
+        s.push_str(&format!(" {}!", t.failing));
+    }
+    if t.suspended > 0 {
+        s.push_str(&format!(" {}z", t.suspended));
+    }
+    if plans && t.plans_pending > 0 {
+        s.push_str(&format!(" {}p", t.plans_pending));
+    }
+    s
+}
+
+fn tally_role(t: &Tally) -> Role {
+    if t.failing > 0 {
+        Role::Error
+    } else if t.plans_pending > 0 || t.progressing > 0 {
+        Role::Progressing
+    } else if t.total == 0 {
+        Role::Muted
+    } else {
+        Role::Ok
+    }
+}
+
+fn fleet_row<'a>(r: &'a ContextSummary, theme: &Theme, state: &State) -> Row<'a> {
+    let (st, role) = match r.state {
+        ConnState::Ready if !r.settled() => (
+            format!("Syncing {}/{}", r.kinds_synced, r.kinds_served),
+            Role::Progressing,
+        ),
+        ConnState::Ready => ("Ready".to_string(), Role::Ok),
+        ConnState::Connecting => ("Connecting".to_string(), Role::Progressing),
+        ConnState::Unreachable => ("Unreachable".to_string(), Role::ClusterDown),
+        ConnState::Unauthorized => ("Unauthorized".to_string(), Role::ClusterDown),
+    };
+    let mut notes = Vec::new();
+    if !r.reason.is_empty() {
+        notes.push(first_line(&r.reason).to_string());
+    }
+    if let Origin::Derived {
+        management,
+        alias_of,
+        ..
+    } = &r.origin
+    {
+        notes.push(match alias_of {
+            Some(a) => format!("via {management} Secret, same server as {a}"),
+            None => format!("via {management} Secret"),
+        });
+    }
+    let forbidden = r
+        .problems
+        .iter()
+        .filter(|p| format!("{:?}", p.state) == "Forbidden")
+        .count();
+    if forbidden > 0 {
+        notes.push(format!("{forbidden} kinds Forbidden"));
+    }
+    let fresh = r
+        .last_event
+        .as_deref()
+        .and_then(|t| t.parse().ok())
+        .map(|t| age(t, state.now))
+        .unwrap_or_else(|| "-".into());
+    let cell =
+        |t: &Tally, plans: bool| Cell::from(tally(t, plans)).style(theme.style(tally_role(t)));
+    Row::new(vec![
+        Cell::from(r.name.as_str()).style(theme.style(Role::Accent)),
+        Cell::from(st).style(theme.style(role)),
+        Cell::from(r.version.clone().unwrap_or_else(|| "-".into())),
+        cell(&r.nodes, false),
+        cell(&r.capi_clusters, false),
+        cell(&r.flux, false),
+        cell(&r.terraform, true),
+        Cell::from(fresh).style(theme.style(Role::Muted)),
+        Cell::from(notes.join("; ")).style(theme.style(Role::Muted)),
+    ])
+}
+
+/// Draws the current list view in `area`.
+pub fn draw(f: &mut Frame, area: Rect, state: &mut State, rows: &Rows, theme: &Theme) {
+    let items = visible(state, rows);
+    let title = match &state.view {
+        View::Flux => format!(" Flux [{}] ({}) ", state.flux_filter.label(), items.len()),
+        v => format!(" {} ({}) ", v.title(), items.len()),
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.style(Role::Border))
+        .title(Span::styled(title, theme.style(Role::Title)));
+    let inner_height = area.height.saturating_sub(3) as usize; // borders + header
+    state.page = inner_height.max(1);
+    let mut cur = state.cursor();
+    cur.selected = cur.selected.min(items.len().saturating_sub(1));
+    if cur.selected < cur.offset {
+        cur.offset = cur.selected;
+    } else if cur.selected >= cur.offset + inner_height.max(1) {
+        cur.offset = cur.selected + 1 - inner_height.max(1);
+    }
+    *state.cursor_mut() = cur;
+    let window = items.iter().skip(cur.offset).take(inner_height);
+    let (header, widths, body): (Vec<&str>, Vec<Constraint>, Vec<Row>) = match state.view {
+        View::Fleet => (
+            vec![
+                "CONTEXT",
+                "STATE",
+                "VERSION",
+                "NODES",
+                "CAPI",
+                "FLUX",
+                "TERRAFORM",
+                "FRESH",
+                "NOTES",
+            ],
+            vec![
+                Constraint::Length(
+                    rows.fleet
+                        .iter()
+                        .map(|r| r.name.chars().count())
+                        .max()
+                        .unwrap_or(7)
+                        .clamp(7, 32) as u16,
+                ),
+                Constraint::Length(13),
+                Constraint::Length(8),
+                Constraint::Length(8),
+                Constraint::Length(11),
+                Constraint::Length(11),
+                Constraint::Length(11),
+                Constraint::Length(6),
+                Constraint::Fill(2),
+            ],
+            window
+                .map(|(i, _)| fleet_row(&rows.fleet[*i], theme, state))
+                .collect(),
+        ),
+        View::Clusters => (
+            vec![
+                "CONTEXT",
+                "NAMESPACE",
+                "NAME",
+                "PHASE",
+                "STATE",
+                "CP",
+                "WORKERS",
+                "VERSION",
+                "CLASS",
+                "MESSAGE",
+            ],
+            vec![
+                Constraint::Length(10),
+                Constraint::Length(10),
+                Constraint::Min(12),
+                Constraint::Length(12),
+                Constraint::Length(11),
+                Constraint::Length(5),
+                Constraint::Length(7),
+                Constraint::Length(8),
+                Constraint::Length(11),
+                Constraint::Fill(2),
+            ],
+            window
+                .map(|(i, _)| {
+                    let r = &rows.clusters[*i];
+                    Row::new(vec![
+                        Cell::from(r.obj.context.as_str()).style(theme.style(Role::Muted)),
+                        Cell::from(r.obj.namespace.as_str()).style(theme.style(Role::Muted)),
+                        Cell::from(r.obj.name.as_str()).style(theme.style(Role::Accent)),
+                        Cell::from(r.phase.as_str()),
+                        Cell::from(format!("{:?}", r.health.state))
+                            .style(theme.style(health_role(r.health.state))),
+                        Cell::from(r.control_plane.as_str()),
+                        Cell::from(r.workers.as_str()),
+                        Cell::from(r.version.as_str()),
+                        Cell::from(r.class.clone().unwrap_or_else(|| "-".into()))
+                            .style(theme.style(Role::Muted)),
+                        Cell::from(first_line(&r.health.message).to_string()),
+                    ])
+                })
+                .collect(),
+        ),
+        View::Flux => (
+            vec![
+                "CONTEXT",
+                "KIND",
+                "NAMESPACE",
+                "NAME",
+                "STATE",
+                "REVISION",
+                "MESSAGE",
+            ],
+            vec![
+                Constraint::Length(12),
+                Constraint::Length(14),
+                Constraint::Length(13),
+                Constraint::Min(14),
+                Constraint::Length(11),
+                Constraint::Length(22),
+                Constraint::Fill(2),
+            ],
+            window
+                .map(|(i, _)| {
+                    let r = &rows.flux[*i];
+                    Row::new(vec![
+                        Cell::from(r.obj.context.as_str()).style(theme.style(Role::Muted)),
+                        Cell::from(r.obj.kind.spec().kind),
+                        Cell::from(r.obj.namespace.as_str()).style(theme.style(Role::Muted)),
+                        Cell::from(r.obj.name.as_str()).style(theme.style(Role::Accent)),
+                        Cell::from(format!("{:?}", r.health.state))
+                            .style(theme.style(health_role(r.health.state))),
+                        Cell::from(short_revision(&r.revision)),
+                        Cell::from(first_line(&r.health.message).to_string()),
+                    ])
+                })
+                .collect(),
+        ),
+        View::Terraform | View::Tree(_) => (
+            vec![
+                "CONTEXT",
+                "NAMESPACE",
+                "NAME",
+                "STATE",
+                "PLAN",
+                "OUTPUTS",
+                "MESSAGE",
+            ],
+            vec![
+                Constraint::Length(10),
+                Constraint::Length(12),
+                Constraint::Min(14),
+                Constraint::Length(11),
+                Constraint::Length(20),
+                Constraint::Length(18),
+                Constraint::Fill(2),
+            ],
+            window
+                .map(|(i, _)| {
+                    let r = &rows.terraform[*i];
+                    Row::new(vec![
+                        Cell::from(r.obj.context.as_str()).style(theme.style(Role::Muted)),
+                        Cell::from(r.obj.namespace.as_str()).style(theme.style(Role::Muted)),
+                        Cell::from(r.obj.name.as_str()).style(theme.style(Role::Accent)),
+                        Cell::from(format!("{:?}", r.health.state))
+                            .style(theme.style(health_role(r.health.state))),
+                        Cell::from(r.pending_plan.clone().unwrap_or_else(|| "-".into()))
+                            .style(theme.style(Role::Warning)),
+                        Cell::from(if r.outputs.is_empty() {
+                            "-".into()
+                        } else {
+                            r.outputs.join(",")
+                        }),
+                        Cell::from(first_line(&r.health.message).to_string()),
+                    ])
+                })
+                .collect(),
+        ),
+    };
+    let selected = cur.selected.checked_sub(cur.offset);
+    let body: Vec<Row> = body
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            if Some(i) == selected {
+                r.style(theme.style(Role::Selected))
+            } else {
+                r
+            }
+        })
+        .collect();
+    let empty = body.is_empty();
+    let table = Table::new(body, widths)
+        .header(Row::new(header).style(theme.style(Role::Header)))
+        .block(block)
+        .column_spacing(1);
+    f.render_widget(table, area);
+    if empty {
+        let msg = if state.filter.is_empty() {
+            "nothing here yet"
+        } else {
+            "no row matches the filter"
+        };
+        let r = Rect {
+            x: area.x + 2,
+            y: area.y + 2,
+            width: area.width.saturating_sub(4),
+            height: 1,
+        };
+        f.render_widget(Line::styled(msg, theme.style(Role::Muted)), r);
+    }
+}
+
+/// `main@sha1:0123456789abcdef...` -> `main@sha1:0123456`; versions stay as they are.
+pub fn short_revision(r: &str) -> String {
+    match r.split_once(":") {
+        Some((head, hex)) if hex.len() > 12 => format!("{head}:{}", &hex[..7]),
+        _ => r.to_string(),
+    }
+}
