@@ -6,33 +6,17 @@ use std::time::Instant;
 use fleetdeck::demo::{DemoFleet, DemoOptions, seed};
 
 fn main() -> anyhow::Result<()> {
-    let scale: usize = std::env::var("FLEETDECK_BENCH_SCALE")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(100);
+    let scale: usize = std::env::var("FLEETDECK_BENCH_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(100);
     let t = Instant::now();
     let generated = seed::scale(
         scale,
-        &seed::SeedInput {
-            now: k8s_openapi::jiff::Timestamp::now(),
-            workload_kubeconfigs: Default::default(),
-        },
+        &seed::SeedInput { now: k8s_openapi::jiff::Timestamp::now(), workload_kubeconfigs: Default::default() },
     );
     let n: usize = generated.contexts.values().map(Vec::len).sum();
-    println!(
-        "--scale {scale}: generated {n} objects in {:.1} ms",
-        t.elapsed().as_secs_f64() * 1000.0
-    );
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
+    println!("--scale {scale}: generated {n} objects in {:.1} ms", t.elapsed().as_secs_f64() * 1000.0);
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let dir = tempfile::tempdir()?;
-    let opts = DemoOptions {
-        dir: dir.path().to_path_buf(),
-        scale,
-        controllers: false,
-    };
+    let opts = DemoOptions { dir: dir.path().to_path_buf(), scale, controllers: false };
     let fleet = rt.block_on(DemoFleet::start(&opts, &mut |l| println!("demo: {l}")))?;
     let (mut objects, mut wall) = (0, 0.0f64);
     for (ctx, s) in &fleet.seeded {

@@ -9,20 +9,11 @@ use fleetdeck::envtest::Envtest;
 const ROUNDS: usize = 3;
 
 fn main() -> anyhow::Result<()> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let (mut ready, mut crds) = (Vec::new(), Vec::new());
     for round in 1..=ROUNDS {
         let t = Instant::now();
-        let env = rt.block_on(
-            Envtest::builder()
-                .server("mgmt")
-                .server("dev-eu")
-                .server("prod-us")
-                .start(),
-        )?;
+        let env = rt.block_on(Envtest::builder().server("mgmt").server("dev-eu").server("prod-us").start())?;
         let up = t.elapsed().as_secs_f64();
         let t = Instant::now();
         rt.block_on(env.install_crds("mgmt"))?;
@@ -40,9 +31,7 @@ fn main() -> anyhow::Result<()> {
         (v[0], v[v.len() / 2], v[v.len() - 1])
     };
     let (lo, med, hi) = stats(&mut ready);
-    println!(
-        "envtest ready (3 API servers): min {lo:.2} s, median {med:.2} s, max {hi:.2} s (target <= 20 s)"
-    );
+    println!("envtest ready (3 API servers): min {lo:.2} s, median {med:.2} s, max {hi:.2} s (target <= 20 s)");
     let (lo, med, hi) = stats(&mut crds);
     println!("CRD install: min {lo:.2} s, median {med:.2} s, max {hi:.2} s");
     Ok(())

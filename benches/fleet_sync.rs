@@ -26,11 +26,7 @@ use serde_json::json;
 
 fn rss_mb() -> f64 {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    let pages: f64 = statm
-        .split_whitespace()
-        .nth(1)
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(0.0);
+    let pages: f64 = statm.split_whitespace().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0.0);
     pages * 4096.0 / 1_048_576.0
 }
 
@@ -50,10 +46,7 @@ async fn measure(kubeconfig: &str) -> Result<()> {
     let only: Vec<String> = ["mgmt", "dev-eu", "prod-us"].map(String::from).to_vec();
     let (tx, mut rx) = tokio::sync::mpsc::channel(fleet::CHANNEL_CAPACITY);
     let t = Instant::now();
-    let opts = FleetOptions {
-        lineage: false,
-        ..FleetOptions::default()
-    };
+    let opts = FleetOptions { lineage: false, ..FleetOptions::default() };
     let _fleet = Fleet::start(&kc, &only, opts, tx).await?;
     let mut store = FleetStore::new();
     let mut synced_at = None;
@@ -62,10 +55,9 @@ async fn measure(kubeconfig: &str) -> Result<()> {
     let mut last_report = Instant::now();
     while let Some(msg) = rx.recv().await {
         let sent = match &msg.event {
-            StoreEvent::Kind(_, fleetdeck::model::store::KindEvent::Apply(o)) => o
-                .data
-                .pointer(&format!("/status/{STAMP}"))
-                .and_then(|v| v.as_i64()),
+            StoreEvent::Kind(_, fleetdeck::model::store::KindEvent::Apply(o)) => {
+                o.data.pointer(&format!("/status/{STAMP}")).and_then(|v| v.as_i64())
+            }
             _ => None,
         };
         store.apply(msg, Timestamp::now());
@@ -74,27 +66,16 @@ async fn measure(kubeconfig: &str) -> Result<()> {
             latencies.push((now - sent) as f64 / 1e6);
         }
         if synced_at.is_none()
-            && summarize_all(&store, Timestamp::now())
-                .iter()
-                .all(|s| s.settled() && s.state == ConnState::Ready)
+            && summarize_all(&store, Timestamp::now()).iter().all(|s| s.settled() && s.state == ConnState::Ready)
         {
             let sync = t.elapsed();
             synced_at = Some(sync);
-            println!(
-                "synced {} objects in {:.2} s; RSS {:.1} MB",
-                store.len(),
-                sync.as_secs_f64(),
-                rss_mb()
-            );
+            println!("synced {} objects in {:.2} s; RSS {:.1} MB", store.len(), sync.as_secs_f64(), rss_mb());
             steady_deadline = Some(Instant::now() + Duration::from_secs(10));
         }
         if steady_deadline.is_some_and(|d| Instant::now() > d) {
             steady_deadline = None;
-            println!(
-                "steady-state RSS after 10 s: {:.1} MB ({} objects)",
-                rss_mb(),
-                store.len()
-            );
+            println!("steady-state RSS after 10 s: {:.1} MB ({} objects)", rss_mb(), store.len());
             println!("READY");
             std::io::stdout().flush()?;
         }
@@ -119,29 +100,16 @@ async fn measure_contexts(kubeconfig: &str) -> Result<()> {
     let kc = fleet::kubeconfig::load(Some(std::path::Path::new(kubeconfig)))?;
     let (tx, mut rx) = tokio::sync::mpsc::channel(fleet::CHANNEL_CAPACITY);
     let t = Instant::now();
-    let opts = FleetOptions {
-        lineage: false,
-        ..FleetOptions::default()
-    };
+    let opts = FleetOptions { lineage: false, ..FleetOptions::default() };
     let _fleet = Fleet::start(&kc, &[], opts, tx).await?;
     let mut store = FleetStore::new();
     let (mut reachable_done, mut unreachable_done) = (None, None);
     while let Some(msg) = rx.recv().await {
         store.apply(msg, Timestamp::now());
         let rows = summarize_all(&store, Timestamp::now());
-        let reach: Vec<_> = rows
-            .iter()
-            .filter(|r| !r.name.starts_with("dead-"))
-            .collect();
-        let dead: Vec<_> = rows
-            .iter()
-            .filter(|r| r.name.starts_with("dead-"))
-            .collect();
-        if reachable_done.is_none()
-            && reach
-                .iter()
-                .all(|r| r.settled() && r.state == ConnState::Ready)
-        {
+        let reach: Vec<_> = rows.iter().filter(|r| !r.name.starts_with("dead-")).collect();
+        let dead: Vec<_> = rows.iter().filter(|r| r.name.starts_with("dead-")).collect();
+        if reachable_done.is_none() && reach.iter().all(|r| r.settled() && r.state == ConnState::Ready) {
             reachable_done = Some(t.elapsed());
         }
         if unreachable_done.is_none() && dead.iter().all(|r| r.state == ConnState::Unreachable) {
@@ -166,36 +134,23 @@ async fn measure_contexts(kubeconfig: &str) -> Result<()> {
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     if let Some(i) = args.iter().position(|a| a == "--measure") {
         return rt.block_on(measure(&args[i + 1]));
     }
     if let Some(i) = args.iter().position(|a| a == "--measure-contexts") {
         return rt.block_on(measure_contexts(&args[i + 1]));
     }
-    let scale: usize = std::env::var("FLEETDECK_BENCH_SCALE")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(260);
+    let scale: usize = std::env::var("FLEETDECK_BENCH_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(260);
     let dir = tempfile::tempdir()?;
-    let opts = DemoOptions {
-        dir: dir.path().to_path_buf(),
-        scale,
-        controllers: false,
-    };
+    let opts = DemoOptions { dir: dir.path().to_path_buf(), scale, controllers: false };
     let fleet = rt.block_on(DemoFleet::start(&opts, &mut |l| eprintln!("demo: {l}")))?;
     let kubeconfig = fleet.kubeconfig.to_string_lossy().into_owned();
 
     // 1 + 2: sync, RSS, update latency.
     let exe = std::env::current_exe()?;
-    let mut child = Command::new(&exe)
-        .args(["--measure", &kubeconfig])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()?;
+    let mut child =
+        Command::new(&exe).args(["--measure", &kubeconfig]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn()?;
     let out = child.stdout.take().context("child stdout")?;
     let mut lines = BufReader::new(out).lines();
     for line in lines.by_ref() {
@@ -230,13 +185,9 @@ fn main() -> Result<()> {
             let name = name.clone();
             sends.push(tokio::spawn(async move {
                 let stamp = Timestamp::now().as_nanosecond() as i64;
-                api.patch_status(
-                    &name,
-                    &PatchParams::default(),
-                    &Patch::Merge(json!({"status": {STAMP: stamp}})),
-                )
-                .await
-                .map(|_| ())
+                api.patch_status(&name, &PatchParams::default(), &Patch::Merge(json!({"status": {STAMP: stamp}})))
+                    .await
+                    .map(|_| ())
             }));
         }
         for s in sends {
@@ -273,32 +224,16 @@ fn main() -> Result<()> {
     let mut ctxs = Vec::new();
     for i in 0..40 {
         let server = ["mgmt", "dev-eu", "prod-us"][i % 3];
-        ctxs.push(fleet.env.token_context(
-            &format!("live-{i:02}"),
-            server,
-            fleet.env.admin_token(),
-        )?);
+        ctxs.push(fleet.env.token_context(&format!("live-{i:02}"), server, fleet.env.admin_token())?);
     }
     for i in 0..10 {
-        let mut c =
-            fleet
-                .env
-                .token_context(&format!("dead-{i:02}"), "mgmt", fleet.env.admin_token())?;
-        c.server = if i < 5 {
-            "https://127.0.0.1:1".into()
-        } else {
-            format!("https://127.0.0.1:{hung_port}")
-        };
+        let mut c = fleet.env.token_context(&format!("dead-{i:02}"), "mgmt", fleet.env.admin_token())?;
+        c.server = if i < 5 { "https://127.0.0.1:1".into() } else { format!("https://127.0.0.1:{hung_port}") };
         ctxs.push(c);
     }
     let kc50 = dir.path().join("kubeconfig-50");
-    std::fs::write(
-        &kc50,
-        fleetdeck::envtest::kubeconfig::render(&ctxs, "live-00"),
-    )?;
-    let out = Command::new(&exe)
-        .args(["--measure-contexts", &kc50.to_string_lossy()])
-        .output()?;
+    std::fs::write(&kc50, fleetdeck::envtest::kubeconfig::render(&ctxs, "live-00"))?;
+    let out = Command::new(&exe).args(["--measure-contexts", &kc50.to_string_lossy()]).output()?;
     print!("{}", String::from_utf8_lossy(&out.stdout));
     if !out.status.success() {
         bail!("{}", String::from_utf8_lossy(&out.stderr));

@@ -25,8 +25,7 @@ pub struct LogGuard {
 /// `FLEETDECK_LOG` falls back to `info` (and says so in the log) rather than failing the program.
 pub fn init(state_dir: &Path) -> Result<LogGuard> {
     let dir = state_dir.join("logs");
-    std::fs::create_dir_all(&dir)
-        .with_context(|| format!("creating log folder {}", dir.display()))?;
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating log folder {}", dir.display()))?;
     let appender = tracing_appender::rolling::Builder::new()
         .rotation(tracing_appender::rolling::Rotation::DAILY)
         .filename_prefix("fleetdeck.log")

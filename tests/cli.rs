@@ -3,9 +3,7 @@ use std::process::Command;
 
 fn fleetdeck(home: &std::path::Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_fleetdeck"));
-    cmd.env("FLEETDECK_HOME", home)
-        .env_remove("NO_COLOR")
-        .env_remove("FLEETDECK_LOG");
+    cmd.env("FLEETDECK_HOME", home).env_remove("NO_COLOR").env_remove("FLEETDECK_LOG");
     cmd
 }
 
@@ -18,30 +16,14 @@ fn a_bad_file_on_the_command_line_exits_2_naming_file_and_line() {
         ("--keymap-file", "keymap-unknown-key.yaml"),
         ("--config", "config-unknown-field.yaml"),
     ] {
-        let path = format!(
-            "{}/tests/fixtures/config/{file}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        let out = fleetdeck(home.path())
-            .args([flag, &path, "config", "check"])
-            .output()
-            .expect("runs");
+        let path = format!("{}/tests/fixtures/config/{file}", env!("CARGO_MANIFEST_DIR"));
+        let out = fleetdeck(home.path()).args([flag, &path, "config", "check"]).output().expect("runs");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{flag} {file}: {stderr}");
-        assert!(
-            stderr.contains(&format!("{path}:")),
-            "{file}: message names the file: {stderr}"
-        );
+        assert!(stderr.contains(&format!("{path}:")), "{file}: message names the file: {stderr}");
         let after = stderr.split(&format!("{path}:")).nth(1).unwrap_or_default();
-        assert!(
-            after.starts_with(|c: char| c.is_ascii_digit()),
-            "{file}: message gives the line: {stderr}"
-        );
-        assert_eq!(
-            stderr.trim_end().lines().count(),
-            1,
-            "one clear line: {stderr}"
-        );
+        assert!(after.starts_with(|c: char| c.is_ascii_digit()), "{file}: message gives the line: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "one clear line: {stderr}");
     }
 }
 
@@ -50,42 +32,21 @@ fn a_bad_user_theme_warns_and_falls_back_to_the_default() {
     let home = tempfile::tempdir().expect("tempdir");
     let themes = home.path().join("config/themes");
     std::fs::create_dir_all(&themes).expect("mkdir");
-    std::fs::write(
-        themes.join("default.yaml"),
-        "roles:\n  ok: { fg: not-a-colour }\n",
-    )
-    .expect("write");
-    let out = fleetdeck(home.path())
-        .args(["config", "check"])
-        .output()
-        .expect("runs");
+    std::fs::write(themes.join("default.yaml"), "roles:\n  ok: { fg: not-a-colour }\n").expect("write");
+    let out = fleetdeck(home.path()).args(["config", "check"]).output().expect("runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stdout.contains("theme   default"), "{stdout}");
-    assert!(
-        stderr.contains("warning:") && stderr.contains("themes/default.yaml:2:"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("warning:") && stderr.contains("themes/default.yaml:2:"), "{stderr}");
 }
 
 #[test]
 fn a_clean_setup_checks_clean_and_logs_to_the_state_dir() {
     let home = tempfile::tempdir().expect("tempdir");
-    let out = fleetdeck(home.path())
-        .args(["config", "check"])
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        out.stderr.is_empty(),
-        "nothing on stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = fleetdeck(home.path()).args(["config", "check"]).output().expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stderr.is_empty(), "nothing on stderr: {}", String::from_utf8_lossy(&out.stderr));
     let logs = home.path().join("state/logs");
     assert!(logs.is_dir(), "log folder created under the state dir");
 }

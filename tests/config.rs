@@ -4,9 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use fleetdeck::config::{
-    self, Action, Config, ConfigError, Keymap, LoadOptions, Loaded, Mode, Paths, Role, Theme,
-};
+use fleetdeck::config::{self, Action, Config, ConfigError, Keymap, LoadOptions, Loaded, Mode, Paths, Role, Theme};
 use ratatui::style::{Color, Style};
 use tempfile::TempDir;
 
@@ -43,19 +41,12 @@ fn every_shipped_preset_parses() {
     assert!(themes.contains(&"default") && keymaps.contains(&"default"));
     for name in themes {
         let theme = Theme::builtin(name).unwrap_or_else(|e| panic!("theme {name}: {e}"));
-        assert_ne!(
-            theme.style(Role::Selected),
-            Style::default(),
-            "theme {name}: the cursor must show"
-        );
+        assert_ne!(theme.style(Role::Selected), Style::default(), "theme {name}: the cursor must show");
     }
     for name in keymaps {
         let keymap = Keymap::builtin(name).unwrap_or_else(|e| panic!("keymap {name}: {e}"));
         for action in [Action::Quit, Action::Help, Action::Back] {
-            assert!(
-                !keymap.chords(Mode::Global, action).is_empty(),
-                "keymap {name}: {action:?} unbound"
-            );
+            assert!(!keymap.chords(Mode::Global, action).is_empty(), "keymap {name}: {action:?} unbound");
         }
     }
     Config::builtin().unwrap();
@@ -76,30 +67,12 @@ fn the_default_keymap_is_k9s_like() {
     let keymap = Keymap::builtin("default").unwrap();
     let key = |code, modifiers| KeyEvent::new(code, modifiers);
     let list = |event| keymap.lookup(Mode::List, &event);
-    assert_eq!(
-        list(key(KeyCode::Char('j'), KeyModifiers::NONE)),
-        Some(Action::Down)
-    );
-    assert_eq!(
-        list(key(KeyCode::Char('G'), KeyModifiers::SHIFT)),
-        Some(Action::Bottom)
-    );
-    assert_eq!(
-        list(key(KeyCode::Char(':'), KeyModifiers::NONE)),
-        Some(Action::Palette)
-    );
-    assert_eq!(
-        list(key(KeyCode::Char('c'), KeyModifiers::CONTROL)),
-        Some(Action::Quit)
-    );
-    assert_eq!(
-        list(key(KeyCode::BackTab, KeyModifiers::SHIFT)),
-        Some(Action::PrevPane)
-    );
-    assert_eq!(
-        list(key(KeyCode::Esc, KeyModifiers::NONE)),
-        Some(Action::Back)
-    );
+    assert_eq!(list(key(KeyCode::Char('j'), KeyModifiers::NONE)), Some(Action::Down));
+    assert_eq!(list(key(KeyCode::Char('G'), KeyModifiers::SHIFT)), Some(Action::Bottom));
+    assert_eq!(list(key(KeyCode::Char(':'), KeyModifiers::NONE)), Some(Action::Palette));
+    assert_eq!(list(key(KeyCode::Char('c'), KeyModifiers::CONTROL)), Some(Action::Quit));
+    assert_eq!(list(key(KeyCode::BackTab, KeyModifiers::SHIFT)), Some(Action::PrevPane));
+    assert_eq!(list(key(KeyCode::Esc, KeyModifiers::NONE)), Some(Action::Back));
 }
 
 #[test]
@@ -107,30 +80,18 @@ fn a_user_config_overriding_one_field_keeps_every_other_default() {
     let (_dir, paths) = home(&[("config.yaml", "# mine\nconnect_timeout_secs: 10\n")]);
     let loaded = load(&paths);
     assert!(loaded.warnings.is_empty(), "{:?}", warnings(&loaded));
-    let expected = Config {
-        connect_timeout_secs: 10,
-        ..Config::builtin().unwrap()
-    };
+    let expected = Config { connect_timeout_secs: 10, ..Config::builtin().unwrap() };
     assert_eq!(loaded.config, expected);
 }
 
 #[test]
 fn nested_settings_merge_key_by_key() {
-    let (_dir, paths) = home(&[(
-        "config.yaml",
-        "git:\n  push: true\ncontexts:\n  kind-prod: { readonly: false }\n",
-    )]);
+    let (_dir, paths) = home(&[("config.yaml", "git:\n  push: true\ncontexts:\n  kind-prod: { readonly: false }\n")]);
     let config = load(&paths).config;
     assert!(config.git.push);
-    assert_eq!(
-        config.git.remote, "origin",
-        "keys the user leaves out keep the default"
-    );
+    assert_eq!(config.git.remote, "origin", "keys the user leaves out keep the default");
     assert!(!config.is_readonly("kind-prod"));
-    assert!(
-        config.is_readonly("gke-prod-eu"),
-        "prod_pattern still applies to the others"
-    );
+    assert!(config.is_readonly("gke-prod-eu"), "prod_pattern still applies to the others");
 }
 
 #[test]
@@ -140,14 +101,8 @@ fn an_unknown_field_in_config_yaml_is_reported_with_its_line() {
     let config_file = paths.config_file().display().to_string();
     assert_eq!(warnings(&loaded).len(), 1);
     let warning = &warnings(&loaded)[0];
-    assert!(
-        warning.starts_with(&format!("{config_file}:3:1: unknown field `thme`")),
-        "{warning}"
-    );
-    assert!(
-        warning.ends_with("using the built-in settings"),
-        "{warning}"
-    );
+    assert!(warning.starts_with(&format!("{config_file}:3:1: unknown field `thme`")), "{warning}");
+    assert!(warning.ends_with("using the built-in settings"), "{warning}");
     assert_eq!(loaded.config, Config::builtin().unwrap());
     assert_eq!(loaded.warnings[0].problem.line(), Some(3));
 }
@@ -159,58 +114,33 @@ fn a_malformed_user_theme_warns_and_falls_back_to_the_default_theme() {
         let loaded = load(&paths);
         let warnings = warnings(&loaded);
         assert_eq!(warnings.len(), 1, "{fixture_name}: {warnings:?}");
-        let theme_file = paths
-            .themes_dir()
-            .join("default.yaml")
-            .display()
-            .to_string();
-        assert!(
-            warnings[0].starts_with(&format!("{theme_file}:")),
-            "{}",
-            warnings[0]
-        );
-        assert!(
-            warnings[0].ends_with("using the built-in theme `default`"),
-            "{}",
-            warnings[0]
-        );
-        assert!(
-            loaded.warnings[0].problem.line().is_some(),
-            "{}",
-            warnings[0]
-        );
+        let theme_file = paths.themes_dir().join("default.yaml").display().to_string();
+        assert!(warnings[0].starts_with(&format!("{theme_file}:")), "{}", warnings[0]);
+        assert!(warnings[0].ends_with("using the built-in theme `default`"), "{}", warnings[0]);
+        assert!(loaded.warnings[0].problem.line().is_some(), "{}", warnings[0]);
         assert_eq!(loaded.theme, Theme::builtin("default").unwrap());
     }
 }
 
 #[test]
 fn an_unknown_colour_is_named_with_role_field_and_line() {
-    let (_dir, paths) = home(&[
-        ("config.yaml", "theme: mine\n"),
-        ("themes/mine.yaml", &fixture("theme-unknown-colour.yaml")),
-    ]);
+    let (_dir, paths) =
+        home(&[("config.yaml", "theme: mine\n"), ("themes/mine.yaml", &fixture("theme-unknown-colour.yaml"))]);
     let loaded = load(&paths);
     let theme_file = paths.themes_dir().join("mine.yaml").display().to_string();
     let warning = &warnings(&loaded)[0];
-    let expected =
-        format!("{theme_file}:4:30: role `selected`, field `bg`: unknown colour `purpl`");
+    let expected = format!("{theme_file}:4:30: role `selected`, field `bg`: unknown colour `purpl`");
     assert!(warning.starts_with(&expected), "{warning}");
     assert_eq!(loaded.theme, Theme::builtin("default").unwrap());
 }
 
 #[test]
 fn a_user_theme_is_laid_over_the_preset_role_by_role() {
-    let (_dir, paths) = home(&[(
-        "themes/default.yaml",
-        "roles:\n  error: { fg: \"#ff0000\" }\n",
-    )]);
+    let (_dir, paths) = home(&[("themes/default.yaml", "roles:\n  error: { fg: \"#ff0000\" }\n")]);
     let loaded = load(&paths);
     assert!(loaded.warnings.is_empty(), "{:?}", warnings(&loaded));
     let preset = Theme::builtin("default").unwrap();
-    assert_eq!(
-        loaded.theme.style(Role::Error),
-        Style::new().fg(Color::Rgb(255, 0, 0))
-    );
+    assert_eq!(loaded.theme.style(Role::Error), Style::new().fg(Color::Rgb(255, 0, 0)));
     for role in Role::ALL.into_iter().filter(|role| *role != Role::Error) {
         assert_eq!(loaded.theme.style(role), preset.style(role), "{role:?}");
     }
@@ -222,27 +152,13 @@ fn an_unknown_theme_name_warns_in_config_and_fails_on_the_command_line() {
     let loaded = load(&paths);
     let warnings = warnings(&loaded);
     assert_eq!(warnings.len(), 2, "{warnings:?}");
-    assert!(
-        warnings[0].starts_with("there is no theme named `solarized`"),
-        "{}",
-        warnings[0]
-    );
-    assert!(
-        warnings[1].starts_with("there is no keymap named `emacs`"),
-        "{}",
-        warnings[1]
-    );
+    assert!(warnings[0].starts_with("there is no theme named `solarized`"), "{}", warnings[0]);
+    assert!(warnings[1].starts_with("there is no keymap named `emacs`"), "{}", warnings[1]);
     assert_eq!(loaded.theme, Theme::builtin("default").unwrap());
 
-    let options = LoadOptions {
-        theme: Some("solarized".into()),
-        ..LoadOptions::default()
-    };
+    let options = LoadOptions { theme: Some("solarized".into()), ..LoadOptions::default() };
     let error = config::load(&paths, &options).unwrap_err();
-    assert!(
-        matches!(error, ConfigError::UnknownName { kind: "theme", .. }),
-        "{error}"
-    );
+    assert!(matches!(error, ConfigError::UnknownName { kind: "theme", .. }), "{error}");
 }
 
 #[test]
@@ -250,44 +166,26 @@ fn a_broken_user_keymap_warns_naming_the_key_and_mode() {
     let (_dir, paths) = home(&[("keymaps/default.yaml", &fixture("keymap-unknown-key.yaml"))]);
     let loaded = load(&paths);
     let warning = &warnings(&loaded)[0];
-    assert!(
-        warning.contains(":4:25: mode `list`, action `page-down`: unknown key `pgdown`"),
-        "{warning}"
-    );
-    assert!(
-        warning.ends_with("using the built-in keymap `default`"),
-        "{warning}"
-    );
+    assert!(warning.contains(":4:25: mode `list`, action `page-down`: unknown key `pgdown`"), "{warning}");
+    assert!(warning.ends_with("using the built-in keymap `default`"), "{warning}");
     assert_eq!(loaded.keymap, Keymap::builtin("default").unwrap());
 }
 
 #[test]
 fn no_color_gives_the_monochrome_theme_unless_a_theme_was_chosen() {
-    let no_color = LoadOptions {
-        no_color: true,
-        ..LoadOptions::default()
-    };
+    let no_color = LoadOptions { no_color: true, ..LoadOptions::default() };
     let (_dir, paths) = home(&[]);
-    assert_eq!(
-        config::load(&paths, &no_color).unwrap().theme,
-        Theme::monochrome()
-    );
+    assert_eq!(config::load(&paths, &no_color).unwrap().theme, Theme::monochrome());
 
     let (_dir, paths) = home(&[("config.yaml", "theme: default\n")]);
-    assert_eq!(
-        config::load(&paths, &no_color).unwrap().theme,
-        Theme::builtin("default").unwrap()
-    );
+    assert_eq!(config::load(&paths, &no_color).unwrap().theme, Theme::builtin("default").unwrap());
 }
 
 /// Every fixture is broken; given on the command line each is an error naming the file and the line.
 #[test]
 fn malformed_files_given_explicitly_are_errors_naming_file_and_line() {
     let mut messages = Vec::new();
-    let mut names: Vec<PathBuf> = std::fs::read_dir(FIXTURES)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .collect();
+    let mut names: Vec<PathBuf> = std::fs::read_dir(FIXTURES).unwrap().map(|entry| entry.unwrap().path()).collect();
     names.sort();
     let (_dir, paths) = home(&[]);
     for path in names {
@@ -303,14 +201,9 @@ fn malformed_files_given_explicitly_are_errors_naming_file_and_line() {
             Ok(_) => panic!("{name} loaded without error"),
             Err(error) => error,
         };
-        let line = error
-            .line()
-            .unwrap_or_else(|| panic!("{name}: no line in `{error}`"));
+        let line = error.line().unwrap_or_else(|| panic!("{name}: no line in `{error}`"));
         let text = error.to_string();
-        assert!(
-            text.starts_with(&format!("{}:{line}:", path.display())),
-            "{text}"
-        );
+        assert!(text.starts_with(&format!("{}:{line}:", path.display())), "{text}");
         messages.push(text);
     }
     insta::assert_snapshot!(messages.join("\n"), @r"
@@ -332,14 +225,8 @@ fn malformed_files_given_explicitly_are_errors_naming_file_and_line() {
 fn a_missing_explicit_file_is_an_error() {
     let (dir, paths) = home(&[]);
     let missing = dir.path().join("nope.yaml");
-    let options = LoadOptions {
-        config_file: Some(missing.clone()),
-        ..LoadOptions::default()
-    };
+    let options = LoadOptions { config_file: Some(missing.clone()), ..LoadOptions::default() };
     let error = config::load(&paths, &options).unwrap_err();
     assert!(matches!(error, ConfigError::Read { .. }), "{error}");
-    assert!(
-        error.to_string().contains(&missing.display().to_string()),
-        "{error}"
-    );
+    assert!(error.to_string().contains(&missing.display().to_string()), "{error}");
 }

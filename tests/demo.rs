@@ -15,21 +15,11 @@ fn ar(group: &str, version: &str, kind: &str, plural: &str) -> ApiResource {
 }
 
 fn kustomizations() -> ApiResource {
-    ar(
-        "kustomize.toolkit.fluxcd.io",
-        "v1",
-        "Kustomization",
-        "kustomizations",
-    )
+    ar("kustomize.toolkit.fluxcd.io", "v1", "Kustomization", "kustomizations")
 }
 
 /// Polls `get` until `ok` holds, for at most [`REACT`]; returns the last object.
-async fn within<F>(
-    api: &Api<DynamicObject>,
-    name: &str,
-    what: &str,
-    ok: F,
-) -> anyhow::Result<DynamicObject>
+async fn within<F>(api: &Api<DynamicObject>, name: &str, what: &str, ok: F) -> anyhow::Result<DynamicObject>
 where
     F: Fn(&DynamicObject) -> bool,
 {
@@ -40,10 +30,7 @@ where
             return Ok(o);
         }
         if t.elapsed() > REACT {
-            anyhow::bail!(
-                "{what}: not within {REACT:?}; status now {}",
-                o.data["status"]
-            );
+            anyhow::bail!("{what}: not within {REACT:?}; status now {}", o.data["status"]);
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -60,41 +47,25 @@ fn merge(v: Value) -> Patch<Value> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn seeded_fleet_and_simulated_controllers() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    let opts = DemoOptions {
-        dir: dir.path().to_path_buf(),
-        scale: 0,
-        controllers: true,
-    };
+    let opts = DemoOptions { dir: dir.path().to_path_buf(), scale: 0, controllers: true };
     let fleet = DemoFleet::start(&opts, &mut |_| {}).await?;
     let mgmt = fleet.env.client("mgmt").await?;
     let dev = fleet.env.client("dev-eu").await?;
     let pp = PatchParams::default();
 
     // Seed: the clusters of every typical state, with machines.
-    let clusters: Api<DynamicObject> = Api::all_with(
-        mgmt.clone(),
-        &ar("cluster.x-k8s.io", "v1beta2", "Cluster", "clusters"),
-    );
+    let clusters: Api<DynamicObject> =
+        Api::all_with(mgmt.clone(), &ar("cluster.x-k8s.io", "v1beta2", "Cluster", "clusters"));
     let all = clusters.list(&ListParams::default()).await?.items;
     let names: Vec<_> = all.iter().filter_map(|c| c.metadata.name.clone()).collect();
     for want in ["dev-eu", "prod-us", "staging-eks", "sandbox", "old-test"] {
-        assert!(
-            names.iter().any(|n| n == want),
-            "cluster {want} seeded: {names:?}"
-        );
+        assert!(names.iter().any(|n| n == want), "cluster {want} seeded: {names:?}");
     }
-    let old = all
-        .iter()
-        .find(|c| c.metadata.name.as_deref() == Some("old-test"))
-        .expect("old-test");
-    assert!(
-        old.metadata.deletion_timestamp.is_some(),
-        "old-test is deleting"
-    );
+    let old = all.iter().find(|c| c.metadata.name.as_deref() == Some("old-test")).expect("old-test");
+    assert!(old.metadata.deletion_timestamp.is_some(), "old-test is deleting");
 
     // requestedAt -> lastHandledReconcileAt, on a workload cluster's Kustomization.
-    let ks: Api<DynamicObject> =
-        Api::namespaced_with(dev.clone(), "flux-system", &kustomizations());
+    let ks: Api<DynamicObject> = Api::namespaced_with(dev.clone(), "flux-system", &kustomizations());
     let token = format!("test-{}", std::process::id());
     ks.patch(
         "flux-system",
@@ -102,10 +73,8 @@ async fn seeded_fleet_and_simulated_controllers() -> anyhow::Result<()> {
         &merge(json!({"metadata": {"annotations": {"reconcile.fluxcd.io/requestedAt": token}}})),
     )
     .await?;
-    within(&ks, "flux-system", "requestedAt handled", |o| {
-        at(o, "/status/lastHandledReconcileAt") == token.as_str()
-    })
-    .await?;
+    within(&ks, "flux-system", "requestedAt handled", |o| at(o, "/status/lastHandledReconcileAt") == token.as_str())
+        .await?;
 
     // suspend: a request is not handled while suspended; resume catches up.
     ks.patch(
@@ -117,18 +86,8 @@ async fn seeded_fleet_and_simulated_controllers() -> anyhow::Result<()> {
     .await?;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let o = ks.get("flux-system").await?;
-    assert_ne!(
-        at(&o, "/status/lastHandledReconcileAt"),
-        "while-suspended",
-        "suspended objects are not reconciled"
-    );
-    let resumed = ks
-        .patch(
-            "flux-system",
-            &pp,
-            &merge(json!({"spec": {"suspend": null}})),
-        )
-        .await?;
+    assert_ne!(at(&o, "/status/lastHandledReconcileAt"), "while-suspended", "suspended objects are not reconciled");
+    let resumed = ks.patch("flux-system", &pp, &merge(json!({"spec": {"suspend": null}}))).await?;
     let generation = resumed.metadata.generation.expect("generation");
     within(&ks, "flux-system", "resume reconciles", |o| {
         at(o, "/status/lastHandledReconcileAt") == "while-suspended"
@@ -137,56 +96,34 @@ async fn seeded_fleet_and_simulated_controllers() -> anyhow::Result<()> {
     .await?;
 
     // approvePlan on the Terraform with a pending plan -> applied, outputs written.
-    let tf_ar = ar(
-        "infra.contrib.fluxcd.io",
-        "v1alpha2",
-        "Terraform",
-        "terraforms",
-    );
+    let tf_ar = ar("infra.contrib.fluxcd.io", "v1alpha2", "Terraform", "terraforms");
     let tfs: Api<DynamicObject> = Api::all_with(mgmt.clone(), &tf_ar);
     let pending = tfs
         .list(&ListParams::default())
         .await?
         .items
         .into_iter()
-        .find(|t| {
-            at(t, "/status/plan/pending")
-                .as_str()
-                .is_some_and(|p| p.starts_with("plan-"))
-        })
+        .find(|t| at(t, "/status/plan/pending").as_str().is_some_and(|p| p.starts_with("plan-")))
         .expect("a Terraform with a pending plan");
-    let plan = at(&pending, "/status/plan/pending")
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let plan = at(&pending, "/status/plan/pending").as_str().unwrap_or_default().to_string();
     let ready_msg = pending.data["status"]["conditions"]
         .as_array()
         .and_then(|c| c.iter().find(|c| c["type"] == "Ready"))
         .and_then(|c| c["message"].as_str())
         .unwrap_or_default()
         .to_string();
-    assert_eq!(
-        ready_msg,
-        format!("Plan generated: set approvePlan: \"{plan}\" to approve this plan.")
-    );
+    assert_eq!(ready_msg, format!("Plan generated: set approvePlan: \"{plan}\" to approve this plan."));
     let ns = pending.metadata.namespace.clone().expect("ns");
     let name = pending.metadata.name.clone().expect("name");
     let tf_api: Api<DynamicObject> = Api::namespaced_with(mgmt.clone(), &ns, &tf_ar);
-    tf_api
-        .patch(&name, &pp, &merge(json!({"spec": {"approvePlan": plan}})))
-        .await?;
+    tf_api.patch(&name, &pp, &merge(json!({"spec": {"approvePlan": plan}}))).await?;
     within(&tf_api, &name, "plan applied", |o| {
         at(o, "/status/plan/pending") == "" && at(o, "/status/plan/lastApplied") == plan.as_str()
     })
     .await?;
 
     // replicas: scaling dev-eu's MachineDeployment creates Machines with the right labels and owners.
-    let md_ar = ar(
-        "cluster.x-k8s.io",
-        "v1beta2",
-        "MachineDeployment",
-        "machinedeployments",
-    );
+    let md_ar = ar("cluster.x-k8s.io", "v1beta2", "MachineDeployment", "machinedeployments");
     let mds: Api<DynamicObject> = Api::all_with(mgmt.clone(), &md_ar);
     let md = mds
         .list(&ListParams::default().labels("cluster.x-k8s.io/cluster-name=dev-eu"))
@@ -195,68 +132,33 @@ async fn seeded_fleet_and_simulated_controllers() -> anyhow::Result<()> {
         .into_iter()
         .next()
         .expect("dev-eu has a MachineDeployment");
-    let (md_ns, md_name) = (
-        md.metadata.namespace.clone().expect("ns"),
-        md.metadata.name.clone().expect("name"),
-    );
+    let (md_ns, md_name) = (md.metadata.namespace.clone().expect("ns"), md.metadata.name.clone().expect("name"));
     let replicas = at(&md, "/spec/replicas").as_i64().expect("replicas");
     let md_api: Api<DynamicObject> = Api::namespaced_with(mgmt.clone(), &md_ns, &md_ar);
-    md_api
-        .patch(
-            &md_name,
-            &pp,
-            &merge(json!({"spec": {"replicas": replicas + 2}})),
-        )
-        .await?;
-    let machines: Api<DynamicObject> = Api::namespaced_with(
-        mgmt.clone(),
-        &md_ns,
-        &ar("cluster.x-k8s.io", "v1beta2", "Machine", "machines"),
-    );
+    md_api.patch(&md_name, &pp, &merge(json!({"spec": {"replicas": replicas + 2}}))).await?;
+    let machines: Api<DynamicObject> =
+        Api::namespaced_with(mgmt.clone(), &md_ns, &ar("cluster.x-k8s.io", "v1beta2", "Machine", "machines"));
     let sel = ListParams::default().labels(&format!("cluster.x-k8s.io/deployment-name={md_name}"));
     let t = Instant::now();
     loop {
         let ms = machines.list(&sel).await?.items;
         if ms.len() as i64 == replicas + 2 {
             for m in &ms {
-                let owner = m
-                    .metadata
-                    .owner_references
-                    .as_ref()
-                    .and_then(|o| o.first())
-                    .expect("owner");
+                let owner = m.metadata.owner_references.as_ref().and_then(|o| o.first()).expect("owner");
                 assert_eq!(owner.kind, "MachineSet");
                 assert!(!owner.uid.is_empty());
                 assert_eq!(
-                    m.metadata
-                        .labels
-                        .as_ref()
-                        .and_then(|l| l.get("cluster.x-k8s.io/cluster-name"))
-                        .map(String::as_str),
+                    m.metadata.labels.as_ref().and_then(|l| l.get("cluster.x-k8s.io/cluster-name")).map(String::as_str),
                     Some("dev-eu")
                 );
             }
             break;
         }
-        assert!(
-            t.elapsed() < REACT,
-            "scale up to {}: {} Machines after {REACT:?}",
-            replicas + 2,
-            ms.len()
-        );
+        assert!(t.elapsed() < REACT, "scale up to {}: {} Machines after {REACT:?}", replicas + 2, ms.len());
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    within(&md_api, &md_name, "MachineDeployment counters", |o| {
-        at(o, "/status/replicas") == replicas + 2
-    })
-    .await?;
-    md_api
-        .patch(
-            &md_name,
-            &pp,
-            &merge(json!({"spec": {"replicas": replicas}})),
-        )
-        .await?;
+    within(&md_api, &md_name, "MachineDeployment counters", |o| at(o, "/status/replicas") == replicas + 2).await?;
+    md_api.patch(&md_name, &pp, &merge(json!({"spec": {"replicas": replicas}}))).await?;
     let t = Instant::now();
     while machines.list(&sel).await?.items.len() as i64 != replicas {
         assert!(t.elapsed() < REACT, "scale back down within {REACT:?}");
@@ -264,40 +166,22 @@ async fn seeded_fleet_and_simulated_controllers() -> anyhow::Result<()> {
     }
 
     // spec.paused -> the Paused condition.
-    let capi_clusters: Api<DynamicObject> = Api::namespaced_with(
-        mgmt.clone(),
-        &md_ns,
-        &ar("cluster.x-k8s.io", "v1beta2", "Cluster", "clusters"),
-    );
-    capi_clusters
-        .patch("dev-eu", &pp, &merge(json!({"spec": {"paused": true}})))
-        .await?;
+    let capi_clusters: Api<DynamicObject> =
+        Api::namespaced_with(mgmt.clone(), &md_ns, &ar("cluster.x-k8s.io", "v1beta2", "Cluster", "clusters"));
+    capi_clusters.patch("dev-eu", &pp, &merge(json!({"spec": {"paused": true}}))).await?;
     let paused = |o: &DynamicObject, want: &str| {
-        o.data["status"]["conditions"].as_array().is_some_and(|c| {
-            c.iter()
-                .any(|c| c["type"] == "Paused" && c["status"] == want)
-        })
+        o.data["status"]["conditions"]
+            .as_array()
+            .is_some_and(|c| c.iter().any(|c| c["type"] == "Paused" && c["status"] == want))
     };
-    within(&capi_clusters, "dev-eu", "Paused=True", |o| {
-        paused(o, "True")
-    })
-    .await?;
-    capi_clusters
-        .patch("dev-eu", &pp, &merge(json!({"spec": {"paused": null}})))
-        .await?;
-    within(&capi_clusters, "dev-eu", "Paused=False", |o| {
-        paused(o, "False")
-    })
-    .await?;
+    within(&capi_clusters, "dev-eu", "Paused=True", |o| paused(o, "True")).await?;
+    capi_clusters.patch("dev-eu", &pp, &merge(json!({"spec": {"paused": null}}))).await?;
+    within(&capi_clusters, "dev-eu", "Paused=False", |o| paused(o, "False")).await?;
     Ok(())
 }
 
 fn port_open(url: &str) -> bool {
-    let port = url
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.parse::<u16>().ok())
-        .expect("port in url");
+    let port = url.rsplit(':').next().and_then(|p| p.parse::<u16>().ok()).expect("port in url");
     std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
 }
 
@@ -306,11 +190,7 @@ fn demo_up_status_down_with_the_real_binary() {
     let home = tempfile::tempdir().expect("tempdir");
     let bin = env!("CARGO_BIN_EXE_fleetdeck");
     let run = |args: &[&str]| {
-        let out = Command::new(bin)
-            .args(args)
-            .env("FLEETDECK_HOME", home.path())
-            .output()
-            .expect("runs");
+        let out = Command::new(bin).args(args).env("FLEETDECK_HOME", home.path()).output().expect("runs");
         (
             out.status.code(),
             String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -328,38 +208,16 @@ fn demo_up_status_down_with_the_real_binary() {
 
     // kubectl sees the seeded clusters with their phases, and the workload Flux objects.
     let kubectl = |args: &[&str]| {
-        let out = Command::new("kubectl")
-            .args(args)
-            .env("KUBECONFIG", &kubeconfig)
-            .output()
-            .expect("kubectl runs");
-        assert!(
-            out.status.success(),
-            "kubectl {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = Command::new("kubectl").args(args).env("KUBECONFIG", &kubeconfig).output().expect("kubectl runs");
+        assert!(out.status.success(), "kubectl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
-    let clusters = kubectl(&[
-        "--context",
-        "mgmt",
-        "get",
-        "clusters.cluster.x-k8s.io",
-        "-A",
-    ]);
+    let clusters = kubectl(&["--context", "mgmt", "get", "clusters.cluster.x-k8s.io", "-A"]);
     assert!(
-        clusters.contains("prod-us")
-            && clusters.contains("Provisioned")
-            && clusters.contains("Provisioning"),
+        clusters.contains("prod-us") && clusters.contains("Provisioned") && clusters.contains("Provisioning"),
         "{clusters}"
     );
-    let ks = kubectl(&[
-        "--context",
-        "dev-eu",
-        "get",
-        "kustomizations.kustomize.toolkit.fluxcd.io",
-        "-A",
-    ]);
+    let ks = kubectl(&["--context", "dev-eu", "get", "kustomizations.kustomize.toolkit.fluxcd.io", "-A"]);
     assert!(ks.contains("flux-system"), "{ks}");
 
     // A second up reuses the running fleet.
@@ -367,37 +225,25 @@ fn demo_up_status_down_with_the_real_binary() {
     assert_eq!(code, Some(0));
     assert!(out2.contains(&format!("export KUBECONFIG={kubeconfig}")));
 
-    let state: Value = serde_json::from_str(
-        &std::fs::read_to_string(home.path().join("state/demo/state.json")).expect("state file"),
-    )
-    .expect("state json");
+    let state: Value =
+        serde_json::from_str(&std::fs::read_to_string(home.path().join("state/demo/state.json")).expect("state file"))
+            .expect("state json");
     let (code, status, _) = run(&["demo", "status"]);
     assert_eq!(code, Some(0));
     assert!(status.contains("ready"), "{status}");
 
     let (code, _, err) = run(&["demo", "down"]);
     assert_eq!(code, Some(0), "demo down: {err}");
-    let pids: Vec<u64> = state["child_pids"]
-        .as_array()
-        .expect("pids")
-        .iter()
-        .filter_map(Value::as_u64)
-        .collect();
+    let pids: Vec<u64> = state["child_pids"].as_array().expect("pids").iter().filter_map(Value::as_u64).collect();
     assert_eq!(pids.len(), 4);
     for pid in pids.iter().chain(state["pid"].as_u64().iter()) {
-        assert!(
-            !fleetdeck::demo::state::pid_alive(*pid as u32),
-            "process {pid} left behind"
-        );
+        assert!(!fleetdeck::demo::state::pid_alive(*pid as u32), "process {pid} left behind");
     }
     for (_, url) in state["servers"]
         .as_array()
         .expect("servers")
         .iter()
-        .filter_map(|s| {
-            s.as_array()
-                .map(|a| (a[0].clone(), a[1].as_str().unwrap_or("").to_string()))
-        })
+        .filter_map(|s| s.as_array().map(|a| (a[0].clone(), a[1].as_str().unwrap_or("").to_string())))
     {
         assert!(!port_open(&url), "{url} still open");
     }

@@ -11,13 +11,7 @@ use serde_json::json;
 
 /// A minimal typed view of a CAPI v1beta2 Cluster: enough to prove typed access works.
 #[derive(CustomResource, Deserialize, Serialize, Clone, Debug, Default)]
-#[kube(
-    group = "cluster.x-k8s.io",
-    version = "v1beta2",
-    kind = "Cluster",
-    namespaced,
-    schema = "disabled"
-)]
+#[kube(group = "cluster.x-k8s.io", version = "v1beta2", kind = "Cluster", namespaced, schema = "disabled")]
 #[kube(status = "ClusterStatus")]
 struct ClusterSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -33,55 +27,30 @@ struct ClusterStatus {
 }
 
 fn cluster_resource(version: &str) -> ApiResource {
-    ApiResource::from_gvk(&GroupVersionKind::gvk(
-        "cluster.x-k8s.io",
-        version,
-        "Cluster",
-    ))
+    ApiResource::from_gvk(&GroupVersionKind::gvk("cluster.x-k8s.io", version, "Cluster"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cluster_status_roundtrip_on_two_servers_and_both_versions() -> anyhow::Result<()> {
-    let env = Envtest::builder()
-        .server("mgmt")
-        .server("workload")
-        .with_progress()
-        .start()
-        .await?;
+    let env = Envtest::builder().server("mgmt").server("workload").with_progress().start().await?;
     assert_eq!(env.servers().len(), 2);
     env.install_crds("mgmt").await?;
     env.install_crds("workload").await?;
 
     let client = env.client("mgmt").await?;
     let clusters: Api<Cluster> = Api::namespaced(client.clone(), "default");
-    let created = clusters
-        .create(
-            &PostParams::default(),
-            &Cluster::new(
-                "dev-eu",
-                ClusterSpec {
-                    paused: Some(false),
-                },
-            ),
-        )
-        .await?;
-    assert!(
-        created.status.is_none(),
-        "status is not writable through the main resource"
-    );
+    let created =
+        clusters.create(&PostParams::default(), &Cluster::new("dev-eu", ClusterSpec { paused: Some(false) })).await?;
+    assert!(created.status.is_none(), "status is not writable through the main resource");
 
     let status = json!({"status": {"phase": "Provisioned", "conditions": [{
         "type": "Available", "status": "True", "reason": "Available", "message": "",
         "lastTransitionTime": "2026-11-21T10:00:00Z", "observedGeneration": 1}]}});
-    clusters
-        .patch_status("dev-eu", &PatchParams::default(), &Patch::Merge(&status))
-        .await?;
+    clusters.patch_status("dev-eu", &PatchParams::default(), &Patch::Merge(&status)).await?;
 
     // Typed accessor.
     let typed = clusters.get("dev-eu").await?;
-    let st = typed
-        .status
-        .expect("status written through the subresource");
+    let st = typed.status.expect("status written through the subresource");
     assert_eq!(st.phase.as_deref(), Some("Provisioned"));
     assert_eq!(st.conditions[0]["type"], "Available");
 
@@ -129,12 +98,7 @@ fn alive(pid: u32) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn drop_stops_every_process_and_removes_the_folder() -> anyhow::Result<()> {
-    let env = Envtest::builder()
-        .server("a")
-        .server("b")
-        .server("c")
-        .start()
-        .await?;
+    let env = Envtest::builder().server("a").server("b").server("c").start().await?;
     let pids = env.pids();
     assert_eq!(pids.len(), 4, "etcd + 3 API servers");
     assert!(pids.iter().all(|p| alive(*p)));
@@ -152,14 +116,8 @@ async fn a_stopped_server_can_be_restarted_on_its_port() -> anyhow::Result<()> {
     let mut env = Envtest::builder().server("mgmt").start().await?;
     let ns = Api::<k8s_openapi::api::core::v1::Namespace>::all(env.client("mgmt").await?);
     env.stop_server("mgmt")?;
-    assert!(
-        ns.list(&Default::default()).await.is_err(),
-        "a stopped server does not answer"
-    );
+    assert!(ns.list(&Default::default()).await.is_err(), "a stopped server does not answer");
     env.restart_server("mgmt").await?;
-    assert!(
-        ns.list(&Default::default()).await.is_ok(),
-        "the same client reaches the restarted server"
-    );
+    assert!(ns.list(&Default::default()).await.is_ok(), "the same client reaches the restarted server");
     Ok(())
 }

@@ -45,28 +45,17 @@ impl Observed {
                         _ => String::new(),
                     };
                     if !what.is_empty() {
-                        l.lock()
-                            .expect("log")
-                            .push((format!("{}/{k}", msg.context), what));
+                        l.lock().expect("log").push((format!("{}/{k}", msg.context), what));
                     }
                 }
                 s.lock().expect("store").apply(msg, Timestamp::now());
             }
         });
         let fleet = Fleet::start(&kc, &[], opts, tx).await?;
-        Ok(Observed {
-            store,
-            log,
-            _fleet: fleet,
-        })
+        Ok(Observed { store, log, _fleet: fleet })
     }
 
-    async fn until(
-        &self,
-        what: &str,
-        timeout: Duration,
-        ok: impl Fn(&FleetStore) -> bool,
-    ) -> anyhow::Result<()> {
+    async fn until(&self, what: &str, timeout: Duration, ok: impl Fn(&FleetStore) -> bool) -> anyhow::Result<()> {
         let t = Instant::now();
         loop {
             if ok(&self.store.lock().expect("store")) {
@@ -74,10 +63,8 @@ impl Observed {
             }
             if t.elapsed() > timeout {
                 let s = self.store.lock().expect("store");
-                let states: Vec<String> = s
-                    .contexts()
-                    .map(|(n, c)| format!("{n}: {:?} {}", c.state, c.reason))
-                    .collect();
+                let states: Vec<String> =
+                    s.contexts().map(|(n, c)| format!("{n}: {:?} {}", c.state, c.reason)).collect();
                 anyhow::bail!("{what}: not within {timeout:?}; contexts {states:?}");
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -113,22 +100,17 @@ fn kustomization(name: &str) -> DynamicObject {
 }
 
 fn kind_state(s: &FleetStore, ctx: &str, k: KindId) -> Option<KindState> {
-    s.context(ctx)
-        .and_then(|c| c.kinds.get(&k))
-        .and_then(|k| k.state)
+    s.context(ctx).and_then(|c| c.kinds.get(&k)).and_then(|k| k.state)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_killed_server_goes_unreachable_then_ready_and_a_410_relist_is_silent()
--> anyhow::Result<()> {
+async fn a_killed_server_goes_unreachable_then_ready_and_a_410_relist_is_silent() -> anyhow::Result<()> {
     let mut env = Envtest::builder().server("a").server("b").start().await?;
     env.install_crds("a").await?;
     env.install_crds("b").await?;
-    let ks_a: Api<DynamicObject> =
-        Api::namespaced_with(env.client("a").await?, "default", &ks_resource());
+    let ks_a: Api<DynamicObject> = Api::namespaced_with(env.client("a").await?, "default", &ks_resource());
     for n in ["one", "two", "three"] {
-        ks_a.create(&PostParams::default(), &kustomization(n))
-            .await?;
+        ks_a.create(&PostParams::default(), &kustomization(n)).await?;
     }
     let obs = Observed::start(env.kubeconfig_path(), fast()).await?;
     let ks = kind("kustomize.toolkit.fluxcd.io", "Kustomization");
@@ -139,60 +121,35 @@ async fn a_killed_server_goes_unreachable_then_ready_and_a_410_relist_is_silent(
 
     env.stop_server("a")?;
     obs.until("a Unreachable", Duration::from_secs(5), |s| {
-        s.context("a")
-            .is_some_and(|c| c.state == ConnState::Unreachable)
+        s.context("a").is_some_and(|c| c.state == ConnState::Unreachable)
     })
     .await?;
-    assert_eq!(
-        obs.store
-            .lock()
-            .expect("store")
-            .context("b")
-            .map(|c| c.state),
-        Some(ConnState::Ready),
-        "b unaffected"
-    );
+    assert_eq!(obs.store.lock().expect("store").context("b").map(|c| c.state), Some(ConnState::Ready), "b unaffected");
 
     // While a is down, b writes: etcd's revision moves past a's watch cache, so a's restarted watch cache
     // starts later than the watcher's resourceVersion -> 410 Gone -> relist.
-    let ks_b: Api<DynamicObject> =
-        Api::namespaced_with(env.client("b").await?, "default", &ks_resource());
+    let ks_b: Api<DynamicObject> = Api::namespaced_with(env.client("b").await?, "default", &ks_resource());
     for i in 0..20 {
-        ks_b.create(&PostParams::default(), &kustomization(&format!("b-{i}")))
-            .await?;
+        ks_b.create(&PostParams::default(), &kustomization(&format!("b-{i}"))).await?;
     }
     let before = obs.log.lock().expect("log").len();
     env.restart_server("a").await?;
     // Deleted while down: must vanish after the relist, with no stale copy.
     ks_a.delete("two", &Default::default()).await?;
-    ks_a.create(&PostParams::default(), &kustomization("four"))
-        .await?;
+    ks_a.create(&PostParams::default(), &kustomization("four")).await?;
     obs.until("a Ready, relisted", Duration::from_secs(20), |s| {
-        let names: Vec<String> = s
-            .objects("a", ks)
-            .filter_map(|o| o.obj.metadata.name.clone())
-            .collect();
-        s.context("a").is_some_and(|c| c.state == ConnState::Ready)
-            && names == ["four", "one", "three"]
+        let names: Vec<String> = s.objects("a", ks).filter_map(|o| o.obj.metadata.name.clone()).collect();
+        s.context("a").is_some_and(|c| c.state == ConnState::Ready) && names == ["four", "one", "three"]
     })
     .await?;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let s = obs.store.lock().expect("store");
-    assert_eq!(
-        kind_state(&s, "a", ks),
-        Some(KindState::Synced),
-        "no error left on the kind"
-    );
+    assert_eq!(kind_state(&s, "a", ks), Some(KindState::Synced), "no error left on the kind");
     assert_eq!(s.objects("a", ks).count(), 3, "no duplicates");
     let log = obs.log.lock().expect("log");
-    let after_restart: Vec<&(String, String)> = log[before..]
-        .iter()
-        .filter(|(k, _)| k.starts_with("a/kustomizations"))
-        .collect();
-    assert!(
-        after_restart.iter().any(|(_, e)| e == "Init"),
-        "the watch relisted: {after_restart:?}"
-    );
+    let after_restart: Vec<&(String, String)> =
+        log[before..].iter().filter(|(k, _)| k.starts_with("a/kustomizations")).collect();
+    assert!(after_restart.iter().any(|(_, e)| e == "Init"), "the watch relisted: {after_restart:?}");
     Ok(())
 }
 
@@ -201,18 +158,13 @@ async fn crd_missing_then_live_garbage_status_and_a_hung_exec_plugin() -> anyhow
     let env = Envtest::builder().server("a").start().await?;
     env.install_crds("a").await?;
     let client = env.client("a").await?;
-    let ks_api: Api<DynamicObject> =
-        Api::namespaced_with(client.clone(), "default", &ks_resource());
-    ks_api
-        .create(&PostParams::default(), &kustomization("garbage"))
-        .await?;
+    let ks_api: Api<DynamicObject> = Api::namespaced_with(client.clone(), "default", &ks_resource());
+    ks_api.create(&PostParams::default(), &kustomization("garbage")).await?;
     ks_api
         .patch_status(
             "garbage",
             &PatchParams::default(),
-            &Patch::Merge(
-                json!({"status": {"conditions": "not a list", "observedGeneration": "x"}}),
-            ),
+            &Patch::Merge(json!({"status": {"conditions": "not a list", "observedGeneration": "x"}})),
         )
         .await?;
 
@@ -231,63 +183,33 @@ async fn crd_missing_then_live_garbage_status_and_a_hung_exec_plugin() -> anyhow
     ctx.context.as_mut().expect("context").user = Some("hung".into());
     kc.config.contexts.push(ctx);
 
-    let opts = FleetOptions {
-        exec_timeout: Duration::from_secs(1),
-        ..fast()
-    };
+    let opts = FleetOptions { exec_timeout: Duration::from_secs(1), ..fast() };
     let t = Instant::now();
     let obs = Observed::start_with(kc, opts).await?;
     let ks = kind("kustomize.toolkit.fluxcd.io", "Kustomization");
-    obs.until("a synced", Duration::from_secs(10), |s| {
-        kind_state(s, "a", ks) == Some(KindState::Synced)
-    })
-    .await?;
-    assert!(
-        t.elapsed() < Duration::from_secs(5),
-        "the hung plugin did not delay a: {:?}",
-        t.elapsed()
-    );
+    obs.until("a synced", Duration::from_secs(10), |s| kind_state(s, "a", ks) == Some(KindState::Synced)).await?;
+    assert!(t.elapsed() < Duration::from_secs(5), "the hung plugin did not delay a: {:?}", t.elapsed());
     obs.until("hung plugin unreachable", Duration::from_secs(5), |s| {
-        s.context("hung-plugin").is_some_and(|c| {
-            c.state == ConnState::Unreachable && c.reason.contains("did not finish")
-        })
+        s.context("hung-plugin")
+            .is_some_and(|c| c.state == ConnState::Unreachable && c.reason.contains("did not finish"))
     })
     .await?;
 
     {
         let s = obs.store.lock().expect("store");
-        let g = s
-            .get("a", ks, "default", "garbage")
-            .expect("garbage object stored");
+        let g = s.get("a", ks, "default", "garbage").expect("garbage object stored");
         assert_eq!(g.health.state, HealthState::Unknown);
-        assert!(
-            g.health
-                .note
-                .as_deref()
-                .is_some_and(|n| n.contains("conditions")),
-            "{:?}",
-            g.health
-        );
+        assert!(g.health.note.as_deref().is_some_and(|n| n.contains("conditions")), "{:?}", g.health);
     }
 
     let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
-    crds.delete(
-        "kustomizations.kustomize.toolkit.fluxcd.io",
-        &Default::default(),
-    )
-    .await?;
-    obs.until("CrdMissing", Duration::from_secs(10), |s| {
-        kind_state(s, "a", ks) == Some(KindState::CrdMissing)
-    })
-    .await?;
+    crds.delete("kustomizations.kustomize.toolkit.fluxcd.io", &Default::default()).await?;
+    obs.until("CrdMissing", Duration::from_secs(10), |s| kind_state(s, "a", ks) == Some(KindState::CrdMissing)).await?;
     assert_eq!(obs.store.lock().expect("store").objects("a", ks).count(), 0);
     fleetdeck::envtest::install_crds(&client).await?;
-    ks_api
-        .create(&PostParams::default(), &kustomization("back"))
-        .await?;
+    ks_api.create(&PostParams::default(), &kustomization("back")).await?;
     obs.until("live again", Duration::from_secs(10), |s| {
-        kind_state(s, "a", ks) == Some(KindState::Synced)
-            && s.get("a", ks, "default", "back").is_some()
+        kind_state(s, "a", ks) == Some(KindState::Synced) && s.get("a", ks, "default", "back").is_some()
     })
     .await?;
     Ok(())
@@ -298,18 +220,10 @@ fn contexts_over_the_demo_fleet_shows_faults_forbidden_and_lineage() {
     let home = tempfile::tempdir().expect("tempdir");
     let bin = env!("CARGO_BIN_EXE_fleetdeck");
     let run = |args: &[&str]| {
-        std::process::Command::new(bin)
-            .args(args)
-            .env("FLEETDECK_HOME", home.path())
-            .output()
-            .expect("runs")
+        std::process::Command::new(bin).args(args).env("FLEETDECK_HOME", home.path()).output().expect("runs")
     };
     let up = run(&["demo", "up"]);
-    assert!(
-        up.status.success(),
-        "demo up: {}",
-        String::from_utf8_lossy(&up.stderr)
-    );
+    assert!(up.status.success(), "demo up: {}", String::from_utf8_lossy(&up.stderr));
     let kubeconfig = home.path().join("state/demo/kubeconfig");
     let kc = kubeconfig.to_str().expect("utf-8 path");
     let t = Instant::now();
@@ -317,36 +231,19 @@ fn contexts_over_the_demo_fleet_shows_faults_forbidden_and_lineage() {
     let took = t.elapsed();
     let table = run(&["--kubeconfig", kc, "contexts"]);
     let down = run(&["demo", "down"]);
-    assert!(
-        out.status.success(),
-        "contexts: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "contexts: {}", String::from_utf8_lossy(&out.stderr));
     assert!(down.status.success());
-    assert!(
-        took < Duration::from_secs(5),
-        "contexts took {took:?} (connect timeout 3 s + 1 s, plus start-up)"
-    );
+    assert!(took < Duration::from_secs(5), "contexts took {took:?} (connect timeout 3 s + 1 s, plus start-up)");
 
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     let rows = v["contexts"].as_array().expect("contexts array");
-    let row = |n: &str| {
-        rows.iter()
-            .find(|r| r["name"] == n)
-            .unwrap_or_else(|| panic!("context {n} in {v}"))
-    };
+    let row = |n: &str| rows.iter().find(|r| r["name"] == n).unwrap_or_else(|| panic!("context {n} in {v}"));
     assert_eq!(row("mgmt")["state"], "Ready");
     assert_eq!(row("mgmt")["version"], "v1.20.2");
-    assert!(
-        row("mgmt")["capiClusters"]["total"].as_u64() >= Some(6),
-        "{}",
-        row("mgmt")
-    );
+    assert!(row("mgmt")["capiClusters"]["total"].as_u64() >= Some(6), "{}", row("mgmt"));
     assert_eq!(row("broken-unreachable")["state"], "Unreachable");
     assert!(
-        row("broken-unreachable")["reason"]
-            .as_str()
-            .is_some_and(|r| r.contains("refused")),
+        row("broken-unreachable")["reason"].as_str().is_some_and(|r| r.contains("refused")),
         "{}",
         row("broken-unreachable")
     );
@@ -359,40 +256,22 @@ fn contexts_over_the_demo_fleet_shows_faults_forbidden_and_lineage() {
         .filter(|p| p["state"] == "Forbidden")
         .filter_map(|p| p["kind"].as_str())
         .collect();
-    assert!(
-        forbidden.contains(&"clusters.cluster.x-k8s.io"),
-        "{forbidden:?}"
-    );
-    assert!(
-        !forbidden.iter().any(|k| k.contains("fluxcd")),
-        "Flux stays visible: {forbidden:?}"
-    );
-    assert!(
-        restricted["flux"]["total"].as_u64() > Some(0),
-        "Flux objects shown to the restricted user"
-    );
+    assert!(forbidden.contains(&"clusters.cluster.x-k8s.io"), "{forbidden:?}");
+    assert!(!forbidden.iter().any(|k| k.contains("fluxcd")), "Flux stays visible: {forbidden:?}");
+    assert!(restricted["flux"]["total"].as_u64() > Some(0), "Flux objects shown to the restricted user");
     assert_eq!(row("dev-eu")["state"], "Ready");
     assert!(row("dev-eu")["nodes"]["total"].as_u64() > Some(0));
 
-    let derived: Vec<&serde_json::Value> = rows
-        .iter()
-        .filter(|r| r["name"].as_str().is_some_and(|n| n.starts_with("mgmt/")))
-        .collect();
-    let dev = derived
-        .iter()
-        .find(|r| r["name"].as_str().is_some_and(|n| n.ends_with("/dev-eu")))
-        .expect("derived dev-eu");
+    let derived: Vec<&serde_json::Value> =
+        rows.iter().filter(|r| r["name"].as_str().is_some_and(|n| n.starts_with("mgmt/"))).collect();
+    let dev =
+        derived.iter().find(|r| r["name"].as_str().is_some_and(|n| n.ends_with("/dev-eu"))).expect("derived dev-eu");
     assert_eq!(dev["origin"]["type"], "derived");
     assert_eq!(dev["origin"]["aliasOf"], "dev-eu");
-    assert_eq!(
-        dev["state"], "Ready",
-        "reachable through its kubeconfig Secret: {dev}"
-    );
+    assert_eq!(dev["state"], "Ready", "reachable through its kubeconfig Secret: {dev}");
     let text = String::from_utf8_lossy(&table.stdout);
     assert!(
-        text.starts_with("CONTEXT")
-            && text.contains("broken-unreachable")
-            && text.contains("Forbidden: "),
+        text.starts_with("CONTEXT") && text.contains("broken-unreachable") && text.contains("Forbidden: "),
         "{text}"
     );
 }

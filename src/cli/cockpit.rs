@@ -16,6 +16,15 @@ use super::{GlobalArgs, UsageError};
 /// Opens the cockpit. `kubeconfig` overrides `--kubeconfig` (the demo passes its own); `banner` is shown in
 /// the header.
 pub fn run(global: &GlobalArgs, kubeconfig: Option<&Path>, banner: Option<String>) -> Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    rt.block_on(run_async(global, kubeconfig, banner))
+}
+
+/// [`run`] inside an existing runtime (the foreground demo opens the cockpit on the fleet it runs).
+///
+/// Errors before the terminal is touched when stdout is not a terminal, the configuration named on the
+/// command line is malformed, or the kubeconfig is.
+pub async fn run_async(global: &GlobalArgs, kubeconfig: Option<&Path>, banner: Option<String>) -> Result<()> {
     if !std::io::stdout().is_terminal() {
         return Err(UsageError(
             "the cockpit needs a terminal; `fleetdeck contexts` and `fleetdeck snapshot` print without one".into(),
@@ -26,25 +35,13 @@ pub fn run(global: &GlobalArgs, kubeconfig: Option<&Path>, banner: Option<String
     let loaded = config::load(&paths, &super::config::load_options(global))?;
     let kc = fleet::kubeconfig::load(kubeconfig.or(global.kubeconfig.as_deref()))
         .map_err(|e| UsageError(format!("{e:#}")))?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    rt.block_on(async {
-        let (tx, rx) = mpsc::channel(fleet::CHANNEL_CAPACITY);
-        let connect = Duration::from_secs(global.connect_timeout);
-        let opts = FleetOptions {
-            connect_timeout: connect,
-            ..FleetOptions::default()
-        };
-        let mut fleet = Fleet::start(&kc, &global.context, opts, tx)
-            .await
-            .map_err(|e| UsageError(format!("{e:#}")))?;
-        let mut state = ui::state::State::new(Timestamp::now());
-        state.warnings = loaded.warnings;
-        state.banner = banner;
-        let r = ui::app::run(rx, state, loaded.theme, loaded.keymap).await;
-        fleet.stop();
-        r
-    })
+    let (tx, rx) = mpsc::channel(fleet::CHANNEL_CAPACITY);
+    let opts = FleetOptions { connect_timeout: Duration::from_secs(global.connect_timeout), ..FleetOptions::default() };
+    let mut fleet = Fleet::start(&kc, &global.context, opts, tx).await.map_err(|e| UsageError(format!("{e:#}")))?;
+    let mut state = ui::state::State::new(Timestamp::now());
+    state.warnings = loaded.warnings;
+    state.banner = banner;
+    let r = ui::app::run(rx, state, loaded.theme, loaded.keymap).await;
+    fleet.stop();
+    r
 }

@@ -41,14 +41,7 @@ pub fn run(cmd: &ConfigCmd, global: &GlobalArgs) -> Result<()> {
         }
         ConfigCmd::Check => {
             let loaded = config::load(&paths, &load_options(global))?;
-            println!(
-                "config  {}",
-                global
-                    .config
-                    .as_ref()
-                    .unwrap_or(&paths.config_file())
-                    .display()
-            );
+            println!("config  {}", global.config.as_ref().unwrap_or(&paths.config_file()).display());
             println!("theme   {}", loaded.theme.name());
             println!("keymap  {}", loaded.keymap.name());
             for w in &loaded.warnings {

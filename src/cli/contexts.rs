@@ -34,21 +34,15 @@ pub struct ContextsArgs {
 }
 
 pub fn run(args: &ContextsArgs, global: &GlobalArgs) -> Result<()> {
-    let kc = fleet::kubeconfig::load(global.kubeconfig.as_deref())
-        .map_err(|e| super::UsageError(format!("{e:#}")))?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    let opts = FleetOptions {
-        connect_timeout: Duration::from_secs(global.connect_timeout),
-        ..FleetOptions::default()
-    };
+    let kc = fleet::kubeconfig::load(global.kubeconfig.as_deref()).map_err(|e| super::UsageError(format!("{e:#}")))?;
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let opts = FleetOptions { connect_timeout: Duration::from_secs(global.connect_timeout), ..FleetOptions::default() };
     let deadline = opts.connect_timeout + Duration::from_secs(1);
     let rows = rt.block_on(async {
         let (tx, mut rx) = mpsc::channel(fleet::CHANNEL_CAPACITY);
         let mut store = FleetStore::new();
-        let mut fleet = Fleet::start(&kc, &global.context, opts, tx).await.map_err(|e| super::UsageError(format!("{e:#}")))?;
+        let mut fleet =
+            Fleet::start(&kc, &global.context, opts, tx).await.map_err(|e| super::UsageError(format!("{e:#}")))?;
         let stop = tokio::time::Instant::now() + deadline;
         let mut settled_at: Option<tokio::time::Instant> = None;
         loop {
@@ -76,10 +70,7 @@ pub fn run(args: &ContextsArgs, global: &GlobalArgs) -> Result<()> {
         Ok::<_, anyhow::Error>(summarize_all(&store, Timestamp::now()))
     })?;
     match args.output {
-        Output::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&serde_json::json!({ "contexts": rows }))?
-        ),
+        Output::Json => println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "contexts": rows }))?),
         Output::Table => print!("{}", table(&rows)),
     }
     Ok(())
@@ -114,31 +105,14 @@ fn state_text(r: &ContextSummary) -> String {
 
 /// The table: ready/total per column, `N!` failing, `Nz` suspended or paused, `Np` plans pending.
 fn table(rows: &[ContextSummary]) -> String {
-    let mut lines = vec![
-        [
-            "CONTEXT",
-            "STATE",
-            "VERSION",
-            "NODES",
-            "CAPI",
-            "FLUX",
-            "TERRAFORM",
-            "FRESH",
-            "NOTES",
-        ]
-        .map(String::from),
-    ];
+    let mut lines =
+        vec![["CONTEXT", "STATE", "VERSION", "NODES", "CAPI", "FLUX", "TERRAFORM", "FRESH", "NOTES"].map(String::from)];
     for r in rows {
         let mut notes: Vec<String> = Vec::new();
         if !r.reason.is_empty() {
             notes.push(r.reason.clone());
         }
-        if let Origin::Derived {
-            management,
-            alias_of,
-            ..
-        } = &r.origin
-        {
+        if let Origin::Derived { management, alias_of, .. } = &r.origin {
             notes.push(match alias_of {
                 Some(a) => format!("via {management} Secret; same server as {a}"),
                 None => format!("via {management} Secret"),
@@ -151,12 +125,7 @@ fn table(rows: &[ContextSummary]) -> String {
             .map(|p| p.kind.split('.').next().unwrap_or(&p.kind))
             .collect();
         if !forbidden.is_empty() {
-            let shown = forbidden
-                .iter()
-                .take(3)
-                .copied()
-                .collect::<Vec<_>>()
-                .join(", ");
+            let shown = forbidden.iter().take(3).copied().collect::<Vec<_>>().join(", ");
             let more = forbidden.len().saturating_sub(3);
             notes.push(if more > 0 {
                 format!("Forbidden: {shown} and {more} more kinds")
@@ -172,33 +141,17 @@ fn table(rows: &[ContextSummary]) -> String {
             tally(&r.capi_clusters, false),
             tally(&r.flux, false),
             tally(&r.terraform, true),
-            r.freshness_seconds
-                .map(|s| format!("{s:.0}s"))
-                .unwrap_or_else(|| "-".into()),
+            r.freshness_seconds.map(|s| format!("{s:.0}s")).unwrap_or_else(|| "-".into()),
             notes.join("; "),
         ]);
     }
-    let widths: Vec<usize> = (0..9)
-        .map(|i| {
-            lines
-                .iter()
-                .map(|l| l[i].chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
+    let widths: Vec<usize> = (0..9).map(|i| lines.iter().map(|l| l[i].chars().count()).max().unwrap_or(0)).collect();
     let mut out = String::new();
     for l in &lines {
         let row: Vec<String> = l
             .iter()
             .enumerate()
-            .map(|(i, c)| {
-                if i == 8 {
-                    c.clone()
-                } else {
-                    format!("{c:<w$}", w = widths[i])
-                }
-            })
+            .map(|(i, c)| if i == 8 { c.clone() } else { format!("{c:<w$}", w = widths[i]) })
             .collect();
         out.push_str(row.join("  ").trim_end());
         out.push('\n');

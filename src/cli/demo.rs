@@ -3,7 +3,7 @@
 //! `demo` runs the fleet in the foreground until Ctrl-C (or SIGTERM / SIGHUP); `demo up` starts the same
 //! thing as a background process (`demo serve`, in its own session) and returns once the fleet is ready,
 //! printing `export KUBECONFIG=...`; `demo status` and `demo down` find it through the state file.
-use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
+use std::io::{BufRead, BufReader, IsTerminal, Seek, SeekFrom, Write};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -15,6 +15,8 @@ use clap::{Args, Subcommand};
 use fleetdeck::config::Paths;
 use fleetdeck::demo::state::{DemoState, demo_dir, pid_alive};
 use fleetdeck::demo::{self, DemoFleet, DemoOptions};
+
+use super::GlobalArgs;
 
 /// `fleetdeck demo` arguments.
 #[derive(Debug, Args)]
@@ -40,12 +42,12 @@ pub enum DemoCmd {
     Serve,
 }
 
-pub fn run(args: &DemoArgs) -> Result<()> {
+pub fn run(args: &DemoArgs, global: &GlobalArgs) -> Result<()> {
     let paths = Paths::discover()?;
     let dir = demo_dir(&paths.state_dir);
     match args.cmd {
-        None => serve(&dir, args.scale, true),
-        Some(DemoCmd::Serve) => serve(&dir, args.scale, false),
+        None => serve(&dir, args.scale, Some(global)),
+        Some(DemoCmd::Serve) => serve(&dir, args.scale, None),
         Some(DemoCmd::Up) => up(&dir, args.scale),
         Some(DemoCmd::Status) => status(&dir),
         Some(DemoCmd::Down) => down(&dir),
@@ -62,21 +64,17 @@ fn usage(state: &DemoState) -> String {
     for (ctx, url) in &state.servers {
         out.push_str(&format!("  context {ctx:<20} {url}\n"));
     }
-    out.push_str(&format!(
-        "  context {:<20} RBAC lets it read Flux objects only\n",
-        demo::RESTRICTED
-    ));
-    out.push_str(&format!(
-        "  context {:<20} a closed port\n",
-        demo::UNREACHABLE
-    ));
+    out.push_str(&format!("  context {:<20} RBAC lets it read Flux objects only\n", demo::RESTRICTED));
+    out.push_str(&format!("  context {:<20} a closed port\n", demo::UNREACHABLE));
     out.push_str(&format!("{}\n", demo::export_line(&state.kubeconfig)));
     out.push_str("then e.g.: kubectl --context mgmt get clusters.cluster.x-k8s.io -A\n");
     out
 }
 
-/// Runs the fleet in this process until a signal, writing the state file; `announce` prints the usage.
-fn serve(dir: &Path, scale: usize, announce: bool) -> Result<()> {
+/// Runs the fleet in this process until a signal, writing the state file. In the foreground (`global` given)
+/// it opens the cockpit on the fleet when stdout is a terminal (else prints how to use it) and stops the
+/// fleet when the cockpit closes.
+fn serve(dir: &Path, scale: usize, global: Option<&GlobalArgs>) -> Result<()> {
     if let Some(st) = DemoState::read(dir)?
         && st.owner_alive()
         && st.pid != std::process::id()
@@ -88,10 +86,7 @@ fn serve(dir: &Path, scale: usize, announce: bool) -> Result<()> {
         );
     }
     clear_leftovers(dir)?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     rt.block_on(async {
         let mut st = DemoState {
             pid: std::process::id(),
@@ -124,17 +119,26 @@ fn serve(dir: &Path, scale: usize, announce: bool) -> Result<()> {
         for (ctx, stats) in &fleet.seeded {
             tracing::info!(target: "demo", "seeded {} objects into {ctx} in {:.2} s", stats.objects, stats.seconds);
         }
-        if announce {
-            print!("{}", usage(&st));
-            println!("Ctrl-C stops the fleet.");
-        } else {
-            println!("demo: ready");
-        }
-        let _ = std::io::stdout().flush();
-        wait_for_signal().await?;
+        let result = match global {
+            Some(g) if std::io::stdout().is_terminal() => {
+                let banner = format!("demo fleet: {}", demo::CONTROLLERS_LABEL);
+                super::cockpit::run_async(g, Some(&st.kubeconfig), Some(banner)).await
+            }
+            Some(_) => {
+                print!("{}", usage(&st));
+                println!("Ctrl-C stops the fleet.");
+                let _ = std::io::stdout().flush();
+                wait_for_signal().await
+            }
+            None => {
+                println!("demo: ready");
+                let _ = std::io::stdout().flush();
+                wait_for_signal().await
+            }
+        };
         fleet.stop();
         DemoState::remove(dir)?;
-        Ok(())
+        result
     })
 }
 
@@ -176,25 +180,17 @@ fn up(dir: &Path, scale: usize) -> Result<()> {
         && st.owner_alive()
     {
         if st.phase == "ready" {
-            eprintln!(
-                "fleetdeck: a demo fleet already runs (pid {}); reusing it",
-                st.pid
-            );
+            eprintln!("fleetdeck: a demo fleet already runs (pid {}); reusing it", st.pid);
             print!("{}", usage(&st));
             return Ok(());
         }
-        bail!(
-            "a demo fleet is still starting (pid {}); run `fleetdeck demo status` in a moment",
-            st.pid
-        );
+        bail!("a demo fleet is still starting (pid {}); run `fleetdeck demo status` in a moment", st.pid);
     }
     clear_leftovers(dir)?;
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let log_path = dir.join("serve.log");
-    let log = std::fs::File::create(&log_path)
-        .with_context(|| format!("creating {}", log_path.display()))?;
-    let mut cmd =
-        Command::new(std::env::current_exe().context("finding the fleetdeck executable")?);
+    let log = std::fs::File::create(&log_path).with_context(|| format!("creating {}", log_path.display()))?;
+    let mut cmd = Command::new(std::env::current_exe().context("finding the fleetdeck executable")?);
     cmd.args(["demo", "serve", "--scale", &scale.to_string()])
         .stdin(Stdio::null())
         .stdout(log.try_clone()?)
@@ -212,10 +208,8 @@ fn up(dir: &Path, scale: usize) -> Result<()> {
     loop {
         let mut line = String::new();
         while reader.read_line(&mut line)? > 0 {
-            if let Some(step) = line
-                .trim_end()
-                .strip_prefix("demo: ")
-                .or_else(|| line.trim_end().strip_prefix("envtest: "))
+            if let Some(step) =
+                line.trim_end().strip_prefix("demo: ").or_else(|| line.trim_end().strip_prefix("envtest: "))
             {
                 eprintln!("{step}");
             }
@@ -234,10 +228,7 @@ fn up(dir: &Path, scale: usize) -> Result<()> {
             reader.seek(SeekFrom::Start(0))?;
             let text: Vec<String> = reader.lines().map_while(Result::ok).collect();
             let tail = text[text.len().saturating_sub(15)..].join("\n");
-            bail!(
-                "the demo fleet failed to start ({status}); {}:\n{tail}",
-                log_path.display()
-            );
+            bail!("the demo fleet failed to start ({status}); {}:\n{tail}", log_path.display());
         }
         std::thread::sleep(Duration::from_millis(200));
     }
@@ -246,25 +237,16 @@ fn up(dir: &Path, scale: usize) -> Result<()> {
 fn status(dir: &Path) -> Result<()> {
     match DemoState::read(dir)? {
         Some(st) if st.owner_alive() => {
-            println!(
-                "demo fleet {} (pid {}, started {}, --scale {})",
-                st.phase, st.pid, st.started_at, st.scale
-            );
+            println!("demo fleet {} (pid {}, started {}, --scale {})", st.phase, st.pid, st.started_at, st.scale);
             let alive = st.child_pids.iter().filter(|p| pid_alive(**p)).count();
-            println!(
-                "  {alive}/{} etcd and kube-apiserver processes alive",
-                st.child_pids.len()
-            );
+            println!("  {alive}/{} etcd and kube-apiserver processes alive", st.child_pids.len());
             for (ctx, url) in &st.servers {
                 println!("  context {ctx:<20} {url}");
             }
             println!("{}", demo::export_line(&st.kubeconfig));
             Ok(())
         }
-        Some(st) => bail!(
-            "the demo fleet's process {} is gone; `fleetdeck demo down` cleans up",
-            st.pid
-        ),
+        Some(st) => bail!("the demo fleet's process {} is gone; `fleetdeck demo down` cleans up", st.pid),
         None => bail!("no demo fleet runs; `fleetdeck demo up` starts one"),
     }
 }
@@ -293,10 +275,6 @@ fn down(dir: &Path) -> Result<()> {
         std::thread::sleep(Duration::from_millis(100));
     }
     std::fs::remove_dir_all(dir).with_context(|| format!("removing {}", dir.display()))?;
-    println!(
-        "demo fleet stopped (pid {}), {} removed",
-        st.pid,
-        dir.display()
-    );
+    println!("demo fleet stopped (pid {}), {} removed", st.pid, dir.display());
     Ok(())
 }

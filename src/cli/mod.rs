@@ -81,13 +81,11 @@ pub struct UsageError(pub String);
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let _log = fleetdeck::config::Paths::discover()
-        .ok()
-        .and_then(|p| fleetdeck::logging::init(&p.state_dir).ok());
+    let _log = fleetdeck::config::Paths::discover().ok().and_then(|p| fleetdeck::logging::init(&p.state_dir).ok());
     let result = match &cli.command {
         Some(Command::Config { cmd }) => config::run(cmd, &cli.global),
         Some(Command::Contexts(args)) => contexts::run(args, &cli.global),
-        Some(Command::Demo(args)) => demo::run(args),
+        Some(Command::Demo(args)) => demo::run(args, &cli.global),
         Some(Command::Envtest { cmd }) => envtest::run(cmd),
         Some(Command::Snapshot(args)) => snapshot::run(args, &cli.global),
         None => cockpit::run(&cli.global, None, None),
@@ -97,9 +95,7 @@ pub fn main() -> ExitCode {
         Err(e) => {
             tracing::error!("{e:#}");
             eprintln!("fleetdeck: {e:#}");
-            let usage = e
-                .chain()
-                .any(|c| c.is::<UsageError>() || c.is::<fleetdeck::config::ConfigError>());
+            let usage = e.chain().any(|c| c.is::<UsageError>() || c.is::<fleetdeck::config::ConfigError>());
             ExitCode::from(if usage { 2 } else { 1 })
         }
     }

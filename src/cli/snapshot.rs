@@ -57,9 +57,7 @@ pub struct SnapshotArgs {
 pub fn parse_object(context: &str, text: &str) -> Result<ObjectRef, UsageError> {
     let parts: Vec<&str> = text.splitn(3, '/').collect();
     let [kind, namespace, name] = parts[..] else {
-        return Err(UsageError(format!(
-            "--object {text:?}: expected KIND/NAMESPACE/NAME"
-        )));
+        return Err(UsageError(format!("--object {text:?}: expected KIND/NAMESPACE/NAME")));
     };
     let (group, k) = match kind.to_lowercase().as_str() {
         "cluster" => ("cluster.x-k8s.io", "Cluster"),
@@ -72,14 +70,8 @@ pub fn parse_object(context: &str, text: &str) -> Result<ObjectRef, UsageError> 
             )));
         }
     };
-    let kind =
-        KindId::find(group, k).ok_or_else(|| UsageError(format!("{k} is not in the catalogue")))?;
-    Ok(ObjectRef {
-        context: context.into(),
-        kind,
-        namespace: namespace.into(),
-        name: name.into(),
-    })
+    let kind = KindId::find(group, k).ok_or_else(|| UsageError(format!("{k} is not in the catalogue")))?;
+    Ok(ObjectRef { context: context.into(), kind, namespace: namespace.into(), name: name.into() })
 }
 
 /// Connects to the fleet and applies messages until every context settled (dead, or all kinds synced) or
@@ -92,9 +84,7 @@ pub async fn sync(
 ) -> Result<FleetStore> {
     let (tx, mut rx) = mpsc::channel(fleet::CHANNEL_CAPACITY);
     let mut store = FleetStore::new();
-    let mut fleet = Fleet::start(kc, only, opts, tx)
-        .await
-        .map_err(|e| UsageError(format!("{e:#}")))?;
+    let mut fleet = Fleet::start(kc, only, opts, tx).await.map_err(|e| UsageError(format!("{e:#}")))?;
     let stop = tokio::time::Instant::now() + deadline;
     let mut settled = false;
     loop {
@@ -120,42 +110,26 @@ pub fn run(args: &SnapshotArgs, global: &GlobalArgs) -> Result<()> {
     let mut options = super::config::load_options(global);
     options.no_color = true;
     let loaded = config::load(&paths, &options)?;
-    let kc = fleet::kubeconfig::load(global.kubeconfig.as_deref())
-        .map_err(|e| UsageError(format!("{e:#}")))?;
+    let kc = fleet::kubeconfig::load(global.kubeconfig.as_deref()).map_err(|e| UsageError(format!("{e:#}")))?;
     let view = match args.view {
         ViewArg::Fleet => View::Fleet,
         ViewArg::Clusters => View::Clusters,
         ViewArg::Flux => View::Flux,
         ViewArg::Terraform => View::Terraform,
         ViewArg::Tree => {
-            let ctx = global
-                .context
-                .first()
-                .ok_or_else(|| UsageError("--view tree needs --context".into()))?;
-            let obj = args
-                .object
-                .as_deref()
-                .ok_or_else(|| UsageError("--view tree needs --object KIND/NS/NAME".into()))?;
+            let ctx = global.context.first().ok_or_else(|| UsageError("--view tree needs --context".into()))?;
+            let obj =
+                args.object.as_deref().ok_or_else(|| UsageError("--view tree needs --object KIND/NS/NAME".into()))?;
             View::Tree(parse_object(ctx, obj)?)
         }
     };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let connect = Duration::from_secs(global.connect_timeout);
-    let only = if matches!(view, View::Tree(_)) {
-        Vec::new()
-    } else {
-        global.context.clone()
-    };
+    let only = if matches!(view, View::Tree(_)) { Vec::new() } else { global.context.clone() };
     let store = rt.block_on(sync(
         &kc,
         &only,
-        FleetOptions {
-            connect_timeout: connect,
-            ..FleetOptions::default()
-        },
+        FleetOptions { connect_timeout: connect, ..FleetOptions::default() },
         connect + Duration::from_secs(12),
     ))?;
     let now = Timestamp::now();
@@ -163,15 +137,7 @@ pub fn run(args: &SnapshotArgs, global: &GlobalArgs) -> Result<()> {
     let mut state = State::new(now);
     state.view = view;
     state.details = args.details;
-    let scene = Scene {
-        store: &store,
-        rows: &rows,
-        theme: &loaded.theme,
-        keymap: &loaded.keymap,
-    };
-    print!(
-        "{}",
-        fleetdeck::ui::render_to_string(&mut state, &scene, args.width, args.height)?
-    );
+    let scene = Scene { store: &store, rows: &rows, theme: &loaded.theme, keymap: &loaded.keymap };
+    print!("{}", fleetdeck::ui::render_to_string(&mut state, &scene, args.width, args.height)?);
     Ok(())
 }

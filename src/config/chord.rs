@@ -98,14 +98,7 @@ pub enum ChordError {
 impl KeyChord {
     /// A chord of `code` with no modifiers.
     pub const fn plain(code: Key) -> Self {
-        KeyChord {
-            code,
-            modifiers: Modifiers {
-                ctrl: false,
-                alt: false,
-                shift: false,
-            },
-        }
+        KeyChord { code, modifiers: Modifiers { ctrl: false, alt: false, shift: false } }
     }
 
     /// The chord crossterm's `event` stands for, normalised; `None` for keys a keymap cannot name (media
@@ -222,15 +215,12 @@ impl FromStr for KeyChord {
             *held = true;
             rest = &rest[len..];
         }
-        let code = parse_key(rest, &mut modifiers)
-            .ok_or_else(|| ChordError::UnknownKey(text.to_owned()))?;
+        let code = parse_key(rest, &mut modifiers).ok_or_else(|| ChordError::UnknownKey(text.to_owned()))?;
         if let Key::Char(c) = code
             && modifiers.shift
         {
             if !c.is_ascii_alphabetic() {
-                return Err(ChordError::ShiftedSymbol {
-                    chord: text.to_owned(),
-                });
+                return Err(ChordError::ShiftedSymbol { chord: text.to_owned() });
             }
             // `shift-g` is how some people write `G`.
             let code = Key::Char(c.to_ascii_uppercase());
@@ -272,10 +262,7 @@ impl fmt::Display for KeyChord {
             Key::Char(c) => write!(f, "{c}"),
             Key::F(n) => write!(f, "f{n}"),
             key => {
-                let name = NAMED
-                    .iter()
-                    .find(|(_, k)| *k == key)
-                    .map_or("?", |(n, _)| n);
+                let name = NAMED.iter().find(|(_, k)| *k == key).map_or("?", |(n, _)| n);
                 f.write_str(name)
             }
         }

@@ -37,43 +37,16 @@ fn spellings_of_one_keystroke_agree() {
 #[test]
 fn rejects_what_no_keyboard_sends() {
     assert_eq!("".parse::<KeyChord>(), Err(ChordError::Empty));
-    assert_eq!(
-        "ctrl-foo".parse::<KeyChord>(),
-        Err(ChordError::UnknownKey("ctrl-foo".into()))
-    );
-    assert!(matches!(
-        "f25".parse::<KeyChord>(),
-        Err(ChordError::UnknownKey(_))
-    ));
-    assert!(matches!(
-        "ctrl-".parse::<KeyChord>(),
-        Err(ChordError::UnknownKey(_))
-    ));
-    assert!(matches!(
-        "ctrl-ctrl-c".parse::<KeyChord>(),
-        Err(ChordError::RepeatedModifier(_))
-    ));
-    assert!(matches!(
-        "shift-/".parse::<KeyChord>(),
-        Err(ChordError::ShiftedSymbol { .. })
-    ));
+    assert_eq!("ctrl-foo".parse::<KeyChord>(), Err(ChordError::UnknownKey("ctrl-foo".into())));
+    assert!(matches!("f25".parse::<KeyChord>(), Err(ChordError::UnknownKey(_))));
+    assert!(matches!("ctrl-".parse::<KeyChord>(), Err(ChordError::UnknownKey(_))));
+    assert!(matches!("ctrl-ctrl-c".parse::<KeyChord>(), Err(ChordError::RepeatedModifier(_))));
+    assert!(matches!("shift-/".parse::<KeyChord>(), Err(ChordError::ShiftedSymbol { .. })));
 }
 
 #[test]
 fn prints_what_it_parses() {
-    for text in [
-        "j",
-        "G",
-        "?",
-        "ctrl-c",
-        "ctrl-alt-x",
-        "shift-tab",
-        "pgdn",
-        "pgup",
-        "f12",
-        "space",
-        "esc",
-    ] {
+    for text in ["j", "G", "?", "ctrl-c", "ctrl-alt-x", "shift-tab", "pgdn", "pgup", "f12", "space", "esc"] {
         assert_eq!(chord(text).to_string(), text);
     }
 }
@@ -82,18 +55,9 @@ fn prints_what_it_parses() {
 fn crossterm_events_match_parsed_chords() {
     assert_eq!(event(KeyCode::Char('G'), KeyModifiers::SHIFT), chord("G"));
     assert_eq!(event(KeyCode::Char('?'), KeyModifiers::SHIFT), chord("?"));
-    assert_eq!(
-        event(KeyCode::Char('c'), KeyModifiers::CONTROL),
-        chord("ctrl-c")
-    );
-    assert_eq!(
-        event(KeyCode::BackTab, KeyModifiers::SHIFT),
-        chord("shift-tab")
-    );
-    assert_eq!(
-        event(KeyCode::BackTab, KeyModifiers::NONE),
-        chord("shift-tab")
-    );
+    assert_eq!(event(KeyCode::Char('c'), KeyModifiers::CONTROL), chord("ctrl-c"));
+    assert_eq!(event(KeyCode::BackTab, KeyModifiers::SHIFT), chord("shift-tab"));
+    assert_eq!(event(KeyCode::BackTab, KeyModifiers::NONE), chord("shift-tab"));
     assert_eq!(event(KeyCode::PageDown, KeyModifiers::NONE), chord("pgdn"));
     let caps = KeyEvent::new(KeyCode::CapsLock, KeyModifiers::NONE);
     assert_eq!(KeyChord::from_key_event(&caps), None);
@@ -103,23 +67,8 @@ fn crossterm_events_match_parsed_chords() {
 
 #[test]
 fn chords_survive_a_trip_through_crossterm() {
-    for text in [
-        "j",
-        "G",
-        "ctrl-c",
-        "alt-x",
-        "shift-tab",
-        "tab",
-        "enter",
-        "f5",
-        "space",
-        "shift-up",
-    ] {
+    for text in ["j", "G", "ctrl-c", "alt-x", "shift-tab", "tab", "enter", "f5", "space", "shift-up"] {
         let original = chord(text);
-        assert_eq!(
-            KeyChord::from_key_event(&KeyEvent::from(original)),
-            Some(original),
-            "{text}"
-        );
+        assert_eq!(KeyChord::from_key_event(&KeyEvent::from(original)), Some(original), "{text}");
     }
 }

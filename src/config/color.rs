@@ -55,10 +55,7 @@ pub fn parse_color(text: &str) -> Result<Color, ColorError> {
         return parse_hex(hex).ok_or_else(|| ColorError::BadHex(text.to_owned()));
     }
     if !text.is_empty() && text.chars().all(|c| c.is_ascii_digit()) {
-        return text
-            .parse::<u8>()
-            .map(Color::Indexed)
-            .map_err(|_| ColorError::OutOfRange(text.to_owned()));
+        return text.parse::<u8>().map(Color::Indexed).map_err(|_| ColorError::OutOfRange(text.to_owned()));
     }
     let key: String = text
         .chars()
@@ -86,10 +83,10 @@ pub fn color_name(color: Color) -> String {
     match color {
         Color::Rgb(r, g, b) => format!("#{r:02x}{g:02x}{b:02x}"),
         Color::Indexed(index) => index.to_string(),
-        named => NAMES.iter().find(|(_, c)| *c == named).map_or_else(
-            || format!("{named:?}").to_lowercase(),
-            |(name, _)| (*name).to_owned(),
-        ),
+        named => NAMES
+            .iter()
+            .find(|(_, c)| *c == named)
+            .map_or_else(|| format!("{named:?}").to_lowercase(), |(name, _)| (*name).to_owned()),
     }
 }
 
@@ -117,28 +114,11 @@ mod tests {
 
     #[test]
     fn bad_colours_say_what_is_accepted() {
-        assert_eq!(
-            parse_color("purpl"),
-            Err(ColorError::Unknown("purpl".into()))
-        );
-        assert!(
-            parse_color("purpl")
-                .unwrap_err()
-                .to_string()
-                .contains("#rrggbb")
-        );
-        assert_eq!(
-            parse_color("256"),
-            Err(ColorError::OutOfRange("256".into()))
-        );
-        assert_eq!(
-            parse_color("#ff87"),
-            Err(ColorError::BadHex("#ff87".into()))
-        );
-        assert_eq!(
-            parse_color("#gg8700"),
-            Err(ColorError::BadHex("#gg8700".into()))
-        );
+        assert_eq!(parse_color("purpl"), Err(ColorError::Unknown("purpl".into())));
+        assert!(parse_color("purpl").unwrap_err().to_string().contains("#rrggbb"));
+        assert_eq!(parse_color("256"), Err(ColorError::OutOfRange("256".into())));
+        assert_eq!(parse_color("#ff87"), Err(ColorError::BadHex("#ff87".into())));
+        assert_eq!(parse_color("#gg8700"), Err(ColorError::BadHex("#gg8700".into())));
         assert!(parse_color("").is_err());
     }
 

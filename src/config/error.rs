@@ -99,10 +99,7 @@ pub struct Warning {
 impl Warning {
     /// A warning for `problem`, worked around as `fallback` says.
     pub fn new(problem: ConfigError, fallback: impl Into<String>) -> Self {
-        Warning {
-            problem,
-            fallback: fallback.into(),
-        }
+        Warning { problem, fallback: fallback.into() }
     }
 }
 
@@ -124,21 +121,14 @@ mod tests {
             column: 7,
             message: "unknown field `thme`".into(),
         };
-        assert_eq!(
-            error.to_string(),
-            "/home/me/.config/fleetdeck/config.yaml:3:7: unknown field `thme`"
-        );
+        assert_eq!(error.to_string(), "/home/me/.config/fleetdeck/config.yaml:3:7: unknown field `thme`");
         assert_eq!(error.line(), Some(3));
     }
 
     #[test]
     fn unknown_location_is_left_out() {
-        let error = ConfigError::Invalid {
-            path: "t.yaml".into(),
-            line: 0,
-            column: 0,
-            message: "roles missing: ok".into(),
-        };
+        let error =
+            ConfigError::Invalid { path: "t.yaml".into(), line: 0, column: 0, message: "roles missing: ok".into() };
         assert_eq!(error.to_string(), "t.yaml: roles missing: ok");
         assert_eq!(error.line(), None);
     }
@@ -146,17 +136,9 @@ mod tests {
     #[test]
     fn warning_says_what_was_used_instead() {
         let warning = Warning::new(
-            ConfigError::Invalid {
-                path: "t.yaml".into(),
-                line: 1,
-                column: 1,
-                message: "bad".into(),
-            },
+            ConfigError::Invalid { path: "t.yaml".into(), line: 1, column: 1, message: "bad".into() },
             "using the built-in theme `default`",
         );
-        assert_eq!(
-            warning.to_string(),
-            "t.yaml:1:1: bad; using the built-in theme `default`"
-        );
+        assert_eq!(warning.to_string(), "t.yaml:1:1: bad; using the built-in theme `default`");
     }
 }

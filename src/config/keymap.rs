@@ -224,10 +224,7 @@ impl Keymap {
 
     /// The action `chord` triggers in `mode`, falling back to `global` as [`Keymap::lookup`] does.
     pub fn action_for(&self, mode: Mode, chord: KeyChord) -> Option<Action> {
-        self.index
-            .get(&(mode, chord))
-            .or_else(|| self.index.get(&(Mode::Global, chord)))
-            .copied()
+        self.index.get(&(mode, chord)).or_else(|| self.index.get(&(Mode::Global, chord))).copied()
     }
 
     /// The bindings of `mode` alone (not `global`), in [`Action::ALL`] order, for the help screen; actions with
@@ -243,10 +240,7 @@ impl Keymap {
 
     /// The chords bound to `action` in `mode` (not `global`), for key hints; empty when there are none.
     pub fn chords(&self, mode: Mode, action: Action) -> &[KeyChord] {
-        self.bindings
-            .get(&mode)
-            .and_then(|actions| actions.get(&action))
-            .map_or(&[], Vec::as_slice)
+        self.bindings.get(&mode).and_then(|actions| actions.get(&action)).map_or(&[], Vec::as_slice)
     }
 }
 
@@ -288,11 +282,7 @@ impl Layered for Keymap {
         for (mode_key, actions) in file.bindings.0 {
             let mode = Mode::from_name(&mode_key.value).ok_or_else(|| {
                 let known: Vec<_> = Mode::ALL.iter().map(|m| m.name()).collect();
-                let message = format!(
-                    "unknown mode `{}`: the modes are {}",
-                    mode_key.value,
-                    known.join(", ")
-                );
+                let message = format!("unknown mode `{}`: the modes are {}", mode_key.value, known.join(", "));
                 yaml::invalid(path, mode_key.referenced, message)
             })?;
             for (action_key, chords) in actions.0 {
@@ -311,11 +301,7 @@ impl Layered for Keymap {
                     .map(|chord| match chord.value.parse::<KeyChord>() {
                         Ok(parsed) => Ok((parsed, chord.referenced)),
                         Err(error) => {
-                            let message = format!(
-                                "mode `{}`, action `{}`: {error}",
-                                mode.name(),
-                                action.name()
-                            );
+                            let message = format!("mode `{}`, action `{}`: {error}", mode.name(), action.name());
                             Err(yaml::invalid(path, chord.referenced, message))
                         }
                     })
@@ -323,31 +309,19 @@ impl Layered for Keymap {
                 bindings.push((mode, action, chords));
             }
         }
-        Ok(KeymapLayer {
-            name: file.name,
-            extends: file.extends,
-            bindings,
-        })
+        Ok(KeymapLayer { name: file.name, extends: file.extends, bindings })
     }
 
     fn extends(layer: &KeymapLayer) -> Option<&Spanned<String>> {
         layer.extends.as_ref()
     }
 
-    fn build(
-        name: &str,
-        base: Option<Keymap>,
-        layer: KeymapLayer,
-        path: &Path,
-    ) -> Result<Keymap, ConfigError> {
+    fn build(name: &str, base: Option<Keymap>, layer: KeymapLayer, path: &Path) -> Result<Keymap, ConfigError> {
         // Chords from the base have no location in this file; conflicts are reported at the layer's chord.
         let mut merged: BTreeMap<Mode, BTreeMap<Action, PlacedChords>> = BTreeMap::new();
         for (mode, actions) in base.map(|base| base.bindings).unwrap_or_default() {
             for (action, chords) in actions {
-                let chords = chords
-                    .into_iter()
-                    .map(|chord| (chord, Location::UNKNOWN))
-                    .collect();
+                let chords = chords.into_iter().map(|chord| (chord, Location::UNKNOWN)).collect();
                 merged.entry(mode).or_default().insert(action, chords);
             }
         }
@@ -359,8 +333,7 @@ impl Layered for Keymap {
         for (mode, actions) in &merged {
             for (action, chords) in actions {
                 for (chord, at) in chords {
-                    let Some((other, other_at)) = index.insert((*mode, *chord), (*action, *at))
-                    else {
+                    let Some((other, other_at)) = index.insert((*mode, *chord), (*action, *at)) else {
                         continue;
                     };
                     if other == *action {
@@ -374,11 +347,7 @@ impl Layered for Keymap {
                         action.name(),
                         other.name(),
                     );
-                    let at = if *at == Location::UNKNOWN {
-                        other_at
-                    } else {
-                        *at
-                    };
+                    let at = if *at == Location::UNKNOWN { other_at } else { *at };
                     return Err(yaml::invalid(path, at, message));
                 }
             }
@@ -390,17 +359,12 @@ impl Layered for Keymap {
                 .map(|(mode, actions)| {
                     let actions = actions
                         .into_iter()
-                        .map(|(action, chords)| {
-                            (action, dedup(chords.into_iter().map(|(chord, _)| chord)))
-                        })
+                        .map(|(action, chords)| (action, dedup(chords.into_iter().map(|(chord, _)| chord))))
                         .collect();
                     (mode, actions)
                 })
                 .collect(),
-            index: index
-                .into_iter()
-                .map(|(key, (action, _))| (key, action))
-                .collect(),
+            index: index.into_iter().map(|(key, (action, _))| (key, action)).collect(),
         })
     }
 }

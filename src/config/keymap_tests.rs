@@ -45,31 +45,12 @@ fn names_agree_with_serde() {
 fn lookup_prefers_the_mode_then_global() {
     let keymap = keymap(None, SMALL).unwrap();
     let lookup = |mode, code, modifiers| keymap.lookup(mode, &press(code, modifiers));
-    assert_eq!(
-        lookup(Mode::List, KeyCode::Char('j'), KeyModifiers::NONE),
-        Some(Action::Down)
-    );
-    assert_eq!(
-        lookup(Mode::List, KeyCode::Char('G'), KeyModifiers::SHIFT),
-        Some(Action::Bottom)
-    );
-    assert_eq!(
-        lookup(Mode::List, KeyCode::Char('c'), KeyModifiers::CONTROL),
-        Some(Action::Quit)
-    );
-    assert_eq!(
-        lookup(Mode::Tree, KeyCode::Char('?'), KeyModifiers::SHIFT),
-        Some(Action::Help)
-    );
-    assert_eq!(
-        lookup(Mode::Tree, KeyCode::Char('j'), KeyModifiers::NONE),
-        None,
-        "list keys stay in list"
-    );
-    assert_eq!(
-        lookup(Mode::List, KeyCode::Char('x'), KeyModifiers::NONE),
-        Some(Action::Quit)
-    );
+    assert_eq!(lookup(Mode::List, KeyCode::Char('j'), KeyModifiers::NONE), Some(Action::Down));
+    assert_eq!(lookup(Mode::List, KeyCode::Char('G'), KeyModifiers::SHIFT), Some(Action::Bottom));
+    assert_eq!(lookup(Mode::List, KeyCode::Char('c'), KeyModifiers::CONTROL), Some(Action::Quit));
+    assert_eq!(lookup(Mode::Tree, KeyCode::Char('?'), KeyModifiers::SHIFT), Some(Action::Help));
+    assert_eq!(lookup(Mode::Tree, KeyCode::Char('j'), KeyModifiers::NONE), None, "list keys stay in list");
+    assert_eq!(lookup(Mode::List, KeyCode::Char('x'), KeyModifiers::NONE), Some(Action::Quit));
 }
 
 #[test]
@@ -102,68 +83,37 @@ fn bindings_list_a_mode_in_action_order() {
 #[test]
 fn a_user_layer_replaces_actions_it_names() {
     let base = keymap(None, SMALL).unwrap();
-    let user = keymap(
-        Some(base),
-        "bindings:\n  list:\n    down: [n]\n    up: []\n",
-    )
-    .unwrap();
+    let user = keymap(Some(base), "bindings:\n  list:\n    down: [n]\n    up: []\n").unwrap();
     let lookup = |code| user.lookup(Mode::List, &press(code, KeyModifiers::NONE));
     assert_eq!(lookup(KeyCode::Char('n')), Some(Action::Down));
     assert_eq!(lookup(KeyCode::Char('j')), None, "the old chord is gone");
     assert_eq!(lookup(KeyCode::Char('k')), None, "an empty list unbinds");
-    assert_eq!(
-        lookup(KeyCode::Char('G')),
-        Some(Action::Bottom),
-        "unnamed actions keep the base"
-    );
+    assert_eq!(lookup(KeyCode::Char('G')), Some(Action::Bottom), "unnamed actions keep the base");
 }
 
 #[test]
 fn a_chord_bound_twice_in_a_mode_is_an_error() {
     let error = keymap(None, "bindings:\n  list:\n    up: [k]\n    down: [j, k]\n").unwrap_err();
     let text = error.to_string();
-    assert!(
-        text.starts_with("k.yaml:4:15: `k` in mode `list` is bound to both `up` and `down`"),
-        "{text}"
-    );
+    assert!(text.starts_with("k.yaml:4:15: `k` in mode `list` is bound to both `up` and `down`"), "{text}");
 }
 
 #[test]
 fn a_user_chord_clashing_with_the_base_points_at_the_user_file() {
     let base = keymap(None, SMALL).unwrap();
-    let error = keymap(Some(base), "bindings:\n  list:\n    top: [j]\n")
-        .unwrap_err()
-        .to_string();
+    let error = keymap(Some(base), "bindings:\n  list:\n    top: [j]\n").unwrap_err().to_string();
     assert!(error.starts_with("k.yaml:3:11:"), "{error}");
-    assert!(
-        error.contains("`j` in mode `list`") && error.contains("`down`"),
-        "{error}"
-    );
+    assert!(error.contains("`j` in mode `list`") && error.contains("`down`"), "{error}");
 }
 
 #[test]
 fn bad_names_are_reported_with_mode_and_line() {
-    let error = layer("bindings:\n  global:\n    quiet: [q]\n")
-        .unwrap_err()
-        .to_string();
-    assert!(
-        error.starts_with("k.yaml:3:5: unknown action `quiet` in mode `global`"),
-        "{error}"
-    );
-    let error = layer("bindings:\n  lst:\n    up: [k]\n")
-        .unwrap_err()
-        .to_string();
-    assert!(
-        error.starts_with("k.yaml:2:3: unknown mode `lst`"),
-        "{error}"
-    );
-    let error = layer("bindings:\n  list:\n    up: [k, ctrl-foo]\n")
-        .unwrap_err()
-        .to_string();
-    assert!(
-        error.starts_with("k.yaml:3:13: mode `list`, action `up`: unknown key `ctrl-foo`"),
-        "{error}"
-    );
+    let error = layer("bindings:\n  global:\n    quiet: [q]\n").unwrap_err().to_string();
+    assert!(error.starts_with("k.yaml:3:5: unknown action `quiet` in mode `global`"), "{error}");
+    let error = layer("bindings:\n  lst:\n    up: [k]\n").unwrap_err().to_string();
+    assert!(error.starts_with("k.yaml:2:3: unknown mode `lst`"), "{error}");
+    let error = layer("bindings:\n  list:\n    up: [k, ctrl-foo]\n").unwrap_err().to_string();
+    assert!(error.starts_with("k.yaml:3:13: mode `list`, action `up`: unknown key `ctrl-foo`"), "{error}");
 }
 
 #[test]

@@ -100,10 +100,8 @@ pub fn load(paths: &Paths, options: &LoadOptions) -> Result<Loaded, ConfigError>
         Some(path) => ConfigPatch::parse(path, &yaml::read(path)?)?,
         None => {
             let path = paths.config_file();
-            let found = yaml::read_if_exists(&path).and_then(|text| {
-                text.map(|text| ConfigPatch::parse(&path, &text))
-                    .transpose()
-            });
+            let found = yaml::read_if_exists(&path)
+                .and_then(|text| text.map(|text| ConfigPatch::parse(&path, &text)).transpose());
             found
                 .unwrap_or_else(|problem| {
                     warnings.push(Warning::new(problem, "using the built-in settings"));
@@ -112,8 +110,7 @@ pub fn load(paths: &Paths, options: &LoadOptions) -> Result<Loaded, ConfigError>
                 .unwrap_or_default()
         }
     };
-    let theme_chosen =
-        options.theme.is_some() || options.theme_file.is_some() || patch.theme.is_some();
+    let theme_chosen = options.theme.is_some() || options.theme_file.is_some() || patch.theme.is_some();
     let config = Config::builtin()?.apply(patch);
 
     let theme = if let Some(path) = &options.theme_file {
@@ -135,12 +132,7 @@ pub fn load(paths: &Paths, options: &LoadOptions) -> Result<Loaded, ConfigError>
     for warning in &warnings {
         tracing::warn!("{warning}");
     }
-    Ok(Loaded {
-        config,
-        theme,
-        keymap,
-        warnings,
-    })
+    Ok(Loaded { config, theme, keymap, warnings })
 }
 
 /// The name to use and whether it came from the command line (so that "no such name" is an error).

@@ -38,10 +38,7 @@ impl Paths {
         })?;
         Ok(Paths {
             config_dir: dirs.config_dir().to_owned(),
-            state_dir: dirs
-                .state_dir()
-                .unwrap_or_else(|| dirs.data_local_dir())
-                .to_owned(),
+            state_dir: dirs.state_dir().unwrap_or_else(|| dirs.data_local_dir()).to_owned(),
             cache_dir: dirs.cache_dir().to_owned(),
         })
     }
@@ -49,11 +46,7 @@ impl Paths {
     /// Everything under `root`: `root/config`, `root/state`, `root/cache`.
     pub fn under(root: impl AsRef<Path>) -> Paths {
         let root = root.as_ref();
-        Paths {
-            config_dir: root.join("config"),
-            state_dir: root.join("state"),
-            cache_dir: root.join("cache"),
-        }
+        Paths { config_dir: root.join("config"), state_dir: root.join("state"), cache_dir: root.join("cache") }
     }
 
     /// The user's settings file, `<config_dir>/config.yaml`.

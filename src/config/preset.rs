@@ -68,12 +68,7 @@ pub(crate) trait Layered: Sized {
     fn parse_layer(path: &Path, text: &str) -> Result<Self::Layer, ConfigError>;
     fn extends(layer: &Self::Layer) -> Option<&Spanned<String>>;
     /// Lays `layer` over `base`; `None` for a built-in preset, which must then be complete.
-    fn build(
-        name: &str,
-        base: Option<Self>,
-        layer: Self::Layer,
-        path: &Path,
-    ) -> Result<Self, ConfigError>;
+    fn build(name: &str, base: Option<Self>, layer: Self::Layer, path: &Path) -> Result<Self, ConfigError>;
 }
 
 fn find<T: Layered>(name: &str) -> Option<&'static Embedded> {
@@ -86,12 +81,7 @@ fn known<T: Layered>() -> String {
 }
 
 fn unknown<T: Layered>(name: &str, user_file: Option<PathBuf>) -> ConfigError {
-    ConfigError::UnknownName {
-        kind: T::KIND,
-        name: name.to_owned(),
-        known: known::<T>(),
-        user_file,
-    }
+    ConfigError::UnknownName { kind: T::KIND, name: name.to_owned(), known: known::<T>(), user_file }
 }
 
 /// The built-in preset `name`, with no user file.
@@ -122,23 +112,14 @@ pub(crate) fn by_name<T: Layered>(
     warnings: &mut Vec<Warning>,
 ) -> Result<T, ConfigError> {
     let user_file = config_dir.join(T::DIR).join(format!("{name}.yaml"));
-    let loaded = yaml::read_if_exists(&user_file).and_then(|text| {
-        text.map(|text| over_base::<T>(name, &user_file, &text))
-            .transpose()
-    });
-    let fallback = if find::<T>(name).is_some() {
-        name
-    } else {
-        DEFAULT_PRESET
-    };
+    let loaded = yaml::read_if_exists(&user_file)
+        .and_then(|text| text.map(|text| over_base::<T>(name, &user_file, &text)).transpose());
+    let fallback = if find::<T>(name).is_some() { name } else { DEFAULT_PRESET };
     match loaded {
         Ok(Some(value)) => return Ok(value),
         Ok(None) => {}
         Err(problem) => {
-            warnings.push(Warning::new(
-                problem,
-                format!("using the built-in {} `{fallback}`", T::KIND),
-            ));
+            warnings.push(Warning::new(problem, format!("using the built-in {} `{fallback}`", T::KIND)));
             return builtin(fallback);
         }
     }
@@ -149,20 +130,14 @@ pub(crate) fn by_name<T: Layered>(
     if strict {
         return Err(problem);
     }
-    warnings.push(Warning::new(
-        problem,
-        format!("using the built-in {} `{DEFAULT_PRESET}`", T::KIND),
-    ));
+    warnings.push(Warning::new(problem, format!("using the built-in {} `{DEFAULT_PRESET}`", T::KIND)));
     builtin(DEFAULT_PRESET)
 }
 
 /// A theme or keymap file named on the command line, laid over its base; every problem is an error.
 pub(crate) fn from_file<T: Layered>(path: &Path) -> Result<T, ConfigError> {
     let text = yaml::read(path)?;
-    let name = path.file_stem().map_or_else(
-        || DEFAULT_PRESET.to_owned(),
-        |stem| stem.to_string_lossy().into_owned(),
-    );
+    let name = path.file_stem().map_or_else(|| DEFAULT_PRESET.to_owned(), |stem| stem.to_string_lossy().into_owned());
     over_base(&name, path, &text)
 }
 
@@ -201,15 +176,9 @@ mod tests {
             .map(|path| path.file_stem().unwrap().to_string_lossy().into_owned())
             .collect();
         on_disk.sort();
-        let mut listed: Vec<String> = embedded
-            .iter()
-            .map(|preset| preset.name.to_owned())
-            .collect();
+        let mut listed: Vec<String> = embedded.iter().map(|preset| preset.name.to_owned()).collect();
         listed.sort();
-        assert_eq!(
-            on_disk, listed,
-            "add new files in {dir}/ to the embed! list in preset.rs"
-        );
+        assert_eq!(on_disk, listed, "add new files in {dir}/ to the embed! list in preset.rs");
         assert_eq!(embedded[0].name, DEFAULT_PRESET);
     }
 

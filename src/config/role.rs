@@ -111,11 +111,7 @@ mod tests {
     fn role_names_round_trip() {
         for role in Role::ALL {
             assert_eq!(Role::from_name(role.name()), Some(role));
-            assert_eq!(
-                Role::ALL[role as usize],
-                role,
-                "ALL is in declaration order"
-            );
+            assert_eq!(Role::ALL[role as usize], role, "ALL is in declaration order");
         }
     }
 }

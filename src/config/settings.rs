@@ -72,10 +72,7 @@ impl Config {
     /// # Errors
     /// [`ConfigError::Invalid`] if the embedded file is broken: a bug, which the tests catch.
     pub fn builtin() -> Result<Config, ConfigError> {
-        yaml::parse(
-            Path::new("(built-in)/default-config.yaml"),
-            DEFAULT_CONFIG_YAML,
-        )
+        yaml::parse(Path::new("(built-in)/default-config.yaml"), DEFAULT_CONFIG_YAML)
     }
 
     /// Whether `context` is read-only: always when `readonly` is set; else as `contexts.<context>.readonly`
@@ -92,23 +89,12 @@ impl Config {
 
     /// The name to show for `context`: its alias, else the context name.
     pub fn display_name<'a>(&'a self, context: &'a str) -> &'a str {
-        self.contexts
-            .get(context)
-            .and_then(|o| o.alias.as_deref())
-            .unwrap_or(context)
+        self.contexts.get(context).and_then(|o| o.alias.as_deref()).unwrap_or(context)
     }
 
     /// Lays `patch` over `self`, field by field.
     pub(crate) fn apply(mut self, patch: ConfigPatch) -> Config {
-        let ConfigPatch {
-            theme,
-            keymap,
-            readonly,
-            prod_pattern,
-            contexts,
-            git,
-            connect_timeout_secs,
-        } = patch;
+        let ConfigPatch { theme, keymap, readonly, prod_pattern, contexts, git, connect_timeout_secs } = patch;
         set(&mut self.theme, theme);
         set(&mut self.keymap, keymap);
         set(&mut self.readonly, readonly);
@@ -188,14 +174,10 @@ impl ConfigPatch {
 /// alternatives (`*prod*|*live*`), and case is ignored. An empty pattern matches nothing.
 pub fn glob_matches(pattern: &str, name: &str) -> bool {
     let name: Vec<char> = name.to_lowercase().chars().collect();
-    pattern
-        .split('|')
-        .map(str::trim)
-        .filter(|alternative| !alternative.is_empty())
-        .any(|alternative| {
-            let pattern: Vec<char> = alternative.to_lowercase().chars().collect();
-            matches_at(&pattern, &name)
-        })
+    pattern.split('|').map(str::trim).filter(|alternative| !alternative.is_empty()).any(|alternative| {
+        let pattern: Vec<char> = alternative.to_lowercase().chars().collect();
+        matches_at(&pattern, &name)
+    })
 }
 
 /// Classic wildcard matching with one backtrack point for the last `*`: linear for practical patterns.
@@ -271,28 +253,23 @@ mod tests {
     #[test]
     fn a_patch_changes_only_what_it_names() {
         let defaults = Config::builtin().unwrap();
-        let config = defaults.clone().apply(patch(
-            "theme: light\ngit:\n  push: true\ncontexts:\n  prod-eu: { readonly: false, alias: eu }\n",
-        ));
+        let config = defaults
+            .clone()
+            .apply(patch("theme: light\ngit:\n  push: true\ncontexts:\n  prod-eu: { readonly: false, alias: eu }\n"));
         assert_eq!(config.theme, "light");
         assert!(config.git.push);
         assert_eq!(config.git.remote, defaults.git.remote);
         assert_eq!(config.keymap, defaults.keymap);
         assert_eq!(config.connect_timeout_secs, defaults.connect_timeout_secs);
         assert_eq!(config.display_name("prod-eu"), "eu");
-        assert!(
-            !config.is_readonly("prod-eu"),
-            "the context override beats the pattern"
-        );
+        assert!(!config.is_readonly("prod-eu"), "the context override beats the pattern");
         assert!(config.is_readonly("prod-us"));
         assert!(!config.is_readonly("dev"));
     }
 
     #[test]
     fn readonly_everywhere_wins() {
-        let mut config = Config::builtin()
-            .unwrap()
-            .apply(patch("contexts:\n  prod: { readonly: false }\n"));
+        let mut config = Config::builtin().unwrap().apply(patch("contexts:\n  prod: { readonly: false }\n"));
         config.readonly = true;
         assert!(config.is_readonly("prod") && config.is_readonly("dev"));
     }

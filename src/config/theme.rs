@@ -83,41 +83,18 @@ impl Theme {
     /// underline, so that the selection and failures still stand out.
     pub fn monochrome() -> Theme {
         let plain = StyleSpec::default();
-        let bold = StyleSpec {
-            bold: true,
-            ..plain
-        };
-        let reversed = StyleSpec {
-            reversed: true,
-            ..plain
-        };
-        let underline = StyleSpec {
-            underline: true,
-            ..plain
-        };
+        let bold = StyleSpec { bold: true, ..plain };
+        let reversed = StyleSpec { reversed: true, ..plain };
+        let underline = StyleSpec { underline: true, ..plain };
         let roles = Role::ALL.map(|role| match role {
-            Role::Accent
-            | Role::BorderFocused
-            | Role::Title
-            | Role::Warning
-            | Role::Error
-            | Role::KeyHint => bold,
-            Role::Header => StyleSpec {
-                underline: true,
-                ..bold
-            },
-            Role::ClusterDown => StyleSpec {
-                reversed: true,
-                ..bold
-            },
+            Role::Accent | Role::BorderFocused | Role::Title | Role::Warning | Role::Error | Role::KeyHint => bold,
+            Role::Header => StyleSpec { underline: true, ..bold },
+            Role::ClusterDown => StyleSpec { reversed: true, ..bold },
             Role::Selected | Role::Readonly | Role::StatusBar => reversed,
             Role::Deleting => underline,
             _ => plain,
         });
-        Theme {
-            name: "monochrome".to_owned(),
-            roles,
-        }
+        Theme { name: "monochrome".to_owned(), roles }
     }
 
     /// The theme's name: its `name` field, else the name it was loaded by.
@@ -196,19 +173,14 @@ impl Layered for Theme {
         for (key, raw) in file.roles.0 {
             let role = Role::from_name(&key.value).ok_or_else(|| {
                 let known: Vec<_> = Role::ALL.iter().map(|r| r.name()).collect();
-                let message = format!(
-                    "unknown theme role `{}`: the roles are {}",
-                    key.value,
-                    known.join(", ")
-                );
+                let message = format!("unknown theme role `{}`: the roles are {}", key.value, known.join(", "));
                 yaml::invalid(path, key.referenced, message)
             })?;
             let color = |field: &str, value: Option<Spanned<String>>| {
                 value
                     .map(|value| {
                         parse_color(&value.value).map_err(|error| {
-                            let message =
-                                format!("role `{}`, field `{field}`: {error}", role.name());
+                            let message = format!("role `{}`, field `{field}`: {error}", role.name());
                             yaml::invalid(path, value.referenced, message)
                         })
                     })
@@ -225,23 +197,14 @@ impl Layered for Theme {
             };
             roles.push((role, spec));
         }
-        Ok(ThemeLayer {
-            name: file.name,
-            extends: file.extends,
-            roles,
-        })
+        Ok(ThemeLayer { name: file.name, extends: file.extends, roles })
     }
 
     fn extends(layer: &ThemeLayer) -> Option<&Spanned<String>> {
         layer.extends.as_ref()
     }
 
-    fn build(
-        name: &str,
-        base: Option<Theme>,
-        layer: ThemeLayer,
-        path: &Path,
-    ) -> Result<Theme, ConfigError> {
+    fn build(name: &str, base: Option<Theme>, layer: ThemeLayer, path: &Path) -> Result<Theme, ConfigError> {
         let mut roles: [Option<StyleSpec>; Role::ALL.len()] = match &base {
             Some(base) => base.roles.map(Some),
             None => [None; Role::ALL.len()],
@@ -249,27 +212,13 @@ impl Layered for Theme {
         for (role, spec) in layer.roles {
             roles[role as usize] = Some(spec);
         }
-        let missing: Vec<&str> = Role::ALL
-            .iter()
-            .filter(|role| roles[**role as usize].is_none())
-            .map(|role| role.name())
-            .collect();
+        let missing: Vec<&str> =
+            Role::ALL.iter().filter(|role| roles[**role as usize].is_none()).map(|role| role.name()).collect();
         if !missing.is_empty() {
-            let message = format!(
-                "a built-in theme must give every role; missing: {}",
-                missing.join(", ")
-            );
-            return Err(ConfigError::Invalid {
-                path: path.to_owned(),
-                line: 0,
-                column: 0,
-                message,
-            });
+            let message = format!("a built-in theme must give every role; missing: {}", missing.join(", "));
+            return Err(ConfigError::Invalid { path: path.to_owned(), line: 0, column: 0, message });
         }
-        Ok(Theme {
-            name: layer.name.unwrap_or_else(|| name.to_owned()),
-            roles: roles.map(Option::unwrap_or_default),
-        })
+        Ok(Theme { name: layer.name.unwrap_or_else(|| name.to_owned()), roles: roles.map(Option::unwrap_or_default) })
     }
 }
 
@@ -291,82 +240,41 @@ mod tests {
             ..StyleSpec::default()
         };
         let style = Style::from(spec);
-        assert_eq!(
-            style,
-            Style::new()
-                .fg(Color::Black)
-                .bg(Color::Indexed(75))
-                .bold()
-                .reversed()
-        );
+        assert_eq!(style, Style::new().fg(Color::Black).bg(Color::Indexed(75)).bold().reversed());
         assert_eq!(Style::from(StyleSpec::default()), Style::default());
     }
 
     #[test]
     fn user_roles_replace_the_base_role_by_role() {
         let base = Theme::monochrome();
-        let layer =
-            layer("roles:\n  selected: { fg: red }\n  ok:\n    fg: \"#00ff00\"\n    bold: true\n")
-                .unwrap();
+        let layer = layer("roles:\n  selected: { fg: red }\n  ok:\n    fg: \"#00ff00\"\n    bold: true\n").unwrap();
         let theme = Theme::build("mine", Some(base.clone()), layer, Path::new("t.yaml")).unwrap();
         assert_eq!(theme.name(), "mine");
-        assert_eq!(
-            theme.spec(Role::Selected),
-            StyleSpec {
-                fg: Some(Color::Red),
-                ..StyleSpec::default()
-            }
-        );
-        assert_eq!(
-            theme.style(Role::Ok),
-            Style::new().fg(Color::Rgb(0, 255, 0)).bold()
-        );
-        assert_eq!(
-            theme.spec(Role::Error),
-            base.spec(Role::Error),
-            "untouched roles keep the base"
-        );
+        assert_eq!(theme.spec(Role::Selected), StyleSpec { fg: Some(Color::Red), ..StyleSpec::default() });
+        assert_eq!(theme.style(Role::Ok), Style::new().fg(Color::Rgb(0, 255, 0)).bold());
+        assert_eq!(theme.spec(Role::Error), base.spec(Role::Error), "untouched roles keep the base");
     }
 
     #[test]
     fn a_theme_without_base_must_be_complete() {
-        let error = Theme::build(
-            "x",
-            None,
-            layer("roles:\n  ok: {}\n").unwrap(),
-            Path::new("t.yaml"),
-        )
-        .unwrap_err()
-        .to_string();
+        let error =
+            Theme::build("x", None, layer("roles:\n  ok: {}\n").unwrap(), Path::new("t.yaml")).unwrap_err().to_string();
         assert!(error.contains("missing: base, muted"), "{error}");
     }
 
     #[test]
     fn bad_colour_names_role_field_and_line() {
-        let error = layer("roles:\n  base: {}\n  selected:\n    fg: purpl\n")
-            .unwrap_err()
-            .to_string();
+        let error = layer("roles:\n  base: {}\n  selected:\n    fg: purpl\n").unwrap_err().to_string();
         assert!(error.starts_with("t.yaml:4:"), "{error}");
-        assert!(
-            error.contains("role `selected`, field `fg`: unknown colour `purpl`"),
-            "{error}"
-        );
+        assert!(error.contains("role `selected`, field `fg`: unknown colour `purpl`"), "{error}");
     }
 
     #[test]
     fn unknown_role_and_field_are_reported() {
         let error = layer("roles:\n  selcted: {}\n").unwrap_err().to_string();
-        assert!(
-            error.starts_with("t.yaml:2:3: unknown theme role `selcted`"),
-            "{error}"
-        );
-        let error = layer("roles:\n  ok: { fg: red, blink: true }\n")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            error.starts_with("t.yaml:2:") && error.contains("`blink`"),
-            "{error}"
-        );
+        assert!(error.starts_with("t.yaml:2:3: unknown theme role `selcted`"), "{error}");
+        let error = layer("roles:\n  ok: { fg: red, blink: true }\n").unwrap_err().to_string();
+        assert!(error.starts_with("t.yaml:2:") && error.contains("`blink`"), "{error}");
     }
 
     #[test]
@@ -380,11 +288,7 @@ mod tests {
         let theme = Theme::monochrome();
         for role in Role::ALL {
             let spec = theme.spec(role);
-            assert_eq!(
-                (spec.fg, spec.bg, spec.dim, spec.italic),
-                (None, None, false, false),
-                "{role:?}"
-            );
+            assert_eq!((spec.fg, spec.bg, spec.dim, spec.italic), (None, None, false, false), "{role:?}");
         }
         assert!(theme.spec(Role::Selected).reversed);
     }

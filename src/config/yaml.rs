@@ -15,10 +15,7 @@ use super::error::ConfigError;
 
 /// Reads a file that must exist (one named on the command line).
 pub(crate) fn read(path: &Path) -> Result<String, ConfigError> {
-    std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-        path: path.to_owned(),
-        source,
-    })
+    std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_owned(), source })
 }
 
 /// Reads a file that may be absent (one looked for in the config directory): `Ok(None)` when it is not there.
@@ -26,10 +23,7 @@ pub(crate) fn read_if_exists(path: &Path) -> Result<Option<String>, ConfigError>
     match std::fs::read_to_string(path) {
         Ok(text) => Ok(Some(text)),
         Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(ConfigError::Read {
-            path: path.to_owned(),
-            source,
-        }),
+        Err(source) => Err(ConfigError::Read { path: path.to_owned(), source }),
     }
 }
 
@@ -42,12 +36,7 @@ pub(crate) fn parse<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, C
 
 /// An [`ConfigError::Invalid`] pointing at `at` in `path`.
 pub(crate) fn invalid(path: &Path, at: Location, message: impl Into<String>) -> ConfigError {
-    ConfigError::Invalid {
-        path: path.to_owned(),
-        line: at.line(),
-        column: at.column(),
-        message: message.into(),
-    }
+    ConfigError::Invalid { path: path.to_owned(), line: at.line(), column: at.column(), message: message.into() }
 }
 
 fn is_blank(text: &str) -> bool {
@@ -59,29 +48,19 @@ fn is_blank(text: &str) -> bool {
 
 fn from_saphyr(path: &Path, text: &str, error: &serde_saphyr::Error) -> ConfigError {
     let mut inner = error;
-    while let serde_saphyr::Error::WithSnippet { error, .. }
-    | serde_saphyr::Error::AliasError { error, .. } = inner
-    {
+    while let serde_saphyr::Error::WithSnippet { error, .. } | serde_saphyr::Error::AliasError { error, .. } = inner {
         inner = error;
     }
     // The text can quote the file; keep control characters out of the status bar.
-    let mut message: String = UserMessageFormatter
-        .format_message(inner)
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let mut message: String =
+        UserMessageFormatter.format_message(inner).chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
     let at = error.location().unwrap_or(Location::UNKNOWN);
     if let Some(field) = field_at(text, at.line(), at.column())
         && !message.contains(&format!("`{}`", last_segment(&field)))
     {
         message = format!("field `{field}`: {message}");
     }
-    ConfigError::Invalid {
-        path: path.to_owned(),
-        line: at.line(),
-        column: at.column(),
-        message,
-    }
+    ConfigError::Invalid { path: path.to_owned(), line: at.line(), column: at.column(), message }
 }
 
 fn last_segment(path: &str) -> &str {
@@ -95,10 +74,7 @@ fn field_at(text: &str, line: u64, column: u64) -> Option<String> {
     let index = usize::try_from(line.checked_sub(1)?).ok()?;
     let lines: Vec<&str> = text.lines().collect();
     let current = lines.get(index)?;
-    let before: String = current
-        .chars()
-        .take(usize::try_from(column.saturating_sub(1)).ok()?)
-        .collect();
+    let before: String = current.chars().take(usize::try_from(column.saturating_sub(1)).ok()?).collect();
     let mut path = keys_before(&before);
     if path.is_empty() {
         return None;
@@ -211,10 +187,7 @@ mod tests {
         #[serde(default)]
         name: Option<String>,
         #[serde(default)]
-        #[expect(
-            dead_code,
-            reason = "only its type matters: it gives the parser a nested field"
-        )]
+        #[expect(dead_code, reason = "only its type matters: it gives the parser a nested field")]
         git: Option<SampleGit>,
         #[serde(default)]
         map: Entries<Vec<Spanned<String>>>,
@@ -242,17 +215,8 @@ mod tests {
 
     #[test]
     fn entries_keep_key_locations_and_order() {
-        let sample: Sample = parse(
-            Path::new("s.yaml"),
-            "map:\n  zeta: [a]\n  alpha:\n    - b\n    - 7\n",
-        )
-        .unwrap();
-        let keys: Vec<_> = sample
-            .map
-            .0
-            .iter()
-            .map(|(k, _)| (k.value.as_str(), k.referenced.line()))
-            .collect();
+        let sample: Sample = parse(Path::new("s.yaml"), "map:\n  zeta: [a]\n  alpha:\n    - b\n    - 7\n").unwrap();
+        let keys: Vec<_> = sample.map.0.iter().map(|(k, _)| (k.value.as_str(), k.referenced.line())).collect();
         assert_eq!(keys, [("zeta", 2), ("alpha", 3)]);
         let alpha = &sample.map.0[1].1;
         assert_eq!(alpha[1].value, "7", "plain scalars read as strings");
@@ -287,14 +251,8 @@ mod tests {
         assert_eq!(field_at(text, 4, 6).as_deref(), Some("a.d"));
         assert_eq!(field_at(text, 1, 1), None);
         let text = "contexts:\n  prod: { readonly: nope, alias: x }\n";
-        assert_eq!(
-            field_at(text, 2, 21).as_deref(),
-            Some("contexts.prod.readonly")
-        );
-        assert_eq!(
-            field_at(text, 2, 34).as_deref(),
-            Some("contexts.prod.alias")
-        );
+        assert_eq!(field_at(text, 2, 21).as_deref(), Some("contexts.prod.readonly"));
+        assert_eq!(field_at(text, 2, 34).as_deref(), Some("contexts.prod.alias"));
         assert_eq!(field_at("url: http://x\n", 1, 6).as_deref(), Some("url"));
     }
 }

@@ -34,10 +34,7 @@ pub struct ApplyStats {
 }
 
 fn str_at<'a>(v: &'a Value, path: &[&str]) -> &'a str {
-    path.iter()
-        .try_fold(v, |v, k| v.get(k))
-        .and_then(Value::as_str)
-        .unwrap_or("")
+    path.iter().try_fold(v, |v, k| v.get(k)).and_then(Value::as_str).unwrap_or("")
 }
 
 fn owner_keys(obj: &Value) -> Vec<OwnerKey> {
@@ -45,15 +42,7 @@ fn owner_keys(obj: &Value) -> Vec<OwnerKey> {
     obj.pointer("/metadata/ownerReferences")
         .and_then(Value::as_array)
         .map(|refs| {
-            refs.iter()
-                .map(|r| {
-                    (
-                        str_at(r, &["kind"]).into(),
-                        ns.clone(),
-                        str_at(r, &["name"]).into(),
-                    )
-                })
-                .collect()
+            refs.iter().map(|r| (str_at(r, &["kind"]).into(), ns.clone(), str_at(r, &["name"]).into())).collect()
         })
         .unwrap_or_default()
 }
@@ -68,11 +57,7 @@ fn key_of(obj: &Value) -> OwnerKey {
 
 /// Depth of each object in the ownership graph of `objects` (0 = owns nothing listed; Namespaces are 0).
 fn depths(objects: &[Value]) -> Vec<usize> {
-    let index: HashMap<OwnerKey, usize> = objects
-        .iter()
-        .enumerate()
-        .map(|(i, o)| (key_of(o), i))
-        .collect();
+    let index: HashMap<OwnerKey, usize> = objects.iter().enumerate().map(|(i, o)| (key_of(o), i)).collect();
     let mut depth = vec![usize::MAX; objects.len()];
     fn visit(
         i: usize,
@@ -109,11 +94,7 @@ fn depths(objects: &[Value]) -> Vec<usize> {
 impl Applier {
     /// An applier writing through `client` (which needs rights to create everything it is given).
     pub fn new(client: kube::Client) -> Applier {
-        Applier {
-            client,
-            kinds: HashMap::new(),
-            uids: HashMap::new(),
-        }
+        Applier { client, kinds: HashMap::new(), uids: HashMap::new() }
     }
 
     async fn resolve(&mut self, api_version: &str, kind: &str) -> Result<(ApiResource, bool)> {
@@ -156,9 +137,7 @@ impl Applier {
         for wave in waves {
             let mut jobs = Vec::with_capacity(wave.len());
             for mut obj in wave {
-                let (ar, namespaced) = self
-                    .resolve(str_at(&obj, &["apiVersion"]), str_at(&obj, &["kind"]))
-                    .await?;
+                let (ar, namespaced) = self.resolve(str_at(&obj, &["apiVersion"]), str_at(&obj, &["kind"])).await?;
                 self.fill_owner_uids(&mut obj)?;
                 let api = self.api(&ar, namespaced, str_at(&obj, &["metadata", "namespace"]));
                 jobs.push((api, obj));
@@ -170,37 +149,19 @@ impl Applier {
                 .await?;
             self.uids.extend(created);
         }
-        Ok(ApplyStats {
-            objects: n,
-            seconds: t.elapsed().as_secs_f64(),
-        })
+        Ok(ApplyStats { objects: n, seconds: t.elapsed().as_secs_f64() })
     }
 
     fn fill_owner_uids(&self, obj: &mut Value) -> Result<()> {
         let ns = str_at(obj, &["metadata", "namespace"]).to_string();
-        if let Some(refs) = obj
-            .pointer_mut("/metadata/ownerReferences")
-            .and_then(Value::as_array_mut)
-        {
+        if let Some(refs) = obj.pointer_mut("/metadata/ownerReferences").and_then(Value::as_array_mut) {
             for r in refs {
-                if r.get("uid")
-                    .and_then(Value::as_str)
-                    .is_some_and(|u| !u.is_empty())
-                {
+                if r.get("uid").and_then(Value::as_str).is_some_and(|u| !u.is_empty()) {
                     continue;
                 }
-                let key = (
-                    str_at(r, &["kind"]).to_string(),
-                    ns.clone(),
-                    str_at(r, &["name"]).to_string(),
-                );
+                let key = (str_at(r, &["kind"]).to_string(), ns.clone(), str_at(r, &["name"]).to_string());
                 let uid = self.uids.get(&key).ok_or_else(|| {
-                    anyhow!(
-                        "owner {}/{} ({}) of a seed object was not created first",
-                        key.1,
-                        key.2,
-                        key.0
-                    )
+                    anyhow!("owner {}/{} ({}) of a seed object was not created first", key.1, key.2, key.0)
                 })?;
                 r["uid"] = json!(uid);
             }
@@ -219,12 +180,7 @@ impl Applier {
             "" => str_at(reference, &["namespace"]),
             n => n,
         };
-        let (ar, namespaced) = self
-            .resolve(
-                str_at(reference, &["apiVersion"]),
-                str_at(reference, &["kind"]),
-            )
-            .await?;
+        let (ar, namespaced) = self.resolve(str_at(reference, &["apiVersion"]), str_at(reference, &["kind"])).await?;
         self.api(&ar, namespaced, ns)
             .delete(name, &DeleteParams::default())
             .await
@@ -237,21 +193,16 @@ async fn create_with_status(api: Api<DynamicObject>, mut obj: Value) -> Result<(
     let key = key_of(&obj);
     let what = || format!("{} {}/{}", key.0, key.1, key.2);
     let status = obj.as_object_mut().and_then(|o| o.remove("status"));
-    let dynamic: DynamicObject =
-        serde_json::from_value(obj).with_context(|| format!("seed object {}", what()))?;
+    let dynamic: DynamicObject = serde_json::from_value(obj).with_context(|| format!("seed object {}", what()))?;
     let created = match api.create(&PostParams::default(), &dynamic).await {
         Ok(o) => o,
         Err(kube::Error::Api(s)) if s.code == 409 => api.get(&key.2).await.with_context(what)?,
         Err(e) => return Err(e).with_context(|| format!("creating {}", what())),
     };
     if let Some(status) = status.filter(|s| !s.is_null()) {
-        api.patch_status(
-            &key.2,
-            &PatchParams::default(),
-            &Patch::Merge(json!({ "status": status })),
-        )
-        .await
-        .with_context(|| format!("writing the status of {}", what()))?;
+        api.patch_status(&key.2, &PatchParams::default(), &Patch::Merge(json!({ "status": status })))
+            .await
+            .with_context(|| format!("writing the status of {}", what()))?;
     }
     Ok((key, created.metadata.uid.unwrap_or_default()))
 }

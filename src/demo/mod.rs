@@ -60,15 +60,9 @@ impl DemoFleet {
     /// and starts the simulated controllers. `progress` gets one line per step.
     ///
     /// Errors name the step and object that failed; nothing is left running on error.
-    pub async fn start(
-        opts: &DemoOptions,
-        progress: &mut (dyn FnMut(&str) + Send),
-    ) -> Result<DemoFleet> {
+    pub async fn start(opts: &DemoOptions, progress: &mut (dyn FnMut(&str) + Send)) -> Result<DemoFleet> {
         progress("starting etcd and the API servers mgmt, dev-eu, prod-us");
-        let mut builder = Envtest::builder()
-            .root_dir(&opts.dir)
-            .restricted_context("mgmt")
-            .with_progress();
+        let mut builder = Envtest::builder().root_dir(&opts.dir).restricted_context("mgmt").with_progress();
         for s in SERVERS {
             builder = builder.server(s);
         }
@@ -96,9 +90,7 @@ impl DemoFleet {
         }
         seeded.extend(seed_all(&env, fleet.contexts).await?);
         for (context, reference) in &fleet.to_delete {
-            apply::Applier::new(env.client(context).await?)
-                .delete(reference)
-                .await?;
+            apply::Applier::new(env.client(context).await?).delete(reference).await?;
         }
         if opts.scale > 0 {
             progress(&format!(
@@ -110,10 +102,7 @@ impl DemoFleet {
             let t = Instant::now();
             let stats = seed_all(&env, seed::scale(opts.scale, &input).contexts).await?;
             let n: usize = stats.iter().map(|(_, s)| s.objects).sum();
-            progress(&format!(
-                "seeded {n} scale objects in {:.1} s",
-                t.elapsed().as_secs_f64()
-            ));
+            progress(&format!("seeded {n} scale objects in {:.1} s", t.elapsed().as_secs_f64()));
             seeded.extend(stats.into_iter().map(|(c, s)| (format!("{c} (scale)"), s)));
         }
         let controllers = if opts.controllers {
@@ -122,12 +111,7 @@ impl DemoFleet {
         } else {
             None
         };
-        Ok(DemoFleet {
-            env,
-            kubeconfig,
-            seeded,
-            controllers,
-        })
+        Ok(DemoFleet { env, kubeconfig, seeded, controllers })
     }
 
     /// Pids of etcd and the API servers.
@@ -156,10 +140,7 @@ async fn seed_all(
 ) -> Result<Vec<(String, apply::ApplyStats)>> {
     let jobs = contexts.into_iter().map(|(context, objects)| async move {
         let mut applier = apply::Applier::new(env.client(&context).await?);
-        let stats = applier
-            .apply(objects)
-            .await
-            .with_context(|| format!("seeding context {context}"))?;
+        let stats = applier.apply(objects).await.with_context(|| format!("seeding context {context}"))?;
         Ok::<_, anyhow::Error>((context, stats))
     });
     futures::future::join_all(jobs).await.into_iter().collect()
@@ -167,28 +148,21 @@ async fn seed_all(
 
 /// Writes the demo kubeconfig (over the harness's own) and returns its path.
 fn write_kubeconfig(env: &Envtest) -> Result<PathBuf> {
-    let mut ctxs: Vec<TokenContext> = SERVERS
-        .iter()
-        .map(|s| env.token_context(s, s, env.admin_token()))
-        .collect::<Result<_>>()?;
+    let mut ctxs: Vec<TokenContext> =
+        SERVERS.iter().map(|s| env.token_context(s, s, env.admin_token())).collect::<Result<_>>()?;
     ctxs.push(env.token_context(RESTRICTED, "mgmt", env.restricted_token())?);
     // Port 1 is privileged and closed on loopback: connections are refused at once, every time.
     let mut broken = env.token_context(UNREACHABLE, "mgmt", env.admin_token())?;
     broken.server = "https://127.0.0.1:1".into();
     ctxs.push(broken);
     let path = env.root().join("kubeconfig");
-    std::fs::write(&path, kubeconfig::render(&ctxs, "mgmt"))
-        .with_context(|| format!("writing {}", path.display()))?;
+    std::fs::write(&path, kubeconfig::render(&ctxs, "mgmt")).with_context(|| format!("writing {}", path.display()))?;
     Ok(path)
 }
 
 /// The kubeconfig CAPI would store in `<cluster>-kubeconfig`: context `<cluster>-admin@<cluster>`.
 fn workload_kubeconfig(env: &Envtest, cluster: &str) -> Result<String> {
-    let ctx = env.token_context(
-        &format!("{cluster}-admin@{cluster}"),
-        cluster,
-        env.admin_token(),
-    )?;
+    let ctx = env.token_context(&format!("{cluster}-admin@{cluster}"), cluster, env.admin_token())?;
     Ok(kubeconfig::render(std::slice::from_ref(&ctx), &ctx.name))
 }
 
@@ -214,9 +188,7 @@ fn restricted_rbac() -> Vec<Value> {
 /// `export KUBECONFIG=<path>` quoted for a POSIX shell.
 pub fn export_line(kubeconfig: &Path) -> String {
     let p = kubeconfig.display().to_string();
-    if p.chars()
-        .all(|c| c.is_ascii_alphanumeric() || "/._-+".contains(c))
-    {
+    if p.chars().all(|c| c.is_ascii_alphanumeric() || "/._-+".contains(c)) {
         format!("export KUBECONFIG={p}")
     } else {
         format!("export KUBECONFIG='{}'", p.replace('\'', "'\\''"))

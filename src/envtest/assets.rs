@@ -33,9 +33,7 @@ impl Assets {
         self.dir.join("kube-apiserver")
     }
     fn complete(dir: &Path) -> bool {
-        ["etcd", "kube-apiserver"]
-            .iter()
-            .all(|b| dir.join(b).is_file())
+        ["etcd", "kube-apiserver"].iter().all(|b| dir.join(b).is_file())
     }
 }
 
@@ -55,10 +53,7 @@ pub fn find() -> Result<Option<Assets>> {
     if let Some(dir) = std::env::var_os("KUBEBUILDER_ASSETS").filter(|d| !d.is_empty()) {
         let dir = PathBuf::from(dir);
         if !Assets::complete(&dir) {
-            bail!(
-                "KUBEBUILDER_ASSETS={} does not hold both etcd and kube-apiserver",
-                dir.display()
-            );
+            bail!("KUBEBUILDER_ASSETS={} does not hold both etcd and kube-apiserver", dir.display());
         }
         return Ok(Some(Assets { dir }));
     }
@@ -78,23 +73,17 @@ pub fn ensure(progress: &mut dyn FnMut(&str)) -> Result<Assets> {
     let parent = dest.parent().context("cache dir has no parent")?;
     std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
     let lock_path = parent.join(format!("{KUBE_VERSION}.lock"));
-    let lock = std::fs::File::create(&lock_path)
-        .with_context(|| format!("creating {}", lock_path.display()))?;
+    let lock = std::fs::File::create(&lock_path).with_context(|| format!("creating {}", lock_path.display()))?;
     if lock.try_lock().is_err() {
         progress("another process is building the envtest binaries; waiting for it");
-        lock.lock()
-            .with_context(|| format!("locking {}", lock_path.display()))?;
+        lock.lock().with_context(|| format!("locking {}", lock_path.display()))?;
     }
     if Assets::complete(&dest) {
         return Ok(Assets { dir: dest });
     }
-    progress(&format!(
-        "building etcd + kube-apiserver {KUBE_VERSION} into {} (once; about 5 minutes)",
-        dest.display()
-    ));
+    progress(&format!("building etcd + kube-apiserver {KUBE_VERSION} into {} (once; about 5 minutes)", dest.display()));
     let script = parent.join("provision.sh");
-    std::fs::write(&script, PROVISION_SH)
-        .with_context(|| format!("writing {}", script.display()))?;
+    std::fs::write(&script, PROVISION_SH).with_context(|| format!("writing {}", script.display()))?;
     let mut child = Command::new("bash")
         .arg(&script)
         .arg(&dest)
@@ -121,21 +110,13 @@ pub fn ensure(progress: &mut dyn FnMut(&str)) -> Result<Assets> {
             }
         }
     }
-    let status = child
-        .wait()
-        .context("waiting for the provisioning script")?;
+    let status = child.wait().context("waiting for the provisioning script")?;
     let stderr = err_reader.join().unwrap_or_default();
     if !status.success() {
-        bail!(
-            "building the envtest binaries failed ({status}):\n{}",
-            stderr.trim_end()
-        );
+        bail!("building the envtest binaries failed ({status}):\n{}", stderr.trim_end());
     }
     if !Assets::complete(&dest) {
-        bail!(
-            "the provisioning script finished but {} lacks etcd or kube-apiserver",
-            dest.display()
-        );
+        bail!("the provisioning script finished but {} lacks etcd or kube-apiserver", dest.display());
     }
     Ok(Assets { dir: dest })
 }

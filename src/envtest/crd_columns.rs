@@ -19,12 +19,8 @@ const READY_MESSAGE: &str = r#".status.conditions[?(@.type=="Ready")].message"#;
 const AVAILABLE_STATUS: &str = r#".status.conditions[?(@.type=="Available")].status"#;
 
 // Shared by the CAPI v1beta2 kinds.
-const PAUSED: Column = Column::string(
-    "Paused",
-    r#".status.conditions[?(@.type=="Paused")].status"#,
-    "Reconciliation paused",
-)
-.priority(10);
+const PAUSED: Column =
+    Column::string("Paused", r#".status.conditions[?(@.type=="Paused")].status"#, "Reconciliation paused").priority(10);
 const CLUSTER_FROM_SPEC: Column = Column::string("Cluster", ".spec.clusterName", "Cluster");
 const CLUSTER_FROM_LABEL: Column = Column::string("Cluster", CLUSTER_NAME_LABEL, "Cluster");
 
@@ -69,11 +65,8 @@ pub(super) const CLUSTER_CLASS_V1BETA2: &[Column] = &[
     Column::date("Age", AGE, "Time duration since creation of ClusterClass"),
 ];
 
-pub(super) const CLUSTER_CLASS_V1BETA1: &[Column] = &[Column::date(
-    "Age",
-    AGE,
-    "Time duration since creation of ClusterClass",
-)];
+pub(super) const CLUSTER_CLASS_V1BETA1: &[Column] =
+    &[Column::date("Age", AGE, "Time duration since creation of ClusterClass")];
 
 #[rustfmt::skip]
 pub(super) const MACHINE_DEPLOYMENT_V1BETA2: &[Column] = &[
@@ -235,10 +228,8 @@ pub(super) const KUBEADM_CONFIG_V1BETA2: &[Column] = &[
     Column::date("Age", AGE, "Time duration since creation of KubeadmConfig"),
 ];
 
-pub(super) const KUBEADM_CONFIG_V1BETA1: &[Column] = &[
-    CLUSTER_FROM_LABEL,
-    Column::date("Age", AGE, "Time duration since creation of KubeadmConfig"),
-];
+pub(super) const KUBEADM_CONFIG_V1BETA1: &[Column] =
+    &[CLUSTER_FROM_LABEL, Column::date("Age", AGE, "Time duration since creation of KubeadmConfig")];
 
 /// CAPA serves the same columns in v1beta1 and v1beta2.
 #[rustfmt::skip]
@@ -288,10 +279,8 @@ pub(super) const AWS_MANAGED_CLUSTER: &[Column] = &[
 ];
 
 /// CAPD serves the same columns in v1beta1 and v1beta2.
-pub(super) const DOCKER_CLUSTER: &[Column] = &[
-    CLUSTER_FROM_LABEL,
-    Column::date("Age", AGE, "Time duration since creation of DockerCluster"),
-];
+pub(super) const DOCKER_CLUSTER: &[Column] =
+    &[CLUSTER_FROM_LABEL, Column::date("Age", AGE, "Time duration since creation of DockerCluster")];
 
 #[rustfmt::skip]
 pub(super) const DOCKER_MACHINE_V1BETA2: &[Column] = &[
@@ -317,12 +306,8 @@ pub(super) const FLUX_REPOSITORY: &[Column] = &[FLUX_URL, FLUX_AGE, FLUX_READY, 
 /// OCIRepository puts Age last, as upstream.
 pub(super) const OCI_REPOSITORY: &[Column] = &[FLUX_URL, FLUX_READY, FLUX_STATUS, FLUX_AGE];
 
-pub(super) const BUCKET: &[Column] = &[
-    Column::string("Endpoint", ".spec.endpoint", ""),
-    FLUX_AGE,
-    FLUX_READY,
-    FLUX_STATUS,
-];
+pub(super) const BUCKET: &[Column] =
+    &[Column::string("Endpoint", ".spec.endpoint", ""), FLUX_AGE, FLUX_READY, FLUX_STATUS];
 
 pub(super) const HELM_CHART: &[Column] = &[
     Column::string("Chart", ".spec.chart", ""),
@@ -344,11 +329,7 @@ pub(super) const GITOPS_CLUSTER: &[Column] = &[
     FLUX_AGE,
     FLUX_READY,
     FLUX_STATUS,
-    Column::string(
-        "ClusterConnectivity",
-        r#".status.conditions[?(@.type=="ClusterConnectivity")].status"#,
-        "",
-    ),
+    Column::string("ClusterConnectivity", r#".status.conditions[?(@.type=="ClusterConnectivity")].status"#, ""),
 ];
 
 /// GitOpsTemplate and CAPITemplate define no printer columns: `kubectl` shows Name and Age.

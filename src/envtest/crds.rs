@@ -22,10 +22,9 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
-    CustomResourceColumnDefinition, CustomResourceConversion, CustomResourceDefinition,
-    CustomResourceDefinitionNames, CustomResourceDefinitionSpec, CustomResourceDefinitionVersion,
-    CustomResourceSubresourceScale, CustomResourceSubresourceStatus, CustomResourceSubresources,
-    CustomResourceValidation, JSONSchemaProps,
+    CustomResourceColumnDefinition, CustomResourceConversion, CustomResourceDefinition, CustomResourceDefinitionNames,
+    CustomResourceDefinitionSpec, CustomResourceDefinitionVersion, CustomResourceSubresourceScale,
+    CustomResourceSubresourceStatus, CustomResourceSubresources, CustomResourceValidation, JSONSchemaProps,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
@@ -103,99 +102,52 @@ pub struct Scale {
 impl VersionSpec {
     /// A served version that is the storage version.
     pub const fn storage(name: &'static str, columns: &'static [Column]) -> Self {
-        Self {
-            name,
-            served: true,
-            storage: true,
-            deprecated: false,
-            deprecation_warning: None,
-            columns,
-        }
+        Self { name, served: true, storage: true, deprecated: false, deprecation_warning: None, columns }
     }
 
     /// A served version that is not the storage version.
     pub const fn served(name: &'static str, columns: &'static [Column]) -> Self {
-        Self {
-            storage: false,
-            ..Self::storage(name, columns)
-        }
+        Self { storage: false, ..Self::storage(name, columns) }
     }
 
     /// A version upstream still lists but no longer serves.
     pub const fn unserved(name: &'static str, columns: &'static [Column]) -> Self {
-        Self {
-            served: false,
-            ..Self::served(name, columns)
-        }
+        Self { served: false, ..Self::served(name, columns) }
     }
 
     /// Marks the version deprecated, with the API server's default warning.
     pub const fn deprecated(self) -> Self {
-        Self {
-            deprecated: true,
-            ..self
-        }
+        Self { deprecated: true, ..self }
     }
 
     /// Marks the version deprecated, with a custom warning.
     pub const fn deprecated_with(self, warning: &'static str) -> Self {
-        Self {
-            deprecated: true,
-            deprecation_warning: Some(warning),
-            ..self
-        }
+        Self { deprecated: true, deprecation_warning: Some(warning), ..self }
     }
 }
 
 impl Column {
-    const fn new(
-        name: &'static str,
-        type_: &'static str,
-        json_path: &'static str,
-        description: &'static str,
-    ) -> Self {
-        Self {
-            name,
-            type_,
-            json_path,
-            priority: 0,
-            description,
-        }
+    const fn new(name: &'static str, type_: &'static str, json_path: &'static str, description: &'static str) -> Self {
+        Self { name, type_, json_path, priority: 0, description }
     }
 
     /// A `string` column with priority 0.
-    pub const fn string(
-        name: &'static str,
-        json_path: &'static str,
-        description: &'static str,
-    ) -> Self {
+    pub const fn string(name: &'static str, json_path: &'static str, description: &'static str) -> Self {
         Self::new(name, "string", json_path, description)
     }
 
     /// An `integer` column with priority 0.
-    pub const fn integer(
-        name: &'static str,
-        json_path: &'static str,
-        description: &'static str,
-    ) -> Self {
+    pub const fn integer(name: &'static str, json_path: &'static str, description: &'static str) -> Self {
         Self::new(name, "integer", json_path, description)
     }
 
     /// A `boolean` column with priority 0.
-    pub const fn boolean(
-        name: &'static str,
-        json_path: &'static str,
-        description: &'static str,
-    ) -> Self {
+    pub const fn boolean(name: &'static str, json_path: &'static str, description: &'static str) -> Self {
         Self::new(name, "boolean", json_path, description)
     }
 
     /// A `date` column with priority 0 (`kubectl` shows it as an age).
-    pub const fn date(
-        name: &'static str,
-        json_path: &'static str,
-        description: &'static str,
-    ) -> Self {
+    pub const fn date(name: &'static str, json_path: &'static str, description: &'static str) -> Self {
         Self::new(name, "date", json_path, description)
     }
 
@@ -222,10 +174,7 @@ const REPLICAS_AND_SELECTOR: Scale = Scale {
     label_selector_path: Some(".status.selector"),
 };
 /// MachinePool publishes no `status.selector`, so its scale has no label selector path (as upstream).
-const REPLICAS_ONLY: Scale = Scale {
-    label_selector_path: None,
-    ..REPLICAS_AND_SELECTOR
-};
+const REPLICAS_ONLY: Scale = Scale { label_selector_path: None, ..REPLICAS_AND_SELECTOR };
 
 // Labels. `cluster.x-k8s.io/<contract>: <versions joined by _>` is the Cluster API contract label on
 // provider CRDs (cluster-api docs, "provider contracts"; the kustomizations under config/crd of each
@@ -235,31 +184,16 @@ const PROVIDER: &str = "cluster.x-k8s.io/provider";
 const CONTRACT_V1BETA1: &str = "cluster.x-k8s.io/v1beta1";
 const CONTRACT_V1BETA2: &str = "cluster.x-k8s.io/v1beta2";
 const CORE_LABELS: &[(&str, &str)] = &[(PROVIDER, "cluster-api")];
-const KUBEADM_CONTROL_PLANE_LABELS: &[(&str, &str)] = &[
-    (PROVIDER, "control-plane-kubeadm"),
-    (CONTRACT_V1BETA1, "v1beta1"),
-    (CONTRACT_V1BETA2, "v1beta2"),
-];
-const KUBEADM_BOOTSTRAP_LABELS: &[(&str, &str)] = &[
-    (PROVIDER, "bootstrap-kubeadm"),
-    (CONTRACT_V1BETA1, "v1beta1"),
-    (CONTRACT_V1BETA2, "v1beta2"),
-];
-const DOCKER_LABELS: &[(&str, &str)] = &[
-    (PROVIDER, "infrastructure-docker"),
-    (CONTRACT_V1BETA1, "v1beta1"),
-    (CONTRACT_V1BETA2, "v1beta2"),
-];
+const KUBEADM_CONTROL_PLANE_LABELS: &[(&str, &str)] =
+    &[(PROVIDER, "control-plane-kubeadm"), (CONTRACT_V1BETA1, "v1beta1"), (CONTRACT_V1BETA2, "v1beta2")];
+const KUBEADM_BOOTSTRAP_LABELS: &[(&str, &str)] =
+    &[(PROVIDER, "bootstrap-kubeadm"), (CONTRACT_V1BETA1, "v1beta1"), (CONTRACT_V1BETA2, "v1beta2")];
+const DOCKER_LABELS: &[(&str, &str)] =
+    &[(PROVIDER, "infrastructure-docker"), (CONTRACT_V1BETA1, "v1beta1"), (CONTRACT_V1BETA2, "v1beta2")];
 /// CAPA's own v1beta2 still implements the v1beta1 contract, and CAPA has no v1beta2-contract label.
-const AWS_LABELS: &[(&str, &str)] = &[
-    (PROVIDER, "infrastructure-aws"),
-    (CONTRACT_V1BETA1, "v1beta1_v1beta2"),
-];
+const AWS_LABELS: &[(&str, &str)] = &[(PROVIDER, "infrastructure-aws"), (CONTRACT_V1BETA1, "v1beta1_v1beta2")];
 /// AWSManagedCluster was born in CAPA's v1beta2: its contract label names that version only.
-const AWS_MANAGED_CLUSTER_LABELS: &[(&str, &str)] = &[
-    (PROVIDER, "infrastructure-aws"),
-    (CONTRACT_V1BETA1, "v1beta2"),
-];
+const AWS_MANAGED_CLUSTER_LABELS: &[(&str, &str)] = &[(PROVIDER, "infrastructure-aws"), (CONTRACT_V1BETA1, "v1beta2")];
 
 /// Every kind fleetdeck's tests and demo create, with the facts of the upstream CRDs:
 /// cluster-api v1.14 (core, kubeadm control plane and bootstrap, CAPD), CAPA v2.10, Flux v2.9
@@ -477,23 +411,15 @@ impl CrdSpec {
 
     /// `<group>/<storage version>`, e.g. `cluster.x-k8s.io/v1beta2`.
     pub fn api_version(&self) -> Option<String> {
-        self.storage_version()
-            .map(|v| format!("{}/{}", self.group, v.name))
+        self.storage_version().map(|v| format!("{}/{}", self.group, v.name))
     }
 
     /// The `apiextensions.k8s.io/v1` CustomResourceDefinition, ready to create: open structural schema,
     /// status subresource (and scale, when set) on every version, conversion strategy `None`.
     pub fn to_crd(&self) -> CustomResourceDefinition {
-        let labels: BTreeMap<String, String> = self
-            .labels
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        let scope = if self.namespaced {
-            "Namespaced"
-        } else {
-            "Cluster"
-        };
+        let labels: BTreeMap<String, String> =
+            self.labels.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let scope = if self.namespaced { "Namespaced" } else { "Cluster" };
         CustomResourceDefinition {
             metadata: ObjectMeta {
                 name: Some(self.crd_name()),
@@ -512,10 +438,7 @@ impl CrdSpec {
                 },
                 scope: scope.to_owned(),
                 versions: self.versions.iter().map(|v| self.version(v)).collect(),
-                conversion: Some(CustomResourceConversion {
-                    strategy: "None".to_owned(),
-                    webhook: None,
-                }),
+                conversion: Some(CustomResourceConversion { strategy: "None".to_owned(), webhook: None }),
                 preserve_unknown_fields: None,
             },
             status: None,
@@ -534,20 +457,13 @@ impl CrdSpec {
             storage: v.storage,
             deprecated: v.deprecated.then_some(true),
             deprecation_warning: v.deprecation_warning.map(str::to_owned),
-            schema: Some(CustomResourceValidation {
-                open_api_v3_schema: Some(open_schema()),
-            }),
+            schema: Some(CustomResourceValidation { open_api_v3_schema: Some(open_schema()) }),
             subresources: Some(CustomResourceSubresources {
                 status: Some(CustomResourceSubresourceStatus(serde_json::json!({}))),
                 scale,
             }),
-            additional_printer_columns: (!v.columns.is_empty()).then(|| {
-                v.columns
-                    .iter()
-                    .copied()
-                    .map(Column::to_definition)
-                    .collect()
-            }),
+            additional_printer_columns: (!v.columns.is_empty())
+                .then(|| v.columns.iter().copied().map(Column::to_definition).collect()),
             selectable_fields: None,
         }
     }
@@ -573,14 +489,8 @@ fn non_empty(items: &[&str]) -> Option<Vec<String>> {
 /// `{apiVersion: string, kind: string, metadata: object, spec: open object, status: open object}`: structural,
 /// as apiextensions/v1 requires, and open below `spec` and `status`.
 fn open_schema() -> JSONSchemaProps {
-    let typed = |type_: &str| JSONSchemaProps {
-        type_: Some(type_.to_owned()),
-        ..JSONSchemaProps::default()
-    };
-    let open_object = || JSONSchemaProps {
-        x_kubernetes_preserve_unknown_fields: Some(true),
-        ..typed("object")
-    };
+    let typed = |type_: &str| JSONSchemaProps { type_: Some(type_.to_owned()), ..JSONSchemaProps::default() };
+    let open_object = || JSONSchemaProps { x_kubernetes_preserve_unknown_fields: Some(true), ..typed("object") };
     let properties = BTreeMap::from([
         ("apiVersion".to_owned(), typed("string")),
         ("kind".to_owned(), typed("string")),
@@ -588,17 +498,12 @@ fn open_schema() -> JSONSchemaProps {
         ("spec".to_owned(), open_object()),
         ("status".to_owned(), open_object()),
     ]);
-    JSONSchemaProps {
-        properties: Some(properties),
-        ..typed("object")
-    }
+    JSONSchemaProps { properties: Some(properties), ..typed("object") }
 }
 
 /// The catalogue entry for a group and kind, e.g. `find("cluster.x-k8s.io", "Cluster")`.
 pub fn find(group: &str, kind: &str) -> Option<&'static CrdSpec> {
-    CATALOGUE
-        .iter()
-        .find(|c| c.group == group && c.kind == kind)
+    CATALOGUE.iter().find(|c| c.group == group && c.kind == kind)
 }
 
 /// Every CRD of [`CATALOGUE`], in catalogue order.
@@ -617,10 +522,7 @@ mod tests {
     }
 
     fn version(spec: &CrdSpec, name: &str) -> &'static VersionSpec {
-        spec.versions
-            .iter()
-            .find(|v| v.name == name)
-            .unwrap_or_else(|| panic!("{} has no {name}", spec.kind))
+        spec.versions.iter().find(|v| v.name == name).unwrap_or_else(|| panic!("{} has no {name}", spec.kind))
     }
 
     #[test]
@@ -663,30 +565,11 @@ mod tests {
     #[test]
     fn every_crd_has_exactly_one_storage_version_and_it_is_first_and_served() {
         for spec in CATALOGUE {
-            let storage: Vec<_> = spec
-                .versions
-                .iter()
-                .filter(|v| v.storage)
-                .map(|v| v.name)
-                .collect();
-            assert_eq!(
-                storage.len(),
-                1,
-                "{}: storage versions {storage:?}",
-                spec.kind
-            );
-            assert!(
-                spec.versions[0].storage && spec.versions[0].served,
-                "{}",
-                spec.kind
-            );
+            let storage: Vec<_> = spec.versions.iter().filter(|v| v.storage).map(|v| v.name).collect();
+            assert_eq!(storage.len(), 1, "{}: storage versions {storage:?}", spec.kind);
+            assert!(spec.versions[0].storage && spec.versions[0].served, "{}", spec.kind);
             let names: BTreeSet<_> = spec.versions.iter().map(|v| v.name).collect();
-            assert_eq!(
-                names.len(),
-                spec.versions.len(),
-                "{}: duplicate version",
-                spec.kind
-            );
+            assert_eq!(names.len(), spec.versions.len(), "{}: duplicate version", spec.kind);
             let crd = spec.to_crd();
             assert_eq!(crd.spec.versions.iter().filter(|v| v.storage).count(), 1);
         }
@@ -700,29 +583,12 @@ mod tests {
             assert_eq!(crd.metadata.name.as_deref(), Some(spec.crd_name().as_str()));
             assert_eq!(spec.plural, spec.plural.to_ascii_lowercase());
             let names = &crd.spec.names;
-            assert_eq!(
-                names.list_kind.as_deref(),
-                Some(format!("{}List", spec.kind).as_str())
-            );
-            assert_eq!(
-                names.singular.as_deref(),
-                Some(spec.kind.to_ascii_lowercase().as_str())
-            );
+            assert_eq!(names.list_kind.as_deref(), Some(format!("{}List", spec.kind).as_str()));
+            assert_eq!(names.singular.as_deref(), Some(spec.kind.to_ascii_lowercase().as_str()));
             assert_eq!(crd.spec.scope, "Namespaced");
         }
-        assert_eq!(
-            get(CAPI, "MachineDeployment").crd_name(),
-            "machinedeployments.cluster.x-k8s.io"
-        );
-        assert_eq!(
-            get(CAPI, "ClusterClass")
-                .to_crd()
-                .spec
-                .names
-                .singular
-                .as_deref(),
-            Some("clusterclass")
-        );
+        assert_eq!(get(CAPI, "MachineDeployment").crd_name(), "machinedeployments.cluster.x-k8s.io");
+        assert_eq!(get(CAPI, "ClusterClass").to_crd().spec.names.singular.as_deref(), Some("clusterclass"));
     }
 
     #[test]
@@ -739,54 +605,31 @@ mod tests {
 
     #[test]
     fn cluster_api_v1beta2_kinds_still_serve_v1beta1() {
-        let kubeadm = [
-            (CAPI_CONTROL_PLANE, "KubeadmControlPlane"),
-            (CAPI_BOOTSTRAP, "KubeadmConfig"),
-        ];
-        let docker = [
-            (CAPI_INFRASTRUCTURE, "DockerCluster"),
-            (CAPI_INFRASTRUCTURE, "DockerMachine"),
-        ];
-        let core = CATALOGUE
-            .iter()
-            .filter(|c| c.group == CAPI)
-            .map(|c| (c.group, c.kind));
+        let kubeadm = [(CAPI_CONTROL_PLANE, "KubeadmControlPlane"), (CAPI_BOOTSTRAP, "KubeadmConfig")];
+        let docker = [(CAPI_INFRASTRUCTURE, "DockerCluster"), (CAPI_INFRASTRUCTURE, "DockerMachine")];
+        let core = CATALOGUE.iter().filter(|c| c.group == CAPI).map(|c| (c.group, c.kind));
         let kinds: Vec<_> = core.chain(kubeadm).chain(docker).collect();
         assert_eq!(kinds.len(), 11);
         for (group, kind) in kinds {
             let spec = get(group, kind);
-            assert_eq!(
-                spec.api_version(),
-                Some(format!("{group}/v1beta2")),
-                "{kind}"
-            );
+            assert_eq!(spec.api_version(), Some(format!("{group}/v1beta2")), "{kind}");
             let v1beta1 = version(spec, "v1beta1");
-            assert!(
-                v1beta1.served && !v1beta1.storage && v1beta1.deprecated,
-                "{kind}"
-            );
+            assert!(v1beta1.served && !v1beta1.storage && v1beta1.deprecated, "{kind}");
         }
         // CAPA lists v1beta1 but no longer serves it (CAPA v2.10 config/crd/bases).
         let aws = get(CAPI_INFRASTRUCTURE, "AWSCluster");
-        assert_eq!(
-            aws.api_version().as_deref(),
-            Some("infrastructure.cluster.x-k8s.io/v1beta2")
-        );
+        assert_eq!(aws.api_version().as_deref(), Some("infrastructure.cluster.x-k8s.io/v1beta2"));
         assert!(!version(aws, "v1beta1").served);
     }
 
     #[test]
     fn provider_kinds_carry_contract_labels_naming_their_versions() {
-        let providers: Vec<_> = CATALOGUE
-            .iter()
-            .filter(|c| c.group != CAPI && c.group.ends_with(".cluster.x-k8s.io"))
-            .collect();
+        let providers: Vec<_> =
+            CATALOGUE.iter().filter(|c| c.group != CAPI && c.group.ends_with(".cluster.x-k8s.io")).collect();
         assert_eq!(providers.len(), 8);
         for spec in providers {
             let labels = spec.to_crd().metadata.labels.unwrap_or_default();
-            let v1beta1 = labels
-                .get(CONTRACT_V1BETA1)
-                .unwrap_or_else(|| panic!("{}: no v1beta1 contract", spec.kind));
+            let v1beta1 = labels.get(CONTRACT_V1BETA1).unwrap_or_else(|| panic!("{}: no v1beta1 contract", spec.kind));
             for contract in [CONTRACT_V1BETA1, CONTRACT_V1BETA2] {
                 for v in labels.get(contract).into_iter().flat_map(|l| l.split('_')) {
                     version(spec, v);
@@ -800,19 +643,10 @@ mod tests {
             };
             assert_eq!(v1beta1, expected, "{}", spec.kind);
             let v1beta2 = labels.get(CONTRACT_V1BETA2).map(String::as_str);
-            assert_eq!(
-                v1beta2,
-                if aws { None } else { Some("v1beta2") },
-                "{}",
-                spec.kind
-            );
+            assert_eq!(v1beta2, if aws { None } else { Some("v1beta2") }, "{}", spec.kind);
             assert!(labels.contains_key(PROVIDER), "{}", spec.kind);
         }
-        let core = get(CAPI, "Cluster")
-            .to_crd()
-            .metadata
-            .labels
-            .unwrap_or_default();
+        let core = get(CAPI, "Cluster").to_crd().metadata.labels.unwrap_or_default();
         assert!(!core.contains_key(CONTRACT_V1BETA1));
     }
 
@@ -831,24 +665,15 @@ mod tests {
             assert_eq!(schema["type"], "object");
             for field in ["spec", "status"] {
                 assert_eq!(schema["properties"][field]["type"], "object");
-                assert_eq!(
-                    schema["properties"][field]["x-kubernetes-preserve-unknown-fields"],
-                    true
-                );
+                assert_eq!(schema["properties"][field]["x-kubernetes-preserve-unknown-fields"], true);
             }
             assert_eq!(schema["properties"]["metadata"]["type"], "object");
             assert_eq!(schema["properties"]["apiVersion"]["type"], "string");
         }
         let columns = versions[0]["additionalPrinterColumns"].as_array().unwrap();
-        let names: Vec<_> = columns
-            .iter()
-            .map(|c| c["name"].as_str().unwrap())
-            .collect();
+        let names: Vec<_> = columns.iter().map(|c| c["name"].as_str().unwrap()).collect();
         assert_eq!(&names[..3], ["ClusterClass", "Available", "CP Desired"]);
-        assert_eq!(
-            columns[1]["jsonPath"],
-            r#".status.conditions[?(@.type=="Available")].status"#
-        );
+        assert_eq!(columns[1]["jsonPath"], r#".status.conditions[?(@.type=="Available")].status"#);
         assert_eq!(columns[3]["priority"], 10);
         assert!(columns[0].get("priority").is_none());
         assert_eq!(versions[1]["deprecated"], true);
@@ -857,23 +682,14 @@ mod tests {
 
     #[test]
     fn replica_kinds_have_scale_on_every_version() {
-        for kind in [
-            "MachineDeployment",
-            "MachineSet",
-            "MachinePool",
-            "KubeadmControlPlane",
-        ] {
+        for kind in ["MachineDeployment", "MachineSet", "MachinePool", "KubeadmControlPlane"] {
             let spec = CATALOGUE.iter().find(|c| c.kind == kind).unwrap();
             let json = serde_json::to_value(spec.to_crd()).unwrap();
             for v in json["spec"]["versions"].as_array().unwrap() {
                 let scale = &v["subresources"]["scale"];
                 assert_eq!(scale["specReplicasPath"], ".spec.replicas", "{kind}");
                 assert_eq!(scale["statusReplicasPath"], ".status.replicas", "{kind}");
-                let selector = if kind == "MachinePool" {
-                    None
-                } else {
-                    Some(".status.selector")
-                };
+                let selector = if kind == "MachinePool" { None } else { Some(".status.selector") };
                 assert_eq!(scale["labelSelectorPath"].as_str(), selector, "{kind}");
             }
         }
@@ -887,26 +703,9 @@ mod tests {
         for spec in CATALOGUE {
             for v in spec.versions {
                 for c in v.columns {
-                    assert!(
-                        types.contains(&c.type_),
-                        "{} {}: type {}",
-                        spec.kind,
-                        c.name,
-                        c.type_
-                    );
-                    assert!(
-                        c.json_path.starts_with('.'),
-                        "{} {}: {}",
-                        spec.kind,
-                        c.name,
-                        c.json_path
-                    );
-                    assert!(
-                        !c.name.is_empty() && c.priority >= 0,
-                        "{} {}",
-                        spec.kind,
-                        c.name
-                    );
+                    assert!(types.contains(&c.type_), "{} {}: type {}", spec.kind, c.name, c.type_);
+                    assert!(c.json_path.starts_with('.'), "{} {}: {}", spec.kind, c.name, c.json_path);
+                    assert!(!c.name.is_empty() && c.priority >= 0, "{} {}", spec.kind, c.name);
                 }
             }
         }
@@ -914,30 +713,19 @@ mod tests {
         let names: Vec<_> = flux.iter().map(|c| c.name).collect();
         assert_eq!(names, ["URL", "Age", "Ready", "Status"]);
         let tf = get("infra.contrib.fluxcd.io", "Terraform").versions[0].columns;
-        assert_eq!(
-            tf.iter().map(|c| c.name).collect::<Vec<_>>(),
-            ["Ready", "Status", "Age"]
-        );
+        assert_eq!(tf.iter().map(|c| c.name).collect::<Vec<_>>(), ["Ready", "Status", "Age"]);
     }
 
     #[test]
     fn categories_and_short_names_match_upstream() {
         let crd = get(FLUX_SOURCE, "GitRepository").to_crd();
-        assert_eq!(
-            crd.spec.names.categories.unwrap(),
-            ["all", "fluxcd", "fluxcd-sources"]
-        );
+        assert_eq!(crd.spec.names.categories.unwrap(), ["all", "fluxcd", "fluxcd-sources"]);
         assert_eq!(crd.spec.names.short_names.unwrap(), ["gitrepo"]);
         let ks = get("kustomize.toolkit.fluxcd.io", "Kustomization").to_crd();
-        assert_eq!(
-            ks.spec.names.categories.unwrap(),
-            ["all", "fluxcd", "fluxcd-appliers"]
-        );
+        assert_eq!(ks.spec.names.categories.unwrap(), ["all", "fluxcd", "fluxcd-appliers"]);
         let kcp = get(CAPI_CONTROL_PLANE, "KubeadmControlPlane").to_crd();
         assert_eq!(kcp.spec.names.categories.unwrap(), ["cluster-api"]);
         let template = get("templates.weave.works", "GitOpsTemplate").to_crd();
-        assert!(
-            template.spec.names.categories.is_none() && template.spec.names.short_names.is_none()
-        );
+        assert!(template.spec.names.categories.is_none() && template.spec.names.short_names.is_none());
     }
 }

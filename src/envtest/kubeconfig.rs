@@ -37,20 +37,12 @@ pub fn render(contexts: &[TokenContext], current: &str) -> String {
     }
     out.push_str("users:\n");
     for c in contexts {
-        let _ = write!(
-            out,
-            "- name: {n}\n  user:\n    token: {t}\n",
-            n = quote(&c.name),
-            t = quote(&c.token)
-        );
+        let _ = write!(out, "- name: {n}\n  user:\n    token: {t}\n", n = quote(&c.name), t = quote(&c.token));
     }
     out.push_str("contexts:\n");
     for c in contexts {
         let n = quote(&c.name);
-        let _ = write!(
-            out,
-            "- name: {n}\n  context:\n    cluster: {n}\n    user: {n}\n"
-        );
+        let _ = write!(out, "- name: {n}\n  context:\n    cluster: {n}\n    user: {n}\n");
     }
     let _ = writeln!(out, "current-context: {}", quote(current));
     out

@@ -138,14 +138,11 @@ impl Envtest {
         }
         let (root, tmp) = match b.root {
             Some(dir) => {
-                std::fs::create_dir_all(&dir)
-                    .with_context(|| format!("creating {}", dir.display()))?;
+                std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
                 (dir, None)
             }
             None => {
-                let t = tempfile::Builder::new()
-                    .prefix("fleetdeck-envtest-")
-                    .tempdir()?;
+                let t = tempfile::Builder::new().prefix("fleetdeck-envtest-").tempdir()?;
                 (t.path().to_path_buf(), Some(t))
             }
         };
@@ -164,9 +161,7 @@ impl Envtest {
         }
         std::fs::write(
             root.join("tokens.csv"),
-            format!(
-                "{admin_token},admin,admin,system:masters\n{restricted_token},restricted,restricted\n"
-            ),
+            format!("{admin_token},admin,admin,system:masters\n{restricted_token},restricted,restricted\n"),
         )?;
         let mut env = Envtest {
             root,
@@ -183,12 +178,7 @@ impl Envtest {
         for name in &b.servers {
             let port = process::free_port()?;
             let args = env.apiserver_args(name, port, &etcd_url);
-            env.servers.push(ApiServer {
-                name: name.clone(),
-                port,
-                proc: None,
-                args,
-            });
+            env.servers.push(ApiServer { name: name.clone(), port, proc: None, args });
         }
         for i in 0..env.servers.len() {
             env.spawn_server(i)?;
@@ -198,11 +188,7 @@ impl Envtest {
             restricted.push(b.servers[0].clone());
         }
         env.write_kubeconfig(&restricted)?;
-        let waits: Vec<_> = env
-            .servers
-            .iter()
-            .map(|s| env.wait_ready(&s.name))
-            .collect();
+        let waits: Vec<_> = env.servers.iter().map(|s| env.wait_ready(&s.name)).collect();
         for r in futures::future::join_all(waits).await {
             r?;
         }
@@ -211,17 +197,11 @@ impl Envtest {
 
     async fn start_etcd(&mut self) -> Result<String> {
         // etcd fsyncs every write; a tmpfs data dir makes that free (the data is thrown away anyway).
-        let data = match tempfile::Builder::new()
-            .prefix("fleetdeck-etcd-")
-            .tempdir_in("/dev/shm")
-        {
+        let data = match tempfile::Builder::new().prefix("fleetdeck-etcd-").tempdir_in("/dev/shm") {
             Ok(t) => t.keep(),
             Err(_) => self.root.join("etcd-data"),
         };
-        std::fs::write(
-            self.root.join("etcd-data-dir"),
-            data.to_string_lossy().as_bytes(),
-        )?;
+        std::fs::write(self.root.join("etcd-data-dir"), data.to_string_lossy().as_bytes())?;
         let mut last_err = None;
         for _ in 0..3 {
             let (client, peer) = (process::free_port()?, process::free_port()?);
@@ -229,12 +209,7 @@ impl Envtest {
             let mut cmd = Command::new(self.assets.etcd());
             cmd.arg("--data-dir")
                 .arg(&data)
-                .args([
-                    "--listen-client-urls",
-                    &url,
-                    "--advertise-client-urls",
-                    &url,
-                ])
+                .args(["--listen-client-urls", &url, "--advertise-client-urls", &url])
                 .args(["--listen-peer-urls", &format!("http://127.0.0.1:{peer}")])
                 .args(["--log-level", "warn", "--logger", "zap"]);
             let mut proc = Proc::spawn("etcd", cmd, &self.root.join("etcd.log"))?;
@@ -289,11 +264,7 @@ impl Envtest {
             .map(|s| self.token_context(&s.name, &s.name, &self.admin_token))
             .collect::<Result<_>>()?;
         for name in restricted {
-            ctxs.push(self.token_context(
-                &format!("{name}-restricted"),
-                name,
-                &self.restricted_token,
-            )?);
+            ctxs.push(self.token_context(&format!("{name}-restricted"), name, &self.restricted_token)?);
         }
         let path = self.root.join("kubeconfig");
         std::fs::write(&path, kubeconfig::render(&ctxs, &self.servers[0].name))
@@ -308,12 +279,7 @@ impl Envtest {
     /// Errors when no server is called `server`.
     pub fn token_context(&self, context: &str, server: &str, token: &str) -> Result<TokenContext> {
         let s = self.server(server)?;
-        Ok(TokenContext {
-            name: context.into(),
-            server: s.url(),
-            ca_pem: self.ca_pem.clone(),
-            token: token.into(),
-        })
+        Ok(TokenContext { name: context.into(), server: s.url(), ca_pem: self.ca_pem.clone(), token: token.into() })
     }
 
     async fn wait_ready(&self, name: &str) -> Result<()> {
@@ -331,11 +297,7 @@ impl Envtest {
             if let Some(p) = &s.proc
                 && std::fs::metadata(format!("/proc/{}", p.pid())).is_err()
             {
-                bail!(
-                    "{} exited before it was ready:\n{}",
-                    p.label,
-                    p.log_tail(20)
-                );
+                bail!("{} exited before it was ready:\n{}", p.label, p.log_tail(20));
             }
             if Instant::now() > deadline {
                 let tail = s.proc.as_ref().map(|p| p.log_tail(20)).unwrap_or_default();
@@ -346,10 +308,7 @@ impl Envtest {
     }
 
     fn server(&self, name: &str) -> Result<&ApiServer> {
-        self.servers
-            .iter()
-            .find(|s| s.name == name)
-            .with_context(|| format!("no envtest API server named {name}"))
+        self.servers.iter().find(|s| s.name == name).with_context(|| format!("no envtest API server named {name}"))
     }
 
     /// The kubeconfig file: one admin context per server, named after it, plus `<name>-restricted`
@@ -380,21 +339,14 @@ impl Envtest {
 
     /// Process ids of etcd and every running API server.
     pub fn pids(&self) -> Vec<u32> {
-        self.etcd
-            .iter()
-            .chain(self.servers.iter().filter_map(|s| s.proc.as_ref()))
-            .map(Proc::pid)
-            .collect()
+        self.etcd.iter().chain(self.servers.iter().filter_map(|s| s.proc.as_ref())).map(Proc::pid).collect()
     }
 
     /// A kube client for a context of [`Self::kubeconfig_path`].
     pub async fn client(&self, context: &str) -> Result<kube::Client> {
         let kc = Kubeconfig::read_from(&self.kubeconfig)
             .with_context(|| format!("reading {}", self.kubeconfig.display()))?;
-        let opts = KubeConfigOptions {
-            context: Some(context.to_string()),
-            ..Default::default()
-        };
+        let opts = KubeConfigOptions { context: Some(context.to_string()), ..Default::default() };
         let config = kube::Config::from_custom_kubeconfig(kc, &opts)
             .await
             .with_context(|| format!("context {context} of the envtest kubeconfig"))?;
@@ -426,10 +378,7 @@ impl Envtest {
     }
 
     fn index(&self, name: &str) -> Result<usize> {
-        self.servers
-            .iter()
-            .position(|s| s.name == name)
-            .with_context(|| format!("no envtest API server named {name}"))
+        self.servers.iter().position(|s| s.name == name).with_context(|| format!("no envtest API server named {name}"))
     }
 
     /// Stops every process (API servers first, then etcd) and removes etcd's data. Idempotent; also run on
@@ -474,10 +423,7 @@ pub async fn install_crds(client: &kube::Client) -> Result<()> {
     for crd in &all {
         let name = crd.metadata.name.clone().unwrap_or_default();
         loop {
-            let got = api
-                .get(&name)
-                .await
-                .with_context(|| format!("reading CRD {name}"))?;
+            let got = api.get(&name).await.with_context(|| format!("reading CRD {name}"))?;
             let established = got
                 .status
                 .and_then(|s| s.conditions)

@@ -6,10 +6,7 @@
 //! public half for `--service-account-key-file`.
 use anyhow::{Context, Result};
 use rand::Rng;
-use rcgen::{
-    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa,
-    KeyPair,
-};
+use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair};
 use rcgen::{KeyUsagePurpose, SanType};
 
 /// PEM material for one harness.
@@ -33,36 +30,18 @@ impl Pki {
         let ca_key = KeyPair::generate().context("generating the envtest CA key")?;
         let mut ca_params = CertificateParams::new(Vec::<String>::new())?;
         ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca_params
-            .distinguished_name
-            .push(DnType::CommonName, "fleetdeck-envtest-ca");
-        ca_params.key_usages = vec![
-            KeyUsagePurpose::KeyCertSign,
-            KeyUsagePurpose::CrlSign,
-            KeyUsagePurpose::DigitalSignature,
-        ];
-        let ca =
-            CertifiedIssuer::self_signed(ca_params, ca_key).context("signing the envtest CA")?;
+        ca_params.distinguished_name.push(DnType::CommonName, "fleetdeck-envtest-ca");
+        ca_params.key_usages =
+            vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+        let ca = CertifiedIssuer::self_signed(ca_params, ca_key).context("signing the envtest CA")?;
 
         let key = KeyPair::generate().context("generating the serving key")?;
-        let mut params = CertificateParams::new(vec![
-            "localhost".to_string(),
-            "kubernetes.default.svc".to_string(),
-        ])?;
-        params
-            .subject_alt_names
-            .push(SanType::IpAddress(std::net::Ipv4Addr::LOCALHOST.into()));
-        params
-            .distinguished_name
-            .push(DnType::CommonName, "kube-apiserver");
-        params.key_usages = vec![
-            KeyUsagePurpose::DigitalSignature,
-            KeyUsagePurpose::KeyEncipherment,
-        ];
+        let mut params = CertificateParams::new(vec!["localhost".to_string(), "kubernetes.default.svc".to_string()])?;
+        params.subject_alt_names.push(SanType::IpAddress(std::net::Ipv4Addr::LOCALHOST.into()));
+        params.distinguished_name.push(DnType::CommonName, "kube-apiserver");
+        params.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment];
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-        let cert = params
-            .signed_by(&key, &ca)
-            .context("signing the serving certificate")?;
+        let cert = params.signed_by(&key, &ca).context("signing the serving certificate")?;
 
         let sa = KeyPair::generate().context("generating the service-account key")?;
         Ok(Pki {

@@ -42,11 +42,7 @@ impl Proc {
         let err = out.try_clone()?;
         cmd.stdin(Stdio::null()).stdout(out).stderr(err);
         let child = spawn_tied(cmd).with_context(|| format!("starting {label}"))?;
-        Ok(Proc {
-            label,
-            log: log.to_path_buf(),
-            child,
-        })
+        Ok(Proc { label, log: log.to_path_buf(), child })
     }
 
     /// The operating-system process id.
@@ -116,8 +112,7 @@ fn spawn_tied(cmd: Command) -> io::Result<Child> {
         .map_err(|_| io::Error::other("spawner lock poisoned"))?
         .send((cmd, tx))
         .map_err(|_| io::Error::other("spawner thread is gone"))?;
-    rx.recv()
-        .map_err(|_| io::Error::other("spawner thread is gone"))?
+    rx.recv().map_err(|_| io::Error::other("spawner thread is gone"))?
 }
 
 /// A loopback TCP port that was free a moment ago (bind to port 0, read it, release it). Callers retry on
@@ -135,18 +130,10 @@ pub fn wait_for_port(proc: &mut Proc, port: u16, timeout: Duration) -> Result<()
             return Ok(());
         }
         if let Some(status) = proc.exited() {
-            bail!(
-                "{} exited ({status}) before listening on port {port}:\n{}",
-                proc.label,
-                proc.log_tail(15)
-            );
+            bail!("{} exited ({status}) before listening on port {port}:\n{}", proc.label, proc.log_tail(15));
         }
         if Instant::now() > deadline {
-            bail!(
-                "{} did not listen on port {port} within {timeout:?}:\n{}",
-                proc.label,
-                proc.log_tail(15)
-            );
+            bail!("{} did not listen on port {port} within {timeout:?}:\n{}", proc.label, proc.log_tail(15));
         }
         std::thread::sleep(Duration::from_millis(50));
     }

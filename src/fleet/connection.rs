@@ -60,18 +60,12 @@ pub async fn client_for(
         *auth = resolved;
         expiry = exp;
     }
-    let options = KubeConfigOptions {
-        context: Some(target.context.clone()),
-        ..Default::default()
-    };
+    let options = KubeConfigOptions { context: Some(target.context.clone()), ..Default::default() };
     let mut config = kube::Config::from_custom_kubeconfig(kc, &options)
         .await
-        .map_err(|e| {
-            ConnectError::Unreachable(format!("context {}: {}", target.context, describe(&e)))
-        })?;
+        .map_err(|e| ConnectError::Unreachable(format!("context {}: {}", target.context, describe(&e))))?;
     config.connect_timeout = Some(opts.connect_timeout);
-    let client =
-        kube::Client::try_from(config).map_err(|e| ConnectError::Unreachable(describe(&e)))?;
+    let client = kube::Client::try_from(config).map_err(|e| ConnectError::Unreachable(describe(&e)))?;
     Ok((client, expiry))
 }
 
@@ -79,32 +73,17 @@ pub async fn client_for(
 pub async fn probe(client: &kube::Client, timeout: Duration) -> Result<String, ConnectError> {
     match tokio::time::timeout(timeout, client.apiserver_version()).await {
         Ok(Ok(info)) => Ok(info.git_version),
-        Ok(Err(kube::Error::Api(s))) if s.code == 401 => Err(ConnectError::Unauthorized(format!(
-            "401 Unauthorized: {}",
-            s.message
-        ))),
+        Ok(Err(kube::Error::Api(s))) if s.code == 401 => {
+            Err(ConnectError::Unauthorized(format!("401 Unauthorized: {}", s.message)))
+        }
         Ok(Err(e)) => Err(ConnectError::Unreachable(describe(&e))),
-        Err(_) => Err(ConnectError::Unreachable(format!(
-            "no answer within {} s",
-            timeout.as_secs_f32()
-        ))),
+        Err(_) => Err(ConnectError::Unreachable(format!("no answer within {} s", timeout.as_secs_f32()))),
     }
 }
 
 /// Sends one message; false when the receiver is gone (the fleet is shutting down).
-async fn send(
-    tx: &mpsc::Sender<StoreMsg>,
-    context: &Arc<str>,
-    generation: u64,
-    event: StoreEvent,
-) -> bool {
-    tx.send(StoreMsg {
-        context: context.clone(),
-        generation,
-        event,
-    })
-    .await
-    .is_ok()
+async fn send(tx: &mpsc::Sender<StoreMsg>, context: &Arc<str>, generation: u64, event: StoreEvent) -> bool {
+    tx.send(StoreMsg { context: context.clone(), generation, event }).await.is_ok()
 }
 
 /// A running watch, or when one ended because RBAC forbids the kind.
@@ -125,12 +104,7 @@ pub fn spawn(
 }
 
 /// The context task: runs until aborted or the receiver is dropped.
-pub async fn run(
-    target: Target,
-    opts: FleetOptions,
-    tx: mpsc::Sender<StoreMsg>,
-    registry: Arc<Registry>,
-) {
+pub async fn run(target: Target, opts: FleetOptions, tx: mpsc::Sender<StoreMsg>, registry: Arc<Registry>) {
     let name = target.name.clone();
     let mut generation = registry.next_generation();
     let mut backoff = Duration::from_secs(1);
@@ -152,14 +126,7 @@ pub async fn run(
         };
         match probe(&client, opts.connect_timeout).await {
             Ok(v) => {
-                if !send(
-                    &tx,
-                    &name,
-                    generation,
-                    StoreEvent::Ready { server_version: v },
-                )
-                .await
-                {
+                if !send(&tx, &name, generation, StoreEvent::Ready { server_version: v }).await {
                     return;
                 }
             }
@@ -173,21 +140,13 @@ pub async fn run(
             }
         }
         backoff = Duration::from_secs(1);
-        if connected(&target, &client, expiry, generation, &opts, &tx, &registry)
-            .await
-            .is_err()
-        {
+        if connected(&target, &client, expiry, generation, &opts, &tx, &registry).await.is_err() {
             return;
         }
     }
 }
 
-async fn report(
-    tx: &mpsc::Sender<StoreMsg>,
-    name: &Arc<str>,
-    generation: u64,
-    e: ConnectError,
-) -> bool {
+async fn report(tx: &mpsc::Sender<StoreMsg>, name: &Arc<str>, generation: u64, e: ConnectError) -> bool {
     let event = match e {
         ConnectError::Unauthorized(why) => StoreEvent::Unauthorized(why),
         ConnectError::Unreachable(why) => StoreEvent::Unreachable(why),
@@ -233,9 +192,7 @@ async fn connected(
                             }
                             match watches.get(&kind) {
                                 Some(Watch::Running(_)) => continue,
-                                Some(Watch::Forbidden(at))
-                                    if at.elapsed() < watch::FORBIDDEN_RETRY =>
-                                {
+                                Some(Watch::Forbidden(at)) if at.elapsed() < watch::FORBIDDEN_RETRY => {
                                     continue;
                                 }
                                 _ => {}
@@ -244,12 +201,7 @@ async fn connected(
                                 tx,
                                 name,
                                 generation,
-                                StoreEvent::Kind(
-                                    kind,
-                                    KindEvent::Served {
-                                        version: version.clone(),
-                                    },
-                                ),
+                                StoreEvent::Kind(kind, KindEvent::Served { version: version.clone() }),
                             )
                             .await
                             {
@@ -269,26 +221,14 @@ async fn connected(
                             if let Some(Watch::Running(h)) = watches.remove(&kind) {
                                 h.abort();
                             }
-                            if !send(
-                                tx,
-                                name,
-                                generation,
-                                StoreEvent::Kind(kind, KindEvent::CrdMissing),
-                            )
-                            .await
-                            {
+                            if !send(tx, name, generation, StoreEvent::Kind(kind, KindEvent::CrdMissing)).await {
                                 return Err(());
                             }
                         }
                     }
                 }
-                let capi =
-                    KindId::find("cluster.x-k8s.io", "Cluster").filter(|k| served.contains_key(k));
-                if opts.lineage
-                    && capi.is_some()
-                    && lineage_task.is_none()
-                    && registry.origin_is_kubeconfig(name)
-                {
+                let capi = KindId::find("cluster.x-k8s.io", "Cluster").filter(|k| served.contains_key(k));
+                if opts.lineage && capi.is_some() && lineage_task.is_none() && registry.origin_is_kubeconfig(name) {
                     lineage_task = Some(tokio::spawn(lineage::run(
                         name.clone(),
                         client.clone(),
@@ -301,15 +241,7 @@ async fn connected(
             tokio::time::sleep(opts.probe_every).await;
             match probe(client, opts.connect_timeout).await {
                 Ok(v) => {
-                    if !reachable
-                        && !send(
-                            tx,
-                            name,
-                            generation,
-                            StoreEvent::Ready { server_version: v },
-                        )
-                        .await
-                    {
+                    if !reachable && !send(tx, name, generation, StoreEvent::Ready { server_version: v }).await {
                         return Err(());
                     }
                     reachable = true;
@@ -350,11 +282,7 @@ async fn discover_or_report(
         Ok(s) => Ok(Some(s)),
         Err(e) => {
             let msg = StoreEvent::Unreachable(format!("{e:#}"));
-            if send(tx, name, generation, msg).await {
-                Ok(None)
-            } else {
-                Err(())
-            }
+            if send(tx, name, generation, msg).await { Ok(None) } else { Err(()) }
         }
     }
 }

@@ -45,19 +45,9 @@ struct ExecStatus {
 ///
 /// Errors say which plugin failed and how: not found, timed out, exit status with its stderr (last
 /// lines), or output that is not an ExecCredential.
-pub async fn resolve(
-    auth: &AuthInfo,
-    exec: &ExecConfig,
-    timeout: Duration,
-) -> Result<(AuthInfo, Option<Timestamp>)> {
-    let command = exec
-        .command
-        .clone()
-        .context("the exec plugin has no command")?;
-    let _permit = permits()
-        .acquire()
-        .await
-        .context("exec plugin limiter closed")?;
+pub async fn resolve(auth: &AuthInfo, exec: &ExecConfig, timeout: Duration) -> Result<(AuthInfo, Option<Timestamp>)> {
+    let command = exec.command.clone().context("the exec plugin has no command")?;
+    let _permit = permits().acquire().await.context("exec plugin limiter closed")?;
     let mut cmd = tokio::process::Command::new(&command);
     cmd.args(exec.args.iter().flatten())
         .stdin(Stdio::null())
@@ -69,46 +59,29 @@ pub async fn resolve(
             cmd.env(n, v);
         }
     }
-    let api_version = exec
-        .api_version
-        .clone()
-        .unwrap_or_else(|| "client.authentication.k8s.io/v1".into());
+    let api_version = exec.api_version.clone().unwrap_or_else(|| "client.authentication.k8s.io/v1".into());
     cmd.env(
         "KUBERNETES_EXEC_INFO",
-        serde_json::json!({"apiVersion": api_version, "kind": "ExecCredential", "spec": {"interactive": false}}).to_string(),
+        serde_json::json!({"apiVersion": api_version, "kind": "ExecCredential", "spec": {"interactive": false}})
+            .to_string(),
     );
-    let child = cmd
-        .spawn()
-        .with_context(|| format!("exec plugin {command:?} could not be started"))?;
+    let child = cmd.spawn().with_context(|| format!("exec plugin {command:?} could not be started"))?;
     let out = match tokio::time::timeout(timeout, child.wait_with_output()).await {
         Ok(r) => r.with_context(|| format!("exec plugin {command:?}"))?,
-        Err(_) => bail!(
-            "exec plugin {command:?} did not finish within {}s (killed)",
-            timeout.as_secs()
-        ),
+        Err(_) => bail!("exec plugin {command:?} did not finish within {}s (killed)", timeout.as_secs()),
     };
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         let tail: Vec<&str> = stderr.lines().rev().take(3).collect();
         let tail: Vec<&str> = tail.into_iter().rev().collect();
-        bail!(
-            "exec plugin {command:?} failed ({}): {}",
-            out.status,
-            tail.join(" / ")
-        );
+        bail!("exec plugin {command:?} failed ({}): {}", out.status, tail.join(" / "));
     }
     let cred: ExecCredentialOut = serde_json::from_slice(&out.stdout)
         .with_context(|| format!("exec plugin {command:?} printed no ExecCredential"))?;
-    let status = cred
-        .status
-        .with_context(|| format!("exec plugin {command:?} returned no status"))?;
+    let status = cred.status.with_context(|| format!("exec plugin {command:?} returned no status"))?;
     let mut resolved = auth.clone();
     resolved.exec = None;
-    match (
-        status.token,
-        status.client_certificate_data,
-        status.client_key_data,
-    ) {
+    match (status.token, status.client_certificate_data, status.client_key_data) {
         (Some(t), _, _) => resolved.token = Some(t.into()),
         (None, Some(cert), Some(key)) => {
             resolved.client_certificate_data = Some(base64_of(&cert));
@@ -116,9 +89,7 @@ pub async fn resolve(
         }
         _ => bail!("exec plugin {command:?} returned neither a token nor a client certificate"),
     }
-    let expiry = status
-        .expiration_timestamp
-        .and_then(|t| t.parse::<Timestamp>().ok());
+    let expiry = status.expiration_timestamp.and_then(|t| t.parse::<Timestamp>().ok());
     Ok((resolved, expiry))
 }
 
@@ -146,32 +117,17 @@ mod tests {
         );
         let (resolved, expiry) = resolve(&auth, &ok, DEFAULT_TIMEOUT).await.expect("token");
         assert!(resolved.token.is_some() && resolved.exec.is_none());
-        assert_eq!(
-            expiry.map(|t| t.to_string()).as_deref(),
-            Some("2030-01-01T00:00:00Z")
-        );
+        assert_eq!(expiry.map(|t| t.to_string()).as_deref(), Some("2030-01-01T00:00:00Z"));
 
         let t = std::time::Instant::now();
-        let err = resolve(&auth, &exec("sleep 30"), Duration::from_millis(300))
-            .await
-            .expect_err("hangs");
+        let err = resolve(&auth, &exec("sleep 30"), Duration::from_millis(300)).await.expect_err("hangs");
         assert!(err.to_string().contains("did not finish"), "{err}");
         assert!(t.elapsed() < Duration::from_secs(2));
 
-        let err = resolve(
-            &auth,
-            &exec("echo 'aws: no credentials' >&2; exit 3"),
-            DEFAULT_TIMEOUT,
-        )
-        .await
-        .expect_err("fails");
-        assert!(
-            format!("{err:#}").contains("aws: no credentials"),
-            "{err:#}"
-        );
-        let err = resolve(&auth, &exec("echo not json"), DEFAULT_TIMEOUT)
-            .await
-            .expect_err("garbage");
+        let err =
+            resolve(&auth, &exec("echo 'aws: no credentials' >&2; exit 3"), DEFAULT_TIMEOUT).await.expect_err("fails");
+        assert!(format!("{err:#}").contains("aws: no credentials"), "{err:#}");
+        let err = resolve(&auth, &exec("echo not json"), DEFAULT_TIMEOUT).await.expect_err("garbage");
         assert!(format!("{err:#}").contains("no ExecCredential"), "{err:#}");
     }
 }

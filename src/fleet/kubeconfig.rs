@@ -20,12 +20,7 @@ impl LoadedKubeconfig {
     /// Context names in file order, optionally filtered to `only` (repeatable `--context`; an unknown name
     /// is an error).
     pub fn context_names(&self, only: &[String]) -> Result<Vec<String>> {
-        let all: Vec<String> = self
-            .config
-            .contexts
-            .iter()
-            .map(|c| c.name.clone())
-            .collect();
+        let all: Vec<String> = self.config.contexts.iter().map(|c| c.name.clone()).collect();
         if only.is_empty() {
             return Ok(all);
         }
@@ -39,27 +34,13 @@ impl LoadedKubeconfig {
 
     /// The server URL of a context (`None` when its cluster entry is missing).
     pub fn server_of(&self, context: &str) -> Option<String> {
-        let ctx = self
-            .config
-            .contexts
-            .iter()
-            .find(|c| c.name == context)?
-            .context
-            .as_ref()?;
-        let cluster = self
-            .config
-            .clusters
-            .iter()
-            .find(|c| c.name == ctx.cluster)?;
+        let ctx = self.config.contexts.iter().find(|c| c.name == context)?.context.as_ref()?;
+        let cluster = self.config.clusters.iter().find(|c| c.name == ctx.cluster)?;
         cluster.cluster.as_ref()?.server.clone()
     }
 
     fn describe_files(&self) -> String {
-        self.files
-            .iter()
-            .map(|f| f.display().to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
+        self.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", ")
     }
 }
 
@@ -68,8 +49,7 @@ fn read_one(path: &Path) -> Result<Kubeconfig> {
     if !path.exists() {
         bail!("kubeconfig {} does not exist", path.display());
     }
-    Kubeconfig::read_from(path)
-        .with_context(|| format!("kubeconfig {} is not a valid kubeconfig", path.display()))
+    Kubeconfig::read_from(path).with_context(|| format!("kubeconfig {} is not a valid kubeconfig", path.display()))
 }
 
 /// Loads the kubeconfig: `explicit` (from `--kubeconfig`) if given, else `KUBECONFIG` (a `:`-separated list;
@@ -81,22 +61,15 @@ pub fn load(explicit: Option<&Path>) -> Result<LoadedKubeconfig> {
         Some(p) => vec![p.to_path_buf()],
         None => match std::env::var_os("KUBECONFIG").filter(|v| !v.is_empty()) {
             Some(list) => {
-                let listed: Vec<PathBuf> = std::env::split_paths(&list)
-                    .filter(|p| !p.as_os_str().is_empty())
-                    .collect();
-                let existing: Vec<PathBuf> =
-                    listed.iter().filter(|p| p.exists()).cloned().collect();
+                let listed: Vec<PathBuf> = std::env::split_paths(&list).filter(|p| !p.as_os_str().is_empty()).collect();
+                let existing: Vec<PathBuf> = listed.iter().filter(|p| p.exists()).cloned().collect();
                 if existing.is_empty() {
-                    bail!(
-                        "none of the KUBECONFIG files exists: {}",
-                        list.to_string_lossy()
-                    );
+                    bail!("none of the KUBECONFIG files exists: {}", list.to_string_lossy());
                 }
                 existing
             }
             None => {
-                let home = directories::BaseDirs::new()
-                    .context("no home directory to find ~/.kube/config in")?;
+                let home = directories::BaseDirs::new().context("no home directory to find ~/.kube/config in")?;
                 vec![home.home_dir().join(".kube").join("config")]
             }
         },
@@ -106,9 +79,7 @@ pub fn load(explicit: Option<&Path>) -> Result<LoadedKubeconfig> {
         let next = read_one(f)?;
         merged = Some(match merged {
             None => next,
-            Some(m) => m
-                .merge(next)
-                .with_context(|| format!("merging kubeconfig {}", f.display()))?,
+            Some(m) => m.merge(next).with_context(|| format!("merging kubeconfig {}", f.display()))?,
         });
     }
     let config = merged.context("no kubeconfig file")?;
@@ -137,10 +108,7 @@ mod tests {
         .expect("write");
         let mut merged = read_one(&a).expect("a");
         merged = merged.merge(read_one(&b).expect("b")).expect("merge");
-        let loaded = LoadedKubeconfig {
-            config: merged,
-            files: vec![a.clone(), b],
-        };
+        let loaded = LoadedKubeconfig { config: merged, files: vec![a.clone(), b] };
         assert_eq!(loaded.context_names(&[]).expect("names"), ["a", "b"]);
         assert_eq!(loaded.context_names(&["b".into()]).expect("names"), ["b"]);
         assert!(loaded.context_names(&["zzz".into()]).is_err());
@@ -150,13 +118,7 @@ mod tests {
         std::fs::write(&bad, "clusters: [ {name: x, cluster: \n").expect("write");
         let err = format!("{:#}", load(Some(&bad)).expect_err("bad file"));
         assert!(err.contains("bad.yaml"), "{err}");
-        let err = format!(
-            "{:#}",
-            load(Some(&dir.path().join("nope.yaml"))).expect_err("missing file")
-        );
-        assert!(
-            err.contains("nope.yaml") && err.contains("does not exist"),
-            "{err}"
-        );
+        let err = format!("{:#}", load(Some(&dir.path().join("nope.yaml"))).expect_err("missing file"));
+        assert!(err.contains("nope.yaml") && err.contains("does not exist"), "{err}");
     }
 }

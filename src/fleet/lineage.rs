@@ -49,32 +49,21 @@ pub async fn run(
     let api: Api<Secret> = Api::all(client);
     let mut running: BTreeMap<String, JoinHandle<()>> = BTreeMap::new();
     loop {
-        let list = match api
-            .list(&ListParams::default().labels("cluster.x-k8s.io/cluster-name"))
-            .await
-        {
+        let list = match api.list(&ListParams::default().labels("cluster.x-k8s.io/cluster-name")).await {
             Ok(l) => l,
             Err(kube::Error::Api(s)) if s.code == 403 => {
-                tracing::info!(
-                    "{management}: Secrets are forbidden; no derived workload-cluster contexts"
-                );
+                tracing::info!("{management}: Secrets are forbidden; no derived workload-cluster contexts");
                 return;
             }
             Err(e) => {
-                tracing::debug!(
-                    "{management}: listing kubeconfig Secrets: {}",
-                    super::describe(&e)
-                );
+                tracing::debug!("{management}: listing kubeconfig Secrets: {}", super::describe(&e));
                 tokio::time::sleep(RESCAN_EVERY).await;
                 continue;
             }
         };
         let mut seen = Vec::new();
         for secret in list.items {
-            let (Some(ns), Some(name)) = (
-                secret.metadata.namespace.clone(),
-                secret.metadata.name.clone(),
-            ) else {
+            let (Some(ns), Some(name)) = (secret.metadata.namespace.clone(), secret.metadata.name.clone()) else {
                 continue;
             };
             let Some(cluster) = cluster_of_secret(&name) else {
@@ -92,23 +81,14 @@ pub async fn run(
                 .and_then(|v| std::str::from_utf8(&v.0).ok())
                 .and_then(|text| Kubeconfig::from_yaml(text).ok())
             else {
-                tracing::warn!(
-                    "{management}: Secret {ns}/{name} holds no readable kubeconfig under `value`"
-                );
+                tracing::warn!("{management}: Secret {ns}/{name} holds no readable kubeconfig under `value`");
                 continue;
             };
-            let Some(context) = kc
-                .current_context
-                .clone()
-                .or_else(|| kc.contexts.first().map(|c| c.name.clone()))
+            let Some(context) = kc.current_context.clone().or_else(|| kc.contexts.first().map(|c| c.name.clone()))
             else {
                 continue;
             };
-            let target = Target {
-                name: derived.clone().into(),
-                kubeconfig: Arc::new(kc),
-                context,
-            };
+            let target = Target { name: derived.clone().into(), kubeconfig: Arc::new(kc), context };
             let server = server_of(&target).unwrap_or_default();
             let alias_of = registry.context_for_server(&server);
             let origin = Origin::Derived {
@@ -121,21 +101,13 @@ pub async fn run(
             let registered = StoreMsg {
                 context: target.name.clone(),
                 generation,
-                event: StoreEvent::Registered {
-                    server: server.clone(),
-                    origin,
-                },
+                event: StoreEvent::Registered { server: server.clone(), origin },
             };
             if tx.send(registered).await.is_err() {
                 return;
             }
             let task = if alias_of.is_some() {
-                tokio::spawn(probe_alias(
-                    target,
-                    opts.clone(),
-                    tx.clone(),
-                    registry.clone(),
-                ))
+                tokio::spawn(probe_alias(target, opts.clone(), tx.clone(), registry.clone()))
             } else {
                 registry.add_server(&server, &derived);
                 connection::spawn(target, opts.clone(), tx.clone(), registry.clone())
@@ -143,53 +115,25 @@ pub async fn run(
             running.insert(derived, task);
         }
         // Secrets that vanished: their derived contexts go too.
-        let gone: Vec<String> = running
-            .keys()
-            .filter(|k| !seen.contains(k))
-            .cloned()
-            .collect();
+        let gone: Vec<String> = running.keys().filter(|k| !seen.contains(k)).cloned().collect();
         for g in gone {
             if let Some(t) = running.remove(&g) {
                 t.abort();
             }
             let generation = registry.next_generation();
-            let _ = tx
-                .send(StoreMsg {
-                    context: g.into(),
-                    generation,
-                    event: StoreEvent::Removed,
-                })
-                .await;
+            let _ = tx.send(StoreMsg { context: g.into(), generation, event: StoreEvent::Removed }).await;
         }
         tokio::time::sleep(RESCAN_EVERY).await;
     }
 }
 
 fn server_of(t: &Target) -> Option<String> {
-    let ctx = t
-        .kubeconfig
-        .contexts
-        .iter()
-        .find(|c| c.name == t.context)?
-        .context
-        .as_ref()?;
-    t.kubeconfig
-        .clusters
-        .iter()
-        .find(|c| c.name == ctx.cluster)?
-        .cluster
-        .as_ref()?
-        .server
-        .clone()
+    let ctx = t.kubeconfig.contexts.iter().find(|c| c.name == t.context)?.context.as_ref()?;
+    t.kubeconfig.clusters.iter().find(|c| c.name == ctx.cluster)?.cluster.as_ref()?.server.clone()
 }
 
 /// An alias is only probed (reachable with the Secret's credentials?), every [`RESCAN_EVERY`].
-async fn probe_alias(
-    target: Target,
-    opts: FleetOptions,
-    tx: mpsc::Sender<StoreMsg>,
-    registry: Arc<Registry>,
-) {
+async fn probe_alias(target: Target, opts: FleetOptions, tx: mpsc::Sender<StoreMsg>, registry: Arc<Registry>) {
     let generation = registry.next_generation();
     loop {
         let event = match connection::client_for(&target, &opts).await {
@@ -201,15 +145,7 @@ async fn probe_alias(
             Err(ConnectError::Unauthorized(w)) => StoreEvent::Unauthorized(w),
             Err(ConnectError::Unreachable(w)) => StoreEvent::Unreachable(w),
         };
-        if tx
-            .send(StoreMsg {
-                context: target.name.clone(),
-                generation,
-                event,
-            })
-            .await
-            .is_err()
-        {
+        if tx.send(StoreMsg { context: target.name.clone(), generation, event }).await.is_err() {
             return;
         }
         tokio::time::sleep(RESCAN_EVERY).await;

@@ -77,8 +77,7 @@ impl Registry {
     /// Records that `context` connects to `server`.
     pub fn add_server(&self, server: &str, context: &str) {
         if let Ok(mut m) = self.servers.lock() {
-            m.entry(normalize(server))
-                .or_insert_with(|| context.to_string());
+            m.entry(normalize(server)).or_insert_with(|| context.to_string());
         }
     }
     /// The context already connecting to `server`, if any.
@@ -87,9 +86,7 @@ impl Registry {
     }
     /// Whether `name` is a kubeconfig context (derived contexts do not look for further lineage).
     pub fn origin_is_kubeconfig(&self, name: &str) -> bool {
-        self.kubeconfig_contexts
-            .lock()
-            .is_ok_and(|s| s.contains(name))
+        self.kubeconfig_contexts.lock().is_ok_and(|s| s.contains(name))
     }
 }
 
@@ -133,30 +130,13 @@ impl Fleet {
             let msg = StoreMsg {
                 context: n.as_str().into(),
                 generation,
-                event: StoreEvent::Registered {
-                    server,
-                    origin: Origin::Kubeconfig,
-                },
+                event: StoreEvent::Registered { server, origin: Origin::Kubeconfig },
             };
-            tx.send(msg)
-                .await
-                .map_err(|_| anyhow::anyhow!("the fleet store is gone"))?;
-            let target = Target {
-                name: n.as_str().into(),
-                kubeconfig: shared.clone(),
-                context: n.clone(),
-            };
-            tasks.spawn(connection::run(
-                target,
-                opts.clone(),
-                tx.clone(),
-                registry.clone(),
-            ));
+            tx.send(msg).await.map_err(|_| anyhow::anyhow!("the fleet store is gone"))?;
+            let target = Target { name: n.as_str().into(), kubeconfig: shared.clone(), context: n.clone() };
+            tasks.spawn(connection::run(target, opts.clone(), tx.clone(), registry.clone()));
         }
-        Ok(Fleet {
-            tasks,
-            contexts: names,
-        })
+        Ok(Fleet { tasks, contexts: names })
     }
 
     /// Stops every task.

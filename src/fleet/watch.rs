@@ -29,10 +29,7 @@ pub async fn discover(client: &kube::Client) -> Result<BTreeMap<KindId, String>>
     let groups = client.list_api_groups().await?;
     let mut served_gv: HashMap<String, Vec<String>> = HashMap::new();
     for g in &groups.groups {
-        served_gv.insert(
-            g.name.clone(),
-            g.versions.iter().map(|v| v.version.clone()).collect(),
-        );
+        served_gv.insert(g.name.clone(), g.versions.iter().map(|v| v.version.clone()).collect());
     }
     served_gv.insert(String::new(), vec!["v1".into()]);
     let mut resources: HashMap<String, Vec<String>> = HashMap::new();
@@ -42,31 +39,18 @@ pub async fn discover(client: &kube::Client) -> Result<BTreeMap<KindId, String>>
         let Some(versions) = served_gv.get(spec.group) else {
             continue;
         };
-        for v in spec
-            .versions
-            .iter()
-            .filter(|v| versions.iter().any(|s| s == *v))
-        {
-            let gv = if spec.group.is_empty() {
-                v.to_string()
-            } else {
-                format!("{}/{v}", spec.group)
-            };
+        for v in spec.versions.iter().filter(|v| versions.iter().any(|s| s == *v)) {
+            let gv = if spec.group.is_empty() { v.to_string() } else { format!("{}/{v}", spec.group) };
             if !resources.contains_key(&gv) {
                 let list = if spec.group.is_empty() {
                     client.list_core_api_resources(v).await
                 } else {
                     client.list_api_group_resources(&gv).await
                 };
-                let names = list
-                    .map(|l| l.resources.into_iter().map(|r| r.name).collect())
-                    .unwrap_or_default();
+                let names = list.map(|l| l.resources.into_iter().map(|r| r.name).collect()).unwrap_or_default();
                 resources.insert(gv.clone(), names);
             }
-            if resources
-                .get(&gv)
-                .is_some_and(|r| r.iter().any(|n| n == spec.plural))
-            {
+            if resources.get(&gv).is_some_and(|r| r.iter().any(|n| n == spec.plural)) {
                 out.insert(id, v.to_string());
                 break;
             }
@@ -114,11 +98,7 @@ pub async fn watch_kind(
     tx: mpsc::Sender<StoreMsg>,
 ) -> WatchEnd {
     let send = |ev: KindEvent| {
-        let msg = StoreMsg {
-            context: context.clone(),
-            generation,
-            event: StoreEvent::Kind(kind, ev),
-        };
+        let msg = StoreMsg { context: context.clone(), generation, event: StoreEvent::Kind(kind, ev) };
         let tx = tx.clone();
         async move { tx.send(msg).await.is_ok() }
     };
@@ -133,11 +113,7 @@ pub async fn watch_kind(
             Ok(watcher::Event::Delete(o)) => KindEvent::Delete(Box::new(o)),
             Err(e) => match status_code(&e) {
                 Some(403) => {
-                    send(KindEvent::Forbidden(format!(
-                        "{kind} is forbidden: {}",
-                        crate::fleet::describe(&e)
-                    )))
-                    .await;
+                    send(KindEvent::Forbidden(format!("{kind} is forbidden: {}", crate::fleet::describe(&e)))).await;
                     return WatchEnd::Forbidden;
                 }
                 Some(404) => {

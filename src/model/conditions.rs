@@ -109,11 +109,7 @@ pub struct Malformed {
 
 impl Malformed {
     pub(crate) fn new(path: impl Into<String>, value: &Value, expected: &'static str) -> Self {
-        Self {
-            path: path.into(),
-            found: json_kind(value),
-            expected,
-        }
+        Self { path: path.into(), found: json_kind(value), expected }
     }
 }
 
@@ -144,11 +140,7 @@ pub(crate) fn lookup<'a>(data: &'a Value, path: &[&str]) -> Result<Option<&'a Va
             },
             Value::Null => return Ok(None),
             other => {
-                let at = if i == 0 {
-                    "object".to_string()
-                } else {
-                    path[..i].join(".")
-                };
+                let at = if i == 0 { "object".to_string() } else { path[..i].join(".") };
                 return Err(Malformed::new(at, other, "an object"));
             }
         }
@@ -169,10 +161,7 @@ pub(crate) fn get_bool(data: &Value, path: &[&str]) -> Result<Option<bool>, Malf
 pub(crate) fn get_i64(data: &Value, path: &[&str]) -> Result<Option<i64>, Malformed> {
     match lookup(data, path)? {
         None => Ok(None),
-        Some(v) => v
-            .as_i64()
-            .map(Some)
-            .ok_or_else(|| Malformed::new(path.join("."), v, "an integer")),
+        Some(v) => v.as_i64().map(Some).ok_or_else(|| Malformed::new(path.join("."), v, "an integer")),
     }
 }
 
@@ -198,11 +187,8 @@ pub(crate) fn timestamp(value: Option<&Value>) -> Option<Timestamp> {
 /// object, `type`/`status`/`reason`/`message`/`severity` is not a string, `observedGeneration` is not an integer,
 /// or a parent on the way is not an object.
 pub fn conditions_at(obj_data: &Value, pointer: &str) -> Result<Vec<Condition>, Malformed> {
-    let segments: Vec<String> = pointer
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(|s| s.replace("~1", "/").replace("~0", "~"))
-        .collect();
+    let segments: Vec<String> =
+        pointer.split('/').filter(|s| !s.is_empty()).map(|s| s.replace("~1", "/").replace("~0", "~")).collect();
     let path: Vec<&str> = segments.iter().map(String::as_str).collect();
     let at = path.join(".");
     let Some(list) = lookup(obj_data, &path)? else {
@@ -211,11 +197,7 @@ pub fn conditions_at(obj_data: &Value, pointer: &str) -> Result<Vec<Condition>, 
     let Value::Array(entries) = list else {
         return Err(Malformed::new(at, list, "a list"));
     };
-    entries
-        .iter()
-        .enumerate()
-        .map(|(i, entry)| condition(entry, &format!("{at}[{i}]")))
-        .collect()
+    entries.iter().enumerate().map(|(i, entry)| condition(entry, &format!("{at}[{i}]"))).collect()
 }
 
 fn condition(entry: &Value, at: &str) -> Result<Condition, Malformed> {
@@ -225,10 +207,7 @@ fn condition(entry: &Value, at: &str) -> Result<Condition, Malformed> {
     let text = |field: &str| -> Result<String, Malformed> {
         get_str(entry, &[field])
             .map(|s| s.unwrap_or_default().to_string())
-            .map_err(|e| Malformed {
-                path: format!("{at}.{field}"),
-                ..e
-            })
+            .map_err(|e| Malformed { path: format!("{at}.{field}"), ..e })
     };
     let severity = match text("severity")?.as_str() {
         "Error" => Some(Severity::Error),
@@ -236,10 +215,8 @@ fn condition(entry: &Value, at: &str) -> Result<Condition, Malformed> {
         "Info" => Some(Severity::Info),
         _ => None,
     };
-    let observed_generation = get_i64(entry, &["observedGeneration"]).map_err(|e| Malformed {
-        path: format!("{at}.observedGeneration"),
-        ..e
-    })?;
+    let observed_generation = get_i64(entry, &["observedGeneration"])
+        .map_err(|e| Malformed { path: format!("{at}.observedGeneration"), ..e })?;
     Ok(Condition {
         type_: text("type")?,
         status: ConditionStatus::parse(&text("status")?),
@@ -294,11 +271,7 @@ const NEGATIVE: &[&str] = &[
 /// (Cluster API v1beta2, kstatus/Flux, source-controller, helm-controller, tofu-controller, core), positive for
 /// every other type.
 pub fn polarity(type_: &str) -> Polarity {
-    if NEGATIVE.contains(&type_) {
-        Polarity::Negative
-    } else {
-        Polarity::Positive
-    }
+    if NEGATIVE.contains(&type_) { Polarity::Negative } else { Polarity::Positive }
 }
 
 /// Whether the condition is off its normal status: False for positive types, True for negative ones, and
@@ -330,37 +303,20 @@ mod tests {
         assert_eq!(got.len(), 3);
         assert_eq!(got[0].status, ConditionStatus::False);
         assert_eq!(got[0].observed_generation, Some(4));
-        assert_eq!(
-            got[0].last_transition_time.unwrap().to_string(),
-            "2025-03-01T10:00:00Z"
-        );
+        assert_eq!(got[0].last_transition_time.unwrap().to_string(), "2025-03-01T10:00:00Z");
         assert_eq!(got[1].severity, Some(Severity::Warning));
         assert_eq!(got[1].last_transition_time, None);
         assert_eq!(got[2].status, ConditionStatus::Unknown);
         assert_eq!(got[2].reason, "");
-        assert!(
-            conditions_at(&data, "/status/v1beta2/conditions")
-                .unwrap()
-                .is_empty()
-        );
-        assert!(
-            conditions_at(&json!({}), "/status/conditions")
-                .unwrap()
-                .is_empty()
-        );
+        assert!(conditions_at(&data, "/status/v1beta2/conditions").unwrap().is_empty());
+        assert!(conditions_at(&json!({}), "/status/conditions").unwrap().is_empty());
     }
 
     #[test]
     fn reports_wrong_types_with_their_place() {
         let cases = [
-            (
-                json!({"status": {"conditions": "Ready"}}),
-                "status.conditions is a string, expected a list",
-            ),
-            (
-                json!({"status": {"conditions": [7]}}),
-                "status.conditions[0] is an integer, expected an object",
-            ),
+            (json!({"status": {"conditions": "Ready"}}), "status.conditions is a string, expected a list"),
+            (json!({"status": {"conditions": [7]}}), "status.conditions[0] is an integer, expected an object"),
             (
                 json!({"status": {"conditions": [{"type": "Ready", "status": true}]}}),
                 "status.conditions[0].status is a boolean, expected a string",
@@ -369,14 +325,8 @@ mod tests {
                 json!({"status": {"conditions": [{"type": "Ready", "observedGeneration": "3"}]}}),
                 "status.conditions[0].observedGeneration is a string, expected an integer",
             ),
-            (
-                json!({"status": "ok"}),
-                "status is a string, expected an object",
-            ),
-            (
-                json!({"status": {"conditions": {"Ready": "True"}}}),
-                "status.conditions is an object, expected a list",
-            ),
+            (json!({"status": "ok"}), "status is a string, expected an object"),
+            (json!({"status": {"conditions": {"Ready": "True"}}}), "status.conditions is an object, expected a list"),
             (
                 json!({"status": {"conditions": [{"observedGeneration": u64::MAX}]}}),
                 "status.conditions[0].observedGeneration is an integer too large for int64, expected an integer",

@@ -47,10 +47,7 @@ impl KindId {
     }
     /// Finds a kind by group and kind name.
     pub fn find(group: &str, kind: &str) -> Option<KindId> {
-        CATALOGUE
-            .iter()
-            .position(|k| k.group == group && k.kind == kind)
-            .map(|i| KindId(i as u16))
+        CATALOGUE.iter().position(|k| k.group == group && k.kind == kind).map(|i| KindId(i as u16))
     }
     /// Every kind of the catalogue.
     pub fn all() -> impl Iterator<Item = KindId> {
@@ -61,11 +58,7 @@ impl KindId {
 impl std::fmt::Display for KindId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let s = self.spec();
-        if s.group.is_empty() {
-            write!(f, "{}", s.kind)
-        } else {
-            write!(f, "{}.{}", s.plural, s.group)
-        }
+        if s.group.is_empty() { write!(f, "{}", s.kind) } else { write!(f, "{}.{}", s.plural, s.group) }
     }
 }
 
@@ -97,144 +90,30 @@ macro_rules! kind {
 pub const CATALOGUE: &[KindSpec] = &[
     kind!(ClusterApi, CAPI, "Cluster", "clusters", V1BETA),
     kind!(ClusterApi, CAPI, "ClusterClass", "clusterclasses", V1BETA),
-    kind!(
-        ClusterApi,
-        CAPI,
-        "MachineDeployment",
-        "machinedeployments",
-        V1BETA
-    ),
+    kind!(ClusterApi, CAPI, "MachineDeployment", "machinedeployments", V1BETA),
     kind!(ClusterApi, CAPI, "MachineSet", "machinesets", V1BETA),
     kind!(ClusterApi, CAPI, "Machine", "machines", V1BETA),
     kind!(ClusterApi, CAPI, "MachinePool", "machinepools", V1BETA),
-    kind!(
-        ClusterApi,
-        CAPI,
-        "MachineHealthCheck",
-        "machinehealthchecks",
-        V1BETA
-    ),
-    kind!(
-        ClusterApi,
-        CAPI_CP,
-        "KubeadmControlPlane",
-        "kubeadmcontrolplanes",
-        V1BETA
-    ),
-    kind!(
-        ClusterApi,
-        CAPI_CP,
-        "AWSManagedControlPlane",
-        "awsmanagedcontrolplanes",
-        CAPA
-    ),
-    kind!(
-        ClusterApi,
-        CAPI_BOOTSTRAP,
-        "KubeadmConfig",
-        "kubeadmconfigs",
-        V1BETA
-    ),
+    kind!(ClusterApi, CAPI, "MachineHealthCheck", "machinehealthchecks", V1BETA),
+    kind!(ClusterApi, CAPI_CP, "KubeadmControlPlane", "kubeadmcontrolplanes", V1BETA),
+    kind!(ClusterApi, CAPI_CP, "AWSManagedControlPlane", "awsmanagedcontrolplanes", CAPA),
+    kind!(ClusterApi, CAPI_BOOTSTRAP, "KubeadmConfig", "kubeadmconfigs", V1BETA),
     kind!(ClusterApi, CAPI_INFRA, "AWSCluster", "awsclusters", CAPA),
-    kind!(
-        ClusterApi,
-        CAPI_INFRA,
-        "AWSManagedCluster",
-        "awsmanagedclusters",
-        CAPA
-    ),
+    kind!(ClusterApi, CAPI_INFRA, "AWSManagedCluster", "awsmanagedclusters", CAPA),
     kind!(ClusterApi, CAPI_INFRA, "AWSMachine", "awsmachines", CAPA),
-    kind!(
-        ClusterApi,
-        CAPI_INFRA,
-        "DockerCluster",
-        "dockerclusters",
-        V1BETA
-    ),
-    kind!(
-        ClusterApi,
-        CAPI_INFRA,
-        "DockerMachine",
-        "dockermachines",
-        V1BETA
-    ),
-    kind!(
-        Flux,
-        "source.toolkit.fluxcd.io",
-        "GitRepository",
-        "gitrepositories",
-        &["v1"]
-    ),
-    kind!(
-        Flux,
-        "source.toolkit.fluxcd.io",
-        "OCIRepository",
-        "ocirepositories",
-        &["v1", "v1beta2"]
-    ),
-    kind!(
-        Flux,
-        "source.toolkit.fluxcd.io",
-        "HelmRepository",
-        "helmrepositories",
-        &["v1"]
-    ),
-    kind!(
-        Flux,
-        "source.toolkit.fluxcd.io",
-        "HelmChart",
-        "helmcharts",
-        &["v1"]
-    ),
-    kind!(
-        Flux,
-        "source.toolkit.fluxcd.io",
-        "Bucket",
-        "buckets",
-        &["v1"]
-    ),
-    kind!(
-        Flux,
-        "kustomize.toolkit.fluxcd.io",
-        "Kustomization",
-        "kustomizations",
-        &["v1"]
-    ),
-    kind!(
-        Flux,
-        "helm.toolkit.fluxcd.io",
-        "HelmRelease",
-        "helmreleases",
-        &["v2"]
-    ),
-    kind!(
-        Terraform,
-        "infra.contrib.fluxcd.io",
-        "Terraform",
-        "terraforms",
-        &["v1alpha2"]
-    ),
-    kind!(
-        Weave,
-        "templates.weave.works",
-        "GitOpsTemplate",
-        "gitopstemplates",
-        &["v1alpha2"]
-    ),
-    kind!(
-        Weave,
-        "capi.weave.works",
-        "CAPITemplate",
-        "capitemplates",
-        &["v1alpha2"]
-    ),
-    kind!(
-        Weave,
-        "gitops.weave.works",
-        "GitopsCluster",
-        "gitopsclusters",
-        &["v1alpha1"]
-    ),
+    kind!(ClusterApi, CAPI_INFRA, "DockerCluster", "dockerclusters", V1BETA),
+    kind!(ClusterApi, CAPI_INFRA, "DockerMachine", "dockermachines", V1BETA),
+    kind!(Flux, "source.toolkit.fluxcd.io", "GitRepository", "gitrepositories", &["v1"]),
+    kind!(Flux, "source.toolkit.fluxcd.io", "OCIRepository", "ocirepositories", &["v1", "v1beta2"]),
+    kind!(Flux, "source.toolkit.fluxcd.io", "HelmRepository", "helmrepositories", &["v1"]),
+    kind!(Flux, "source.toolkit.fluxcd.io", "HelmChart", "helmcharts", &["v1"]),
+    kind!(Flux, "source.toolkit.fluxcd.io", "Bucket", "buckets", &["v1"]),
+    kind!(Flux, "kustomize.toolkit.fluxcd.io", "Kustomization", "kustomizations", &["v1"]),
+    kind!(Flux, "helm.toolkit.fluxcd.io", "HelmRelease", "helmreleases", &["v2"]),
+    kind!(Terraform, "infra.contrib.fluxcd.io", "Terraform", "terraforms", &["v1alpha2"]),
+    kind!(Weave, "templates.weave.works", "GitOpsTemplate", "gitopstemplates", &["v1alpha2"]),
+    kind!(Weave, "capi.weave.works", "CAPITemplate", "capitemplates", &["v1alpha2"]),
+    kind!(Weave, "gitops.weave.works", "GitopsCluster", "gitopsclusters", &["v1alpha1"]),
     kind!(Core, "", "Node", "nodes", &["v1"], false),
 ];
 
@@ -247,10 +126,7 @@ mod tests {
         let id = KindId::find("cluster.x-k8s.io", "Machine").expect("Machine");
         assert_eq!(id.spec().plural, "machines");
         assert_eq!(id.to_string(), "machines.cluster.x-k8s.io");
-        assert_eq!(
-            KindId::find("", "Node").map(|k| k.to_string()).as_deref(),
-            Some("Node")
-        );
+        assert_eq!(KindId::find("", "Node").map(|k| k.to_string()).as_deref(), Some("Node"));
         assert_eq!(KindId::all().count(), CATALOGUE.len());
         assert!(KindId::find("cluster.x-k8s.io", "Nope").is_none());
     }

@@ -9,17 +9,10 @@ pub type Key = (String, KindId, String, String);
 
 /// The context holding a CAPI cluster's workload objects: the derived context, or the kubeconfig context it
 /// aliases.
-pub fn workload_context(
-    store: &FleetStore,
-    management: &str,
-    namespace: &str,
-    cluster: &str,
-) -> Option<String> {
+pub fn workload_context(store: &FleetStore, management: &str, namespace: &str, cluster: &str) -> Option<String> {
     let name = format!("{management}/{namespace}/{cluster}");
     match &store.context(&name)?.origin {
-        Origin::Derived {
-            alias_of: Some(a), ..
-        } => Some(a.clone()),
+        Origin::Derived { alias_of: Some(a), .. } => Some(a.clone()),
         _ => Some(name),
     }
 }
@@ -36,12 +29,9 @@ pub fn linked(store: &FleetStore, key: &Key) -> Option<Key> {
     }
     // Back: find the derived context that is (or aliases) `ctx`.
     store.contexts().find_map(|(n, c)| match &c.origin {
-        Origin::Derived {
-            management,
-            namespace,
-            cluster: cl,
-            alias_of,
-        } if n == ctx || alias_of.as_deref() == Some(ctx) => {
+        Origin::Derived { management, namespace, cluster: cl, alias_of }
+            if n == ctx || alias_of.as_deref() == Some(ctx) =>
+        {
             Some((management.clone(), cluster, namespace.clone(), cl.clone()))
         }
         _ => None,

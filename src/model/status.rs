@@ -65,18 +65,8 @@ pub struct Health {
 }
 
 impl Health {
-    pub(crate) fn new(
-        state: HealthState,
-        reason: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Self {
-        Self {
-            state,
-            reason: reason.into(),
-            message: message.into(),
-            since: None,
-            note: None,
-        }
+    pub(crate) fn new(state: HealthState, reason: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { state, reason: reason.into(), message: message.into(), since: None, note: None }
     }
 
     /// `state`, with reason, message and since taken from `condition`.
@@ -91,10 +81,7 @@ impl Health {
     }
 
     fn malformed(err: &Malformed) -> Self {
-        Self {
-            note: Some(err.to_string()),
-            ..Self::new(HealthState::Unknown, "MalformedStatus", "")
-        }
+        Self { note: Some(err.to_string()), ..Self::new(HealthState::Unknown, "MalformedStatus", "") }
     }
 }
 
@@ -130,9 +117,7 @@ fn deleting(obj: &DynamicObject, deletion_timestamp: Timestamp) -> Health {
     for pointer in ["/status/conditions", "/status/v1beta2/conditions"] {
         match conditions_at(&obj.data, pointer) {
             Ok(conditions) => {
-                if let Some(c) =
-                    find(&conditions, "Deleting").filter(|c| c.is_true() || !c.message.is_empty())
-                {
+                if let Some(c) = find(&conditions, "Deleting").filter(|c| c.is_true() || !c.message.is_empty()) {
                     health.message.clone_from(&c.message);
                     health.since = c.last_transition_time.or(health.since);
                     return health;
@@ -162,9 +147,7 @@ pub(crate) fn generation_lag(kind: &str, obj: &DynamicObject) -> Result<Option<H
         (Some(generation), Some(observed)) if generation != observed => Some(Health::new(
             HealthState::Progressing,
             "LatestGenerationNotObserved",
-            format!(
-                "{kind} generation is {generation}, but latest observed generation is {observed}"
-            ),
+            format!("{kind} generation is {generation}, but latest observed generation is {observed}"),
         )),
         _ => None,
     })
@@ -172,9 +155,5 @@ pub(crate) fn generation_lag(kind: &str, obj: &DynamicObject) -> Result<Option<H
 
 /// Health of an object that has no status yet: its controller has not reconciled it (or is not running).
 pub(crate) fn not_reconciled() -> Health {
-    Health::new(
-        HealthState::Unknown,
-        "NotReconciled",
-        "no status yet: the controller has not reconciled this object",
-    )
+    Health::new(HealthState::Unknown, "NotReconciled", "no status yet: the controller has not reconciled this object")
 }

@@ -181,10 +181,7 @@ pub struct FleetStore {
 }
 
 fn key(obj: &DynamicObject) -> (String, String) {
-    (
-        obj.metadata.namespace.clone().unwrap_or_default(),
-        obj.metadata.name.clone().unwrap_or_default(),
-    )
+    (obj.metadata.namespace.clone().unwrap_or_default(), obj.metadata.name.clone().unwrap_or_default())
 }
 
 /// Drops what fleetdeck never shows: `managedFields` and the last-applied annotation.
@@ -214,26 +211,19 @@ impl FleetStore {
     /// Applies one message at time `now`. Returns whether anything visible changed (the UI redraws only
     /// then). Messages for unknown contexts (other than `Registered`) and stale generations are dropped.
     pub fn apply(&mut self, msg: StoreMsg, now: Timestamp) -> bool {
-        let StoreMsg {
-            context,
-            generation,
-            event,
-        } = msg;
+        let StoreMsg { context, generation, event } = msg;
         if let StoreEvent::Registered { server, origin } = event {
-            let entry = self
-                .contexts
-                .entry(context)
-                .or_insert_with(|| ContextEntry {
-                    origin: origin.clone(),
-                    server: server.clone(),
-                    state: ConnState::Connecting,
-                    reason: String::new(),
-                    since: now,
-                    server_version: None,
-                    kinds: BTreeMap::new(),
-                    last_event: None,
-                    generation,
-                });
+            let entry = self.contexts.entry(context).or_insert_with(|| ContextEntry {
+                origin: origin.clone(),
+                server: server.clone(),
+                state: ConnState::Connecting,
+                reason: String::new(),
+                since: now,
+                server_version: None,
+                kinds: BTreeMap::new(),
+                last_event: None,
+                generation,
+            });
             entry.origin = origin;
             entry.server = server;
             entry.generation = entry.generation.max(generation);
@@ -264,10 +254,7 @@ impl FleetStore {
             StoreEvent::Kind(kind, ev) => {
                 let is_object_event = matches!(
                     ev,
-                    KindEvent::Apply(_)
-                        | KindEvent::Delete(_)
-                        | KindEvent::InitApply(_)
-                        | KindEvent::InitDone
+                    KindEvent::Apply(_) | KindEvent::Delete(_) | KindEvent::InitApply(_) | KindEvent::InitDone
                 );
                 if is_object_event {
                     entry.last_event = Some(now);
@@ -299,36 +286,17 @@ impl FleetStore {
 
     /// The objects of `kind` in `context` (empty when unknown).
     pub fn objects(&self, context: &str, kind: KindId) -> impl Iterator<Item = &Arc<StoredObject>> {
-        self.contexts
-            .get(context)
-            .and_then(|c| c.kinds.get(&kind))
-            .into_iter()
-            .flat_map(|k| k.objects.values())
+        self.contexts.get(context).and_then(|c| c.kinds.get(&kind)).into_iter().flat_map(|k| k.objects.values())
     }
 
     /// One object of `kind` in `context` (`namespace` is `""` for cluster-scoped kinds).
-    pub fn get(
-        &self,
-        context: &str,
-        kind: KindId,
-        namespace: &str,
-        name: &str,
-    ) -> Option<&Arc<StoredObject>> {
-        self.contexts
-            .get(context)?
-            .kinds
-            .get(&kind)?
-            .objects
-            .get(&(namespace.to_string(), name.to_string()))
+    pub fn get(&self, context: &str, kind: KindId, namespace: &str, name: &str) -> Option<&Arc<StoredObject>> {
+        self.contexts.get(context)?.kinds.get(&kind)?.objects.get(&(namespace.to_string(), name.to_string()))
     }
 
     /// Number of objects stored, over the whole fleet.
     pub fn len(&self) -> usize {
-        self.contexts
-            .values()
-            .flat_map(|c| c.kinds.values())
-            .map(|k| k.objects.len())
-            .sum()
+        self.contexts.values().flat_map(|c| c.kinds.values()).map(|k| k.objects.len()).sum()
     }
 
     /// Whether the store holds no object.
@@ -413,12 +381,7 @@ fn apply_kind(k: &mut KindEntry, kind: KindId, ev: KindEvent, now: Timestamp) ->
         KindEvent::CrdMissing => {
             k.buffer = None;
             k.objects.clear();
-            set_kind_state(
-                k,
-                KindState::CrdMissing,
-                "the cluster does not serve this kind".into(),
-                now,
-            )
+            set_kind_state(k, KindState::CrdMissing, "the cluster does not serve this kind".into(), now)
         }
         KindEvent::Error(why) => {
             // Keep the last good list: a transient error should not blank the screen.
@@ -444,11 +407,7 @@ mod tests {
     }
 
     fn msg(generation: u64, event: StoreEvent) -> StoreMsg {
-        StoreMsg {
-            context: "dev-eu".into(),
-            generation,
-            event,
-        }
+        StoreMsg { context: "dev-eu".into(), generation, event }
     }
 
     fn ks() -> KindId {
@@ -458,13 +417,7 @@ mod tests {
     fn registered() -> FleetStore {
         let mut s = FleetStore::new();
         s.apply(
-            msg(
-                1,
-                StoreEvent::Registered {
-                    server: "https://x".into(),
-                    origin: Origin::Kubeconfig,
-                },
-            ),
+            msg(1, StoreEvent::Registered { server: "https://x".into(), origin: Origin::Kubeconfig }),
             Timestamp::UNIX_EPOCH,
         );
         s
@@ -489,37 +442,20 @@ mod tests {
         assert_eq!(s.len(), 1);
         let a = s.get("dev-eu", ks(), "flux-system", "a").expect("a");
         assert_eq!(a.obj.metadata.resource_version.as_deref(), Some("2"));
-        assert!(
-            a.obj.metadata.managed_fields.is_none(),
-            "managedFields pruned"
-        );
+        assert!(a.obj.metadata.managed_fields.is_none(), "managedFields pruned");
         let ann = a.obj.metadata.annotations.as_ref().expect("annotations");
         assert!(!ann.contains_key(LAST_APPLIED) && ann.contains_key("keep"));
-        assert_eq!(
-            s.context("dev-eu").expect("ctx").kinds[&ks()].state,
-            Some(KindState::Synced)
-        );
+        assert_eq!(s.context("dev-eu").expect("ctx").kinds[&ks()].state, Some(KindState::Synced));
     }
 
     #[test]
     fn stale_generations_are_dropped() {
         let now = Timestamp::UNIX_EPOCH;
         let mut s = registered();
-        s.apply(
-            msg(
-                2,
-                StoreEvent::Ready {
-                    server_version: "v1.20.2".into(),
-                },
-            ),
-            now,
-        );
+        s.apply(msg(2, StoreEvent::Ready { server_version: "v1.20.2".into() }), now);
         assert!(!s.apply(msg(1, StoreEvent::Unreachable("old stream".into())), now));
         assert_eq!(s.context("dev-eu").expect("ctx").state, ConnState::Ready);
-        assert!(!s.apply(
-            msg(1, StoreEvent::Kind(ks(), KindEvent::Apply(obj("z", "9")))),
-            now
-        ));
+        assert!(!s.apply(msg(1, StoreEvent::Kind(ks(), KindEvent::Apply(obj("z", "9")))), now));
         assert_eq!(s.len(), 0);
     }
 
@@ -527,43 +463,20 @@ mod tests {
     fn forbidden_and_crd_missing_clear_objects_and_say_why() {
         let now = Timestamp::UNIX_EPOCH;
         let mut s = registered();
-        s.apply(
-            msg(1, StoreEvent::Kind(ks(), KindEvent::Apply(obj("a", "1")))),
-            now,
-        );
+        s.apply(msg(1, StoreEvent::Kind(ks(), KindEvent::Apply(obj("a", "1")))), now);
         assert_eq!(s.len(), 1);
-        s.apply(
-            msg(
-                1,
-                StoreEvent::Kind(
-                    ks(),
-                    KindEvent::Forbidden("kustomizations is forbidden".into()),
-                ),
-            ),
-            now,
-        );
+        s.apply(msg(1, StoreEvent::Kind(ks(), KindEvent::Forbidden("kustomizations is forbidden".into()))), now);
         let k = &s.context("dev-eu").expect("ctx").kinds[&ks()];
         assert_eq!((k.state, k.objects.len()), (Some(KindState::Forbidden), 0));
         assert_eq!(k.reason, "kustomizations is forbidden");
         s.apply(msg(1, StoreEvent::Kind(ks(), KindEvent::CrdMissing)), now);
-        assert_eq!(
-            s.context("dev-eu").expect("ctx").kinds[&ks()].state,
-            Some(KindState::CrdMissing)
-        );
+        assert_eq!(s.context("dev-eu").expect("ctx").kinds[&ks()].state, Some(KindState::CrdMissing));
     }
 
     #[test]
     fn messages_for_unknown_contexts_are_ignored() {
         let mut s = FleetStore::new();
-        assert!(!s.apply(
-            msg(
-                1,
-                StoreEvent::Ready {
-                    server_version: "v1".into()
-                }
-            ),
-            Timestamp::UNIX_EPOCH
-        ));
+        assert!(!s.apply(msg(1, StoreEvent::Ready { server_version: "v1".into() }), Timestamp::UNIX_EPOCH));
         assert_eq!(s.contexts().count(), 0);
     }
 }

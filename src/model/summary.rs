@@ -36,9 +36,7 @@ impl Tally {
             HealthState::Failed => self.failing += 1,
             HealthState::Suspended | HealthState::Paused => self.suspended += 1,
             HealthState::PlanPending => self.plans_pending += 1,
-            HealthState::Progressing | HealthState::Unknown | HealthState::Deleting => {
-                self.progressing += 1
-            }
+            HealthState::Progressing | HealthState::Unknown | HealthState::Deleting => self.progressing += 1,
         }
     }
 }
@@ -103,9 +101,7 @@ impl ContextSummary {
             ConnState::Unreachable | ConnState::Unauthorized => true,
             ConnState::Connecting => false,
             ConnState::Ready => match &self.origin {
-                Origin::Derived {
-                    alias_of: Some(_), ..
-                } => true,
+                Origin::Derived { alias_of: Some(_), .. } => true,
                 _ => self.kinds_served > 0 && self.kinds_synced == self.kinds_served,
             },
         }
@@ -116,16 +112,8 @@ impl ContextSummary {
         match self.state {
             ConnState::Unreachable | ConnState::Unauthorized => 0,
             ConnState::Connecting => 2,
-            ConnState::Ready
-                if self.capi_clusters.failing + self.flux.failing + self.terraform.failing > 0 =>
-            {
-                1
-            }
-            ConnState::Ready
-                if !self.problems.is_empty() || self.nodes.ready < self.nodes.total =>
-            {
-                3
-            }
+            ConnState::Ready if self.capi_clusters.failing + self.flux.failing + self.terraform.failing > 0 => 1,
+            ConnState::Ready if !self.problems.is_empty() || self.nodes.ready < self.nodes.total => 3,
             ConnState::Ready => 4,
         }
     }
@@ -150,9 +138,7 @@ pub fn summarize(name: &str, c: &ContextEntry, now: Timestamp) -> ContextSummary
         flux: Tally::default(),
         terraform: Tally::default(),
         last_event: c.last_event.map(|t| t.to_string()),
-        freshness_seconds: c
-            .last_event
-            .map(|t| now.duration_since(t).as_secs_f64().max(0.0)),
+        freshness_seconds: c.last_event.map(|t| now.duration_since(t).as_secs_f64().max(0.0)),
     };
     let cluster = KindId::find("cluster.x-k8s.io", "Cluster");
     let node = KindId::find("", "Node");
@@ -167,11 +153,7 @@ pub fn summarize(name: &str, c: &ContextEntry, now: Timestamp) -> ContextSummary
                 if state != KindState::Forbidden {
                     s.kinds_served += 1;
                 }
-                s.problems.push(KindProblem {
-                    kind: kind.to_string(),
-                    state,
-                    reason: k.reason.clone(),
-                });
+                s.problems.push(KindProblem { kind: kind.to_string(), state, reason: k.reason.clone() });
             }
             None => {}
         }
@@ -192,15 +174,10 @@ pub fn summarize(name: &str, c: &ContextEntry, now: Timestamp) -> ContextSummary
 /// Every context's summary, worst first, then by name. A derived alias takes the counts of the context it
 /// aliases (it opens no watches of its own).
 pub fn summarize_all(store: &FleetStore, now: Timestamp) -> Vec<ContextSummary> {
-    let mut rows: Vec<ContextSummary> = store
-        .contexts()
-        .map(|(n, c)| summarize(n, c, now))
-        .collect();
+    let mut rows: Vec<ContextSummary> = store.contexts().map(|(n, c)| summarize(n, c, now)).collect();
     let snapshot = rows.clone();
     for r in &mut rows {
-        if let Origin::Derived {
-            alias_of: Some(a), ..
-        } = &r.origin
+        if let Origin::Derived { alias_of: Some(a), .. } = &r.origin
             && let Some(src) = snapshot.iter().find(|x| &x.name == a)
         {
             r.nodes = src.nodes;

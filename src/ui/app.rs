@@ -30,65 +30,31 @@ const DRAIN: usize = 4096;
 
 /// Builds what `update` needs for the current state.
 pub fn input<'a>(state: &State, store: &FleetStore, rows: &'a Rows) -> Input<'a> {
-    let (tree_lines, tree_selected, lineage) = match &state.view {
-        View::Tree(root) => {
-            let lines = tree::lines(store, root, state);
-            let sel = lines
-                .get(state.cursor().selected)
-                .and_then(|l| l.obj.clone());
-            let key = (
-                root.context.clone(),
-                root.kind,
-                root.namespace.clone(),
-                root.name.clone(),
-            );
-            let link = lineage::linked(store, &key).map(|(context, kind, namespace, name)| {
-                super::rows::ObjectRef {
-                    context,
-                    kind,
-                    namespace,
-                    name,
-                }
-            });
-            (lines.len(), sel, link)
-        }
-        _ => {
-            let sel = super::render::selected_object(state, rows);
-            let link = sel.as_ref().and_then(|o| {
-                lineage::linked(
-                    store,
-                    &(
-                        o.context.clone(),
-                        o.kind,
-                        o.namespace.clone(),
-                        o.name.clone(),
-                    ),
-                )
-                .map(|(context, kind, namespace, name)| super::rows::ObjectRef {
-                    context,
-                    kind,
-                    namespace,
-                    name,
-                })
-            });
-            (0, sel, link)
-        }
-    };
-    Input {
-        rows,
-        tree_lines,
-        tree_selected,
-        lineage,
-    }
+    let (tree_lines, tree_selected, lineage) =
+        match &state.view {
+            View::Tree(root) => {
+                let lines = tree::lines(store, root, state);
+                let sel = lines.get(state.cursor().selected).and_then(|l| l.obj.clone());
+                let key = (root.context.clone(), root.kind, root.namespace.clone(), root.name.clone());
+                let link = lineage::linked(store, &key)
+                    .map(|(context, kind, namespace, name)| super::rows::ObjectRef { context, kind, namespace, name });
+                (lines.len(), sel, link)
+            }
+            _ => {
+                let sel = super::render::selected_object(state, rows);
+                let link = sel.as_ref().and_then(|o| {
+                    lineage::linked(store, &(o.context.clone(), o.kind, o.namespace.clone(), o.name.clone())).map(
+                        |(context, kind, namespace, name)| super::rows::ObjectRef { context, kind, namespace, name },
+                    )
+                });
+                (0, sel, link)
+            }
+        };
+    Input { rows, tree_lines, tree_selected, lineage }
 }
 
 /// Runs the loop until the user quits or a signal arrives. `rx` carries the fleet's messages.
-pub async fn run(
-    mut rx: mpsc::Receiver<StoreMsg>,
-    mut state: State,
-    theme: Theme,
-    keymap: Keymap,
-) -> Result<()> {
+pub async fn run(mut rx: mpsc::Receiver<StoreMsg>, mut state: State, theme: Theme, keymap: Keymap) -> Result<()> {
     let mut term = signal(SignalKind::terminate())?;
     let mut hup = signal(SignalKind::hangup())?;
     let mut terminal = ratatui::init();
@@ -104,12 +70,7 @@ pub async fn run(
                 rows = Rows::derive(&store, now);
             }
             state.now = now;
-            let scene = Scene {
-                store: &store,
-                rows: &rows,
-                theme: &theme,
-                keymap: &keymap,
-            };
+            let scene = Scene { store: &store, rows: &rows, theme: &theme, keymap: &keymap };
             if let Err(e) = terminal.draw(|f| render(f, &mut state, &scene)) {
                 break Err(e.into());
             }

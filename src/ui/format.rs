@@ -33,9 +33,6 @@ mod tests {
         assert_eq!(age(at("2026-11-21T05:00:00Z"), now), "5h");
         assert_eq!(age(at("2026-11-19T10:00:00Z"), now), "2d");
         assert_eq!(age(at("2026-11-21T11:00:00Z"), now), "0s");
-        assert_eq!(
-            first_line("\n* NodeHealthy: kubelet down\n* x"),
-            "NodeHealthy: kubelet down"
-        );
+        assert_eq!(first_line("\n* NodeHealthy: kubelet down\n* x"), "NodeHealthy: kubelet down");
     }
 }

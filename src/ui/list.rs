@@ -32,9 +32,7 @@ pub fn visible(state: &State, rows: &Rows) -> Vec<(usize, Target)> {
             .filter(|(_, r)| matches(f, &[&r.name, &r.reason, &format!("{:?}", r.state)]))
             .map(|(i, r)| {
                 let ctx = match &r.origin {
-                    Origin::Derived {
-                        alias_of: Some(a), ..
-                    } => a.clone(),
+                    Origin::Derived { alias_of: Some(a), .. } => a.clone(),
                     _ => r.name.clone(),
                 };
                 (i, Target::Context(ctx))
@@ -44,18 +42,7 @@ pub fn visible(state: &State, rows: &Rows) -> Vec<(usize, Target)> {
             .clusters
             .iter()
             .enumerate()
-            .filter(|(_, r)| {
-                matches(
-                    f,
-                    &[
-                        &r.obj.context,
-                        &r.obj.namespace,
-                        &r.obj.name,
-                        &r.phase,
-                        &r.health.message,
-                    ],
-                )
-            })
+            .filter(|(_, r)| matches(f, &[&r.obj.context, &r.obj.namespace, &r.obj.name, &r.phase, &r.health.message]))
             .map(|(i, r)| (i, Target::Object(r.obj.clone())))
             .collect(),
         View::Flux => rows
@@ -64,16 +51,7 @@ pub fn visible(state: &State, rows: &Rows) -> Vec<(usize, Target)> {
             .enumerate()
             .filter(|(_, r)| state.flux_filter.admits(r.health.state))
             .filter(|(_, r)| {
-                matches(
-                    f,
-                    &[
-                        &r.obj.context,
-                        &r.obj.namespace,
-                        &r.obj.name,
-                        r.obj.kind.spec().kind,
-                        &r.health.message,
-                    ],
-                )
+                matches(f, &[&r.obj.context, &r.obj.namespace, &r.obj.name, r.obj.kind.spec().kind, &r.health.message])
             })
             .map(|(i, r)| (i, Target::Object(r.obj.clone())))
             .collect(),
@@ -81,17 +59,7 @@ pub fn visible(state: &State, rows: &Rows) -> Vec<(usize, Target)> {
             .terraform
             .iter()
             .enumerate()
-            .filter(|(_, r)| {
-                matches(
-                    f,
-                    &[
-                        &r.obj.context,
-                        &r.obj.namespace,
-                        &r.obj.name,
-                        &r.health.message,
-                    ],
-                )
-            })
+            .filter(|(_, r)| matches(f, &[&r.obj.context, &r.obj.namespace, &r.obj.name, &r.health.message]))
             .map(|(i, r)| (i, Target::Object(r.obj.clone())))
             .collect(),
         View::Tree(_) => Vec::new(),

@@ -63,16 +63,10 @@ pub fn matches(query: &str, rows: &Rows) -> Vec<Choice> {
         ("terraform", View::Terraform),
     ]
     .into_iter()
-    .map(|(l, v)| Choice {
-        label: format!(":{l}"),
-        target: Pick::View(v),
-    })
+    .map(|(l, v)| Choice { label: format!(":{l}"), target: Pick::View(v) })
     .collect();
     for r in &rows.fleet {
-        all.push(Choice {
-            label: format!("context {}", r.name),
-            target: Pick::Context(r.name.clone()),
-        });
+        all.push(Choice { label: format!("context {}", r.name), target: Pick::Context(r.name.clone()) });
     }
     let objects = rows
         .clusters
@@ -89,10 +83,8 @@ pub fn matches(query: &str, rows: &Rows) -> Vec<Choice> {
             });
         }
     }
-    let mut scored: Vec<(i64, Choice)> = all
-        .into_iter()
-        .filter_map(|c| score(query, &c.label).map(|s| (s, c)))
-        .collect();
+    let mut scored: Vec<(i64, Choice)> =
+        all.into_iter().filter_map(|c| score(query, &c.label).map(|s| (s, c))).collect();
     scored.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.label.cmp(&b.1.label)));
     scored.into_iter().take(LIMIT).map(|(_, c)| c).collect()
 }

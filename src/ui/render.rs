@@ -45,26 +45,15 @@ pub fn render(f: &mut Frame, state: &mut State, scene: &Scene<'_>) {
     let theme = scene.theme;
     f.render_widget(Block::default().style(theme.style(Role::Base)), area);
     if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
-        let msg = format!(
-            "fleetdeck needs {}x{} (now {}x{})",
-            MIN_SIZE.0, MIN_SIZE.1, area.width, area.height
-        );
+        let msg = format!("fleetdeck needs {}x{} (now {}x{})", MIN_SIZE.0, MIN_SIZE.1, area.width, area.height);
         f.render_widget(Paragraph::new(msg).style(theme.style(Role::Warning)), area);
         return;
     }
-    let [head, body, foot] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Fill(1),
-        Constraint::Length(1),
-    ])
-    .areas(area);
+    let [head, body, foot] =
+        Layout::vertical([Constraint::Length(1), Constraint::Fill(1), Constraint::Length(1)]).areas(area);
     header(f, head, state, scene);
     let (main, side) = if state.details {
-        let dir = if body.width >= 140 {
-            Direction::Horizontal
-        } else {
-            Direction::Vertical
-        };
+        let dir = if body.width >= 140 { Direction::Horizontal } else { Direction::Vertical };
         let [a, b] = Layout::default()
             .direction(dir)
             .constraints([Constraint::Percentage(55), Constraint::Percentage(45)])
@@ -89,9 +78,7 @@ pub fn render(f: &mut Frame, state: &mut State, scene: &Scene<'_>) {
     footer(f, foot, state, scene);
     match &state.overlay {
         Some(Overlay::Help) => help(f, area, state, scene),
-        Some(Overlay::Palette { input, selected }) => {
-            palette_overlay(f, area, input, *selected, scene)
-        }
+        Some(Overlay::Palette { input, selected }) => palette_overlay(f, area, input, *selected, scene),
         None => {}
     }
 }
@@ -99,44 +86,23 @@ pub fn render(f: &mut Frame, state: &mut State, scene: &Scene<'_>) {
 fn header(f: &mut Frame, area: Rect, state: &State, scene: &Scene<'_>) {
     let theme = scene.theme;
     let mut spans = vec![Span::styled(" fleetdeck ", theme.style(Role::Title))];
-    for (i, (label, view)) in [
-        ("Fleet", View::Fleet),
-        ("Clusters", View::Clusters),
-        ("Flux", View::Flux),
-        ("Terraform", View::Terraform),
-    ]
-    .into_iter()
-    .enumerate()
+    for (i, (label, view)) in
+        [("Fleet", View::Fleet), ("Clusters", View::Clusters), ("Flux", View::Flux), ("Terraform", View::Terraform)]
+            .into_iter()
+            .enumerate()
     {
-        let style = if state.view == view {
-            theme.style(Role::Selected)
-        } else {
-            theme.style(Role::Muted)
-        };
+        let style = if state.view == view { theme.style(Role::Selected) } else { theme.style(Role::Muted) };
         spans.push(Span::styled(format!(" {} {label} ", i + 1), style));
     }
     if let View::Tree(o) = &state.view {
-        spans.push(Span::styled(
-            format!(" {} {} ", o.kind.spec().kind, o.name),
-            theme.style(Role::Selected),
-        ));
+        spans.push(Span::styled(format!(" {} {} ", o.kind.spec().kind, o.name), theme.style(Role::Selected)));
     }
     let contexts = scene.rows.fleet.len();
-    let down = scene
-        .rows
-        .fleet
-        .iter()
-        .filter(|r| matches!(r.state, ConnState::Unreachable | ConnState::Unauthorized))
-        .count();
-    spans.push(Span::styled(
-        format!("  {contexts} contexts"),
-        theme.style(Role::Accent),
-    ));
+    let down =
+        scene.rows.fleet.iter().filter(|r| matches!(r.state, ConnState::Unreachable | ConnState::Unauthorized)).count();
+    spans.push(Span::styled(format!("  {contexts} contexts"), theme.style(Role::Accent)));
     if down > 0 {
-        spans.push(Span::styled(
-            format!(" {down} down "),
-            theme.style(Role::ClusterDown),
-        ));
+        spans.push(Span::styled(format!(" {down} down "), theme.style(Role::ClusterDown)));
     }
     if state.readonly {
         spans.push(Span::raw(" "));
@@ -149,11 +115,7 @@ fn header(f: &mut Frame, area: Rect, state: &State, scene: &Scene<'_>) {
 }
 
 fn hint(keymap: &Keymap, mode: Mode, action: crate::config::Action) -> Option<String> {
-    keymap
-        .chords(mode, action)
-        .first()
-        .or_else(|| keymap.chords(Mode::Global, action).first())
-        .map(|c| c.to_string())
+    keymap.chords(mode, action).first().or_else(|| keymap.chords(Mode::Global, action).first()).map(|c| c.to_string())
 }
 
 fn footer(f: &mut Frame, area: Rect, state: &State, scene: &Scene<'_>) {
@@ -173,10 +135,7 @@ fn footer(f: &mut Frame, area: Rect, state: &State, scene: &Scene<'_>) {
     } else if let Some(m) = &state.message {
         spans.push(Span::styled(format!(" {m} "), theme.style(Role::Warning)));
     } else if !state.filter.is_empty() {
-        spans.push(Span::styled(
-            format!(" filter: {} ", state.filter),
-            theme.style(Role::Accent),
-        ));
+        spans.push(Span::styled(format!(" filter: {} ", state.filter), theme.style(Role::Accent)));
     }
     use crate::config::Action as A;
     let m = mode(state);
@@ -207,12 +166,7 @@ fn footer(f: &mut Frame, area: Rect, state: &State, scene: &Scene<'_>) {
 fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width.saturating_sub(4));
     let h = h.min(area.height.saturating_sub(2));
-    Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
-    }
+    Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
 }
 
 /// The help screen, generated from the active keymap: the keys of the current mode, then global keys.
@@ -224,11 +178,7 @@ pub fn help_lines(state: &State, keymap: &Keymap) -> Vec<(String, String)> {
             if chords.is_empty() {
                 continue;
             }
-            let keys = chords
-                .iter()
-                .map(|c| c.to_string())
-                .collect::<Vec<_>>()
-                .join(" ");
+            let keys = chords.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(" ");
             out.push((keys, action.description().to_string()));
         }
     }
@@ -241,29 +191,15 @@ fn help(f: &mut Frame, area: Rect, state: &State, scene: &Scene<'_>) {
     let r = centered(area, 64, rows.len() as u16 + 4);
     let lines: Vec<Line> = rows
         .into_iter()
-        .map(|(k, d)| {
-            Line::from(vec![
-                Span::styled(format!(" {k:<18}"), theme.style(Role::KeyHint)),
-                Span::raw(d),
-            ])
-        })
+        .map(|(k, d)| Line::from(vec![Span::styled(format!(" {k:<18}"), theme.style(Role::KeyHint)), Span::raw(d)]))
         .collect();
-    let title = format!(
-        " Keys: {} (keymap {}) ",
-        state.view.title(),
-        scene.keymap.name()
-    );
+    let title = format!(" Keys: {} (keymap {}) ", state.view.title(), scene.keymap.name());
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.style(Role::BorderFocused))
         .title(Span::styled(title, theme.style(Role::Title)));
     f.render_widget(Clear, r);
-    f.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .style(theme.style(Role::Base)),
-        r,
-    );
+    f.render_widget(Paragraph::new(lines).block(block).style(theme.style(Role::Base)), r);
 }
 
 fn palette_overlay(f: &mut Frame, area: Rect, input: &str, selected: usize, scene: &Scene<'_>) {
@@ -276,16 +212,8 @@ fn palette_overlay(f: &mut Frame, area: Rect, input: &str, selected: usize, scen
         Span::raw("▏"),
     ])];
     let sel = selected.min(choices.len().saturating_sub(1));
-    for (i, c) in choices
-        .iter()
-        .take(r.height.saturating_sub(3) as usize)
-        .enumerate()
-    {
-        let style = if i == sel {
-            theme.style(Role::Selected)
-        } else {
-            theme.style(Role::Base)
-        };
+    for (i, c) in choices.iter().take(r.height.saturating_sub(3) as usize).enumerate() {
+        let style = if i == sel { theme.style(Role::Selected) } else { theme.style(Role::Base) };
         lines.push(Line::styled(format!(" {}", c.label), style));
     }
     let block = Block::default()

@@ -140,10 +140,7 @@ fn counter(v: &Value, p: &str) -> Option<i64> {
 }
 
 fn ready_of(v: &Value, base: &str) -> String {
-    match (
-        counter(v, &format!("{base}/readyReplicas")),
-        counter(v, &format!("{base}/desiredReplicas")),
-    ) {
+    match (counter(v, &format!("{base}/readyReplicas")), counter(v, &format!("{base}/desiredReplicas"))) {
         (r, Some(d)) => format!("{}/{d}", r.unwrap_or(0)),
         _ => "-".into(),
     }
@@ -152,32 +149,20 @@ fn ready_of(v: &Value, base: &str) -> String {
 impl Rows {
     /// Derives every list from `store`. Sorted worst first, then by context, namespace and name.
     pub fn derive(store: &FleetStore, now: Timestamp) -> Rows {
-        let mut rows = Rows {
-            revision: store.revision(),
-            fleet: summarize_all(store, now),
-            ..Rows::default()
-        };
+        let mut rows = Rows { revision: store.revision(), fleet: summarize_all(store, now), ..Rows::default() };
         let cluster = KindId::find("cluster.x-k8s.io", "Cluster");
         // Several contexts may reach one server (another user, a derived alias): list its objects once, from
         // the context that sees the most (fewest Forbidden kinds), so fleet-wide lists hold no duplicates.
-        let mut best: std::collections::HashMap<&str, (&str, usize)> =
-            std::collections::HashMap::new();
+        let mut best: std::collections::HashMap<&str, (&str, usize)> = std::collections::HashMap::new();
         for (ctx, entry) in store.contexts() {
-            let seen = entry
-                .kinds
-                .values()
-                .filter(|k| k.state == Some(crate::model::store::KindState::Synced))
-                .count();
+            let seen = entry.kinds.values().filter(|k| k.state == Some(crate::model::store::KindState::Synced)).count();
             let slot = best.entry(entry.server.as_str()).or_insert((ctx, seen));
             if seen > slot.1 {
                 *slot = (ctx, seen);
             }
         }
         for (ctx, entry) in store.contexts() {
-            if best
-                .get(entry.server.as_str())
-                .is_some_and(|(c, _)| *c != ctx)
-            {
+            if best.get(entry.server.as_str()).is_some_and(|(c, _)| *c != ctx) {
                 continue;
             }
             for (kind, k) in &entry.kinds {
@@ -192,9 +177,7 @@ impl Rows {
                     let d = &o.obj.data;
                     if Some(*kind) == cluster {
                         let class = match s(d, "/spec/topology/classRef/name") {
-                            "" => Some(s(d, "/spec/topology/class"))
-                                .filter(|c| !c.is_empty())
-                                .map(String::from),
+                            "" => Some(s(d, "/spec/topology/class")).filter(|c| !c.is_empty()).map(String::from),
                             c => Some(c.to_string()),
                         };
                         rows.clusters.push(ClusterRow {
@@ -207,10 +190,7 @@ impl Rows {
                                 "" => "-".into(),
                                 v => v.to_string(),
                             },
-                            paused: d
-                                .pointer("/spec/paused")
-                                .and_then(Value::as_bool)
-                                .unwrap_or(false),
+                            paused: d.pointer("/spec/paused").and_then(Value::as_bool).unwrap_or(false),
                             class,
                             created: o.obj.metadata.creation_timestamp.as_ref().map(|t| t.0),
                         });
@@ -230,27 +210,18 @@ impl Rows {
                             obj,
                             health: o.health.clone(),
                             revision,
-                            suspended: d
-                                .pointer("/spec/suspend")
-                                .and_then(Value::as_bool)
-                                .unwrap_or(false),
+                            suspended: d.pointer("/spec/suspend").and_then(Value::as_bool).unwrap_or(false),
                         });
                     } else if family == Family::Terraform {
                         let outputs = d
                             .pointer("/status/availableOutputs")
                             .and_then(Value::as_array)
-                            .map(|a| {
-                                a.iter()
-                                    .filter_map(Value::as_str)
-                                    .map(String::from)
-                                    .collect()
-                            })
+                            .map(|a| a.iter().filter_map(Value::as_str).map(String::from).collect())
                             .unwrap_or_default();
                         rows.terraform.push(TerraformRow {
                             obj,
                             health: o.health.clone(),
-                            pending_plan: Some(s(d, "/status/plan/pending").to_string())
-                                .filter(|p| !p.is_empty()),
+                            pending_plan: Some(s(d, "/status/plan/pending").to_string()).filter(|p| !p.is_empty()),
                             outputs,
                             revision: s(d, "/status/lastAppliedRevision").to_string(),
                         });
@@ -259,18 +230,8 @@ impl Rows {
             }
         }
         let key = |o: &ObjectRef| (o.context.clone(), o.namespace.clone(), o.name.clone());
-        rows.clusters.sort_by(|a, b| {
-            a.health
-                .state
-                .cmp(&b.health.state)
-                .then_with(|| key(&a.obj).cmp(&key(&b.obj)))
-        });
-        rows.flux.sort_by(|a, b| {
-            a.health
-                .state
-                .cmp(&b.health.state)
-                .then_with(|| key(&a.obj).cmp(&key(&b.obj)))
-        });
+        rows.clusters.sort_by(|a, b| a.health.state.cmp(&b.health.state).then_with(|| key(&a.obj).cmp(&key(&b.obj))));
+        rows.flux.sort_by(|a, b| a.health.state.cmp(&b.health.state).then_with(|| key(&a.obj).cmp(&key(&b.obj))));
         // Terraform: plans pending first, failing next (the order), then the rest.
         let tf_rank = |h: HealthState| match h {
             HealthState::PlanPending => 0,
@@ -278,9 +239,7 @@ impl Rows {
             other => 2 + other as u8,
         };
         rows.terraform.sort_by(|a, b| {
-            tf_rank(a.health.state)
-                .cmp(&tf_rank(b.health.state))
-                .then_with(|| key(&a.obj).cmp(&key(&b.obj)))
+            tf_rank(a.health.state).cmp(&tf_rank(b.health.state)).then_with(|| key(&a.obj).cmp(&key(&b.obj)))
         });
         rows
     }

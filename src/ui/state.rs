@@ -146,10 +146,7 @@ impl State {
 
     /// The cursor of the current view.
     pub fn cursor(&self) -> Cursor {
-        self.cursors
-            .get(&self.view.key())
-            .copied()
-            .unwrap_or_default()
+        self.cursors.get(&self.view.key()).copied().unwrap_or_default()
     }
 
     /// The cursor of the current view, for changing.

@@ -74,11 +74,7 @@ fn edit_filter(state: &mut State, ev: &KeyEvent) -> bool {
 }
 
 fn edit_palette(state: &mut State, ev: &KeyEvent, input: &Input<'_>) -> bool {
-    let Some(Overlay::Palette {
-        input: text,
-        selected,
-    }) = state.overlay.as_mut()
-    else {
+    let Some(Overlay::Palette { input: text, selected }) = state.overlay.as_mut() else {
         return false;
     };
     match ev.code {
@@ -91,9 +87,7 @@ fn edit_palette(state: &mut State, ev: &KeyEvent, input: &Input<'_>) -> bool {
         KeyCode::Down => *selected += 1,
         KeyCode::Enter => {
             let choices = palette::matches(text, input.rows);
-            let pick = choices
-                .get((*selected).min(choices.len().saturating_sub(1)))
-                .cloned();
+            let pick = choices.get((*selected).min(choices.len().saturating_sub(1))).cloned();
             state.overlay = None;
             if let Some(p) = pick {
                 palette::apply(state, &p);
@@ -123,12 +117,8 @@ pub fn action(state: &mut State, a: Action, input: &Input<'_>) -> bool {
         match a {
             Action::Up => state.details_scroll = state.details_scroll.saturating_sub(1),
             Action::Down => state.details_scroll = state.details_scroll.saturating_add(1),
-            Action::PageUp => {
-                state.details_scroll = state.details_scroll.saturating_sub(page as u16)
-            }
-            Action::PageDown => {
-                state.details_scroll = state.details_scroll.saturating_add(page as u16)
-            }
+            Action::PageUp => state.details_scroll = state.details_scroll.saturating_sub(page as u16),
+            Action::PageDown => state.details_scroll = state.details_scroll.saturating_add(page as u16),
             Action::Top => state.details_scroll = 0,
             _ => return global(state, a, input),
         }
@@ -152,12 +142,7 @@ fn global(state: &mut State, a: Action, input: &Input<'_>) -> bool {
     match a {
         Action::Quit => state.quit = true,
         Action::Help => state.overlay = Some(Overlay::Help),
-        Action::Palette => {
-            state.overlay = Some(Overlay::Palette {
-                input: String::new(),
-                selected: 0,
-            })
-        }
+        Action::Palette => state.overlay = Some(Overlay::Palette { input: String::new(), selected: 0 }),
         Action::Filter => state.filter_editing = true,
         Action::Back => {
             if state.details {
@@ -183,11 +168,7 @@ fn global(state: &mut State, a: Action, input: &Input<'_>) -> bool {
             if !state.details {
                 return false;
             }
-            state.focus = if state.focus == Focus::Main {
-                Focus::Details
-            } else {
-                Focus::Main
-            };
+            state.focus = if state.focus == Focus::Main { Focus::Details } else { Focus::Main };
         }
         Action::ViewFleet => state.go(View::Fleet),
         Action::ViewClusters => state.go(View::Clusters),
@@ -217,12 +198,7 @@ fn global(state: &mut State, a: Action, input: &Input<'_>) -> bool {
 fn open(state: &mut State, input: &Input<'_>) -> bool {
     if let View::Tree(_) = state.view {
         return match input.tree_selected.clone() {
-            Some(o)
-                if matches!(
-                    o.kind.spec().kind,
-                    "Kustomization" | "HelmRelease" | "Terraform" | "Cluster"
-                ) =>
-            {
+            Some(o) if matches!(o.kind.spec().kind, "Kustomization" | "HelmRelease" | "Terraform" | "Cluster") => {
                 state.go(View::Tree(o));
                 true
             }

@@ -49,10 +49,7 @@ pub fn start(mgmt: kube::Client, workloads: Vec<(String, kube::Client)>) -> Vec<
         let mut seen = HashSet::new();
         let mut events = std::pin::pin!(applied(client.clone(), &ar));
         while let Some(c) = events.next().await {
-            let key = (
-                c.metadata.namespace.clone().unwrap_or_default(),
-                c.metadata.name.clone().unwrap_or_default(),
-            );
+            let key = (c.metadata.namespace.clone().unwrap_or_default(), c.metadata.name.clone().unwrap_or_default());
             let phase = s(&c.data, "/status/phase");
             if (phase == "Provisioning" || phase == "Pending")
                 && c.metadata.deletion_timestamp.is_none()
@@ -86,11 +83,7 @@ pub fn start(mgmt: kube::Client, workloads: Vec<(String, kube::Client)>) -> Vec<
 }
 
 fn key_name(o: &DynamicObject) -> String {
-    format!(
-        "{}/{}",
-        o.metadata.namespace.as_deref().unwrap_or(""),
-        o.metadata.name.as_deref().unwrap_or("")
-    )
+    format!("{}/{}", o.metadata.namespace.as_deref().unwrap_or(""), o.metadata.name.as_deref().unwrap_or(""))
 }
 
 /// v1beta1-shaped objects (severity on conditions) keep their v1beta2 conditions under `status.v1beta2`.
@@ -99,50 +92,19 @@ fn v1beta1_shaped(o: &DynamicObject) -> bool {
 }
 
 async fn reflect_paused(client: &kube::Client, ar: &ApiResource, c: &DynamicObject) -> Result<()> {
-    let paused = c
-        .data
-        .pointer("/spec/paused")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
+    let paused = c.data.pointer("/spec/paused").and_then(Value::as_bool).unwrap_or(false);
     let want = if paused { "True" } else { "False" };
-    let (pointer, wrap) = if v1beta1_shaped(c) {
-        ("/status/v1beta2/conditions", true)
-    } else {
-        ("/status/conditions", false)
-    };
-    let mut conds: Vec<Value> = c
-        .data
-        .pointer(pointer)
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    let now = conds
-        .iter()
-        .find(|x| s(x, "/type") == "Paused")
-        .map(|x| s(x, "/status").to_string());
+    let (pointer, wrap) =
+        if v1beta1_shaped(c) { ("/status/v1beta2/conditions", true) } else { ("/status/conditions", false) };
+    let mut conds: Vec<Value> = c.data.pointer(pointer).and_then(Value::as_array).cloned().unwrap_or_default();
+    let now = conds.iter().find(|x| s(x, "/type") == "Paused").map(|x| s(x, "/status").to_string());
     if now.as_deref() == Some(want) || (now.is_none() && !paused) {
         return Ok(());
     }
     let reason = if paused { "Paused" } else { "NotPaused" };
-    set_condition(
-        &mut conds,
-        "Paused",
-        want,
-        reason,
-        "",
-        c.metadata.generation.unwrap_or(0),
-    );
-    let status = if wrap {
-        json!({"v1beta2": {"conditions": conds}})
-    } else {
-        json!({"conditions": conds})
-    };
-    patch_status(
-        &api_of(client, ar, c),
-        c.metadata.name.as_deref().unwrap_or(""),
-        status,
-    )
-    .await
+    set_condition(&mut conds, "Paused", want, reason, "", c.metadata.generation.unwrap_or(0));
+    let status = if wrap { json!({"v1beta2": {"conditions": conds}}) } else { json!({"conditions": conds}) };
+    patch_status(&api_of(client, ar, c), c.metadata.name.as_deref().unwrap_or(""), status).await
 }
 
 /// Moves a provisioning cluster to Provisioned and Available, one step every [`PROVISION_STEP`].
@@ -151,23 +113,13 @@ async fn provision(client: kube::Client, c: DynamicObject) {
     let api = api_of(&client, &ar, &c);
     let name = c.metadata.name.clone().unwrap_or_default();
     let steps: [(&[(&str, &str)], Value); 3] = [
+        (&[("InfrastructureReady", "True")], json!({"initialization": {"infrastructureProvisioned": true}})),
         (
-            &[("InfrastructureReady", "True")],
-            json!({"initialization": {"infrastructureProvisioned": true}}),
-        ),
-        (
-            &[
-                ("ControlPlaneInitialized", "True"),
-                ("ControlPlaneAvailable", "True"),
-            ],
+            &[("ControlPlaneInitialized", "True"), ("ControlPlaneAvailable", "True")],
             json!({"initialization": {"infrastructureProvisioned": true, "controlPlaneInitialized": true}}),
         ),
         (
-            &[
-                ("WorkersAvailable", "True"),
-                ("RemoteConnectionProbe", "True"),
-                ("Available", "True"),
-            ],
+            &[("WorkersAvailable", "True"), ("RemoteConnectionProbe", "True"), ("Available", "True")],
             json!({"phase": "Provisioned"}),
         ),
     ];
@@ -199,11 +151,7 @@ async fn provision(client: kube::Client, c: DynamicObject) {
 }
 
 /// Brings a MachineDeployment's Machines to `spec.replicas`.
-async fn scale(
-    client: &kube::Client,
-    workloads: &BTreeMap<String, kube::Client>,
-    md: &DynamicObject,
-) -> Result<()> {
+async fn scale(client: &kube::Client, workloads: &BTreeMap<String, kube::Client>, md: &DynamicObject) -> Result<()> {
     let ns = md.metadata.namespace.clone().unwrap_or_default();
     let name = md.metadata.name.clone().unwrap_or_default();
     let cluster_name = s(&md.data, "/spec/clusterName").to_string();
@@ -215,33 +163,24 @@ async fn scale(
     {
         return Ok(());
     }
-    let clusters: Api<DynamicObject> =
-        Api::namespaced_with(client.clone(), &ns, &capi("Cluster", "clusters"));
+    let clusters: Api<DynamicObject> = Api::namespaced_with(client.clone(), &ns, &capi("Cluster", "clusters"));
     if let Some(c) = clusters.get_opt(&cluster_name).await?
         && c.data.pointer("/spec/paused").and_then(Value::as_bool) == Some(true)
     {
         return Ok(());
     }
-    let machines_api: Api<DynamicObject> =
-        Api::namespaced_with(client.clone(), &ns, &capi("Machine", "machines"));
-    let mut machines = machines_api
-        .list(&ListParams::default().labels(&format!("{DEPLOYMENT_NAME}={name}")))
-        .await?
-        .items;
+    let machines_api: Api<DynamicObject> = Api::namespaced_with(client.clone(), &ns, &capi("Machine", "machines"));
+    let mut machines =
+        machines_api.list(&ListParams::default().labels(&format!("{DEPLOYMENT_NAME}={name}"))).await?.items;
     machines.retain(|m| m.metadata.deletion_timestamp.is_none());
     machines.sort_by(|a, b| {
-        a.metadata
-            .creation_timestamp
-            .cmp(&b.metadata.creation_timestamp)
-            .then(a.metadata.name.cmp(&b.metadata.name))
+        a.metadata.creation_timestamp.cmp(&b.metadata.creation_timestamp).then(a.metadata.name.cmp(&b.metadata.name))
     });
     let have = machines.len() as i64;
     let node_client = workloads.get(&cluster_name);
     if have < desired {
         let Some(template) = machines.first().cloned() else {
-            anyhow::bail!(
-                "no Machine left to clone for {ns}/{name}; scale up from zero is not simulated"
-            )
+            anyhow::bail!("no Machine left to clone for {ns}/{name}; scale up from zero is not simulated")
         };
         for _ in have..desired {
             add_machine(client, node_client, &template).await?;
@@ -257,9 +196,7 @@ async fn scale(
 fn suffix() -> String {
     const CHARS: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
     let mut rng = rand::rng();
-    (0..5)
-        .map(|_| CHARS[rng.random_range(0..CHARS.len())] as char)
-        .collect()
+    (0..5).map(|_| CHARS[rng.random_range(0..CHARS.len())] as char).collect()
 }
 
 fn clean_copy(o: &DynamicObject, name: &str) -> Value {
@@ -293,23 +230,12 @@ fn ref_resource(r: Option<&Value>) -> Option<(ApiResource, String)> {
         return None;
     }
     let plural = format!("{}s", kind.to_lowercase());
-    Some((
-        resource(group, "v1beta2", kind, &plural),
-        s(r, "/name").to_string(),
-    ))
+    Some((resource(group, "v1beta2", kind, &plural), s(r, "/name").to_string()))
 }
 
-async fn add_machine(
-    client: &kube::Client,
-    nodes: Option<&kube::Client>,
-    template: &DynamicObject,
-) -> Result<()> {
+async fn add_machine(client: &kube::Client, nodes: Option<&kube::Client>, template: &DynamicObject) -> Result<()> {
     let ns = template.metadata.namespace.clone().unwrap_or_default();
-    let set = template
-        .labels()
-        .get("cluster.x-k8s.io/set-name")
-        .cloned()
-        .unwrap_or_else(|| "machine".into());
+    let set = template.labels().get("cluster.x-k8s.io/set-name").cloned().unwrap_or_else(|| "machine".into());
     let name = format!("{set}-{}", suffix());
     let mut machine = clean_copy(template, &name);
     machine["spec"]["providerID"] = json!(format!("docker:////{name}"));
@@ -348,50 +274,28 @@ async fn add_node(nodes: &kube::Client, template: &DynamicObject, name: &str) ->
     let Some(mut node) = api.get_opt(model).await? else {
         return Ok(());
     };
-    node.metadata = kube::api::ObjectMeta {
-        name: Some(name.into()),
-        labels: node.metadata.labels.take(),
-        ..Default::default()
-    };
+    node.metadata =
+        kube::api::ObjectMeta { name: Some(name.into()), labels: node.metadata.labels.take(), ..Default::default() };
     if let Some(l) = node.metadata.labels.as_mut() {
         l.insert("kubernetes.io/hostname".into(), name.into());
     }
     let status = node.status.take();
-    api.create(&Default::default(), &node)
-        .await
-        .with_context(|| format!("creating Node {name}"))?;
-    api.patch_status(
-        name,
-        &PatchParams::default(),
-        &Patch::Merge(json!({"status": status})),
-    )
-    .await?;
+    api.create(&Default::default(), &node).await.with_context(|| format!("creating Node {name}"))?;
+    api.patch_status(name, &PatchParams::default(), &Patch::Merge(json!({"status": status}))).await?;
     Ok(())
 }
 
-async fn remove_machine(
-    client: &kube::Client,
-    nodes: Option<&kube::Client>,
-    m: &DynamicObject,
-) -> Result<()> {
+async fn remove_machine(client: &kube::Client, nodes: Option<&kube::Client>, m: &DynamicObject) -> Result<()> {
     let ns = m.metadata.namespace.clone().unwrap_or_default();
-    let mut targets = vec![(
-        capi("Machine", "machines"),
-        m.metadata.name.clone().unwrap_or_default(),
-    )];
+    let mut targets = vec![(capi("Machine", "machines"), m.metadata.name.clone().unwrap_or_default())];
     for pointer in ["/spec/infrastructureRef", "/spec/bootstrap/configRef"] {
         targets.extend(ref_resource(m.data.pointer(pointer)));
     }
     for (ar, name) in targets {
         let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), &ns, &ar);
         // No garbage collector runs in the demo: finalizers are dropped and owned objects deleted here.
-        let _ = api
-            .patch(
-                &name,
-                &PatchParams::default(),
-                &Patch::Merge(json!({"metadata": {"finalizers": null}})),
-            )
-            .await;
+        let _ =
+            api.patch(&name, &PatchParams::default(), &Patch::Merge(json!({"metadata": {"finalizers": null}}))).await;
         match api.delete(&name, &Default::default()).await {
             Ok(_) => {}
             Err(kube::Error::Api(s)) if s.code == 404 => {}
@@ -401,9 +305,7 @@ async fn remove_machine(
     if let Some(nodes) = nodes {
         let node = s(&m.data, "/status/nodeRef/name");
         if !node.is_empty() {
-            let _ = Api::<Node>::all(nodes.clone())
-                .delete(node, &Default::default())
-                .await;
+            let _ = Api::<Node>::all(nodes.clone()).delete(node, &Default::default()).await;
         }
     }
     Ok(())
@@ -413,20 +315,10 @@ async fn update_counters(client: &kube::Client, md: &DynamicObject, desired: i64
     let ns = md.metadata.namespace.clone().unwrap_or_default();
     let name = md.metadata.name.clone().unwrap_or_default();
     let counters = json!({"replicas": desired, "readyReplicas": desired, "availableReplicas": desired, "upToDateReplicas": desired});
-    let sets: Api<DynamicObject> =
-        Api::namespaced_with(client.clone(), &ns, &capi("MachineSet", "machinesets"));
-    for ms in sets
-        .list(&ListParams::default().labels(&format!("{DEPLOYMENT_NAME}={name}")))
-        .await?
-        .items
-    {
+    let sets: Api<DynamicObject> = Api::namespaced_with(client.clone(), &ns, &capi("MachineSet", "machinesets"));
+    for ms in sets.list(&ListParams::default().labels(&format!("{DEPLOYMENT_NAME}={name}"))).await?.items {
         let ms_name = ms.metadata.name.clone().unwrap_or_default();
-        sets.patch(
-            &ms_name,
-            &PatchParams::default(),
-            &Patch::Merge(json!({"spec": {"replicas": desired}})),
-        )
-        .await?;
+        sets.patch(&ms_name, &PatchParams::default(), &Patch::Merge(json!({"spec": {"replicas": desired}}))).await?;
         patch_status(&sets, &ms_name, counters.clone()).await?;
     }
     let current = md.data.pointer("/status/replicas").and_then(Value::as_i64);
@@ -438,11 +330,8 @@ async fn update_counters(client: &kube::Client, md: &DynamicObject, desired: i64
     }
     // The Cluster's worker counters are the sum over its MachineDeployments.
     let cluster_name = s(&md.data, "/spec/clusterName").to_string();
-    let all: Api<DynamicObject> = Api::namespaced_with(
-        client.clone(),
-        &ns,
-        &capi("MachineDeployment", "machinedeployments"),
-    );
+    let all: Api<DynamicObject> =
+        Api::namespaced_with(client.clone(), &ns, &capi("MachineDeployment", "machinedeployments"));
     let total: i64 = all
         .list(&ListParams::default().labels(&format!("{CLUSTER_NAME}={cluster_name}")))
         .await?
@@ -452,15 +341,11 @@ async fn update_counters(client: &kube::Client, md: &DynamicObject, desired: i64
             if m.metadata.name.as_deref() == Some(&name) {
                 desired
             } else {
-                m.data
-                    .pointer("/spec/replicas")
-                    .and_then(Value::as_i64)
-                    .unwrap_or(0)
+                m.data.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(0)
             }
         })
         .sum();
-    let clusters: Api<DynamicObject> =
-        Api::namespaced_with(client.clone(), &ns, &capi("Cluster", "clusters"));
+    let clusters: Api<DynamicObject> = Api::namespaced_with(client.clone(), &ns, &capi("Cluster", "clusters"));
     if clusters.get_opt(&cluster_name).await?.is_some() {
         let w = json!({"desiredReplicas": total, "replicas": total, "readyReplicas": total, "availableReplicas": total, "upToDateReplicas": total});
         patch_status(&clusters, &cluster_name, json!({"workers": w})).await?;
@@ -469,26 +354,16 @@ async fn update_counters(client: &kube::Client, md: &DynamicObject, desired: i64
 }
 
 /// Flips one healthy `prod-us` worker Machine between not-ready and ready.
-async fn flap(
-    client: &kube::Client,
-    down: &AtomicBool,
-    picked: &Mutex<Option<String>>,
-) -> Result<()> {
+async fn flap(client: &kube::Client, down: &AtomicBool, picked: &Mutex<Option<String>>) -> Result<()> {
     let ar = capi("Machine", "machines");
     let api: Api<DynamicObject> = Api::all_with(client.clone(), &ar);
-    let machines = api
-        .list(&ListParams::default().labels(&format!("{CLUSTER_NAME}=prod-us,!{CONTROL_PLANE}")))
-        .await?
-        .items;
+    let machines =
+        api.list(&ListParams::default().labels(&format!("{CLUSTER_NAME}=prod-us,!{CONTROL_PLANE}"))).await?.items;
     let mut picked = picked.lock().await;
     if picked.is_none() {
         *picked = machines
             .iter()
-            .filter(|m| {
-                conditions(m)
-                    .iter()
-                    .all(|c| s(c, "/type") != "NodeHealthy" || s(c, "/status") == "True")
-            })
+            .filter(|m| conditions(m).iter().all(|c| s(c, "/type") != "NodeHealthy" || s(c, "/status") == "True"))
             .filter_map(|m| m.metadata.name.clone())
             .max();
     }
@@ -519,12 +394,8 @@ async fn flap(
         set_condition(&mut conds, "NodeReady", "True", "NodeReady", "", generation);
         set_condition(&mut conds, "Ready", "True", "Ready", "", generation);
     }
-    patch_status(
-        &api_of(client, &ar, m),
-        m.metadata.name.as_deref().unwrap_or(""),
-        json!({"conditions": conds}),
-    )
-    .await?;
+    patch_status(&api_of(client, &ar, m), m.metadata.name.as_deref().unwrap_or(""), json!({"conditions": conds}))
+        .await?;
     down.store(going_down, Ordering::Relaxed);
     Ok(())
 }

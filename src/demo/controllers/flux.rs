@@ -29,56 +29,21 @@ pub const NEW_REVISION_EVERY: Duration = Duration::from_secs(60);
 
 /// The Flux kinds the demo serves: (group, version, kind, plural).
 pub const KINDS: [(&str, &str, &str, &str); 7] = [
-    (
-        "source.toolkit.fluxcd.io",
-        "v1",
-        "GitRepository",
-        "gitrepositories",
-    ),
-    (
-        "source.toolkit.fluxcd.io",
-        "v1",
-        "OCIRepository",
-        "ocirepositories",
-    ),
-    (
-        "source.toolkit.fluxcd.io",
-        "v1",
-        "HelmRepository",
-        "helmrepositories",
-    ),
+    ("source.toolkit.fluxcd.io", "v1", "GitRepository", "gitrepositories"),
+    ("source.toolkit.fluxcd.io", "v1", "OCIRepository", "ocirepositories"),
+    ("source.toolkit.fluxcd.io", "v1", "HelmRepository", "helmrepositories"),
     ("source.toolkit.fluxcd.io", "v1", "HelmChart", "helmcharts"),
     ("source.toolkit.fluxcd.io", "v1", "Bucket", "buckets"),
-    (
-        "kustomize.toolkit.fluxcd.io",
-        "v1",
-        "Kustomization",
-        "kustomizations",
-    ),
-    (
-        "helm.toolkit.fluxcd.io",
-        "v2",
-        "HelmRelease",
-        "helmreleases",
-    ),
+    ("kustomize.toolkit.fluxcd.io", "v1", "Kustomization", "kustomizations"),
+    ("helm.toolkit.fluxcd.io", "v2", "HelmRelease", "helmreleases"),
 ];
 
 fn kustomization_resource() -> ApiResource {
-    resource(
-        "kustomize.toolkit.fluxcd.io",
-        "v1",
-        "Kustomization",
-        "kustomizations",
-    )
+    resource("kustomize.toolkit.fluxcd.io", "v1", "Kustomization", "kustomizations")
 }
 
 fn git_repository_resource() -> ApiResource {
-    resource(
-        "source.toolkit.fluxcd.io",
-        "v1",
-        "GitRepository",
-        "gitrepositories",
-    )
+    resource("source.toolkit.fluxcd.io", "v1", "GitRepository", "gitrepositories")
 }
 
 /// Starts the Flux controllers for one context: one watch per kind, plus the new-revision churn.
@@ -114,28 +79,16 @@ fn wants_reconcile(obj: &DynamicObject) -> bool {
     let requested = requested_at(obj);
     let handled = s(&obj.data, "/status/lastHandledReconcileAt");
     let generation = obj.metadata.generation.unwrap_or(0);
-    let observed = obj
-        .data
-        .pointer("/status/observedGeneration")
-        .and_then(Value::as_i64)
-        .unwrap_or(-1);
+    let observed = obj.data.pointer("/status/observedGeneration").and_then(Value::as_i64).unwrap_or(-1);
     (!requested.is_empty() && requested != handled) || generation != observed
 }
 
 fn requested_at(obj: &DynamicObject) -> &str {
-    obj.metadata
-        .annotations
-        .as_ref()
-        .and_then(|a| a.get(REQUESTED_AT))
-        .map(String::as_str)
-        .unwrap_or("")
+    obj.metadata.annotations.as_ref().and_then(|a| a.get(REQUESTED_AT)).map(String::as_str).unwrap_or("")
 }
 
 fn suspended(obj: &DynamicObject) -> bool {
-    obj.data
-        .pointer("/spec/suspend")
-        .and_then(Value::as_bool)
-        .unwrap_or(false)
+    obj.data.pointer("/spec/suspend").and_then(Value::as_bool).unwrap_or(false)
 }
 
 async fn reconcile(client: &kube::Client, ar: &ApiResource, obj: &DynamicObject) -> Result<()> {
@@ -161,10 +114,7 @@ async fn reconcile(client: &kube::Client, ar: &ApiResource, obj: &DynamicObject)
         }
         "HelmRelease" => {
             let annotations = obj.metadata.annotations.clone().unwrap_or_default();
-            for (key, field) in [
-                (FORCE_AT, "lastHandledForceAt"),
-                (RESET_AT, "lastHandledResetAt"),
-            ] {
+            for (key, field) in [(FORCE_AT, "lastHandledForceAt"), (RESET_AT, "lastHandledResetAt")] {
                 if annotations.get(key).is_some_and(|v| *v == requested) {
                     status[field] = json!(requested);
                 }
@@ -173,12 +123,7 @@ async fn reconcile(client: &kube::Client, ar: &ApiResource, obj: &DynamicObject)
         _ => {}
     }
     status["conditions"] = json!(conds);
-    patch_status(
-        &api_of(client, ar, obj),
-        obj.metadata.name.as_deref().unwrap_or(""),
-        status,
-    )
-    .await
+    patch_status(&api_of(client, ar, obj), obj.metadata.name.as_deref().unwrap_or(""), status).await
 }
 
 /// The artifact revision of a Kustomization's source (`spec.sourceRef`), if it has one.
@@ -191,10 +136,7 @@ async fn source_revision(client: &kube::Client, ks: &DynamicObject) -> Option<St
         ns => ns.to_string(),
     };
     let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), &ns, &ar);
-    let src = api
-        .get_opt(s(&ks.data, "/spec/sourceRef/name"))
-        .await
-        .ok()??;
+    let src = api.get_opt(s(&ks.data, "/spec/sourceRef/name")).await.ok()??;
     Some(s(&src.data, "/status/artifact/revision").to_string()).filter(|r| !r.is_empty())
 }
 
@@ -202,28 +144,15 @@ async fn source_revision(client: &kube::Client, ks: &DynamicObject) -> Option<St
 /// only record the attempt, as kustomize-controller does.
 fn apply_revision(ks: &DynamicObject, rev: &str, status: &mut Value, conds: &mut Vec<Value>) {
     status["lastAttemptedRevision"] = json!(rev);
-    let ready_false = conds
-        .iter()
-        .any(|c| s(c, "/type") == "Ready" && s(c, "/status") == "False");
+    let ready_false = conds.iter().any(|c| s(c, "/type") == "Ready" && s(c, "/status") == "False");
     if ready_false {
         return;
     }
     let generation = ks.metadata.generation.unwrap_or(0);
     status["lastAppliedRevision"] = json!(rev);
-    set_condition(
-        conds,
-        "Ready",
-        "True",
-        "ReconciliationSucceeded",
-        &format!("Applied revision: {rev}"),
-        generation,
-    );
-    let mut history: Vec<Value> = ks
-        .data
-        .pointer("/status/history")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+    set_condition(conds, "Ready", "True", "ReconciliationSucceeded", &format!("Applied revision: {rev}"), generation);
+    let mut history: Vec<Value> =
+        ks.data.pointer("/status/history").and_then(Value::as_array).cloned().unwrap_or_default();
     let now = now();
     match history.first_mut() {
         Some(h) if s(h, "/metadata/revision") == rev => {
@@ -251,11 +180,7 @@ async fn new_revision(client: &kube::Client, n: u64) -> Result<()> {
         if repo.metadata.name.as_deref() != Some("flux-system") || suspended(&repo) {
             continue;
         }
-        let mut artifact = repo
-            .data
-            .pointer("/status/artifact")
-            .cloned()
-            .unwrap_or_else(|| json!({}));
+        let mut artifact = repo.data.pointer("/status/artifact").cloned().unwrap_or_else(|| json!({}));
         artifact["revision"] = json!(rev);
         artifact["lastUpdateTime"] = json!(now());
         let mut conds = conditions(&repo);
@@ -277,12 +202,7 @@ async fn new_revision(client: &kube::Client, n: u64) -> Result<()> {
             generation,
         );
         let api = api_of(client, &git_repository_resource(), &repo);
-        patch_status(
-            &api,
-            "flux-system",
-            json!({"artifact": artifact, "conditions": conds}),
-        )
-        .await?;
+        patch_status(&api, "flux-system", json!({"artifact": artifact, "conditions": conds})).await?;
     }
     let ks_api: Api<DynamicObject> = Api::all_with(client.clone(), &kustomization_resource());
     for ks in ks_api.list(&ListParams::default()).await?.items {
@@ -326,27 +246,19 @@ mod tests {
 
     #[test]
     fn failing_kustomizations_record_the_attempt_only() {
-        let ks = obj(
-            json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
-            "metadata": {"name": "apps", "generation": 1}}),
-        );
+        let ks = obj(json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+            "metadata": {"name": "apps", "generation": 1}}));
         let mut status = json!({});
-        let mut conds = vec![
-            json!({"type": "Ready", "status": "False", "reason": "BuildFailed", "message": "x"}),
-        ];
+        let mut conds = vec![json!({"type": "Ready", "status": "False", "reason": "BuildFailed", "message": "x"})];
         apply_revision(&ks, "main@sha1:abc", &mut status, &mut conds);
         assert_eq!(status, json!({"lastAttemptedRevision": "main@sha1:abc"}));
         assert_eq!(conds[0]["reason"], "BuildFailed");
 
         let mut status = json!({});
-        let mut conds =
-            vec![json!({"type": "Ready", "status": "True", "reason": "ReconciliationSucceeded"})];
+        let mut conds = vec![json!({"type": "Ready", "status": "True", "reason": "ReconciliationSucceeded"})];
         apply_revision(&ks, "main@sha1:abc", &mut status, &mut conds);
         assert_eq!(status["lastAppliedRevision"], "main@sha1:abc");
         assert_eq!(conds[0]["message"], "Applied revision: main@sha1:abc");
-        assert_eq!(
-            status["history"][0]["metadata"]["revision"],
-            "main@sha1:abc"
-        );
+        assert_eq!(status["history"][0]["metadata"]["revision"], "main@sha1:abc");
     }
 }

@@ -62,11 +62,7 @@ pub async fn start(env: &Envtest) -> Result<Handle> {
         tasks.extend(flux::start(context, client.clone()));
         tasks.extend(terraform::start(context, client.clone()));
     }
-    let mgmt = clients
-        .iter()
-        .find(|(c, _)| c == "mgmt")
-        .map(|(_, c)| c.clone())
-        .context("no mgmt server")?;
+    let mgmt = clients.iter().find(|(c, _)| c == "mgmt").map(|(_, c)| c.clone()).context("no mgmt server")?;
     tasks.extend(capi::start(mgmt, clients.clone()));
     Ok(Handle { tasks })
 }
@@ -78,51 +74,36 @@ pub fn resource(group: &str, version: &str, kind: &str, plural: &str) -> ApiReso
 
 /// Objects of one kind, all namespaces, as a watch stream of applied (created/changed) objects, retried with
 /// kube-runtime's default backoff. Deletions are not reported.
-pub fn applied(
-    client: kube::Client,
-    ar: &ApiResource,
-) -> impl Stream<Item = DynamicObject> + Send + use<> {
+pub fn applied(client: kube::Client, ar: &ApiResource) -> impl Stream<Item = DynamicObject> + Send + use<> {
     let api: Api<DynamicObject> = Api::all_with(client, ar);
-    watcher(api, watcher::Config::default())
-        .default_backoff()
-        .filter_map(|e| async move {
-            match e {
-                Ok(watcher::Event::Apply(o)) | Ok(watcher::Event::InitApply(o)) => Some(o),
-                Ok(_) => None,
-                Err(e) => {
-                    tracing::debug!(target: "demo", "watch error (retrying): {e}");
-                    None
-                }
+    watcher(api, watcher::Config::default()).default_backoff().filter_map(|e| async move {
+        match e {
+            Ok(watcher::Event::Apply(o)) | Ok(watcher::Event::InitApply(o)) => Some(o),
+            Ok(_) => None,
+            Err(e) => {
+                tracing::debug!(target: "demo", "watch error (retrying): {e}");
+                None
             }
-        })
+        }
+    })
 }
 
 /// Writes `status` (a JSON merge patch of the status object) through the status subresource.
 pub async fn patch_status(api: &Api<DynamicObject>, name: &str, status: Value) -> Result<()> {
-    api.patch_status(
-        name,
-        &PatchParams::default(),
-        &Patch::Merge(json!({ "status": status })),
-    )
-    .await
-    .with_context(|| format!("patching the status of {name}"))?;
+    api.patch_status(name, &PatchParams::default(), &Patch::Merge(json!({ "status": status })))
+        .await
+        .with_context(|| format!("patching the status of {name}"))?;
     Ok(())
 }
 
 /// The namespaced API of `obj`'s kind.
 pub fn api_of(client: &kube::Client, ar: &ApiResource, obj: &DynamicObject) -> Api<DynamicObject> {
-    Api::namespaced_with(
-        client.clone(),
-        obj.metadata.namespace.as_deref().unwrap_or("default"),
-        ar,
-    )
+    Api::namespaced_with(client.clone(), obj.metadata.namespace.as_deref().unwrap_or("default"), ar)
 }
 
 /// Now, RFC 3339 with seconds (as Kubernetes writes condition times).
 pub fn now() -> String {
-    k8s_openapi::jiff::Timestamp::now()
-        .strftime("%Y-%m-%dT%H:%M:%SZ")
-        .to_string()
+    k8s_openapi::jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 /// Reads a string at a JSON pointer, `""` when absent.
@@ -150,10 +131,8 @@ pub fn set_condition(
         c["message"] = json!(message);
         c["observedGeneration"] = json!(generation);
     } else {
-        conditions.push(
-            json!({"type": type_, "status": status, "reason": reason, "message": message,
-            "lastTransitionTime": now, "observedGeneration": generation}),
-        );
+        conditions.push(json!({"type": type_, "status": status, "reason": reason, "message": message,
+            "lastTransitionTime": now, "observedGeneration": generation}));
     }
 }
 
@@ -164,11 +143,7 @@ pub fn remove_condition(conditions: &mut Vec<Value>, type_: &str) {
 
 /// The `status.conditions` of `obj` (empty when absent or malformed).
 pub fn conditions(obj: &DynamicObject) -> Vec<Value> {
-    obj.data
-        .pointer("/status/conditions")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default()
+    obj.data.pointer("/status/conditions").and_then(Value::as_array).cloned().unwrap_or_default()
 }
 
 /// Runs `f` every `period`, forever (until aborted).

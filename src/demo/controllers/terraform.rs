@@ -19,12 +19,7 @@ use crate::demo::seed;
 
 /// The Terraform kind.
 pub fn terraform_resource() -> ApiResource {
-    resource(
-        "infra.contrib.fluxcd.io",
-        "v1alpha2",
-        "Terraform",
-        "terraforms",
-    )
+    resource("infra.contrib.fluxcd.io", "v1alpha2", "Terraform", "terraforms")
 }
 
 /// Starts the Terraform controller for one context.
@@ -55,51 +50,27 @@ enum Step {
 }
 
 fn step(tf: &DynamicObject) -> Step {
-    if tf
-        .data
-        .pointer("/spec/suspend")
-        .and_then(Value::as_bool)
-        .unwrap_or(false)
-    {
+    if tf.data.pointer("/spec/suspend").and_then(Value::as_bool).unwrap_or(false) {
         return Step::Nothing;
     }
     let pending = s(&tf.data, "/status/plan/pending");
     let approve = s(&tf.data, "/spec/approvePlan");
-    if !pending.is_empty()
-        && (approve == "auto" || (!approve.is_empty() && pending.starts_with(approve)))
-    {
+    if !pending.is_empty() && (approve == "auto" || (!approve.is_empty() && pending.starts_with(approve))) {
         return Step::Apply(pending.to_string());
     }
-    let replan = conditions(tf)
-        .iter()
-        .any(|c| s(c, "/type") == "Ready" && s(c, "/reason") == "ReplanRequested");
+    let replan = conditions(tf).iter().any(|c| s(c, "/type") == "Ready" && s(c, "/reason") == "ReplanRequested");
     if replan && pending.is_empty() {
         let rev = match s(&tf.data, "/status/lastAttemptedRevision") {
             "" => s(&tf.data, "/status/lastAppliedRevision"),
             r => r,
         };
-        return Step::Plan(if rev.is_empty() {
-            seed::revision("main", 1)
-        } else {
-            rev.to_string()
-        });
+        return Step::Plan(if rev.is_empty() { seed::revision("main", 1) } else { rev.to_string() });
     }
-    let requested = tf
-        .metadata
-        .annotations
-        .as_ref()
-        .and_then(|a| a.get(REQUESTED_AT))
-        .map(String::as_str)
-        .unwrap_or("");
+    let requested =
+        tf.metadata.annotations.as_ref().and_then(|a| a.get(REQUESTED_AT)).map(String::as_str).unwrap_or("");
     let handled = s(&tf.data, "/status/lastHandledReconcileAt");
-    let observed = tf
-        .data
-        .pointer("/status/observedGeneration")
-        .and_then(Value::as_i64)
-        .unwrap_or(-1);
-    if (!requested.is_empty() && requested != handled)
-        || tf.metadata.generation.unwrap_or(0) != observed
-    {
+    let observed = tf.data.pointer("/status/observedGeneration").and_then(Value::as_i64).unwrap_or(-1);
+    if (!requested.is_empty() && requested != handled) || tf.metadata.generation.unwrap_or(0) != observed {
         return Step::Observe;
     }
     Step::Nothing
@@ -113,12 +84,7 @@ async fn reconcile(client: &kube::Client, ar: &ApiResource, tf: &DynamicObject) 
     let name = tf.metadata.name.clone().unwrap_or_default();
     let generation = tf.metadata.generation.unwrap_or(0);
     let mut status = json!({"observedGeneration": generation});
-    if let Some(r) = tf
-        .metadata
-        .annotations
-        .as_ref()
-        .and_then(|a| a.get(REQUESTED_AT))
-    {
+    if let Some(r) = tf.metadata.annotations.as_ref().and_then(|a| a.get(REQUESTED_AT)) {
         status["lastHandledReconcileAt"] = json!(r);
     }
     let mut conds = conditions(tf);
@@ -162,20 +128,14 @@ async fn reconcile(client: &kube::Client, ar: &ApiResource, tf: &DynamicObject) 
                 );
                 status["availableOutputs"] = json!(outputs);
             }
-            status["plan"] = json!({"pending": "", "lastApplied": plan, "isDestroyPlan": false, "isDriftDetectionPlan": false});
+            status["plan"] =
+                json!({"pending": "", "lastApplied": plan, "isDestroyPlan": false, "isDriftDetectionPlan": false});
             status["lastAppliedRevision"] = json!(rev);
             status["lastAttemptedRevision"] = json!(rev);
         }
         Step::Plan(rev) => {
             let id = seed::plan_id(&rev);
-            set_condition(
-                &mut conds,
-                "Plan",
-                "True",
-                "TerraformPlannedWithChanges",
-                "Plan generated",
-                generation,
-            );
+            set_condition(&mut conds, "Plan", "True", "TerraformPlannedWithChanges", "Plan generated", generation);
             set_condition(
                 &mut conds,
                 "Ready",
@@ -184,8 +144,7 @@ async fn reconcile(client: &kube::Client, ar: &ApiResource, tf: &DynamicObject) 
                 &format!("Plan generated: set approvePlan: \"{id}\" to approve this plan."),
                 generation,
             );
-            status["plan"] =
-                json!({"pending": id, "isDestroyPlan": false, "isDriftDetectionPlan": false});
+            status["plan"] = json!({"pending": id, "isDestroyPlan": false, "isDriftDetectionPlan": false});
             status["lastPlannedRevision"] = json!(rev);
             status["lastAttemptedRevision"] = json!(rev);
         }
@@ -206,31 +165,19 @@ async fn write_outputs(client: &kube::Client, tf: &DynamicObject) -> Result<Vec<
         .data
         .pointer("/spec/writeOutputsToSecret/outputs")
         .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(String::from)
-                .collect()
-        })
+        .map(|a| a.iter().filter_map(Value::as_str).map(String::from).collect())
         .unwrap_or_default();
     if names.is_empty() {
         names = vec!["vpc_id".into(), "subnet_ids".into()];
     }
     let ns = tf.metadata.namespace.clone().unwrap_or_default();
-    let data: serde_json::Map<String, Value> = names
-        .iter()
-        .map(|n| (n.clone(), json!(base64_of(&format!("demo-{n}")))))
-        .collect();
+    let data: serde_json::Map<String, Value> =
+        names.iter().map(|n| (n.clone(), json!(base64_of(&format!("demo-{n}"))))).collect();
     let api: Api<Secret> = Api::namespaced(client.clone(), &ns);
     let body = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": secret, "namespace": ns,
         "labels": {"infra.contrib.fluxcd.io/terraform": tf.metadata.name.clone().unwrap_or_default()}},
         "type": "Opaque", "data": data});
-    api.patch(
-        secret,
-        &PatchParams::apply("fleetdeck-demo").force(),
-        &Patch::Apply(body),
-    )
-    .await?;
+    api.patch(secret, &PatchParams::apply("fleetdeck-demo").force(), &Patch::Apply(body)).await?;
     Ok(names)
 }
 
@@ -244,50 +191,33 @@ mod tests {
     use super::*;
 
     fn tf(spec: Value, status: Value) -> DynamicObject {
-        serde_json::from_value(
-            json!({"apiVersion": "infra.contrib.fluxcd.io/v1alpha2", "kind": "Terraform",
+        serde_json::from_value(json!({"apiVersion": "infra.contrib.fluxcd.io/v1alpha2", "kind": "Terraform",
             "metadata": {"name": "vpc", "namespace": "flux-system", "generation": 1},
-            "spec": spec, "status": status}),
-        )
+            "spec": spec, "status": status}))
         .expect("object")
     }
 
     #[test]
     fn approval_matches_the_pending_id_or_a_prefix() {
         let pending = json!({"observedGeneration": 1, "plan": {"pending": "plan-main-0123456789"}});
+        assert_eq!(step(&tf(json!({"approvePlan": ""}), pending.clone())), Step::Nothing);
         assert_eq!(
-            step(&tf(json!({"approvePlan": ""}), pending.clone())),
-            Step::Nothing
-        );
-        assert_eq!(
-            step(&tf(
-                json!({"approvePlan": "plan-main-0123456789"}),
-                pending.clone()
-            )),
+            step(&tf(json!({"approvePlan": "plan-main-0123456789"}), pending.clone())),
             Step::Apply("plan-main-0123456789".into())
         );
         assert_eq!(
             step(&tf(json!({"approvePlan": "plan-main-01"}), pending.clone())),
             Step::Apply("plan-main-0123456789".into())
         );
-        assert_eq!(
-            step(&tf(json!({"approvePlan": "plan-main-99"}), pending.clone())),
-            Step::Nothing
-        );
-        assert_eq!(
-            step(&tf(json!({"approvePlan": "auto"}), pending)),
-            Step::Apply("plan-main-0123456789".into())
-        );
+        assert_eq!(step(&tf(json!({"approvePlan": "plan-main-99"}), pending.clone())), Step::Nothing);
+        assert_eq!(step(&tf(json!({"approvePlan": "auto"}), pending)), Step::Apply("plan-main-0123456789".into()));
     }
 
     #[test]
     fn replan_request_makes_a_new_plan_and_suspend_stops_everything() {
         let replan = json!({"observedGeneration": 1, "lastAttemptedRevision": "main@sha1:0123456789abcdef",
             "conditions": [{"type": "Ready", "status": "False", "reason": "ReplanRequested"}]});
-        assert_eq!(
-            step(&tf(json!({}), replan.clone())),
-            Step::Plan("main@sha1:0123456789abcdef".into())
-        );
+        assert_eq!(step(&tf(json!({}), replan.clone())), Step::Plan("main@sha1:0123456789abcdef".into()));
         assert_eq!(step(&tf(json!({"suspend": true}), replan)), Step::Nothing);
     }
 }

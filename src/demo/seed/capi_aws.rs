@@ -108,27 +108,13 @@ pub(super) fn staging_eks(clock: &Clock) -> Vec<Value> {
             "Available",
             "False",
             "NotAvailable",
-            &format!(
-                "{}\n{}",
-                nest("ControlPlaneAvailable", not_initialized),
-                nest("RemoteConnectionProbe", probe)
-            ),
+            &format!("{}\n{}", nest("ControlPlaneAvailable", not_initialized), nest("RemoteConnectionProbe", probe)),
         )
         .since(age - 16 * MIN)
         .yes("InfrastructureReady", "Ready")
         .since(since)
-        .add(
-            "ControlPlaneInitialized",
-            "False",
-            "NotInitialized",
-            "Control plane not yet initialized",
-        )
-        .add(
-            "ControlPlaneAvailable",
-            "False",
-            "NotAvailable",
-            not_initialized,
-        )
+        .add("ControlPlaneInitialized", "False", "NotInitialized", "Control plane not yet initialized")
+        .add("ControlPlaneAvailable", "False", "NotAvailable", not_initialized)
         .yes("WorkersAvailable", "NoWorkers")
         .yes("ControlPlaneMachinesReady", "NoReplicas")
         .yes("WorkerMachinesReady", "NoReplicas")
@@ -144,12 +130,7 @@ pub(super) fn staging_eks(clock: &Clock) -> Vec<Value> {
         .build();
     let old = V1Beta1Conditions::new(clock, since)
         .bad("Ready", "Info", "WaitingForControlPlane", "")
-        .bad(
-            "ControlPlaneInitialized",
-            "Info",
-            "WaitingForControlPlaneProviderInitialized",
-            "",
-        )
+        .bad("ControlPlaneInitialized", "Info", "WaitingForControlPlaneProviderInitialized", "")
         .bad("ControlPlaneReady", "Info", "WaitingForControlPlane", "")
         .since(age - 16 * MIN)
         .ok("InfrastructureReady")
@@ -167,12 +148,7 @@ pub(super) fn staging_eks(clock: &Clock) -> Vec<Value> {
     let mut infra = aws_cluster(clock, &cluster, name, region, age, None);
     infra["kind"] = json!(EKS_INFRA_KIND);
 
-    let mut cp = object(
-        "controlplane.cluster.x-k8s.io/v1beta2",
-        "AWSManagedControlPlane",
-        Some(NAMESPACE),
-        cp_name,
-    );
+    let mut cp = object("controlplane.cluster.x-k8s.io/v1beta2", "AWSManagedControlPlane", Some(NAMESPACE), cp_name);
     labels(&mut cp, &[(CLUSTER_NAME, name)]);
     owned_by(&mut cp, &cluster, true);
     let eks_name = format!("{NAMESPACE}_{cp_name}");
@@ -196,12 +172,7 @@ pub(super) fn staging_eks(clock: &Clock) -> Vec<Value> {
     let cp_conditions = V1Beta1Conditions::new(clock, 12 * MIN)
         .bad("Ready", "Info", "EKSControlPlaneCreating", &creating)
         .ok("EKSControlPlaneCreating")
-        .bad(
-            "EKSControlPlaneReady",
-            "Info",
-            "EKSControlPlaneCreating",
-            &creating,
-        )
+        .bad("EKSControlPlaneReady", "Info", "EKSControlPlaneCreating", &creating)
         .since(14 * MIN)
         .ok("IAMControlPlaneRolesReady");
     cp["status"] = json!({
@@ -213,12 +184,7 @@ pub(super) fn staging_eks(clock: &Clock) -> Vec<Value> {
     });
 
     let pool = "staging-eks-pool-0";
-    let mut mp = object(
-        "cluster.x-k8s.io/v1beta2",
-        "MachinePool",
-        Some(NAMESPACE),
-        pool,
-    );
+    let mut mp = object("cluster.x-k8s.io/v1beta2", "MachinePool", Some(NAMESPACE), pool);
     labels(&mut mp, &[(CLUSTER_NAME, name)]);
     owned_by(&mut mp, &cluster, false);
     mp["spec"] = json!({
@@ -232,19 +198,9 @@ pub(super) fn staging_eks(clock: &Clock) -> Vec<Value> {
         } },
     });
     let mp_conditions = Conditions::new(clock, 10 * MIN)
-        .add(
-            "Available",
-            "False",
-            "NotAvailable",
-            "Infrastructure not ready",
-        )
+        .add("Available", "False", "NotAvailable", "Infrastructure not ready")
         .yes("BootstrapConfigReady", "DataSecretProvided")
-        .add(
-            "InfrastructureReady",
-            "False",
-            "WaitingForEKSControlPlane",
-            "",
-        )
+        .add("InfrastructureReady", "False", "WaitingForEKSControlPlane", "")
         .no("ScalingUp", "NotScalingUp")
         .no("ScalingDown", "NotScalingDown")
         .no("Deleting", "NotDeleting")

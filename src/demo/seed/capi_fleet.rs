@@ -24,8 +24,7 @@ pub(super) const TEAM_DATA: &str = "team-data";
 
 /// The kubelet message of `prod-us`'s sick worker: the container runtime stopped answering the pod lifecycle
 /// event generator, so kubelet reports Ready=False.
-pub(super) const PLEG_MESSAGE: &str =
-    "PLEG is not healthy: pleg was last seen active 3m12.481s ago; threshold is 3m0s";
+pub(super) const PLEG_MESSAGE: &str = "PLEG is not healthy: pleg was last seen active 3m12.481s ago; threshold is 3m0s";
 
 /// What the Cluster API part of the seed produced.
 pub(super) struct CapiFleet {
@@ -38,20 +37,10 @@ pub(super) struct CapiFleet {
 }
 
 fn pool(name: &str, replicas: usize) -> Pool {
-    Pool {
-        name: name.to_owned(),
-        replicas,
-        unhealthy: None,
-    }
+    Pool { name: name.to_owned(), replicas, unhealthy: None }
 }
 
-fn kubeadm(
-    name: &str,
-    version: &str,
-    control_plane: usize,
-    pools: Vec<Pool>,
-    age: i64,
-) -> KubeadmCluster {
+fn kubeadm(name: &str, version: &str, control_plane: usize, pools: Vec<Pool>, age: i64) -> KubeadmCluster {
     KubeadmCluster {
         namespace: PLATFORM.to_owned(),
         name: name.to_owned(),
@@ -67,19 +56,10 @@ fn kubeadm(
 
 /// The kubeadm clusters of namespace `platform`, in the order they are seeded.
 pub(super) fn kubeadm_clusters() -> Vec<KubeadmCluster> {
-    let prod_workers = vec![
-        pool("md-0", 3),
-        Pool {
-            unhealthy: Some((1, PLEG_MESSAGE, 3 * MIN)),
-            ..pool("md-1", 2)
-        },
-    ];
+    let prod_workers = vec![pool("md-0", 3), Pool { unhealthy: Some((1, PLEG_MESSAGE, 3 * MIN)), ..pool("md-1", 2) }];
     vec![
         kubeadm("dev-eu", "v1.33.4", 3, vec![pool("md-0", 3)], 96 * DAY),
-        KubeadmCluster {
-            health_check: true,
-            ..kubeadm("prod-us", "v1.32.8", 3, prod_workers, 180 * DAY)
-        },
+        KubeadmCluster { health_check: true, ..kubeadm("prod-us", "v1.32.8", 3, prod_workers, 180 * DAY) },
         KubeadmCluster {
             lifecycle: Lifecycle::Paused,
             ..kubeadm("sandbox", "v1.33.4", 1, vec![pool("md-0", 1)], 30 * DAY)
@@ -128,11 +108,7 @@ pub(super) fn capi_fleet(clock: &Clock, kubeconfigs: &BTreeMap<String, String>) 
     }
     objects.extend(capi_aws::staging_eks(clock));
     objects.extend(capi_legacy::legacy_aws(clock));
-    CapiFleet {
-        objects,
-        nodes,
-        deleted,
-    }
+    CapiFleet { objects, nodes, deleted }
 }
 
 /// ClusterClass `platform/quick-start`, the CAPD quick-start class (templates are not seeded: the envtest

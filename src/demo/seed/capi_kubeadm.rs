@@ -9,12 +9,9 @@
 use serde_json::{Value, json};
 
 use super::capi_machine::{
-    CAPI, CLUSTER_NAME, CONTROLPLANE, DEPLOYMENT_NAME, Health, INFRA, MachineFacts, NodeFacts,
-    machine_objects,
+    CAPI, CLUSTER_NAME, CONTROLPLANE, DEPLOYMENT_NAME, Health, INFRA, MachineFacts, NodeFacts, machine_objects,
 };
-use super::capi_status::{
-    PoolPlan, cluster_status, health_check, kcp_status, paused_condition, set_status,
-};
+use super::capi_status::{PoolPlan, cluster_status, health_check, kcp_status, paused_condition, set_status};
 use super::ids;
 use super::meta::{Clock, Conditions, MIN, V1Beta1Conditions, labels, object, owned_by};
 
@@ -74,16 +71,8 @@ pub(super) fn build(clock: &Clock, c: &KubeadmCluster) -> Built {
     let deleting = c.lifecycle == Lifecycle::Deleting;
     // The topology controller appends a random suffix to the names of what it generates.
     let random = |what: &str| ids::suffix(&format!("{ns}/{}/{what}", c.name));
-    let infra_name = if topology {
-        format!("{}-{}", c.name, random("infra"))
-    } else {
-        c.name.clone()
-    };
-    let kcp_name = if topology {
-        format!("{}-{}", c.name, random("kcp"))
-    } else {
-        format!("{}-control-plane", c.name)
-    };
+    let infra_name = if topology { format!("{}-{}", c.name, random("infra")) } else { c.name.clone() };
+    let kcp_name = if topology { format!("{}-{}", c.name, random("kcp")) } else { format!("{}-control-plane", c.name) };
 
     let machine = |name: String, age: i64, extra: Vec<(String, String)>| MachineFacts {
         namespace: c.namespace.clone(),
@@ -100,14 +89,8 @@ pub(super) fn build(clock: &Clock, c: &KubeadmCluster) -> Built {
     };
     let cp_machines: Vec<MachineFacts> = (0..c.control_plane)
         .map(|i| {
-            let name = format!(
-                "{kcp_name}-{}",
-                ids::suffix(&format!("{ns}/{kcp_name}/{i}"))
-            );
-            let extra = vec![(
-                "cluster.x-k8s.io/control-plane-name".to_owned(),
-                kcp_name.clone(),
-            )];
+            let name = format!("{kcp_name}-{}", ids::suffix(&format!("{ns}/{kcp_name}/{i}")));
+            let extra = vec![("cluster.x-k8s.io/control-plane-name".to_owned(), kcp_name.clone())];
             MachineFacts {
                 control_plane: true,
                 first: i == 0,
@@ -136,9 +119,7 @@ pub(super) fn build(clock: &Clock, c: &KubeadmCluster) -> Built {
                     ];
                     let health = match p.unhealthy {
                         _ if deleting => Health::Draining { since: 9 * MIN },
-                        Some((idx, message, since)) if idx == i => {
-                            Health::NodeNotReady { message, since }
-                        }
+                        Some((idx, message, since)) if idx == i => Health::NodeNotReady { message, since },
                         _ => Health::Healthy,
                     };
                     MachineFacts {
@@ -148,14 +129,7 @@ pub(super) fn build(clock: &Clock, c: &KubeadmCluster) -> Built {
                     }
                 })
                 .collect();
-            PoolPlan {
-                md,
-                ms,
-                hash,
-                replicas: p.replicas,
-                topology_name: p.name.clone(),
-                machines,
-            }
+            PoolPlan { md, ms, hash, replicas: p.replicas, topology_name: p.name.clone(), machines }
         })
         .collect();
 
@@ -178,8 +152,7 @@ pub(super) fn build(clock: &Clock, c: &KubeadmCluster) -> Built {
     let mut infra = object(INFRA, "DockerCluster", Some(ns), &infra_name);
     owned_labels(&mut infra);
     owned_by(&mut infra, &cluster, true);
-    infra["spec"] =
-        json!({ "controlPlaneEndpoint": { "host": endpoint, "port": 6443 }, "loadBalancer": {} });
+    infra["spec"] = json!({ "controlPlaneEndpoint": { "host": endpoint, "port": 6443 }, "loadBalancer": {} });
     let since = c.age - 2 * MIN;
     infra["status"] = json!({
         "observedGeneration": 1,
@@ -210,23 +183,14 @@ pub(super) fn build(clock: &Clock, c: &KubeadmCluster) -> Built {
         owned_labels(&mut md);
         labels(&mut md, &[(DEPLOYMENT_NAME, &p.md)]);
         if topology {
-            labels(
-                &mut md,
-                &[(
-                    "topology.cluster.x-k8s.io/deployment-name",
-                    &p.topology_name,
-                )],
-            );
+            labels(&mut md, &[("topology.cluster.x-k8s.io/deployment-name", &p.topology_name)]);
         }
         owned_by(&mut md, &cluster, false);
         md["spec"] = set_spec(c, p, false);
         md["status"] = set_status(clock, c, p, false);
         let mut ms = object(CAPI, "MachineSet", Some(ns), &p.ms);
         owned_labels(&mut ms);
-        labels(
-            &mut ms,
-            &[(DEPLOYMENT_NAME, &p.md), ("machine-template-hash", &p.hash)],
-        );
+        labels(&mut ms, &[(DEPLOYMENT_NAME, &p.md), ("machine-template-hash", &p.hash)]);
         owned_by(&mut ms, &md, true);
         ms["spec"] = set_spec(c, p, true);
         ms["status"] = set_status(clock, c, p, true);
@@ -255,11 +219,7 @@ pub(super) fn build(clock: &Clock, c: &KubeadmCluster) -> Built {
     if deleting {
         deleted.push(cluster);
     }
-    Built {
-        objects,
-        nodes,
-        deleted,
-    }
+    Built { objects, nodes, deleted }
 }
 
 fn cluster_spec(c: &KubeadmCluster, infra: &str, kcp: &str, endpoint: &str) -> Value {
@@ -340,7 +300,8 @@ fn set_spec(c: &KubeadmCluster, p: &PoolPlan, machine_set: bool) -> Value {
         },
     });
     if !machine_set {
-        spec["rollout"] = json!({ "strategy": { "type": "RollingUpdate", "rollingUpdate": { "maxSurge": 1, "maxUnavailable": 0 } } });
+        spec["rollout"] =
+            json!({ "strategy": { "type": "RollingUpdate", "rollingUpdate": { "maxSurge": 1, "maxUnavailable": 0 } } });
     }
     spec
 }

@@ -64,39 +64,20 @@ fn legacy_machine(
         let old = V1Beta1Conditions::new(clock, since)
             .bad("Ready", "Warning", "InstanceProvisionFailed", NO_CAPACITY)
             .ok("BootstrapReady")
-            .bad(
-                "InfrastructureReady",
-                "Warning",
-                "InstanceProvisionFailed",
-                NO_CAPACITY,
-            )
+            .bad("InfrastructureReady", "Warning", "InstanceProvisionFailed", NO_CAPACITY)
             .bad("NodeHealthy", "Info", "WaitingForNodeRef", "");
         let waiting = "Waiting for AWSMachine to report spec.providerID";
         let new = Conditions::new(clock, since)
             .add("Available", "False", "NotReady", "")
-            .add(
-                "Ready",
-                "False",
-                "NotReady",
-                &nest("InfrastructureReady", NO_CAPACITY),
-            )
+            .add("Ready", "False", "NotReady", &nest("InfrastructureReady", NO_CAPACITY))
             .yes("UpToDate", "UpToDate")
             .yes("BootstrapConfigReady", "Ready")
-            .add(
-                "InfrastructureReady",
-                "False",
-                "InstanceProvisionFailed",
-                NO_CAPACITY,
-            )
+            .add("InfrastructureReady", "False", "InstanceProvisionFailed", NO_CAPACITY)
             .add("NodeReady", "Unknown", "InspectionFailed", waiting)
             .add("NodeHealthy", "Unknown", "InspectionFailed", waiting)
             .no("Deleting", "NotDeleting")
             .no("Paused", "NotPaused");
-        (
-            old,
-            new,
-            json!({ "phase": "Provisioning", "bootstrapReady": true, "infrastructureReady": false }),
-        )
+        (old, new, json!({ "phase": "Provisioning", "bootstrapReady": true, "infrastructureReady": false }))
     } else {
         let old = V1Beta1Conditions::new(clock, since)
             .ok("Ready")
@@ -185,10 +166,7 @@ pub(super) fn legacy_aws(clock: &Clock) -> Vec<Value> {
     let name = "legacy-aws";
     let kcp_name = "legacy-aws-control-plane";
     let age = 410 * DAY;
-    let endpoint = format!(
-        "{name}-apiserver-{}.eu-central-1.elb.amazonaws.com",
-        ids::number(name, 1_000_000_000)
-    );
+    let endpoint = format!("{name}-apiserver-{}.eu-central-1.elb.amazonaws.com", ids::number(name, 1_000_000_000));
     let control_plane_message = NO_CAPACITY;
     let mut cluster = object(CAPI_V1BETA1, "Cluster", Some(NAMESPACE), name);
     cluster["spec"] = json!({
@@ -198,14 +176,8 @@ pub(super) fn legacy_aws(clock: &Clock) -> Vec<Value> {
         "controlPlaneRef": reference(KCP_V1BETA1, "KubeadmControlPlane", kcp_name),
     });
     let recent = 25 * MIN;
-    let cp_machine = format!(
-        "{kcp_name}-{}",
-        ids::suffix(&format!("{NAMESPACE}/{kcp_name}/2"))
-    );
-    let machines_not_ready = nest(
-        &format!("Machine {cp_machine}"),
-        &nest("InfrastructureReady", NO_CAPACITY),
-    );
+    let cp_machine = format!("{kcp_name}-{}", ids::suffix(&format!("{NAMESPACE}/{kcp_name}/2")));
+    let machines_not_ready = nest(&format!("Machine {cp_machine}"), &nest("InfrastructureReady", NO_CAPACITY));
     cluster["status"] = json!({
         "observedGeneration": 1,
         "phase": "Provisioned",
@@ -248,12 +220,7 @@ pub(super) fn legacy_aws(clock: &Clock) -> Vec<Value> {
     });
     let infra = aws_cluster(clock, &cluster, name, "eu-central-1", age, Some(&endpoint));
 
-    let mut kcp = object(
-        KCP_V1BETA1,
-        "KubeadmControlPlane",
-        Some(NAMESPACE),
-        kcp_name,
-    );
+    let mut kcp = object(KCP_V1BETA1, "KubeadmControlPlane", Some(NAMESPACE), kcp_name);
     labels(&mut kcp, &[(CLUSTER_NAME, name)]);
     owned_by(&mut kcp, &cluster, true);
     kcp["spec"] = json!({
@@ -309,22 +276,9 @@ pub(super) fn legacy_aws(clock: &Clock) -> Vec<Value> {
 
     let mut objects = vec![cluster.clone(), infra, kcp.clone()];
     for i in 0..3 {
-        let m = format!(
-            "{kcp_name}-{}",
-            ids::suffix(&format!("{NAMESPACE}/{kcp_name}/{i}"))
-        );
-        let cp_labels = [
-            (CONTROL_PLANE, ""),
-            ("cluster.x-k8s.io/control-plane-name", kcp_name),
-        ];
-        objects.extend(legacy_machine(
-            clock,
-            &m,
-            &kcp,
-            &cp_labels,
-            age - i as i64 * 90 * DAY,
-            i == 2,
-        ));
+        let m = format!("{kcp_name}-{}", ids::suffix(&format!("{NAMESPACE}/{kcp_name}/{i}")));
+        let cp_labels = [(CONTROL_PLANE, ""), ("cluster.x-k8s.io/control-plane-name", kcp_name)];
+        objects.extend(legacy_machine(clock, &m, &kcp, &cp_labels, age - i as i64 * 90 * DAY, i == 2));
     }
     objects.extend(legacy_workers(clock, &cluster, age));
     objects
@@ -332,21 +286,12 @@ pub(super) fn legacy_aws(clock: &Clock) -> Vec<Value> {
 
 fn legacy_workers(clock: &Clock, cluster: &Value, age: i64) -> Vec<Value> {
     let md_name = "legacy-aws-md-0";
-    let ms_name = format!(
-        "{md_name}-{}",
-        ids::suffix(&format!("{NAMESPACE}/{md_name}/ms"))
-    );
+    let ms_name = format!("{md_name}-{}", ids::suffix(&format!("{NAMESPACE}/{md_name}/ms")));
     let hash = ids::number(&ms_name, 4_000_000_000).to_string();
     let since = age - 2 * HOUR;
     let set = |kind: &str, name: &str, selector: Value| {
         let mut o = object(CAPI_V1BETA1, kind, Some(NAMESPACE), name);
-        labels(
-            &mut o,
-            &[
-                (CLUSTER_NAME, "legacy-aws"),
-                ("cluster.x-k8s.io/deployment-name", md_name),
-            ],
-        );
+        labels(&mut o, &[(CLUSTER_NAME, "legacy-aws"), ("cluster.x-k8s.io/deployment-name", md_name)]);
         o["spec"] = json!({
             "clusterName": "legacy-aws",
             "replicas": 2,
@@ -364,10 +309,7 @@ fn legacy_workers(clock: &Clock, cluster: &Value, age: i64) -> Vec<Value> {
         let selector_text = selector
             .as_object()
             .map(|m| {
-                m.iter()
-                    .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
-                    .collect::<Vec<_>>()
-                    .join(",")
+                m.iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default())).collect::<Vec<_>>().join(",")
             })
             .unwrap_or_default();
         o["status"] = json!({
@@ -400,19 +342,10 @@ fn legacy_workers(clock: &Clock, cluster: &Value, age: i64) -> Vec<Value> {
         json!({ "type": "RollingUpdate", "rollingUpdate": { "maxSurge": 1, "maxUnavailable": 0 } });
     md["status"]["phase"] = json!("Running");
     md["status"]["unavailableReplicas"] = json!(0);
-    md["status"]["conditions"] = V1Beta1Conditions::new(clock, since)
-        .ok("Ready")
-        .ok("Available")
-        .ok("MachineSetReady")
-        .build();
+    md["status"]["conditions"] =
+        V1Beta1Conditions::new(clock, since).ok("Ready").ok("Available").ok("MachineSetReady").build();
     if let Some(c) = md["status"]["v1beta2"]["conditions"].as_array_mut() {
-        c.insert(
-            0,
-            Conditions::new(clock, since)
-                .yes("Available", "Available")
-                .build()[0]
-                .clone(),
-        );
+        c.insert(0, Conditions::new(clock, since).yes("Available", "Available").build()[0].clone());
     }
     let mut ms = set(
         "MachineSet",
@@ -423,23 +356,13 @@ fn legacy_workers(clock: &Clock, cluster: &Value, age: i64) -> Vec<Value> {
     owned_by(&mut ms, &md, true);
     let mut objects = vec![md, ms.clone()];
     for i in 0..2 {
-        let m = format!(
-            "{ms_name}-{}",
-            ids::suffix(&format!("{NAMESPACE}/{ms_name}/{i}"))
-        );
+        let m = format!("{ms_name}-{}", ids::suffix(&format!("{NAMESPACE}/{ms_name}/{i}")));
         let extra = [
             ("cluster.x-k8s.io/deployment-name", md_name),
             ("cluster.x-k8s.io/set-name", ms_name.as_str()),
             ("machine-template-hash", hash.as_str()),
         ];
-        objects.extend(legacy_machine(
-            clock,
-            &m,
-            &ms,
-            &extra,
-            age - 3 * HOUR,
-            false,
-        ));
+        objects.extend(legacy_machine(clock, &m, &ms, &extra, age - 3 * HOUR, false));
     }
     objects
 }

@@ -89,18 +89,9 @@ impl MachineFacts {
 
     /// The Node it runs (named like the Machine, as with CAPD).
     pub(super) fn node(&self) -> NodeFacts {
-        let label = |key: &str| {
-            self.labels
-                .iter()
-                .find(|(k, _)| k == key)
-                .map(|(_, v)| v.clone())
-                .unwrap_or_default()
-        };
+        let label = |key: &str| self.labels.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()).unwrap_or_default();
         let owner = if self.control_plane {
-            (
-                "KubeadmControlPlane",
-                label("cluster.x-k8s.io/control-plane-name"),
-            )
+            ("KubeadmControlPlane", label("cluster.x-k8s.io/control-plane-name"))
         } else {
             ("MachineSet", label("cluster.x-k8s.io/set-name"))
         };
@@ -125,23 +116,14 @@ impl MachineFacts {
     pub(super) fn not_ready_message(&self) -> Option<String> {
         match self.health {
             Health::Healthy => None,
-            Health::NodeNotReady { message, .. } => {
-                Some(format!("* NodeHealthy:\n  * Node.Ready: {message}"))
-            }
-            Health::Draining { .. } => {
-                Some("* Deleting: Machine deletion in progress, stage: DrainingNode".to_owned())
-            }
+            Health::NodeNotReady { message, .. } => Some(format!("* NodeHealthy:\n  * Node.Ready: {message}")),
+            Health::Draining { .. } => Some("* Deleting: Machine deletion in progress, stage: DrainingNode".to_owned()),
         }
     }
 
     fn paused_condition<'c>(&self, c: Conditions<'c>) -> Conditions<'c> {
         if self.paused {
-            c.add(
-                "Paused",
-                "True",
-                "Paused",
-                &format!("Cluster {} is paused", self.cluster),
-            )
+            c.add("Paused", "True", "Paused", &format!("Cluster {} is paused", self.cluster))
         } else {
             c.no("Paused", "NotPaused")
         }
@@ -152,14 +134,7 @@ impl MachineFacts {
 pub(super) fn node_info(name: &str, version: &str) -> Value {
     let uuid = |seed: &str| {
         let h = ids::hex(seed, 32);
-        format!(
-            "{}-{}-{}-{}-{}",
-            &h[..8],
-            &h[8..12],
-            &h[12..16],
-            &h[16..20],
-            &h[20..]
-        )
+        format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
     };
     json!({
         "architecture": "amd64",
@@ -266,10 +241,7 @@ fn machine_spec(f: &MachineFacts) -> Value {
         "deletion": { "nodeDrainTimeoutSeconds": 600, "nodeDeletionTimeoutSeconds": 10 },
     });
     if f.control_plane {
-        let gates = KCP_MACHINE_CONDITIONS
-            .iter()
-            .map(|(t, _)| json!({ "conditionType": t }))
-            .collect::<Vec<_>>();
+        let gates = KCP_MACHINE_CONDITIONS.iter().map(|(t, _)| json!({ "conditionType": t })).collect::<Vec<_>>();
         spec["readinessGates"] = json!(gates);
     }
     spec
@@ -291,10 +263,7 @@ fn machine_status(clock: &Clock, f: &MachineFacts) -> Value {
     let mut old = V1Beta1Conditions::new(clock, running_since);
     match &f.health {
         Health::Healthy => {
-            c = c
-                .yes("Available", "Available")
-                .yes("Ready", "Ready")
-                .yes("UpToDate", "UpToDate");
+            c = c.yes("Available", "Available").yes("Ready", "Ready").yes("UpToDate", "UpToDate");
             old = old.ok("Ready");
         }
         Health::NodeNotReady { message, since } => {
@@ -305,43 +274,29 @@ fn machine_status(clock: &Clock, f: &MachineFacts) -> Value {
                 .add("Ready", "False", "NotReady", &ready_message)
                 .since(running_since)
                 .yes("UpToDate", "UpToDate");
-            old = old.since(*since).bad(
-                "Ready",
-                "Warning",
-                "NodeConditionsFailed",
-                "Node condition Ready is False. ",
-            );
+            old = old.since(*since).bad("Ready", "Warning", "NodeConditionsFailed", "Node condition Ready is False. ");
         }
         Health::Draining { since } => {
             c = c
                 .since(*since)
                 .add("Available", "False", "NotReady", "")
-                .add(
-                    "Ready",
-                    "False",
-                    "NotReady",
-                    "* Deleting: Machine deletion in progress, stage: DrainingNode",
-                )
+                .add("Ready", "False", "NotReady", "* Deleting: Machine deletion in progress, stage: DrainingNode")
                 .since(running_since)
                 .yes("UpToDate", "UpToDate");
             old = old.since(*since).bad("Ready", "Info", "Draining", "");
         }
     }
-    c = c
-        .since(running_since)
-        .yes("BootstrapConfigReady", "Ready")
-        .yes("InfrastructureReady", "Ready");
-    old = old
-        .since(running_since)
-        .ok("BootstrapReady")
-        .ok("InfrastructureReady");
+    c = c.since(running_since).yes("BootstrapConfigReady", "Ready").yes("InfrastructureReady", "Ready");
+    old = old.since(running_since).ok("BootstrapReady").ok("InfrastructureReady");
     match &f.health {
         Health::NodeNotReady { message, since } => {
             let node_message = format!("* Node.Ready: {message}");
-            c = c
-                .since(*since)
-                .add("NodeReady", "False", "NodeNotReady", &node_message)
-                .add("NodeHealthy", "False", "NodeNotHealthy", &node_message);
+            c = c.since(*since).add("NodeReady", "False", "NodeNotReady", &node_message).add(
+                "NodeHealthy",
+                "False",
+                "NodeNotHealthy",
+                &node_message,
+            );
             old = old.since(*since).bad(
                 "NodeHealthy",
                 "Warning",
@@ -350,9 +305,7 @@ fn machine_status(clock: &Clock, f: &MachineFacts) -> Value {
             );
         }
         _ => {
-            c = c
-                .yes("NodeReady", "NodeReady")
-                .yes("NodeHealthy", "NodeHealthy");
+            c = c.yes("NodeReady", "NodeReady").yes("NodeHealthy", "NodeHealthy");
             old = old.ok("NodeHealthy");
         }
     }
@@ -384,9 +337,7 @@ fn machine_status(clock: &Clock, f: &MachineFacts) -> Value {
             ids::hex(&f.name, 10),
             ids::suffix(&f.name),
         );
-        c = c
-            .since(since)
-            .add("Deleting", "True", "DrainingNode", &message);
+        c = c.since(since).add("Deleting", "True", "DrainingNode", &message);
         status["phase"] = json!("Deleting");
         status["deletion"] = json!({ "nodeDrainStartTime": clock.ago(since) });
     } else {

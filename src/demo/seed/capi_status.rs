@@ -7,9 +7,7 @@
 use serde_json::{Value, json};
 
 use super::capi_kubeadm::{KubeadmCluster, Lifecycle};
-use super::capi_machine::{
-    CAPI, CLUSTER_NAME, CONTROL_PLANE, DEPLOYMENT_NAME, Health, MachineFacts,
-};
+use super::capi_machine::{CAPI, CLUSTER_NAME, CONTROL_PLANE, DEPLOYMENT_NAME, Health, MachineFacts};
 use super::meta::{Clock, Conditions, MIN, V1Beta1Conditions, labels, object, owned_by};
 
 /// `* title: message`, or `* title:` with the message's lines indented below it, as Cluster API nests
@@ -44,10 +42,7 @@ pub(super) fn trouble_since<'a>(machines: impl Iterator<Item = &'a MachineFacts>
 
 impl PoolPlan {
     fn ready(&self) -> usize {
-        self.machines
-            .iter()
-            .filter(|m| matches!(m.health, Health::Healthy))
-            .count()
+        self.machines.iter().filter(|m| matches!(m.health, Health::Healthy)).count()
     }
 
     /// The Available message when not available (MachineDeployment controller's wording, maxUnavailable 0).
@@ -68,38 +63,21 @@ impl PoolPlan {
         let lines: Vec<String> = self
             .machines
             .iter()
-            .filter_map(|m| {
-                m.not_ready_message()
-                    .map(|msg| nest(&format!("Machine {}", m.name), &msg))
-            })
+            .filter_map(|m| m.not_ready_message().map(|msg| nest(&format!("Machine {}", m.name), &msg)))
             .collect();
         (!lines.is_empty()).then(|| lines.join("\n"))
     }
 }
 
-pub(super) fn paused_condition<'c>(
-    c: Conditions<'c>,
-    paused: bool,
-    cluster: &str,
-) -> Conditions<'c> {
+pub(super) fn paused_condition<'c>(c: Conditions<'c>, paused: bool, cluster: &str) -> Conditions<'c> {
     if paused {
-        c.add(
-            "Paused",
-            "True",
-            "Paused",
-            &format!("Cluster {cluster} is paused"),
-        )
+        c.add("Paused", "True", "Paused", &format!("Cluster {cluster} is paused"))
     } else {
         c.no("Paused", "NotPaused")
     }
 }
 
-pub(super) fn cluster_status(
-    clock: &Clock,
-    c: &KubeadmCluster,
-    cp: &[MachineFacts],
-    pools: &[PoolPlan],
-) -> Value {
+pub(super) fn cluster_status(clock: &Clock, c: &KubeadmCluster, cp: &[MachineFacts], pools: &[PoolPlan]) -> Value {
     let deleting = c.lifecycle == Lifecycle::Deleting;
     let since = c.age - 6 * MIN;
     let desired: usize = pools.iter().map(|p| p.replicas).sum();
@@ -107,10 +85,7 @@ pub(super) fn cluster_status(
     let ready: usize = pools.iter().map(PoolPlan::ready).sum();
     let not_available: Vec<String> = pools
         .iter()
-        .filter_map(|p| {
-            p.not_available(deleting)
-                .map(|m| nest(&format!("MachineDeployment {}", p.md), &m))
-        })
+        .filter_map(|p| p.not_available(deleting).map(|m| nest(&format!("MachineDeployment {}", p.md), &m)))
         .collect();
     let not_ready: Vec<String> = pools.iter().filter_map(PoolPlan::not_ready).collect();
     let recent = trouble_since(pools.iter().flat_map(|p| &p.machines)).unwrap_or(9 * MIN);
@@ -118,9 +93,7 @@ pub(super) fn cluster_status(
     let mut conds = Conditions::new(clock, since);
     let mut problems = Vec::new();
     let delete_message = deleting.then(|| {
-        let names = |f: &dyn Fn(&PoolPlan) -> Vec<String>| {
-            pools.iter().flat_map(f).collect::<Vec<_>>().join(", ")
-        };
+        let names = |f: &dyn Fn(&PoolPlan) -> Vec<String>| pools.iter().flat_map(f).collect::<Vec<_>>().join(", ");
         format!(
             "* MachineDeployments: {}\n* MachineSets: {}\n* Worker Machines: {}",
             names(&|p| vec![p.md.clone()]),
@@ -137,10 +110,7 @@ pub(super) fn cluster_status(
     conds = if problems.is_empty() {
         conds.yes("Available", "Available")
     } else {
-        conds
-            .since(recent)
-            .add("Available", "False", "NotAvailable", &problems.join("\n"))
-            .since(since)
+        conds.since(recent).add("Available", "False", "NotAvailable", &problems.join("\n")).since(since)
     };
     conds = conds
         .yes("InfrastructureReady", "Ready")
@@ -149,29 +119,13 @@ pub(super) fn cluster_status(
     conds = if not_available.is_empty() {
         conds.yes("WorkersAvailable", "Available")
     } else {
-        conds
-            .since(recent)
-            .add(
-                "WorkersAvailable",
-                "False",
-                "NotAvailable",
-                &not_available.join("\n"),
-            )
-            .since(since)
+        conds.since(recent).add("WorkersAvailable", "False", "NotAvailable", &not_available.join("\n")).since(since)
     };
     conds = conds.yes("ControlPlaneMachinesReady", "Ready");
     conds = if not_ready.is_empty() {
         conds.yes("WorkerMachinesReady", "Ready")
     } else {
-        conds
-            .since(recent)
-            .add(
-                "WorkerMachinesReady",
-                "False",
-                "NotReady",
-                &not_ready.join("\n"),
-            )
-            .since(since)
+        conds.since(recent).add("WorkerMachinesReady", "False", "NotReady", &not_ready.join("\n")).since(since)
     };
     conds = conds
         .yes("ControlPlaneMachinesUpToDate", "UpToDate")
@@ -182,10 +136,7 @@ pub(super) fn cluster_status(
         .no("ScalingDown", "NotScalingDown")
         .no("Remediating", "NotRemediating");
     conds = match &delete_message {
-        Some(m) => conds
-            .since(recent)
-            .add("Deleting", "True", "WaitingForWorkersDeletion", m)
-            .since(since),
+        Some(m) => conds.since(recent).add("Deleting", "True", "WaitingForWorkersDeletion", m).since(since),
         None => conds.no("Deleting", "NotDeleting"),
     };
     conds = paused_condition(conds, c.lifecycle == Lifecycle::Paused, &c.name);
@@ -193,13 +144,8 @@ pub(super) fn cluster_status(
         conds = conds.yes("TopologyReconciled", "ReconcileSucceeded");
     }
     let old = V1Beta1Conditions::new(clock, since);
-    let old = if deleting {
-        old.since(recent)
-            .bad("Ready", "Info", "Deleting", "")
-            .since(since)
-    } else {
-        old.ok("Ready")
-    };
+    let old =
+        if deleting { old.since(recent).bad("Ready", "Info", "Deleting", "").since(since) } else { old.ok("Ready") };
     let cp_count = cp.len();
     json!({
         "observedGeneration": 1,
@@ -258,12 +204,7 @@ pub(super) fn kcp_status(clock: &Clock, c: &KubeadmCluster) -> Value {
 }
 
 /// Status of the MachineDeployment (`machine_set == false`) or its MachineSet.
-pub(super) fn set_status(
-    clock: &Clock,
-    c: &KubeadmCluster,
-    p: &PoolPlan,
-    machine_set: bool,
-) -> Value {
+pub(super) fn set_status(clock: &Clock, c: &KubeadmCluster, p: &PoolPlan, machine_set: bool) -> Value {
     let deleting = c.lifecycle == Lifecycle::Deleting;
     let since = c.age - 14 * MIN;
     let recent = trouble_since(p.machines.iter()).unwrap_or(9 * MIN);
@@ -272,10 +213,7 @@ pub(super) fn set_status(
     let mut old = V1Beta1Conditions::new(clock, since);
     if !machine_set {
         conds = match p.not_available(deleting) {
-            Some(m) => conds
-                .since(recent)
-                .add("Available", "False", "NotAvailable", &m)
-                .since(since),
+            Some(m) => conds.since(recent).add("Available", "False", "NotAvailable", &m).since(since),
             None => conds.yes("Available", "Available"),
         };
     }
@@ -287,10 +225,7 @@ pub(super) fn set_status(
                 .bad("Ready", "Warning", "WaitingForAvailableMachines", &summary)
                 .bad("MachinesReady", "Warning", "NodeConditionsFailed", &summary)
                 .since(since);
-            conds
-                .since(recent)
-                .add("MachinesReady", "False", "NotReady", &m)
-                .since(since)
+            conds.since(recent).add("MachinesReady", "False", "NotReady", &m).since(since)
         }
         None => {
             old = old.ok("Ready").ok("MachinesReady");
@@ -304,15 +239,8 @@ pub(super) fn set_status(
         .no("ScalingDown", "NotScalingDown")
         .no("Remediating", "NotRemediating");
     conds = if deleting {
-        let what = if machine_set {
-            format!("Deleting {n} Machines")
-        } else {
-            "Deleting 1 MachineSets".to_owned()
-        };
-        conds
-            .since(recent)
-            .add("Deleting", "True", "Deleting", &what)
-            .since(since)
+        let what = if machine_set { format!("Deleting {n} Machines") } else { "Deleting 1 MachineSets".to_owned() };
+        conds.since(recent).add("Deleting", "True", "Deleting", &what).since(since)
     } else {
         conds.no("Deleting", "NotDeleting")
     };
@@ -337,12 +265,7 @@ pub(super) fn set_status(
     status
 }
 
-pub(super) fn health_check(
-    clock: &Clock,
-    c: &KubeadmCluster,
-    cluster: &Value,
-    pools: &[PoolPlan],
-) -> Value {
+pub(super) fn health_check(clock: &Clock, c: &KubeadmCluster, cluster: &Value, pools: &[PoolPlan]) -> Value {
     let name = format!("{}-workers-unhealthy-5m", c.name);
     let mut mhc = object(CAPI, "MachineHealthCheck", Some(&c.namespace), &name);
     labels(&mut mhc, &[(CLUSTER_NAME, &c.name)]);
@@ -362,10 +285,7 @@ pub(super) fn health_check(
         },
         "remediation": { "triggerIf": { "unhealthyLessThanOrEqualTo": "40%" } },
     });
-    let targets: Vec<&str> = pools
-        .iter()
-        .flat_map(|p| p.machines.iter().map(|m| m.name.as_str()))
-        .collect();
+    let targets: Vec<&str> = pools.iter().flat_map(|p| p.machines.iter().map(|m| m.name.as_str())).collect();
     let expected = targets.len();
     let since = c.age - 10 * MIN;
     mhc["status"] = json!({

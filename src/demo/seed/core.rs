@@ -34,10 +34,7 @@ pub(super) fn node(clock: &Clock, n: &NodeFacts) -> Value {
             ("cluster.x-k8s.io/owner-kind", n.owner.0),
             ("cluster.x-k8s.io/owner-name", &n.owner.1),
             ("node.alpha.kubernetes.io/ttl", "0"),
-            (
-                "volumes.kubernetes.io/controller-managed-attach-detach",
-                "true",
-            ),
+            ("volumes.kubernetes.io/controller-managed-attach-detach", "true"),
         ],
     );
     let mut spec = json!({
@@ -47,8 +44,7 @@ pub(super) fn node(clock: &Clock, n: &NodeFacts) -> Value {
     });
     if n.control_plane {
         labels(&mut node, &[("node-role.kubernetes.io/control-plane", "")]);
-        spec["taints"] =
-            json!([{ "key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule" }]);
+        spec["taints"] = json!([{ "key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule" }]);
     }
     node["spec"] = spec;
     let heartbeat = clock.ago(17);
@@ -94,11 +90,7 @@ pub(super) fn node(clock: &Clock, n: &NodeFacts) -> Value {
 /// A ConfigMap with string data.
 pub(super) fn config_map(ns: &str, name: &str, data: &[(&str, &str)]) -> Value {
     let mut cm = object("v1", "ConfigMap", Some(ns), name);
-    cm["data"] = data
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), json!(v)))
-        .collect::<serde_json::Map<_, _>>()
-        .into();
+    cm["data"] = data.iter().map(|(k, v)| ((*k).to_owned(), json!(v))).collect::<serde_json::Map<_, _>>().into();
     cm
 }
 

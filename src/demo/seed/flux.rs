@@ -25,10 +25,7 @@ const STORAGE: &str = "http://source-controller.flux-system.svc.cluster.local.";
 pub(super) fn applied_by(obj: &mut Value, kustomization: &str, namespace: &str) {
     labels(
         obj,
-        &[
-            ("kustomize.toolkit.fluxcd.io/name", kustomization),
-            ("kustomize.toolkit.fluxcd.io/namespace", namespace),
-        ],
+        &[("kustomize.toolkit.fluxcd.io/name", kustomization), ("kustomize.toolkit.fluxcd.io/namespace", namespace)],
     );
 }
 
@@ -44,14 +41,7 @@ fn artifact(clock: &Clock, path: String, revision: &str, size: u64, updated: i64
 }
 
 /// A GitRepository on branch `main` at commit number `commit` (see [`revision`]), fetched `updated` seconds ago.
-pub(super) fn git_repository(
-    clock: &Clock,
-    ns: &str,
-    name: &str,
-    url: &str,
-    commit: u64,
-    updated: i64,
-) -> Value {
+pub(super) fn git_repository(clock: &Clock, ns: &str, name: &str, url: &str, commit: u64, updated: i64) -> Value {
     let rev = revision("main", commit);
     let sha = rev.rsplit(':').next().unwrap_or_default();
     let mut repo = object(SOURCE, "GitRepository", Some(ns), name);
@@ -77,8 +67,7 @@ pub(super) fn git_repository(
 /// A HelmRepository (index type `default`), `annotations` e.g. Weave GitOps' `weave.works/profiles`.
 pub(super) fn helm_repository(clock: &Clock, ns: &str, name: &str, url: &str) -> Value {
     let mut repo = object(SOURCE, "HelmRepository", Some(ns), name);
-    repo["spec"] =
-        json!({ "interval": "1h0m0s", "url": url, "provider": "generic", "timeout": "60s" });
+    repo["spec"] = json!({ "interval": "1h0m0s", "url": url, "provider": "generic", "timeout": "60s" });
     let rev = ids::digest(&format!("index/{url}"));
     let hex = rev.trim_start_matches("sha256:");
     let message = format!("stored artifact: revision '{rev}'");
@@ -133,11 +122,7 @@ impl Ks {
             namespace: "flux-system".to_owned(),
             name: name.to_owned(),
             path: path.to_owned(),
-            source: (
-                "GitRepository".to_owned(),
-                "flux-system".to_owned(),
-                "flux-system".to_owned(),
-            ),
+            source: ("GitRepository".to_owned(), "flux-system".to_owned(), "flux-system".to_owned()),
             depends_on: Vec::new(),
             kube_config: None,
             suspend: false,
@@ -180,12 +165,7 @@ pub(super) fn kustomization(clock: &Clock, k: &Ks) -> Value {
     let (applied, attempted, conditions) = match &k.state {
         KsState::Ready => {
             let message = format!("Applied revision: {current}");
-            let c = Conditions::new(clock, 6 * MIN).add(
-                "Ready",
-                "True",
-                "ReconciliationSucceeded",
-                &message,
-            );
+            let c = Conditions::new(clock, 6 * MIN).add("Ready", "True", "ReconciliationSucceeded", &message);
             (current.clone(), current, c)
         }
         KsState::BuildFailed(message) => {
@@ -194,21 +174,12 @@ pub(super) fn kustomization(clock: &Clock, k: &Ks) -> Value {
         }
         KsState::DependencyNotReady(dep) => {
             let message = format!("dependency '{dep}' is not ready");
-            let c = Conditions::new(clock, 40 * MIN).add(
-                "Ready",
-                "False",
-                "DependencyNotReady",
-                &message,
-            );
+            let c = Conditions::new(clock, 40 * MIN).add("Ready", "False", "DependencyNotReady", &message);
             (previous.clone(), previous, c)
         }
     };
     // A Kustomization that stopped applying last reconciled its snapshot before it started failing.
-    let last = if matches!(k.state, KsState::Ready) {
-        6 * MIN
-    } else {
-        46 * MIN
-    };
+    let last = if matches!(k.state, KsState::Ready) { 6 * MIN } else { 46 * MIN };
     let history = kustomization_history(clock, k, &applied, last);
     ks["status"] = json!({
         "observedGeneration": 1,
@@ -224,11 +195,7 @@ pub(super) fn kustomization(clock: &Clock, k: &Ks) -> Value {
 /// Up to 5 snapshots, newest first: one per distinct set of applied objects (digest), with how often and
 /// when it was reconciled.
 fn kustomization_history(clock: &Clock, k: &Ks, applied: &str, last_reconciled: i64) -> Value {
-    let applied_commit = if applied == revision("main", k.commit) {
-        k.commit
-    } else {
-        k.commit.saturating_sub(1)
-    };
+    let applied_commit = if applied == revision("main", k.commit) { k.commit } else { k.commit.saturating_sub(1) };
     let key = format!("{}/{}", k.namespace, k.name);
     let entries: Vec<Value> = (0..3u64)
         .filter(|i| applied_commit > *i)
@@ -304,9 +271,7 @@ impl Release {
     }
 
     fn current(&self) -> (&str, &str) {
-        self.versions
-            .last()
-            .map_or(("", ""), |(c, a)| (c.as_str(), a.as_str()))
+        self.versions.last().map_or(("", ""), |(c, a)| (c.as_str(), a.as_str()))
     }
 }
 
@@ -354,11 +319,7 @@ pub(super) fn helm_release(clock: &Clock, r: &Release) -> Value {
             })
         })
         .collect();
-    let (action, reason) = if n > 1 {
-        ("upgrade", "UpgradeSucceeded")
-    } else {
-        ("install", "InstallSucceeded")
-    };
+    let (action, reason) = if n > 1 { ("upgrade", "UpgradeSucceeded") } else { ("install", "InstallSucceeded") };
     let message = format!(
         "Helm {action} succeeded for release {}/{}.v{n} with chart {}@{chart_version}",
         r.namespace, r.name, r.chart

@@ -12,9 +12,7 @@
 use serde_json::{Value, json};
 
 use super::core::{config_map, deployment, service};
-use super::flux::{
-    self, KsState, Release, applied_by, git_repository, helm_chart, helm_release, helm_repository,
-};
+use super::flux::{self, KsState, Release, applied_by, git_repository, helm_chart, helm_release, helm_repository};
 use super::meta::{Clock, DAY, HOUR, MIN, annotations, inventory_entry, labels, namespace, object};
 
 /// The fleet repository every cluster's `flux-system` GitRepository follows.
@@ -27,10 +25,7 @@ const BUILD_FAILED: &str = "kustomize build failed: accumulating resources: accu
 
 /// Labels and annotations Helm puts on a release's objects, plus helm-controller's own.
 fn helm_managed(obj: &mut Value, r: &Release, app_version: &str) {
-    let (chart_version, _) = r
-        .versions
-        .last()
-        .map_or(("", ""), |(c, a)| (c.as_str(), a.as_str()));
+    let (chart_version, _) = r.versions.last().map_or(("", ""), |(c, a)| (c.as_str(), a.as_str()));
     labels(
         obj,
         &[
@@ -42,20 +37,11 @@ fn helm_managed(obj: &mut Value, r: &Release, app_version: &str) {
             ("helm.toolkit.fluxcd.io/namespace", &r.namespace),
         ],
     );
-    annotations(
-        obj,
-        &[
-            ("meta.helm.sh/release-name", &r.name),
-            ("meta.helm.sh/release-namespace", &r.namespace),
-        ],
-    );
+    annotations(obj, &[("meta.helm.sh/release-name", &r.name), ("meta.helm.sh/release-namespace", &r.namespace)]);
 }
 
 fn versions(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs
-        .iter()
-        .map(|(c, a)| ((*c).to_owned(), (*a).to_owned()))
-        .collect()
+    pairs.iter().map(|(c, a)| ((*c).to_owned(), (*a).to_owned())).collect()
 }
 
 /// HelmRelease `ingress-nginx/ingress-nginx` and the objects it installed.
@@ -73,14 +59,7 @@ fn ingress_nginx(clock: &Clock, deployed_ago: i64) -> (Release, Vec<Value>) {
     };
     let name = "ingress-nginx-controller";
     let mut objects = vec![
-        config_map(
-            "ingress-nginx",
-            name,
-            &[
-                ("allow-snippet-annotations", "false"),
-                ("use-forwarded-headers", "true"),
-            ],
-        ),
+        config_map("ingress-nginx", name, &[("allow-snippet-annotations", "false"), ("use-forwarded-headers", "true")]),
         service("ingress-nginx", name, name, &[("http", 80), ("https", 443)]),
         deployment(
             clock,
@@ -113,12 +92,7 @@ fn podinfo(clock: &Clock, cluster: &str, suspend: bool) -> (Release, Vec<Value>)
         values: json!({ "replicaCount": 2, "ui": { "message": format!("Hello from {cluster}") } }),
     };
     let mut objects = vec![
-        service(
-            "podinfo",
-            "podinfo",
-            "podinfo",
-            &[("http", 9898), ("grpc", 9999)],
-        ),
+        service("podinfo", "podinfo", "podinfo", &[("http", 9898), ("grpc", 9999)]),
         deployment(
             clock,
             "podinfo",
@@ -137,13 +111,7 @@ fn podinfo(clock: &Clock, cluster: &str, suspend: bool) -> (Release, Vec<Value>)
 }
 
 /// A HelmRelease with its HelmChart and installed objects, labelled as applied by Kustomization `ks`.
-fn release_objects(
-    clock: &Clock,
-    r: &Release,
-    repo: &Value,
-    installed: Vec<Value>,
-    ks: &str,
-) -> (Value, Vec<Value>) {
+fn release_objects(clock: &Clock, r: &Release, repo: &Value, installed: Vec<Value>, ks: &str) -> (Value, Vec<Value>) {
     let mut hr = helm_release(clock, r);
     applied_by(&mut hr, ks, "flux-system");
     let mut objects = vec![helm_chart(clock, r, repo)];
@@ -154,26 +122,10 @@ fn release_objects(
 /// The `flux-system` namespace, ConfigMap `cluster-config` and GitRepository of a cluster.
 fn bootstrap(clock: &Clock, cluster: &str, environment: &str) -> (Vec<Value>, Value) {
     let mut ns = namespace("flux-system");
-    labels(
-        &mut ns,
-        &[
-            ("app.kubernetes.io/instance", "flux-system"),
-            ("app.kubernetes.io/part-of", "flux"),
-        ],
-    );
-    let config = config_map(
-        "flux-system",
-        "cluster-config",
-        &[("cluster_name", cluster), ("environment", environment)],
-    );
-    let mut repo = git_repository(
-        clock,
-        "flux-system",
-        "flux-system",
-        FLEET_REPO,
-        FLEET_COMMIT,
-        3 * MIN,
-    );
+    labels(&mut ns, &[("app.kubernetes.io/instance", "flux-system"), ("app.kubernetes.io/part-of", "flux")]);
+    let config =
+        config_map("flux-system", "cluster-config", &[("cluster_name", cluster), ("environment", environment)]);
+    let mut repo = git_repository(clock, "flux-system", "flux-system", FLEET_REPO, FLEET_COMMIT, 3 * MIN);
     let mut objects = vec![ns, config];
     for o in &mut objects {
         applied_by(o, "flux-system", "flux-system");
@@ -184,18 +136,9 @@ fn bootstrap(clock: &Clock, cluster: &str, environment: &str) -> (Vec<Value>, Va
 
 /// The `flux-system` Kustomization, whose inventory is `applied` with itself inserted at `position`.
 fn root(clock: &Clock, cluster: &str, mut applied: Vec<Value>, position: usize) -> Value {
-    let me = object(
-        flux::KUSTOMIZE,
-        "Kustomization",
-        Some("flux-system"),
-        "flux-system",
-    );
+    let me = object(flux::KUSTOMIZE, "Kustomization", Some("flux-system"), "flux-system");
     applied.insert(position.min(applied.len()), inventory_entry(&me));
-    let mut k = flux::Ks::new(
-        "flux-system",
-        &format!("./clusters/{cluster}"),
-        FLEET_COMMIT,
-    );
+    let mut k = flux::Ks::new("flux-system", &format!("./clusters/{cluster}"), FLEET_COMMIT);
     k.inventory = applied;
     let mut ks = flux::kustomization(clock, &k);
     applied_by(&mut ks, "flux-system", "flux-system");
@@ -205,59 +148,33 @@ fn root(clock: &Clock, cluster: &str, mut applied: Vec<Value>, position: usize) 
 /// Flux and what it applied in workload cluster `cluster` (`dev-eu` or `prod-us`), in creation order.
 pub(super) fn workload(clock: &Clock, cluster: &str) -> Vec<Value> {
     let prod = cluster == "prod-us";
-    let (mut objects, git) = bootstrap(
-        clock,
-        cluster,
-        if prod { "production" } else { "development" },
-    );
+    let (mut objects, git) = bootstrap(clock, cluster, if prod { "production" } else { "development" });
 
     let mut ns_ingress = namespace("ingress-nginx");
-    let mut repo_ingress = helm_repository(
-        clock,
-        "flux-system",
-        "ingress-nginx",
-        "https://kubernetes.github.io/ingress-nginx",
-    );
+    let mut repo_ingress =
+        helm_repository(clock, "flux-system", "ingress-nginx", "https://kubernetes.github.io/ingress-nginx");
     let (release, installed) = ingress_nginx(clock, 9 * DAY);
-    let (hr_ingress, ingress_objects) =
-        release_objects(clock, &release, &repo_ingress, installed, "infrastructure");
+    let (hr_ingress, ingress_objects) = release_objects(clock, &release, &repo_ingress, installed, "infrastructure");
     applied_by(&mut ns_ingress, "infrastructure", "flux-system");
     applied_by(&mut repo_ingress, "infrastructure", "flux-system");
-    let mut infra = flux::Ks::new(
-        "infrastructure",
-        &format!("./infrastructure/{cluster}"),
-        FLEET_COMMIT,
-    );
-    infra.inventory = [&ns_ingress, &repo_ingress, &hr_ingress]
-        .map(inventory_entry)
-        .to_vec();
+    let mut infra = flux::Ks::new("infrastructure", &format!("./infrastructure/{cluster}"), FLEET_COMMIT);
+    infra.inventory = [&ns_ingress, &repo_ingress, &hr_ingress].map(inventory_entry).to_vec();
     if prod {
         infra.state = KsState::BuildFailed(BUILD_FAILED.to_owned());
     }
 
     let mut ns_podinfo = namespace("podinfo");
-    let mut repo_podinfo = helm_repository(
-        clock,
-        "flux-system",
-        "podinfo",
-        "https://stefanprodan.github.io/podinfo",
-    );
-    let mut env = config_map(
-        "podinfo",
-        "podinfo-env",
-        &[("PODINFO_UI_COLOR", if prod { "#34577c" } else { "#2f9e44" })],
-    );
+    let mut repo_podinfo = helm_repository(clock, "flux-system", "podinfo", "https://stefanprodan.github.io/podinfo");
+    let mut env =
+        config_map("podinfo", "podinfo-env", &[("PODINFO_UI_COLOR", if prod { "#34577c" } else { "#2f9e44" })]);
     let (release, installed) = podinfo(clock, cluster, !prod);
-    let (hr_podinfo, podinfo_objects) =
-        release_objects(clock, &release, &repo_podinfo, installed, "apps");
+    let (hr_podinfo, podinfo_objects) = release_objects(clock, &release, &repo_podinfo, installed, "apps");
     for o in [&mut ns_podinfo, &mut repo_podinfo, &mut env] {
         applied_by(o, "apps", "flux-system");
     }
     let mut apps = flux::Ks::new("apps", &format!("./apps/{cluster}"), FLEET_COMMIT);
     apps.depends_on = vec!["infrastructure".to_owned()];
-    apps.inventory = [&ns_podinfo, &repo_podinfo, &env, &hr_podinfo]
-        .map(inventory_entry)
-        .to_vec();
+    apps.inventory = [&ns_podinfo, &repo_podinfo, &env, &hr_podinfo].map(inventory_entry).to_vec();
     if prod {
         apps.state = KsState::DependencyNotReady("flux-system/infrastructure".to_owned());
     }
@@ -286,10 +203,7 @@ pub(super) fn dev_eu_addons() -> Vec<Value> {
     let mut dashboards = config_map(
         "monitoring",
         "grafana-dashboards",
-        &[(
-            "fleet-overview.json",
-            "{\"title\":\"Fleet overview\",\"panels\":[]}",
-        )],
+        &[("fleet-overview.json", "{\"title\":\"Fleet overview\",\"panels\":[]}")],
     );
     labels(&mut dashboards, &[("grafana_dashboard", "1")]);
     for o in [&mut ns, &mut dashboards] {
@@ -332,12 +246,8 @@ pub(super) fn management(clock: &Clock, inv: MgmtInventories<'_>) -> Vec<Value> 
     }
 
     let mut ns_ingress = namespace("ingress-nginx");
-    let mut repo_ingress = helm_repository(
-        clock,
-        "flux-system",
-        "ingress-nginx",
-        "https://kubernetes.github.io/ingress-nginx",
-    );
+    let mut repo_ingress =
+        helm_repository(clock, "flux-system", "ingress-nginx", "https://kubernetes.github.io/ingress-nginx");
     let mut profiles = helm_repository(
         clock,
         "flux-system",
@@ -346,15 +256,12 @@ pub(super) fn management(clock: &Clock, inv: MgmtInventories<'_>) -> Vec<Value> 
     );
     annotations(&mut profiles, &[("weave.works/profiles", "true")]);
     let (release, installed) = ingress_nginx(clock, 21 * DAY);
-    let (hr_ingress, ingress_objects) =
-        release_objects(clock, &release, &repo_ingress, installed, "infrastructure");
+    let (hr_ingress, ingress_objects) = release_objects(clock, &release, &repo_ingress, installed, "infrastructure");
     for o in [&mut ns_ingress, &mut repo_ingress, &mut profiles] {
         applied_by(o, "infrastructure", "flux-system");
     }
     let mut infra = flux::Ks::new("infrastructure", "./infrastructure/mgmt", FLEET_COMMIT);
-    infra.inventory = [&ns_ingress, &repo_ingress, &profiles, &hr_ingress]
-        .map(inventory_entry)
-        .to_vec();
+    infra.inventory = [&ns_ingress, &repo_ingress, &profiles, &hr_ingress].map(inventory_entry).to_vec();
 
     let mut clusters = flux::Ks::new("clusters", "./clusters/management/clusters", FLEET_COMMIT);
     clusters.depends_on = vec!["infrastructure".to_owned()];
@@ -367,10 +274,8 @@ pub(super) fn management(clock: &Clock, inv: MgmtInventories<'_>) -> Vec<Value> 
     addons.kube_config = Some("dev-eu-kubeconfig".to_owned());
     addons.inventory = inv.addons.iter().map(inventory_entry).collect();
 
-    let mut kustomizations: Vec<Value> = [infra, clusters, terraform, addons]
-        .iter()
-        .map(|k| flux::kustomization(clock, k))
-        .collect();
+    let mut kustomizations: Vec<Value> =
+        [infra, clusters, terraform, addons].iter().map(|k| flux::kustomization(clock, k)).collect();
     for ks in &mut kustomizations {
         applied_by(ks, "flux-system", "flux-system");
     }

@@ -6,9 +6,7 @@
 
 /// 64-bit FNV-1a of `s`: the seed every other function here starts from.
 fn fnv1a(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
 }
 
 /// One step of splitmix64: a well-mixed stream of words from one seed.
@@ -82,9 +80,7 @@ pub fn revision(branch: &str, n: u64) -> String {
 /// gives `plan-<revision>` with `/` and `:` replaced by `-`, as tofu-controller does for revisions it cannot
 /// shorten.
 pub fn plan_id(revision: &str) -> String {
-    let split = revision
-        .split_once("@sha1:")
-        .or_else(|| revision.split_once('/'));
+    let split = revision.split_once("@sha1:").or_else(|| revision.split_once('/'));
     match split {
         Some((branch, sha)) if sha.len() >= 10 && sha.is_char_boundary(10) => {
             format!("plan-{branch}-{}", &sha[..10])
@@ -111,10 +107,7 @@ mod tests {
     fn plan_id_follows_tofu_controller() {
         let r = "main@sha1:b8e362c206e3d0cbb7ed22ced771a0056455a2fb";
         assert_eq!(plan_id(r), "plan-main-b8e362c206");
-        assert_eq!(
-            plan_id("master/b8e362c206e3d0cbb7ed22ced771a0056455a2fb"),
-            "plan-master-b8e362c206"
-        );
+        assert_eq!(plan_id("master/b8e362c206e3d0cbb7ed22ced771a0056455a2fb"), "plan-master-b8e362c206");
         assert_eq!(plan_id("v1.2.3"), "plan-v1.2.3");
     }
 

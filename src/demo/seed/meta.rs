@@ -25,10 +25,7 @@ impl Clock {
 
     /// RFC 3339 (`2025-06-01T12:00:00Z`) for `secs` seconds before now.
     pub(super) fn ago(&self, secs: i64) -> String {
-        self.now
-            .checked_sub(SignedDuration::from_secs(secs))
-            .unwrap_or(self.now)
-            .to_string()
+        self.now.checked_sub(SignedDuration::from_secs(secs)).unwrap_or(self.now).to_string()
     }
 }
 
@@ -120,11 +117,7 @@ pub(super) struct Conditions<'c> {
 impl<'c> Conditions<'c> {
     /// An empty list whose conditions last transitioned `since` seconds ago (until [`Conditions::since`]).
     pub(super) fn new(clock: &'c Clock, since: i64) -> Self {
-        Self {
-            clock,
-            since,
-            list: Vec::new(),
-        }
+        Self { clock, since, list: Vec::new() }
     }
 
     /// Later conditions transitioned `since` seconds ago.
@@ -173,11 +166,7 @@ pub(super) struct V1Beta1Conditions<'c> {
 impl<'c> V1Beta1Conditions<'c> {
     /// An empty list whose conditions last transitioned `since` seconds ago.
     pub(super) fn new(clock: &'c Clock, since: i64) -> Self {
-        Self {
-            clock,
-            since,
-            list: Vec::new(),
-        }
+        Self { clock, since, list: Vec::new() }
     }
 
     /// Later conditions transitioned `since` seconds ago.

@@ -115,11 +115,8 @@ pub fn demo_fleet(input: &SeedInput) -> Seed {
     let mut terraform_objects = terraform::terraform_objects(&clock);
 
     // Flux pruned the Clusters deleted from git: they are not in the `clusters` inventory any more.
-    let deleted: BTreeSet<(String, String)> = capi
-        .deleted
-        .iter()
-        .map(|o| (o["kind"].to_string(), meta::name_of(o).to_owned()))
-        .collect();
+    let deleted: BTreeSet<(String, String)> =
+        capi.deleted.iter().map(|o| (o["kind"].to_string(), meta::name_of(o).to_owned())).collect();
     let mut clusters = flux_fleet::adopt(&mut capi_objects, "clusters", |o| {
         let key = (o["kind"].to_string(), meta::name_of(o).to_owned());
         (o["kind"] == "Cluster" || o["kind"] == "ClusterClass") && !deleted.contains(&key)
@@ -129,11 +126,7 @@ pub fn demo_fleet(input: &SeedInput) -> Seed {
         o["kind"] == "Terraform" || o["kind"] == "GitRepository"
     });
     let addons = flux_fleet::dev_eu_addons();
-    let inventories = flux_fleet::MgmtInventories {
-        clusters,
-        terraform,
-        addons: &addons,
-    };
+    let inventories = flux_fleet::MgmtInventories { clusters, terraform, addons: &addons };
 
     let mut mgmt = flux_fleet::management(&clock, inventories);
     mgmt.extend(capi_objects);
@@ -141,8 +134,7 @@ pub fn demo_fleet(input: &SeedInput) -> Seed {
     mgmt.extend(terraform_objects);
 
     let mut seed = Seed::default();
-    seed.contexts
-        .insert(MGMT.to_owned(), namespaces_first(mgmt));
+    seed.contexts.insert(MGMT.to_owned(), namespaces_first(mgmt));
     for cluster in [DEV_EU, PROD_US] {
         let mut objects = flux_fleet::workload(&clock, cluster);
         if cluster == DEV_EU {
@@ -151,13 +143,8 @@ pub fn demo_fleet(input: &SeedInput) -> Seed {
         if let Some(nodes) = capi.nodes.get(cluster) {
             objects.extend(nodes.iter().map(|n| core::node(&clock, n)));
         }
-        seed.contexts
-            .insert(cluster.to_owned(), namespaces_first(objects));
+        seed.contexts.insert(cluster.to_owned(), namespaces_first(objects));
     }
-    seed.to_delete = capi
-        .deleted
-        .iter()
-        .map(|o| (MGMT.to_owned(), object_ref(o)))
-        .collect();
+    seed.to_delete = capi.deleted.iter().map(|o| (MGMT.to_owned(), object_ref(o))).collect();
     seed
 }

@@ -48,11 +48,7 @@ fn template_cluster(clock: &Clock) -> Vec<Value> {
         name: TEMPLATE.to_owned(),
         version: "v1.33.4".to_owned(),
         control_plane: 3,
-        pools: vec![Pool {
-            name: "md-0".to_owned(),
-            replicas: 5,
-            unhealthy: None,
-        }],
+        pools: vec![Pool { name: "md-0".to_owned(), replicas: 5, unhealthy: None }],
         age: 20 * DAY,
         lifecycle: Lifecycle::Running,
         class: None,
@@ -63,20 +59,9 @@ fn template_cluster(clock: &Clock) -> Vec<Value> {
 
 /// The template Flux unit: its objects contain [`TEMPLATE`] wherever the unit's name goes.
 fn template_unit(clock: &Clock) -> Vec<Value> {
-    let git = flux::git_repository(
-        clock,
-        NS,
-        TEMPLATE,
-        &format!("https://git.example/acme/{TEMPLATE}"),
-        7,
-        4 * HOUR,
-    );
-    let repo = flux::helm_repository(
-        clock,
-        NS,
-        &format!("{TEMPLATE}-charts"),
-        &format!("https://charts.example/{TEMPLATE}"),
-    );
+    let git = flux::git_repository(clock, NS, TEMPLATE, &format!("https://git.example/acme/{TEMPLATE}"), 7, 4 * HOUR);
+    let repo =
+        flux::helm_repository(clock, NS, &format!("{TEMPLATE}-charts"), &format!("https://charts.example/{TEMPLATE}"));
     let releases: Vec<Value> = (0..5)
         .map(|i| {
             let r = Release {
@@ -95,26 +80,13 @@ fn template_unit(clock: &Clock) -> Vec<Value> {
         .collect();
     let kustomizations: Vec<Value> = (0..3)
         .map(|i| {
-            let mut k = Ks::new(
-                &format!("{TEMPLATE}-{}", ["a", "b", "c"][i]),
-                &format!("./scale/{TEMPLATE}"),
-                7,
-            );
+            let mut k = Ks::new(&format!("{TEMPLATE}-{}", ["a", "b", "c"][i]), &format!("./scale/{TEMPLATE}"), 7);
             k.namespace = NS.to_owned();
-            k.source = (
-                "GitRepository".to_owned(),
-                TEMPLATE.to_owned(),
-                NS.to_owned(),
-            );
+            k.source = ("GitRepository".to_owned(), TEMPLATE.to_owned(), NS.to_owned());
             if i > 0 {
                 k.depends_on = vec![format!("{TEMPLATE}-{}", ["a", "b"][i - 1])];
             }
-            k.inventory = releases
-                .iter()
-                .skip(i * 2)
-                .take(2)
-                .map(inventory_entry)
-                .collect();
+            k.inventory = releases.iter().skip(i * 2).take(2).map(inventory_entry).collect();
             flux::kustomization(clock, &k)
         })
         .collect();
@@ -131,8 +103,7 @@ pub fn scale(n: usize, input: &SeedInput) -> Seed {
     let contexts = [MGMT, DEV_EU, PROD_US];
     let mut seed = Seed::default();
     for context in contexts {
-        seed.contexts
-            .insert(context.to_owned(), vec![namespace(NS)]);
+        seed.contexts.insert(context.to_owned(), vec![namespace(NS)]);
     }
     let cluster = template_cluster(&clock);
     let unit = template_unit(&clock);

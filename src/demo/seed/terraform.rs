@@ -89,27 +89,20 @@ fn network(clock: &Clock) -> Vec<Value> {
     let rev = revision("main", TERRAFORM_COMMIT);
     let mut tf = terraform("network-eu", "./aws/network/eu-west-1", "auto");
     let outputs = ["vpc_id", "private_subnet_ids", "public_subnet_ids"];
-    tf["spec"]["vars"] = json!([{ "name": "region", "value": "eu-west-1" }, { "name": "cidr", "value": "10.10.0.0/16" }]);
-    tf["spec"]["writeOutputsToSecret"] =
-        json!({ "name": "network-eu-outputs", "outputs": outputs });
+    tf["spec"]["vars"] =
+        json!([{ "name": "region", "value": "eu-west-1" }, { "name": "cidr", "value": "10.10.0.0/16" }]);
+    tf["spec"]["writeOutputsToSecret"] = json!({ "name": "network-eu-outputs", "outputs": outputs });
     let since = 4 * HOUR;
     let written = format!("Outputs written: {rev}");
     let vpc = format!("vpc-{}", ids::hex("network-eu/vpc", 17));
     let subnets = |kind: &str| -> Vec<String> {
-        ["a", "b", "c"]
-            .iter()
-            .map(|z| format!("subnet-{}", ids::hex(&format!("network-eu/{kind}/{z}"), 17)))
-            .collect()
+        ["a", "b", "c"].iter().map(|z| format!("subnet-{}", ids::hex(&format!("network-eu/{kind}/{z}"), 17))).collect()
     };
     let mut inventory = vec![resource("main", "aws_vpc", vpc.clone())];
     for (i, id) in subnets("private").into_iter().enumerate() {
         inventory.push(resource(&format!("private[{i}]"), "aws_subnet", id));
     }
-    inventory.push(resource(
-        "nat",
-        "aws_nat_gateway",
-        format!("nat-{}", ids::hex("network-eu/nat", 17)),
-    ));
+    inventory.push(resource("nat", "aws_nat_gateway", format!("nat-{}", ids::hex("network-eu/nat", 17))));
     tf["status"] = json!({
         "observedGeneration": 1,
         "conditions": Conditions::new(clock, since)
@@ -176,10 +169,8 @@ fn pending(clock: &Clock) -> Vec<Value> {
         "lastPlanAt": clock.ago(35 * MIN),
         "plan": { "pending": plan, "lastApplied": plan_id(&old) },
     });
-    let plan_labels = [
-        ("infra.contrib.fluxcd.io/plan-name", plan.as_str()),
-        ("infra.contrib.fluxcd.io/plan-workspace", "default"),
-    ];
+    let plan_labels =
+        [("infra.contrib.fluxcd.io/plan-name", plan.as_str()), ("infra.contrib.fluxcd.io/plan-workspace", "default")];
     let mut secret = object("v1", "Secret", Some(NS), "tfplan-default-rds-orders");
     labels(&mut secret, &plan_labels);
     annotations(&mut secret, &[("encoding", "gzip"), ("savedPlan", &plan)]);

@@ -55,19 +55,12 @@ fn charts() -> Value {
 
 /// GitOpsTemplate `default/aws-eks-cluster`.
 fn eks_template() -> Value {
-    let mut t = object(
-        "templates.weave.works/v1alpha2",
-        "GitOpsTemplate",
-        Some(TEMPLATES_NAMESPACE),
-        "aws-eks-cluster",
-    );
+    let mut t =
+        object("templates.weave.works/v1alpha2", "GitOpsTemplate", Some(TEMPLATES_NAMESPACE), "aws-eks-cluster");
     labels(&mut t, &[("weave.works/template-type", "cluster")]);
     annotations(
         &mut t,
-        &[
-            ("templates.weave.works/profiles-enabled", "true"),
-            ("templates.weave.works/kustomizations-enabled", "true"),
-        ],
+        &[("templates.weave.works/profiles-enabled", "true"), ("templates.weave.works/kustomizations-enabled", "true")],
     );
     let cluster = json!({
         "apiVersion": "cluster.x-k8s.io/v1beta2",
@@ -145,17 +138,9 @@ fn eks_template() -> Value {
 
 /// CAPITemplate `default/capd-dev`.
 fn capd_template() -> Value {
-    let mut t = object(
-        "capi.weave.works/v1alpha2",
-        "CAPITemplate",
-        Some(TEMPLATES_NAMESPACE),
-        "capd-dev",
-    );
+    let mut t = object("capi.weave.works/v1alpha2", "CAPITemplate", Some(TEMPLATES_NAMESPACE), "capd-dev");
     labels(&mut t, &[("weave.works/template-type", "cluster")]);
-    annotations(
-        &mut t,
-        &[("templates.weave.works/profiles-enabled", "true")],
-    );
+    annotations(&mut t, &[("templates.weave.works/profiles-enabled", "true")]);
     let meta = |name: &str| json!({ "name": name, "namespace": "${NAMESPACE}" });
     let content = json!([
         {
@@ -227,37 +212,18 @@ fn capd_template() -> Value {
 
 /// A GitopsCluster registering CAPI Cluster `name` created from `template`; `ready` when its control plane is.
 fn gitops_cluster(clock: &Clock, ns: &str, name: &str, template: &str, ready: bool) -> Value {
-    let mut gc = object(
-        "gitops.weave.works/v1alpha1",
-        "GitopsCluster",
-        Some(ns),
-        name,
-    );
+    let mut gc = object("gitops.weave.works/v1alpha1", "GitopsCluster", Some(ns), name);
     labels(
         &mut gc,
-        &[
-            ("weave.works/capi", "bootstrap"),
-            (TEMPLATE_NAME, template),
-            (TEMPLATE_NAMESPACE, TEMPLATES_NAMESPACE),
-        ],
+        &[("weave.works/capi", "bootstrap"), (TEMPLATE_NAME, template), (TEMPLATE_NAMESPACE, TEMPLATES_NAMESPACE)],
     );
     gc["spec"] = json!({ "capiClusterRef": { "name": name } });
     let conditions = if ready {
         Conditions::new(clock, 40 * DAY)
             .add("Ready", "True", "ControlPlaneReadyStatus", "")
-            .add(
-                "ClusterProvisioned",
-                "True",
-                "ClusterProvisioned",
-                "CAPI Cluster has been provisioned",
-            )
+            .add("ClusterProvisioned", "True", "ClusterProvisioned", "CAPI Cluster has been provisioned")
             .since(3 * MIN)
-            .add(
-                "ClusterConnectivity",
-                "True",
-                "ClusterConnectionSucceeded",
-                "cluster connectivity is ok",
-            )
+            .add("ClusterConnectivity", "True", "ClusterConnectionSucceeded", "cluster connectivity is ok")
     } else {
         Conditions::new(clock, 15 * MIN).add(
             "Ready",
@@ -278,13 +244,7 @@ pub(super) fn mark_rendered(objects: &mut [Value]) {
             Some("staging-eks") => "aws-eks-cluster",
             _ => continue,
         };
-        labels(
-            o,
-            &[
-                (TEMPLATE_NAME, template),
-                (TEMPLATE_NAMESPACE, TEMPLATES_NAMESPACE),
-            ],
-        );
+        labels(o, &[(TEMPLATE_NAME, template), (TEMPLATE_NAMESPACE, TEMPLATES_NAMESPACE)]);
     }
 }
 

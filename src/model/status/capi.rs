@@ -18,8 +18,8 @@ use serde_json::Value;
 
 use super::{Health, HealthState, has_status, not_reconciled};
 use crate::model::conditions::{
-    Condition, ConditionStatus, Malformed, Polarity, Severity, conditions_at, find, get_bool,
-    get_i64, get_str, lookup, polarity,
+    Condition, ConditionStatus, Malformed, Polarity, Severity, conditions_at, find, get_bool, get_i64, get_str, lookup,
+    polarity,
 };
 
 const CAPI_GROUPS: &[&str] = &[
@@ -36,23 +36,10 @@ const CAPI_GROUPS: &[&str] = &[
 const PAUSED_ANNOTATION: &str = "cluster.x-k8s.io/paused";
 
 /// v1beta2 negative-polarity conditions that mean "work under way" rather than "broken".
-const PROGRESS: &[&str] = &[
-    "RollingOut",
-    "ScalingUp",
-    "ScalingDown",
-    "Updating",
-    "Remediating",
-];
+const PROGRESS: &[&str] = &["RollingOut", "ScalingUp", "ScalingDown", "Updating", "Remediating"];
 
 /// Condition types that exist only in v1beta2 status.
-const V1BETA2_ONLY: &[&str] = &[
-    "Available",
-    "Paused",
-    "Deleting",
-    "RollingOut",
-    "ScalingUp",
-    "UpToDate",
-];
+const V1BETA2_ONLY: &[&str] = &["Available", "Paused", "Deleting", "RollingOut", "ScalingUp", "UpToDate"];
 
 pub(super) fn is_capi_group(group: &str) -> bool {
     CAPI_GROUPS.contains(&group)
@@ -75,21 +62,13 @@ pub(super) fn health(group: &str, kind: &str, obj: &DynamicObject) -> Result<Hea
     get_i64(data, &["status", "observedGeneration"])?;
     let (shape, conditions) = shape(data)?;
     let paused_condition = find(&conditions, "Paused").filter(|c| c.is_true());
-    let annotated = obj
-        .metadata
-        .annotations
-        .as_ref()
-        .is_some_and(|a| a.contains_key(PAUSED_ANNOTATION));
+    let annotated = obj.metadata.annotations.as_ref().is_some_and(|a| a.contains_key(PAUSED_ANNOTATION));
     let spec_paused = get_bool(data, &["spec", "paused"])? == Some(true);
     if let Some(c) = paused_condition {
         return Ok(Health::from_condition(HealthState::Paused, c));
     }
     if spec_paused || annotated {
-        let why = if spec_paused {
-            "spec.paused is true"
-        } else {
-            "annotation cluster.x-k8s.io/paused is set"
-        };
+        let why = if spec_paused { "spec.paused is true" } else { "annotation cluster.x-k8s.io/paused is set" };
         return Ok(Health::new(HealthState::Paused, "Paused", why));
     }
     for base in [&["status"][..], &["status", "deprecated", "v1beta1"][..]] {
@@ -130,9 +109,7 @@ fn shape(data: &Value) -> Result<(Shape, Vec<Condition>), Malformed> {
 /// MachineDeployment, MachinePool and any control plane that has one; Ready for Machine and everything else.
 fn summary<'a>(group: &str, kind: &str, conditions: &'a [Condition]) -> Option<&'a Condition> {
     match kind {
-        "Cluster" | "KubeadmControlPlane" | "MachineDeployment" | "MachinePool" => {
-            find(conditions, "Available")
-        }
+        "Cluster" | "KubeadmControlPlane" | "MachineDeployment" | "MachinePool" => find(conditions, "Available"),
         _ if group == "controlplane.cluster.x-k8s.io" => {
             find(conditions, "Available").or_else(|| find(conditions, "Ready"))
         }
@@ -146,15 +123,8 @@ fn summary<'a>(group: &str, kind: &str, conditions: &'a [Condition]) -> Option<&
 /// - summary Unknown -> Progressing;
 /// - summary False -> Progressing while the object is still coming up (see [`coming_up`]), else Failed;
 /// - no summary -> [`fallback`].
-fn v1beta2(
-    group: &str,
-    kind: &str,
-    data: &Value,
-    conditions: &[Condition],
-) -> Result<Health, Malformed> {
-    let progress = conditions
-        .iter()
-        .find(|c| c.is_true() && PROGRESS.contains(&c.type_.as_str()));
+fn v1beta2(group: &str, kind: &str, data: &Value, conditions: &[Condition]) -> Result<Health, Malformed> {
+    let progress = conditions.iter().find(|c| c.is_true() && PROGRESS.contains(&c.type_.as_str()));
     let Some(summary) = summary(group, kind, conditions) else {
         return fallback(kind, data, conditions);
     };
@@ -176,17 +146,12 @@ fn v1beta2(
 /// has not joined yet); or RollingOut/ScalingUp/Updating True; or a `status.initialization` flag still false.
 fn coming_up(kind: &str, data: &Value, conditions: &[Condition]) -> Result<bool, Malformed> {
     let phase = get_str(data, &["status", "phase"])?.unwrap_or_default();
-    if matches!(
-        phase,
-        "Pending" | "Provisioning" | "ScalingUp" | "Scaling" | "Updating"
-    ) || (kind == "Machine" && phase == "Provisioned")
+    if matches!(phase, "Pending" | "Provisioning" | "ScalingUp" | "Scaling" | "Updating")
+        || (kind == "Machine" && phase == "Provisioned")
     {
         return Ok(true);
     }
-    if conditions
-        .iter()
-        .any(|c| c.is_true() && matches!(c.type_.as_str(), "RollingOut" | "ScalingUp" | "Updating"))
-    {
+    if conditions.iter().any(|c| c.is_true() && matches!(c.type_.as_str(), "RollingOut" | "ScalingUp" | "Updating")) {
         return Ok(true);
     }
     Ok(initialization(data)? == Some(false))
@@ -206,11 +171,7 @@ fn initialization(data: &Value) -> Result<Option<bool>, Malformed> {
             Value::Bool(b) => all &= *b,
             Value::Null => {}
             other => {
-                return Err(Malformed::new(
-                    format!("status.initialization.{name}"),
-                    other,
-                    "a boolean",
-                ));
+                return Err(Malformed::new(format!("status.initialization.{name}"), other, "a boolean"));
             }
         }
     }
@@ -265,28 +226,17 @@ fn fallback(kind: &str, data: &Value, conditions: &[Condition]) -> Result<Health
         return Ok(if all {
             Health::new(HealthState::Ready, "Initialized", "")
         } else {
-            Health::new(
-                HealthState::Progressing,
-                "NotInitialized",
-                "status.initialization is not complete",
-            )
+            Health::new(HealthState::Progressing, "NotInitialized", "status.initialization is not complete")
         });
     }
     if let Some(ready) = get_bool(data, &["status", "ready"])? {
         return Ok(if ready {
             Health::new(HealthState::Ready, "Ready", "status.ready is true")
         } else {
-            Health::new(
-                HealthState::Progressing,
-                "NotReady",
-                "status.ready is false",
-            )
+            Health::new(HealthState::Progressing, "NotReady", "status.ready is false")
         });
     }
-    if let Some(p) = conditions
-        .iter()
-        .find(|c| c.is_true() && PROGRESS.contains(&c.type_.as_str()))
-    {
+    if let Some(p) = conditions.iter().find(|c| c.is_true() && PROGRESS.contains(&c.type_.as_str())) {
         return Ok(Health::from_condition(HealthState::Progressing, p));
     }
     let broken = conditions.iter().find(|c| match polarity(&c.type_) {
@@ -296,19 +246,15 @@ fn fallback(kind: &str, data: &Value, conditions: &[Condition]) -> Result<Health
     if let Some(c) = broken {
         return Ok(Health::from_condition(HealthState::Failed, c));
     }
-    if let Some(c) = conditions
-        .iter()
-        .find(|c| c.status == ConditionStatus::Unknown)
-    {
+    if let Some(c) = conditions.iter().find(|c| c.status == ConditionStatus::Unknown) {
         return Ok(Health::from_condition(HealthState::Progressing, c));
     }
     if !conditions.is_empty() {
         return Ok(Health::new(HealthState::Ready, "", ""));
     }
-    let exists_without_status = kind.ends_with("Template")
-        || matches!(kind, "ClusterResourceSetBinding" | "MachineDrainRule");
-    let status_is_empty =
-        lookup(data, &["status"])?.is_none_or(|s| s.as_object().is_some_and(|m| m.is_empty()));
+    let exists_without_status =
+        kind.ends_with("Template") || matches!(kind, "ClusterResourceSetBinding" | "MachineDrainRule");
+    let status_is_empty = lookup(data, &["status"])?.is_none_or(|s| s.as_object().is_some_and(|m| m.is_empty()));
     Ok(if exists_without_status || !status_is_empty {
         Health::new(HealthState::Ready, "", "")
     } else {

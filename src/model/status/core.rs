@@ -10,11 +10,7 @@ use kube::api::DynamicObject;
 use super::{Health, HealthState, generation_lag, has_status};
 use crate::model::conditions::{Condition, Malformed, conditions_at, find, get_i64, get_str};
 
-const WGE_GROUPS: &[&str] = &[
-    "gitops.weave.works",
-    "templates.weave.works",
-    "capi.weave.works",
-];
+const WGE_GROUPS: &[&str] = &["gitops.weave.works", "templates.weave.works", "capi.weave.works"];
 
 pub(super) fn is_wge_group(group: &str) -> bool {
     WGE_GROUPS.contains(&group)
@@ -55,11 +51,7 @@ fn node(conditions: &[Condition]) -> Health {
     match find(conditions, "Ready") {
         Some(c) if c.is_true() => Health::from_condition(HealthState::Ready, c),
         Some(c) => Health::from_condition(HealthState::Failed, c),
-        None => Health::new(
-            HealthState::Unknown,
-            "NoReadyCondition",
-            "the kubelet has not reported Ready yet",
-        ),
+        None => Health::new(HealthState::Unknown, "NoReadyCondition", "the kubelet has not reported Ready yet"),
     }
 }
 
@@ -70,19 +62,10 @@ fn namespace(obj: &DynamicObject) -> Result<Health, Malformed> {
         return Ok(Health::new(HealthState::Ready, "", ""));
     }
     let conditions = conditions_at(&obj.data, "/status/conditions")?;
-    Ok(
-        match conditions
-            .iter()
-            .find(|c| c.is_true() && !c.message.is_empty())
-        {
-            Some(c) => Health::from_condition(HealthState::Deleting, c),
-            None => Health::new(
-                HealthState::Deleting,
-                "Terminating",
-                "namespace is terminating",
-            ),
-        },
-    )
+    Ok(match conditions.iter().find(|c| c.is_true() && !c.message.is_empty()) {
+        Some(c) => Health::from_condition(HealthState::Deleting, c),
+        None => Health::new(HealthState::Deleting, "Terminating", "namespace is terminating"),
+    })
 }
 
 /// kstatus's Deployment rule (cli-utils `pkg/kstatus/status/core.go` `deploymentConditions`): Progressing with
@@ -104,9 +87,7 @@ fn deployment(obj: &DynamicObject, conditions: &[Condition]) -> Result<Health, M
                 }
                 return Ok(h);
             }
-            "Progressing" if c.is_true() && c.reason == "NewReplicaSetAvailable" => {
-                progressing = true
-            }
+            "Progressing" if c.is_true() && c.reason == "NewReplicaSetAvailable" => progressing = true,
             "Available" if c.is_true() => available = true,
             _ => {}
         }
@@ -116,8 +97,7 @@ fn deployment(obj: &DynamicObject, conditions: &[Condition]) -> Result<Health, M
     let updated = int(&["status", "updatedReplicas"], 0)?;
     let ready = int(&["status", "readyReplicas"], 0)?;
     let avail = int(&["status", "availableReplicas"], 0)?;
-    let wait =
-        |reason: &str, message: String| Ok(Health::new(HealthState::Progressing, reason, message));
+    let wait = |reason: &str, message: String| Ok(Health::new(HealthState::Progressing, reason, message));
     if spec > replicas {
         return wait("LessReplicas", format!("Replicas: {replicas}/{spec}"));
     }
@@ -125,10 +105,7 @@ fn deployment(obj: &DynamicObject, conditions: &[Condition]) -> Result<Health, M
         return wait("LessUpdated", format!("Updated: {updated}/{spec}"));
     }
     if replicas > spec {
-        return wait(
-            "ExtraPods",
-            format!("Pending termination: {}", replicas.saturating_sub(spec)),
-        );
+        return wait("ExtraPods", format!("Pending termination: {}", replicas.saturating_sub(spec)));
     }
     if updated > avail {
         return wait("LessAvailable", format!("Available: {avail}/{updated}"));
@@ -142,11 +119,7 @@ fn deployment(obj: &DynamicObject, conditions: &[Condition]) -> Result<Health, M
     if !available {
         return wait("DeploymentNotAvailable", "Deployment not Available".into());
     }
-    Ok(Health::new(
-        HealthState::Ready,
-        "",
-        format!("Deployment is available. Replicas: {replicas}"),
-    ))
+    Ok(Health::new(HealthState::Ready, "", format!("Deployment is available. Replicas: {replicas}")))
 }
 
 /// Weave GitOps objects (GitopsCluster, GitOpsTemplate, CAPITemplate, ClusterBootstrapConfig): Ready True ->
@@ -157,9 +130,7 @@ pub(super) fn wge(obj: &DynamicObject) -> Result<Health, Malformed> {
     let conditions = conditions_at(&obj.data, "/status/conditions")?;
     Ok(match find(&conditions, "Ready") {
         Some(c) if c.is_true() => Health::from_condition(HealthState::Ready, c),
-        Some(c) if c.is_false() && !c.reason.starts_with("Waiting") => {
-            Health::from_condition(HealthState::Failed, c)
-        }
+        Some(c) if c.is_false() && !c.reason.starts_with("Waiting") => Health::from_condition(HealthState::Failed, c),
         Some(c) => Health::from_condition(HealthState::Progressing, c),
         None => Health::new(HealthState::Ready, "", ""),
     })

@@ -85,11 +85,9 @@ pub(super) fn terraform(kind: &str, obj: &DynamicObject) -> Result<Health, Malfo
     if let Some(h) = failing(obj, &conditions, lag.is_some()) {
         return Ok(h);
     }
-    let approved =
-        (approve == "auto" && !plan_only) || (!approve.is_empty() && pending.starts_with(approve));
+    let approved = (approve == "auto" && !plan_only) || (!approve.is_empty() && pending.starts_with(approve));
     if !pending.is_empty() && (plan_only || !approved) {
-        let ready =
-            find(&conditions, "Ready").filter(|c| c.reason == "TerraformPlannedWithChanges");
+        let ready = find(&conditions, "Ready").filter(|c| c.reason == "TerraformPlannedWithChanges");
         let mut h = Health::new(
             HealthState::PlanPending,
             "TerraformPlannedWithChanges",
@@ -98,9 +96,7 @@ pub(super) fn terraform(kind: &str, obj: &DynamicObject) -> Result<Health, Malfo
         if let Some(ready) = ready {
             h.message.clone_from(&ready.message);
         }
-        h.since = ready
-            .or_else(|| find(&conditions, "Plan"))
-            .and_then(|c| c.last_transition_time);
+        h.since = ready.or_else(|| find(&conditions, "Plan")).and_then(|c| c.last_transition_time);
         return Ok(h);
     }
     Ok(settle(&conditions, lag))
@@ -158,10 +154,6 @@ fn settle(conditions: &[Condition], lag: Option<Health>) -> Health {
         Some(ready) if ready.is_true() => Health::from_condition(HealthState::Ready, ready),
         Some(ready) => Health::from_condition(HealthState::Progressing, ready),
         None if conditions.is_empty() => not_reconciled(),
-        None => Health::new(
-            HealthState::Unknown,
-            "NoReadyCondition",
-            "the controller has not set a Ready condition",
-        ),
+        None => Health::new(HealthState::Unknown, "NoReadyCondition", "the controller has not set a Ready condition"),
     }
 }

@@ -18,8 +18,7 @@ fn c(type_: &str, status: &str, reason: &str, message: &str) -> Value {
 }
 
 fn object(generation: i64, rest: Value) -> DynamicObject {
-    let mut v =
-        json!({"metadata": {"name": "x", "namespace": "default", "generation": generation}});
+    let mut v = json!({"metadata": {"name": "x", "namespace": "default", "generation": generation}});
     if let (Some(obj), Value::Object(more)) = (v.as_object_mut(), rest) {
         obj.extend(more);
     }
@@ -29,20 +28,12 @@ fn object(generation: i64, rest: Value) -> DynamicObject {
 /// Runs [`health`] on a parsed object (apiVersion and kind give the group and kind) and checks `expect`:
 /// `<State> [reason=<Reason>] [note]`; `note` is the exact note wanted, if any (else there must be none).
 fn check(name: &str, value: Value, expect: &str, note: Option<&str>) {
-    let obj: DynamicObject =
-        serde_json::from_value(value).unwrap_or_else(|e| panic!("{name}: {e}"));
-    let types = obj
-        .types
-        .clone()
-        .unwrap_or_else(|| panic!("{name}: no apiVersion/kind"));
+    let obj: DynamicObject = serde_json::from_value(value).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let types = obj.types.clone().unwrap_or_else(|| panic!("{name}: no apiVersion/kind"));
     let group = types.api_version.rsplit_once('/').map_or("", |(g, _)| g);
     let got = health(group, &types.kind, &obj);
     let mut words = expect.split_whitespace();
-    assert_eq!(
-        format!("{:?}", got.state),
-        words.next().unwrap_or_default(),
-        "{name}: {got:?}"
-    );
+    assert_eq!(format!("{:?}", got.state), words.next().unwrap_or_default(), "{name}: {got:?}");
     let mut want_note = note.is_some();
     for word in words {
         match word.split_once('=') {
@@ -197,17 +188,9 @@ fn health_table() {
     assert!(cases.len() > 40);
     for mut case in cases {
         let obj = case.as_object_mut().unwrap();
-        let name = obj
-            .remove("case")
-            .and_then(|v| v.as_str().map(String::from))
-            .unwrap();
-        let expect = obj
-            .remove("expect")
-            .and_then(|v| v.as_str().map(String::from))
-            .unwrap();
-        let note = obj
-            .remove("note")
-            .and_then(|v| v.as_str().map(String::from));
+        let name = obj.remove("case").and_then(|v| v.as_str().map(String::from)).unwrap();
+        let expect = obj.remove("expect").and_then(|v| v.as_str().map(String::from)).unwrap();
+        let note = obj.remove("note").and_then(|v| v.as_str().map(String::from));
         check(&name, case, &expect, note.as_deref());
     }
 }
@@ -221,14 +204,8 @@ fn carries_message_and_since_of_the_deciding_condition() {
         "message": "* NodeHealthy: Node ip-10-0-1-7 is not Ready\n  * Condition DiskPressure is True"}]}}),
     );
     let got = health("cluster.x-k8s.io", "Machine", &obj);
-    assert_eq!(
-        got.message,
-        "* NodeHealthy: Node ip-10-0-1-7 is not Ready\n  * Condition DiskPressure is True"
-    );
-    assert_eq!(
-        got.since.map(|t| t.to_string()).as_deref(),
-        Some("2025-06-01T12:00:00Z")
-    );
+    assert_eq!(got.message, "* NodeHealthy: Node ip-10-0-1-7 is not Ready\n  * Condition DiskPressure is True");
+    assert_eq!(got.since.map(|t| t.to_string()).as_deref(), Some("2025-06-01T12:00:00Z"));
 
     let suspended = object(
         1,
@@ -236,10 +213,7 @@ fn carries_message_and_since_of_the_deciding_condition() {
         c("Ready", "False", "BuildFailed", "kustomize build failed")]}}),
     );
     let got = health(KS.0, KS.1, &suspended);
-    assert_eq!(
-        got.message,
-        "suspended; last reconcile: kustomize build failed"
-    );
+    assert_eq!(got.message, "suspended; last reconcile: kustomize build failed");
     let got = health(TF.0, TF.1, &object(1, json!({"spec": {"suspend": true}})));
     assert_eq!(got.message, "suspended");
 
@@ -259,9 +233,8 @@ fn deletion_wins_and_reads_the_deleting_condition() {
         json!({"spec": {"suspend": true}, "status": {"conditions": [
         c("Deleting", "True", "WaitingForWorkersDeletion", "* MachineDeployments: md-0")]}}),
     );
-    obj.metadata.deletion_timestamp = Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(
-        "2025-06-02T08:00:00Z".parse().unwrap(),
-    ));
+    obj.metadata.deletion_timestamp =
+        Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time("2025-06-02T08:00:00Z".parse().unwrap()));
     for (group, kind) in [CLUSTER, KS, ("", "ConfigMap")] {
         let got = health(group, kind, &obj);
         assert_eq!((got.state, got.reason.as_str()), (Deleting, "Deleting"));
@@ -270,46 +243,16 @@ fn deletion_wins_and_reads_the_deleting_condition() {
     obj.data["status"] = json!("gone");
     let got = health(CLUSTER.0, CLUSTER.1, &obj);
     assert_eq!(got.state, Deleting);
-    assert_eq!(
-        got.since.map(|t| t.to_string()).as_deref(),
-        Some("2025-06-02T08:00:00Z")
-    );
-    assert_eq!(
-        got.note.as_deref(),
-        Some("status is a string, expected an object")
-    );
+    assert_eq!(got.since.map(|t| t.to_string()).as_deref(), Some("2025-06-02T08:00:00Z"));
+    assert_eq!(got.note.as_deref(), Some("status is a string, expected an object"));
 }
 
 #[test]
 fn order_is_worst_first() {
-    let mut states = vec![
-        Ready,
-        Suspended,
-        Paused,
-        Deleting,
-        Progressing,
-        PlanPending,
-        Unknown,
-        Failed,
-    ];
+    let mut states = vec![Ready, Suspended, Paused, Deleting, Progressing, PlanPending, Unknown, Failed];
     states.sort();
-    assert_eq!(
-        states,
-        vec![
-            Failed,
-            Unknown,
-            PlanPending,
-            Progressing,
-            Deleting,
-            Paused,
-            Suspended,
-            Ready
-        ]
-    );
-    assert_eq!(
-        serde_json::to_value(PlanPending).unwrap(),
-        json!("PlanPending")
-    );
+    assert_eq!(states, vec![Failed, Unknown, PlanPending, Progressing, Deleting, Paused, Suspended, Ready]);
+    assert_eq!(serde_json::to_value(PlanPending).unwrap(), json!("PlanPending"));
 }
 
 /// Each `tests/fixtures/status/*.yaml` holds one object; its first line is `# expect: <State>` optionally
@@ -317,22 +260,15 @@ fn order_is_worst_first() {
 #[test]
 fn fixtures() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/status");
-    let mut paths: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
+    let mut paths: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
     paths.retain(|p| p.extension().is_some_and(|e| e == "yaml"));
     paths.sort();
     assert!(paths.len() >= 30, "only {} fixtures", paths.len());
     for path in paths {
         let name = path.display().to_string();
         let text = std::fs::read_to_string(&path).unwrap();
-        let expect = text
-            .lines()
-            .next()
-            .and_then(|l| l.strip_prefix("# expect: "));
-        let expect =
-            expect.unwrap_or_else(|| panic!("{name}: first line must be `# expect: <State>`"));
+        let expect = text.lines().next().and_then(|l| l.strip_prefix("# expect: "));
+        let expect = expect.unwrap_or_else(|| panic!("{name}: first line must be `# expect: <State>`"));
         let value: Value = serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
         check(&name, value, expect, None);
     }
@@ -421,17 +357,9 @@ impl Gen {
             4 => json!(f64::from((self.next() % 100) as u32) / 7.0),
             5 | 6 => {
                 let n = self.next() % 5;
-                Value::Object(
-                    (0..n)
-                        .map(|_| (self.pick(KEYS).to_string(), self.value(depth - 1)))
-                        .collect(),
-                )
+                Value::Object((0..n).map(|_| (self.pick(KEYS).to_string(), self.value(depth - 1))).collect())
             }
-            _ => Value::Array(
-                (0..self.next() % 4)
-                    .map(|_| self.value(depth - 1))
-                    .collect(),
-            ),
+            _ => Value::Array((0..self.next() % 4).map(|_| self.value(depth - 1)).collect()),
         }
     }
 }

@@ -40,10 +40,7 @@ pub fn lines<'a>(o: &StoredObject, obj: &ObjectRef, state: &State, theme: &Theme
     let kind = obj.kind.spec().kind;
     out.push(Line::from(vec![
         Span::styled(format!("{kind} "), theme.style(Role::Title)),
-        Span::styled(
-            format!("{}/{}", obj.namespace, obj.name),
-            theme.style(Role::Accent),
-        ),
+        Span::styled(format!("{}/{}", obj.namespace, obj.name), theme.style(Role::Accent)),
         Span::styled(format!("  in {}", obj.context), theme.style(Role::Muted)),
     ]));
     let h = &o.health;
@@ -51,11 +48,7 @@ pub fn lines<'a>(o: &StoredObject, obj: &ObjectRef, state: &State, theme: &Theme
         Span::raw("health: "),
         Span::styled(format!("{:?}", h.state), theme.style(health_role(h.state))),
         Span::styled(
-            if h.reason.is_empty() {
-                String::new()
-            } else {
-                format!("  ({})", h.reason)
-            },
+            if h.reason.is_empty() { String::new() } else { format!("  ({})", h.reason) },
             theme.style(Role::Muted),
         ),
     ]));
@@ -63,37 +56,22 @@ pub fn lines<'a>(o: &StoredObject, obj: &ObjectRef, state: &State, theme: &Theme
         out.push(Line::raw(format!("  {l}")));
     }
     if let Some(n) = &h.note {
-        out.push(Line::styled(
-            format!("note: {n}"),
-            theme.style(Role::Warning),
-        ));
+        out.push(Line::styled(format!("note: {n}"), theme.style(Role::Warning)));
     }
     out.push(Line::raw(""));
     // v1beta1-shaped CAPI objects keep the v1beta2 conditions under status.v1beta2.
-    for (title, pointer) in [
-        ("conditions", "/status/conditions"),
-        ("v1beta2 conditions", "/status/v1beta2/conditions"),
-    ] {
+    for (title, pointer) in [("conditions", "/status/conditions"), ("v1beta2 conditions", "/status/v1beta2/conditions")]
+    {
         match conditions_at(&o.obj.data, pointer) {
             Ok(cs) if !cs.is_empty() => {
                 out.push(Line::styled(format!("{title}:"), theme.style(Role::Header)));
                 for c in cs {
-                    let role = if is_abnormal(&c) {
-                        Role::Error
-                    } else {
-                        Role::Ok
-                    };
-                    let since = c
-                        .last_transition_time
-                        .map(|t| age(t, state.now))
-                        .unwrap_or_else(|| "-".into());
+                    let role = if is_abnormal(&c) { Role::Error } else { Role::Ok };
+                    let since = c.last_transition_time.map(|t| age(t, state.now)).unwrap_or_else(|| "-".into());
                     let sev = c.severity.map(|s| format!(" {s:?}")).unwrap_or_default();
                     out.push(Line::from(vec![
                         Span::styled(format!("  {:<28}", c.type_), theme.style(role)),
-                        Span::styled(
-                            format!("{:<8}", format!("{:?}", c.status)),
-                            theme.style(role),
-                        ),
+                        Span::styled(format!("{:<8}", format!("{:?}", c.status)), theme.style(role)),
                         Span::raw(format!("{:<30}", format!("{}{sev}", c.reason))),
                         Span::styled(format!("{since:>5}  "), theme.style(Role::Muted)),
                         Span::raw(c.message.lines().next().unwrap_or("").to_string()),
@@ -101,10 +79,7 @@ pub fn lines<'a>(o: &StoredObject, obj: &ObjectRef, state: &State, theme: &Theme
                 }
             }
             Ok(_) => {}
-            Err(m) => out.push(Line::styled(
-                format!("{title}: unreadable ({m})"),
-                theme.style(Role::Warning),
-            )),
+            Err(m) => out.push(Line::styled(format!("{title}: unreadable ({m})"), theme.style(Role::Warning))),
         }
     }
     out.push(Line::raw(""));
@@ -119,39 +94,18 @@ pub fn lines<'a>(o: &StoredObject, obj: &ObjectRef, state: &State, theme: &Theme
 }
 
 /// Draws the pane for `obj` (or a hint when nothing is selected).
-pub fn draw(
-    f: &mut Frame,
-    area: Rect,
-    state: &State,
-    store: &FleetStore,
-    obj: Option<&ObjectRef>,
-    theme: &Theme,
-) {
-    let border = if state.focus == Focus::Details {
-        Role::BorderFocused
-    } else {
-        Role::Border
-    };
+pub fn draw(f: &mut Frame, area: Rect, state: &State, store: &FleetStore, obj: Option<&ObjectRef>, theme: &Theme) {
+    let border = if state.focus == Focus::Details { Role::BorderFocused } else { Role::Border };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.style(border))
         .title(Span::styled(" Details ", theme.style(Role::Title)));
-    let found = obj.and_then(|o| {
-        store
-            .get(&o.context, o.kind, &o.namespace, &o.name)
-            .map(|s| (o, s))
-    });
+    let found = obj.and_then(|o| store.get(&o.context, o.kind, &o.namespace, &o.name).map(|s| (o, s)));
     let text = match found {
         Some((o, s)) => lines(s, o, state, theme),
-        None => vec![Line::styled(
-            "select an object to see its conditions and YAML",
-            theme.style(Role::Muted),
-        )],
+        None => vec![Line::styled("select an object to see its conditions and YAML", theme.style(Role::Muted))],
     };
-    let p = Paragraph::new(text)
-        .block(block)
-        .wrap(Wrap { trim: false })
-        .scroll((state.details_scroll, 0));
+    let p = Paragraph::new(text).block(block).wrap(Wrap { trim: false }).scroll((state.details_scroll, 0));
     f.render_widget(p, area);
 }
 
@@ -162,8 +116,7 @@ mod tests {
 
     #[test]
     fn secrets_are_redacted_and_other_kinds_untouched() {
-        let s =
-            json!({"kind": "Secret", "data": {"value": "c2VjcmV0"}, "stringData": {"token": "t"}});
+        let s = json!({"kind": "Secret", "data": {"value": "c2VjcmV0"}, "stringData": {"token": "t"}});
         let r = redact("Secret", &s);
         assert_eq!(r["data"]["value"], REDACTED);
         assert_eq!(r["stringData"]["token"], REDACTED);

@@ -59,10 +59,9 @@ fn tally_role(t: &Tally) -> Role {
 
 fn fleet_row<'a>(r: &'a ContextSummary, theme: &Theme, state: &State) -> Row<'a> {
     let (st, role) = match r.state {
-        ConnState::Ready if !r.settled() => (
-            format!("Syncing {}/{}", r.kinds_synced, r.kinds_served),
-            Role::Progressing,
-        ),
+        ConnState::Ready if !r.settled() => {
+            (format!("Syncing {}/{}", r.kinds_synced, r.kinds_served), Role::Progressing)
+        }
         ConnState::Ready => ("Ready".to_string(), Role::Ok),
         ConnState::Connecting => ("Connecting".to_string(), Role::Progressing),
         ConnState::Unreachable => ("Unreachable".to_string(), Role::ClusterDown),
@@ -72,33 +71,19 @@ fn fleet_row<'a>(r: &'a ContextSummary, theme: &Theme, state: &State) -> Row<'a>
     if !r.reason.is_empty() {
         notes.push(first_line(&r.reason).to_string());
     }
-    if let Origin::Derived {
-        management,
-        alias_of,
-        ..
-    } = &r.origin
-    {
+    if let Origin::Derived { management, alias_of, .. } = &r.origin {
         notes.push(match alias_of {
             Some(a) => format!("via {management} Secret, same server as {a}"),
             None => format!("via {management} Secret"),
         });
     }
-    let forbidden = r
-        .problems
-        .iter()
-        .filter(|p| format!("{:?}", p.state) == "Forbidden")
-        .count();
+    let forbidden = r.problems.iter().filter(|p| format!("{:?}", p.state) == "Forbidden").count();
     if forbidden > 0 {
         notes.push(format!("{forbidden} kinds Forbidden"));
     }
-    let fresh = r
-        .last_event
-        .as_deref()
-        .and_then(|t| t.parse().ok())
-        .map(|t| age(t, state.now))
-        .unwrap_or_else(|| "-".into());
-    let cell =
-        |t: &Tally, plans: bool| Cell::from(tally(t, plans)).style(theme.style(tally_role(t)));
+    let fresh =
+        r.last_event.as_deref().and_then(|t| t.parse().ok()).map(|t| age(t, state.now)).unwrap_or_else(|| "-".into());
+    let cell = |t: &Tally, plans: bool| Cell::from(tally(t, plans)).style(theme.style(tally_role(t)));
     Row::new(vec![
         Cell::from(r.name.as_str()).style(theme.style(Role::Accent)),
         Cell::from(st).style(theme.style(role)),
@@ -136,25 +121,10 @@ pub fn draw(f: &mut Frame, area: Rect, state: &mut State, rows: &Rows, theme: &T
     let window = items.iter().skip(cur.offset).take(inner_height);
     let (header, widths, body): (Vec<&str>, Vec<Constraint>, Vec<Row>) = match state.view {
         View::Fleet => (
-            vec![
-                "CONTEXT",
-                "STATE",
-                "VERSION",
-                "NODES",
-                "CAPI",
-                "FLUX",
-                "TERRAFORM",
-                "FRESH",
-                "NOTES",
-            ],
+            vec!["CONTEXT", "STATE", "VERSION", "NODES", "CAPI", "FLUX", "TERRAFORM", "FRESH", "NOTES"],
             vec![
                 Constraint::Length(
-                    rows.fleet
-                        .iter()
-                        .map(|r| r.name.chars().count())
-                        .max()
-                        .unwrap_or(7)
-                        .clamp(7, 32) as u16,
+                    rows.fleet.iter().map(|r| r.name.chars().count()).max().unwrap_or(7).clamp(7, 32) as u16
                 ),
                 Constraint::Length(13),
                 Constraint::Length(8),
@@ -165,23 +135,10 @@ pub fn draw(f: &mut Frame, area: Rect, state: &mut State, rows: &Rows, theme: &T
                 Constraint::Length(6),
                 Constraint::Fill(2),
             ],
-            window
-                .map(|(i, _)| fleet_row(&rows.fleet[*i], theme, state))
-                .collect(),
+            window.map(|(i, _)| fleet_row(&rows.fleet[*i], theme, state)).collect(),
         ),
         View::Clusters => (
-            vec![
-                "CONTEXT",
-                "NAMESPACE",
-                "NAME",
-                "PHASE",
-                "STATE",
-                "CP",
-                "WORKERS",
-                "VERSION",
-                "CLASS",
-                "MESSAGE",
-            ],
+            vec!["CONTEXT", "NAMESPACE", "NAME", "PHASE", "STATE", "CP", "WORKERS", "VERSION", "CLASS", "MESSAGE"],
             vec![
                 Constraint::Length(10),
                 Constraint::Length(10),
@@ -202,28 +159,18 @@ pub fn draw(f: &mut Frame, area: Rect, state: &mut State, rows: &Rows, theme: &T
                         Cell::from(r.obj.namespace.as_str()).style(theme.style(Role::Muted)),
                         Cell::from(r.obj.name.as_str()).style(theme.style(Role::Accent)),
                         Cell::from(r.phase.as_str()),
-                        Cell::from(format!("{:?}", r.health.state))
-                            .style(theme.style(health_role(r.health.state))),
+                        Cell::from(format!("{:?}", r.health.state)).style(theme.style(health_role(r.health.state))),
                         Cell::from(r.control_plane.as_str()),
                         Cell::from(r.workers.as_str()),
                         Cell::from(r.version.as_str()),
-                        Cell::from(r.class.clone().unwrap_or_else(|| "-".into()))
-                            .style(theme.style(Role::Muted)),
+                        Cell::from(r.class.clone().unwrap_or_else(|| "-".into())).style(theme.style(Role::Muted)),
                         Cell::from(first_line(&r.health.message).to_string()),
                     ])
                 })
                 .collect(),
         ),
         View::Flux => (
-            vec![
-                "CONTEXT",
-                "KIND",
-                "NAMESPACE",
-                "NAME",
-                "STATE",
-                "REVISION",
-                "MESSAGE",
-            ],
+            vec!["CONTEXT", "KIND", "NAMESPACE", "NAME", "STATE", "REVISION", "MESSAGE"],
             vec![
                 Constraint::Length(12),
                 Constraint::Length(14),
@@ -241,8 +188,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &mut State, rows: &Rows, theme: &T
                         Cell::from(r.obj.kind.spec().kind),
                         Cell::from(r.obj.namespace.as_str()).style(theme.style(Role::Muted)),
                         Cell::from(r.obj.name.as_str()).style(theme.style(Role::Accent)),
-                        Cell::from(format!("{:?}", r.health.state))
-                            .style(theme.style(health_role(r.health.state))),
+                        Cell::from(format!("{:?}", r.health.state)).style(theme.style(health_role(r.health.state))),
                         Cell::from(short_revision(&r.revision)),
                         Cell::from(first_line(&r.health.message).to_string()),
                     ])
@@ -250,15 +196,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &mut State, rows: &Rows, theme: &T
                 .collect(),
         ),
         View::Terraform | View::Tree(_) => (
-            vec![
-                "CONTEXT",
-                "NAMESPACE",
-                "NAME",
-                "STATE",
-                "PLAN",
-                "OUTPUTS",
-                "MESSAGE",
-            ],
+            vec!["CONTEXT", "NAMESPACE", "NAME", "STATE", "PLAN", "OUTPUTS", "MESSAGE"],
             vec![
                 Constraint::Length(10),
                 Constraint::Length(12),
@@ -275,15 +213,10 @@ pub fn draw(f: &mut Frame, area: Rect, state: &mut State, rows: &Rows, theme: &T
                         Cell::from(r.obj.context.as_str()).style(theme.style(Role::Muted)),
                         Cell::from(r.obj.namespace.as_str()).style(theme.style(Role::Muted)),
                         Cell::from(r.obj.name.as_str()).style(theme.style(Role::Accent)),
-                        Cell::from(format!("{:?}", r.health.state))
-                            .style(theme.style(health_role(r.health.state))),
+                        Cell::from(format!("{:?}", r.health.state)).style(theme.style(health_role(r.health.state))),
                         Cell::from(r.pending_plan.clone().unwrap_or_else(|| "-".into()))
                             .style(theme.style(Role::Warning)),
-                        Cell::from(if r.outputs.is_empty() {
-                            "-".into()
-                        } else {
-                            r.outputs.join(",")
-                        }),
+                        Cell::from(if r.outputs.is_empty() { "-".into() } else { r.outputs.join(",") }),
                         Cell::from(first_line(&r.health.message).to_string()),
                     ])
                 })
@@ -294,13 +227,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &mut State, rows: &Rows, theme: &T
     let body: Vec<Row> = body
         .into_iter()
         .enumerate()
-        .map(|(i, r)| {
-            if Some(i) == selected {
-                r.style(theme.style(Role::Selected))
-            } else {
-                r
-            }
-        })
+        .map(|(i, r)| if Some(i) == selected { r.style(theme.style(Role::Selected)) } else { r })
         .collect();
     let empty = body.is_empty();
     let table = Table::new(body, widths)
@@ -309,17 +236,8 @@ pub fn draw(f: &mut Frame, area: Rect, state: &mut State, rows: &Rows, theme: &T
         .column_spacing(1);
     f.render_widget(table, area);
     if empty {
-        let msg = if state.filter.is_empty() {
-            "nothing here yet"
-        } else {
-            "no row matches the filter"
-        };
-        let r = Rect {
-            x: area.x + 2,
-            y: area.y + 2,
-            width: area.width.saturating_sub(4),
-            height: 1,
-        };
+        let msg = if state.filter.is_empty() { "nothing here yet" } else { "no row matches the filter" };
+        let r = Rect { x: area.x + 2, y: area.y + 2, width: area.width.saturating_sub(4), height: 1 };
         f.render_widget(Line::styled(msg, theme.style(Role::Muted)), r);
     }
 }

@@ -24,10 +24,7 @@ pub fn lines(store: &FleetStore, root: &ObjectRef, _state: &State) -> Vec<TreeLi
     match store.get(&root.context, root.kind, &root.namespace, &root.name) {
         Some(o) => vec![TreeLine {
             spans: vec![
-                (
-                    format!("{}/{}", root.kind.spec().kind, root.name),
-                    Role::Accent,
-                ),
+                (format!("{}/{}", root.kind.spec().kind, root.name), Role::Accent),
                 (format!("  {:?}", o.health.state), Role::Muted),
             ],
             obj: Some(root.clone()),
@@ -38,9 +35,7 @@ pub fn lines(store: &FleetStore, root: &ObjectRef, _state: &State) -> Vec<TreeLi
 
 /// The object under the tree cursor.
 pub fn selected(store: &FleetStore, root: &ObjectRef, state: &State) -> Option<ObjectRef> {
-    lines(store, root, state)
-        .get(state.cursor().selected)
-        .and_then(|l| l.obj.clone())
+    lines(store, root, state).get(state.cursor().selected).and_then(|l| l.obj.clone())
 }
 
 /// Draws the tree; returns the object under the cursor.
@@ -69,26 +64,12 @@ pub fn draw(
         .skip(cur.offset)
         .take(height)
         .map(|(i, l)| {
-            let line = Line::from(
-                l.spans
-                    .iter()
-                    .map(|(t, r)| Span::styled(t.clone(), theme.style(*r)))
-                    .collect::<Vec<_>>(),
-            );
-            if i == cur.selected {
-                line.style(theme.style(Role::Selected))
-            } else {
-                line
-            }
+            let line =
+                Line::from(l.spans.iter().map(|(t, r)| Span::styled(t.clone(), theme.style(*r))).collect::<Vec<_>>());
+            if i == cur.selected { line.style(theme.style(Role::Selected)) } else { line }
         })
         .collect();
-    let title = format!(
-        " {} {}/{} in {} ",
-        root.kind.spec().kind,
-        root.namespace,
-        root.name,
-        root.context
-    );
+    let title = format!(" {} {}/{} in {} ", root.kind.spec().kind, root.namespace, root.name, root.context);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.style(Role::Border))
@@ -96,19 +77,8 @@ pub fn draw(
     let empty = text.is_empty();
     f.render_widget(Paragraph::new(text).block(block), area);
     if empty {
-        let r = Rect {
-            x: area.x + 2,
-            y: area.y + 1,
-            width: area.width.saturating_sub(4),
-            height: 1,
-        };
-        f.render_widget(
-            Line::styled(
-                "not in the fleet (yet): waiting for the watch",
-                theme.style(Role::Muted),
-            ),
-            r,
-        );
+        let r = Rect { x: area.x + 2, y: area.y + 1, width: area.width.saturating_sub(4), height: 1 };
+        f.render_widget(Line::styled("not in the fleet (yet): waiting for the watch", theme.style(Role::Muted)), r);
     }
     all.get(cur.selected).and_then(|l| l.obj.clone())
 }

@@ -15,18 +15,10 @@ use super::*;
 fn input() -> SeedInput {
     let now: k8s_openapi::jiff::Timestamp = "2025-06-01T12:00:00.123Z".parse().expect("timestamp");
     let kubeconfigs = [DEV_EU, PROD_US]
-        .map(|c| {
-            (
-                c.to_owned(),
-                format!("apiVersion: v1\nkind: Config\nclusters:\n- name: {c}\n"),
-            )
-        })
+        .map(|c| (c.to_owned(), format!("apiVersion: v1\nkind: Config\nclusters:\n- name: {c}\n")))
         .into_iter()
         .collect();
-    SeedInput {
-        now,
-        workload_kubeconfigs: kubeconfigs,
-    }
+    SeedInput { now, workload_kubeconfigs: kubeconfigs }
 }
 
 fn fleet() -> Seed {
@@ -34,9 +26,7 @@ fn fleet() -> Seed {
 }
 
 fn all(seed: &Seed) -> impl Iterator<Item = (&str, &Value)> {
-    seed.contexts
-        .iter()
-        .flat_map(|(c, objs)| objs.iter().map(move |o| (c.as_str(), o)))
+    seed.contexts.iter().flat_map(|(c, objs)| objs.iter().map(move |o| (c.as_str(), o)))
 }
 
 fn kind(o: &Value) -> &str {
@@ -52,22 +42,11 @@ fn condition<'a>(o: &'a Value, path: &[&str], type_: &str) -> Option<&'a Value> 
     for p in path {
         v = &v[*p];
     }
-    v["conditions"]
-        .as_array()?
-        .iter()
-        .find(|c| c["type"] == type_)
+    v["conditions"].as_array()?.iter().find(|c| c["type"] == type_)
 }
 
-fn find<'a>(
-    seed: &'a Seed,
-    context: &str,
-    kind_: &str,
-    namespace: &str,
-    name: &str,
-) -> Option<&'a Value> {
-    seed.contexts[context]
-        .iter()
-        .find(|o| kind(o) == kind_ && ns(o) == namespace && name_of(o) == name)
+fn find<'a>(seed: &'a Seed, context: &str, kind_: &str, namespace: &str, name: &str) -> Option<&'a Value> {
+    seed.contexts[context].iter().find(|o| kind(o) == kind_ && ns(o) == namespace && name_of(o) == name)
 }
 
 fn is_subdomain(name: &str) -> bool {
@@ -75,8 +54,7 @@ fn is_subdomain(name: &str) -> bool {
         && name.len() <= 253
         && name.split('.').all(|l| {
             !l.is_empty()
-                && l.chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                && l.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
                 && !l.starts_with('-')
                 && !l.ends_with('-')
         })
@@ -92,16 +70,9 @@ fn check_structure(seed: &Seed) {
         let mut seen = BTreeSet::new();
         for (i, o) in objects.iter().enumerate() {
             let (k, name) = (kind(o), name_of(o));
-            assert!(
-                o["apiVersion"].is_string() && !k.is_empty() && !name.is_empty(),
-                "{context}: incomplete {o}"
-            );
+            assert!(o["apiVersion"].is_string() && !k.is_empty() && !name.is_empty(), "{context}: incomplete {o}");
             let cluster_scoped = matches!(k, "Namespace" | "Node");
-            assert_eq!(
-                ns(o).is_empty(),
-                cluster_scoped,
-                "{context}: namespace of {k} {name}"
-            );
+            assert_eq!(ns(o).is_empty(), cluster_scoped, "{context}: namespace of {k} {name}");
             if matches!(k, "Namespace" | "Service") {
                 assert!(is_label(name), "{context}: {k} name {name}");
             } else {
@@ -113,27 +84,13 @@ fn check_structure(seed: &Seed) {
                 ns(o).to_owned(),
                 name.to_owned(),
             );
-            assert!(
-                seen.insert(key),
-                "{context}: duplicate {k} {}/{name}",
-                ns(o)
-            );
+            assert!(seen.insert(key), "{context}: duplicate {k} {}/{name}", ns(o));
             if !cluster_scoped {
-                let created = objects[..i]
-                    .iter()
-                    .any(|n| kind(n) == "Namespace" && name_of(n) == ns(o));
+                let created = objects[..i].iter().any(|n| kind(n) == "Namespace" && name_of(n) == ns(o));
                 let preexisting = ns(o) == "default";
-                assert!(
-                    created || preexisting,
-                    "{context}: namespace {} of {k} {name} not created first",
-                    ns(o)
-                );
+                assert!(created || preexisting, "{context}: namespace {} of {k} {name} not created first", ns(o));
             }
-            for owner in o["metadata"]["ownerReferences"]
-                .as_array()
-                .into_iter()
-                .flatten()
-            {
+            for owner in o["metadata"]["ownerReferences"].as_array().into_iter().flatten() {
                 assert!(owner.get("uid").is_none(), "uid is the applier's job");
                 let earlier = objects[..i].iter().any(|e| {
                     e["apiVersion"] == owner["apiVersion"]
@@ -141,10 +98,7 @@ fn check_structure(seed: &Seed) {
                         && e["metadata"]["name"] == owner["name"]
                         && ns(e) == ns(o)
                 });
-                assert!(
-                    earlier,
-                    "{context}: owner {owner} of {k} {name} not earlier in the list"
-                );
+                assert!(earlier, "{context}: owner {owner} of {k} {name} not earlier in the list");
             }
         }
         check_inventories(seed, context, objects);
@@ -156,31 +110,20 @@ fn parse_id(id: &str) -> Option<(String, String, String, String)> {
     let (namespace, rest) = id.split_once('_')?;
     let (rest, kind_) = rest.rsplit_once('_')?;
     let (name, group) = rest.rsplit_once('_')?;
-    Some((
-        namespace.to_owned(),
-        name.replace("__", ":"),
-        group.to_owned(),
-        kind_.to_owned(),
-    ))
+    Some((namespace.to_owned(), name.replace("__", ":"), group.to_owned(), kind_.to_owned()))
 }
 
 fn check_inventories(seed: &Seed, context: &str, objects: &[Value]) {
-    for o in objects
-        .iter()
-        .filter(|o| matches!(kind(o), "Kustomization" | "HelmRelease"))
-    {
+    for o in objects.iter().filter(|o| matches!(kind(o), "Kustomization" | "HelmRelease")) {
         // A remote Kustomization's inventory lives in the cluster its kubeconfig Secret reaches.
         let target = o["spec"]["kubeConfig"]["secretRef"]["name"]
             .as_str()
             .and_then(|s| s.strip_suffix("-kubeconfig"))
             .unwrap_or(context);
-        let entries = o["status"]["inventory"]["entries"]
-            .as_array()
-            .expect("inventory entries");
+        let entries = o["status"]["inventory"]["entries"].as_array().expect("inventory entries");
         for e in entries {
             let id = e["id"].as_str().expect("id");
-            let (namespace, name, group, kind_) =
-                parse_id(id).unwrap_or_else(|| panic!("unparsable id {id}"));
+            let (namespace, name, group, kind_) = parse_id(id).unwrap_or_else(|| panic!("unparsable id {id}"));
             let found = seed.contexts[target].iter().any(|t| {
                 let api = t["apiVersion"].as_str().unwrap_or_default();
                 ns(t) == namespace
@@ -189,12 +132,7 @@ fn check_inventories(seed: &Seed, context: &str, objects: &[Value]) {
                     && kind(t) == kind_
                     && e["v"] == version_of(api)
             });
-            assert!(
-                found,
-                "{context}: {} {} lists {id} which {target} does not have",
-                kind(o),
-                name_of(o)
-            );
+            assert!(found, "{context}: {} {} lists {id} which {target} does not have", kind(o), name_of(o));
         }
     }
 }
@@ -202,10 +140,7 @@ fn check_inventories(seed: &Seed, context: &str, objects: &[Value]) {
 #[test]
 fn demo_fleet_is_well_formed() {
     let seed = fleet();
-    assert_eq!(
-        seed.contexts.keys().collect::<Vec<_>>(),
-        [DEV_EU, MGMT, PROD_US]
-    );
+    assert_eq!(seed.contexts.keys().collect::<Vec<_>>(), [DEV_EU, MGMT, PROD_US]);
     check_structure(&seed);
     assert_eq!(
         serde_json::to_string(&seed.contexts).ok(),
@@ -230,9 +165,6 @@ fn scale_is_big_cheap_and_well_formed() {
             name_of(o)
         );
     }
-    let clusters = seed.contexts[MGMT]
-        .iter()
-        .filter(|o| kind(o) == "Cluster")
-        .count();
+    let clusters = seed.contexts[MGMT].iter().filter(|o| kind(o) == "Cluster").count();
     assert_eq!(clusters, 100);
 }

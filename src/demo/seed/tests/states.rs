@@ -21,36 +21,18 @@ fn references_resolve() {
             let name = r["name"].as_str().unwrap_or_default();
             seed.contexts[context].iter().any(|t| {
                 let api = t["apiVersion"].as_str().unwrap_or_default();
-                let same_group = r
-                    .get("apiGroup")
-                    .map_or_else(|| r["apiVersion"] == api, |g| g == group_of(api));
+                let same_group = r.get("apiGroup").map_or_else(|| r["apiVersion"] == api, |g| g == group_of(api));
                 kind(t) == r["kind"] && name_of(t) == name && ns(t) == ns(o) && same_group
             })
         };
         match kind(o) {
             "Machine" => {
-                assert!(
-                    resolve(&o["spec"]["infrastructureRef"]),
-                    "infrastructureRef of Machine {}",
-                    name_of(o)
-                );
-                assert!(
-                    resolve(&o["spec"]["bootstrap"]["configRef"]),
-                    "configRef of Machine {}",
-                    name_of(o)
-                );
+                assert!(resolve(&o["spec"]["infrastructureRef"]), "infrastructureRef of Machine {}", name_of(o));
+                assert!(resolve(&o["spec"]["bootstrap"]["configRef"]), "configRef of Machine {}", name_of(o));
             }
             "Cluster" => {
-                assert!(
-                    resolve(&o["spec"]["infrastructureRef"]),
-                    "infrastructureRef of Cluster {}",
-                    name_of(o)
-                );
-                assert!(
-                    resolve(&o["spec"]["controlPlaneRef"]),
-                    "controlPlaneRef of Cluster {}",
-                    name_of(o)
-                );
+                assert!(resolve(&o["spec"]["infrastructureRef"]), "infrastructureRef of Cluster {}", name_of(o));
+                assert!(resolve(&o["spec"]["controlPlaneRef"]), "controlPlaneRef of Cluster {}", name_of(o));
             }
             "Kustomization" | "Terraform" => {
                 let r = &o["spec"]["sourceRef"];
@@ -76,14 +58,8 @@ fn references_resolve() {
                     r["name"].as_str().unwrap_or_default(),
                 );
                 assert!(repo.is_some(), "HelmRepository of {}", name_of(o));
-                let chart = o["status"]["helmChart"]
-                    .as_str()
-                    .and_then(|c| c.split_once('/'))
-                    .expect("helmChart");
-                assert!(
-                    find(&seed, context, "HelmChart", chart.0, chart.1).is_some(),
-                    "HelmChart {chart:?}"
-                );
+                let chart = o["status"]["helmChart"].as_str().and_then(|c| c.split_once('/')).expect("helmChart");
+                assert!(find(&seed, context, "HelmChart", chart.0, chart.1).is_some(), "HelmChart {chart:?}");
             }
             _ => {}
         }
@@ -93,47 +69,22 @@ fn references_resolve() {
 #[test]
 fn flux_states_are_all_there() {
     let seed = fleet();
-    let appliers: Vec<(&str, &Value)> = all(&seed)
-        .filter(|(_, o)| matches!(kind(o), "Kustomization" | "HelmRelease"))
-        .collect();
+    let appliers: Vec<(&str, &Value)> =
+        all(&seed).filter(|(_, o)| matches!(kind(o), "Kustomization" | "HelmRelease")).collect();
     let ready = |o: &Value| condition(o, &[], "Ready").cloned().unwrap_or_default();
-    let failing = appliers
-        .iter()
-        .find(|(_, o)| ready(o)["reason"] == "BuildFailed")
-        .expect("a BuildFailed applier");
-    let message = ready(failing.1)["message"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    assert!(
-        message.starts_with("kustomize build failed:")
-            && message.contains("accumulating resources"),
-        "{message}"
-    );
-    assert!(
-        appliers.iter().any(|(_, o)| o["spec"]["suspend"] == true),
-        "a suspended applier"
-    );
+    let failing = appliers.iter().find(|(_, o)| ready(o)["reason"] == "BuildFailed").expect("a BuildFailed applier");
+    let message = ready(failing.1)["message"].as_str().unwrap_or_default().to_owned();
+    assert!(message.starts_with("kustomize build failed:") && message.contains("accumulating resources"), "{message}");
+    assert!(appliers.iter().any(|(_, o)| o["spec"]["suspend"] == true), "a suspended applier");
 
-    let (context, waiting) = appliers
-        .iter()
-        .find(|(_, o)| ready(o)["reason"] == "DependencyNotReady")
-        .expect("DependencyNotReady");
-    let dep = waiting["spec"]["dependsOn"][0]["name"]
-        .as_str()
-        .expect("dependsOn");
-    assert_eq!(
-        ready(waiting)["message"],
-        format!("dependency 'flux-system/{dep}' is not ready")
-    );
-    let dependency =
-        find(&seed, context, "Kustomization", "flux-system", dep).expect("dependency exists");
+    let (context, waiting) =
+        appliers.iter().find(|(_, o)| ready(o)["reason"] == "DependencyNotReady").expect("DependencyNotReady");
+    let dep = waiting["spec"]["dependsOn"][0]["name"].as_str().expect("dependsOn");
+    assert_eq!(ready(waiting)["message"], format!("dependency 'flux-system/{dep}' is not ready"));
+    let dependency = find(&seed, context, "Kustomization", "flux-system", dep).expect("dependency exists");
     assert_ne!(ready(dependency)["status"], "True");
 
-    for (_, o) in appliers
-        .iter()
-        .filter(|(_, o)| ready(o)["status"] == "True")
-    {
+    for (_, o) in appliers.iter().filter(|(_, o)| ready(o)["status"] == "True") {
         let condition = ready(o);
         let message = condition["message"].as_str().unwrap_or_default();
         let expected = match kind(o) {
@@ -145,17 +96,10 @@ fn flux_states_are_all_there() {
         };
         assert!(expected, "{} {}: {message}", kind(o), name_of(o));
     }
-    let remote = find(&seed, MGMT, "Kustomization", "platform", "dev-eu-addons")
-        .expect("remote Kustomization");
-    assert_eq!(
-        remote["spec"]["kubeConfig"]["secretRef"]["name"],
-        "dev-eu-kubeconfig"
-    );
-    let secret =
-        find(&seed, MGMT, "Secret", "platform", "dev-eu-kubeconfig").expect("kubeconfig Secret");
-    let decoded = STANDARD
-        .decode(secret["data"]["value"].as_str().unwrap_or_default())
-        .expect("base64");
+    let remote = find(&seed, MGMT, "Kustomization", "platform", "dev-eu-addons").expect("remote Kustomization");
+    assert_eq!(remote["spec"]["kubeConfig"]["secretRef"]["name"], "dev-eu-kubeconfig");
+    let secret = find(&seed, MGMT, "Secret", "platform", "dev-eu-kubeconfig").expect("kubeconfig Secret");
+    let decoded = STANDARD.decode(secret["data"]["value"].as_str().unwrap_or_default()).expect("base64");
     assert_eq!(
         String::from_utf8(decoded).ok().as_deref(),
         input().workload_kubeconfigs.get(DEV_EU).map(String::as_str)
@@ -166,103 +110,46 @@ fn flux_states_are_all_there() {
 #[test]
 fn terraform_states_are_all_there() {
     let seed = fleet();
-    let tfs: Vec<&Value> = seed.contexts[MGMT]
-        .iter()
-        .filter(|o| kind(o) == "Terraform")
-        .collect();
+    let tfs: Vec<&Value> = seed.contexts[MGMT].iter().filter(|o| kind(o) == "Terraform").collect();
     let ready = |o: &Value| condition(o, &[], "Ready").cloned().unwrap_or_default();
 
-    let pending = tfs
-        .iter()
-        .find(|o| !o["status"]["plan"]["pending"].is_null())
-        .expect("pending plan");
-    let plan = pending["status"]["plan"]["pending"]
-        .as_str()
-        .expect("plan id");
+    let pending = tfs.iter().find(|o| !o["status"]["plan"]["pending"].is_null()).expect("pending plan");
+    let plan = pending["status"]["plan"]["pending"].as_str().expect("plan id");
     assert_eq!(pending["spec"]["approvePlan"], "");
-    assert_eq!(
-        plan,
-        plan_id(
-            pending["status"]["lastPlannedRevision"]
-                .as_str()
-                .unwrap_or_default()
-        )
-    );
+    assert_eq!(plan, plan_id(pending["status"]["lastPlannedRevision"].as_str().unwrap_or_default()));
     assert_eq!(ready(pending)["status"], "Unknown");
     assert_eq!(ready(pending)["message"], pending_plan_message(plan));
-    assert_eq!(
-        ready(pending)["message"],
-        format!("Plan generated: set approvePlan: \"{plan}\" to approve this plan.")
-    );
+    assert_eq!(ready(pending)["message"], format!("Plan generated: set approvePlan: \"{plan}\" to approve this plan."));
     let plan_condition = condition(pending, &[], "Plan").expect("Plan condition");
     assert_eq!(
-        (
-            plan_condition["status"].as_str(),
-            plan_condition["reason"].as_str()
-        ),
+        (plan_condition["status"].as_str(), plan_condition["reason"].as_str()),
         (Some("True"), Some("TerraformPlannedWithChanges"))
     );
 
-    let drift = tfs
-        .iter()
-        .find(|o| o["status"]["plan"]["isDriftDetectionPlan"] == true)
-        .expect("drift");
+    let drift = tfs.iter().find(|o| o["status"]["plan"]["isDriftDetectionPlan"] == true).expect("drift");
     assert_eq!(
-        (
-            ready(drift)["status"].as_str(),
-            ready(drift)["reason"].as_str()
-        ),
+        (ready(drift)["status"].as_str(), ready(drift)["reason"].as_str()),
         (Some("False"), Some("DriftDetected"))
     );
-    let failed = tfs
-        .iter()
-        .find(|o| ready(o)["reason"] == "TFExecPlanFailed")
-        .expect("failed");
+    let failed = tfs.iter().find(|o| ready(o)["reason"] == "TFExecPlanFailed").expect("failed");
     assert_eq!(ready(failed)["status"], "False");
 
-    let applied = tfs
-        .iter()
-        .find(|o| ready(o)["status"] == "True")
-        .expect("applied");
+    let applied = tfs.iter().find(|o| ready(o)["status"] == "True").expect("applied");
     let outputs = &applied["spec"]["writeOutputsToSecret"];
-    let secret = find(
-        &seed,
-        MGMT,
-        "Secret",
-        "flux-system",
-        outputs["name"].as_str().unwrap_or_default(),
-    )
-    .expect("outputs Secret");
-    let keys: BTreeSet<&str> = secret["data"]
-        .as_object()
-        .expect("data")
-        .keys()
-        .map(String::as_str)
-        .collect();
-    let wanted: BTreeSet<&str> = outputs["outputs"]
-        .as_array()
-        .expect("outputs")
-        .iter()
-        .filter_map(Value::as_str)
-        .collect();
+    let secret = find(&seed, MGMT, "Secret", "flux-system", outputs["name"].as_str().unwrap_or_default())
+        .expect("outputs Secret");
+    let keys: BTreeSet<&str> = secret["data"].as_object().expect("data").keys().map(String::as_str).collect();
+    let wanted: BTreeSet<&str> =
+        outputs["outputs"].as_array().expect("outputs").iter().filter_map(Value::as_str).collect();
     assert_eq!(keys, wanted);
-    assert!(
-        !applied["status"]["availableOutputs"]
-            .as_array()
-            .expect("availableOutputs")
-            .is_empty()
-    );
+    assert!(!applied["status"]["availableOutputs"].as_array().expect("availableOutputs").is_empty());
 }
 
 #[test]
 fn cluster_api_states_are_all_there() {
     let seed = fleet();
     let mgmt = &seed.contexts[MGMT];
-    let cluster = |name: &str| {
-        mgmt.iter()
-            .find(|o| kind(o) == "Cluster" && name_of(o) == name)
-            .expect(name)
-    };
+    let cluster = |name: &str| mgmt.iter().find(|o| kind(o) == "Cluster" && name_of(o) == name).expect(name);
     let is = |c: Option<&Value>, status: &str| c.is_some_and(|c| c["status"] == status);
 
     let sandbox = cluster("sandbox");
@@ -273,11 +160,7 @@ fn cluster_api_states_are_all_there() {
     assert_eq!(old["status"]["phase"], "Deleting");
     assert!(is(condition(old, &[], "Deleting"), "True"));
     assert_eq!(old["metadata"]["finalizers"][0], "cluster.cluster.x-k8s.io");
-    assert!(
-        seed.to_delete
-            .iter()
-            .any(|(c, r)| c == MGMT && r["kind"] == "Cluster" && r["name"] == "old-test")
-    );
+    assert!(seed.to_delete.iter().any(|(c, r)| c == MGMT && r["kind"] == "Cluster" && r["name"] == "old-test"));
     for (context, r) in &seed.to_delete {
         let o = find(
             &seed,
@@ -288,9 +171,7 @@ fn cluster_api_states_are_all_there() {
         )
         .expect("to_delete object");
         assert!(
-            o["metadata"]["finalizers"]
-                .as_array()
-                .is_some_and(|f| !f.is_empty()),
+            o["metadata"]["finalizers"].as_array().is_some_and(|f| !f.is_empty()),
             "{r} needs a finalizer to stay Terminating"
         );
     }
@@ -299,44 +180,28 @@ fn cluster_api_states_are_all_there() {
         .iter()
         .find(|o| kind(o) == "Machine" && is(condition(o, &[], "NodeHealthy"), "False"))
         .expect("NodeHealthy=False Machine");
-    let message = condition(sick, &[], "NodeHealthy")
-        .and_then(|c| c["message"].as_str())
-        .unwrap_or_default();
+    let message = condition(sick, &[], "NodeHealthy").and_then(|c| c["message"].as_str()).unwrap_or_default();
     assert!(message.starts_with("* Node.Ready: "), "{message}");
-    assert_eq!(
-        sick["metadata"]["labels"]["cluster.x-k8s.io/cluster-name"],
-        PROD_US
-    );
+    assert_eq!(sick["metadata"]["labels"]["cluster.x-k8s.io/cluster-name"], PROD_US);
     let node_name = sick["status"]["nodeRef"]["name"].as_str().expect("nodeRef");
     let node = find(&seed, PROD_US, "Node", "", node_name).expect("Node of the sick Machine");
-    assert!(!is(
-        node["status"]["conditions"]
-            .as_array()
-            .and_then(|c| c.iter().find(|c| c["type"] == "Ready")),
-        "True"
-    ));
+    assert!(!is(node["status"]["conditions"].as_array().and_then(|c| c.iter().find(|c| c["type"] == "Ready")), "True"));
     assert!(is(condition(cluster(PROD_US), &[], "Available"), "False"));
 
     let legacy = cluster("legacy-aws");
     assert_eq!(legacy["apiVersion"], "cluster.x-k8s.io/v1beta1");
     let cp_ready = condition(legacy, &[], "ControlPlaneReady").expect("ControlPlaneReady");
-    assert_eq!(
-        (cp_ready["status"].as_str(), cp_ready["severity"].as_str()),
-        (Some("False"), Some("Warning"))
-    );
+    assert_eq!((cp_ready["status"].as_str(), cp_ready["severity"].as_str()), (Some("False"), Some("Warning")));
 
     assert_eq!(cluster("staging-eks")["status"]["phase"], "Provisioning");
     let topology = cluster("edge-eu");
-    let class = topology["spec"]["topology"]["classRef"]["name"]
-        .as_str()
-        .expect("classRef");
+    let class = topology["spec"]["topology"]["classRef"]["name"].as_str().expect("classRef");
     assert!(find(&seed, MGMT, "ClusterClass", "platform", class).is_some());
     assert!(find(&seed, MGMT, "GitOpsTemplate", "default", "aws-eks-cluster").is_some());
     assert!(find(&seed, MGMT, "CAPITemplate", "default", "capd-dev").is_some());
-    let profiles = mgmt.iter().filter(|o| {
-        kind(o) == "HelmRepository"
-            && o["metadata"]["annotations"]["weave.works/profiles"] == "true"
-    });
+    let profiles = mgmt
+        .iter()
+        .filter(|o| kind(o) == "HelmRepository" && o["metadata"]["annotations"]["weave.works/profiles"] == "true");
     assert_eq!(profiles.count(), 1);
 }
 
@@ -346,35 +211,17 @@ fn workload_nodes_match_machines() {
     for cluster in [DEV_EU, PROD_US] {
         let machines: BTreeMap<&str, &Value> = seed.contexts[MGMT]
             .iter()
-            .filter(|o| {
-                kind(o) == "Machine"
-                    && o["metadata"]["labels"]["cluster.x-k8s.io/cluster-name"] == cluster
-            })
-            .map(|m| {
-                (
-                    m["status"]["nodeRef"]["name"].as_str().unwrap_or_default(),
-                    m,
-                )
-            })
+            .filter(|o| kind(o) == "Machine" && o["metadata"]["labels"]["cluster.x-k8s.io/cluster-name"] == cluster)
+            .map(|m| (m["status"]["nodeRef"]["name"].as_str().unwrap_or_default(), m))
             .collect();
-        let nodes: Vec<&Value> = seed.contexts[cluster]
-            .iter()
-            .filter(|o| kind(o) == "Node")
-            .collect();
+        let nodes: Vec<&Value> = seed.contexts[cluster].iter().filter(|o| kind(o) == "Node").collect();
         assert_eq!(nodes.len(), machines.len(), "{cluster}");
         for node in nodes {
             let machine = machines.get(name_of(node)).expect("Machine of Node");
+            assert_eq!(node["status"]["nodeInfo"]["kubeletVersion"], machine["spec"]["version"]);
+            let control_plane = machine["metadata"]["labels"].get("cluster.x-k8s.io/control-plane").is_some();
             assert_eq!(
-                node["status"]["nodeInfo"]["kubeletVersion"],
-                machine["spec"]["version"]
-            );
-            let control_plane = machine["metadata"]["labels"]
-                .get("cluster.x-k8s.io/control-plane")
-                .is_some();
-            assert_eq!(
-                node["metadata"]["labels"]
-                    .get("node-role.kubernetes.io/control-plane")
-                    .is_some(),
+                node["metadata"]["labels"].get("node-role.kubernetes.io/control-plane").is_some(),
                 control_plane
             );
         }
