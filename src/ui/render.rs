@@ -188,7 +188,7 @@ pub fn help_lines(state: &State, keymap: &Keymap) -> Vec<(String, String)> {
 fn help(f: &mut Frame, area: Rect, state: &State, scene: &Scene<'_>) {
     let theme = scene.theme;
     let rows = help_lines(state, scene.keymap);
-    let r = centered(area, 64, rows.len() as u16 + 4);
+    let r = centered(area, 80, rows.len() as u16 + 4);
     let lines: Vec<Line> = rows
         .into_iter()
         .map(|(k, d)| Line::from(vec![Span::styled(format!(" {k:<18}"), theme.style(Role::KeyHint)), Span::raw(d)]))

@@ -1,0 +1,111 @@
+//! The real binary in a real terminal (tmux) against the demo fleet: launch, reach the unhealthy Machine's
+//! NodeHealthy message in the `prod-us` cluster tree in at most 3 keystrokes, filter, help, and a terminal
+//! restored after `kill -HUP` (an SSH session dropping).
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn cmd(&self, args: &[&str]) -> std::process::Output {
+        Command::new("tmux").args(["-L", &self.socket]).args(args).output().expect("tmux runs")
+    }
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "t"];
+        args.extend(keys);
+        assert!(self.cmd(&args).status.success());
+    }
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned()
+    }
+    fn wait_for(&self, what: &str, timeout: Duration, ok: impl Fn(&str) -> bool) -> String {
+        let t = Instant::now();
+        loop {
+            let s = self.screen();
+            if ok(&s) {
+                return s;
+            }
+            assert!(t.elapsed() < timeout, "{what}: not on screen within {timeout:?}:\n{s}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd(&["kill-server"]);
+    }
+}
+
+fn fleetdeck(home: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_fleetdeck")).args(args).env("FLEETDECK_HOME", home).output().expect("runs")
+}
+
+#[test]
+fn cockpit_in_tmux_reaches_the_failing_condition_filters_helps_and_restores_the_terminal_on_hup() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let up = fleetdeck(home.path(), &["demo", "up"]);
+    assert!(up.status.success(), "demo up: {}", String::from_utf8_lossy(&up.stderr));
+    let kubeconfig = home.path().join("state/demo/kubeconfig");
+    let result = std::panic::catch_unwind(|| drive(home.path(), &kubeconfig));
+    let down = fleetdeck(home.path(), &["demo", "down"]);
+    assert!(down.status.success());
+    if let Err(p) = result {
+        std::panic::resume_unwind(p);
+    }
+}
+
+fn drive(home: &Path, kubeconfig: &Path) {
+    let tmux = Tmux { socket: format!("fleetdeck-test-{}", std::process::id()) };
+    let script = format!(
+        "FLEETDECK_HOME={} KUBECONFIG={} {}; echo \"EXITED $?\"; stty -a | head -2; sleep 600",
+        home.display(),
+        kubeconfig.display(),
+        env!("CARGO_BIN_EXE_fleetdeck")
+    );
+    let out = tmux.cmd(&["new-session", "-d", "-s", "t", "-x", "140", "-y", "40", "bash", "--norc", "-c", &script]);
+    assert!(out.status.success(), "tmux: {}", String::from_utf8_lossy(&out.stderr));
+
+    // Launch: the fleet view with every context, the unreachable one shown as such.
+    let s = tmux.wait_for("fleet view", Duration::from_secs(20), |s| {
+        s.contains("1 Fleet") && s.contains("prod-us") && s.contains("Unreachable") && s.contains("dev-eu")
+    });
+    assert!(s.contains("broken-unreachable"), "{s}");
+
+    // At most 3 keystrokes to the unhealthy Machine's NodeHealthy message in prod-us's tree: `2` (Clusters,
+    // worst first, so prod-us is selected), `enter` (its tree).
+    tmux.keys(&["2"]);
+    tmux.wait_for("clusters view", Duration::from_secs(5), |s| s.contains("Clusters (") && s.contains("prod-us"));
+    tmux.keys(&["Enter"]);
+    let s = tmux.wait_for("prod-us tree with the NodeHealthy message", Duration::from_secs(5), |s| {
+        s.contains("Cluster/prod-us") && s.contains("NodeHealthy")
+    });
+    assert!(s.contains("PLEG"), "the kubelet's message is shown: {s}");
+
+    // Back to the fleet, filter it.
+    tmux.keys(&["Escape", "1", "/", "dev", "Enter"]);
+    let s = tmux.wait_for("filtered fleet", Duration::from_secs(5), |s| s.contains("filter: dev"));
+    assert!(!s.contains("broken-unreachable"), "filter hides other contexts: {s}");
+
+    // Help, generated from the keymap.
+    tmux.keys(&["?"]);
+    let s = tmux.wait_for("help", Duration::from_secs(5), |s| s.contains("Keys:"));
+    assert!(s.contains("quit fleetdeck") && s.contains("filter the rows"), "{s}");
+    tmux.keys(&["Escape"]);
+
+    // The session drops: SIGHUP ends fleetdeck and the terminal is back in cooked mode on the main screen.
+    let pid = Command::new("pgrep")
+        .args(["-n", "-f", &format!("^{}$", env!("CARGO_BIN_EXE_fleetdeck"))])
+        .output()
+        .expect("pgrep");
+    let pid = String::from_utf8_lossy(&pid.stdout).trim().to_string();
+    assert!(!pid.is_empty(), "fleetdeck runs");
+    assert!(Command::new("kill").args(["-HUP", &pid]).status().expect("kill").success());
+    let s = tmux.wait_for("exit after SIGHUP", Duration::from_secs(5), |s| s.contains("EXITED"));
+    assert!(s.contains("EXITED 0"), "clean exit: {s}");
+    assert!(s.contains(" icanon") && s.contains(" echo"), "terminal back in cooked mode: {s}");
+    assert!(!s.contains("1 Fleet"), "alternate screen left: {s}");
+}

@@ -1,0 +1,197 @@
+//! Every cockpit view at 120x40 from a fixed fleet (the demo seed, applied to a store without a server) and
+//! a fixed clock: insta snapshots of the text, and buffer assertions that colours follow the theme's roles.
+use std::collections::BTreeMap;
+
+use fleetdeck::config::{Keymap, Role, Theme};
+use fleetdeck::demo::seed::{self, SeedInput};
+use fleetdeck::model::kinds::KindId;
+use fleetdeck::model::store::{FleetStore, KindEvent, Origin, StoreEvent, StoreMsg};
+use fleetdeck::ui::render::{Scene, render};
+use fleetdeck::ui::rows::Rows;
+use fleetdeck::ui::state::{Overlay, State, View};
+use k8s_openapi::jiff::Timestamp;
+use kube::api::DynamicObject;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+
+fn now() -> Timestamp {
+    "2026-11-21T10:00:00Z".parse().expect("timestamp")
+}
+
+fn msg(context: &str, event: StoreEvent) -> StoreMsg {
+    StoreMsg { context: context.into(), generation: 1, event }
+}
+
+/// The demo seed in a store, plus a dead context and a derived alias, all at a fixed time.
+fn fleet() -> FleetStore {
+    let kubeconfigs: BTreeMap<String, String> =
+        ["dev-eu", "prod-us"].iter().map(|c| (c.to_string(), format!("kubeconfig of {c}"))).collect();
+    let seed = seed::demo_fleet(&SeedInput { now: now(), workload_kubeconfigs: kubeconfigs });
+    let mut store = FleetStore::new();
+    let t = now();
+    // What the demo deletes after creating (finalizers keep them) is Terminating: mark it so here too.
+    let deleting: Vec<(String, String, String)> = seed
+        .to_delete
+        .iter()
+        .map(|(c, r)| {
+            (c.clone(), r["kind"].as_str().unwrap_or_default().into(), r["name"].as_str().unwrap_or_default().into())
+        })
+        .collect();
+    for (ctx, objects) in seed.contexts {
+        let server = format!("https://{ctx}.example:6443");
+        store.apply(msg(&ctx, StoreEvent::Registered { server, origin: Origin::Kubeconfig }), t);
+        store.apply(msg(&ctx, StoreEvent::Ready { server_version: "v1.20.2".into() }), t);
+        for o in objects {
+            let api_version = o["apiVersion"].as_str().unwrap_or_default().to_string();
+            let group = api_version.split_once('/').map(|(g, _)| g).unwrap_or("");
+            let Some(kind) = KindId::find(group, o["kind"].as_str().unwrap_or_default()) else { continue };
+            let mut o = o;
+            let key = (
+                ctx.clone(),
+                o["kind"].as_str().unwrap_or_default().to_string(),
+                o["metadata"]["name"].as_str().unwrap_or_default().to_string(),
+            );
+            if deleting.contains(&key) {
+                o["metadata"]["deletionTimestamp"] = serde_json::json!("2026-11-21T09:58:00Z");
+            }
+            let obj: DynamicObject = serde_json::from_value(o).expect("seed object");
+            store.apply(msg(&ctx, StoreEvent::Kind(kind, KindEvent::Apply(Box::new(obj)))), t);
+        }
+    }
+    store.apply(
+        msg(
+            "broken-unreachable",
+            StoreEvent::Registered { server: "https://127.0.0.1:1".into(), origin: Origin::Kubeconfig },
+        ),
+        t,
+    );
+    store.apply(
+        msg(
+            "broken-unreachable",
+            StoreEvent::Unreachable("tcp connect error: Connection refused (os error 111)".into()),
+        ),
+        t,
+    );
+    let derived = Origin::Derived {
+        management: "mgmt".into(),
+        namespace: "platform".into(),
+        cluster: "dev-eu".into(),
+        alias_of: Some("dev-eu".into()),
+    };
+    store.apply(
+        msg(
+            "mgmt/platform/dev-eu",
+            StoreEvent::Registered { server: "https://dev-eu.example:6443".into(), origin: derived },
+        ),
+        t,
+    );
+    store.apply(msg("mgmt/platform/dev-eu", StoreEvent::Ready { server_version: "v1.20.2".into() }), t);
+    store
+}
+
+fn draw(store: &FleetStore, state: &mut State, theme: &Theme) -> Buffer {
+    let keymap = Keymap::builtin("default").expect("keymap");
+    let rows = Rows::derive(store, now());
+    let scene = Scene { store, rows: &rows, theme, keymap: &keymap };
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+    terminal.draw(|f| render(f, state, &scene)).expect("draw");
+    terminal.backend().buffer().clone()
+}
+
+fn text(buf: &Buffer) -> String {
+    let area = buf.area;
+    (0..area.height)
+        .map(|y| (0..area.width).map(|x| buf[(x, y)].symbol()).collect::<String>().trim_end().to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn state(view: View) -> State {
+    let mut s = State::new(now());
+    s.view = view;
+    s
+}
+
+fn find(buf: &Buffer, needle: &str) -> (u16, u16) {
+    let t = text(buf);
+    for (y, line) in t.lines().enumerate() {
+        if let Some(x) = line.find(needle) {
+            return (line[..x].chars().count() as u16, y as u16);
+        }
+    }
+    panic!("{needle:?} not on screen:\n{t}");
+}
+
+#[test]
+fn every_view_at_120x40() {
+    let store = fleet();
+    let theme = Theme::builtin("default").expect("theme");
+    for (name, view) in
+        [("fleet", View::Fleet), ("clusters", View::Clusters), ("flux", View::Flux), ("terraform", View::Terraform)]
+    {
+        insta::assert_snapshot!(name, text(&draw(&store, &mut state(view), &theme)));
+    }
+    let mut failing = state(View::Flux);
+    failing.flux_filter = fleetdeck::ui::rows::FluxFilter::Failing;
+    insta::assert_snapshot!("flux_failing", text(&draw(&store, &mut failing, &theme)));
+    let mut details = state(View::Terraform);
+    details.details = true;
+    insta::assert_snapshot!("terraform_details", text(&draw(&store, &mut details, &theme)));
+    let mut help = state(View::Fleet);
+    help.overlay = Some(Overlay::Help);
+    insta::assert_snapshot!("help", text(&draw(&store, &mut help, &theme)));
+    let mut palette = state(View::Fleet);
+    palette.overlay = Some(Overlay::Palette { input: "prod".into(), selected: 0 });
+    insta::assert_snapshot!("palette", text(&draw(&store, &mut palette, &theme)));
+    let mut filtered = state(View::Clusters);
+    filtered.filter = "team-data".into();
+    insta::assert_snapshot!("clusters_filtered", text(&draw(&store, &mut filtered, &theme)));
+}
+
+#[test]
+fn colours_follow_the_theme_roles() {
+    let store = fleet();
+    let theme = Theme::builtin("default").expect("theme");
+    let buf = draw(&store, &mut state(View::Fleet), &theme);
+    let (x, y) = find(&buf, "Unreachable");
+    assert_eq!(buf[(x, y)].fg, theme.style(Role::ClusterDown).fg.expect("fg"), "a dead context uses cluster_down");
+    assert_eq!(buf[(x, y)].bg, theme.style(Role::ClusterDown).bg.expect("bg"));
+    let buf = draw(&store, &mut state(View::Clusters), &theme);
+    let (x, y) = find(&buf, "Paused");
+    assert_eq!(buf[(x, y)].fg, theme.style(Role::Paused).fg.expect("fg"), "paused cluster");
+    // The STATE column's cell (the PHASE column also says Deleting, in plain text).
+    let (x, y) = find(&buf, "Deleting    1/1");
+    assert_eq!(buf[(x, y)].fg, theme.style(Role::Deleting).fg.expect("fg"), "deleting cluster");
+    // The selected row (first, worst) uses the selected role.
+    let (x, y) = find(&buf, "prod-us");
+    assert_eq!(buf[(x, y)].bg, theme.style(Role::Selected).bg.expect("bg"));
+    let buf = draw(&store, &mut state(View::Terraform), &theme);
+    let (x, y) = find(&buf, "PlanPending");
+    assert_eq!(buf[(x, y)].fg, theme.style(Role::Warning).fg.or(theme.style(Role::Selected).fg).expect("fg"));
+
+    // NO_COLOR: the monochrome theme draws no colour at all.
+    let mono = Theme::monochrome();
+    let buf = draw(&store, &mut state(View::Fleet), &mono);
+    let coloured = buf
+        .content
+        .iter()
+        .filter(|c| c.fg != ratatui::style::Color::Reset || c.bg != ratatui::style::Color::Reset)
+        .count();
+    assert_eq!(coloured, 0, "monochrome theme uses no colour");
+}
+
+#[test]
+fn small_terminals_degrade_gracefully() {
+    let store = fleet();
+    let theme = Theme::builtin("default").expect("theme");
+    let keymap = Keymap::builtin("default").expect("keymap");
+    let rows = Rows::derive(&store, now());
+    let scene = Scene { store: &store, rows: &rows, theme: &theme, keymap: &keymap };
+    let mut t = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
+    t.draw(|f| render(f, &mut state(View::Fleet), &scene)).expect("draw");
+    insta::assert_snapshot!("fleet_80x24", text(t.backend().buffer()));
+    let mut t = Terminal::new(TestBackend::new(60, 20)).expect("terminal");
+    t.draw(|f| render(f, &mut state(View::Fleet), &scene)).expect("draw");
+    assert!(text(t.backend().buffer()).contains("fleetdeck needs 80x24 (now 60x20)"));
+}
