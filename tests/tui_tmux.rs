@@ -61,7 +61,7 @@ fn cockpit_in_tmux_reaches_the_failing_condition_filters_helps_and_restores_the_
 fn drive(home: &Path, kubeconfig: &Path) {
     let tmux = Tmux { socket: format!("fleetdeck-test-{}", std::process::id()) };
     let script = format!(
-        "FLEETDECK_HOME={} KUBECONFIG={} {}; echo \"EXITED $?\"; stty -a | head -2; sleep 600",
+        "FLEETDECK_HOME={} KUBECONFIG={} {}; echo \"EXITED $?\"; echo \"MODE $(stty -a | grep -o -E -- '-?icanon') $(stty -a | grep -o -E -- '-?echo\\b' | head -1)\"; sleep 600",
         home.display(),
         kubeconfig.display(),
         env!("CARGO_BIN_EXE_fleetdeck")
@@ -106,6 +106,6 @@ fn drive(home: &Path, kubeconfig: &Path) {
     assert!(Command::new("kill").args(["-HUP", &pid]).status().expect("kill").success());
     let s = tmux.wait_for("exit after SIGHUP", Duration::from_secs(5), |s| s.contains("EXITED"));
     assert!(s.contains("EXITED 0"), "clean exit: {s}");
-    assert!(s.contains(" icanon") && s.contains(" echo"), "terminal back in cooked mode: {s}");
+    assert!(s.contains("MODE icanon echo"), "terminal back in cooked mode: {s}");
     assert!(!s.contains("1 Fleet"), "alternate screen left: {s}");
 }

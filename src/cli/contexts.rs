@@ -45,25 +45,27 @@ pub fn run(args: &ContextsArgs, global: &GlobalArgs) -> Result<()> {
             Fleet::start(&kc, &global.context, opts, tx).await.map_err(|e| super::UsageError(format!("{e:#}")))?;
         let stop = tokio::time::Instant::now() + deadline;
         let mut settled_at: Option<tokio::time::Instant> = None;
+        let mut tick = tokio::time::interval(Duration::from_millis(25));
         loop {
             tokio::select! {
                 msg = rx.recv() => {
                     let Some(msg) = msg else { break };
                     store.apply(msg, Timestamp::now());
-                    // Drain what is queued before judging.
-                    while let Ok(m) = rx.try_recv() {
-                        store.apply(m, Timestamp::now());
-                    }
+                }
+                _ = tick.tick() => {
+                    // Judged on a tick, not per message: a summary reads every object.
                     let all = summarize_all(&store, Timestamp::now()).iter().all(ContextSummary::settled);
                     settled_at = match (all, settled_at) {
                         (true, None) => Some(tokio::time::Instant::now()),
                         (true, s) => s,
                         (false, _) => None,
                     };
+                    // A short grace after everything settled lets late lineage registrations arrive.
+                    if settled_at.is_some_and(|t| t.elapsed() >= Duration::from_millis(250)) {
+                        break;
+                    }
                 }
                 _ = tokio::time::sleep_until(stop) => break,
-                // A short grace after everything settled lets late lineage registrations arrive.
-                _ = tokio::time::sleep(Duration::from_millis(250)), if settled_at.is_some() => break,
             }
         }
         fleet.stop();

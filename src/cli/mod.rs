@@ -80,6 +80,7 @@ pub enum Command {
 pub struct UsageError(pub String);
 
 pub fn main() -> ExitCode {
+    fleetdeck::ui::app::mark_start();
     let cli = Cli::parse();
     let _log = fleetdeck::config::Paths::discover().ok().and_then(|p| fleetdeck::logging::init(&p.state_dir).ok());
     let result = match &cli.command {

@@ -86,19 +86,22 @@ pub async fn sync(
     let mut store = FleetStore::new();
     let mut fleet = Fleet::start(kc, only, opts, tx).await.map_err(|e| UsageError(format!("{e:#}")))?;
     let stop = tokio::time::Instant::now() + deadline;
-    let mut settled = false;
+    let mut settled_at: Option<tokio::time::Instant> = None;
+    let mut tick = tokio::time::interval(Duration::from_millis(25));
     loop {
         tokio::select! {
             msg = rx.recv() => {
                 let Some(m) = msg else { break };
                 store.apply(m, Timestamp::now());
-                while let Ok(m) = rx.try_recv() {
-                    store.apply(m, Timestamp::now());
+            }
+            _ = tick.tick() => {
+                let all = summarize_all(&store, Timestamp::now()).iter().all(ContextSummary::settled);
+                settled_at = if all { settled_at.or(Some(tokio::time::Instant::now())) } else { None };
+                if settled_at.is_some_and(|t| t.elapsed() >= Duration::from_millis(300)) {
+                    break;
                 }
-                settled = summarize_all(&store, Timestamp::now()).iter().all(ContextSummary::settled);
             }
             _ = tokio::time::sleep_until(stop) => break,
-            _ = tokio::time::sleep(Duration::from_millis(300)), if settled => break,
         }
     }
     fleet.stop();

@@ -103,7 +103,10 @@ pub async fn watch_kind(
         async move { tx.send(msg).await.is_ok() }
     };
     let api: Api<DynamicObject> = Api::all_with(client, &api_resource(kind, &version));
-    let mut stream = std::pin::pin!(watcher(api, watcher::Config::default()).default_backoff());
+    // `any_semantic`: lists with resourceVersion=0, served from the API server's watch cache instead of a
+    // quorum read of etcd (what client-go informers do); a single page, since the cache ignores `limit`.
+    let config = watcher::Config::default().any_semantic();
+    let mut stream = std::pin::pin!(watcher(api, config).default_backoff());
     while let Some(ev) = stream.next().await {
         let ev = match ev {
             Ok(watcher::Event::Init) => KindEvent::Init,

@@ -6,9 +6,14 @@
 //! - [`store`]: the `FleetStore` the watch messages are applied to;
 //! - [`lineage`]: CAPI Cluster <-> workload cluster links;
 //! - [`summary`]: one summary row per context.
+pub mod capi_tree;
 pub mod conditions;
+pub mod flux_tree;
 pub mod kinds;
 pub mod lineage;
 pub mod status;
 pub mod store;
 pub mod summary;
+pub mod tf_tree;
+pub mod tree;
+pub mod tree_text;

@@ -31,7 +31,7 @@
 //!                message?, lastTransitionTime?, abnormal? }
 //! ```
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use k8s_openapi::jiff::Timestamp;
@@ -46,7 +46,8 @@ fn is_false(b: &bool) -> bool {
     !*b
 }
 
-/// One node of a tree. See the module docs for its JSON form.
+/// One node of a tree. See the module docs for its JSON form. Rarely set parts are boxed: a Flux tree has
+/// thousands of nodes.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TreeNode {
@@ -59,25 +60,25 @@ pub struct TreeNode {
     pub health: Option<Health>,
     /// clusterctl's columns (CAPI trees only).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub columns: Option<CapiColumns>,
+    pub columns: Option<Box<CapiColumns>>,
     /// Condition rows, when `--show-conditions` selected this node (CAPI trees only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub conditions: Option<Vec<ConditionRow>>,
     /// Set on a clusterctl group row ("3 Machines...").
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub group: Option<Group>,
+    pub group: Option<Box<Group>>,
     /// `metadata.deletionTimestamp` is set.
     #[serde(skip_serializing_if = "is_false")]
     pub deleted: bool,
     /// The object applies to another cluster (`spec.kubeConfig`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub remote: Option<RemoteLink>,
+    pub remote: Option<Box<RemoteLink>>,
     /// Why the object could not be shown from the store.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub missing: Option<Missing>,
     /// Where the object's content comes from (Flux `sourceRef`/`chartRef`, Terraform `sourceRef`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub source: Option<ObjectRef>,
+    pub source: Option<Box<ObjectRef>>,
     /// The revision applied (`lastAppliedRevision`, chart version, artifact revision).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revision: Option<String>,
@@ -86,7 +87,7 @@ pub struct TreeNode {
     pub depends_on: Vec<String>,
     /// The managed topology of a Cluster.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub topology: Option<Topology>,
+    pub topology: Option<Box<Topology>>,
     /// A remark of fleetdeck's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
@@ -129,6 +130,12 @@ pub struct ObjectLabel {
 }
 
 impl ObjectLabel {
+    /// A label without meta name.
+    pub fn new(context: &str, group: &str, kind: &str, namespace: &str, name: &str) -> ObjectLabel {
+        let [context, group, kind, namespace, name] = [context, group, kind, namespace, name].map(str::to_string);
+        ObjectLabel { context, group, kind, namespace, name, meta_name: None }
+    }
+
     /// `Kind/namespace/name`, or `Kind/name` when cluster-scoped: fluxcd/pkg `ssa/utils` `FmtObjMetadata`.
     pub fn flux_text(&self) -> String {
         if self.namespace.is_empty() {
@@ -175,6 +182,13 @@ pub struct CapiColumns {
     /// Ready with severity in v1beta1 mode.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub condition: Option<ConditionRow>,
+}
+
+impl CapiColumns {
+    /// Columns with only a condition (v1beta1 rows, unstructured objects).
+    pub fn new(mode: CapiMode, condition: Option<ConditionRow>) -> CapiColumns {
+        CapiColumns { mode, replicas: None, available: None, ready: None, up_to_date: None, condition }
+    }
 }
 
 /// One condition as a row shows it.
@@ -291,7 +305,15 @@ pub struct Topology {
 
 /// The stable id of an object node: `<context>/<group>/<kind>/<namespace>/<name>` (empty parts kept).
 pub fn object_id(context: &str, group: &str, kind: &str, namespace: &str, name: &str) -> String {
-    format!("{context}/{group}/{kind}/{namespace}/{name}")
+    let parts = [context, group, kind, namespace, name];
+    let mut id = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            id.push('/');
+        }
+        id.push_str(part);
+    }
+    id
 }
 
 impl TreeNode {
@@ -324,13 +346,7 @@ impl TreeNode {
 
     /// An object node, with health and deletion from `found` when the store has it.
     pub fn object(label: ObjectLabel, found: Option<&StoredObject>) -> TreeNode {
-        let id = object_id(
-            &label.context,
-            &label.group,
-            &label.kind,
-            &label.namespace,
-            &label.name,
-        );
+        let id = object_id(&label.context, &label.group, &label.kind, &label.namespace, &label.name);
         let mut node = TreeNode::new(id, Label::Object(label));
         if let Some(o) = found {
             node.health = Some(o.health.clone());
@@ -338,47 +354,11 @@ impl TreeNode {
         }
         node
     }
-
-    /// The object label, when the node is an object.
-    pub fn object_label(&self) -> Option<&ObjectLabel> {
-        match &self.label {
-            Label::Object(l) => Some(l),
-            Label::Virtual { .. } => None,
-        }
-    }
-
-    /// The name clusterctl prints (and sorts siblings by): `N Machines...`, `Workers`, `Kind/name`,
-    /// `Meta - Kind/name`, prefixed `!! DELETED !! ` when deleting (cluster-api
-    /// `internal/util/tree/tree.go` `getRowName`, without colours).
-    pub fn capi_row_name(&self) -> String {
-        let name = match &self.label {
-            Label::Virtual { name } => return name.clone(),
-            Label::Object(l) => match &l.meta_name {
-                Some(meta) => format!("{meta} - {}/{}", l.kind, l.name),
-                None => format!("{}/{}", l.kind, l.name),
-            },
-        };
-        if self.deleted {
-            format!("!! DELETED !! {name}")
-        } else {
-            name
-        }
-    }
-
-    /// Number of nodes in the tree.
-    pub fn len(&self) -> usize {
-        1 + self.children.iter().map(TreeNode::len).sum::<usize>()
-    }
-
-    /// Always false: a tree has its root.
-    pub fn is_empty(&self) -> bool {
-        false
-    }
 }
 
 /// What a tree read from the store: a kind in a context (its [`super::store::KindEntry::revision`]), or
 /// whether a context exists.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Dep {
     Kind(String, KindId),
     Context(String),
@@ -397,32 +377,44 @@ pub enum Lookup<'a> {
 /// [`TreeCache`] knows when a tree is stale. Interior mutability only records reads.
 pub struct StoreView<'a> {
     store: &'a FleetStore,
-    reads: RefCell<BTreeMap<Dep, Option<u64>>>,
+    /// A handful of entries per tree: a Vec searched without allocating beats a map.
+    reads: RefCell<Vec<(Dep, Option<u64>)>>,
+    /// The (namespace, name) key of the last lookup, reused so that lookups do not allocate.
+    key: RefCell<(String, String)>,
 }
 
 impl<'a> StoreView<'a> {
     /// A view of `store` with nothing read yet.
     pub fn new(store: &'a FleetStore) -> Self {
-        StoreView {
-            store,
-            reads: RefCell::new(BTreeMap::new()),
-        }
+        StoreView { store, reads: RefCell::new(Vec::new()), key: RefCell::new((String::new(), String::new())) }
     }
 
-    fn note(&self, dep: Dep) {
-        let value = current(self.store, &dep);
-        self.reads.borrow_mut().entry(dep).or_insert(value);
+    fn note(&self, context: &str, kind: Option<KindId>) {
+        let mut reads = self.reads.borrow_mut();
+        let known = reads.iter().any(|(dep, _)| match (dep, kind) {
+            (Dep::Kind(c, k), Some(kind)) => *k == kind && c == context,
+            (Dep::Context(c), None) => c == context,
+            _ => false,
+        });
+        if !known {
+            let dep = match kind {
+                Some(kind) => Dep::Kind(context.to_string(), kind),
+                None => Dep::Context(context.to_string()),
+            };
+            let value = current(self.store, &dep);
+            reads.push((dep, value));
+        }
     }
 
     /// Whether `context` is in the store.
     pub fn has_context(&self, context: &str) -> bool {
-        self.note(Dep::Context(context.to_string()));
+        self.note(context, None);
         self.store.context(context).is_some()
     }
 
     /// Every object of `kind` in `context`, ordered by (namespace, name).
     pub fn list(&self, context: &str, kind: KindId) -> impl Iterator<Item = &'a Arc<StoredObject>> {
-        self.note(Dep::Kind(context.to_string(), kind));
+        self.note(context, Some(kind));
         self.store.objects(context, kind)
     }
 
@@ -430,36 +422,31 @@ impl<'a> StoreView<'a> {
     /// that context; a kind outside the catalogue is [`Missing::NotWatched`]; a context not in the store is
     /// [`Missing::NoContext`]; any other kind state is [`Missing::NotSynced`] (an Error state keeps the last
     /// good list, so an object found there is still shown).
-    pub fn lookup(
-        &self,
-        context: &str,
-        group: &str,
-        kind: &str,
-        namespace: &str,
-        name: &str,
-    ) -> Lookup<'a> {
+    pub fn lookup(&self, context: &str, group: &str, kind: &str, namespace: &str, name: &str) -> Lookup<'a> {
         let Some(id) = KindId::find(group, kind) else {
             return Lookup::Missing(Missing::NotWatched);
         };
-        self.note(Dep::Kind(context.to_string(), id));
+        self.note(context, Some(id));
         let Some(ctx) = self.store.context(context) else {
+            self.note(context, None);
             return Lookup::Missing(Missing::NoContext);
         };
         let namespace = if id.spec().namespaced { namespace } else { "" };
         let entry = ctx.kinds.get(&id);
-        if let Some(found) = self.store.get(context, id, namespace, name) {
+        let mut key = self.key.borrow_mut();
+        key.0.clear();
+        key.0.push_str(namespace);
+        key.1.clear();
+        key.1.push_str(name);
+        if let Some(found) = entry.and_then(|e| e.objects.get(&*key)) {
             return Lookup::Found(found);
         }
         let state = entry.and_then(|e| e.state);
-        Lookup::Missing(if state == Some(KindState::Synced) {
-            Missing::NotFound
-        } else {
-            Missing::NotSynced { state }
-        })
+        Lookup::Missing(if state == Some(KindState::Synced) { Missing::NotFound } else { Missing::NotSynced { state } })
     }
 
     fn into_deps(self) -> Vec<(Dep, Option<u64>)> {
-        self.reads.into_inner().into_iter().collect()
+        self.reads.into_inner()
     }
 }
 
@@ -501,11 +488,7 @@ impl TreeCache {
         key: &str,
         build: impl FnOnce(&StoreView<'_>) -> Option<TreeNode>,
     ) -> Option<&TreeNode> {
-        let fresh = self.entries.get(key).is_some_and(|c| {
-            c.deps
-                .iter()
-                .all(|(dep, rev)| current(store, dep) == *rev)
-        });
+        let fresh = self.entries.get(key).is_some_and(|c| c.deps.iter().all(|(dep, rev)| current(store, dep) == *rev));
         if !fresh {
             let view = StoreView::new(store);
             let tree = build(&view);

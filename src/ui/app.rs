@@ -23,34 +23,40 @@ use crate::config::{Keymap, Theme};
 use crate::model::lineage;
 use crate::model::store::{FleetStore, StoreMsg};
 
+static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+/// Records the process start (called first thing in `main`) so the first frame's delay can be logged.
+pub fn mark_start() {
+    START.get_or_init(std::time::Instant::now);
+}
+
 /// Shortest time between two frames (60 fps at most).
 pub const FRAME: Duration = Duration::from_millis(16);
 /// Most fleet messages applied before a frame is considered.
 const DRAIN: usize = 4096;
 
 /// Builds what `update` needs for the current state.
-pub fn input<'a>(state: &State, store: &FleetStore, rows: &'a Rows) -> Input<'a> {
-    let (tree_lines, tree_selected, lineage) =
-        match &state.view {
-            View::Tree(root) => {
-                let lines = tree::lines(store, root, state);
-                let sel = lines.get(state.cursor().selected).and_then(|l| l.obj.clone());
-                let key = (root.context.clone(), root.kind, root.namespace.clone(), root.name.clone());
-                let link = lineage::linked(store, &key)
-                    .map(|(context, kind, namespace, name)| super::rows::ObjectRef { context, kind, namespace, name });
-                (lines.len(), sel, link)
-            }
-            _ => {
-                let sel = super::render::selected_object(state, rows);
-                let link = sel.as_ref().and_then(|o| {
-                    lineage::linked(store, &(o.context.clone(), o.kind, o.namespace.clone(), o.name.clone())).map(
-                        |(context, kind, namespace, name)| super::rows::ObjectRef { context, kind, namespace, name },
-                    )
-                });
-                (0, sel, link)
-            }
+pub fn input<'a>(state: &mut State, store: &FleetStore, rows: &'a Rows) -> Input<'a> {
+    let to_ref = |(context, kind, namespace, name)| super::rows::ObjectRef { context, kind, namespace, name };
+    if let View::Tree(root) = &state.view {
+        let root = root.clone();
+        let lines = tree::lines(store, &root, state);
+        let line = lines.get(state.cursor().selected);
+        let key = (root.context.clone(), root.kind, root.namespace.clone(), root.name.clone());
+        return Input {
+            rows,
+            tree_lines: lines.len(),
+            tree_selected: line.and_then(|l| l.obj.clone()),
+            lineage: lineage::linked(store, &key).map(to_ref),
+            tree_node: line.and_then(|l| l.id.clone().map(|id| (id, l.has_children))),
         };
-    Input { rows, tree_lines, tree_selected, lineage }
+    }
+    let sel = super::render::selected_object(state, rows);
+    let lineage = sel
+        .as_ref()
+        .and_then(|o| lineage::linked(store, &(o.context.clone(), o.kind, o.namespace.clone(), o.name.clone())))
+        .map(to_ref);
+    Input { rows, tree_lines: 0, tree_selected: sel, lineage, tree_node: None }
 }
 
 /// Runs the loop until the user quits or a signal arrives. `rx` carries the fleet's messages.
@@ -63,6 +69,8 @@ pub async fn run(mut rx: mpsc::Receiver<StoreMsg>, mut state: State, theme: Them
     let mut rows = Rows::default();
     let mut dirty = true;
     let mut last_draw = Instant::now() - FRAME;
+    let mut frames: u64 = 0;
+    let mut minute = (Instant::now(), 0u64);
     let result: Result<()> = loop {
         if dirty && last_draw.elapsed() >= FRAME {
             let now = Timestamp::now();
@@ -76,6 +84,16 @@ pub async fn run(mut rx: mpsc::Receiver<StoreMsg>, mut state: State, theme: Them
             }
             dirty = false;
             last_draw = Instant::now();
+            frames += 1;
+            if frames == 1
+                && let Some(start) = START.get()
+            {
+                tracing::info!("first frame drawn {:.1} ms after start", start.elapsed().as_secs_f64() * 1e3);
+            }
+        }
+        if minute.0.elapsed() >= Duration::from_secs(60) {
+            tracing::debug!("{} frames drawn in the last minute", frames - minute.1);
+            minute = (Instant::now(), frames);
         }
         let next_frame = last_draw + FRAME;
         tokio::select! {
@@ -96,7 +114,7 @@ pub async fn run(mut rx: mpsc::Receiver<StoreMsg>, mut state: State, theme: Them
                     if rows.revision != store.revision() {
                         rows = Rows::derive(&store, Timestamp::now());
                     }
-                    let inp = input(&state, &store, &rows);
+                    let inp = input(&mut state, &store, &rows);
                     dirty |= update::key(&mut state, &keymap, &k, &inp);
                 }
                 Some(Ok(Event::Resize(..))) => dirty = true,

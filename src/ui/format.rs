@@ -14,10 +14,15 @@ pub fn age(t: Timestamp, now: Timestamp) -> String {
     }
 }
 
-/// The first line of a message (CAPI summaries span lines, `* Control plane: ...`), without a leading `* `.
-pub fn first_line(msg: &str) -> &str {
-    let l = msg.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-    l.trim().trim_start_matches("* ")
+/// A message on one line: CAPI summaries span lines as nested `* Kind: ...` bullets
+/// (`* NodeHealthy:\n  * Node.Ready: PLEG is not healthy`); the lines are joined with their bullets removed
+/// (`NodeHealthy: Node.Ready: PLEG is not healthy`), so a table cell shows the cause, not just its heading.
+pub fn first_line(msg: &str) -> String {
+    msg.lines()
+        .map(|l| l.trim().trim_start_matches("* ").trim())
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
@@ -33,6 +38,10 @@ mod tests {
         assert_eq!(age(at("2026-11-21T05:00:00Z"), now), "5h");
         assert_eq!(age(at("2026-11-19T10:00:00Z"), now), "2d");
         assert_eq!(age(at("2026-11-21T11:00:00Z"), now), "0s");
-        assert_eq!(first_line("\n* NodeHealthy: kubelet down\n* x"), "NodeHealthy: kubelet down");
+        assert_eq!(first_line("\n* NodeHealthy: kubelet down\n* x"), "NodeHealthy: kubelet down x");
+        assert_eq!(
+            first_line("* NodeHealthy:\n  * Node.Ready: PLEG is not healthy"),
+            "NodeHealthy: Node.Ready: PLEG is not healthy"
+        );
     }
 }

@@ -6,6 +6,7 @@ use k8s_openapi::jiff::Timestamp;
 
 use super::rows::{FluxFilter, ObjectRef};
 use crate::config::Warning;
+use crate::model::tree::TreeCache;
 
 /// The main views.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -116,6 +117,14 @@ pub struct State {
     pub page: usize,
     /// Set to leave the loop.
     pub quit: bool,
+    /// Trees built, by view, reused until a kind they read changes.
+    pub tree_cache: TreeCache,
+}
+
+impl std::fmt::Debug for TreeCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "TreeCache({} builds)", self.builds())
+    }
 }
 
 impl State {
@@ -141,6 +150,7 @@ impl State {
             now,
             page: 20,
             quit: false,
+            tree_cache: TreeCache::new(),
         }
     }
 

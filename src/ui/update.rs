@@ -18,6 +18,8 @@ pub struct Input<'a> {
     pub tree_selected: Option<ObjectRef>,
     /// The lineage target of the object shown (CAPI cluster <-> workload Flux tree), if any.
     pub lineage: Option<ObjectRef>,
+    /// The tree node under the cursor: its id and whether it has children.
+    pub tree_node: Option<(String, bool)>,
 }
 
 /// The keymap mode of the current state.
@@ -189,7 +191,18 @@ fn global(state: &mut State, a: Action, input: &Input<'_>) -> bool {
             }
         },
         Action::Refresh => state.message = None,
-        Action::Expand | Action::Collapse => return false,
+        Action::Expand | Action::Collapse => {
+            let Some((id, has_children)) = input.tree_node.clone() else { return false };
+            if !has_children {
+                return false;
+            }
+            let set = state.collapsed.entry(state.view.key()).or_default();
+            if a == Action::Collapse {
+                set.insert(id);
+            } else {
+                set.remove(&id);
+            }
+        }
         _ => return false,
     }
     true

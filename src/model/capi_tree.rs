@@ -1,0 +1,572 @@
+//! The tree `clusterctl describe cluster` draws, built from the store (pure).
+//!
+//! Discovery follows cluster-api `cmd/clusterctl/client/tree/discovery.go` `Discovery`; grouping, echo and
+//! show-conditions follow `cmd/clusterctl/client/tree/tree.go` `ObjectTree.Add`; conditions are read as
+//! `cmd/clusterctl/client/tree/util.go` reads them; row columns come from [`super::tree_text::capi_columns`]:
+//! 1. root: the Cluster; child `ClusterInfrastructure - <spec.infrastructureRef>`;
+//! 2. `ControlPlane - <spec.controlPlaneRef>` (KubeadmControlPlane, AWSManagedControlPlane, ...), a grouping
+//!    parent of the Machines labelled `cluster.x-k8s.io/control-plane`;
+//! 3. virtual `Workers`, only when some Machine is not a control-plane Machine or a MachinePool exists; under
+//!    it each MachineDeployment (`cluster.x-k8s.io/cluster-name`; only when some worker Machine exists) with
+//!    the Machines of the MachineSets it controls (MachineSets shown, and grouping instead of the MD, with
+//!    `show_machine_sets`), and each MachinePool with its BootstrapConfig, `MachinePoolInfrastructure` and
+//!    Machines;
+//! 4. Machines placed nowhere go under virtual `Other` under `Workers` (not grouped; when `Workers` is not
+//!    shown, upstream attaches `Other` to nothing and they vanish: so do they here);
+//! 5. each visible Machine gets `MachineInfrastructure` and `BootstrapConfig` children, dropped unless `echo`
+//!    when their Ready is True or equals the Machine's (v1beta2: status+reason; v1beta1: status+severity+
+//!    reason; both missing counts as equal);
+//! 6. with `grouping`, siblings of one kind under a grouping parent whose Available, Ready and UpToDate
+//!    (v1beta1: Ready) agree collapse into one group row; grouped Machines lose their children;
+//! 7. children sort by z-order (0 for all: templates are not shown) then row name.
+//!
+//! Referenced objects of any kind are looked up by the reference's group and kind. fleetdeck differs only
+//! where the store cannot know: a kind it does not watch or has not synced gives a node marked [`Missing`]
+//! (presumed present, state unknown), where upstream would have found the object; a missing
+//! `ClusterInfrastructure` (upstream: the command fails) gives a `NotFound` node. Referenced objects that
+//! are not found are skipped, as upstream does. `--show-templates`/`--show-resourcesets` are not supported.
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use k8s_openapi::jiff::Timestamp;
+use kube::api::DynamicObject;
+use serde_json::Value;
+
+use super::conditions::{Condition, ConditionStatus, Severity, conditions_at, find, is_abnormal, timestamp};
+use super::kinds::KindId;
+use super::store::{FleetStore, StoredObject};
+use super::tree::{
+    CapiColumns, CapiMode, ConditionRow, Group, Label, Lookup, Missing, ObjectLabel, StoreView, Topology, TreeNode,
+};
+use super::tree_text::{capi_columns, capi_row_name, group_row_name};
+
+const CAPI: &str = "cluster.x-k8s.io";
+const CLUSTER_NAME_LABEL: &str = "cluster.x-k8s.io/cluster-name";
+const CONTROL_PLANE_LABEL: &str = "cluster.x-k8s.io/control-plane";
+/// Condition types only v1beta2 status has (a v1beta1-shaped object never carries them).
+const V1BETA2_ONLY: &[&str] = &["Available", "Paused", "Deleting", "RollingOut", "UpToDate"];
+
+/// Which objects show their conditions as child rows: `--show-conditions`, one selector. Kinds match
+/// case-insensitively (upstream lowercases both sides).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ShowConditions {
+    /// No object.
+    #[default]
+    None,
+    /// Every object of this kind.
+    Kind(String),
+    /// The object of this kind and name.
+    KindName(String, String),
+    /// Every object (`all`).
+    All,
+}
+
+impl ShowConditions {
+    /// Parses one `--show-conditions` item, `Kind`, `Kind/name` or `all`, and whether a trailing `!` asks
+    /// for the NonZero filter (the suffix of the upstream branch that introduced the filter).
+    pub fn parse(flag: &str) -> (ShowConditions, bool) {
+        let flag = flag.trim();
+        let (flag, non_zero) = match flag.strip_suffix('!') {
+            Some(rest) => (rest, true),
+            None => (flag, false),
+        };
+        let show = match flag.split_once('/') {
+            _ if flag.is_empty() => ShowConditions::None,
+            _ if flag.eq_ignore_ascii_case("all") => ShowConditions::All,
+            Some((kind, name)) => ShowConditions::KindName(kind.into(), name.into()),
+            None => ShowConditions::Kind(flag.into()),
+        };
+        (show, non_zero)
+    }
+
+    fn selects(&self, kind: &str, name: &str) -> bool {
+        match self {
+            ShowConditions::None => false,
+            ShowConditions::All => true,
+            ShowConditions::Kind(k) => k.eq_ignore_ascii_case(kind),
+            ShowConditions::KindName(k, n) => k.eq_ignore_ascii_case(kind) && n == name,
+        }
+    }
+}
+
+/// Options of [`cluster_tree`], the flags of `clusterctl describe cluster`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CapiTreeOptions {
+    /// `--show-conditions`.
+    pub show_conditions: ShowConditions,
+    /// The NonZero filter (v1beta2 only): of a selected object show only Available, Ready and conditions
+    /// abnormal for their polarity or with a message (cluster-api `internal/util/tree/tree.go`
+    /// `conditionIsZero`); otherwise all, in the object's order (v1beta1: all but Ready, by type).
+    pub non_zero_conditions: bool,
+    /// `--grouping` (default true).
+    pub grouping: bool,
+    /// `--echo` (default false).
+    pub echo: bool,
+    /// `--show-machinesets` (default false).
+    pub show_machine_sets: bool,
+    /// Force a mode; `None` picks v1beta1 only for a Cluster without any v1beta2 status ([`auto_mode`]).
+    pub mode: Option<CapiMode>,
+}
+
+impl Default for CapiTreeOptions {
+    fn default() -> Self {
+        CapiTreeOptions {
+            show_conditions: ShowConditions::None,
+            non_zero_conditions: false,
+            grouping: true,
+            echo: false,
+            show_machine_sets: false,
+            mode: None,
+        }
+    }
+}
+
+/// The mode `clusterctl describe` would be useful in for this Cluster: v1beta1 when the object carries no
+/// v1beta2 status at all (a CAPI older than v1.9), else v1beta2 (clusterctl's default since v1.11).
+pub fn auto_mode(cluster: &DynamicObject) -> CapiMode {
+    if cluster.data.pointer("/status/v1beta2/conditions").is_some() || v1beta2_shaped(cluster) {
+        CapiMode::V1Beta2
+    } else {
+        CapiMode::V1Beta1
+    }
+}
+
+/// The tree of Cluster `namespace/name` in `context`, or `None` when the store has no such Cluster.
+pub fn cluster_tree(
+    store: &FleetStore,
+    context: &str,
+    namespace: &str,
+    name: &str,
+    opts: &CapiTreeOptions,
+) -> Option<TreeNode> {
+    cluster_tree_with(&StoreView::new(store), context, namespace, name, opts)
+}
+
+/// [`cluster_tree`] through a [`StoreView`] (for [`super::tree::TreeCache`]).
+pub fn cluster_tree_with(
+    view: &StoreView<'_>,
+    context: &str,
+    namespace: &str,
+    name: &str,
+    opts: &CapiTreeOptions,
+) -> Option<TreeNode> {
+    let Lookup::Found(cluster) = view.lookup(context, CAPI, "Cluster", namespace, name) else {
+        return None;
+    };
+    let mode = opts.mode.unwrap_or_else(|| auto_mode(&cluster.obj));
+    let capi = Capi { view, ctx: context, ns: namespace, cluster: name, opts, mode };
+    let mut root = capi.build(cluster);
+    sort(&mut root);
+    Some(root)
+}
+
+struct Capi<'v, 'a> {
+    view: &'v StoreView<'a>,
+    ctx: &'v str,
+    ns: &'v str,
+    cluster: &'v str,
+    opts: &'v CapiTreeOptions,
+    mode: CapiMode,
+}
+
+/// The status and reason (v1beta1: and severity) grouping and echo compare.
+type Sig = Option<(ConditionStatus, Option<Severity>, String)>;
+
+/// A node being built, with the object and Ready condition its children's echo check needs.
+struct Item<'a> {
+    node: TreeNode,
+    obj: Option<&'a StoredObject>,
+    ready: Option<Condition>,
+}
+
+/// An object reference: v1beta2 `{apiGroup, kind, name}` or v1beta1 `{apiVersion, kind, name, namespace}`.
+struct Ref {
+    group: String,
+    kind: String,
+    name: String,
+}
+
+impl<'a> Capi<'_, 'a> {
+    fn build(&self, cluster: &'a Arc<StoredObject>) -> TreeNode {
+        let mut root = self.item(cluster, CAPI, "Cluster", None, false);
+        root.node.topology = topology(&cluster.obj.data).map(Box::new);
+        let data = &cluster.obj.data;
+        if let Some(r) = reference(data, "/spec/infrastructureRef") {
+            root.node.children.push(self.resolve(&r, "ClusterInfrastructure", false).0.node);
+        }
+        let control_plane = reference(data, "/spec/controlPlaneRef")
+            .map(|r| self.resolve(&r, "ControlPlane", true))
+            .and_then(|(item, not_found)| (!not_found).then_some(item));
+        let machines = self.in_cluster("Machine");
+        let cp_machines: Vec<_> =
+            machines.iter().copied().filter(|m| label(m, CONTROL_PLANE_LABEL).is_some()).collect();
+        let mut by_controller: HashMap<(String, String), Vec<&'a StoredObject>> = HashMap::new();
+        for m in &machines {
+            if let Some(key) = controller(m) {
+                by_controller.entry(key).or_default().push(m);
+            }
+        }
+        let mut placed: HashSet<&str> = HashSet::new();
+        if let Some(mut cp) = control_plane {
+            self.place_machines(&mut cp, &cp_machines, self.opts.grouping, &mut placed);
+            root.node.children.push(cp.node);
+        }
+        let pools = self.in_cluster("MachinePool");
+        let mut workers = TreeNode::virtual_node(&root.node.id, "Workers");
+        if machines.len() != cp_machines.len() {
+            let sets = self.in_cluster("MachineSet");
+            for md in self.in_cluster("MachineDeployment") {
+                let mut md_item = self.item(md, CAPI, "MachineDeployment", None, false);
+                let mut md_machines = Vec::new();
+                for ms in sets
+                    .iter()
+                    .filter(|ms| controller(ms).is_some_and(|(k, n)| k == "MachineDeployment" && n == name(md)))
+                {
+                    let key = ("MachineSet".to_string(), name(ms).to_string());
+                    let owned = by_controller.get(&key).map(Vec::as_slice).unwrap_or(&[]);
+                    if self.opts.show_machine_sets {
+                        let mut ms_item = self.item(ms, CAPI, "MachineSet", None, false);
+                        self.place_machines(&mut ms_item, owned, self.opts.grouping, &mut placed);
+                        md_item.node.children.push(ms_item.node);
+                    } else {
+                        md_machines.extend_from_slice(owned);
+                    }
+                }
+                let grouping = self.opts.grouping && !self.opts.show_machine_sets;
+                self.place_machines(&mut md_item, &md_machines, grouping, &mut placed);
+                workers.children.push(md_item.node);
+            }
+        }
+        for mp in &pools {
+            let mut mp_item = self.item(mp, CAPI, "MachinePool", None, false);
+            self.echo_child(&mut mp_item, "/spec/template/spec/bootstrap/configRef", "BootstrapConfig");
+            let infra = "/spec/template/spec/infrastructureRef";
+            self.echo_child(&mut mp_item, infra, "MachinePoolInfrastructure");
+            let key = ("MachinePool".to_string(), name(mp).to_string());
+            let owned = by_controller.get(&key).map(Vec::as_slice).unwrap_or(&[]);
+            self.place_machines(&mut mp_item, owned, self.opts.grouping, &mut placed);
+            workers.children.push(mp_item.node);
+        }
+        let orphans: Vec<_> = machines.iter().copied().filter(|m| !placed.contains(name(m))).collect();
+        if !orphans.is_empty() {
+            let mut other = Item { node: TreeNode::virtual_node(&workers.id, "Other"), obj: None, ready: None };
+            self.place_machines(&mut other, &orphans, false, &mut placed);
+            workers.children.push(other.node);
+        }
+        if machines.len() != cp_machines.len() || !pools.is_empty() {
+            root.node.children.push(workers);
+        }
+        root.node
+    }
+
+    /// The objects of `kind` (group `cluster.x-k8s.io`) in the Cluster's namespace labelled with its name.
+    fn in_cluster(&self, kind: &str) -> Vec<&'a StoredObject> {
+        let Some(id) = KindId::find(CAPI, kind) else {
+            return Vec::new();
+        };
+        self.view
+            .list(self.ctx, id)
+            .filter(|o| o.obj.metadata.namespace.as_deref() == Some(self.ns))
+            .filter(|o| label(o, CLUSTER_NAME_LABEL) == Some(self.cluster))
+            .map(Arc::as_ref)
+            .collect()
+    }
+
+    /// Adds Machines under `parent`, grouped when `grouping`; visible ones get their echo-filtered
+    /// InfraMachine and BootstrapConfig. Grouping reads each Machine's [`Quick`] key and builds a full node
+    /// only for Machines left alone and for the first member of each group.
+    fn place_machines(
+        &self,
+        parent: &mut Item<'a>,
+        machines: &[&'a StoredObject],
+        grouping: bool,
+        placed: &mut HashSet<&'a str>,
+    ) {
+        placed.extend(machines.iter().map(|m| name(m)));
+        let mut singles = Vec::new();
+        if grouping {
+            let mut buckets: Vec<(Quick, Vec<&'a StoredObject>)> = Vec::new();
+            let mut index: HashMap<Vec<Sig>, usize> = HashMap::new();
+            for m in machines {
+                let Some(quick) = self.quick(m) else {
+                    singles.push(*m);
+                    continue;
+                };
+                match index.get(&quick.key) {
+                    Some(&i) => {
+                        let bucket = &mut buckets[i];
+                        bucket.0.since = bucket.0.since.into_iter().chain(quick.since).min();
+                        bucket.1.push(m);
+                    }
+                    None => {
+                        index.insert(quick.key.clone(), buckets.len());
+                        buckets.push((quick, vec![m]));
+                    }
+                }
+            }
+            for (quick, members) in buckets {
+                if members.len() >= 2 {
+                    parent.node.children.push(self.group(&parent.node.id, &quick, &members));
+                } else {
+                    singles.extend(members);
+                }
+            }
+        } else {
+            singles.extend_from_slice(machines);
+        }
+        for m in singles {
+            let mut machine = self.item(m, CAPI, "Machine", None, false);
+            self.echo_child(&mut machine, "/spec/infrastructureRef", "MachineInfrastructure");
+            self.echo_child(&mut machine, "/spec/bootstrap/configRef", "BootstrapConfig");
+            parent.node.children.push(machine.node);
+        }
+    }
+
+    /// Adds the object `pointer` of the parent's object refers to, unless it is an echo of the parent.
+    fn echo_child(&self, parent: &mut Item<'a>, pointer: &str, meta: &str) {
+        let Some(r) = parent.obj.and_then(|o| reference(&o.obj.data, pointer)) else {
+            return;
+        };
+        let (child, not_found) = self.resolve(&r, meta, false);
+        if not_found {
+            return;
+        }
+        if !self.opts.echo {
+            let ready_true = child.ready.as_ref().is_some_and(Condition::is_true);
+            if ready_true || self.sig(parent.ready.as_ref()) == self.sig(child.ready.as_ref()) {
+                return;
+            }
+        }
+        parent.node.children.push(child.node);
+    }
+
+    /// The node of a referenced object, or a placeholder marked [`Missing`]; `true` when it is `NotFound`.
+    fn resolve(&self, r: &Ref, meta: &str, cp_contract: bool) -> (Item<'a>, bool) {
+        let missing = match self.view.lookup(self.ctx, &r.group, &r.kind, self.ns, &r.name) {
+            Lookup::Found(o) => return (self.item(o, &r.group, &r.kind, Some(meta), cp_contract), false),
+            Lookup::Missing(m) => m,
+        };
+        let label = ObjectLabel {
+            meta_name: Some(meta.to_string()),
+            ..ObjectLabel::new(self.ctx, &r.group, &r.kind, self.ns, &r.name)
+        };
+        let mut item = Item { node: TreeNode::object(label, None), obj: None, ready: None };
+        let not_found = missing == Missing::NotFound;
+        item.node.missing = Some(missing);
+        (item, not_found)
+    }
+
+    fn sig(&self, c: Option<&Condition>) -> Sig {
+        let severity = |c: &Condition| match self.mode {
+            CapiMode::V1Beta2 => None,
+            CapiMode::V1Beta1 => c.severity,
+        };
+        c.map(|c| (c.status, severity(c), c.reason.clone()))
+    }
+
+    /// The node of a stored object with its columns, grouping key and (when selected) condition rows.
+    fn item(&self, o: &'a StoredObject, group: &str, kind: &str, meta: Option<&str>, cp_contract: bool) -> Item<'a> {
+        let obj = &o.obj;
+        let namespace = obj.metadata.namespace.as_deref().unwrap_or_default();
+        let label = ObjectLabel {
+            meta_name: meta.map(str::to_string),
+            ..ObjectLabel::new(self.ctx, group, kind, namespace, name(o))
+        };
+        let typed =
+            group == CAPI && matches!(kind, "Cluster" | "MachineDeployment" | "MachineSet" | "Machine" | "MachinePool");
+        let mut node = TreeNode::object(label, Some(o));
+        let conds = self.conditions(obj, typed);
+        let ready = find(&conds, "Ready");
+        let abc = match self.mode {
+            CapiMode::V1Beta2 => [find(&conds, "Available"), ready, find(&conds, "UpToDate").filter(|_| typed)],
+            CapiMode::V1Beta1 => [None, ready, None],
+        };
+        node.columns = Some(Box::new(capi_columns(obj, self.mode, kind, typed, cp_contract, abc)));
+        if self.opts.show_conditions.selects(kind, name(o)) {
+            node.conditions = Some(self.condition_rows(&conds));
+        }
+        Item { node, obj: Some(o), ready: ready.cloned() }
+    }
+
+    /// The rows of a selected object: v1beta2 all conditions in order, or with the NonZero filter only
+    /// Available, Ready and those abnormal for their polarity or with a message (upstream
+    /// `conditionIsZero`); v1beta1 all but Ready, sorted by type (`GetOtherV1Beta1Conditions`).
+    fn condition_rows(&self, conds: &[Condition]) -> Vec<ConditionRow> {
+        if self.mode == CapiMode::V1Beta1 {
+            let mut others: Vec<_> = conds.iter().filter(|c| c.type_ != "Ready").collect();
+            others.sort_by(|a, b| a.type_.cmp(&b.type_));
+            return others.into_iter().map(ConditionRow::from).collect();
+        }
+        let zero = |c: &&Condition| {
+            self.opts.non_zero_conditions
+                && !matches!(c.type_.as_str(), "Available" | "Ready")
+                && !is_abnormal(c)
+                && c.message.is_empty()
+        };
+        conds.iter().filter(|c| !zero(c)).map(ConditionRow::from).collect()
+    }
+
+    /// The grouping key of a Machine (always typed): Available, Ready, UpToDate (v1beta1: Ready) read
+    /// straight from the condition list [`Capi::item`] would parse, so that Machines that end up in a group
+    /// are never fully parsed. `None` (the Machine is then shown alone, its row telling what is wrong) when
+    /// the list holds a non-object or a wanted condition a non-string field, which [`conditions_at`] rejects.
+    fn quick(&self, o: &StoredObject) -> Option<Quick> {
+        let types: &[&str] = match self.mode {
+            CapiMode::V1Beta2 => &["Available", "Ready", "UpToDate"],
+            CapiMode::V1Beta1 => &["Ready"],
+        };
+        let list = conditions_pointer(&o.obj, self.mode, true).and_then(|p| o.obj.data.pointer(p));
+        let list = list.and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+        if !list.iter().all(Value::is_object) {
+            return None;
+        }
+        let mut quick = Quick { key: Vec::with_capacity(types.len()), trues: [false; 3], since: None };
+        for (i, type_) in types.iter().enumerate() {
+            let Some(c) = list.iter().find(|c| c.get("type").and_then(Value::as_str) == Some(type_)) else {
+                quick.key.push(None);
+                continue;
+            };
+            let text = |k: &str| match c.get(k) {
+                None | Some(Value::Null) => Some(""),
+                Some(v) => v.as_str(),
+            };
+            let (status, reason, severity) = (text("status")?, text("reason")?, text("severity")?);
+            let status = ConditionStatus::parse(status);
+            let severity = match (self.mode, severity) {
+                (CapiMode::V1Beta1, "Error") => Some(Severity::Error),
+                (CapiMode::V1Beta1, "Warning") => Some(Severity::Warning),
+                (CapiMode::V1Beta1, "Info") => Some(Severity::Info),
+                _ => None,
+            };
+            quick.key.push(Some((status, severity, reason.to_string())));
+            quick.trues[if self.mode == CapiMode::V1Beta2 { i } else { 1 }] = status == ConditionStatus::True;
+            if *type_ == "Ready" {
+                quick.since = timestamp(c.get("lastTransitionTime"));
+            }
+        }
+        Some(quick)
+    }
+
+    /// A group row for >= 2 Machines of one key: cluster-api `cmd/clusterctl/client/tree/tree.go`
+    /// `createGroupNode`/`updateGroupNode` (Ready without message, the oldest transition time; counters).
+    fn group(&self, parent_id: &str, quick: &Quick, members: &[&'a StoredObject]) -> TreeNode {
+        let first = self.item(members[0], CAPI, "Machine", None, false);
+        let mut names: Vec<String> = members.iter().map(|o| name(o).to_string()).collect();
+        names.sort();
+        let id = format!("{parent_id}>MachineGroup{:?}", quick.key);
+        let mut node = TreeNode::new(id, Label::Virtual { name: group_row_name("Machine", members.len()) });
+        let condition = first.ready.as_ref().map(|r| Condition {
+            message: String::new(),
+            last_transition_time: quick.since,
+            ..r.clone()
+        });
+        let mut columns = CapiColumns::new(self.mode, condition.as_ref().map(ConditionRow::from));
+        if self.mode == CapiMode::V1Beta2 {
+            let count = |i: usize| Some(if quick.trues[i] { members.len() } else { 0 }.to_string());
+            (columns.available, columns.ready, columns.up_to_date) = (count(0), count(1), count(2));
+        }
+        node.columns = Some(Box::new(columns));
+        node.health = first.node.health;
+        node.group = Some(Box::new(Group { kind: "Machine".into(), count: members.len(), names }));
+        node
+    }
+
+    /// The conditions clusterctl reads for `obj` in this mode (see [`conditions_pointer`]).
+    fn conditions(&self, obj: &DynamicObject, typed: bool) -> Vec<Condition> {
+        let pointer = conditions_pointer(obj, self.mode, typed);
+        pointer.map(|p| conditions_at(&obj.data, p).unwrap_or_default()).unwrap_or_default()
+    }
+}
+
+/// A Machine's grouping key, the counters its group shows, and its Ready's lastTransitionTime.
+struct Quick {
+    key: Vec<Sig>,
+    trues: [bool; 3],
+    since: Option<Timestamp>,
+}
+
+/// Whether the object's status is in the v1beta2 shape (metav1 conditions in `status.conditions`), by the
+/// signs `model::status` reads too: served as `*/v1beta1` or with `status.v1beta2`: no; `status.deprecated`,
+/// `status.initialization` or a condition with observedGeneration: yes; a severity: no; a v1beta2-only
+/// condition type: yes; else only a `cluster.x-k8s.io/v1beta2` apiVersion says yes (providers such as CAPA
+/// serve "v1beta2" with the v1beta1 contract).
+fn v1beta2_shaped(obj: &DynamicObject) -> bool {
+    let api_version = obj.types.as_ref().map_or("", |t| t.api_version.as_str());
+    let status = obj.data.get("status");
+    let has = |k: &str| status.and_then(|s| s.get(k)).is_some();
+    if has("v1beta2") || api_version.ends_with("/v1beta1") {
+        return false;
+    }
+    if has("deprecated") || has("initialization") {
+        return true;
+    }
+    let conds = status.and_then(|s| s.get("conditions")).and_then(Value::as_array);
+    let any = |f: &dyn Fn(&Value) -> bool| conds.is_some_and(|cs| cs.iter().any(f));
+    if any(&|c| c.get("observedGeneration").is_some()) {
+        return true;
+    }
+    if any(&|c| c.get("severity").is_some()) {
+        return false;
+    }
+    any(&|c| c.get("type").and_then(Value::as_str).is_some_and(|t| V1BETA2_ONLY.contains(&t)))
+        || api_version == "cluster.x-k8s.io/v1beta2"
+}
+
+/// Where the conditions clusterctl reads are. v1beta2 mode: `status.v1beta2.conditions` when present, else
+/// `status.conditions` (cluster-api `util/conditions` `UnstructuredGetAll`), except that a typed core object
+/// in the v1beta1 shape without `status.v1beta2` has none. v1beta1 mode: `status.deprecated.v1beta1.conditions`
+/// of a v1beta2-shaped object, `status.conditions` of a v1beta1-shaped one.
+fn conditions_pointer(obj: &DynamicObject, mode: CapiMode, typed: bool) -> Option<&'static str> {
+    let (nested, shaped) = match mode {
+        CapiMode::V1Beta2 => ("/status/v1beta2/conditions", !typed || v1beta2_shaped(obj)),
+        CapiMode::V1Beta1 => ("/status/deprecated/v1beta1/conditions", !v1beta2_shaped(obj)),
+    };
+    if obj.data.pointer(nested).is_some() { Some(nested) } else { shaped.then_some("/status/conditions") }
+}
+
+fn name(o: &StoredObject) -> &str {
+    o.obj.metadata.name.as_deref().unwrap_or_default()
+}
+
+fn label<'o>(o: &'o StoredObject, key: &str) -> Option<&'o str> {
+    o.obj.metadata.labels.as_ref()?.get(key).map(String::as_str)
+}
+
+/// The (kind, name) of the controller owner in group `cluster.x-k8s.io` (cluster-api `util.IsControlledBy`
+/// compares group, kind and name).
+fn controller(o: &StoredObject) -> Option<(String, String)> {
+    let owners = o.obj.metadata.owner_references.as_ref()?;
+    let c = owners.iter().find(|r| r.controller == Some(true))?;
+    let group = c.api_version.split_once('/').map_or("", |(g, _)| g);
+    (group == CAPI).then(|| (c.kind.clone(), c.name.clone()))
+}
+
+/// Reads a reference in either API version's form; `None` when absent or without kind/name.
+fn reference(data: &Value, pointer: &str) -> Option<Ref> {
+    let r = data.pointer(pointer)?;
+    let text = |k: &str| r.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+    let group = match r.get("apiGroup").and_then(Value::as_str) {
+        Some(g) => g.to_string(),
+        None => text("apiVersion").split_once('/').map_or("", |(g, _)| g).to_string(),
+    };
+    let (kind, name) = (text("kind"), text("name"));
+    (!kind.is_empty() && !name.is_empty()).then_some(Ref { group, kind, name })
+}
+
+fn topology(data: &Value) -> Option<Topology> {
+    let t = data.pointer("/spec/topology")?;
+    let text = |p: &str| t.pointer(p).and_then(Value::as_str).map(str::to_string);
+    let class = text("/classRef/name").or_else(|| text("/class"))?;
+    Some(Topology {
+        class,
+        class_namespace: text("/classRef/namespace").or_else(|| text("/classNamespace")),
+        version: text("/version").unwrap_or_default(),
+    })
+}
+
+/// Orders every node's children by row name (z-order is 0 for every node this tree has), as
+/// `orderChildrenObjects` does.
+fn sort(node: &mut TreeNode) {
+    node.children.sort_by_cached_key(capi_row_name);
+    node.children.iter_mut().for_each(sort);
+}
