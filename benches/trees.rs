@@ -230,6 +230,23 @@ fn flux_store() -> FleetStore {
     s
 }
 
+/// CPU time of this thread, so the report is not skewed by other processes on a busy machine.
+fn cpu_now() -> std::time::Duration {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime only writes the timespec we pass.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    std::time::Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// Average CPU time of one build (and drop), over `n` runs.
+fn cpu_per_run<T>(n: u32, mut f: impl FnMut() -> T) -> f64 {
+    let start = cpu_now();
+    for _ in 0..n {
+        black_box(f());
+    }
+    (cpu_now() - start).as_secs_f64() * 1000.0 / f64::from(n)
+}
+
 fn count(node: &TreeNode) -> usize {
     1 + node.children.iter().map(count).sum::<usize>()
 }
@@ -238,13 +255,15 @@ fn bench(c: &mut Criterion) {
     let s = capi_store();
     let defaults = CapiTreeOptions::default();
     let tree = cluster_tree(&s, CTX, "bench", "big", &defaults).expect("tree");
-    eprintln!("capi: {} nodes (grouped)", count(&tree));
+    let cpu = cpu_per_run(200, || cluster_tree(&s, CTX, "bench", "big", &defaults));
+    eprintln!("capi: {} nodes (grouped), {cpu:.2} ms CPU per build", count(&tree));
     c.bench_function("capi_tree_1000_machines", |b| {
         b.iter(|| cluster_tree(black_box(&s), CTX, "bench", "big", &defaults))
     });
     let flat = CapiTreeOptions { grouping: false, echo: true, ..CapiTreeOptions::default() };
     let tree = cluster_tree(&s, CTX, "bench", "big", &flat).expect("tree");
-    eprintln!("capi: {} nodes (no grouping, echo)", count(&tree));
+    let cpu = cpu_per_run(50, || cluster_tree(&s, CTX, "bench", "big", &flat));
+    eprintln!("capi: {} nodes (no grouping, echo), {cpu:.2} ms CPU per build", count(&tree));
     c.bench_function("capi_tree_1000_machines_ungrouped_echo", |b| {
         b.iter(|| cluster_tree(black_box(&s), CTX, "bench", "big", &flat))
     });
@@ -252,7 +271,8 @@ fn bench(c: &mut Criterion) {
     let s = flux_store();
     let resolve = |_: &str, _: &str| None;
     let tree = kustomization_tree(&s, CTX, "flux-system", "big", &resolve).expect("tree");
-    eprintln!("flux: {} nodes", count(&tree));
+    let cpu = cpu_per_run(200, || kustomization_tree(&s, CTX, "flux-system", "big", &resolve));
+    eprintln!("flux: {} nodes, {cpu:.2} ms CPU per build", count(&tree));
     c.bench_function("flux_tree_5000_entries", |b| {
         b.iter(|| kustomization_tree(black_box(&s), CTX, "flux-system", "big", &resolve))
     });

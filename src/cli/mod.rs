@@ -8,6 +8,7 @@ mod contexts;
 mod demo;
 mod envtest;
 mod snapshot;
+mod tree;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -55,6 +56,8 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Print a reconciliation tree: `clusterctl describe cluster` for CAPI, `flux tree` for Flux and Terraform.
+    Tree(tree::TreeArgs),
     /// Render one frame of the cockpit as text, after the initial sync.
     Snapshot(snapshot::SnapshotArgs),
     /// Summarise every context: state, version, nodes, CAPI clusters, Flux and Terraform health.
@@ -89,6 +92,7 @@ pub fn main() -> ExitCode {
         Some(Command::Demo(args)) => demo::run(args, &cli.global),
         Some(Command::Envtest { cmd }) => envtest::run(cmd),
         Some(Command::Snapshot(args)) => snapshot::run(args, &cli.global),
+        Some(Command::Tree(args)) => tree::run(args, &cli.global),
         None => cockpit::run(&cli.global, None, None),
     };
     match result {

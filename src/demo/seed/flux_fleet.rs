@@ -197,19 +197,22 @@ pub(super) fn workload(clock: &Clock, cluster: &str) -> Vec<Value> {
     objects
 }
 
-/// What the management cluster's remote Kustomization `platform/dev-eu-addons` applied in `dev-eu`.
-pub(super) fn dev_eu_addons() -> Vec<Value> {
+/// What the management cluster's remote Kustomization `platform/dev-eu-addons` applied in `dev-eu`: a
+/// namespace, a dashboards ConfigMap and a Flux HelmRepository (a kind fleetdeck watches, so a tree that
+/// follows the remote Kustomization shows it from `dev-eu`'s store).
+pub(super) fn dev_eu_addons(clock: &Clock) -> Vec<Value> {
     let mut ns = namespace("monitoring");
+    let mut grafana = helm_repository(clock, "monitoring", "grafana", "https://grafana.github.io/helm-charts");
     let mut dashboards = config_map(
         "monitoring",
         "grafana-dashboards",
         &[("fleet-overview.json", "{\"title\":\"Fleet overview\",\"panels\":[]}")],
     );
     labels(&mut dashboards, &[("grafana_dashboard", "1")]);
-    for o in [&mut ns, &mut dashboards] {
+    for o in [&mut ns, &mut dashboards, &mut grafana] {
         applied_by(o, "dev-eu-addons", "platform");
     }
-    vec![ns, dashboards]
+    vec![ns, dashboards, grafana]
 }
 
 /// Labels the objects `pick` selects as applied by Kustomization `flux-system/<ks>` and returns their

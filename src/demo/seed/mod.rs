@@ -125,7 +125,7 @@ pub fn demo_fleet(input: &SeedInput) -> Seed {
     let terraform = flux_fleet::adopt(&mut terraform_objects, "terraform", |o| {
         o["kind"] == "Terraform" || o["kind"] == "GitRepository"
     });
-    let addons = flux_fleet::dev_eu_addons();
+    let addons = flux_fleet::dev_eu_addons(&clock);
     let inventories = flux_fleet::MgmtInventories { clusters, terraform, addons: &addons };
 
     let mut mgmt = flux_fleet::management(&clock, inventories);

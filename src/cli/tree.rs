@@ -1,0 +1,142 @@
+//! `fleetdeck tree cluster|kustomization|helmrelease|terraform NS/NAME`: a reconciliation tree, headless.
+//!
+//! Text output is `clusterctl describe cluster`'s table for CAPI and `flux tree`'s `Kind/ns/name` tree for
+//! Flux and Terraform; `-o json` prints the tree's nodes (schema in the README). Remote Kustomizations are
+//! followed into the workload cluster when it is part of the fleet (a kubeconfig or derived context).
+use std::time::Duration;
+
+use anyhow::Result;
+use clap::{ArgAction, Args, ValueEnum};
+use k8s_openapi::jiff::Timestamp;
+
+use fleetdeck::fleet::{self, FleetOptions};
+use fleetdeck::model::capi_tree::{self, CapiTreeOptions, ShowConditions};
+use fleetdeck::model::lineage::workload_context;
+use fleetdeck::model::store::FleetStore;
+use fleetdeck::model::tree::{CapiMode, StoreView};
+use fleetdeck::model::{flux_tree, tf_tree, tree_text};
+
+use super::{GlobalArgs, UsageError};
+
+/// What to draw the tree of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TreeKind {
+    /// A Cluster API Cluster (`clusterctl describe cluster`).
+    Cluster,
+    /// A Flux Kustomization (`flux tree kustomization`).
+    Kustomization,
+    /// A Flux HelmRelease and the objects in its inventory.
+    Helmrelease,
+    /// A tofu-controller Terraform object.
+    Terraform,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum TreeOutput {
+    /// The upstream tools' text.
+    Text,
+    /// The tree as JSON (README: "Tree JSON").
+    Json,
+}
+
+/// `fleetdeck tree` arguments.
+#[derive(Debug, Args)]
+pub struct TreeArgs {
+    /// The kind of the root object.
+    #[arg(value_enum)]
+    pub kind: TreeKind,
+    /// `NAMESPACE/NAME` of the root object.
+    pub object: String,
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = TreeOutput::Text)]
+    pub output: TreeOutput,
+    /// CAPI: objects whose conditions to list: `Kind`, `Kind/name` or `all`; a trailing `!` keeps only
+    /// Available, Ready and abnormal conditions (the NonZero filter).
+    #[arg(long, value_name = "KIND[/NAME]|all")]
+    pub show_conditions: Option<String>,
+    /// CAPI: group similar Machines into one row (`--grouping=false` to list each).
+    #[arg(long, default_value_t = true, action = ArgAction::Set, value_name = "BOOL")]
+    pub grouping: bool,
+    /// CAPI: show infrastructure and bootstrap objects even when they echo their Machine's state.
+    #[arg(long)]
+    pub echo: bool,
+    /// CAPI: show MachineSets under their MachineDeployments.
+    #[arg(long)]
+    pub show_machinesets: bool,
+    /// CAPI: read v1beta1 conditions (READY, SEVERITY columns) instead of v1beta2.
+    #[arg(long)]
+    pub v1beta1: bool,
+}
+
+pub fn run(args: &TreeArgs, global: &GlobalArgs) -> Result<()> {
+    let (namespace, name) = args
+        .object
+        .split_once('/')
+        .filter(|(n, m)| !n.is_empty() && !m.is_empty())
+        .ok_or_else(|| UsageError(format!("{:?}: expected NAMESPACE/NAME", args.object)))?;
+    let kc = fleet::kubeconfig::load(global.kubeconfig.as_deref()).map_err(|e| UsageError(format!("{e:#}")))?;
+    let context = match global.context.first() {
+        Some(c) => c.clone(),
+        None => {
+            kc.config.current_context.clone().ok_or_else(|| UsageError("no --context and no current-context".into()))?
+        }
+    };
+    kc.context_names(std::slice::from_ref(&context)).map_err(|e| UsageError(format!("{e:#}")))?;
+    // A Kustomization may apply to another cluster: connect to the whole fleet to follow it; the other
+    // trees need their own context only.
+    let only = if args.kind == TreeKind::Kustomization { Vec::new() } else { vec![context.clone()] };
+    let connect = Duration::from_secs(global.connect_timeout);
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let opts = FleetOptions { connect_timeout: connect, ..FleetOptions::default() };
+    let store = rt.block_on(super::snapshot::sync(&kc, &only, opts, connect + Duration::from_secs(12)))?;
+    let state = store.context(&context).map(|c| (c.state, c.reason.clone()));
+    let Some(root) = build(&store, args, &context, namespace, name) else {
+        let why = match state {
+            Some((s, r)) if !r.is_empty() => format!(" (context {context} is {s:?}: {r})"),
+            _ => String::new(),
+        };
+        anyhow::bail!("{:?} {namespace}/{name} not found in context {context}{why}", args.kind);
+    };
+    match args.output {
+        TreeOutput::Json => println!("{}", serde_json::to_string_pretty(&root)?),
+        TreeOutput::Text if args.kind == TreeKind::Cluster => {
+            print!("{}", tree_text::render_capi(&root, Timestamp::now(), args.v1beta1))
+        }
+        TreeOutput::Text => print!("{}", tree_text::render_flux(&root)),
+    }
+    Ok(())
+}
+
+fn build(
+    store: &FleetStore,
+    args: &TreeArgs,
+    context: &str,
+    ns: &str,
+    name: &str,
+) -> Option<fleetdeck::model::tree::TreeNode> {
+    let resolve = |secret: &str, secret_ns: &str| {
+        let cluster = fleet::lineage::cluster_of_secret(secret)?;
+        workload_context(store, context, secret_ns, cluster)
+    };
+    match args.kind {
+        TreeKind::Cluster => {
+            let (show_conditions, non_zero) = match &args.show_conditions {
+                Some(s) => ShowConditions::parse(s),
+                None => (ShowConditions::None, false),
+            };
+            let opts = CapiTreeOptions {
+                show_conditions,
+                non_zero_conditions: non_zero,
+                grouping: args.grouping,
+                echo: args.echo,
+                show_machine_sets: args.show_machinesets,
+                mode: args.v1beta1.then_some(CapiMode::V1Beta1),
+            };
+            capi_tree::cluster_tree(store, context, ns, name, &opts)
+        }
+        TreeKind::Kustomization => flux_tree::kustomization_tree(store, context, ns, name, &resolve),
+        TreeKind::Helmrelease => flux_tree::helmrelease_tree(store, context, ns, name, &resolve),
+        TreeKind::Terraform => tf_tree::terraform_tree_with(&StoreView::new(store), context, ns, name),
+    }
+}
