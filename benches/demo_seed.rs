@@ -14,6 +14,12 @@ fn main() -> anyhow::Result<()> {
     );
     let n: usize = generated.contexts.values().map(Vec::len).sum();
     println!("--scale {scale}: generated {n} objects in {:.1} ms", t.elapsed().as_secs_f64() * 1000.0);
+    let bytes: usize =
+        generated.contexts.values().flatten().map(|o| serde_json::to_vec(o).map(|v| v.len()).unwrap_or(0)).sum();
+    println!("  average object: {} bytes of JSON", bytes / n.max(1));
+    if std::env::var_os("FLEETDECK_BENCH_SIZES_ONLY").is_some() {
+        return Ok(());
+    }
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let dir = tempfile::tempdir()?;
     let opts = DemoOptions { dir: dir.path().to_path_buf(), scale, controllers: false };

@@ -122,10 +122,13 @@ async fn measure_contexts(kubeconfig: &str) -> Result<()> {
         let rows = summarize_all(&store, Timestamp::now());
         let reach: Vec<_> = rows.iter().filter(|r| !r.name.starts_with("dead-")).collect();
         let dead: Vec<_> = rows.iter().filter(|r| r.name.starts_with("dead-")).collect();
-        if reachable_done.is_none() && reach.iter().all(|r| r.settled() && r.state == ConnState::Ready) {
+        if reachable_done.is_none()
+            && reach.len() == 40
+            && reach.iter().all(|r| r.settled() && r.state == ConnState::Ready)
+        {
             reachable_done = Some(t.elapsed());
         }
-        if unreachable_done.is_none() && dead.iter().all(|r| r.state == ConnState::Unreachable) {
+        if unreachable_done.is_none() && dead.len() == 10 && dead.iter().all(|r| r.state == ConnState::Unreachable) {
             unreachable_done = Some(t.elapsed());
         }
         if let (Some(a), Some(b)) = (reachable_done, unreachable_done) {

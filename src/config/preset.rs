@@ -41,9 +41,9 @@ macro_rules! embed {
 }
 
 /// The built-in themes, `themes/*.yaml`.
-pub(crate) const THEMES: &[Embedded] = embed!("themes": "default");
+pub(crate) const THEMES: &[Embedded] = embed!("themes": "default", "high-contrast", "light");
 /// The built-in keymaps, `keymaps/*.yaml`.
-pub(crate) const KEYMAPS: &[Embedded] = embed!("keymaps": "default");
+pub(crate) const KEYMAPS: &[Embedded] = embed!("keymaps": "default", "vim");
 
 /// Names of the built-in themes, `default` first.
 pub fn theme_names() -> impl Iterator<Item = &'static str> {

@@ -173,7 +173,7 @@ async fn connected(
         let mut reachable = true;
         loop {
             if last_discovery.is_none_or(|t| t.elapsed() >= opts.rediscover_every) {
-                let served = match discover_or_report(client, name, generation, tx).await? {
+                let served = match discover_or_report(target, client, registry, opts, generation, tx).await? {
                     Some(s) => s,
                     None => return Ok(()),
                 };
@@ -273,18 +273,33 @@ async fn connected(
 }
 
 async fn discover_or_report(
+    target: &Target,
     client: &kube::Client,
-    name: &Arc<str>,
+    registry: &Registry,
+    opts: &FleetOptions,
     generation: u64,
     tx: &mpsc::Sender<StoreMsg>,
 ) -> Result<Option<BTreeMap<KindId, String>>, ()> {
+    let server = server_of(target).unwrap_or_default();
+    if let Some(served) = registry.cached_discovery(&server, opts.rediscover_every / 2) {
+        return Ok(Some(served));
+    }
     match watch::discover(client).await.context("discovery") {
-        Ok(s) => Ok(Some(s)),
+        Ok(s) => {
+            registry.store_discovery(&server, &s);
+            Ok(Some(s))
+        }
         Err(e) => {
             let msg = StoreEvent::Unreachable(format!("{e:#}"));
-            if send(tx, name, generation, msg).await { Ok(None) } else { Err(()) }
+            if send(tx, &target.name, generation, msg).await { Ok(None) } else { Err(()) }
         }
     }
+}
+
+/// The server URL of a target's context.
+pub fn server_of(t: &Target) -> Option<String> {
+    let ctx = t.kubeconfig.contexts.iter().find(|c| c.name == t.context)?.context.as_ref()?;
+    t.kubeconfig.clusters.iter().find(|c| c.name == ctx.cluster)?.cluster.as_ref()?.server.clone()
 }
 
 /// Whether a kind belongs to a family (helper for summaries).

@@ -89,7 +89,7 @@ pub async fn run(
                 continue;
             };
             let target = Target { name: derived.clone().into(), kubeconfig: Arc::new(kc), context };
-            let server = server_of(&target).unwrap_or_default();
+            let server = connection::server_of(&target).unwrap_or_default();
             let alias_of = registry.context_for_server(&server);
             let origin = Origin::Derived {
                 management: management.to_string(),
@@ -125,11 +125,6 @@ pub async fn run(
         }
         tokio::time::sleep(RESCAN_EVERY).await;
     }
-}
-
-fn server_of(t: &Target) -> Option<String> {
-    let ctx = t.kubeconfig.contexts.iter().find(|c| c.name == t.context)?.context.as_ref()?;
-    t.kubeconfig.clusters.iter().find(|c| c.name == ctx.cluster)?.cluster.as_ref()?.server.clone()
 }
 
 /// An alias is only probed (reachable with the Secret's credentials?), every [`RESCAN_EVERY`].

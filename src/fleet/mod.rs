@@ -65,6 +65,9 @@ impl Default for FleetOptions {
 #[derive(Debug, Default)]
 pub struct Registry {
     servers: Mutex<HashMap<String, String>>,
+    /// Discovery results by server URL, shared by contexts that reach the same server (users, aliases).
+    discovery:
+        Mutex<HashMap<String, (std::time::Instant, std::collections::BTreeMap<crate::model::kinds::KindId, String>)>>,
     kubeconfig_contexts: Mutex<HashSet<String>>,
     generation: AtomicU64,
 }
@@ -83,6 +86,25 @@ impl Registry {
     /// The context already connecting to `server`, if any.
     pub fn context_for_server(&self, server: &str) -> Option<String> {
         self.servers.lock().ok()?.get(&normalize(server)).cloned()
+    }
+    /// A discovery result for `server` younger than `max_age`, if one is cached.
+    pub fn cached_discovery(
+        &self,
+        server: &str,
+        max_age: Duration,
+    ) -> Option<std::collections::BTreeMap<crate::model::kinds::KindId, String>> {
+        let m = self.discovery.lock().ok()?;
+        m.get(&normalize(server)).filter(|(at, _)| at.elapsed() < max_age).map(|(_, d)| d.clone())
+    }
+    /// Caches a discovery result for `server`.
+    pub fn store_discovery(
+        &self,
+        server: &str,
+        served: &std::collections::BTreeMap<crate::model::kinds::KindId, String>,
+    ) {
+        if let Ok(mut m) = self.discovery.lock() {
+            m.insert(normalize(server), (std::time::Instant::now(), served.clone()));
+        }
     }
     /// Whether `name` is a kubeconfig context (derived contexts do not look for further lineage).
     pub fn origin_is_kubeconfig(&self, name: &str) -> bool {

@@ -32,28 +32,36 @@ pub async fn discover(client: &kube::Client) -> Result<BTreeMap<KindId, String>>
         served_gv.insert(g.name.clone(), g.versions.iter().map(|v| v.version.clone()).collect());
     }
     served_gv.insert(String::new(), vec!["v1".into()]);
-    let mut resources: HashMap<String, Vec<String>> = HashMap::new();
-    let mut out = BTreeMap::new();
+    // Candidate (kind, group-version) pairs in preference order; the group-versions are read concurrently.
+    let mut candidates: Vec<(KindId, String, String)> = Vec::new();
     for id in KindId::all() {
         let spec = id.spec();
-        let Some(versions) = served_gv.get(spec.group) else {
-            continue;
-        };
+        let Some(versions) = served_gv.get(spec.group) else { continue };
         for v in spec.versions.iter().filter(|v| versions.iter().any(|s| s == *v)) {
             let gv = if spec.group.is_empty() { v.to_string() } else { format!("{}/{v}", spec.group) };
-            if !resources.contains_key(&gv) {
-                let list = if spec.group.is_empty() {
-                    client.list_core_api_resources(v).await
-                } else {
-                    client.list_api_group_resources(&gv).await
-                };
-                let names = list.map(|l| l.resources.into_iter().map(|r| r.name).collect()).unwrap_or_default();
-                resources.insert(gv.clone(), names);
-            }
-            if resources.get(&gv).is_some_and(|r| r.iter().any(|n| n == spec.plural)) {
-                out.insert(id, v.to_string());
-                break;
-            }
+            candidates.push((id, v.to_string(), gv));
+        }
+    }
+    let mut gvs: Vec<String> = candidates.iter().map(|(_, _, gv)| gv.clone()).collect();
+    gvs.sort();
+    gvs.dedup();
+    let lists = futures::future::join_all(gvs.iter().map(|gv| async move {
+        let list = if gv.contains('/') {
+            client.list_api_group_resources(gv).await
+        } else {
+            client.list_core_api_resources(gv).await
+        };
+        (gv.clone(), list.map(|l| l.resources.into_iter().map(|r| r.name).collect::<Vec<_>>()).unwrap_or_default())
+    }))
+    .await;
+    let resources: HashMap<String, Vec<String>> = lists.into_iter().collect();
+    let mut out = BTreeMap::new();
+    for (id, version, gv) in candidates {
+        if out.contains_key(&id) {
+            continue;
+        }
+        if resources.get(&gv).is_some_and(|r| r.iter().any(|n| n == id.spec().plural)) {
+            out.insert(id, version);
         }
     }
     Ok(out)

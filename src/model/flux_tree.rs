@@ -65,7 +65,9 @@ pub fn parse_inventory_id(id: &str) -> Result<ObjMetadata, InventoryIdError> {
     let (namespace, rest) = id.split_once('_').ok_or_else(bad)?;
     let (rest, kind) = rest.rsplit_once('_').ok_or_else(bad)?;
     let (name, group) = rest.rsplit_once('_').ok_or_else(bad)?;
-    let name = if name.contains("__") { name.replace("__", ":") } else { name.to_string() };
+    // `contains("__")` sets up a substring searcher; a byte scan is cheaper on names this short.
+    let transcoded = name.as_bytes().windows(2).any(|w| w == b"__");
+    let name = if transcoded { name.replace("__", ":") } else { name.to_string() };
     if name.contains('_') {
         return Err(InventoryIdError::TooManyFields(id.to_string()));
     }
@@ -140,7 +142,7 @@ impl Walk<'_, '_> {
         node.revision = text(data, "/status/lastAppliedRevision");
         let own = (ctx.to_string(), namespace(o).to_string(), name(o).to_string());
         self.path.push(own);
-        node.children.reserve(inventory(data).count());
+        node.children.reserve(data.pointer("/status/inventory/entries").and_then(Value::as_array).map_or(0, Vec::len));
         for id in inventory(data) {
             let parsed = parse_inventory_id(id);
             let is_self = parsed.as_ref().is_ok_and(|m| {

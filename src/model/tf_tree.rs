@@ -138,7 +138,7 @@ fn plan(parent_id: &str, tf: &StoredObject) -> Option<TreeNode> {
             format!("Plan generated: set approvePlan: \"{pending}\" to approve this plan."),
         );
         health.since = tf.health.since;
-        node.health = Some(health);
+        node.health = Some(Box::new(health));
     }
     Some(node)
 }

@@ -57,7 +57,7 @@ pub struct TreeNode {
     pub label: Label,
     /// Health of the object (`None` for virtual nodes and objects fleetdeck cannot see).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub health: Option<Health>,
+    pub health: Option<Box<Health>>,
     /// clusterctl's columns (CAPI trees only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub columns: Option<Box<CapiColumns>>,
@@ -349,7 +349,7 @@ impl TreeNode {
         let id = object_id(&label.context, &label.group, &label.kind, &label.namespace, &label.name);
         let mut node = TreeNode::new(id, Label::Object(label));
         if let Some(o) = found {
-            node.health = Some(o.health.clone());
+            node.health = Some(Box::new(o.health.clone()));
             node.deleted = o.obj.metadata.deletion_timestamp.is_some();
         }
         node
