@@ -211,12 +211,12 @@ fn malformed_files_given_explicitly_are_errors_naming_file_and_line() {
     tests/fixtures/config/config-unknown-field.yaml:3:1: unknown field `thme`, expected one of theme, keymap, readonly, prod_pattern, contexts, git, connect_timeout_secs
     tests/fixtures/config/config-wrong-type.yaml:4:23: field `connect_timeout_secs`: invalid u64
     tests/fixtures/config/keymap-conflict.yaml:4:15: `g` in mode `list` is bound to both `top` and `refresh`: remove it from one of them (`top: []` unbinds an action)
-    tests/fixtures/config/keymap-unknown-action.yaml:4:5: unknown action `quiet` in mode `global`: the actions are quit, help, palette, filter, back, open, up, down, top, bottom, page-up, page-down, next-pane, prev-pane, refresh
+    tests/fixtures/config/keymap-unknown-action.yaml:4:5: unknown action `quiet` in mode `global`: the actions are quit, help, palette, filter, back, open, up, down, top, bottom, page-up, page-down, next-pane, prev-pane, refresh, details, expand, collapse, show-conditions, cycle-filter, lineage, view-fleet, view-clusters, view-flux, view-terraform
     tests/fixtures/config/keymap-unknown-key.yaml:4:25: mode `list`, action `page-down`: unknown key `pgdown`: use one character or one of enter, esc, tab, space, backspace, delete, insert, home, end, pgup, pgdn, up, down, left, right, f1-f24, after modifiers ctrl-, alt-, shift-
     tests/fixtures/config/keymap-unknown-mode.yaml:3:3: unknown mode `table`: the modes are global, list, tree, detail
     tests/fixtures/config/theme-bad-yaml.yaml:4:8: while parsing a flow mapping, did not find expected ',' or '}'
     tests/fixtures/config/theme-unknown-colour.yaml:4:30: role `selected`, field `bg`: unknown colour `purpl`: use a name (reset, black, red, green, yellow, blue, magenta, cyan, gray, darkgray, lightred, lightgreen, lightyellow, lightblue, lightmagenta, lightcyan, white), `#rrggbb` or a palette index 0-255
-    tests/fixtures/config/theme-unknown-extends.yaml:2:10: field `extends`: there is no built-in theme named `solarized`; the built-in ones are default
+    tests/fixtures/config/theme-unknown-extends.yaml:2:10: field `extends`: there is no built-in theme named `solarized`; the built-in ones are default, high-contrast, light
     tests/fixtures/config/theme-unknown-role.yaml:3:3: unknown theme role `selcted`: the roles are base, muted, accent, border, border_focused, title, header, selected, ok, progressing, warning, error, suspended, paused, deleting, unknown, cluster_down, readonly, status_bar, key_hint
     ");
 }

@@ -60,6 +60,9 @@ impl Default for FleetOptions {
     }
 }
 
+/// Catalogue kinds a server serves, with the version watched.
+pub type Served = std::collections::BTreeMap<crate::model::kinds::KindId, String>;
+
 /// What the connection tasks share: which server URL belongs to which context (so lineage can tell an
 /// alias), which contexts came from the kubeconfig, and the generation counter.
 #[derive(Debug, Default)]
@@ -88,11 +91,7 @@ impl Registry {
         self.servers.lock().ok()?.get(&normalize(server)).cloned()
     }
     /// A discovery result for `server` younger than `max_age`, if one is cached.
-    pub fn cached_discovery(
-        &self,
-        server: &str,
-        max_age: Duration,
-    ) -> Option<std::collections::BTreeMap<crate::model::kinds::KindId, String>> {
+    pub fn cached_discovery(&self, server: &str, max_age: Duration) -> Option<Served> {
         let m = self.discovery.lock().ok()?;
         m.get(&normalize(server)).filter(|(at, _)| at.elapsed() < max_age).map(|(_, d)| d.clone())
     }
