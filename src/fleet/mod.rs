@@ -69,8 +69,7 @@ pub type Served = std::collections::BTreeMap<crate::model::kinds::KindId, String
 pub struct Registry {
     servers: Mutex<HashMap<String, String>>,
     /// Discovery results by server URL, shared by contexts that reach the same server (users, aliases).
-    discovery:
-        Mutex<HashMap<String, (std::time::Instant, std::collections::BTreeMap<crate::model::kinds::KindId, String>)>>,
+    discovery: Mutex<HashMap<String, (std::time::Instant, Served)>>,
     kubeconfig_contexts: Mutex<HashSet<String>>,
     generation: AtomicU64,
 }
