@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Regenerates screenshots/ from the real program against the demo fleet:
+#   <view>.txt  one frame from `fleetdeck snapshot` (plain text, 140x40);
+#   <view>.png  the real cockpit in tmux: `tmux capture-pane -e` (ANSI) -> aha (HTML) -> headless Chromium.
+# Needs tmux, aha and chromium (`apt-get install -y tmux aha chromium`). Run from anywhere:
+#   bash screenshots/regenerate.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release -q
+BIN=$PWD/target/release/fleetdeck
+export FLEETDECK_HOME; FLEETDECK_HOME=$(mktemp -d)
+SOCK=fleetdeck-shots-$$
+cleanup() {
+  tmux -L "$SOCK" kill-server 2>/dev/null || true
+  "$BIN" demo down >/dev/null 2>&1 || true
+  rm -rf "$FLEETDECK_HOME"
+}
+trap cleanup EXIT
+"$BIN" demo up >/dev/null
+export KUBECONFIG="$FLEETDECK_HOME/state/demo/kubeconfig"
+
+for v in fleet clusters flux terraform; do
+  "$BIN" snapshot --view "$v" --width 140 --height 40 > "screenshots/$v.txt"
+done
+"$BIN" snapshot --view tree --context mgmt --object cluster/platform/prod-us --width 140 --height 40 > screenshots/tree-prod-us.txt
+"$BIN" snapshot --view terraform --details --width 140 --height 40 > screenshots/terraform-details.txt
+
+profile=$(mktemp -d)
+shot() {
+  local name=$1 html
+  html=$(mktemp --suffix=.html)
+  tmux -L "$SOCK" capture-pane -e -p -t shots \
+    | aha --black --title "fleetdeck: $name" \
+    | sed 's|</head>|<style>body{margin:0;background:#000}pre{margin:8px;font:14px/1.25 "DejaVu Sans Mono",monospace}</style></head>|' > "$html"
+  chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
+    --disable-component-update --disable-sync --hide-scrollbars --user-data-dir="$profile" \
+    --window-size=1200,740 --screenshot="$PWD/screenshots/$name.png" "file://$html" >/dev/null 2>&1
+  rm -f "$html"
+}
+keys() { tmux -L "$SOCK" send-keys -t shots "$@"; sleep 1.5; }
+
+tmux -L "$SOCK" new-session -d -s shots -x 140 -y 40 "env TERM=xterm-256color $BIN"
+sleep 8
+shot fleet
+keys 2; shot clusters
+keys Enter; shot tree-prod-us
+keys Escape 3; shot flux
+keys 4 d; shot terraform-details
+keys q
+rm -rf "$profile"
+echo "screenshots/ regenerated"
