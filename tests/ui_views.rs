@@ -153,7 +153,10 @@ fn every_view_at_120x40() {
 fn colours_follow_the_theme_roles() {
     let store = fleet();
     let theme = Theme::builtin("default").expect("theme");
-    let buf = draw(&store, &mut state(View::Fleet), &theme);
+    // The cursor on the second row, so the dead context's row shows its own colours.
+    let mut fleet_state = state(View::Fleet);
+    fleet_state.cursor_mut().selected = 1;
+    let buf = draw(&store, &mut fleet_state, &theme);
     let (x, y) = find(&buf, "Unreachable");
     assert_eq!(buf[(x, y)].fg, theme.style(Role::ClusterDown).fg.expect("fg"), "a dead context uses cluster_down");
     assert_eq!(buf[(x, y)].bg, theme.style(Role::ClusterDown).bg.expect("bg"));
@@ -163,12 +166,16 @@ fn colours_follow_the_theme_roles() {
     // The STATE column's cell (the PHASE column also says Deleting, in plain text).
     let (x, y) = find(&buf, "Deleting    1/1");
     assert_eq!(buf[(x, y)].fg, theme.style(Role::Deleting).fg.expect("fg"), "deleting cluster");
-    // The selected row (first, worst) uses the selected role.
+    // The selected row (first, worst) uses the selected role in every cell, its state included.
     let (x, y) = find(&buf, "prod-us");
     assert_eq!(buf[(x, y)].bg, theme.style(Role::Selected).bg.expect("bg"));
-    let buf = draw(&store, &mut state(View::Terraform), &theme);
+    let (x, y) = find(&buf, "Failed");
+    assert_eq!(buf[(x, y)].fg, theme.style(Role::Selected).fg.expect("fg"), "selected row is one readable colour");
+    let mut tf_state = state(View::Terraform);
+    tf_state.cursor_mut().selected = 3;
+    let buf = draw(&store, &mut tf_state, &theme);
     let (x, y) = find(&buf, "PlanPending");
-    assert_eq!(buf[(x, y)].fg, theme.style(Role::Warning).fg.or(theme.style(Role::Selected).fg).expect("fg"));
+    assert_eq!(buf[(x, y)].fg, theme.style(Role::Warning).fg.expect("fg"), "a pending plan uses the warning role");
 
     // NO_COLOR: the monochrome theme draws no colour at all.
     let mono = Theme::monochrome();

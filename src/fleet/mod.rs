@@ -177,5 +177,10 @@ pub fn describe(e: &(dyn std::error::Error + 'static)) -> String {
         }
         cur = s.source();
     }
-    parts.join(": ")
+    let text = parts.join(": ");
+    // kube wraps every connection failure as a hyper service error; the cause alone says it better.
+    match text.strip_prefix("ServiceError: client error (Connect): ") {
+        Some(cause) => cause.to_string(),
+        None => text,
+    }
 }

@@ -57,7 +57,7 @@ fn tally_role(t: &Tally) -> Role {
     }
 }
 
-fn fleet_row<'a>(r: &'a ContextSummary, theme: &Theme, state: &State) -> Row<'a> {
+fn fleet_row<'a>(r: &'a ContextSummary, theme: &Theme, state: &State, sel: bool) -> Row<'a> {
     let (st, role) = match r.state {
         ConnState::Ready if !r.settled() => {
             (format!("Syncing {}/{}", r.kinds_synced, r.kinds_served), Role::Progressing)
@@ -83,18 +83,29 @@ fn fleet_row<'a>(r: &'a ContextSummary, theme: &Theme, state: &State) -> Row<'a>
     }
     let fresh =
         r.last_event.as_deref().and_then(|t| t.parse().ok()).map(|t| age(t, state.now)).unwrap_or_else(|| "-".into());
-    let cell = |t: &Tally, plans: bool| Cell::from(tally(t, plans)).style(theme.style(tally_role(t)));
+    let cell = |t: &Tally, plans: bool| styled(tally(t, plans), tally_role(t), theme, sel);
     Row::new(vec![
-        Cell::from(r.name.as_str()).style(theme.style(Role::Accent)),
-        Cell::from(st).style(theme.style(role)),
+        styled(r.name.as_str(), Role::Accent, theme, sel),
+        styled(st, role, theme, sel),
         Cell::from(r.version.clone().unwrap_or_else(|| "-".into())),
         cell(&r.nodes, false),
         cell(&r.capi_clusters, false),
         cell(&r.flux, false),
         cell(&r.terraform, true),
-        Cell::from(fresh).style(theme.style(Role::Muted)),
-        Cell::from(notes.join("; ")).style(theme.style(Role::Muted)),
+        styled(fresh, Role::Muted, theme, sel),
+        styled(notes.join("; "), Role::Muted, theme, sel),
     ])
+}
+
+/// A cell styled with `role`, unless its row is selected: then the row's highlight alone applies (per-cell
+/// colours would make the selected row unreadable).
+fn styled<'a>(text: impl Into<ratatui::text::Text<'a>>, role: Role, theme: &Theme, selected: bool) -> Cell<'a> {
+    let c = Cell::from(text);
+    if selected { c } else { c.style(theme.style(role)) }
+}
+
+fn mark<'a>(row: Row<'a>, selected: bool, theme: &Theme) -> Row<'a> {
+    if selected { row.style(theme.style(Role::Selected)) } else { row }
 }
 
 /// Draws the current list view in `area`.
@@ -118,7 +129,15 @@ pub fn draw(f: &mut Frame, area: Rect, state: &mut State, rows: &Rows, theme: &T
         cur.offset = cur.selected + 1 - inner_height.max(1);
     }
     *state.cursor_mut() = cur;
-    let window = items.iter().skip(cur.offset).take(inner_height);
+    // (index into the rows, whether it is the selected one) for the rows on screen.
+    let window: Vec<(usize, bool)> = items
+        .iter()
+        .enumerate()
+        .skip(cur.offset)
+        .take(inner_height)
+        .map(|(pos, (i, _))| (*i, pos == cur.selected))
+        .collect();
+    let window = window.into_iter();
     let (header, widths, body): (Vec<&str>, Vec<Constraint>, Vec<Row>) = match state.view {
         View::Fleet => (
             vec!["CONTEXT", "STATE", "VERSION", "NODES", "CAPI", "FLUX", "TERRAFORM", "FRESH", "NOTES"],
@@ -135,7 +154,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &mut State, rows: &Rows, theme: &T
                 Constraint::Length(6),
                 Constraint::Fill(2),
             ],
-            window.map(|(i, _)| fleet_row(&rows.fleet[*i], theme, state)).collect(),
+            window.map(|(i, sel)| mark(fleet_row(&rows.fleet[i], theme, state, sel), sel, theme)).collect(),
         ),
         View::Clusters => (
             vec!["CONTEXT", "NAMESPACE", "NAME", "PHASE", "STATE", "CP", "WORKERS", "VERSION", "CLASS", "MESSAGE"],
@@ -152,20 +171,21 @@ pub fn draw(f: &mut Frame, area: Rect, state: &mut State, rows: &Rows, theme: &T
                 Constraint::Fill(2),
             ],
             window
-                .map(|(i, _)| {
-                    let r = &rows.clusters[*i];
-                    Row::new(vec![
-                        Cell::from(r.obj.context.as_str()).style(theme.style(Role::Muted)),
-                        Cell::from(r.obj.namespace.as_str()).style(theme.style(Role::Muted)),
-                        Cell::from(r.obj.name.as_str()).style(theme.style(Role::Accent)),
+                .map(|(i, sel)| {
+                    let r = &rows.clusters[i];
+                    let row = Row::new(vec![
+                        styled(r.obj.context.as_str(), Role::Muted, theme, sel),
+                        styled(r.obj.namespace.as_str(), Role::Muted, theme, sel),
+                        styled(r.obj.name.as_str(), Role::Accent, theme, sel),
                         Cell::from(r.phase.as_str()),
-                        Cell::from(format!("{:?}", r.health.state)).style(theme.style(health_role(r.health.state))),
+                        styled(format!("{:?}", r.health.state), health_role(r.health.state), theme, sel),
                         Cell::from(r.control_plane.as_str()),
                         Cell::from(r.workers.as_str()),
                         Cell::from(r.version.as_str()),
-                        Cell::from(r.class.clone().unwrap_or_else(|| "-".into())).style(theme.style(Role::Muted)),
+                        styled(r.class.clone().unwrap_or_else(|| "-".into()), Role::Muted, theme, sel),
                         Cell::from(first_line(&r.health.message).to_string()),
-                    ])
+                    ]);
+                    mark(row, sel, theme)
                 })
                 .collect(),
         ),
@@ -181,17 +201,18 @@ pub fn draw(f: &mut Frame, area: Rect, state: &mut State, rows: &Rows, theme: &T
                 Constraint::Fill(2),
             ],
             window
-                .map(|(i, _)| {
-                    let r = &rows.flux[*i];
-                    Row::new(vec![
-                        Cell::from(r.obj.context.as_str()).style(theme.style(Role::Muted)),
+                .map(|(i, sel)| {
+                    let r = &rows.flux[i];
+                    let row = Row::new(vec![
+                        styled(r.obj.context.as_str(), Role::Muted, theme, sel),
                         Cell::from(r.obj.kind.spec().kind),
-                        Cell::from(r.obj.namespace.as_str()).style(theme.style(Role::Muted)),
-                        Cell::from(r.obj.name.as_str()).style(theme.style(Role::Accent)),
-                        Cell::from(format!("{:?}", r.health.state)).style(theme.style(health_role(r.health.state))),
+                        styled(r.obj.namespace.as_str(), Role::Muted, theme, sel),
+                        styled(r.obj.name.as_str(), Role::Accent, theme, sel),
+                        styled(format!("{:?}", r.health.state), health_role(r.health.state), theme, sel),
                         Cell::from(short_revision(&r.revision)),
                         Cell::from(first_line(&r.health.message).to_string()),
-                    ])
+                    ]);
+                    mark(row, sel, theme)
                 })
                 .collect(),
         ),
@@ -207,28 +228,24 @@ pub fn draw(f: &mut Frame, area: Rect, state: &mut State, rows: &Rows, theme: &T
                 Constraint::Fill(2),
             ],
             window
-                .map(|(i, _)| {
-                    let r = &rows.terraform[*i];
-                    Row::new(vec![
-                        Cell::from(r.obj.context.as_str()).style(theme.style(Role::Muted)),
-                        Cell::from(r.obj.namespace.as_str()).style(theme.style(Role::Muted)),
-                        Cell::from(r.obj.name.as_str()).style(theme.style(Role::Accent)),
-                        Cell::from(format!("{:?}", r.health.state)).style(theme.style(health_role(r.health.state))),
+                .map(|(i, sel)| {
+                    let r = &rows.terraform[i];
+                    let row = Row::new(vec![
+                        styled(r.obj.context.as_str(), Role::Muted, theme, sel),
+                        styled(r.obj.namespace.as_str(), Role::Muted, theme, sel),
+                        styled(r.obj.name.as_str(), Role::Accent, theme, sel),
+                        styled(format!("{:?}", r.health.state), health_role(r.health.state), theme, sel),
                         Cell::from(r.pending_plan.clone().unwrap_or_else(|| "-".into()))
                             .style(theme.style(Role::Warning)),
                         Cell::from(if r.outputs.is_empty() { "-".into() } else { r.outputs.join(",") }),
                         Cell::from(first_line(&r.health.message).to_string()),
-                    ])
+                    ]);
+                    mark(row, sel, theme)
                 })
                 .collect(),
         ),
     };
-    let selected = cur.selected.checked_sub(cur.offset);
-    let body: Vec<Row> = body
-        .into_iter()
-        .enumerate()
-        .map(|(i, r)| if Some(i) == selected { r.style(theme.style(Role::Selected)) } else { r })
-        .collect();
+    let body: Vec<Row> = body.into_iter().collect();
     let empty = body.is_empty();
     let table = Table::new(body, widths)
         .header(Row::new(header).style(theme.style(Role::Header)))
