@@ -69,13 +69,18 @@ pub fn lines<'a>(o: &StoredObject, obj: &ObjectRef, state: &State, theme: &Theme
                     let role = if is_abnormal(&c) { Role::Error } else { Role::Ok };
                     let since = c.last_transition_time.map(|t| age(t, state.now)).unwrap_or_else(|| "-".into());
                     let sev = c.severity.map(|s| format!(" {s:?}")).unwrap_or_default();
+                    // Two lines per condition (type, status, reason, age; then the message) so the table
+                    // stays readable in a half-width pane.
                     out.push(Line::from(vec![
-                        Span::styled(format!("  {:<28}", c.type_), theme.style(role)),
-                        Span::styled(format!("{:<8}", format!("{:?}", c.status)), theme.style(role)),
-                        Span::raw(format!("{:<30}", format!("{}{sev}", c.reason))),
-                        Span::styled(format!("{since:>5}  "), theme.style(Role::Muted)),
-                        Span::raw(c.message.lines().next().unwrap_or("").to_string()),
+                        Span::styled(format!("  {} ", c.type_), theme.style(role)),
+                        Span::styled(format!("{:?}", c.status), theme.style(role)),
+                        Span::raw(format!("  {}{sev}", c.reason)),
+                        Span::styled(format!("  {since}"), theme.style(Role::Muted)),
                     ]));
+                    let msg = crate::ui::format::first_line(&c.message);
+                    if !msg.is_empty() {
+                        out.push(Line::styled(format!("      {msg}"), theme.style(Role::Muted)));
+                    }
                 }
             }
             Ok(_) => {}

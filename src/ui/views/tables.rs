@@ -235,8 +235,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &mut State, rows: &Rows, theme: &T
                         styled(r.obj.namespace.as_str(), Role::Muted, theme, sel),
                         styled(r.obj.name.as_str(), Role::Accent, theme, sel),
                         styled(format!("{:?}", r.health.state), health_role(r.health.state), theme, sel),
-                        Cell::from(r.pending_plan.clone().unwrap_or_else(|| "-".into()))
-                            .style(theme.style(Role::Warning)),
+                        styled(r.pending_plan.clone().unwrap_or_else(|| "-".into()), Role::Warning, theme, sel),
                         Cell::from(if r.outputs.is_empty() { "-".into() } else { r.outputs.join(",") }),
                         Cell::from(first_line(&r.health.message).to_string()),
                     ]);
