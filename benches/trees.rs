@@ -252,10 +252,6 @@ fn count(node: &TreeNode) -> usize {
 }
 
 fn bench(c: &mut Criterion) {
-    if std::env::var("EXPERIMENT").is_ok() {
-        experiment();
-        return;
-    }
     let s = capi_store();
     let defaults = CapiTreeOptions::default();
     let tree = cluster_tree(&s, CTX, "bench", "big", &defaults).expect("tree");
@@ -284,55 +280,3 @@ fn bench(c: &mut Criterion) {
 
 criterion_group!(benches, bench);
 criterion_main!(benches);
-
-#[allow(dead_code)]
-fn experiment() {
-    use fleetdeck::model::flux_tree::parse_inventory_id;
-    use fleetdeck::model::tree::{Lookup, ObjectLabel, StoreView};
-    let s = flux_store();
-    let ks = s
-        .get(CTX, KindId::find("kustomize.toolkit.fluxcd.io", "Kustomization").unwrap(), "flux-system", "big")
-        .unwrap();
-    let ids: Vec<String> = ks
-        .obj
-        .data
-        .pointer("/status/inventory/entries")
-        .unwrap()
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["id"].as_str().unwrap().to_string())
-        .collect();
-    let t = cpu_per_run(200, || ids.iter().map(|i| parse_inventory_id(i).unwrap()).collect::<Vec<_>>());
-    eprintln!("parse: {t:.2} ms");
-    let parsed: Vec<_> = ids.iter().map(|i| parse_inventory_id(i).unwrap()).collect();
-    let t = cpu_per_run(200, || parsed.iter().map(|m| KindId::find(&m.group, &m.kind)).filter(|k| k.is_some()).count());
-    eprintln!("find: {t:.2} ms");
-    let t = cpu_per_run(200, || {
-        let v = StoreView::new(&s);
-        parsed
-            .iter()
-            .filter(|m| matches!(v.lookup(CTX, &m.group, &m.kind, &m.namespace, &m.name), Lookup::Found(_)))
-            .count()
-    });
-    eprintln!("lookup: {t:.2} ms");
-    let t = cpu_per_run(200, || {
-        parsed
-            .iter()
-            .map(|m| TreeNode::object(ObjectLabel::new(CTX, &m.group, &m.kind, &m.namespace, &m.name), None))
-            .collect::<Vec<_>>()
-    });
-    eprintln!("nodes: {t:.2} ms");
-    let resolve = |_: &str, _: &str| None;
-    let t = cpu_per_run(100, || kustomization_tree(&s, CTX, "flux-system", "big", &resolve));
-    eprintln!("tree+drop: {t:.2} ms");
-    let mut keep = Vec::new();
-    let start = cpu_now();
-    for _ in 0..50 {
-        keep.push(kustomization_tree(&s, CTX, "flux-system", "big", &resolve));
-    }
-    eprintln!("tree only: {:.2} ms", (cpu_now() - start).as_secs_f64() * 1000.0 / 50.0);
-    let start = cpu_now();
-    drop(keep);
-    eprintln!("drop only: {:.2} ms", (cpu_now() - start).as_secs_f64() * 1000.0 / 50.0);
-}

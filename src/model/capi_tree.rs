@@ -1,30 +1,25 @@
 //! The tree `clusterctl describe cluster` draws, built from the store (pure).
 //!
-//! Discovery follows cluster-api `cmd/clusterctl/client/tree/discovery.go` `Discovery`; grouping, echo and
-//! show-conditions follow `cmd/clusterctl/client/tree/tree.go` `ObjectTree.Add`; conditions are read as
-//! `cmd/clusterctl/client/tree/util.go` reads them; row columns come from [`super::tree_text::capi_columns`]:
-//! 1. root: the Cluster; child `ClusterInfrastructure - <spec.infrastructureRef>`;
-//! 2. `ControlPlane - <spec.controlPlaneRef>` (KubeadmControlPlane, AWSManagedControlPlane, ...), a grouping
-//!    parent of the Machines labelled `cluster.x-k8s.io/control-plane`;
-//! 3. virtual `Workers`, only when some Machine is not a control-plane Machine or a MachinePool exists; under
-//!    it each MachineDeployment (`cluster.x-k8s.io/cluster-name`; only when some worker Machine exists) with
-//!    the Machines of the MachineSets it controls (MachineSets shown, and grouping instead of the MD, with
-//!    `show_machine_sets`), and each MachinePool with its BootstrapConfig, `MachinePoolInfrastructure` and
-//!    Machines;
-//! 4. Machines placed nowhere go under virtual `Other` under `Workers` (not grouped; when `Workers` is not
-//!    shown, upstream attaches `Other` to nothing and they vanish: so do they here);
-//! 5. each visible Machine gets `MachineInfrastructure` and `BootstrapConfig` children, dropped unless `echo`
-//!    when their Ready is True or equals the Machine's (v1beta2: status+reason; v1beta1: status+severity+
-//!    reason; both missing counts as equal);
-//! 6. with `grouping`, siblings of one kind under a grouping parent whose Available, Ready and UpToDate
-//!    (v1beta1: Ready) agree collapse into one group row; grouped Machines lose their children;
-//! 7. children sort by z-order (0 for all: templates are not shown) then row name.
+//! Discovery follows cluster-api `cmd/clusterctl/client/tree/discovery.go` `Discovery`, grouping, echo and
+//! show-conditions `cmd/clusterctl/client/tree/tree.go` `ObjectTree.Add`, condition reading `util.go`; row
+//! columns come from [`super::tree_text::capi_columns`]. Root: the Cluster, with `ClusterInfrastructure -`
+//! its infrastructureRef and `ControlPlane -` its controlPlaneRef (a grouping parent of the Machines labelled
+//! `cluster.x-k8s.io/control-plane`); virtual `Workers` only when a worker Machine or a MachinePool exists,
+//! holding each MachineDeployment (only when a worker Machine exists) with the Machines of its MachineSets
+//! (the MachineSets themselves, grouping instead of the MD, with `show_machine_sets`) and each MachinePool
+//! with its BootstrapConfig, `MachinePoolInfrastructure` and Machines; Machines placed nowhere under virtual
+//! `Other` in `Workers` (ungrouped; when `Workers` is not shown upstream attaches `Other` to nothing, so they
+//! vanish, here too). Each visible Machine gets `MachineInfrastructure`/`BootstrapConfig` children, dropped
+//! unless `echo` when their Ready is True or equals the Machine's (v1beta2 status+reason, v1beta1 also
+//! severity; both missing count as equal). With `grouping`, Machines under a grouping parent whose Available,
+//! Ready and UpToDate (v1beta1: Ready) agree collapse into a group row and lose their children. Children sort
+//! by z-order (0 for all: templates are not shown) then row name.
 //!
 //! Referenced objects of any kind are looked up by the reference's group and kind. fleetdeck differs only
 //! where the store cannot know: a kind it does not watch or has not synced gives a node marked [`Missing`]
-//! (presumed present, state unknown), where upstream would have found the object; a missing
-//! `ClusterInfrastructure` (upstream: the command fails) gives a `NotFound` node. Referenced objects that
-//! are not found are skipped, as upstream does. `--show-templates`/`--show-resourcesets` are not supported.
+//! (presumed present, state unknown); a missing `ClusterInfrastructure` (upstream: the command fails) gives
+//! a `NotFound` node; other objects not found are skipped, as upstream skips them. Not supported:
+//! `--show-templates`, `--show-resourcesets`.
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -36,7 +31,7 @@ use super::conditions::{Condition, ConditionStatus, Severity, conditions_at, fin
 use super::kinds::KindId;
 use super::store::{FleetStore, StoredObject};
 use super::tree::{
-    CapiColumns, CapiMode, ConditionRow, Group, Label, Lookup, Missing, ObjectLabel, StoreView, Topology, TreeNode,
+    CapiColumns, CapiMode, ConditionRow, Group, Label, Lookup, Missing, ObjectLabel, StoreView, Topology, TreeNode, at,
 };
 use super::tree_text::{capi_columns, capi_row_name, group_row_name};
 
@@ -124,7 +119,7 @@ impl Default for CapiTreeOptions {
 /// The mode `clusterctl describe` would be useful in for this Cluster: v1beta1 when the object carries no
 /// v1beta2 status at all (a CAPI older than v1.9), else v1beta2 (clusterctl's default since v1.11).
 pub fn auto_mode(cluster: &DynamicObject) -> CapiMode {
-    if cluster.data.pointer("/status/v1beta2/conditions").is_some() || v1beta2_shaped(cluster) {
+    if at(&cluster.data, "/status/v1beta2/conditions").is_some() || v1beta2_shaped(cluster) {
         CapiMode::V1Beta2
     } else {
         CapiMode::V1Beta1
@@ -415,7 +410,7 @@ impl<'a> Capi<'_, 'a> {
             CapiMode::V1Beta2 => &["Available", "Ready", "UpToDate"],
             CapiMode::V1Beta1 => &["Ready"],
         };
-        let list = conditions_pointer(&o.obj, self.mode, true).and_then(|p| o.obj.data.pointer(p));
+        let list = conditions_pointer(&o.obj, self.mode, true).and_then(|p| at(&o.obj.data, p));
         let list = list.and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
         if !list.iter().all(Value::is_object) {
             return None;
@@ -521,7 +516,7 @@ fn conditions_pointer(obj: &DynamicObject, mode: CapiMode, typed: bool) -> Optio
         CapiMode::V1Beta2 => ("/status/v1beta2/conditions", !typed || v1beta2_shaped(obj)),
         CapiMode::V1Beta1 => ("/status/deprecated/v1beta1/conditions", !v1beta2_shaped(obj)),
     };
-    if obj.data.pointer(nested).is_some() { Some(nested) } else { shaped.then_some("/status/conditions") }
+    if at(&obj.data, nested).is_some() { Some(nested) } else { shaped.then_some("/status/conditions") }
 }
 
 fn name(o: &StoredObject) -> &str {
@@ -543,7 +538,7 @@ fn controller(o: &StoredObject) -> Option<(String, String)> {
 
 /// Reads a reference in either API version's form; `None` when absent or without kind/name.
 fn reference(data: &Value, pointer: &str) -> Option<Ref> {
-    let r = data.pointer(pointer)?;
+    let r = at(data, pointer)?;
     let text = |k: &str| r.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
     let group = match r.get("apiGroup").and_then(Value::as_str) {
         Some(g) => g.to_string(),
@@ -554,8 +549,8 @@ fn reference(data: &Value, pointer: &str) -> Option<Ref> {
 }
 
 fn topology(data: &Value) -> Option<Topology> {
-    let t = data.pointer("/spec/topology")?;
-    let text = |p: &str| t.pointer(p).and_then(Value::as_str).map(str::to_string);
+    let t = at(data, "/spec/topology")?;
+    let text = |p: &str| at(t, p).and_then(Value::as_str).map(str::to_string);
     let class = text("/classRef/name").or_else(|| text("/class"))?;
     Some(Topology {
         class,

@@ -15,11 +15,14 @@
 //!   only when its kind is synced in that context; kinds fleetdeck does not watch (ConfigMap, Deployment,
 //!   Service, ...) are `NotWatched`, never "not found";
 //! - Kustomization and HelmRelease nodes carry their source, revision and `dependsOn`.
+use std::borrow::Cow;
+
 use serde::Serialize;
 use serde_json::Value;
 
+use super::kinds::KindId;
 use super::store::{FleetStore, StoredObject};
-use super::tree::{Label, Lookup, Missing, ObjectLabel, ObjectRef, RemoteLink, StoreView, TreeNode};
+use super::tree::{Label, Lookup, Missing, ObjectLabel, ObjectRef, RemoteLink, StoreView, TreeNode, at};
 
 const KS_GROUP: &str = "kustomize.toolkit.fluxcd.io";
 const HR_GROUP: &str = "helm.toolkit.fluxcd.io";
@@ -61,17 +64,38 @@ pub enum InventoryIdError {
 /// Errors: [`InventoryIdError::Unparsable`] when a separator is missing, [`InventoryIdError::TooManyFields`]
 /// when the decoded name still holds a `_`.
 pub fn parse_inventory_id(id: &str) -> Result<ObjMetadata, InventoryIdError> {
+    let parts = split_id(id)?;
+    Ok(ObjMetadata {
+        namespace: parts.namespace.to_string(),
+        name: parts.name.into_owned(),
+        group: parts.group.to_string(),
+        kind: parts.kind.to_string(),
+    })
+}
+
+/// [`parse_inventory_id`] without allocating (but for a name with `__`).
+struct IdParts<'i> {
+    namespace: &'i str,
+    name: Cow<'i, str>,
+    group: &'i str,
+    kind: &'i str,
+}
+
+fn split_id(id: &str) -> Result<IdParts<'_>, InventoryIdError> {
     let bad = || InventoryIdError::Unparsable(id.to_string());
     let (namespace, rest) = id.split_once('_').ok_or_else(bad)?;
     let (rest, kind) = rest.rsplit_once('_').ok_or_else(bad)?;
     let (name, group) = rest.rsplit_once('_').ok_or_else(bad)?;
     // `contains("__")` sets up a substring searcher; a byte scan is cheaper on names this short.
-    let transcoded = name.as_bytes().windows(2).any(|w| w == b"__");
-    let name = if transcoded { name.replace("__", ":") } else { name.to_string() };
+    let name = if name.as_bytes().windows(2).any(|w| w == b"__") {
+        Cow::Owned(name.replace("__", ":"))
+    } else {
+        Cow::Borrowed(name)
+    };
     if name.contains('_') {
         return Err(InventoryIdError::TooManyFields(id.to_string()));
     }
-    Ok(ObjMetadata { namespace: namespace.to_string(), name, group: group.to_string(), kind: kind.to_string() })
+    Ok(IdParts { namespace, name, group, kind })
 }
 
 /// The tree of Kustomization `namespace/name` in `context`; `None` when the store does not have it.
@@ -138,13 +162,13 @@ impl Walk<'_, '_> {
     fn kustomization(&mut self, ctx: &str, o: &StoredObject) -> TreeNode {
         let (mut node, target) = self.object_node(ctx, KS_GROUP, "Kustomization", o);
         let data = &o.obj.data;
-        node.source = source_ref(data.pointer("/spec/sourceRef"), namespace(o)).map(Box::new);
+        node.source = source_ref(at(data, "/spec/sourceRef"), namespace(o)).map(Box::new);
         node.revision = text(data, "/status/lastAppliedRevision");
         let own = (ctx.to_string(), namespace(o).to_string(), name(o).to_string());
         self.path.push(own);
-        node.children.reserve(data.pointer("/status/inventory/entries").and_then(Value::as_array).map_or(0, Vec::len));
+        node.children.reserve(at(data, "/status/inventory/entries").and_then(Value::as_array).map_or(0, Vec::len));
         for id in inventory(data) {
-            let parsed = parse_inventory_id(id);
+            let parsed = split_id(id);
             let is_self = parsed.as_ref().is_ok_and(|m| {
                 m.group == KS_GROUP && m.kind == "Kustomization" && m.namespace == namespace(o) && m.name == name(o)
             });
@@ -160,12 +184,12 @@ impl Walk<'_, '_> {
     fn helmrelease(&mut self, ctx: &str, o: &StoredObject) -> TreeNode {
         let (mut node, target) = self.object_node(ctx, HR_GROUP, "HelmRelease", o);
         let data = &o.obj.data;
-        let chart_source = data.pointer("/spec/chart/spec/sourceRef").or_else(|| data.pointer("/spec/chartRef"));
+        let chart_source = at(data, "/spec/chart/spec/sourceRef").or_else(|| at(data, "/spec/chartRef"));
         node.source = source_ref(chart_source, namespace(o)).map(Box::new);
         node.revision =
             text(data, "/status/history/0/chartVersion").or_else(|| text(data, "/status/lastAttemptedRevision"));
         for id in inventory(data) {
-            let child = self.entry(&node.id, target.as_deref(), id, parse_inventory_id(id), false);
+            let child = self.entry(&node.id, target.as_deref(), id, split_id(id), false);
             node.children.push(child);
         }
         node
@@ -177,7 +201,7 @@ impl Walk<'_, '_> {
         parent_id: &str,
         target: Option<&str>,
         id: &str,
-        parsed: Result<ObjMetadata, InventoryIdError>,
+        parsed: Result<IdParts<'_>, InventoryIdError>,
         recurse: bool,
     ) -> TreeNode {
         let m = match parsed {
@@ -189,11 +213,12 @@ impl Walk<'_, '_> {
             }
         };
         let ctx = target.unwrap_or_default();
+        let kind = KindId::find(m.group, m.kind);
         let lookup = match target {
-            Some(ctx) => self.view.lookup(ctx, &m.group, &m.kind, &m.namespace, &m.name),
+            Some(ctx) => self.view.lookup_kind(ctx, kind, m.namespace, &m.name),
             None => Lookup::Missing(Missing::NoContext),
         };
-        let flux = match (m.group.as_str(), m.kind.as_str()) {
+        let flux = match (m.group, m.kind) {
             (KS_GROUP, "Kustomization") => Some(true),
             (HR_GROUP, "HelmRelease") => Some(false),
             _ => None,
@@ -201,14 +226,7 @@ impl Walk<'_, '_> {
         let found = match lookup {
             Lookup::Found(o) if recurse && flux.is_some() => o,
             found => {
-                let label = ObjectLabel {
-                    context: ctx.to_string(),
-                    group: m.group,
-                    kind: m.kind,
-                    namespace: m.namespace,
-                    name: m.name,
-                    meta_name: None,
-                };
+                let label = ObjectLabel::with_kind(ctx, kind, m.group, m.kind, m.namespace, &m.name);
                 let (o, missing) = match found {
                     Lookup::Found(o) => (Some(o.as_ref()), None),
                     Lookup::Missing(missing) => (None, Some(missing)),
@@ -218,7 +236,7 @@ impl Walk<'_, '_> {
                 return node;
             }
         };
-        let on_path = self.path.iter().any(|(c, ns, n)| c == ctx && *ns == m.namespace && *n == m.name);
+        let on_path = self.path.iter().any(|(c, ns, n)| c == ctx && ns == m.namespace && *n == m.name);
         match flux {
             Some(true) if !on_path => self.kustomization(ctx, found),
             Some(true) => {
@@ -236,8 +254,7 @@ impl Walk<'_, '_> {
         let ns = namespace(o);
         let mut node = TreeNode::object(ObjectLabel::new(ctx, group, kind, ns, name(o)), Some(o));
         let data = &o.obj.data;
-        node.depends_on = data
-            .pointer("/spec/dependsOn")
+        node.depends_on = at(data, "/spec/dependsOn")
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
@@ -247,10 +264,10 @@ impl Walk<'_, '_> {
                 Some(format!("{dep_ns}/{name}"))
             })
             .collect();
-        let Some(kube_config) = data.pointer("/spec/kubeConfig") else {
+        let Some(kube_config) = at(data, "/spec/kubeConfig") else {
             return (node, Some(ctx.to_string()));
         };
-        let secret = kube_config.pointer("/secretRef/name").and_then(Value::as_str);
+        let secret = at(kube_config, "/secretRef/name").and_then(Value::as_str);
         let context = secret.and_then(|s| (self.resolve)(s, ns));
         let found = context.as_deref().is_some_and(|c| self.view.has_context(c));
         node.remote = Some(Box::new(RemoteLink {
@@ -271,12 +288,12 @@ fn namespace(o: &StoredObject) -> &str {
 }
 
 fn text(data: &Value, pointer: &str) -> Option<String> {
-    data.pointer(pointer)?.as_str().map(str::to_string)
+    at(data, pointer)?.as_str().map(str::to_string)
 }
 
 /// The ids of `status.inventory.entries`, in order (entries without a string `id` are skipped).
 fn inventory(data: &Value) -> impl Iterator<Item = &str> {
-    data.pointer("/status/inventory/entries")
+    at(data, "/status/inventory/entries")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()

@@ -20,7 +20,7 @@ use serde_json::Value;
 use super::flux_tree::source_ref;
 use super::status::{Health, HealthState};
 use super::store::{FleetStore, StoredObject};
-use super::tree::{Label, Lookup, Missing, ObjectLabel, StoreView, TreeNode};
+use super::tree::{Label, Lookup, Missing, ObjectLabel, StoreView, TreeNode, at};
 
 const TF_GROUP: &str = "infra.contrib.fluxcd.io";
 const SOURCE_GROUP: &str = "source.toolkit.fluxcd.io";
@@ -39,7 +39,7 @@ pub fn terraform_tree_with(view: &StoreView<'_>, context: &str, namespace: &str,
     };
     let data = &tf.obj.data;
     let mut node = TreeNode::object(ObjectLabel::new(context, TF_GROUP, "Terraform", namespace, name), Some(tf));
-    node.source = source_ref(data.pointer("/spec/sourceRef"), namespace).map(Box::new);
+    node.source = source_ref(at(data, "/spec/sourceRef"), namespace).map(Box::new);
     node.revision = text(data, "/status/lastAppliedRevision");
     node.depends_on = dependencies(data, namespace);
     if let Some(outputs) = outputs(&node.id, context, namespace, data) {
@@ -89,7 +89,7 @@ fn lookup_node<'a>(
 /// a virtual node listing `status.availableOutputs`.
 fn outputs(parent_id: &str, ctx: &str, ns: &str, data: &Value) -> Option<TreeNode> {
     let names = |pointer: &str| -> Vec<String> {
-        data.pointer(pointer)
+        at(data, pointer)
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
@@ -121,9 +121,9 @@ fn plan(parent_id: &str, tf: &StoredObject) -> Option<TreeNode> {
     let data = &tf.obj.data;
     let pending = text(data, "/status/plan/pending").filter(|p| !p.is_empty())?;
     let approve = text(data, "/spec/approvePlan").unwrap_or_default();
-    let plan_only = data.pointer("/spec/planOnly").and_then(Value::as_bool) == Some(true);
+    let plan_only = at(data, "/spec/planOnly").and_then(Value::as_bool) == Some(true);
     let approved = approve == "auto" || (!approve.is_empty() && pending.starts_with(&approve));
-    let destroy = data.pointer("/status/plan/isDestroyPlan").and_then(Value::as_bool) == Some(true);
+    let destroy = at(data, "/status/plan/isDestroyPlan").and_then(Value::as_bool) == Some(true);
     let state = match (plan_only, approved) {
         (true, _) => "plan only",
         (false, true) => "approved",
@@ -144,7 +144,7 @@ fn plan(parent_id: &str, tf: &StoredObject) -> Option<TreeNode> {
 }
 
 fn dependencies(data: &Value, ns: &str) -> Vec<String> {
-    data.pointer("/spec/dependsOn")
+    at(data, "/spec/dependsOn")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
@@ -157,5 +157,5 @@ fn dependencies(data: &Value, ns: &str) -> Vec<String> {
 }
 
 fn text(data: &Value, pointer: &str) -> Option<String> {
-    data.pointer(pointer)?.as_str().map(str::to_string)
+    at(data, pointer)?.as_str().map(str::to_string)
 }

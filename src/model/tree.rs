@@ -12,30 +12,34 @@
 //!   id:         string                 // stable key, see `object_id`; virtual nodes: "<parent id>><name>"
 //!   label:      {type: "object", context, group, kind, namespace, name, metaName?}
 //!             | {type: "virtual", name}       // "Workers", "Other", "3 Machines...", "Plan plan-main-1a2b3c4d5e"
-//!   health?:    {state, reason, message, since?, note?}   // model::status::Health; since is RFC 3339
+//!   health?:    {state, reason, message, since, note}      // model::status::Health; since: RFC 3339 | null,
+//!                                                          // note: string | null (malformed status)
 //!   columns?:   {mode: "v1beta2"|"v1beta1", replicas?, available?, ready?, upToDate?, condition?: ConditionRow}
 //!   conditions?: [ConditionRow]        // present when --show-conditions selected the node (already filtered)
 //!   group?:     {kind, count, names: [string]}    // a clusterctl group row ("N Machines..."), names sorted
 //!   deleted?:   true                   // metadata.deletionTimestamp is set ("!! DELETED !!")
 //!   remote?:    {secretRef?: "ns/name", context?: string, found: bool}
-//!   missing?:   {reason: "notFound"} | {reason: "notWatched"} | {reason: "notSynced", state?: KindState}
-//!             | {reason: "noContext"} | {reason: "invalidId", error: string}
+//!   missing?:   {reason: "notFound"} | {reason: "notWatched"} | {reason: "noContext"}
+//!             | {reason: "notSynced", state: "Syncing"|"Forbidden"|"CrdMissing"|"Error"|null}
+//!             | {reason: "invalidId", error: string}
 //!   source?:    {kind, namespace, name}      // Flux sourceRef / chartRef, Terraform sourceRef
 //!   revision?:  string                 // lastAppliedRevision, HelmRelease chart version, artifact revision
 //!   dependsOn?: ["ns/name"]
 //!   topology?:  {class, classNamespace?, version}  // Cluster.spec.topology
-//!   note?:      string                 // fleetdeck's remark, e.g. "cycle: already shown above"
+//!   note?:      string                 // fleetdeck's remark: "cycle: this Kustomization is already expanded above"
 //!   children?:  [TreeNode]             // in display order
 //! }
 //! ConditionRow { type, status: "True"|"False"|"Unknown", severity?: "Error"|"Warning"|"Info", reason?,
 //!                message?, lastTransitionTime?, abnormal? }
 //! ```
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use k8s_openapi::jiff::Timestamp;
 use serde::Serialize;
+use serde_json::Value;
 
 use super::conditions::{Condition, ConditionStatus, Severity, is_abnormal};
 use super::kinds::KindId;
@@ -116,10 +120,10 @@ pub enum Label {
 pub struct ObjectLabel {
     /// The kubeconfig (or derived) context the object lives in; `""` when unknown (unresolved remote).
     pub context: String,
-    /// API group, `""` for core.
-    pub group: String,
+    /// API group, `""` for core (borrowed from the catalogue for watched kinds: trees have thousands).
+    pub group: Cow<'static, str>,
     /// Kind.
-    pub kind: String,
+    pub kind: Cow<'static, str>,
     /// Namespace, `""` for cluster-scoped objects.
     pub namespace: String,
     /// Name.
@@ -129,11 +133,51 @@ pub struct ObjectLabel {
     pub meta_name: Option<String>,
 }
 
+/// Kinds that fill inventories but that fleetdeck does not watch: their labels borrow these strings.
+const COMMON_KINDS: &[(&str, &str)] = &[
+    ("", "Namespace"),
+    ("", "ConfigMap"),
+    ("", "Service"),
+    ("", "ServiceAccount"),
+    ("", "Secret"),
+    ("apps", "Deployment"),
+    ("apps", "StatefulSet"),
+    ("apps", "DaemonSet"),
+    ("rbac.authorization.k8s.io", "ClusterRole"),
+    ("rbac.authorization.k8s.io", "ClusterRoleBinding"),
+    ("rbac.authorization.k8s.io", "Role"),
+    ("rbac.authorization.k8s.io", "RoleBinding"),
+    ("apiextensions.k8s.io", "CustomResourceDefinition"),
+];
+
 impl ObjectLabel {
     /// A label without meta name.
     pub fn new(context: &str, group: &str, kind: &str, namespace: &str, name: &str) -> ObjectLabel {
-        let [context, group, kind, namespace, name] = [context, group, kind, namespace, name].map(str::to_string);
-        ObjectLabel { context, group, kind, namespace, name, meta_name: None }
+        ObjectLabel::with_kind(context, KindId::find(group, kind), group, kind, namespace, name)
+    }
+
+    /// [`ObjectLabel::new`] with the kind already found in the catalogue (`None`: not watched).
+    pub fn with_kind(
+        context: &str,
+        id: Option<KindId>,
+        group: &str,
+        kind: &str,
+        namespace: &str,
+        name: &str,
+    ) -> ObjectLabel {
+        let known = id.map(|id| (id.spec().group, id.spec().kind));
+        let (group, kind) = match known.or_else(|| COMMON_KINDS.iter().copied().find(|k| *k == (group, kind))) {
+            Some((g, k)) => (Cow::Borrowed(g), Cow::Borrowed(k)),
+            None => (Cow::Owned(group.to_string()), Cow::Owned(kind.to_string())),
+        };
+        ObjectLabel {
+            context: context.into(),
+            group,
+            kind,
+            namespace: namespace.into(),
+            name: name.into(),
+            meta_name: None,
+        }
     }
 
     /// `Kind/namespace/name`, or `Kind/name` when cluster-scoped: fluxcd/pkg `ssa/utils` `FmtObjMetadata`.
@@ -303,17 +347,19 @@ pub struct Topology {
     pub version: String,
 }
 
+/// `Value::pointer` for the literal paths the builders use (`/status/conditions`, `/status/history/0/x`; no
+/// `~` escapes), without its two allocations per segment: the builders walk thousands of objects.
+pub(crate) fn at<'v>(value: &'v Value, pointer: &str) -> Option<&'v Value> {
+    pointer.split('/').skip(1).try_fold(value, |v, segment| match v {
+        Value::Object(map) => map.get(segment),
+        Value::Array(list) => list.get(segment.parse::<usize>().ok()?),
+        _ => None,
+    })
+}
+
 /// The stable id of an object node: `<context>/<group>/<kind>/<namespace>/<name>` (empty parts kept).
 pub fn object_id(context: &str, group: &str, kind: &str, namespace: &str, name: &str) -> String {
-    let parts = [context, group, kind, namespace, name];
-    let mut id = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
-    for (i, part) in parts.iter().enumerate() {
-        if i > 0 {
-            id.push('/');
-        }
-        id.push_str(part);
-    }
-    id
+    [context, group, kind, namespace, name].join("/")
 }
 
 impl TreeNode {
@@ -423,7 +469,12 @@ impl<'a> StoreView<'a> {
     /// [`Missing::NoContext`]; any other kind state is [`Missing::NotSynced`] (an Error state keeps the last
     /// good list, so an object found there is still shown).
     pub fn lookup(&self, context: &str, group: &str, kind: &str, namespace: &str, name: &str) -> Lookup<'a> {
-        let Some(id) = KindId::find(group, kind) else {
+        self.lookup_kind(context, KindId::find(group, kind), namespace, name)
+    }
+
+    /// [`StoreView::lookup`] with the kind already found in the catalogue (`None`: not watched).
+    pub fn lookup_kind(&self, context: &str, kind: Option<KindId>, namespace: &str, name: &str) -> Lookup<'a> {
+        let Some(id) = kind else {
             return Lookup::Missing(Missing::NotWatched);
         };
         self.note(context, Some(id));

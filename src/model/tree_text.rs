@@ -16,7 +16,7 @@ use kube::api::DynamicObject;
 use serde_json::Value;
 
 use super::conditions::Condition;
-use super::tree::{CapiColumns, CapiMode, ConditionRow, Label, Missing, TreeNode};
+use super::tree::{CapiColumns, CapiMode, ConditionRow, Label, Missing, TreeNode, at};
 
 const FIRST: &str = "├─";
 const LAST: &str = "└─";
@@ -228,7 +228,10 @@ pub fn capi_columns(
     let shown = |n: Option<i64>| n.map(|n| n.to_string());
     match (typed, kind) {
         (true, "Cluster") => {
-            let get = |part: &str, f: &str| counter(d, &format!("{part}/{f}"));
+            let get = |part: &str, f: &str| {
+                let part = at(d, "/status/v1beta2").and_then(|s| s.get(part)).or_else(|| at(d, "/status")?.get(part));
+                part?.get(f)?.as_i64()
+            };
             let sum = |f: &str| match (get("controlPlane", f), get("workers", f)) {
                 (None, None) => None,
                 (a, b) => Some(a.unwrap_or(0) + b.unwrap_or(0)),
@@ -279,13 +282,14 @@ pub fn capi_columns(
 }
 
 fn int(data: &Value, pointer: &str) -> Option<i64> {
-    data.pointer(pointer)?.as_i64()
+    at(data, pointer)?.as_i64()
 }
 
-/// A v1beta2 status counter: `status.v1beta2.<path>` when the object was read as v1beta1 (where the
-/// v1beta2 counters live), else `status.<path>`.
-fn counter(data: &Value, path: &str) -> Option<i64> {
-    int(data, &format!("/status/v1beta2/{path}")).or_else(|| int(data, &format!("/status/{path}")))
+/// A v1beta2 status counter: `status.v1beta2.<field>` when the object was read as v1beta1 (where the
+/// v1beta2 counters live), else `status.<field>`.
+fn counter(data: &Value, field: &str) -> Option<i64> {
+    let nested = at(data, "/status/v1beta2").and_then(|s| s.get(field));
+    nested.or_else(|| at(data, "/status")?.get(field))?.as_i64()
 }
 
 /// The name clusterctl prints, and sorts siblings by: `N Machines...`, `Workers`, `Kind/name`,

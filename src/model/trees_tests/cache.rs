@@ -1,9 +1,10 @@
 //! The tree cache rebuilds only when something a tree read changed.
 use crate::model::capi_tree::{CapiTreeOptions, cluster_tree_with};
 use crate::model::flux_tree::kustomization_tree_with;
+use crate::model::store::{Origin, StoreEvent};
 use crate::model::tree::{StoreView, TreeCache};
 
-use super::{apply, fixture, store};
+use super::{apply, fixture, msg, now, store};
 
 #[test]
 fn unrelated_changes_do_not_rebuild_related_ones_do() {
@@ -33,7 +34,7 @@ fn unrelated_changes_do_not_rebuild_related_ones_do() {
             o.metadata.name.as_deref() == Some("dev-eu-md-0-7c9d8-x7vq4") && o.types.as_ref().unwrap().kind == "Machine"
         })
         .unwrap();
-    machine.metadata.deletion_timestamp = Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(super::now()));
+    machine.metadata.deletion_timestamp = Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(now()));
     apply(&mut s, "mgmt", machine);
     let rebuilt = cache.get_or_build(&s, "capi/mgmt/fleet/dev-eu", build).cloned().expect("tree");
     assert_eq!(cache.builds(), 2);
@@ -52,18 +53,9 @@ fn a_context_appearing_rebuilds_trees_that_looked_for_it() {
     let build = |view: &StoreView<'_>| kustomization_tree_with(view, "mgmt", "flux-system", "prod-us-apps", &resolve);
     let before = cache.get_or_build(&s, "ks", build).cloned().expect("tree");
     assert!(!before.remote.as_ref().unwrap().found);
-    let other = store(&[("prod-us", &["flux-prod-us.yaml"])]);
-    drop(other);
-    s.apply(
-        super::msg(
-            "prod-us",
-            crate::model::store::StoreEvent::Registered {
-                server: "https://prod-us.example:6443".into(),
-                origin: crate::model::store::Origin::Kubeconfig,
-            },
-        ),
-        super::now(),
-    );
+    let registered =
+        StoreEvent::Registered { server: "https://prod-us.example:6443".into(), origin: Origin::Kubeconfig };
+    s.apply(msg("prod-us", registered), now());
     let after = cache.get_or_build(&s, "ks", build).cloned().expect("tree");
     assert_eq!(cache.builds(), 2);
     assert!(after.remote.as_ref().unwrap().found);

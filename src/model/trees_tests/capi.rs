@@ -192,3 +192,40 @@ fn ids_are_stable_and_unique() {
     assert_eq!(t.id, "mgmt/cluster.x-k8s.io/Cluster/fleet/dev-eu");
     assert!(matches!(&t.children.last().unwrap().label, Label::Virtual { name } if name == "Workers"));
 }
+
+/// CAPI v1.9/v1.10 serve v1beta1 with the v1beta2 conditions and counters nested under `status.v1beta2`:
+/// the default (v1beta2) mode reads them there, the v1beta1 mode reads `status.conditions`.
+#[test]
+fn v1beta1_served_objects_with_nested_v1beta2_status() {
+    use serde_json::json;
+    let cond = |t: &str, s: &str, r: &str| json!({"type": t, "status": s, "reason": r, "lastTransitionTime": "2026-03-01T11:00:00Z"});
+    let cluster = json!({"apiVersion": "cluster.x-k8s.io/v1beta1", "kind": "Cluster",
+        "metadata": {"name": "mid", "namespace": "ns"},
+        "spec": {"infrastructureRef": {"apiVersion": "infrastructure.cluster.x-k8s.io/v1beta1", "kind": "DockerCluster", "name": "mid"}},
+        "status": {"conditions": [cond("Ready", "True", "")],
+                   "v1beta2": {"conditions": [cond("Available", "False", "NotAvailable")],
+                               "controlPlane": {"desiredReplicas": 1, "replicas": 1, "availableReplicas": 0}}}});
+    let machine = json!({"apiVersion": "cluster.x-k8s.io/v1beta1", "kind": "Machine",
+        "metadata": {"name": "mid-m", "namespace": "ns", "labels": {"cluster.x-k8s.io/cluster-name": "mid"}},
+        "spec": {"clusterName": "mid", "bootstrap": {}},
+        "status": {"conditions": [cond("Ready", "True", "")],
+                   "v1beta2": {"conditions": [cond("Ready", "False", "NotReady"), cond("Available", "False", "NotReady")]}}});
+    let mut s = store(&[("mgmt", &[])]);
+    for obj in [cluster, machine] {
+        super::apply(&mut s, "mgmt", serde_json::from_value(obj).unwrap());
+    }
+    let t = tree(&s, "ns", "mid", &CapiTreeOptions::default());
+    let cols = t.columns.as_ref().unwrap();
+    assert_eq!(cols.mode, CapiMode::V1Beta2, "auto: v1beta2 conditions are present");
+    assert_eq!((cols.replicas.as_deref(), cols.available.as_deref()), (Some("1/1"), Some("0")));
+    assert_eq!(cols.condition.as_ref().map(|c| c.reason.as_str()), Some("NotAvailable"));
+    let other = find(&t, "Machine/mid-m").expect("an unowned Machine goes under Other");
+    let row = other.columns.as_ref().and_then(|c| c.condition.as_ref()).unwrap();
+    assert_eq!(row.reason, "NotReady");
+    let missing = find(&t, "ClusterInfrastructure").unwrap();
+    assert_eq!(missing.missing, Some(Missing::NotSynced { state: None }), "DockerCluster never listed here");
+
+    let v1 = tree(&s, "ns", "mid", &CapiTreeOptions { mode: Some(CapiMode::V1Beta1), ..Default::default() });
+    let ready = v1.columns.as_ref().and_then(|c| c.condition.as_ref()).unwrap();
+    assert_eq!((ready.type_.as_str(), ready.status.as_str()), ("Ready", "True"));
+}
