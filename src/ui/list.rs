@@ -21,7 +21,47 @@ fn matches(filter: &str, fields: &[&str]) -> bool {
     fields.iter().any(|x| x.to_lowercase().contains(&f))
 }
 
-/// Indexes of the rows the current list view shows, in order, with what each opens.
+/// What the current list shows, cached: the filtered row indexes are recomputed only when the rows, the
+/// view or a filter changed, so a frame (and a key) costs the rows on screen, not the rows in the fleet.
+pub fn indexes(state: &State, rows: &Rows) -> std::rc::Rc<Vec<usize>> {
+    let key = (
+        rows.revision,
+        rows.fleet.len() + rows.clusters.len() + rows.flux.len() + rows.terraform.len(),
+        state.view.key(),
+        state.filter.clone(),
+        state.flux_filter,
+    );
+    let mut cache = state.visible_cache.borrow_mut();
+    if let Some((k, v)) = cache.as_ref()
+        && *k == key
+    {
+        return v.clone();
+    }
+    let v = std::rc::Rc::new(visible(state, rows).into_iter().map(|(i, _)| i).collect::<Vec<_>>());
+    *cache = Some((key, v.clone()));
+    v
+}
+
+/// What `enter` on row `i` of the current view opens.
+pub fn target(view: &View, rows: &Rows, i: usize) -> Option<Target> {
+    match view {
+        View::Fleet => rows.fleet.get(i).map(|r| match &r.origin {
+            Origin::Derived { alias_of: Some(a), .. } => Target::Context(a.clone()),
+            _ => Target::Context(r.name.clone()),
+        }),
+        View::Clusters => rows.clusters.get(i).map(|r| Target::Object(r.obj.clone())),
+        View::Flux => rows.flux.get(i).map(|r| Target::Object(r.obj.clone())),
+        View::Terraform => rows.terraform.get(i).map(|r| Target::Object(r.obj.clone())),
+        View::Tree(_) => None,
+    }
+}
+
+/// The target of the selected row of the current list.
+pub fn selected_target(state: &State, rows: &Rows) -> Option<Target> {
+    indexes(state, rows).get(state.cursor().selected).and_then(|i| target(&state.view, rows, *i))
+}
+
+/// Indexes of the rows the current list view shows, in order, with what each opens (uncached).
 pub fn visible(state: &State, rows: &Rows) -> Vec<(usize, Target)> {
     let f = state.filter.as_str();
     match &state.view {

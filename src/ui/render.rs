@@ -7,7 +7,7 @@ use ratatui::layout::{Constraint, Direction, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-use super::list::{Target, visible};
+use super::list::{Target, selected_target};
 use super::palette;
 use super::rows::{ObjectRef, Rows};
 use super::state::{Overlay, State, View};
@@ -33,8 +33,8 @@ pub struct Scene<'a> {
 
 /// The object under the cursor of a list view (trees report theirs through [`tree::selected`]).
 pub fn selected_object(state: &State, rows: &Rows) -> Option<ObjectRef> {
-    match visible(state, rows).get(state.cursor().selected) {
-        Some((_, Target::Object(o))) => Some(o.clone()),
+    match selected_target(state, rows) {
+        Some(Target::Object(o)) => Some(o),
         _ => None,
     }
 }

@@ -119,7 +119,12 @@ pub struct State {
     pub quit: bool,
     /// Trees built, by view, reused until a kind they read changes.
     pub tree_cache: TreeCache,
+    /// The filtered rows of the current list, by (rows revision, sizes, view, filter, state filter).
+    pub visible_cache: std::cell::RefCell<Option<(VisibleKey, std::rc::Rc<Vec<usize>>)>>,
 }
+
+/// What the cached list of visible rows depends on.
+pub type VisibleKey = (u64, usize, String, String, FluxFilter);
 
 impl std::fmt::Debug for TreeCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -151,6 +156,7 @@ impl State {
             page: 20,
             quit: false,
             tree_cache: TreeCache::new(),
+            visible_cache: std::cell::RefCell::new(None),
         }
     }
 

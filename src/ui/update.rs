@@ -2,7 +2,7 @@
 //! assertions.
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use super::list::{Target, visible};
+use super::list::{Target, indexes, selected_target};
 use super::palette;
 use super::rows::{ObjectRef, Rows};
 use super::state::{Focus, Overlay, State, View};
@@ -107,7 +107,7 @@ fn edit_palette(state: &mut State, ev: &KeyEvent, input: &Input<'_>) -> bool {
 fn len(state: &State, input: &Input<'_>) -> usize {
     match state.view {
         View::Tree(_) => input.tree_lines,
-        _ => visible(state, input.rows).len(),
+        _ => indexes(state, input.rows).len(),
     }
 }
 
@@ -221,8 +221,7 @@ fn open(state: &mut State, input: &Input<'_>) -> bool {
             }
         };
     }
-    let items = visible(state, input.rows);
-    let Some((_, target)) = items.get(state.cursor().selected).cloned() else {
+    let Some(target) = selected_target(state, input.rows) else {
         return false;
     };
     match target {

@@ -10,7 +10,7 @@ use crate::model::status::HealthState;
 use crate::model::store::{ConnState, Origin};
 use crate::model::summary::{ContextSummary, Tally};
 use crate::ui::format::{age, first_line};
-use crate::ui::list::visible;
+use crate::ui::list::indexes;
 use crate::ui::rows::Rows;
 use crate::ui::state::{State, View};
 
@@ -110,7 +110,7 @@ fn mark<'a>(row: Row<'a>, selected: bool, theme: &Theme) -> Row<'a> {
 
 /// Draws the current list view in `area`.
 pub fn draw(f: &mut Frame, area: Rect, state: &mut State, rows: &Rows, theme: &Theme) {
-    let items = visible(state, rows);
+    let items = indexes(state, rows);
     let title = match &state.view {
         View::Flux => format!(" Flux [{}] ({}) ", state.flux_filter.label(), items.len()),
         v => format!(" {} ({}) ", v.title(), items.len()),
@@ -135,7 +135,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &mut State, rows: &Rows, theme: &T
         .enumerate()
         .skip(cur.offset)
         .take(inner_height)
-        .map(|(pos, (i, _))| (*i, pos == cur.selected))
+        .map(|(pos, i)| (*i, pos == cur.selected))
         .collect();
     let window = window.into_iter();
     let (header, widths, body): (Vec<&str>, Vec<Constraint>, Vec<Row>) = match state.view {
