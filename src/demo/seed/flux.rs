@@ -157,6 +157,8 @@ pub(super) fn kustomization(clock: &Clock, k: &Ks) -> Value {
     if let Some(secret) = &k.kube_config {
         ks["spec"]["kubeConfig"] = json!({ "secretRef": { "name": secret, "key": "value" } });
     }
+    // Written out either way, as many GitOps repositories do (`suspend: false`).
+    ks["spec"]["suspend"] = json!(k.suspend);
     if k.suspend {
         ks["spec"]["suspend"] = json!(true);
     }
@@ -291,6 +293,7 @@ pub(super) fn helm_release(clock: &Clock, r: &Release) -> Value {
         "upgrade": { "crds": "CreateReplace", "remediation": { "retries": 3 } },
         "values": r.values,
     });
+    hr["spec"]["suspend"] = json!(r.suspend);
     if r.suspend {
         hr["spec"]["suspend"] = json!(true);
     }
