@@ -8,11 +8,10 @@ use std::time::Duration;
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 use k8s_openapi::jiff::Timestamp;
-use tokio::sync::mpsc;
 
-use fleetdeck::fleet::{self, Fleet, FleetOptions};
-use fleetdeck::model::store::{ConnState, FleetStore, KindState, Origin};
-use fleetdeck::model::summary::{ContextSummary, Tally, summarize_all};
+use fleetdeck::fleet::{self, FleetOptions};
+use fleetdeck::model::store::{ConnState, KindState, Origin};
+use fleetdeck::model::summary::{ContextSummary, summarize_all};
 
 use super::GlobalArgs;
 
@@ -38,61 +37,13 @@ pub fn run(args: &ContextsArgs, global: &GlobalArgs) -> Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let opts = FleetOptions { connect_timeout: Duration::from_secs(global.connect_timeout), ..FleetOptions::default() };
     let deadline = opts.connect_timeout + Duration::from_secs(1);
-    let rows = rt.block_on(async {
-        let (tx, mut rx) = mpsc::channel(fleet::CHANNEL_CAPACITY);
-        let mut store = FleetStore::new();
-        let mut fleet =
-            Fleet::start(&kc, &global.context, opts, tx).await.map_err(|e| super::UsageError(format!("{e:#}")))?;
-        let stop = tokio::time::Instant::now() + deadline;
-        let mut settled_at: Option<tokio::time::Instant> = None;
-        let mut tick = tokio::time::interval(Duration::from_millis(25));
-        loop {
-            tokio::select! {
-                msg = rx.recv() => {
-                    let Some(msg) = msg else { break };
-                    store.apply(msg, Timestamp::now());
-                }
-                _ = tick.tick() => {
-                    // Judged on a tick, not per message: a summary reads every object.
-                    let all = summarize_all(&store, Timestamp::now()).iter().all(ContextSummary::settled);
-                    settled_at = match (all, settled_at) {
-                        (true, None) => Some(tokio::time::Instant::now()),
-                        (true, s) => s,
-                        (false, _) => None,
-                    };
-                    // A short grace after everything settled lets late lineage registrations arrive.
-                    if settled_at.is_some_and(|t| t.elapsed() >= Duration::from_millis(250)) {
-                        break;
-                    }
-                }
-                _ = tokio::time::sleep_until(stop) => break,
-            }
-        }
-        fleet.stop();
-        Ok::<_, anyhow::Error>(summarize_all(&store, Timestamp::now()))
-    })?;
+    let store = rt.block_on(super::snapshot::sync(&kc, &global.context, opts, deadline))?;
+    let rows = summarize_all(&store, Timestamp::now());
     match args.output {
         Output::Json => println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "contexts": rows }))?),
         Output::Table => print!("{}", table(&rows)),
     }
     Ok(())
-}
-
-fn tally(t: &Tally, with_plans: bool) -> String {
-    if t.total == 0 {
-        return "-".into();
-    }
-    let mut s = format!("{}/{}", t.ready, t.total);
-    if t.failing > 0 {
-        s.push_str(&format!(" {}!", t.failing));
-    }
-    if t.suspended > 0 {
-        s.push_str(&format!(" {}z", t.suspended));
-    }
-    if with_plans && t.plans_pending > 0 {
-        s.push_str(&format!(" {}p", t.plans_pending));
-    }
-    s
 }
 
 fn state_text(r: &ContextSummary) -> String {
@@ -139,10 +90,10 @@ fn table(rows: &[ContextSummary]) -> String {
             r.name.clone(),
             state_text(r),
             r.version.clone().unwrap_or_else(|| "-".into()),
-            tally(&r.nodes, false),
-            tally(&r.capi_clusters, false),
-            tally(&r.flux, false),
-            tally(&r.terraform, true),
+            r.nodes.compact(false),
+            r.capi_clusters.compact(false),
+            r.flux.compact(false),
+            r.terraform.compact(true),
             r.freshness_seconds.map(|s| format!("{s:.0}s")).unwrap_or_else(|| "-".into()),
             notes.join("; "),
         ]);

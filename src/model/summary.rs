@@ -29,6 +29,25 @@ pub struct Tally {
 }
 
 impl Tally {
+    /// The compact form tables show: `ready/total`, then `N!` failing, `Nz` suspended or paused and, with
+    /// `plans`, `Np` plans pending; `-` when there is nothing.
+    pub fn compact(&self, plans: bool) -> String {
+        if self.total == 0 {
+            return "-".into();
+        }
+        let mut s = format!("{}/{}", self.ready, self.total);
+        if self.failing > 0 {
+            s.push_str(&format!(" {}!", self.failing));
+        }
+        if self.suspended > 0 {
+            s.push_str(&format!(" {}z", self.suspended));
+        }
+        if plans && self.plans_pending > 0 {
+            s.push_str(&format!(" {}p", self.plans_pending));
+        }
+        s
+    }
+
     fn add(&mut self, s: HealthState) {
         self.total += 1;
         match s {

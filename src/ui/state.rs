@@ -170,6 +170,22 @@ impl State {
         self.cursors.entry(self.view.key()).or_default()
     }
 
+    /// Keeps the current view's cursor inside a list of `len` rows and its selection on a screen of
+    /// `height` rows (scrolling as little as possible); records `height` as the page size. Returns the cursor.
+    pub fn scroll(&mut self, len: usize, height: usize) -> Cursor {
+        let height = height.max(1);
+        self.page = height;
+        let mut cur = self.cursor();
+        cur.selected = cur.selected.min(len.saturating_sub(1));
+        if cur.selected < cur.offset {
+            cur.offset = cur.selected;
+        } else if cur.selected >= cur.offset + height {
+            cur.offset = cur.selected + 1 - height;
+        }
+        *self.cursor_mut() = cur;
+        cur
+    }
+
     /// Shows `view`, remembering the current one for `esc`.
     pub fn go(&mut self, view: View) {
         if view != self.view {

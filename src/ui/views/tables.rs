@@ -28,23 +28,6 @@ pub fn health_role(h: HealthState) -> Role {
     }
 }
 
-fn tally(t: &Tally, plans: bool) -> String {
-    if t.total == 0 {
-        return "-".into();
-    }
-    let mut s = format!("{}/{}", t.ready, t.total);
-    if t.failing > 0 {
-        s.push_str(&format!(" {}!", t.failing));
-    }
-    if t.suspended > 0 {
-        s.push_str(&format!(" {}z", t.suspended));
-    }
-    if plans && t.plans_pending > 0 {
-        s.push_str(&format!(" {}p", t.plans_pending));
-    }
-    s
-}
-
 fn tally_role(t: &Tally) -> Role {
     if t.failing > 0 {
         Role::Error
@@ -83,7 +66,7 @@ fn fleet_row<'a>(r: &'a ContextSummary, theme: &Theme, state: &State, sel: bool)
     }
     let fresh =
         r.last_event.as_deref().and_then(|t| t.parse().ok()).map(|t| age(t, state.now)).unwrap_or_else(|| "-".into());
-    let cell = |t: &Tally, plans: bool| styled(tally(t, plans), tally_role(t), theme, sel);
+    let cell = |t: &Tally, plans: bool| styled(t.compact(plans), tally_role(t), theme, sel);
     Row::new(vec![
         styled(r.name.as_str(), Role::Accent, theme, sel),
         styled(st, role, theme, sel),
@@ -120,15 +103,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &mut State, rows: &Rows, theme: &T
         .border_style(theme.style(Role::Border))
         .title(Span::styled(title, theme.style(Role::Title)));
     let inner_height = area.height.saturating_sub(3) as usize; // borders + header
-    state.page = inner_height.max(1);
-    let mut cur = state.cursor();
-    cur.selected = cur.selected.min(items.len().saturating_sub(1));
-    if cur.selected < cur.offset {
-        cur.offset = cur.selected;
-    } else if cur.selected >= cur.offset + inner_height.max(1) {
-        cur.offset = cur.selected + 1 - inner_height.max(1);
-    }
-    *state.cursor_mut() = cur;
+    let cur = state.scroll(items.len(), inner_height);
     // (index into the rows, whether it is the selected one) for the rows on screen.
     let window: Vec<(usize, bool)> = items
         .iter()

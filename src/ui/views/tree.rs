@@ -192,15 +192,7 @@ pub fn draw(
 ) -> Option<ObjectRef> {
     let all = lines(store, root, state);
     let height = area.height.saturating_sub(2) as usize;
-    state.page = height.max(1);
-    let mut cur = state.cursor();
-    cur.selected = cur.selected.min(all.len().saturating_sub(1));
-    if cur.selected < cur.offset {
-        cur.offset = cur.selected;
-    } else if cur.selected >= cur.offset + height.max(1) {
-        cur.offset = cur.selected + 1 - height.max(1);
-    }
-    *state.cursor_mut() = cur;
+    let cur = state.scroll(all.len(), height);
     let text: Vec<Line> = all
         .iter()
         .enumerate()
