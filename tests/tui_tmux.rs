@@ -104,7 +104,7 @@ fn drive(home: &Path, kubeconfig: &Path) {
     let pid = String::from_utf8_lossy(&pid.stdout).trim().to_string();
     assert!(!pid.is_empty(), "fleetdeck runs");
     assert!(Command::new("kill").args(["-HUP", &pid]).status().expect("kill").success());
-    let s = tmux.wait_for("exit after SIGHUP", Duration::from_secs(5), |s| s.contains("EXITED"));
+    let s = tmux.wait_for("exit after SIGHUP", Duration::from_secs(5), |s| s.contains("EXITED") && s.contains("MODE"));
     assert!(s.contains("EXITED 0"), "clean exit: {s}");
     assert!(s.contains("MODE icanon echo"), "terminal back in cooked mode: {s}");
     assert!(!s.contains("1 Fleet"), "alternate screen left: {s}");
