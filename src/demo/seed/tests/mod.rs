@@ -5,7 +5,6 @@
 mod states;
 
 use std::collections::BTreeSet;
-use std::time::Instant;
 
 use serde_json::Value;
 
@@ -150,12 +149,11 @@ fn demo_fleet_is_well_formed() {
 }
 
 #[test]
-fn scale_is_big_cheap_and_well_formed() {
-    let started = Instant::now();
+fn scale_is_big_and_well_formed() {
+    // How fast it generates is measured by `cargo bench --bench demo_seed`, not asserted here: a timed
+    // test fails on a loaded machine.
     let seed = scale(100, &input());
-    let elapsed = started.elapsed();
     assert!(seed.len() >= 4_000, "{} objects", seed.len());
-    assert!(elapsed.as_secs_f64() < 1.0, "scale(100) took {elapsed:?}");
     check_structure(&seed);
     let demo = fleet();
     for (context, o) in all(&seed).filter(|(_, o)| kind(o) != "Namespace") {
