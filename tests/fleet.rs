@@ -233,7 +233,10 @@ fn contexts_over_the_demo_fleet_shows_faults_forbidden_and_lineage() {
     let down = run(&["demo", "down"]);
     assert!(out.status.success(), "contexts: {}", String::from_utf8_lossy(&out.stderr));
     assert!(down.status.success());
-    assert!(took < Duration::from_secs(5), "contexts took {took:?} (connect timeout 3 s + 1 s, plus start-up)");
+    assert!(
+        took < Duration::from_secs(8),
+        "contexts took {took:?}: its deadline is connect timeout 3 s + 1 s, plus start-up"
+    );
 
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     let rows = v["contexts"].as_array().expect("contexts array");
