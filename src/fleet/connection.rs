@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::{FleetOptions, Registry, describe, exec, lineage, watch};
-use crate::model::kinds::{Family, KindId};
+use crate::model::kinds::KindId;
 use crate::model::store::{KindEvent, StoreEvent, StoreMsg};
 
 /// Why a connection attempt failed.
@@ -300,9 +300,4 @@ async fn discover_or_report(
 pub fn server_of(t: &Target) -> Option<String> {
     let ctx = t.kubeconfig.contexts.iter().find(|c| c.name == t.context)?.context.as_ref()?;
     t.kubeconfig.clusters.iter().find(|c| c.name == ctx.cluster)?.cluster.as_ref()?.server.clone()
-}
-
-/// Whether a kind belongs to a family (helper for summaries).
-pub fn is_family(kind: KindId, family: Family) -> bool {
-    kind.spec().family == family
 }

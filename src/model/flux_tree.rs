@@ -254,16 +254,7 @@ impl Walk<'_, '_> {
         let ns = namespace(o);
         let mut node = TreeNode::object(ObjectLabel::new(ctx, group, kind, ns, name(o)), Some(o));
         let data = &o.obj.data;
-        node.depends_on = at(data, "/spec/dependsOn")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|d| {
-                let name = d.get("name")?.as_str()?;
-                let dep_ns = d.get("namespace").and_then(Value::as_str).unwrap_or(ns);
-                Some(format!("{dep_ns}/{name}"))
-            })
-            .collect();
+        node.depends_on = depends_on(data, ns);
         let Some(kube_config) = at(data, "/spec/kubeConfig") else {
             return (node, Some(ctx.to_string()));
         };
@@ -309,4 +300,19 @@ pub(crate) fn source_ref(r: Option<&Value>, default_ns: &str) -> Option<ObjectRe
         namespace: field("namespace").unwrap_or(default_ns).to_string(),
         name: field("name")?.to_string(),
     })
+}
+
+/// `spec.dependsOn` of a Flux or Terraform object as `namespace/name` (the namespace defaults to the object's,
+/// as in kustomize-controller's and tofu-controller's `dependsOn` resolution).
+pub(super) fn depends_on(data: &Value, ns: &str) -> Vec<String> {
+    at(data, "/spec/dependsOn")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|d| {
+            let name = d.get("name")?.as_str()?;
+            let dep_ns = d.get("namespace").and_then(Value::as_str).unwrap_or(ns);
+            Some(format!("{dep_ns}/{name}"))
+        })
+        .collect()
 }

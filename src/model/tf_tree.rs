@@ -17,7 +17,7 @@
 //! `auto` or equals, or is a prefix of, the pending id; with `spec.planOnly` it is never applied.
 use serde_json::Value;
 
-use super::flux_tree::source_ref;
+use super::flux_tree::{depends_on, source_ref};
 use super::status::{Health, HealthState};
 use super::store::{FleetStore, StoredObject};
 use super::tree::{Label, Lookup, Missing, ObjectLabel, StoreView, TreeNode, at};
@@ -41,7 +41,7 @@ pub fn terraform_tree_with(view: &StoreView<'_>, context: &str, namespace: &str,
     let mut node = TreeNode::object(ObjectLabel::new(context, TF_GROUP, "Terraform", namespace, name), Some(tf));
     node.source = source_ref(at(data, "/spec/sourceRef"), namespace).map(Box::new);
     node.revision = text(data, "/status/lastAppliedRevision");
-    node.depends_on = dependencies(data, namespace);
+    node.depends_on = depends_on(data, namespace);
     if let Some(outputs) = outputs(&node.id, context, namespace, data) {
         node.children.push(outputs);
     }
@@ -141,19 +141,6 @@ fn plan(parent_id: &str, tf: &StoredObject) -> Option<TreeNode> {
         node.health = Some(Box::new(health));
     }
     Some(node)
-}
-
-fn dependencies(data: &Value, ns: &str) -> Vec<String> {
-    at(data, "/spec/dependsOn")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|d| {
-            let name = d.get("name")?.as_str()?;
-            let dep_ns = d.get("namespace").and_then(Value::as_str).unwrap_or(ns);
-            Some(format!("{dep_ns}/{name}"))
-        })
-        .collect()
 }
 
 fn text(data: &Value, pointer: &str) -> Option<String> {
