@@ -17,4 +17,5 @@ pub mod envtest;
 pub mod fleet;
 pub mod logging;
 pub mod model;
+pub mod ops;
 pub mod ui;

@@ -41,6 +41,7 @@ pub async fn run_async(global: &GlobalArgs, kubeconfig: Option<&Path>, banner: O
     let mut state = ui::state::State::new(Timestamp::now());
     state.warnings = loaded.warnings;
     state.banner = banner;
+    state.readonly = global.readonly || loaded.config.readonly;
     let r = ui::app::run(rx, state, loaded.theme, loaded.keymap).await;
     fleet.stop();
     r

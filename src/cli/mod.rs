@@ -2,6 +2,7 @@
 //!
 //! Exit codes (DESIGN.md): 0 success, 1 the operation failed, 2 bad usage or input. Every failure prints
 //! one clear line (or a short block) on stderr.
+mod act;
 mod cockpit;
 mod config;
 mod contexts;
@@ -52,6 +53,9 @@ pub struct GlobalArgs {
     /// A keymap file to use (a bad file is an error).
     #[arg(long, global = true, value_name = "FILE")]
     pub keymap_file: Option<PathBuf>,
+    /// Refuse every mutation (actions, approvals); the cockpit says so in its header.
+    #[arg(long, global = true)]
+    pub readonly: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -62,6 +66,24 @@ pub enum Command {
     Snapshot(snapshot::SnapshotArgs),
     /// Summarise every context: state, version, nodes, CAPI clusters, Flux and Terraform health.
     Contexts(contexts::ContextsArgs),
+    /// Flux / Terraform: request a reconciliation and follow it until Ready is evaluated.
+    Reconcile(act::FluxArgs),
+    /// Flux / Terraform: suspend reconciliation (`spec.suspend: true`).
+    Suspend(act::FluxArgs),
+    /// Flux / Terraform: resume reconciliation and follow it.
+    Resume(act::FluxArgs),
+    /// Terraform: approve the pending plan (in the GitOps repository; `--live` patches the object).
+    Approve(act::TerraformArgs),
+    /// Terraform: discard the pending plan and plan again (as `tfctl replan`).
+    Replan(act::TerraformArgs),
+    /// Cluster API: pause a Cluster, or a MachineDeployment's rollout.
+    Pause(act::PauseArgs),
+    /// Cluster API: unpause a Cluster, or resume a MachineDeployment's rollout.
+    Unpause(act::PauseArgs),
+    /// Cluster API: scale a MachineDeployment or KubeadmControlPlane.
+    Scale(act::ScaleArgs),
+    /// Cluster API: write a workload cluster's kubeconfig to a file (mode 0600).
+    Kubeconfig(act::KubeconfigArgs),
     /// Show where fleetdeck keeps its files, and check the configuration, themes and keymaps.
     Config {
         #[command(subcommand)]
@@ -76,6 +98,11 @@ pub enum Command {
         cmd: envtest::EnvtestCmd,
     },
 }
+
+/// An error with its own exit code (actions: 3 refused, 4 timed out; see `act.rs`).
+#[derive(Debug, thiserror::Error)]
+#[error("{1}")]
+pub struct Exit(pub u8, pub String);
 
 /// An error that maps to an exit code: usage and input errors exit 2, the rest 1.
 #[derive(Debug, thiserror::Error)]
@@ -93,6 +120,15 @@ pub fn main() -> ExitCode {
         Some(Command::Envtest { cmd }) => envtest::run(cmd),
         Some(Command::Snapshot(args)) => snapshot::run(args, &cli.global),
         Some(Command::Tree(args)) => tree::run(args, &cli.global),
+        Some(Command::Reconcile(args)) => act::flux("reconcile", args, &cli.global),
+        Some(Command::Suspend(args)) => act::flux("suspend", args, &cli.global),
+        Some(Command::Resume(args)) => act::flux("resume", args, &cli.global),
+        Some(Command::Approve(args)) => act::terraform("approve", args, &cli.global),
+        Some(Command::Replan(args)) => act::terraform("replan", args, &cli.global),
+        Some(Command::Pause(args)) => act::pause(true, args, &cli.global),
+        Some(Command::Unpause(args)) => act::pause(false, args, &cli.global),
+        Some(Command::Scale(args)) => act::scale(args, &cli.global),
+        Some(Command::Kubeconfig(args)) => act::kubeconfig(args, &cli.global),
         None => cockpit::run(&cli.global, None, None),
     };
     match result {
@@ -100,6 +136,9 @@ pub fn main() -> ExitCode {
         Err(e) => {
             tracing::error!("{e:#}");
             eprintln!("fleetdeck: {e:#}");
+            if let Some(Exit(code, _)) = e.downcast_ref::<Exit>() {
+                return ExitCode::from(*code);
+            }
             let usage = e.chain().any(|c| c.is::<UsageError>() || c.is::<fleetdeck::config::ConfigError>());
             ExitCode::from(if usage { 2 } else { 1 })
         }

@@ -1,0 +1,195 @@
+//! Operator actions through the real binary against the demo fleet's simulated controllers: each action
+//! changes the real object as specified and its effect is observed; refusals (read-only, production pattern,
+//! RBAC, suspended, no pending plan, odd KCP count) change nothing; every attempt is journaled without
+//! secrets.
+use std::path::Path;
+use std::process::{Command, Output};
+
+use fleetdeck::demo::{DemoFleet, DemoOptions};
+use fleetdeck::ops::journal::{Entry, Journal};
+use kube::api::{Api, DynamicObject, ListParams};
+use kube::core::{ApiResource, GroupVersionKind};
+use serde_json::Value;
+
+fn ar(group: &str, version: &str, kind: &str, plural: &str) -> ApiResource {
+    ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(group, version, kind), plural)
+}
+
+fn at<'a>(o: &'a DynamicObject, p: &str) -> &'a Value {
+    o.data.pointer(p).unwrap_or(&Value::Null)
+}
+
+fn annotation(o: &DynamicObject, key: &str) -> Option<String> {
+    o.metadata.annotations.as_ref().and_then(|a| a.get(key)).cloned()
+}
+
+struct Cli<'a> {
+    kubeconfig: &'a Path,
+    home: &'a Path,
+}
+
+impl Cli<'_> {
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_fleetdeck"))
+            .args(args)
+            .arg("--kubeconfig")
+            .arg(self.kubeconfig)
+            .env("FLEETDECK_HOME", self.home)
+            .env_remove("KUBECONFIG")
+            .output()
+            .expect("run fleetdeck")
+    }
+    /// Runs and asserts the exit code; returns stdout + stderr.
+    fn expect(&self, code: i32, args: &[&str]) -> String {
+        let out = self.run(args);
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert_eq!(out.status.code(), Some(code), "fleetdeck {}:\n{text}", args.join(" "));
+        text
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn actions_change_real_objects_and_refusals_change_nothing() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let opts = DemoOptions { dir: dir.path().join("demo"), scale: 0, controllers: true };
+    let fleet = DemoFleet::start(&opts, &mut |_| {}).await?;
+    let home = dir.path().join("home");
+    let cli = Cli { kubeconfig: &fleet.kubeconfig, home: &home };
+    let mgmt = fleet.env.client("mgmt").await?;
+    let dev = fleet.env.client("dev-eu").await?;
+    let prod = fleet.env.client("prod-us").await?;
+    let ks_ar = ar("kustomize.toolkit.fluxcd.io", "v1", "Kustomization", "kustomizations");
+    let dev_ks: Api<DynamicObject> = Api::namespaced_with(dev.clone(), "flux-system", &ks_ar);
+
+    // Reconcile: requestedAt written, handled by the controller, Ready evaluated.
+    let out = cli.expect(0, &["reconcile", "kustomization", "flux-system/apps", "--context", "dev-eu"]);
+    assert!(out.contains("applied revision main@sha1:"), "{out}");
+    let apps = dev_ks.get("apps").await?;
+    let requested = annotation(&apps, "reconcile.fluxcd.io/requestedAt").expect("requestedAt");
+    assert_eq!(at(&apps, "/status/lastHandledReconcileAt").as_str(), Some(requested.as_str()));
+
+    // Read-only (flag) and the production pattern (`*prod*` by default) refuse before sending anything.
+    let before = dev_ks.get("apps").await?.metadata.resource_version;
+    let out = cli.expect(3, &["--readonly", "reconcile", "ks", "flux-system/apps", "--context", "dev-eu"]);
+    assert!(out.contains("read-only"), "{out}");
+    assert_eq!(dev_ks.get("apps").await?.metadata.resource_version, before);
+    let prod_ks: Api<DynamicObject> = Api::namespaced_with(prod.clone(), "flux-system", &ks_ar);
+    let prod_before = prod_ks.get("flux-system").await?.metadata.resource_version;
+    let out = cli.expect(3, &["reconcile", "ks", "flux-system/flux-system", "--context", "prod-us"]);
+    assert!(out.contains("prod_pattern"), "{out}");
+    assert_eq!(prod_ks.get("flux-system").await?.metadata.resource_version, prod_before);
+
+    // RBAC: the restricted token may read Flux objects but not patch them, nor patch Clusters.
+    let cluster_ar = ar("cluster.x-k8s.io", "v1beta2", "Cluster", "clusters");
+    let clusters: Api<DynamicObject> = Api::namespaced_with(mgmt.clone(), "platform", &cluster_ar);
+    let sandbox_before = clusters.get("sandbox").await?.metadata.resource_version;
+    let out = cli.expect(3, &["pause", "cluster", "platform/sandbox", "--context", "mgmt-restricted"]);
+    assert!(out.contains("RBAC: not allowed to patch clusters.cluster.x-k8s.io"), "{out}");
+    assert_eq!(clusters.get("sandbox").await?.metadata.resource_version, sandbox_before);
+    let out = cli.expect(3, &["reconcile", "ks", "platform/dev-eu-addons", "--context", "mgmt-restricted"]);
+    assert!(out.contains("RBAC") && out.contains("kustomizations.kustomize.toolkit.fluxcd.io"), "{out}");
+
+    // Suspended: reconcile refused; resume then reconcile works; suspend sets spec.suspend.
+    let hr_ar = ar("helm.toolkit.fluxcd.io", "v2", "HelmRelease", "helmreleases");
+    let hrs: Api<DynamicObject> = Api::namespaced_with(dev.clone(), "podinfo", &hr_ar);
+    let out = cli.expect(3, &["reconcile", "helmrelease", "podinfo/podinfo", "--context", "dev-eu"]);
+    assert!(out.contains("suspended"), "{out}");
+    assert_eq!(annotation(&hrs.get("podinfo").await?, "reconcile.fluxcd.io/requestedAt"), None);
+    cli.expect(0, &["resume", "hr", "podinfo/podinfo", "--context", "dev-eu"]);
+    assert_eq!(at(&hrs.get("podinfo").await?, "/spec/suspend"), &Value::Null);
+    let out = cli.expect(0, &["reconcile", "hr", "podinfo/podinfo", "--force", "--context", "dev-eu"]);
+    assert!(out.contains('✔'), "{out}");
+    let podinfo = hrs.get("podinfo").await?;
+    assert_eq!(
+        annotation(&podinfo, "reconcile.fluxcd.io/forceAt"),
+        annotation(&podinfo, "reconcile.fluxcd.io/requestedAt")
+    );
+    assert_eq!(
+        at(&podinfo, "/status/lastHandledForceAt").as_str(),
+        annotation(&podinfo, "reconcile.fluxcd.io/forceAt").as_deref()
+    );
+    cli.expect(0, &["suspend", "hr", "podinfo/podinfo", "--context", "dev-eu"]);
+    assert_eq!(at(&hrs.get("podinfo").await?, "/spec/suspend"), &Value::Bool(true));
+
+    // Terraform: approve with no pending plan -> clear message, nothing written; replan -> a new plan;
+    // approve --live -> applied.
+    let tf_ar = ar("infra.contrib.fluxcd.io", "v1alpha2", "Terraform", "terraforms");
+    let tfs: Api<DynamicObject> = Api::namespaced_with(mgmt.clone(), "flux-system", &tf_ar);
+    let net_before = tfs.get("network-eu").await?.metadata.resource_version;
+    let out = cli.expect(3, &["approve", "terraform", "flux-system/network-eu", "--live", "--context", "mgmt"]);
+    assert!(out.contains("no pending plan"), "{out}");
+    assert_eq!(tfs.get("network-eu").await?.metadata.resource_version, net_before);
+    let old_plan = at(&tfs.get("rds-orders").await?, "/status/plan/pending").as_str().unwrap_or_default().to_string();
+    assert!(old_plan.starts_with("plan-main-"), "seeded pending plan: {old_plan}");
+    let out = cli.expect(0, &["replan", "tf", "flux-system/rds-orders", "--context", "mgmt"]);
+    assert!(out.contains("is waiting for approval"), "{out}");
+    let out = cli.expect(0, &["approve", "tf", "flux-system/rds-orders", "--live", "--context", "mgmt", "-o", "json"]);
+    let json: Value = serde_json::from_str(&out)?;
+    let plan = json["written"].as_str().expect("plan id").to_string();
+    assert_eq!(json["result"], "ok");
+    let rds = tfs.get("rds-orders").await?;
+    assert_eq!(at(&rds, "/spec/approvePlan").as_str(), Some(plan.as_str()));
+    assert_eq!(at(&rds, "/status/plan/lastApplied").as_str(), Some(plan.as_str()));
+
+    // CAPI: pause / unpause a Cluster (the Paused condition follows); pause a MachineDeployment rollout.
+    cli.expect(0, &["pause", "cluster", "platform/dev-eu", "--context", "mgmt"]);
+    let c = clusters.get("dev-eu").await?;
+    assert_eq!(at(&c, "/spec/paused"), &Value::Bool(true));
+    cli.expect(0, &["unpause", "cluster", "platform/dev-eu", "--context", "mgmt"]);
+    assert_eq!(at(&clusters.get("dev-eu").await?, "/spec/paused"), &Value::Null);
+
+    // Scale: Machines are created by the controller; an even KCP count is refused.
+    let md_ar = ar("cluster.x-k8s.io", "v1beta2", "MachineDeployment", "machinedeployments");
+    let mds: Api<DynamicObject> = Api::namespaced_with(mgmt.clone(), "platform", &md_ar);
+    let machines: Api<DynamicObject> =
+        Api::namespaced_with(mgmt.clone(), "platform", &ar("cluster.x-k8s.io", "v1beta2", "Machine", "machines"));
+    let md_machines = ListParams::default().labels("cluster.x-k8s.io/deployment-name=dev-eu-md-0");
+    let n = machines.list(&md_machines).await?.items.len() as i64;
+    let want = (n + 1).to_string();
+    let out = cli
+        .expect(0, &["scale", "machinedeployment", "platform/dev-eu-md-0", "--replicas", &want, "--context", "mgmt"]);
+    assert!(out.contains(&format!("{want} replicas")), "{out}");
+    assert_eq!(machines.list(&md_machines).await?.items.len() as i64, n + 1);
+    assert_eq!(at(&mds.get("dev-eu-md-0").await?, "/spec/replicas").as_i64(), Some(n + 1));
+    let out = cli.expect(3, &["scale", "kcp", "platform/dev-eu-control-plane", "--replicas", "2", "--context", "mgmt"]);
+    assert!(out.contains("odd"), "{out}");
+    cli.expect(0, &["pause", "md", "platform/dev-eu-md-0", "--context", "mgmt"]);
+    assert_eq!(at(&mds.get("dev-eu-md-0").await?, "/spec/paused"), &Value::Bool(true));
+
+    // A workload cluster's kubeconfig, mode 0600, usable; the file is never replaced without --force.
+    let kc = dir.path().join("dev-eu.kubeconfig");
+    let kc_s = kc.to_str().expect("utf-8");
+    let out = cli.expect(0, &["kubeconfig", "cluster", "platform/dev-eu", "--context", "mgmt", "-f", kc_s]);
+    assert!(out.contains("mode 0600") && !out.contains("token"), "{out}");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&kc)?.permissions().mode() & 0o777, 0o600);
+    let written = kube::config::Kubeconfig::read_from(&kc)?;
+    let client = kube::Client::try_from(
+        kube::Config::from_custom_kubeconfig(written, &kube::config::KubeConfigOptions::default()).await?,
+    )?;
+    assert!(client.apiserver_version().await.is_ok(), "the written kubeconfig reaches dev-eu");
+    cli.expect(3, &["kubeconfig", "cluster", "platform/dev-eu", "--context", "mgmt", "-f", kc_s]);
+
+    // Usage errors exit 2.
+    cli.expect(2, &["reconcile", "ks", "apps", "--context", "dev-eu"]);
+    cli.expect(2, &["suspend", "ks", "flux-system/apps", "--force", "--context", "dev-eu"]);
+
+    // The journal: one line per attempt, results as they were, no token or secret material.
+    let journal = Journal::in_dir(&home.join("state"));
+    let entries: Vec<Entry> = journal.read()?;
+    let results: Vec<(&str, &str, &str)> =
+        entries.iter().map(|e| (e.context.as_str(), e.verb.as_str(), e.result.as_str())).collect();
+    assert!(results.contains(&("dev-eu", "reconcile", "ok")), "{results:?}");
+    assert!(results.contains(&("dev-eu", "reconcile", "refused")), "{results:?}");
+    assert!(results.contains(&("mgmt-restricted", "pause", "refused")), "{results:?}");
+    assert!(results.contains(&("mgmt", "approve", "ok")), "{results:?}");
+    let scaled = format!("scale replicas={want}");
+    assert!(results.contains(&("mgmt", scaled.as_str(), "ok")), "{results:?}");
+    assert!(entries.iter().all(|e| !e.user.is_empty() && e.time.contains('T')));
+    let text = std::fs::read_to_string(journal.path())?;
+    for secret in [fleet.env.admin_token(), fleet.env.restricted_token(), "token", "certificate-authority-data"] {
+        assert!(!text.contains(secret), "the journal holds {secret:?}");
+    }
+    assert_eq!(std::fs::metadata(journal.path())?.permissions().mode() & 0o777, 0o600);
+    Ok(())
+}
