@@ -1,48 +1,13 @@
 //! The real binary in a real terminal (tmux) against the demo fleet: launch, reach the unhealthy Machine's
 //! NodeHealthy message in the `prod-us` cluster tree in at most 3 keystrokes, filter, help, and a terminal
 //! restored after `kill -HUP` (an SSH session dropping).
+mod common;
+
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn cmd(&self, args: &[&str]) -> std::process::Output {
-        Command::new("tmux").args(["-L", &self.socket]).args(args).output().expect("tmux runs")
-    }
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "t"];
-        args.extend(keys);
-        assert!(self.cmd(&args).status.success());
-    }
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned()
-    }
-    fn wait_for(&self, what: &str, timeout: Duration, ok: impl Fn(&str) -> bool) -> String {
-        let t = Instant::now();
-        loop {
-            let s = self.screen();
-            if ok(&s) {
-                return s;
-            }
-            assert!(t.elapsed() < timeout, "{what}: not on screen within {timeout:?}:\n{s}");
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.cmd(&["kill-server"]);
-    }
-}
-
-fn fleetdeck(home: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_fleetdeck")).args(args).env("FLEETDECK_HOME", home).output().expect("runs")
-}
+use common::{Tmux, fleetdeck};
 
 #[test]
 fn cockpit_in_tmux_reaches_the_failing_condition_filters_helps_and_restores_the_terminal_on_hup() {

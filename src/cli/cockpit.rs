@@ -36,13 +36,20 @@ pub async fn run_async(global: &GlobalArgs, kubeconfig: Option<&Path>, banner: O
     let kc = fleet::kubeconfig::load(kubeconfig.or(global.kubeconfig.as_deref()))
         .map_err(|e| UsageError(format!("{e:#}")))?;
     let (tx, rx) = mpsc::channel(fleet::CHANNEL_CAPACITY);
-    let opts = FleetOptions { connect_timeout: Duration::from_secs(global.connect_timeout), ..FleetOptions::default() };
+    let opts = fleet_options(global);
     let mut fleet = Fleet::start(&kc, &global.context, opts, tx).await.map_err(|e| UsageError(format!("{e:#}")))?;
     let mut state = ui::state::State::new(Timestamp::now());
     state.warnings = loaded.warnings;
     state.banner = banner;
     state.readonly = global.readonly || loaded.config.readonly;
-    let r = ui::app::run(rx, state, loaded.theme, loaded.keymap).await;
+    state.rules = ui::actions::Rules { config: Some(loaded.config.clone()), cli_readonly: global.readonly };
+    let clients = fleetdeck::ops::clients::Clients::new(kc.config.clone(), fleet_options(global));
+    let actions = ui::effects::Effects::new(clients, paths.state_dir.clone());
+    let r = ui::app::run(rx, state, loaded.theme, loaded.keymap, Some(actions)).await;
     fleet.stop();
     r
+}
+
+fn fleet_options(global: &GlobalArgs) -> FleetOptions {
+    FleetOptions { connect_timeout: Duration::from_secs(global.connect_timeout), ..FleetOptions::default() }
 }

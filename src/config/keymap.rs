@@ -57,11 +57,20 @@ pub enum Action {
     ViewClusters,
     ViewFlux,
     ViewTerraform,
+    Reconcile,
+    Suspend,
+    Approve,
+    Replan,
+    Pause,
+    ScaleUp,
+    ScaleDown,
+    Mark,
+    Kubeconfig,
 }
 
 impl Action {
     /// Every action, in declaration order (the order of the help screen).
-    pub const ALL: [Action; 25] = [
+    pub const ALL: [Action; 34] = [
         Action::Quit,
         Action::Help,
         Action::Palette,
@@ -87,6 +96,15 @@ impl Action {
         Action::ViewClusters,
         Action::ViewFlux,
         Action::ViewTerraform,
+        Action::Reconcile,
+        Action::Suspend,
+        Action::Approve,
+        Action::Replan,
+        Action::Pause,
+        Action::ScaleUp,
+        Action::ScaleDown,
+        Action::Mark,
+        Action::Kubeconfig,
     ];
 
     /// The name keymap files use: `quit`, `page-down`.
@@ -117,6 +135,15 @@ impl Action {
             Action::ViewClusters => "view-clusters",
             Action::ViewFlux => "view-flux",
             Action::ViewTerraform => "view-terraform",
+            Action::Reconcile => "reconcile",
+            Action::Suspend => "suspend",
+            Action::Approve => "approve",
+            Action::Replan => "replan",
+            Action::Pause => "pause",
+            Action::ScaleUp => "scale-up",
+            Action::ScaleDown => "scale-down",
+            Action::Mark => "mark",
+            Action::Kubeconfig => "kubeconfig",
         }
     }
 
@@ -148,6 +175,15 @@ impl Action {
             Action::ViewClusters => "show the Cluster API clusters",
             Action::ViewFlux => "show the Flux objects",
             Action::ViewTerraform => "show the Terraform objects",
+            Action::Reconcile => "reconcile the object now (Flux, Terraform)",
+            Action::Suspend => "suspend or resume reconciliation (Flux, Terraform)",
+            Action::Approve => "approve the pending Terraform plan",
+            Action::Replan => "discard the Terraform plan and plan again",
+            Action::Pause => "pause or unpause (CAPI Cluster, MachineDeployment)",
+            Action::ScaleUp => "scale up (MachineDeployment +1, KubeadmControlPlane +2)",
+            Action::ScaleDown => "scale down (MachineDeployment -1, KubeadmControlPlane -2)",
+            Action::Mark => "mark or unmark the row for a bulk action",
+            Action::Kubeconfig => "write a CAPI Cluster's kubeconfig to a file",
         }
     }
 

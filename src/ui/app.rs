@@ -14,6 +14,8 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use super::actions::{self, OpMsg};
+use super::effects::Effects;
 use super::render::{Scene, render};
 use super::rows::Rows;
 use super::state::{State, View};
@@ -59,8 +61,54 @@ pub fn input<'a>(state: &mut State, store: &FleetStore, rows: &'a Rows) -> Input
     Input { rows, tree_lines: 0, tree_selected: sel, lineage, tree_node: None }
 }
 
-/// Runs the loop until the user quits or a signal arrives. `rx` carries the fleet's messages.
-pub async fn run(mut rx: mpsc::Receiver<StoreMsg>, mut state: State, theme: Theme, keymap: Keymap) -> Result<()> {
+/// Receives the next message of the action tasks (never, when actions are off).
+async fn next_op(rx: &mut Option<mpsc::UnboundedReceiver<OpMsg>>) -> Option<OpMsg> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Turns a pressed action key into requests, queues an inspection of the object in the details pane, and
+/// starts what is queued (or says why actions are off).
+fn drive_actions(state: &mut State, store: &FleetStore, rows: &Rows, effects: Option<&Effects>) {
+    if let Some(a) = state.pending_action.take() {
+        let selected = input(state, store, rows).tree_selected;
+        let targets = actions::targets(state, selected.as_ref());
+        actions::request(state, a, store, targets);
+    }
+    if state.details
+        && effects.is_some()
+        && let Some(o) = input(state, store, rows).tree_selected
+    {
+        let key = actions::key_of(&o);
+        if !state.inspections.contains_key(&key) {
+            state.effects.push(actions::Effect::Inspect(key));
+        }
+    }
+    match effects {
+        Some(e) => e.run_queued(state, store),
+        None if !state.effects.is_empty() => {
+            state.effects.clear();
+            state.message = Some("actions are not available here".into());
+        }
+        None => {}
+    }
+}
+
+/// Runs the loop until the user quits or a signal arrives. `rx` carries the fleet's messages; `actions`
+/// (when given) runs operator actions and inspections.
+pub async fn run(
+    mut rx: mpsc::Receiver<StoreMsg>,
+    mut state: State,
+    theme: Theme,
+    keymap: Keymap,
+    actions: Option<(Effects, mpsc::UnboundedReceiver<OpMsg>)>,
+) -> Result<()> {
+    let (effects, mut ops_rx) = match actions {
+        Some((e, r)) => (Some(e), Some(r)),
+        None => (None, None),
+    };
     let mut term = signal(SignalKind::terminate())?;
     let mut hup = signal(SignalKind::hangup())?;
     let mut terminal = ratatui::init();
@@ -116,12 +164,18 @@ pub async fn run(mut rx: mpsc::Receiver<StoreMsg>, mut state: State, theme: Them
                     }
                     let inp = input(&mut state, &store, &rows);
                     dirty |= update::key(&mut state, &keymap, &k, &inp);
+                    drive_actions(&mut state, &store, &rows, effects.as_ref());
                 }
                 Some(Ok(Event::Resize(..))) => dirty = true,
                 Some(Ok(_)) => {}
                 Some(Err(e)) => break Err(e.into()),
                 None => break Ok(()),
             },
+            Some(m) = next_op(&mut ops_rx) => {
+                actions::apply(&mut state, m);
+                drive_actions(&mut state, &store, &rows, effects.as_ref());
+                dirty = true;
+            }
             _ = term.recv() => break Ok(()),
             _ = hup.recv() => break Ok(()),
             _ = tokio::time::sleep_until(next_frame), if dirty => {}

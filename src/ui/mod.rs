@@ -4,7 +4,9 @@
 //! [`render`] draws a frame from the [`state::State`], the derived [`rows::Rows`] and the store; [`views`]
 //! hold the tables, the tree and the details pane. Lists are virtualised: per frame, work is proportional
 //! to the rows on screen; rows are derived only when the store's revision changes.
+pub mod actions;
 pub mod app;
+pub mod effects;
 pub mod format;
 pub mod list;
 pub mod palette;

@@ -79,6 +79,7 @@ pub fn render(f: &mut Frame, state: &mut State, scene: &Scene<'_>) {
     match &state.overlay {
         Some(Overlay::Help) => help(f, area, state, scene),
         Some(Overlay::Palette { input, selected }) => palette_overlay(f, area, input, *selected, scene),
+        Some(Overlay::Confirm(c)) => super::views::confirm::draw(f, area, c, theme),
         None => {}
     }
 }
@@ -130,8 +131,19 @@ fn footer(f: &mut Frame, area: Rect, state: &State, scene: &Scene<'_>) {
         return;
     }
     let mut spans = Vec::new();
+    if !state.marks.is_empty() {
+        spans.push(Span::styled(format!(" {} marked ", state.marks.len()), theme.style(Role::Selected)));
+    }
+    let job = state.jobs.last().filter(|j| j.ok.is_none() || j.id > state.jobs_seen);
     if let Some(w) = state.warnings.first() {
         spans.push(Span::styled(format!(" {w} "), theme.style(Role::Warning)));
+    } else if let Some(j) = job {
+        let role = match j.ok {
+            None => Role::Progressing,
+            Some(true) => Role::Ok,
+            Some(false) => Role::Error,
+        };
+        spans.push(Span::styled(format!(" {}: {} ", j.title, j.line), theme.style(role)));
     } else if let Some(m) = &state.message {
         spans.push(Span::styled(format!(" {m} "), theme.style(Role::Warning)));
     } else if !state.filter.is_empty() {
@@ -188,18 +200,34 @@ pub fn help_lines(state: &State, keymap: &Keymap) -> Vec<(String, String)> {
 fn help(f: &mut Frame, area: Rect, state: &State, scene: &Scene<'_>) {
     let theme = scene.theme;
     let rows = help_lines(state, scene.keymap);
-    let r = centered(area, 80, rows.len() as u16 + 4);
-    let lines: Vec<Line> = rows
-        .into_iter()
-        .map(|(k, d)| Line::from(vec![Span::styled(format!(" {k:<18}"), theme.style(Role::KeyHint)), Span::raw(d)]))
-        .collect();
+    // One column when it fits, else two side by side (the keys of a busy keymap outgrow 80x24).
+    let inner = area.height.saturating_sub(4) as usize;
+    let columns = if rows.len() <= inner { 1 } else { 2 };
+    let per_column = rows.len().div_ceil(columns);
+    let width = if columns == 1 { 80 } else { area.width.saturating_sub(4) };
+    let r = centered(area, width, per_column as u16 + 2);
     let title = format!(" Keys: {} (keymap {}) ", state.view.title(), scene.keymap.name());
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.style(Role::BorderFocused))
         .title(Span::styled(title, theme.style(Role::Title)));
     f.render_widget(Clear, r);
-    f.render_widget(Paragraph::new(lines).block(block).style(theme.style(Role::Base)), r);
+    let inside = block.inner(r);
+    f.render_widget(block.style(theme.style(Role::Base)), r);
+    let key_width = if columns == 1 { 18 } else { 12 };
+    let parts = Layout::horizontal(vec![Constraint::Ratio(1, columns as u32); columns]).split(inside);
+    for (chunk, part) in rows.chunks(per_column.max(1)).zip(parts.iter()) {
+        let lines: Vec<Line> = chunk
+            .iter()
+            .map(|(k, d)| {
+                Line::from(vec![
+                    Span::styled(format!(" {k:<key_width$}"), theme.style(Role::KeyHint)),
+                    Span::raw(d.clone()),
+                ])
+            })
+            .collect();
+        f.render_widget(Paragraph::new(lines).style(theme.style(Role::Base)), *part);
+    }
 }
 
 fn palette_overlay(f: &mut Frame, area: Rect, input: &str, selected: usize, scene: &Scene<'_>) {

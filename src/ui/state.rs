@@ -64,6 +64,8 @@ pub enum Overlay {
         /// The highlighted match.
         selected: usize,
     },
+    /// An action waiting for confirmation.
+    Confirm(super::actions::Confirm),
 }
 
 /// Which pane has the focus.
@@ -119,6 +121,20 @@ pub struct State {
     pub quit: bool,
     /// Trees built, by view, reused until a kind they read changes.
     pub tree_cache: TreeCache,
+    /// Rows marked for a bulk action.
+    pub marks: std::collections::HashSet<crate::ops::ObjectKey>,
+    /// An action key pressed, for the loop to turn into requests (it needs the store).
+    pub pending_action: Option<crate::config::Action>,
+    /// Work for the loop to run as tasks.
+    pub effects: Vec<super::actions::Effect>,
+    /// Action jobs, oldest first (the last one is shown in the status bar).
+    pub jobs: Vec<super::actions::Job>,
+    /// What the details pane knows about objects' actions and events.
+    pub inspections: super::actions::Inspections,
+    /// Read-only and production rules.
+    pub rules: super::actions::Rules,
+    /// The id of the last finished job the user has seen (a key was pressed after it finished).
+    pub jobs_seen: u64,
     /// The filtered rows of the current list, by (rows revision, sizes, view, filter, state filter).
     pub visible_cache: std::cell::RefCell<Option<(VisibleKey, std::rc::Rc<Vec<usize>>)>>,
 }
@@ -157,6 +173,13 @@ impl State {
             quit: false,
             tree_cache: TreeCache::new(),
             visible_cache: std::cell::RefCell::new(None),
+            marks: Default::default(),
+            pending_action: None,
+            effects: Vec::new(),
+            jobs: Vec::new(),
+            inspections: Default::default(),
+            rules: Default::default(),
+            jobs_seen: 0,
         }
     }
 

@@ -38,11 +38,21 @@ pub fn key(state: &mut State, keymap: &Keymap, ev: &KeyEvent, input: &Input<'_>)
     if ev.kind != KeyEventKind::Press {
         return false;
     }
+    if let Some(j) = state.jobs.last()
+        && j.ok.is_some()
+    {
+        state.jobs_seen = j.id;
+    }
+    // Messages last until the next key.
+    state.message = None;
     if state.filter_editing {
         return edit_filter(state, ev);
     }
     if let Some(Overlay::Palette { .. }) = state.overlay {
         return edit_palette(state, ev, input);
+    }
+    if let Some(Overlay::Confirm(_)) = state.overlay {
+        return super::actions::confirm_key(state, ev);
     }
     if state.overlay == Some(Overlay::Help) {
         // Any key closes help (quit still quits).
@@ -190,7 +200,28 @@ fn global(state: &mut State, a: Action, input: &Input<'_>) -> bool {
                 state.message = Some("no linked cluster for this object".into());
             }
         },
-        Action::Refresh => state.message = None,
+        Action::Refresh => {
+            state.message = None;
+            state.inspections.clear();
+        }
+        Action::Reconcile
+        | Action::Suspend
+        | Action::Approve
+        | Action::Replan
+        | Action::Pause
+        | Action::ScaleUp
+        | Action::ScaleDown
+        | Action::Kubeconfig => state.pending_action = Some(a),
+        Action::Mark => {
+            let Some(o) = input.tree_selected.as_ref() else { return false };
+            let key = super::actions::key_of(o);
+            if !state.marks.remove(&key) {
+                state.marks.insert(key);
+            }
+            let last = len(state, input).saturating_sub(1);
+            let c = state.cursor_mut();
+            c.selected = (c.selected + 1).min(last);
+        }
         Action::Expand | Action::Collapse => {
             let Some((id, has_children)) = input.tree_node.clone() else { return false };
             if !has_children {

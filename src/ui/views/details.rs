@@ -87,6 +87,9 @@ pub fn lines<'a>(o: &StoredObject, obj: &ObjectRef, state: &State, theme: &Theme
             Err(m) => out.push(Line::styled(format!("{title}: unreadable ({m})"), theme.style(Role::Warning))),
         }
     }
+    if let Some(i) = state.inspections.get(&crate::ui::actions::key_of(obj)) {
+        inspection_lines(&mut out, i, state, theme);
+    }
     out.push(Line::raw(""));
     out.push(Line::styled("yaml:", theme.style(Role::Header)));
     let mut value = serde_json::to_value(&o.obj).unwrap_or(Value::Null);
@@ -96,6 +99,46 @@ pub fn lines<'a>(o: &StoredObject, obj: &ObjectRef, state: &State, theme: &Theme
         out.push(Line::raw(format!("  {l}")));
     }
     out
+}
+
+/// The actions (allowed, or disabled with the reason) and recent events of an inspected object.
+fn inspection_lines(out: &mut Vec<Line<'_>>, i: &crate::ui::actions::Inspection, state: &State, theme: &Theme) {
+    if !i.verbs.is_empty() {
+        out.push(Line::raw(""));
+        out.push(Line::styled("actions:", theme.style(Role::Header)));
+        for (verb, denial) in &i.verbs {
+            out.push(match denial {
+                None => {
+                    Line::from(vec![Span::raw(format!("  {verb:<10}")), Span::styled("allowed", theme.style(Role::Ok))])
+                }
+                Some(why) => Line::from(vec![
+                    Span::styled(format!("  {verb:<10}"), theme.style(Role::Muted)),
+                    Span::styled(format!("disabled: {why}"), theme.style(Role::Muted)),
+                ]),
+            });
+        }
+    }
+    out.push(Line::raw(""));
+    match &i.events {
+        None => out.push(Line::styled("events: reading...", theme.style(Role::Muted))),
+        Some(Err(e)) => out.push(Line::styled(format!("events: {e}"), theme.style(Role::Warning))),
+        Some(Ok(events)) if events.is_empty() => out.push(Line::styled("events: none", theme.style(Role::Muted))),
+        Some(Ok(events)) => {
+            out.push(Line::styled("events (newest first):", theme.style(Role::Header)));
+            for e in events {
+                let role = if e.type_ == "Warning" { Role::Warning } else { Role::Muted };
+                let when = e.time.map(|t| age(t, state.now)).unwrap_or_else(|| "-".into());
+                let count = if e.count > 1 { format!(" (x{})", e.count) } else { String::new() };
+                out.push(Line::from(vec![
+                    Span::styled(format!("  {when:>4} {:<8}", e.type_), theme.style(role)),
+                    Span::raw(format!("{}{count}", e.reason)),
+                ]));
+                if !e.message.is_empty() {
+                    out.push(Line::styled(format!("       {}", e.message), theme.style(Role::Muted)));
+                }
+            }
+        }
+    }
 }
 
 /// Draws the pane for `obj` (or a hint when nothing is selected).

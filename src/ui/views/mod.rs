@@ -1,4 +1,5 @@
 //! The views: list tables, the reconciliation tree, the details pane.
+pub mod confirm;
 pub mod details;
 pub mod tables;
 pub mod tree;

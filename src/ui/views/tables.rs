@@ -87,6 +87,15 @@ fn styled<'a>(text: impl Into<ratatui::text::Text<'a>>, role: Role, theme: &Them
     if selected { c } else { c.style(theme.style(role)) }
 }
 
+/// The NAME cell: marked rows (for a bulk action) get a `●` before the name.
+fn name_cell<'a>(o: &'a crate::ui::rows::ObjectRef, state: &State, theme: &Theme, sel: bool) -> Cell<'a> {
+    if !state.marks.is_empty() && state.marks.contains(&crate::ui::actions::key_of(o)) {
+        styled(format!("● {}", o.name), Role::Selected, theme, sel)
+    } else {
+        styled(o.name.as_str(), Role::Accent, theme, sel)
+    }
+}
+
 fn mark<'a>(row: Row<'a>, selected: bool, theme: &Theme) -> Row<'a> {
     if selected { row.style(theme.style(Role::Selected)) } else { row }
 }
@@ -151,7 +160,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &mut State, rows: &Rows, theme: &T
                     let row = Row::new(vec![
                         styled(r.obj.context.as_str(), Role::Muted, theme, sel),
                         styled(r.obj.namespace.as_str(), Role::Muted, theme, sel),
-                        styled(r.obj.name.as_str(), Role::Accent, theme, sel),
+                        name_cell(&r.obj, state, theme, sel),
                         Cell::from(r.phase.as_str()),
                         styled(format!("{:?}", r.health.state), health_role(r.health.state), theme, sel),
                         Cell::from(r.control_plane.as_str()),
@@ -182,7 +191,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &mut State, rows: &Rows, theme: &T
                         styled(r.obj.context.as_str(), Role::Muted, theme, sel),
                         Cell::from(r.obj.kind.spec().kind),
                         styled(r.obj.namespace.as_str(), Role::Muted, theme, sel),
-                        styled(r.obj.name.as_str(), Role::Accent, theme, sel),
+                        name_cell(&r.obj, state, theme, sel),
                         styled(format!("{:?}", r.health.state), health_role(r.health.state), theme, sel),
                         Cell::from(short_revision(&r.revision)),
                         Cell::from(first_line(&r.health.message).to_string()),
@@ -208,7 +217,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &mut State, rows: &Rows, theme: &T
                     let row = Row::new(vec![
                         styled(r.obj.context.as_str(), Role::Muted, theme, sel),
                         styled(r.obj.namespace.as_str(), Role::Muted, theme, sel),
-                        styled(r.obj.name.as_str(), Role::Accent, theme, sel),
+                        name_cell(&r.obj, state, theme, sel),
                         styled(format!("{:?}", r.health.state), health_role(r.health.state), theme, sel),
                         styled(r.pending_plan.clone().unwrap_or_else(|| "-".into()), Role::Warning, theme, sel),
                         Cell::from(if r.outputs.is_empty() { "-".into() } else { r.outputs.join(",") }),

@@ -1,0 +1,208 @@
+//! Running the cockpit's [`Effect`]s as tasks, off the UI task: action jobs ([`crate::ops::run`]),
+//! inspections (SelfSubjectAccessReviews + events of the object in the details pane) and kubeconfig
+//! writes. Results come back as [`OpMsg`]s over a channel the loop selects on.
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use k8s_openapi::api::core::v1::Event;
+use kube::api::{Api, ListParams};
+use tokio::sync::mpsc;
+
+use super::actions::{self, Effect, EventLine, Inspection, OpMsg};
+use super::state::State;
+use crate::model::store::FleetStore;
+use crate::ops::{self, ObjectKey, Request, Runner, clients::Clients, journal::Journal};
+
+/// How many events the details pane shows.
+pub const EVENTS_SHOWN: usize = 20;
+
+/// Runs effects; owned by the loop.
+pub struct Effects {
+    clients: Arc<Clients>,
+    journal: Journal,
+    state_dir: PathBuf,
+    timeout: Duration,
+    tx: mpsc::UnboundedSender<OpMsg>,
+}
+
+impl Effects {
+    /// Effects using `clients`, journaling to and writing kubeconfigs under `state_dir`; the receiver
+    /// gets the results.
+    pub fn new(clients: Clients, state_dir: PathBuf) -> (Effects, mpsc::UnboundedReceiver<OpMsg>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let journal = Journal::in_dir(&state_dir);
+        (Effects { clients: Arc::new(clients), journal, state_dir, timeout: Duration::from_secs(120), tx }, rx)
+    }
+
+    /// Starts every effect queued in `state`.
+    pub fn run_queued(&self, state: &mut State, store: &FleetStore) {
+        for effect in std::mem::take(&mut state.effects) {
+            match effect {
+                Effect::Run(requests) => self.run(state, store, requests),
+                Effect::Inspect(key) => self.inspect(state, store, key),
+                Effect::Kubeconfig(key) => self.kubeconfig(state, key),
+            }
+        }
+    }
+
+    fn run(&self, state: &mut State, store: &FleetStore, requests: Vec<Request>) {
+        let id = actions::start_job(state, &requests);
+        let jobs: Vec<(Request, Option<String>, Option<String>)> = requests
+            .into_iter()
+            .map(|r| {
+                let version = version_of(store, &r.target);
+                let readonly = state.rules.readonly_reason(&r.target.context);
+                (r, version, readonly)
+            })
+            .collect();
+        let (clients, journal, tx, timeout) =
+            (self.clients.clone(), self.journal.clone(), self.tx.clone(), self.timeout);
+        tokio::spawn(async move {
+            let total = jobs.len();
+            let mut failures = Vec::new();
+            let mut last = String::new();
+            for (req, version, readonly) in jobs {
+                let client = match clients.get(&req.target.context).await {
+                    Ok(c) => c,
+                    Err(e) => {
+                        let _ = journal.append(&req, e.result_word(), &e.to_string());
+                        failures.push(format!("{}: {e}", req.target.name));
+                        continue;
+                    }
+                };
+                let runner = Runner { client, readonly, version, timeout, journal: Some(&journal) };
+                let progress_tx = tx.clone();
+                let mut progress = move |line: &str| {
+                    let _ = progress_tx.send(OpMsg::Progress(id, line.to_string()));
+                };
+                match ops::run(&runner, &req, &mut progress).await {
+                    Ok(done) => last = format!("{}/{}: {}", req.target.namespace, req.target.name, done.message),
+                    Err(e) => failures.push(format!("{}/{}: {e}", req.target.namespace, req.target.name)),
+                }
+            }
+            let result = match (total, failures.len()) {
+                (1, 0) => Ok(last),
+                (_, 0) => Ok(format!("all {total} done")),
+                (1, _) => Err(failures.join("; ")),
+                (_, n) => Err(format!("{n} of {total} not done: {}", failures.join("; "))),
+            };
+            let _ = tx.send(OpMsg::Finished(id, result));
+        });
+    }
+
+    fn inspect(&self, state: &mut State, store: &FleetStore, key: ObjectKey) {
+        state.inspections.insert(key.clone(), Inspection::default());
+        let readonly = state.rules.readonly_reason(&key.context);
+        let version = version_of(store, &key);
+        let (clients, tx) = (self.clients.clone(), self.tx.clone());
+        tokio::spawn(async move {
+            let inspection = match clients.get(&key.context).await {
+                Ok(client) => inspect(&client, &key, readonly, version).await,
+                Err(e) => Inspection { verbs: Vec::new(), events: Some(Err(e.to_string())) },
+            };
+            let _ = tx.send(OpMsg::Inspected(key, inspection));
+        });
+    }
+
+    fn kubeconfig(&self, state: &mut State, key: ObjectKey) {
+        let title = format!("kubeconfig of Cluster {}/{}", key.namespace, key.name);
+        let id = state.jobs.last().map_or(1, |j| j.id + 1);
+        state.jobs.push(actions::Job { id, title, line: "reading the Secret".into(), ok: None });
+        let file = ops::capi::default_kubeconfig_path(&self.state_dir.join("kubeconfigs"), &key.name);
+        let (clients, tx) = (self.clients.clone(), self.tx.clone());
+        tokio::spawn(async move {
+            let result = async {
+                if let Some(dir) = file.parent() {
+                    std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+                }
+                let client = clients.get(&key.context).await.map_err(|e| e.to_string())?;
+                let contexts = ops::capi::write_kubeconfig(&client, &key.namespace, &key.name, &file, true)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(format!(
+                    "wrote {} (mode 0600, context {}); use it: export KUBECONFIG={}",
+                    file.display(),
+                    contexts.join(", "),
+                    file.display()
+                ))
+            }
+            .await;
+            let _ = tx.send(OpMsg::Finished(id, result));
+        });
+    }
+}
+
+/// The version the store watches `key`'s kind at.
+fn version_of(store: &FleetStore, key: &ObjectKey) -> Option<String> {
+    let v = &store.context(&key.context)?.kinds.get(&key.kind)?.version;
+    (!v.is_empty()).then(|| v.clone())
+}
+
+/// What the details pane shows about `key`: each applicable verb allowed or not, and recent events.
+async fn inspect(
+    client: &kube::Client,
+    key: &ObjectKey,
+    readonly: Option<String>,
+    version: Option<String>,
+) -> Inspection {
+    let mut verbs = Vec::new();
+    let version = match version {
+        Some(v) => Some(v),
+        None => ops::clients::served_version(client, key.kind).await.ok(),
+    };
+    for verb in actions::verbs_for_kind(key.kind) {
+        let denial = match (&readonly, &version) {
+            (Some(why), _) => Some(why.clone()),
+            (None, None) => Some("the server does not serve this kind".into()),
+            (None, Some(v)) => {
+                let ar = crate::fleet::watch::api_resource(key.kind, v);
+                let mut denial = None;
+                for (verb_name, sub) in verb.access() {
+                    match ops::rbac::review(client, &ar, key, verb_name, sub).await {
+                        Ok(None) => {}
+                        Ok(Some(d)) => {
+                            denial = Some(d);
+                            break;
+                        }
+                        Err(e) => tracing::debug!("access review for {key}: {}", crate::fleet::describe(&e)),
+                    }
+                }
+                denial
+            }
+        };
+        verbs.push((verb.name().to_string(), denial));
+    }
+    Inspection { verbs, events: Some(events(client, key).await) }
+}
+
+/// The object's events (field selector on `involvedObject`), newest first, at most [`EVENTS_SHOWN`].
+pub async fn events(client: &kube::Client, key: &ObjectKey) -> Result<Vec<EventLine>, String> {
+    let api: Api<Event> = if key.namespace.is_empty() {
+        Api::all(client.clone())
+    } else {
+        Api::namespaced(client.clone(), &key.namespace)
+    };
+    let mut selector = format!("involvedObject.kind={},involvedObject.name={}", key.kind.spec().kind, key.name);
+    if !key.namespace.is_empty() {
+        selector.push_str(&format!(",involvedObject.namespace={}", key.namespace));
+    }
+    let list = api.list(&ListParams::default().fields(&selector)).await.map_err(|e| match e {
+        kube::Error::Api(s) if s.code == 403 => format!("events are forbidden: {}", s.message),
+        e => format!("events: {}", crate::fleet::describe(&e)),
+    })?;
+    let mut out: Vec<EventLine> = list
+        .items
+        .into_iter()
+        .map(|e| EventLine {
+            time: e.last_timestamp.map(|t| t.0).or(e.event_time.map(|t| t.0)).or(e.first_timestamp.map(|t| t.0)),
+            type_: e.type_.unwrap_or_default(),
+            reason: e.reason.unwrap_or_default(),
+            message: e.message.unwrap_or_default().lines().next().unwrap_or_default().to_string(),
+            count: e.series.and_then(|s| s.count).or(e.count).unwrap_or(1),
+        })
+        .collect();
+    out.sort_by_key(|e| std::cmp::Reverse(e.time));
+    out.truncate(EVENTS_SHOWN);
+    Ok(out)
+}

@@ -1,0 +1,45 @@
+//! Shared by the tmux end-to-end tests: a private tmux server driving the real binary.
+#![allow(dead_code)]
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// A tmux server on its own socket, with one session `t`; killed on drop.
+pub struct Tmux {
+    pub socket: String,
+}
+
+impl Tmux {
+    pub fn cmd(&self, args: &[&str]) -> std::process::Output {
+        Command::new("tmux").args(["-L", &self.socket]).args(args).output().expect("tmux runs")
+    }
+    pub fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "t"];
+        args.extend(keys);
+        assert!(self.cmd(&args).status.success());
+    }
+    pub fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned()
+    }
+    pub fn wait_for(&self, what: &str, timeout: Duration, ok: impl Fn(&str) -> bool) -> String {
+        let t = Instant::now();
+        loop {
+            let s = self.screen();
+            if ok(&s) {
+                return s;
+            }
+            assert!(t.elapsed() < timeout, "{what}: not on screen within {timeout:?}:\n{s}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd(&["kill-server"]);
+    }
+}
+
+pub fn fleetdeck(home: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_fleetdeck")).args(args).env("FLEETDECK_HOME", home).output().expect("runs")
+}

@@ -1,0 +1,105 @@
+//! Actions from the cockpit, end to end in tmux against the demo fleet: pause a Cluster through the
+//! confirmation to the visible result (the row turns Paused, the job line says so, the journal has it);
+//! a production context asks for its name to be typed; `--readonly` refuses and says so in the header.
+mod common;
+
+use std::path::Path;
+use std::time::Duration;
+
+use common::{Tmux, fleetdeck};
+use fleetdeck::ops::journal::Journal;
+
+#[test]
+fn an_action_from_the_cockpit_through_confirmation_to_the_visible_result() {
+    let home = tempfile::tempdir().expect("tempdir");
+    // prod-us matches the default prod_pattern: let it be acted on, behind a typed confirmation.
+    std::fs::create_dir_all(home.path().join("config")).expect("config dir");
+    std::fs::write(home.path().join("config/config.yaml"), "contexts:\n  prod-us: { readonly: false }\n")
+        .expect("config");
+    let up = fleetdeck(home.path(), &["demo", "up"]);
+    assert!(up.status.success(), "demo up: {}", String::from_utf8_lossy(&up.stderr));
+    let kubeconfig = home.path().join("state/demo/kubeconfig");
+    let result = std::panic::catch_unwind(|| drive(home.path(), &kubeconfig));
+    let down = fleetdeck(home.path(), &["demo", "down"]);
+    assert!(down.status.success());
+    if let Err(p) = result {
+        std::panic::resume_unwind(p);
+    }
+}
+
+fn launch(tmux: &Tmux, home: &Path, kubeconfig: &Path, extra: &str) {
+    let script = format!(
+        "FLEETDECK_HOME={} KUBECONFIG={} {} {extra}; echo EXITED; sleep 600",
+        home.display(),
+        kubeconfig.display(),
+        env!("CARGO_BIN_EXE_fleetdeck")
+    );
+    let out = tmux.cmd(&["new-session", "-d", "-s", "t", "-x", "150", "-y", "40", "bash", "--norc", "-c", &script]);
+    assert!(out.status.success(), "tmux: {}", String::from_utf8_lossy(&out.stderr));
+    tmux.wait_for("fleet view", Duration::from_secs(20), |s| s.contains("1 Fleet") && s.contains("dev-eu"));
+}
+
+fn drive(home: &Path, kubeconfig: &Path) {
+    let tmux = Tmux { socket: format!("fleetdeck-actions-{}", std::process::id()) };
+    launch(&tmux, home, kubeconfig, "");
+
+    // Clusters view, the dev-eu Cluster, `p`: a destructive action asks first.
+    tmux.keys(&["2", "/", "dev-eu", "Enter"]);
+    let s = tmux.wait_for("dev-eu row", Duration::from_secs(20), |s| {
+        s.contains("filter: dev-eu") && s.lines().any(|l| l.contains("platform") && l.contains("dev-eu"))
+    });
+    assert!(s.contains("Available") || s.contains("Ready"), "dev-eu starts healthy: {s}");
+    tmux.keys(&["p"]);
+    let s = tmux.wait_for("confirmation", Duration::from_secs(5), |s| s.contains("Confirm"));
+    assert!(s.contains("pause Cluster platform/dev-eu") && s.contains("y / enter: confirm"), "{s}");
+    tmux.keys(&["y"]);
+    let s = tmux.wait_for("the result", Duration::from_secs(20), |s| s.contains("✔") && s.contains("Paused=True"));
+    assert!(s.contains("pause Cluster platform/dev-eu in mgmt"), "{s}");
+    tmux.wait_for("the row turns Paused", Duration::from_secs(10), |s| {
+        s.lines().any(|l| l.contains("dev-eu") && l.contains("Paused"))
+    });
+
+    // Unpause through the same key (a toggle), then a production context: type its name.
+    tmux.keys(&["p"]);
+    tmux.wait_for("confirmation", Duration::from_secs(5), |s| s.contains("unpause Cluster platform/dev-eu"));
+    tmux.keys(&["y"]);
+    tmux.wait_for("unpaused", Duration::from_secs(20), |s| s.contains("✔") && s.contains("Paused=False"));
+    tmux.keys(&["3", "/", "prod-us", "Enter"]);
+    tmux.wait_for("prod-us Flux objects", Duration::from_secs(20), |s| {
+        s.contains("filter: prod-us") && s.lines().any(|l| l.contains("prod-us") && l.contains("Kustomization"))
+    });
+    tmux.keys(&["r"]);
+    let s = tmux.wait_for("typed confirmation", Duration::from_secs(5), |s| s.contains("type its name"));
+    assert!(s.contains("prod-us is a production context"), "{s}");
+    tmux.keys(&["prod-u", "Enter"]);
+    let s = tmux.wait_for("a wrong name clears the field", Duration::from_secs(5), |s| s.contains("type its name"));
+    assert!(!s.contains("✔"), "nothing ran: {s}");
+    tmux.keys(&["prod-us", "Enter"]);
+    tmux.wait_for("the reconcile ran", Duration::from_secs(20), |s| {
+        s.contains("reconcile ") && s.contains("in prod-us") && (s.contains("✔") || s.contains("✖"))
+    });
+    tmux.keys(&["q"]);
+    tmux.wait_for("exit", Duration::from_secs(5), |s| s.contains("EXITED"));
+    let _ = tmux.cmd(&["kill-session", "-t", "t"]);
+    std::thread::sleep(Duration::from_millis(300));
+
+    // Read-only: the header says so and an action is refused with the reason.
+    launch(&tmux, home, kubeconfig, "--readonly");
+    let s = tmux.screen();
+    assert!(s.contains("READ-ONLY"), "{s}");
+    tmux.keys(&["3", "/", "dev-eu", "Enter"]);
+    tmux.wait_for("dev-eu Flux objects", Duration::from_secs(20), |s| {
+        s.contains("filter: dev-eu") && s.lines().any(|l| l.contains("dev-eu") && l.contains("Kustomization"))
+    });
+    tmux.keys(&["r"]);
+    tmux.wait_for("refusal", Duration::from_secs(5), |s| s.contains("refused: read-only mode (--readonly)"));
+    tmux.keys(&["q"]);
+
+    // Everything went to the journal.
+    let entries = Journal::in_dir(&home.join("state")).read().expect("journal");
+    let seen: Vec<(&str, &str, &str)> =
+        entries.iter().map(|e| (e.context.as_str(), e.verb.as_str(), e.result.as_str())).collect();
+    assert!(seen.contains(&("mgmt", "pause", "ok")), "{seen:?}");
+    assert!(seen.contains(&("mgmt", "unpause", "ok")), "{seen:?}");
+    assert!(seen.iter().any(|(c, v, _)| *c == "prod-us" && *v == "reconcile"), "{seen:?}");
+}
