@@ -239,8 +239,7 @@ pub fn terraform(verb: &str, args: &TerraformArgs, global: &GlobalArgs) -> Resul
     if args.live {
         return act(global, kind, Verb::Approve, &args.common);
     }
-    Err(UsageError("approving in the GitOps repository is not built yet; use --live to patch the live object".into())
-        .into())
+    super::approve::in_git(args, global)
 }
 
 /// `pause`, `unpause`.

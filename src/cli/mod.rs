@@ -3,11 +3,16 @@
 //! Exit codes (DESIGN.md): 0 success, 1 the operation failed, 2 bad usage or input. Every failure prints
 //! one clear line (or a short block) on stderr.
 mod act;
+mod approve;
+mod cluster;
+mod cluster_lifecycle;
 mod cockpit;
 mod config;
 mod contexts;
 mod demo;
 mod envtest;
+mod gitops_common;
+mod profile;
 mod snapshot;
 mod tree;
 
@@ -92,6 +97,16 @@ pub enum Command {
     /// A living local fleet on real API servers: Cluster API, Flux and Terraform objects moved by
     /// simulated controllers.
     Demo(demo::DemoArgs),
+    /// Cluster wizards in git: create from a template, bootstrap, delete (one reviewed commit each).
+    Cluster {
+        #[command(subcommand)]
+        cmd: cluster::ClusterCmd,
+    },
+    /// Helm chart profiles of a cluster, in git.
+    Profile {
+        #[command(subcommand)]
+        cmd: profile::ProfileCmd,
+    },
     /// The real etcd + kube-apiserver binaries used by the tests and the demo fleet.
     Envtest {
         #[command(subcommand)]
@@ -114,6 +129,8 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let _log = fleetdeck::config::Paths::discover().ok().and_then(|p| fleetdeck::logging::init(&p.state_dir).ok());
     let result = match &cli.command {
+        Some(Command::Cluster { cmd }) => cluster::run(cmd, &cli.global),
+        Some(Command::Profile { cmd }) => profile::run(cmd, &cli.global),
         Some(Command::Config { cmd }) => config::run(cmd, &cli.global),
         Some(Command::Contexts(args)) => contexts::run(args, &cli.global),
         Some(Command::Demo(args)) => demo::run(args, &cli.global),

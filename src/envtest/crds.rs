@@ -290,6 +290,16 @@ pub const CATALOGUE: &[CrdSpec] = &[
             VersionSpec::served("v1beta1", cols::KUBEADM_CONFIG_V1BETA1).deprecated(),
         ],
     },
+    // The template kinds below are what cluster templates render (the wizards dry-run them); their printer
+    // columns are not modelled.
+    CrdSpec {
+        group: CAPI_BOOTSTRAP, kind: "KubeadmConfigTemplate", plural: "kubeadmconfigtemplates", short_names: &[],
+        categories: CLUSTER_API, namespaced: true, labels: KUBEADM_BOOTSTRAP_LABELS, scale: None,
+        versions: &[
+            VersionSpec::storage("v1beta2", cols::NONE),
+            VersionSpec::served("v1beta1", cols::NONE).deprecated(),
+        ],
+    },
     // infrastructure.cluster.x-k8s.io
     CrdSpec {
         group: CAPI_INFRASTRUCTURE, kind: "AWSCluster", plural: "awsclusters", short_names: &["awsc"],
@@ -326,6 +336,22 @@ pub const CATALOGUE: &[CrdSpec] = &[
         versions: &[
             VersionSpec::storage("v1beta2", cols::DOCKER_MACHINE_V1BETA2).deprecated(),
             VersionSpec::served("v1beta1", cols::DOCKER_MACHINE_V1BETA1).deprecated(),
+        ],
+    },
+    CrdSpec {
+        group: CAPI_INFRASTRUCTURE, kind: "DockerMachineTemplate", plural: "dockermachinetemplates", short_names: &[],
+        categories: CLUSTER_API, namespaced: true, labels: DOCKER_LABELS, scale: None,
+        versions: &[
+            VersionSpec::storage("v1beta2", cols::NONE).deprecated(),
+            VersionSpec::served("v1beta1", cols::NONE).deprecated(),
+        ],
+    },
+    CrdSpec {
+        group: CAPI_INFRASTRUCTURE, kind: "AWSManagedMachinePool", plural: "awsmanagedmachinepools",
+        short_names: &["awsmmp"], categories: CLUSTER_API, namespaced: true, labels: AWS_LABELS, scale: None,
+        versions: &[
+            VersionSpec::storage("v1beta2", cols::NONE),
+            VersionSpec::unserved("v1beta1", cols::NONE),
         ],
     },
     // Flux
@@ -538,11 +564,14 @@ mod tests {
             (CAPI_CONTROL_PLANE, "KubeadmControlPlane"),
             (CAPI_CONTROL_PLANE, "AWSManagedControlPlane"),
             (CAPI_BOOTSTRAP, "KubeadmConfig"),
+            (CAPI_BOOTSTRAP, "KubeadmConfigTemplate"),
             (CAPI_INFRASTRUCTURE, "AWSCluster"),
             (CAPI_INFRASTRUCTURE, "AWSManagedCluster"),
             (CAPI_INFRASTRUCTURE, "AWSMachine"),
             (CAPI_INFRASTRUCTURE, "DockerCluster"),
             (CAPI_INFRASTRUCTURE, "DockerMachine"),
+            (CAPI_INFRASTRUCTURE, "DockerMachineTemplate"),
+            (CAPI_INFRASTRUCTURE, "AWSManagedMachinePool"),
             (FLUX_SOURCE, "GitRepository"),
             (FLUX_SOURCE, "OCIRepository"),
             (FLUX_SOURCE, "HelmRepository"),
@@ -605,11 +634,19 @@ mod tests {
 
     #[test]
     fn cluster_api_v1beta2_kinds_still_serve_v1beta1() {
-        let kubeadm = [(CAPI_CONTROL_PLANE, "KubeadmControlPlane"), (CAPI_BOOTSTRAP, "KubeadmConfig")];
-        let docker = [(CAPI_INFRASTRUCTURE, "DockerCluster"), (CAPI_INFRASTRUCTURE, "DockerMachine")];
+        let kubeadm = [
+            (CAPI_CONTROL_PLANE, "KubeadmControlPlane"),
+            (CAPI_BOOTSTRAP, "KubeadmConfig"),
+            (CAPI_BOOTSTRAP, "KubeadmConfigTemplate"),
+        ];
+        let docker = [
+            (CAPI_INFRASTRUCTURE, "DockerCluster"),
+            (CAPI_INFRASTRUCTURE, "DockerMachine"),
+            (CAPI_INFRASTRUCTURE, "DockerMachineTemplate"),
+        ];
         let core = CATALOGUE.iter().filter(|c| c.group == CAPI).map(|c| (c.group, c.kind));
         let kinds: Vec<_> = core.chain(kubeadm).chain(docker).collect();
-        assert_eq!(kinds.len(), 11);
+        assert_eq!(kinds.len(), 13);
         for (group, kind) in kinds {
             let spec = get(group, kind);
             assert_eq!(spec.api_version(), Some(format!("{group}/v1beta2")), "{kind}");
@@ -626,7 +663,7 @@ mod tests {
     fn provider_kinds_carry_contract_labels_naming_their_versions() {
         let providers: Vec<_> =
             CATALOGUE.iter().filter(|c| c.group != CAPI && c.group.ends_with(".cluster.x-k8s.io")).collect();
-        assert_eq!(providers.len(), 8);
+        assert_eq!(providers.len(), 11);
         for spec in providers {
             let labels = spec.to_crd().metadata.labels.unwrap_or_default();
             let v1beta1 = labels.get(CONTRACT_V1BETA1).unwrap_or_else(|| panic!("{}: no v1beta1 contract", spec.kind));

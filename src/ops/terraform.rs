@@ -91,6 +91,49 @@ pub fn approval_time() -> String {
     now_rfc3339_nano()
 }
 
+/// Approves `plan` of Terraform `namespace/name` the GitOps way (what `tfctl approve` does): finds the
+/// object's manifest in `repo` at `base`, sets `spec.approvePlan: <plan>` in it (text edit, see
+/// [`set_approve_plan`]) and commits it on branch `fleetdeck/approve-<name>-<plan>` with the message
+/// `Approve plan <plan> for Terraform <namespace>/<name>`; pushes when `push`. Idempotent like every
+/// [`crate::gitops::Repo::apply`]; the user's working tree, index and branch are never touched.
+///
+/// # Errors
+/// [`OpError::Refused`] when no manifest of the object is in the repository or it cannot be edited safely;
+/// [`OpError::Failed`] for git errors (a rejected push keeps the local branch and says why).
+pub fn approve_in_repo(
+    repo: &crate::gitops::Repo,
+    base: &crate::gitops::Base,
+    namespace: &str,
+    name: &str,
+    plan: &str,
+    push: bool,
+) -> Result<crate::gitops::Applied, super::OpError> {
+    use super::{OpError, RefusalKind};
+    let failed = |e: crate::gitops::RepoError| OpError::Failed(e.to_string());
+    let found = crate::gitops::locate::find_object(repo, &base.commit, GROUP, "Terraform", namespace, name)
+        .map_err(failed)?
+        .ok_or_else(|| {
+            OpError::refused(
+                RefusalKind::NotFound,
+                format!(
+                    "no manifest of Terraform {namespace}/{name} in {} at {} ({}); approve with --live instead",
+                    repo.root.display(),
+                    base.branch,
+                    &base.commit[..base.commit.len().min(12)]
+                ),
+            )
+        })?;
+    let text = set_approve_plan(&found.text, namespace, name, plan)
+        .map_err(|m| OpError::refused(RefusalKind::Precondition, format!("{}: {m}", found.path)))?;
+    let branch = format!("fleetdeck/approve-{name}-{plan}");
+    let message = format!("Approve plan {plan} for Terraform {namespace}/{name}");
+    let change = crate::gitops::FileChange { path: found.path.clone(), content: Some(text) };
+    repo.apply(base, &branch, &message, &[change], push).map_err(failed)
+}
+
+/// The tofu-controller API group.
+pub const GROUP: &str = "infra.contrib.fluxcd.io";
+
 /// Sets `spec.approvePlan: <plan>` in the YAML document of Terraform `namespace/name` inside `file_text`,
 /// editing the text in place so comments, key order and the other documents stay as they were.
 ///
