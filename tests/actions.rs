@@ -23,6 +23,52 @@ fn annotation(o: &DynamicObject, key: &str) -> Option<String> {
     o.metadata.annotations.as_ref().and_then(|a| a.get(key)).cloned()
 }
 
+/// A GitOps repository: a bare remote and the user's clone (with a local edit and an untracked file).
+struct GitRepo {
+    remote: std::path::PathBuf,
+    work: std::path::PathBuf,
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git").arg("-C").arg(dir).args(args).output().expect("git");
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+impl GitRepo {
+    fn new(root: &Path) -> GitRepo {
+        let (remote, work) = (root.join("remote.git"), root.join("work"));
+        git(root, &["init", "-q", "--bare", "-b", "main", remote.to_str().expect("utf-8")]);
+        git(root, &["clone", "-q", remote.to_str().expect("utf-8"), work.to_str().expect("utf-8")]);
+        git(&work, &["config", "user.email", "test@example.invalid"]);
+        git(&work, &["config", "user.name", "test"]);
+        git(&work, &["checkout", "-q", "-b", "main"]);
+        std::fs::create_dir_all(work.join("infra")).expect("dir");
+        std::fs::write(
+            work.join("infra/rds-orders.yaml"),
+            "# RDS for the orders service\napiVersion: infra.contrib.fluxcd.io/v1alpha2\nkind: Terraform\n\
+             metadata:\n  name: rds-orders\n  namespace: flux-system\nspec:\n  interval: 10m # plan often\n  \
+             path: ./rds\n  sourceRef:\n    kind: GitRepository\n    name: infra\n",
+        )
+        .expect("manifest");
+        git(&work, &["add", "-A"]);
+        git(&work, &["commit", "-qm", "infra"]);
+        git(&work, &["push", "-q", "origin", "main"]);
+        std::fs::write(work.join("infra/rds-orders.yaml"), "# a local edit, not committed\n").expect("edit");
+        std::fs::write(work.join("scratch.txt"), "untracked").expect("untracked");
+        GitRepo { remote, work }
+    }
+    fn status(&self) -> String {
+        git(&self.work, &["status", "--porcelain"]) + &git(&self.work, &["rev-parse", "HEAD", "--abbrev-ref", "HEAD"])
+    }
+    fn remote_commit(&self, branch: &str) -> String {
+        git(&self.remote, &["rev-parse", branch])
+    }
+    fn remote_file(&self, branch: &str, path: &str) -> String {
+        git(&self.remote, &["show", &format!("{branch}:{path}")])
+    }
+}
+
 struct Cli<'a> {
     kubeconfig: &'a Path,
     home: &'a Path,
@@ -121,6 +167,34 @@ async fn actions_change_real_objects_and_refusals_change_nothing() -> anyhow::Re
     assert_eq!(tfs.get("network-eu").await?.metadata.resource_version, net_before);
     let old_plan = at(&tfs.get("rds-orders").await?, "/status/plan/pending").as_str().unwrap_or_default().to_string();
     assert!(old_plan.starts_with("plan-main-"), "seeded pending plan: {old_plan}");
+
+    // Approve the GitOps way (the default): spec.approvePlan committed to the object's manifest on a branch
+    // of its own and pushed; the user's working tree untouched; the same approval again makes no commit.
+    let approve_before = at(&tfs.get("rds-orders").await?, "/spec/approvePlan").clone();
+    let repo = GitRepo::new(dir.path());
+    let repo_s = repo.work.to_str().expect("utf-8");
+    let before_status = repo.status();
+    let out =
+        cli.expect(0, &["approve", "tf", "flux-system/rds-orders", "--repo", repo_s, "--push", "--context", "mgmt"]);
+    assert!(
+        out.contains(&format!("plan {old_plan} approved on branch fleetdeck/approve-rds-orders-{old_plan}")),
+        "{out}"
+    );
+    let branch = format!("fleetdeck/approve-rds-orders-{old_plan}");
+    let pushed = repo.remote_file(&branch, "infra/rds-orders.yaml");
+    assert!(pushed.contains(&format!("  approvePlan: \"{old_plan}\"\n")), "{pushed}");
+    assert!(pushed.starts_with("# RDS for the orders service\n"), "comments kept: {pushed}");
+    let first = repo.remote_commit(&branch);
+    cli.expect(0, &["approve", "tf", "flux-system/rds-orders", "--repo", repo_s, "--push", "--context", "mgmt"]);
+    assert_eq!(repo.remote_commit(&branch), first, "the same approval again makes no new commit");
+    assert_eq!(repo.status(), before_status, "the user's working tree, index and branch are untouched");
+    assert_eq!(
+        at(&tfs.get("rds-orders").await?, "/spec/approvePlan"),
+        &approve_before,
+        "git approval patches nothing live"
+    );
+    let out = cli.expect(3, &["approve", "tf", "flux-system/iam-eks-addons", "--repo", repo_s, "--context", "mgmt"]);
+    assert!(out.contains("no pending plan") || out.contains("no manifest"), "{out}");
     let out = cli.expect(0, &["replan", "tf", "flux-system/rds-orders", "--context", "mgmt"]);
     assert!(out.contains("is waiting for approval"), "{out}");
     let out = cli.expect(0, &["approve", "tf", "flux-system/rds-orders", "--live", "--context", "mgmt", "-o", "json"]);

@@ -48,6 +48,7 @@ impl Effects {
 
     fn run(&self, state: &mut State, store: &FleetStore, requests: Vec<Request>) {
         let id = actions::start_job(state, &requests);
+        let git = state.rules.config.as_ref().map(|c| c.git.clone()).filter(|g| g.repository.is_some());
         let jobs: Vec<(Request, Option<String>, Option<String>)> = requests
             .into_iter()
             .map(|r| {
@@ -71,6 +72,21 @@ impl Effects {
                         continue;
                     }
                 };
+                if req.verb == ops::Verb::Approve
+                    && let Some(git) = &git
+                {
+                    let result = approve_in_git(&client, &req, readonly, version, git).await;
+                    let (word, message) = match &result {
+                        Ok(d) => ("ok", format!("in git: {}", d.message)),
+                        Err(e) => (e.result_word(), format!("in git: {e}")),
+                    };
+                    let _ = journal.append(&req, word, &message);
+                    match result {
+                        Ok(done) => last = format!("{}/{}: {}", req.target.namespace, req.target.name, done.message),
+                        Err(e) => failures.push(format!("{}/{}: {e}", req.target.namespace, req.target.name)),
+                    }
+                    continue;
+                }
                 let runner = Runner { client, readonly, version, timeout, journal: Some(&journal) };
                 let progress_tx = tx.clone();
                 let mut progress = move |line: &str| {
@@ -131,6 +147,31 @@ impl Effects {
             let _ = tx.send(OpMsg::Finished(id, result));
         });
     }
+}
+
+/// The GitOps approval of the cockpit (config.yaml names a repository): read-only refuses; the object is
+/// read for its pending plan, then committed in git.
+async fn approve_in_git(
+    client: &kube::Client,
+    req: &Request,
+    readonly: Option<String>,
+    version: Option<String>,
+    git: &crate::config::GitDefaults,
+) -> Result<ops::Done, ops::OpError> {
+    use ops::{OpError, RefusalKind};
+    if let Some(why) = readonly {
+        return Err(OpError::refused(RefusalKind::ReadOnly, format!("{why}: approve not committed")));
+    }
+    let t = &req.target;
+    let version = match version {
+        Some(v) => v,
+        None => ops::clients::served_version(client, t.kind).await?,
+    };
+    let ar = crate::fleet::watch::api_resource(t.kind, &version);
+    let api: Api<kube::api::DynamicObject> = Api::namespaced_with(client.clone(), &t.namespace, &ar);
+    let obj =
+        api.get(&t.name).await.map_err(|e| OpError::Failed(format!("reading {t}: {}", crate::fleet::describe(&e))))?;
+    ops::terraform::approve_in_configured_repo(git, &obj).await
 }
 
 /// The version the store watches `key`'s kind at.

@@ -15,9 +15,9 @@ pub fn explain(verb: &Verb) -> String {
         Verb::Reconcile { .. } => "request a reconciliation now (reconcile.fluxcd.io/requestedAt)".into(),
         Verb::Suspend => "suspend reconciliation (spec.suspend: true); nothing is applied until resumed".into(),
         Verb::Resume => "resume reconciliation (spec.suspend removed)".into(),
-        Verb::Approve => {
-            "approve the pending plan on the live object (spec.approvePlan); tofu-controller applies it".into()
-        }
+        Verb::Approve => "approve the pending plan: spec.approvePlan in git when config.yaml names the GitOps \
+                           repository (git.repository), else on the live object; tofu-controller then applies it"
+            .into(),
         Verb::Replan => "discard the pending plan and plan again (as tfctl replan)".into(),
         Verb::Pause => "pause (spec.paused: true); controllers stop acting on it".into(),
         Verb::Unpause => "unpause (spec.paused removed)".into(),
