@@ -133,6 +133,7 @@ pub async fn run(
             dirty = false;
             last_draw = Instant::now();
             frames += 1;
+            tracing::trace!(target: "fleetdeck::frames", "frame {frames} drawn");
             if frames == 1
                 && let Some(start) = START.get()
             {

@@ -122,8 +122,35 @@ async fn reconcile(client: &kube::Client, ar: &ApiResource, obj: &DynamicObject)
         }
         _ => {}
     }
+    let ready = conds.iter().find(|c| s(c, "/type") == "Ready").cloned();
     status["conditions"] = json!(conds);
-    patch_status(&api_of(client, ar, obj), obj.metadata.name.as_deref().unwrap_or(""), status).await
+    patch_status(&api_of(client, ar, obj), obj.metadata.name.as_deref().unwrap_or(""), status).await?;
+    if let Some(r) = ready {
+        let failed = s(&r, "/status") == "False";
+        let (reason, message) = if failed {
+            (s(&r, "/reason").to_string(), s(&r, "/message").to_string())
+        } else {
+            ("ReconciliationSucceeded".to_string(), format!("Reconciliation finished, next run in {}", interval(obj)))
+        };
+        super::record_event(client, ar, obj, failed, &reason, &message, component(&ar.kind)).await;
+    }
+    Ok(())
+}
+
+fn interval(obj: &DynamicObject) -> &str {
+    match s(&obj.data, "/spec/interval") {
+        "" => "10m0s",
+        i => i,
+    }
+}
+
+/// The Flux controller that owns `kind` (the event source).
+fn component(kind: &str) -> &'static str {
+    match kind {
+        "Kustomization" => "kustomize-controller",
+        "HelmRelease" => "helm-controller",
+        _ => "source-controller",
+    }
 }
 
 /// The artifact revision of a Kustomization's source (`spec.sourceRef`), if it has one.
@@ -215,9 +242,17 @@ async fn new_revision(client: &kube::Client, n: u64) -> Result<()> {
         let mut status = json!({});
         let mut conds = conditions(&ks);
         apply_revision(&ks, &rev, &mut status, &mut conds);
+        let failing = conds.iter().any(|c| s(c, "/type") == "Ready" && s(c, "/status") == "False");
         status["conditions"] = json!(conds);
-        let api = api_of(client, &kustomization_resource(), &ks);
+        let ar = kustomization_resource();
+        let api = api_of(client, &ar, &ks);
         patch_status(&api, ks.metadata.name.as_deref().unwrap_or(""), status).await?;
+        let (reason, message) = if failing {
+            ("BuildFailed".to_string(), format!("kustomize build failed for revision {rev}"))
+        } else {
+            ("ReconciliationSucceeded".to_string(), format!("Reconciliation finished, applied revision {rev}"))
+        };
+        super::record_event(client, &ar, &ks, failing, &reason, &message, "kustomize-controller").await;
     }
     Ok(())
 }

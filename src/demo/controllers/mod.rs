@@ -96,6 +96,51 @@ pub async fn patch_status(api: &Api<DynamicObject>, name: &str, status: Value) -
     Ok(())
 }
 
+/// Records a core/v1 Event about `obj` (as controllers do through their event recorder), so the cockpit's
+/// details pane has events to show. Failures are logged, never fatal.
+pub async fn record_event(
+    client: &kube::Client,
+    ar: &ApiResource,
+    obj: &DynamicObject,
+    warning: bool,
+    reason: &str,
+    message: &str,
+    component: &str,
+) {
+    use k8s_openapi::api::core::v1::{Event, EventSource, ObjectReference};
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
+    let ns = obj.metadata.namespace.clone().unwrap_or_else(|| "default".into());
+    let name = obj.metadata.name.clone().unwrap_or_default();
+    let now = k8s_openapi::jiff::Timestamp::now();
+    let event = Event {
+        metadata: ObjectMeta {
+            name: Some(format!("{name}.{:x}", now.as_nanosecond())),
+            namespace: Some(ns.clone()),
+            ..Default::default()
+        },
+        involved_object: ObjectReference {
+            api_version: Some(ar.api_version.clone()),
+            kind: Some(ar.kind.clone()),
+            name: Some(name.clone()),
+            namespace: Some(ns.clone()),
+            uid: obj.metadata.uid.clone(),
+            ..Default::default()
+        },
+        type_: Some(if warning { "Warning" } else { "Normal" }.into()),
+        reason: Some(reason.into()),
+        message: Some(message.into()),
+        count: Some(1),
+        first_timestamp: Some(Time(now)),
+        last_timestamp: Some(Time(now)),
+        source: Some(EventSource { component: Some(component.into()), ..Default::default() }),
+        reporting_component: Some(component.into()),
+        ..Default::default()
+    };
+    if let Err(e) = Api::<Event>::namespaced(client.clone(), &ns).create(&Default::default(), &event).await {
+        tracing::debug!(target: "demo", "event for {} {name}: {e}", ar.kind);
+    }
+}
+
 /// The namespaced API of `obj`'s kind.
 pub fn api_of(client: &kube::Client, ar: &ApiResource, obj: &DynamicObject) -> Api<DynamicObject> {
     Api::namespaced_with(client.clone(), obj.metadata.namespace.as_deref().unwrap_or("default"), ar)
