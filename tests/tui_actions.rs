@@ -36,7 +36,7 @@ fn launch(tmux: &Tmux, home: &Path, kubeconfig: &Path, extra: &str) {
     );
     let out = tmux.cmd(&["new-session", "-d", "-s", "t", "-x", "150", "-y", "40", "bash", "--norc", "-c", &script]);
     assert!(out.status.success(), "tmux: {}", String::from_utf8_lossy(&out.stderr));
-    tmux.wait_for("fleet view", Duration::from_secs(20), |s| s.contains("1 Fleet") && s.contains("dev-eu"));
+    tmux.wait_for("fleet view", Duration::from_secs(20), |s| s.contains("1 Fleet") && s.contains("Ready"));
 }
 
 fn drive(home: &Path, kubeconfig: &Path) {
@@ -93,6 +93,22 @@ fn drive(home: &Path, kubeconfig: &Path) {
     });
     tmux.keys(&["r"]);
     tmux.wait_for("refusal", Duration::from_secs(5), |s| s.contains("refused: read-only mode (--readonly)"));
+    tmux.keys(&["q"]);
+
+    // The details pane says which actions the credentials allow: the restricted token reads Flux objects but
+    // may not patch them (SelfSubjectAccessReview); the object's events are listed.
+    let _ = tmux.cmd(&["kill-session", "-t", "t"]);
+    std::thread::sleep(Duration::from_millis(300));
+    launch(&tmux, home, kubeconfig, "--context mgmt-restricted");
+    tmux.keys(&["3"]);
+    tmux.wait_for("restricted Flux objects", Duration::from_secs(20), |s| {
+        s.lines().any(|l| l.contains("mgmt-restric") && l.contains("Kustomization"))
+    });
+    tmux.keys(&["/", "Kustomization", "Enter", "d"]);
+    let s = tmux.wait_for("disabled actions", Duration::from_secs(10), |s| s.contains("disabled: RBAC"));
+    assert!(s.contains("actions:") && s.contains("events"), "{s}");
+    tmux.keys(&["r"]);
+    tmux.wait_for("refused with the reason", Duration::from_secs(10), |s| s.contains("reconcile refused: RBAC"));
     tmux.keys(&["q"]);
 
     // Everything went to the journal.
