@@ -45,7 +45,8 @@ pub async fn run_async(global: &GlobalArgs, kubeconfig: Option<&Path>, banner: O
     state.rules = ui::actions::Rules { config: Some(loaded.config.clone()), cli_readonly: global.readonly };
     let clients = fleetdeck::ops::clients::Clients::new(kc.config.clone(), fleet_options(global));
     let actions = ui::effects::Effects::new(clients, paths.state_dir.clone());
-    let r = ui::app::run(rx, state, loaded.theme, loaded.keymap, Some(actions)).await;
+    let theme = loaded.theme.for_depth(config::ColorDepth::detect());
+    let r = ui::app::run(rx, state, theme, loaded.keymap, Some(actions)).await;
     fleet.stop();
     r
 }

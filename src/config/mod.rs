@@ -30,6 +30,7 @@ use std::path::PathBuf;
 
 mod chord;
 mod color;
+pub mod depth;
 mod error;
 mod keymap;
 mod paths;
@@ -41,6 +42,7 @@ mod yaml;
 
 pub use chord::{ChordError, Key, KeyChord, Modifiers};
 pub use color::{ColorError, color_name, parse_color};
+pub use depth::ColorDepth;
 pub use error::{ConfigError, Warning};
 pub use keymap::{Action, Keymap, Mode};
 pub use paths::{HOME_ENV, Paths};

@@ -67,7 +67,7 @@ impl From<StyleSpec> for Style {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Theme {
     name: String,
-    roles: [StyleSpec; Role::ALL.len()],
+    pub(super) roles: [StyleSpec; Role::ALL.len()],
 }
 
 impl Theme {
