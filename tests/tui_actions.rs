@@ -6,7 +6,7 @@ mod common;
 use std::path::Path;
 use std::time::Duration;
 
-use common::{Tmux, fleetdeck};
+use common::{Tmux, with_demo};
 use fleetdeck::ops::journal::Journal;
 
 #[test]
@@ -16,15 +16,7 @@ fn an_action_from_the_cockpit_through_confirmation_to_the_visible_result() {
     std::fs::create_dir_all(home.path().join("config")).expect("config dir");
     std::fs::write(home.path().join("config/config.yaml"), "contexts:\n  prod-us: { readonly: false }\n")
         .expect("config");
-    let up = fleetdeck(home.path(), &["demo", "up"]);
-    assert!(up.status.success(), "demo up: {}", String::from_utf8_lossy(&up.stderr));
-    let kubeconfig = home.path().join("state/demo/kubeconfig");
-    let result = std::panic::catch_unwind(|| drive(home.path(), &kubeconfig));
-    let down = fleetdeck(home.path(), &["demo", "down"]);
-    assert!(down.status.success());
-    if let Err(p) = result {
-        std::panic::resume_unwind(p);
-    }
+    with_demo(home.path(), |kubeconfig| drive(home.path(), kubeconfig));
 }
 
 fn launch(tmux: &Tmux, home: &Path, kubeconfig: &Path, extra: &str) {

@@ -7,20 +7,12 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use common::{Tmux, fleetdeck};
+use common::{Tmux, with_demo};
 
 #[test]
 fn cockpit_in_tmux_reaches_the_failing_condition_filters_helps_and_restores_the_terminal_on_hup() {
     let home = tempfile::tempdir().expect("tempdir");
-    let up = fleetdeck(home.path(), &["demo", "up"]);
-    assert!(up.status.success(), "demo up: {}", String::from_utf8_lossy(&up.stderr));
-    let kubeconfig = home.path().join("state/demo/kubeconfig");
-    let result = std::panic::catch_unwind(|| drive(home.path(), &kubeconfig));
-    let down = fleetdeck(home.path(), &["demo", "down"]);
-    assert!(down.status.success());
-    if let Err(p) = result {
-        std::panic::resume_unwind(p);
-    }
+    with_demo(home.path(), |kubeconfig| drive(home.path(), kubeconfig));
 }
 
 fn drive(home: &Path, kubeconfig: &Path) {

@@ -43,3 +43,17 @@ impl Drop for Tmux {
 pub fn fleetdeck(home: &Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_fleetdeck")).args(args).env("FLEETDECK_HOME", home).output().expect("runs")
 }
+
+/// Starts the demo fleet under `home` (`fleetdeck demo up`), runs `drive` with its kubeconfig, and always
+/// stops the fleet (`demo down`) before passing on a failure of `drive`.
+pub fn with_demo(home: &Path, drive: impl FnOnce(&Path) + std::panic::UnwindSafe) {
+    let up = fleetdeck(home, &["demo", "up"]);
+    assert!(up.status.success(), "demo up: {}", String::from_utf8_lossy(&up.stderr));
+    let kubeconfig = home.join("state/demo/kubeconfig");
+    let result = std::panic::catch_unwind(|| drive(&kubeconfig));
+    let down = fleetdeck(home, &["demo", "down"]);
+    assert!(down.status.success(), "demo down: {}", String::from_utf8_lossy(&down.stderr));
+    if let Err(p) = result {
+        std::panic::resume_unwind(p);
+    }
+}
