@@ -168,6 +168,12 @@ async fn actions_change_real_objects_and_refusals_change_nothing() -> anyhow::Re
     let old_plan = at(&tfs.get("rds-orders").await?, "/status/plan/pending").as_str().unwrap_or_default().to_string();
     assert!(old_plan.starts_with("plan-main-"), "seeded pending plan: {old_plan}");
 
+    // The readable plan, as tfctl show plan: printed with the pending id; none stored -> exit 3 saying why.
+    let out = cli.expect(0, &["plan", "terraform", "flux-system/rds-orders", "--context", "mgmt"]);
+    assert!(out.contains(&format!("# pending plan {old_plan}")) && out.contains("Terraform will perform"), "{out}");
+    let out = cli.expect(3, &["plan", "terraform", "flux-system/network-eu", "--context", "mgmt"]);
+    assert!(out.contains("storeReadablePlan"), "{out}");
+
     // Approve the GitOps way (the default): spec.approvePlan committed to the object's manifest on a branch
     // of its own and pushed; the user's working tree untouched; the same approval again makes no commit.
     let approve_before = at(&tfs.get("rds-orders").await?, "/spec/approvePlan").clone();

@@ -165,6 +165,15 @@ pub struct ScaleArgs {
     pub replicas: i64,
 }
 
+/// `plan terraform NS/NAME`: the readable plan tofu-controller stored.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[arg(value_enum)]
+    pub kind: TerraformKind,
+    /// `NAMESPACE/NAME` of the Terraform object.
+    pub object: String,
+}
+
 /// `kubeconfig cluster NS/NAME [--file F]`.
 #[derive(Debug, Args)]
 pub struct KubeconfigArgs {
@@ -353,6 +362,51 @@ pub fn kubeconfig(args: &KubeconfigArgs, global: &GlobalArgs) -> Result<()> {
             println!("  use it:   export KUBECONFIG={}:$KUBECONFIG", file.display());
             Ok(())
         }
+        Err(e @ OpError::Refused { .. }) => Err(Exit(3, e.to_string()).into()),
+        Err(e) => Err(Exit(1, e.to_string()).into()),
+    }
+}
+
+/// `plan terraform NS/NAME`: prints the human-readable plan (`spec.storeReadablePlan: human`), like `tfctl show
+/// plan`; exit 3 with the reason when none is stored (or only as JSON in a Secret, which is never shown).
+pub fn show_plan(args: &PlanArgs, global: &GlobalArgs) -> Result<()> {
+    let (namespace, name) = split(&args.object)?;
+    let kc = fleet::kubeconfig::load(global.kubeconfig.as_deref()).map_err(|e| UsageError(format!("{e:#}")))?;
+    let context = context_of(global, &kc)?;
+    let kind = find(ops::terraform::GROUP, "Terraform");
+    let opts = FleetOptions { connect_timeout: Duration::from_secs(global.connect_timeout), ..FleetOptions::default() };
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let result: Result<Result<String, String>, OpError> = rt.block_on(async {
+        let client = Clients::new(kc.config.clone(), opts).get(&context).await?;
+        let version = ops::clients::served_version(&client, kind).await?;
+        let ar = fleet::watch::api_resource(kind, &version);
+        let api: kube::Api<kube::api::DynamicObject> = kube::Api::namespaced_with(client.clone(), &namespace, &ar);
+        let obj = match api.get_opt(&name).await {
+            Ok(Some(o)) => o,
+            Ok(None) => {
+                return Err(OpError::refused(
+                    ops::RefusalKind::NotFound,
+                    format!("Terraform {namespace}/{name} not found in {context}"),
+                ));
+            }
+            Err(e) => return Err(OpError::Failed(fleet::describe(&e))),
+        };
+        let pending = ops::terraform::pending_plan(&obj).ok();
+        let plan = ops::terraform::readable_plan(&client, &obj).await.map_err(OpError::Failed)?;
+        Ok(plan.map(|p| match pending {
+            Some(id) => format!("# pending plan {id} of Terraform {namespace}/{name} in {context}\n{p}"),
+            None => p,
+        }))
+    });
+    match result {
+        Ok(Ok(text)) => {
+            print!("{text}");
+            if !text.ends_with('\n') {
+                println!();
+            }
+            Ok(())
+        }
+        Ok(Err(why)) => Err(Exit(3, why).into()),
         Err(e @ OpError::Refused { .. }) => Err(Exit(3, e.to_string()).into()),
         Err(e) => Err(Exit(1, e.to_string()).into()),
     }

@@ -81,6 +81,8 @@ pub enum Command {
     Approve(act::TerraformArgs),
     /// Terraform: discard the pending plan and plan again (as `tfctl replan`).
     Replan(act::TerraformArgs),
+    /// Terraform: print the readable plan tofu-controller stored (as `tfctl show plan`).
+    Plan(act::PlanArgs),
     /// Cluster API: pause a Cluster, or a MachineDeployment's rollout.
     Pause(act::PauseArgs),
     /// Cluster API: unpause a Cluster, or resume a MachineDeployment's rollout.
@@ -142,6 +144,7 @@ pub fn main() -> ExitCode {
         Some(Command::Resume(args)) => act::flux("resume", args, &cli.global),
         Some(Command::Approve(args)) => act::terraform("approve", args, &cli.global),
         Some(Command::Replan(args)) => act::terraform("replan", args, &cli.global),
+        Some(Command::Plan(args)) => act::show_plan(args, &cli.global),
         Some(Command::Pause(args)) => act::pause(true, args, &cli.global),
         Some(Command::Unpause(args)) => act::pause(false, args, &cli.global),
         Some(Command::Scale(args)) => act::scale(args, &cli.global),

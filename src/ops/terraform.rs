@@ -172,6 +172,39 @@ pub async fn approve_in_configured_repo(
     tokio::task::spawn_blocking(job).await.map_err(|e| OpError::Failed(format!("approval task: {e}")))?
 }
 
+/// The human-readable plan tofu-controller stored for `obj` (`spec.storeReadablePlan: human`): ConfigMap
+/// `tfplan-<workspace>-<name>`, key `tfplan`. `Ok(None)` with the reason when there is none to show: not
+/// stored, or stored as JSON in a Secret (Secret values are never shown).
+///
+/// # Errors
+/// The API error text when the ConfigMap cannot be read.
+pub async fn readable_plan(client: &kube::Client, obj: &DynamicObject) -> Result<Result<String, String>, String> {
+    use k8s_openapi::api::core::v1::ConfigMap;
+    let ns = obj.metadata.namespace.clone().unwrap_or_default();
+    let name = obj.metadata.name.clone().unwrap_or_default();
+    let workspace = match text(&obj.data, "/spec/workspace") {
+        "" => "default",
+        w => w,
+    };
+    let cm_name = format!("tfplan-{workspace}-{name}");
+    match text(&obj.data, "/spec/storeReadablePlan") {
+        "human" => {}
+        "json" => {
+            return Ok(Err(format!("the plan is stored as JSON in Secret {cm_name}; Secret values are not shown")));
+        }
+        _ => return Ok(Err("no readable plan stored (spec.storeReadablePlan: human stores one)".into())),
+    }
+    let api: kube::Api<ConfigMap> = kube::Api::namespaced(client.clone(), &ns);
+    match api.get_opt(&cm_name).await {
+        Ok(Some(cm)) => Ok(cm
+            .data
+            .and_then(|d| d.get("tfplan").cloned())
+            .ok_or_else(|| format!("ConfigMap {cm_name} has no tfplan key"))),
+        Ok(None) => Ok(Err(format!("no plan stored yet (ConfigMap {ns}/{cm_name} not found)"))),
+        Err(e) => Err(format!("reading ConfigMap {ns}/{cm_name}: {}", crate::fleet::describe(&e))),
+    }
+}
+
 /// The tofu-controller API group.
 pub const GROUP: &str = "infra.contrib.fluxcd.io";
 

@@ -98,6 +98,8 @@ pub struct Inspection {
     pub verbs: Vec<(String, Option<String>)>,
     /// Recent events, newest first, or why they could not be read.
     pub events: Option<Result<Vec<EventLine>, String>>,
+    /// Terraform: the human-readable plan, or why there is none to show.
+    pub plan: Option<Result<String, String>>,
 }
 
 /// A message from an action task to the UI.

@@ -115,7 +115,7 @@ impl Effects {
         tokio::spawn(async move {
             let inspection = match clients.get(&key.context).await {
                 Ok(client) => inspect(&client, &key, readonly, version).await,
-                Err(e) => Inspection { verbs: Vec::new(), events: Some(Err(e.to_string())) },
+                Err(e) => Inspection { verbs: Vec::new(), events: Some(Err(e.to_string())), plan: None },
             };
             let _ = tx.send(OpMsg::Inspected(key, inspection));
         });
@@ -214,7 +214,18 @@ async fn inspect(
         };
         verbs.push((verb.name().to_string(), denial));
     }
-    Inspection { verbs, events: Some(events(client, key).await) }
+    let plan = match (key.kind.spec().kind, &version) {
+        ("Terraform", Some(v)) => {
+            let ar = crate::fleet::watch::api_resource(key.kind, v);
+            let api: Api<kube::api::DynamicObject> = Api::namespaced_with(client.clone(), &key.namespace, &ar);
+            match api.get(&key.name).await {
+                Ok(obj) => Some(ops::terraform::readable_plan(client, &obj).await.unwrap_or_else(Err)),
+                Err(e) => Some(Err(crate::fleet::describe(&e))),
+            }
+        }
+        _ => None,
+    };
+    Inspection { verbs, events: Some(events(client, key).await), plan }
 }
 
 /// The object's events (field selector on `involvedObject`), newest first, at most [`EVENTS_SHOWN`].

@@ -118,6 +118,26 @@ fn inspection_lines(out: &mut Vec<Line<'_>>, i: &crate::ui::actions::Inspection,
             });
         }
     }
+    match &i.plan {
+        Some(Ok(plan)) => {
+            out.push(Line::raw(""));
+            out.push(Line::styled("plan (stored readable):", theme.style(Role::Header)));
+            for l in plan.lines() {
+                let role = match l.trim_start().chars().next() {
+                    Some('+') => Role::Ok,
+                    Some('-') => Role::Error,
+                    Some('~') => Role::Warning,
+                    _ => Role::Base,
+                };
+                out.push(Line::styled(format!("  {l}"), theme.style(role)));
+            }
+        }
+        Some(Err(why)) => {
+            out.push(Line::raw(""));
+            out.push(Line::styled(format!("plan: {why}"), theme.style(Role::Muted)));
+        }
+        None => {}
+    }
     out.push(Line::raw(""));
     match &i.events {
         None => out.push(Line::styled("events: reading...", theme.style(Role::Muted))),
