@@ -60,6 +60,9 @@ fn fleet_row<'a>(r: &'a ContextSummary, theme: &Theme, state: &State, sel: bool)
             None => format!("via {management} Secret"),
         });
     }
+    if !state.readonly && state.rules.readonly_reason(&r.name).is_some() {
+        notes.push("read-only".to_string());
+    }
     let forbidden = r.problems.iter().filter(|p| format!("{:?}", p.state) == "Forbidden").count();
     if forbidden > 0 {
         notes.push(format!("{forbidden} kinds Forbidden"));
