@@ -66,11 +66,12 @@ pub enum Action {
     ScaleDown,
     Mark,
     Kubeconfig,
+    NewCluster,
 }
 
 impl Action {
     /// Every action, in declaration order (the order of the help screen).
-    pub const ALL: [Action; 34] = [
+    pub const ALL: [Action; 35] = [
         Action::Quit,
         Action::Help,
         Action::Palette,
@@ -105,6 +106,7 @@ impl Action {
         Action::ScaleDown,
         Action::Mark,
         Action::Kubeconfig,
+        Action::NewCluster,
     ];
 
     /// The name keymap files use: `quit`, `page-down`.
@@ -144,6 +146,7 @@ impl Action {
             Action::ScaleDown => "scale-down",
             Action::Mark => "mark",
             Action::Kubeconfig => "kubeconfig",
+            Action::NewCluster => "new-cluster",
         }
     }
 
@@ -184,6 +187,7 @@ impl Action {
             Action::ScaleDown => "scale down (MachineDeployment -1, KubeadmControlPlane -2)",
             Action::Mark => "mark or unmark the row for a bulk action",
             Action::Kubeconfig => "write a CAPI Cluster's kubeconfig to a file",
+            Action::NewCluster => "create a cluster from a template: a reviewed commit in the GitOps repository",
         }
     }
 

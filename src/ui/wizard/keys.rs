@@ -1,0 +1,164 @@
+//! Keys while a wizard is open, per step; no IO (work is queued as [`Task`]s). The wizard takes every key
+//! while it is shown, so letters type into fields instead of triggering cockpit actions.
+//!
+//! Everywhere: `esc` (or ctrl-c) cancels, except while the commit is being written. Pick: `up`/`down`,
+//! `enter`. Form: see [`super::form::Form::key`]; `enter` previews. Preview: `up`/`down`/`pgup`/`pgdn`
+//! scroll, `w` writes (commits), `p` writes and pushes, `e` goes back to the form. Done: `p` pushes when the
+//! remote lacks the branch, `enter` closes.
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use super::form::{Form, FormKey};
+use super::{Step, Task, Wizard};
+use crate::ui::state::State;
+
+/// Applies a key to the open wizard. Returns whether anything changed (false when no wizard is open).
+pub fn key(state: &mut State, ev: &KeyEvent) -> bool {
+    if ev.kind != KeyEventKind::Press {
+        return false;
+    }
+    let Some(w) = state.gitops.wizard.as_mut() else { return false };
+    w.notice = None;
+    let cancel =
+        ev.code == KeyCode::Esc || (ev.modifiers.contains(KeyModifiers::CONTROL) && ev.code == KeyCode::Char('c'));
+    if cancel {
+        if w.step == Step::Writing || w.pushing {
+            w.notice =
+                Some("the commit is being written; it cannot be stopped halfway (esc works once it is done)".into());
+            return true;
+        }
+        let message = match (&w.written, w.step) {
+            (Some(_), _) => "wizard closed".to_owned(),
+            (None, _) => "cancelled; nothing was written".to_owned(),
+        };
+        state.gitops.wizard = None;
+        state.message = Some(message);
+        return true;
+    }
+    match w.step {
+        Step::Loading | Step::Planning | Step::Writing => false,
+        Step::Pick => pick(w, ev),
+        Step::Form => form(w, ev),
+        Step::Preview => preview(w, ev, state.page.max(1)),
+        Step::Done => {
+            if ev.code == KeyCode::Enter {
+                state.gitops.wizard = None;
+                state.message = Some("wizard closed".into());
+                return true;
+            }
+            done(w, ev)
+        }
+    }
+}
+
+fn pick(w: &mut Wizard, ev: &KeyEvent) -> bool {
+    let Some(setup) = &w.setup else { return false };
+    let n = setup.templates.len();
+    match ev.code {
+        KeyCode::Up | KeyCode::Char('k') => w.picked = w.picked.saturating_sub(1),
+        KeyCode::Down | KeyCode::Char('j') => w.picked = (w.picked + 1).min(n.saturating_sub(1)),
+        KeyCode::Enter => {
+            let Some(template) = setup.templates.get(w.picked).cloned() else {
+                w.notice = Some("no template to choose".into());
+                return true;
+            };
+            let profiles = profile_repository_for(setup, &template);
+            w.form = Some(Form::new(template, profiles, &setup.policy));
+            w.step = Step::Form;
+            w.error = None;
+        }
+        _ => return false,
+    }
+    true
+}
+
+/// The profile HelmRepository of the template's context, else the first one in the fleet.
+fn profile_repository_for(setup: &super::Setup, t: &crate::gitops::template::Template) -> Option<serde_json::Value> {
+    use crate::gitops::template::TemplateSource;
+    let ctx = match &t.source {
+        TemplateSource::Cluster { context } => Some(context.as_str()),
+        _ => None,
+    };
+    let repos = &setup.profile_repositories;
+    repos.iter().find(|(c, _)| Some(c.as_str()) == ctx).or(repos.first()).map(|(_, r)| r.clone())
+}
+
+fn form(w: &mut Wizard, ev: &KeyEvent) -> bool {
+    let (Some(setup), Some(form)) = (&w.setup, w.form.as_mut()) else { return false };
+    if ev.code != KeyCode::Enter {
+        return form.key(ev, &setup.policy) == FormKey::Changed;
+    }
+    let Some(created) = form.created.as_ref().filter(|_| form.errors.is_empty()) else {
+        let n = form.errors.len();
+        w.notice = Some(match (&form.problem, n) {
+            (Some(p), _) => format!("cannot render: {p}"),
+            (None, 1) => "fix the field marked ✖ first".into(),
+            (None, n) => format!("fix the {n} fields marked ✖ first"),
+        });
+        return true;
+    };
+    w.tasks.push(Task::Plan {
+        id: w.id,
+        repo: setup.repo.clone(),
+        base: setup.base.clone(),
+        branch: created.branch.clone(),
+        message: created.message.clone(),
+        changes: created.changes(),
+    });
+    w.step = Step::Planning;
+    w.error = None;
+    true
+}
+
+fn preview(w: &mut Wizard, ev: &KeyEvent, page: usize) -> bool {
+    match ev.code {
+        KeyCode::Up | KeyCode::Char('k') => w.scroll = w.scroll.saturating_sub(1),
+        KeyCode::Down | KeyCode::Char('j') => w.scroll += 1,
+        KeyCode::PageUp => w.scroll = w.scroll.saturating_sub(page),
+        KeyCode::PageDown | KeyCode::Char(' ') => w.scroll += page,
+        KeyCode::Home | KeyCode::Char('g') => w.scroll = 0,
+        KeyCode::Char('e') => {
+            w.step = Step::Form;
+            w.error = None;
+        }
+        KeyCode::Char(c @ ('w' | 'p')) => {
+            let blocked = w.form.as_ref().map_or(0, |f| f.violations.len());
+            if blocked > 0 {
+                w.notice = Some(format!(
+                    "the policy blocks the write ({blocked} violation{}): press e and fix the marked fields",
+                    if blocked == 1 { "" } else { "s" }
+                ));
+                return true;
+            }
+            let (Some(setup), Some(plan)) = (&w.setup, &w.plan) else { return false };
+            if plan.is_noop() {
+                w.notice = Some(format!("nothing to write: {} already has these files", plan.base.branch));
+                return true;
+            }
+            w.tasks.push(Task::Write { id: w.id, repo: setup.repo.clone(), plan: plan.clone(), push: c == 'p' });
+            w.step = Step::Writing;
+            w.error = None;
+        }
+        _ => return false,
+    }
+    true
+}
+
+fn done(w: &mut Wizard, ev: &KeyEvent) -> bool {
+    if ev.code != KeyCode::Char('p') {
+        return false;
+    }
+    let (Some(setup), Some(written)) = (&w.setup, &w.written) else { return false };
+    if written.on_remote || written.applied.already_in_base {
+        w.notice = Some("the remote already has this branch".into());
+        return true;
+    }
+    w.tasks.push(Task::Push {
+        id: w.id,
+        repo: setup.repo.clone(),
+        branch: written.applied.branch.clone(),
+        commit: written.applied.commit.clone(),
+    });
+    w.pushing = true;
+    w.error = None;
+    true
+}
