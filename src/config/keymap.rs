@@ -187,7 +187,7 @@ impl Action {
             Action::ScaleDown => "scale down (MachineDeployment -1, KubeadmControlPlane -2)",
             Action::Mark => "mark or unmark the row for a bulk action",
             Action::Kubeconfig => "write a CAPI Cluster's kubeconfig to a file",
-            Action::NewCluster => "create a cluster from a template: a reviewed commit in the GitOps repository",
+            Action::NewCluster => "create a cluster from a template, as a commit in git",
         }
     }
 

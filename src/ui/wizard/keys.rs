@@ -26,12 +26,11 @@ pub fn key(state: &mut State, ev: &KeyEvent) -> bool {
                 Some("the commit is being written; it cannot be stopped halfway (esc works once it is done)".into());
             return true;
         }
-        let message = match (&w.written, w.step) {
-            (Some(_), _) => "wizard closed".to_owned(),
-            (None, _) => "cancelled; nothing was written".to_owned(),
-        };
+        // Closing after the write leaves the status bar to the tracking line.
+        if w.written.is_none() {
+            state.message = Some("cancelled; nothing was written".into());
+        }
         state.gitops.wizard = None;
-        state.message = Some(message);
         return true;
     }
     match w.step {
@@ -42,7 +41,6 @@ pub fn key(state: &mut State, ev: &KeyEvent) -> bool {
         Step::Done => {
             if ev.code == KeyCode::Enter {
                 state.gitops.wizard = None;
-                state.message = Some("wizard closed".into());
                 return true;
             }
             done(w, ev)
@@ -139,6 +137,10 @@ fn preview(w: &mut Wizard, ev: &KeyEvent, page: usize) -> bool {
             w.error = None;
         }
         _ => return false,
+    }
+    if let Some(plan) = &w.plan {
+        let violations = w.form.as_ref().map(|f| f.violations.as_slice()).unwrap_or_default();
+        w.scroll = w.scroll.min(super::preview::line_count(plan, violations).saturating_sub(1));
     }
     true
 }

@@ -17,6 +17,12 @@ pub fn action_word(a: FileAction) -> &'static str {
     }
 }
 
+/// How many lines [`lines`] makes (to keep scrolling inside them).
+pub fn line_count(plan: &Plan, violations: &[Violation]) -> usize {
+    let files: usize = plan.files.iter().map(|f| f.diff.lines().count() + 2).sum();
+    4 + violations.len() + usize::from(plan.is_noop()) + files
+}
+
 /// Every line of the preview of `plan` (scrolled by the caller).
 pub fn lines(plan: &Plan, violations: &[Violation], theme: &Theme) -> Vec<Line<'static>> {
     let mut out = vec![

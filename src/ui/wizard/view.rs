@@ -222,7 +222,10 @@ fn form_screen(f: &mut Frame, area: Rect, form: &Form, theme: &Theme) {
         for (fc, objects) in &c.files {
             below.push(Line::from(vec![
                 Span::styled(format!("   {}", fc.path), theme.style(Role::Accent)),
-                Span::styled(format!("  {} objects", objects.len()), theme.style(Role::Muted)),
+                Span::styled(
+                    format!("  {} object{}", objects.len(), if objects.len() == 1 { "" } else { "s" }),
+                    theme.style(Role::Muted),
+                ),
             ]));
         }
         for n in &c.notes {
