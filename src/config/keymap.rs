@@ -67,11 +67,12 @@ pub enum Action {
     Mark,
     Kubeconfig,
     NewCluster,
+    DeleteCluster,
 }
 
 impl Action {
     /// Every action, in declaration order (the order of the help screen).
-    pub const ALL: [Action; 35] = [
+    pub const ALL: [Action; 36] = [
         Action::Quit,
         Action::Help,
         Action::Palette,
@@ -107,6 +108,7 @@ impl Action {
         Action::Mark,
         Action::Kubeconfig,
         Action::NewCluster,
+        Action::DeleteCluster,
     ];
 
     /// The name keymap files use: `quit`, `page-down`.
@@ -147,6 +149,7 @@ impl Action {
             Action::Mark => "mark",
             Action::Kubeconfig => "kubeconfig",
             Action::NewCluster => "new-cluster",
+            Action::DeleteCluster => "delete-cluster",
         }
     }
 
@@ -188,6 +191,7 @@ impl Action {
             Action::Mark => "mark or unmark the row for a bulk action",
             Action::Kubeconfig => "write a CAPI Cluster's kubeconfig to a file",
             Action::NewCluster => "create a cluster from a template, as a commit in git",
+            Action::DeleteCluster => "delete the CAPI Cluster's files, as a commit in git",
         }
     }
 

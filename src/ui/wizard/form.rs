@@ -161,14 +161,6 @@ impl Form {
         errors.chain(violations).collect()
     }
 
-    /// Violations that name no field of the form (shown under it).
-    pub fn other_violations(&self) -> Vec<&Violation> {
-        self.violations
-            .iter()
-            .filter(|v| v.param.as_ref().is_none_or(|p| !self.fields.iter().any(|f| &f.spec.name == p)))
-            .collect()
-    }
-
     /// Whether the values render without field errors (policy violations may remain: the preview shows
     /// them and refuses the write).
     pub fn renders(&self) -> bool {

@@ -36,6 +36,7 @@ pub fn key(state: &mut State, ev: &KeyEvent) -> bool {
     match w.step {
         Step::Loading | Step::Planning | Step::Writing => false,
         Step::Pick => pick(w, ev),
+        Step::Confirm => super::teardown::key(w, ev),
         Step::Form => form(w, ev),
         Step::Preview => preview(w, ev, state.page.max(1)),
         Step::Done => {
@@ -163,4 +164,90 @@ fn done(w: &mut Wizard, ev: &KeyEvent) -> bool {
     w.pushing = true;
     w.error = None;
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::gitops::policy::Policy;
+    use crate::gitops::template::{Template, TemplateSource};
+    use crate::gitops::{Base, Repo};
+    use crate::ui::wizard::{Setup, WizardMsg};
+
+    fn press(state: &mut State, code: KeyCode) -> bool {
+        key(state, &KeyEvent::new(code, KeyModifiers::NONE))
+    }
+
+    fn template() -> Template {
+        let input = crate::demo::seed::SeedInput {
+            now: "2026-11-21T10:00:00Z".parse().expect("time"),
+            workload_kubeconfigs: Default::default(),
+        };
+        let seed = crate::demo::seed::demo_fleet(&input);
+        let obj = seed.contexts["mgmt"].iter().find(|o| o["metadata"]["name"] == "capd-dev").expect("template");
+        Template::from_object(obj, TemplateSource::Cluster { context: "mgmt".into() }).expect("parses")
+    }
+
+    fn setup() -> Setup {
+        Setup {
+            repo: Repo { root: "/nonexistent".into(), remote: "origin".into(), author: None },
+            base: Base { branch: "main".into(), commit: "0".repeat(40) },
+            remote_url: "/srv/fleet.git".into(),
+            templates: vec![template()],
+            profile_repositories: Vec::new(),
+            policy: Policy::default(),
+            problems: Vec::new(),
+        }
+    }
+
+    fn state_with_repo() -> State {
+        let mut s = State::new(k8s_openapi::jiff::Timestamp::UNIX_EPOCH);
+        let mut config = Config::builtin().expect("config");
+        config.git.repository = Some("/nonexistent".into());
+        s.rules.config = Some(config);
+        s
+    }
+
+    #[test]
+    fn open_refuses_without_a_repository_or_in_read_only_mode() {
+        let mut s = State::new(k8s_openapi::jiff::Timestamp::UNIX_EPOCH);
+        s.rules.config = Some(Config::builtin().expect("config"));
+        crate::ui::wizard::open(&mut s);
+        assert!(s.gitops.wizard.is_none());
+        assert!(s.message.as_deref().is_some_and(|m| m.contains("git.repository")), "{:?}", s.message);
+        let mut s = state_with_repo();
+        s.readonly = true;
+        crate::ui::wizard::open(&mut s);
+        assert!(s.gitops.wizard.is_none() && s.message.as_deref().is_some_and(|m| m.contains("read-only")));
+    }
+
+    #[test]
+    fn keys_walk_the_steps_queue_the_work_and_esc_writes_nothing() {
+        let mut s = state_with_repo();
+        crate::ui::wizard::open(&mut s);
+        let id = s.gitops.wizard.as_ref().map(|w| w.id).expect("open");
+        assert!(matches!(s.gitops.wizard.as_ref().map(|w| w.tasks.as_slice()), Some([Task::Open { .. }])));
+        assert!(!press(&mut s, KeyCode::Enter), "nothing to choose while loading");
+        crate::ui::wizard::apply(&mut s, WizardMsg::Opened(id + 1, Err("stale".into())));
+        assert!(s.gitops.wizard.as_ref().is_some_and(|w| w.error.is_none()), "a stale result is dropped");
+        crate::ui::wizard::apply(&mut s, WizardMsg::Opened(id, Ok(Box::new(setup()))));
+        press(&mut s, KeyCode::Enter);
+        let w = s.gitops.wizard.as_mut().expect("open");
+        assert_eq!(w.step, Step::Form);
+        w.tasks.clear();
+        press(&mut s, KeyCode::Enter);
+        let w = s.gitops.wizard.as_ref().expect("open");
+        assert_eq!((w.step, w.notice.as_deref()), (Step::Form, Some("fix the field marked ✖ first")));
+        for c in "dev-x".chars() {
+            press(&mut s, KeyCode::Char(c));
+        }
+        press(&mut s, KeyCode::Enter);
+        let w = s.gitops.wizard.as_ref().expect("open");
+        assert_eq!(w.step, Step::Planning);
+        assert!(matches!(w.tasks.as_slice(), [Task::Plan { branch, .. }] if branch == "fleetdeck/create-dev-x"));
+        press(&mut s, KeyCode::Esc);
+        assert!(s.gitops.wizard.is_none());
+        assert_eq!(s.message.as_deref(), Some("cancelled; nothing was written"));
+    }
 }

@@ -8,6 +8,10 @@
 //! (branch, commit, how to open the review, and the change tracked in the live fleet: [`track`]).
 //! `esc` cancels at any step before the write starts, and nothing is written then.
 //!
+//! The teardown wizard ([`teardown`]) shares the shape: *Loading* (the files of the cluster at the base
+//! branch) → *Confirm* (exactly what goes and what Flux and Cluster API then delete; the cluster's name
+//! typed to confirm) → *Writing* → *Done*.
+//!
 //! Shape: the [`Wizard`] lives in [`crate::ui::state::State::gitops`]; [`keys`] changes it without IO and
 //! queues [`Task`]s; the loop's effects runner starts them ([`tasks`]: network and git off the UI task,
 //! blocking git in `spawn_blocking`); their results come back as [`WizardMsg`]s through the actions
@@ -17,6 +21,7 @@ pub mod form;
 pub mod keys;
 pub mod preview;
 pub mod tasks;
+pub mod teardown;
 pub mod track;
 pub mod view;
 
@@ -64,6 +69,8 @@ pub enum Step {
     Loading,
     /// Choosing a template.
     Pick,
+    /// Reading what a teardown removes and typing the cluster's name.
+    Confirm,
     /// Filling in the parameters.
     Form,
     /// Diffing against the base branch.
@@ -82,6 +89,7 @@ impl Step {
         match self {
             Step::Loading => "loading",
             Step::Pick => "1/4 template",
+            Step::Confirm => "confirm",
             Step::Form => "2/4 parameters",
             Step::Planning | Step::Preview => "3/4 preview",
             Step::Writing | Step::Done => "4/4 commit",
@@ -100,11 +108,22 @@ pub struct Written {
     pub notes: Vec<String>,
 }
 
-/// The create wizard.
+/// Which wizard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Flow {
+    /// Create a cluster from a template.
+    Create,
+    /// Remove a cluster's files.
+    Teardown(teardown::Target),
+}
+
+/// A wizard: the create wizard, or the teardown one.
 #[derive(Debug)]
 pub struct Wizard {
     /// Distinguishes this wizard's task results from a cancelled one's.
     pub id: u64,
+    /// Which wizard.
+    pub flow: Flow,
     /// Where the user is.
     pub step: Step,
     /// Filled in once loaded.
@@ -141,6 +160,8 @@ pub enum Task {
     Write { id: u64, repo: Repo, plan: Plan, push: bool },
     /// Push an already written branch.
     Push { id: u64, repo: Repo, branch: String, commit: String },
+    /// Open the repository, fetch the base and plan the teardown of `namespace/name`.
+    OpenTeardown { id: u64, git: GitDefaults, namespace: String, name: String },
 }
 
 /// A task's result, tagged with the wizard's id.
@@ -154,13 +175,16 @@ pub enum WizardMsg {
     Written(u64, Result<Written, String>),
     /// [`Task::Push`] finished: whether it pushed (false: the remote had it).
     Pushed(u64, Result<bool, String>),
+    /// [`Task::OpenTeardown`] finished.
+    OpenedTeardown(u64, Result<Box<(Setup, crate::gitops::teardown::Teardown, Plan)>, String>),
 }
 
 impl Wizard {
     /// A wizard in its first step, with no task queued.
-    pub fn new(id: u64) -> Wizard {
+    pub fn new(id: u64, flow: Flow) -> Wizard {
         Wizard {
             id,
+            flow,
             step: Step::Loading,
             setup: None,
             picked: 0,
@@ -179,33 +203,43 @@ impl Wizard {
 /// Opens the create wizard (the `new-cluster` key): refused in read-only mode and when no repository is
 /// configured (`git.repository` in config.yaml); otherwise queues the loading task.
 pub fn open(state: &mut State) -> bool {
-    if state.readonly {
-        state.message = Some("new cluster refused: read-only mode (a wizard pushes to the GitOps repository)".into());
-        return true;
-    }
-    let git = state.rules.config.as_ref().map(|c| c.git.clone());
-    let Some(git) = git.filter(|g| g.repository.is_some()) else {
-        state.message = Some(
-            "new cluster: no GitOps repository; set git.repository in config.yaml (fleetdeck config path) or start \
-             the cockpit with --repo PATH"
-                .into(),
-        );
-        return true;
-    };
-    let g = &mut state.gitops;
-    g.next_id += 1;
-    let mut w = Wizard::new(g.next_id);
+    let Some(git) = git_settings(state, "new cluster") else { return true };
+    let mut w = Wizard::new(next_id(&mut state.gitops), Flow::Create);
     w.tasks.push(Task::Open { id: w.id, git });
-    g.wizard = Some(w);
+    state.gitops.wizard = Some(w);
     true
+}
+
+/// The GitOps repository settings, or why a wizard cannot open (read-only mode, no repository): the
+/// message is set and `None` returned.
+pub fn git_settings(state: &mut State, what: &str) -> Option<GitDefaults> {
+    if state.readonly {
+        state.message = Some(format!("{what} refused: read-only mode (a wizard pushes to the GitOps repository)"));
+        return None;
+    }
+    let git = state.rules.config.as_ref().map(|c| c.git.clone()).filter(|g| g.repository.is_some());
+    if git.is_none() {
+        state.message = Some(format!(
+            "{what}: no GitOps repository; set git.repository in config.yaml (see fleetdeck config path)"
+        ));
+    }
+    git
+}
+
+/// A new wizard id.
+pub fn next_id(g: &mut Gitops) -> u64 {
+    g.next_id += 1;
+    g.next_id
 }
 
 /// Applies a task's result to the wizard it belongs to (results for another wizard are dropped).
 pub fn apply(state: &mut State, msg: WizardMsg) {
     let id = match &msg {
-        WizardMsg::Opened(id, _) | WizardMsg::Planned(id, _) | WizardMsg::Written(id, _) | WizardMsg::Pushed(id, _) => {
-            *id
-        }
+        WizardMsg::Opened(id, _)
+        | WizardMsg::Planned(id, _)
+        | WizardMsg::Written(id, _)
+        | WizardMsg::Pushed(id, _)
+        | WizardMsg::OpenedTeardown(id, _) => *id,
     };
     let Some(w) = state.gitops.wizard.as_mut().filter(|w| w.id == id) else {
         tracing::debug!("wizard {id}: result dropped (the wizard was closed)");
@@ -217,7 +251,17 @@ pub fn apply(state: &mut State, msg: WizardMsg) {
             w.step = Step::Pick;
             w.error = None;
         }
-        WizardMsg::Opened(_, Err(e)) => w.error = Some(e),
+        WizardMsg::Opened(_, Err(e)) | WizardMsg::OpenedTeardown(_, Err(e)) => w.error = Some(e),
+        WizardMsg::OpenedTeardown(_, Ok(opened)) => {
+            let (setup, t, plan) = *opened;
+            w.setup = Some(setup);
+            w.plan = Some(plan);
+            if let Flow::Teardown(target) = &mut w.flow {
+                target.teardown = Some(t);
+            }
+            w.step = Step::Confirm;
+            w.error = None;
+        }
         WizardMsg::Planned(_, Ok(plan)) => {
             w.plan = Some(plan);
             w.scroll = 0;
@@ -238,7 +282,7 @@ pub fn apply(state: &mut State, msg: WizardMsg) {
             }
         }
         WizardMsg::Written(_, Err(e)) => {
-            w.step = Step::Preview;
+            w.step = if matches!(w.flow, Flow::Teardown(_)) { Step::Confirm } else { Step::Preview };
             w.error = Some(e);
         }
         WizardMsg::Pushed(_, result) => {

@@ -12,7 +12,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::{Setup, Task, WizardMsg, Written};
 use crate::config::GitDefaults;
 use crate::gitops::policy::Policy;
-use crate::gitops::{Repo, catalog, review};
+use crate::gitops::{Base, Plan, Repo, catalog, locate, review, teardown};
 use crate::model::kinds::KindId;
 use crate::model::store::{FleetStore, KindState, Origin};
 use crate::ops::clients::Clients;
@@ -54,6 +54,10 @@ pub fn spawn(task: Task, contexts: Vec<String>, clients: Arc<Clients>, tx: Unbou
             Task::Write { id, repo, plan, push } => {
                 WizardMsg::Written(id, blocking(move || write(&repo, &plan, push)).await)
             }
+            Task::OpenTeardown { id, git, namespace, name } => WizardMsg::OpenedTeardown(
+                id,
+                blocking(move || open_teardown(&git, &namespace, &name)).await.map(Box::new),
+            ),
             Task::Push { id, repo, branch, commit } => {
                 WizardMsg::Pushed(id, blocking(move || repo.push(&branch, &commit).map_err(|e| e.to_string())).await)
             }
@@ -66,8 +70,8 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, String> + Sen
     tokio::task::spawn_blocking(f).await.map_err(|e| format!("the git task failed: {e}"))?
 }
 
-/// The repository side of loading: open, fetch the base, templates in `templates/`, the policy.
-fn open_repo(git: &GitDefaults) -> Result<Setup, String> {
+/// Opens the configured repository (author from config.yaml) and fetches the base branch.
+fn open_base(git: &GitDefaults) -> Result<(Repo, Base, String), String> {
     let path = git.repository.clone().ok_or("no repository configured (git.repository in config.yaml)")?;
     let mut repo = Repo::open(&path, &git.remote).map_err(|e| e.to_string())?;
     if let (Some(name), Some(email)) = (&git.author_name, &git.author_email) {
@@ -75,6 +79,12 @@ fn open_repo(git: &GitDefaults) -> Result<Setup, String> {
     }
     let base = repo.fetch_base(git.base_branch.as_deref()).map_err(|e| e.to_string())?;
     let remote_url = repo.remote_url().map_err(|e| e.to_string())?;
+    Ok((repo, base, remote_url))
+}
+
+/// The repository side of loading: open, fetch the base, templates in `templates/`, the policy.
+fn open_repo(git: &GitDefaults) -> Result<Setup, String> {
+    let (repo, base, remote_url) = open_base(git)?;
     let (templates, problems) = catalog::templates_in_repo(&repo, &base.commit).map_err(|e| e.to_string())?;
     let policy = Policy::from_repo(&repo, &base.commit).map_err(|e| format!("{e:#}"))?;
     Ok(Setup { repo, base, remote_url, templates, profile_repositories: Vec::new(), policy, problems })
@@ -126,4 +136,33 @@ fn write(repo: &Repo, plan: &crate::gitops::Plan, push: bool) -> Result<Written,
     let on_remote =
         applied.pushed || (!applied.already_in_base && review::remote_has(repo, &applied.branch, &applied.commit));
     Ok(Written { applied, on_remote, notes })
+}
+
+/// Opens the repository and plans the teardown of `namespace/name` at the base branch (WGE's default
+/// cluster path).
+fn open_teardown(git: &GitDefaults, namespace: &str, name: &str) -> Result<(Setup, teardown::Teardown, Plan), String> {
+    let (repo, base, remote_url) = open_base(git)?;
+    let files = locate::yaml_files(&repo, &base.commit, "").map_err(|e| e.to_string())?;
+    let others: Vec<String> = repo
+        .list_files(&base.commit, "")
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .filter(|p| !p.ends_with(".yaml") && !p.ends_with(".yml"))
+        .collect();
+    let capi_path = crate::gitops::template::DEFAULT_CAPI_REPOSITORY_PATH;
+    let t = teardown::plan(&files, &others, capi_path, namespace, name).ok_or_else(|| {
+        format!("no files of cluster {namespace}/{name} in {} at {}: nothing to remove", base.branch, base.commit)
+    })?;
+    let plan = Plan::new(&repo, &base, &teardown::branch(name), &teardown::message(namespace, name), &t.changes())
+        .map_err(|e| e.to_string())?;
+    let setup = Setup {
+        repo,
+        base,
+        remote_url,
+        templates: Vec::new(),
+        profile_repositories: Vec::new(),
+        policy: Policy::default(),
+        problems: Vec::new(),
+    };
+    Ok((setup, t, plan))
 }

@@ -19,7 +19,10 @@ const EDITOR: u16 = 34;
 
 /// Draws `w` over `area`.
 pub fn draw(f: &mut Frame, area: Rect, w: &Wizard, store: &FleetStore, theme: &Theme) {
-    let title = format!(" New cluster — {} ", w.step.title());
+    let title = match &w.flow {
+        super::Flow::Create => format!(" New cluster — {} ", w.step.title()),
+        super::Flow::Teardown(t) => format!(" Delete cluster {}/{} — {} ", t.namespace, t.name, w.step.title()),
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.style(Role::BorderFocused))
@@ -37,6 +40,9 @@ pub fn draw(f: &mut Frame, area: Rect, w: &Wizard, store: &FleetStore, theme: &T
         Step::Loading => {
             let text = match &w.error {
                 Some(_) => " could not open the wizard:",
+                None if matches!(w.flow, super::Flow::Teardown(_)) => {
+                    " fetching the base branch and finding the cluster's files …"
+                }
                 None => {
                     " reading templates from the fleet's management clusters and the repository's templates/, \
                          fetching the base branch and .fleetdeck/policy.yaml …"
@@ -48,6 +54,7 @@ pub fn draw(f: &mut Frame, area: Rect, w: &Wizard, store: &FleetStore, theme: &T
             );
         }
         Step::Pick => pick(f, body, w, theme),
+        Step::Confirm => super::teardown::draw(f, body, w, theme),
         Step::Form => {
             if let Some(form) = &w.form {
                 form_screen(f, body, form, theme);
@@ -89,6 +96,7 @@ fn hint_line(w: &Wizard, theme: &Theme) -> Line<'static> {
     let keys: &[(&str, &str)] = match w.step {
         Step::Loading | Step::Planning => &[("esc", "cancel")],
         Step::Pick => &[("↑/↓", "choose"), ("enter", "fill in"), ("esc", "cancel")],
+        Step::Confirm => &[("type the name, enter", "commit and push"), ("esc", "cancel")],
         Step::Form => &[
             ("tab/↓", "next"),
             ("shift-tab/↑", "previous"),
@@ -214,8 +222,12 @@ fn form_screen(f: &mut Frame, area: Rect, form: &Form, theme: &Theme) {
     if let Some(p) = &form.problem {
         below.push(Line::styled(format!(" ✖ {p}"), theme.style(Role::Error)));
     }
-    for v in form.other_violations() {
-        below.push(Line::styled(format!(" ✖ policy: {v}"), theme.style(Role::Error)));
+    // Every violation in full (the field's row has room for the start only); they block the write.
+    if !form.violations.is_empty() {
+        below.push(Line::styled(" the policy blocks the write:", theme.style(Role::Error)));
+    }
+    for v in &form.violations {
+        below.push(Line::styled(format!("   ✖ {v}"), theme.style(Role::Error)));
     }
     if let Some(c) = &form.created {
         below.push(Line::styled(format!(" writes on branch {}:", c.branch), theme.style(Role::Muted)));
