@@ -3,7 +3,8 @@
 //! GitOpsTemplate from the management cluster, the form (typed name, picked region), a policy violation
 //! shown at its field and blocking the write, the fix, the preview with diffs, write and push; then the
 //! remote branch, its files and commit, the untouched user tree, the tracking line, `esc` writing nothing,
-//! and a second run making no new commit.
+//! and a second run making no new commit. Then the teardown of the demo's dev-eu Cluster, confirmed by
+//! typing its name.
 mod common;
 
 use std::path::{Path, PathBuf};
@@ -25,6 +26,10 @@ fn git(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
+/// The demo's dev-eu Cluster as the repository has it (what the teardown removes).
+const DEV_EU: &str = "clusters/management/clusters/platform/dev-eu.yaml";
+const DEV_EU_YAML: &str = "apiVersion: cluster.x-k8s.io/v1beta2\nkind: Cluster\nmetadata:\n  name: dev-eu\n  namespace: platform\n---\napiVersion: gitops.weave.works/v1alpha1\nkind: GitopsCluster\nmetadata:\n  name: dev-eu\n  namespace: platform\nspec:\n  capiClusterRef:\n    name: dev-eu\n";
+
 /// A bare remote and a clone on `main` whose base has a policy allowing two regions; the clone has a
 /// staged edit, an unstaged one and an untracked file.
 fn repository(dir: &Path) -> (PathBuf, PathBuf) {
@@ -38,6 +43,8 @@ fn repository(dir: &Path) -> (PathBuf, PathBuf) {
     std::fs::create_dir_all(work.join(".fleetdeck")).expect("mkdir");
     std::fs::write(work.join(".fleetdeck/policy.yaml"), "regions: [eu-central-1, us-east-1]\n").expect("write");
     std::fs::write(work.join("README.md"), "# fleet\n").expect("write");
+    std::fs::create_dir_all(work.join("clusters/management/clusters/platform")).expect("mkdir");
+    std::fs::write(work.join(DEV_EU), DEV_EU_YAML).expect("write");
     git(&work, &["add", "-A"]);
     git(&work, &["commit", "-qm", "init"]);
     git(&work, &["push", "-q", "origin", "main"]);
@@ -208,6 +215,31 @@ fn drive(home: &Path, kubeconfig: &Path, remote: &Path, work: &Path) {
     assert_eq!(user_state(work), before);
     tmux.keys(&["Enter"]);
     tmux.wait_for("closed", Duration::from_secs(5), |s| !s.contains("New cluster"));
+
+    // Teardown of the demo's dev-eu Cluster: what goes, the name typed, one commit removing its file.
+    tmux.keys(&["2", "/"]);
+    tmux.keys(&["-l", "dev-eu"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("dev-eu row", Duration::from_secs(20), |s| {
+        s.contains("filter: dev-eu") && s.lines().any(|l| l.contains("platform") && l.contains("dev-eu"))
+    });
+    tmux.keys(&["D"]);
+    let s = tmux.wait_for("the teardown", Duration::from_secs(20), |s| s.contains("type the cluster's name (dev-eu)"));
+    assert!(s.contains(&format!("delete {DEV_EU}")) && s.contains("GitopsCluster/platform/dev-eu"), "{s}");
+    assert!(s.contains("Flux prunes Cluster/platform/dev-eu; Cluster API then deletes"), "{s}");
+    tmux.keys(&["-l", "dev-e"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("a wrong name", Duration::from_secs(5), |s| s.contains("type the cluster's name exactly"));
+    tmux.keys(&["-l", "dev-eu"]);
+    tmux.keys(&["Enter"]);
+    let s = tmux.wait_for("the removal", Duration::from_secs(20), |s| s.contains("committed and pushed"));
+    assert!(s.contains("fleetdeck/delete-dev-eu"), "{s}");
+    let removal = git(remote, &["rev-parse", "refs/heads/fleetdeck/delete-dev-eu"]);
+    assert_eq!(git(remote, &["log", "-1", "--format=%s", &removal]), "Delete cluster platform/dev-eu");
+    assert_eq!(git(remote, &["diff", "--name-status", "main", &removal]), format!("D\t{DEV_EU}"));
+    assert_eq!(user_state(work), before);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("closed", Duration::from_secs(5), |s| !s.contains("Delete cluster"));
     tmux.keys(&["q"]);
     tmux.wait_for("exit", Duration::from_secs(5), |s| s.contains("EXITED"));
 }
