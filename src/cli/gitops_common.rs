@@ -13,6 +13,7 @@ use fleetdeck::config::{self, Paths};
 use fleetdeck::fleet::connection::{ConnectError, Target, client_for};
 use fleetdeck::fleet::{FleetOptions, kubeconfig};
 use fleetdeck::gitops::policy::Violation;
+use fleetdeck::gitops::review::review_hint;
 use fleetdeck::gitops::{Applied, Base, FileAction, Plan, Repo, RepoError};
 
 use super::{GlobalArgs, UsageError};
@@ -137,31 +138,6 @@ pub struct Outcome {
     pub notes: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub consequences: Vec<String>,
-}
-
-/// A web address to open a review of `branch` against `base`, for GitHub and GitLab remotes; else a
-/// sentence saying what to open.
-pub fn review_hint(url: &str, base: &str, branch: &str, pushed_or_there: bool) -> String {
-    let web = url
-        .strip_prefix("git@")
-        .map(|rest| format!("https://{}", rest.replacen(':', "/", 1)))
-        .or_else(|| url.strip_prefix("ssh://git@").map(|r| format!("https://{r}")))
-        .unwrap_or_else(|| url.to_owned());
-    let web = web.trim_end_matches('/').trim_end_matches(".git").to_owned();
-    if !pushed_or_there {
-        return format!(
-            "not pushed: run again with --push (or: git push <remote> {branch}), then open a review of {branch} against {base}"
-        );
-    }
-    if web.starts_with("https://github.com/") {
-        format!("{web}/compare/{base}...{branch}?expand=1")
-    } else if web.contains("gitlab") {
-        format!(
-            "{web}/-/merge_requests/new?merge_request%5Bsource_branch%5D={branch}&merge_request%5Btarget_branch%5D={base}"
-        )
-    } else {
-        format!("open a review (pull request) of {branch} against {base} on {url}")
-    }
 }
 
 /// Builds the outcome of an applied plan.

@@ -66,11 +66,13 @@ pub enum Action {
     ScaleDown,
     Mark,
     Kubeconfig,
+    NewCluster,
+    DeleteCluster,
 }
 
 impl Action {
     /// Every action, in declaration order (the order of the help screen).
-    pub const ALL: [Action; 34] = [
+    pub const ALL: [Action; 36] = [
         Action::Quit,
         Action::Help,
         Action::Palette,
@@ -105,6 +107,8 @@ impl Action {
         Action::ScaleDown,
         Action::Mark,
         Action::Kubeconfig,
+        Action::NewCluster,
+        Action::DeleteCluster,
     ];
 
     /// The name keymap files use: `quit`, `page-down`.
@@ -144,6 +148,8 @@ impl Action {
             Action::ScaleDown => "scale-down",
             Action::Mark => "mark",
             Action::Kubeconfig => "kubeconfig",
+            Action::NewCluster => "new-cluster",
+            Action::DeleteCluster => "delete-cluster",
         }
     }
 
@@ -184,6 +190,8 @@ impl Action {
             Action::ScaleDown => "scale down (MachineDeployment -1, KubeadmControlPlane -2)",
             Action::Mark => "mark or unmark the row for a bulk action",
             Action::Kubeconfig => "write a CAPI Cluster's kubeconfig to a file",
+            Action::NewCluster => "create a cluster from a template, as a commit in git",
+            Action::DeleteCluster => "delete the CAPI Cluster's files, as a commit in git",
         }
     }
 

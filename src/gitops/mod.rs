@@ -25,6 +25,7 @@ pub mod plan;
 pub mod policy;
 pub mod profiles;
 pub mod repo;
+pub mod review;
 pub mod teardown;
 pub mod template;
 pub mod topology;

@@ -111,6 +111,8 @@ pub enum OpMsg {
     Finished(u64, Result<String, String>),
     /// An inspection arrived.
     Inspected(ObjectKey, Inspection),
+    /// A GitOps wizard task finished.
+    Wizard(super::wizard::WizardMsg),
 }
 
 /// The object keys an action applies to: the marked rows, else the object under the cursor.
@@ -279,6 +281,7 @@ pub fn apply(state: &mut State, msg: OpMsg) {
         OpMsg::Inspected(key, inspection) => {
             state.inspections.insert(key, inspection);
         }
+        OpMsg::Wizard(m) => super::wizard::apply(state, m),
     }
 }
 

@@ -44,6 +44,12 @@ impl Effects {
                 Effect::Kubeconfig(key) => self.kubeconfig(state, key),
             }
         }
+        if let Some(w) = state.gitops.wizard.as_mut().filter(|w| !w.tasks.is_empty()) {
+            let contexts = super::wizard::tasks::template_contexts(store);
+            for task in std::mem::take(&mut w.tasks) {
+                super::wizard::tasks::spawn(task, contexts.clone(), self.clients.clone(), self.tx.clone());
+            }
+        }
     }
 
     fn run(&self, state: &mut State, store: &FleetStore, requests: Vec<Request>) {

@@ -15,6 +15,7 @@ pub mod rows;
 pub mod state;
 pub mod update;
 pub mod views;
+pub mod wizard;
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

@@ -82,6 +82,9 @@ pub fn render(f: &mut Frame, state: &mut State, scene: &Scene<'_>) {
         Some(Overlay::Confirm(c)) => super::views::confirm::draw(f, area, c, theme),
         None => {}
     }
+    if let Some(w) = &state.gitops.wizard {
+        super::wizard::view::draw(f, body, w, scene.store, theme);
+    }
 }
 
 fn header(f: &mut Frame, area: Rect, state: &State, scene: &Scene<'_>) {
@@ -148,6 +151,10 @@ fn footer(f: &mut Frame, area: Rect, state: &State, scene: &Scene<'_>) {
         spans.push(Span::styled(format!(" {m} "), theme.style(Role::Warning)));
     } else if !state.filter.is_empty() {
         spans.push(Span::styled(format!(" filter: {} ", state.filter), theme.style(Role::Accent)));
+    } else if let Some(t) = state.gitops.tracks.last() {
+        let s = super::wizard::track::status(scene.store, t);
+        let role = if s.done { Role::Ok } else { Role::Progressing };
+        spans.push(Span::styled(format!(" {}: {} ", t.branch, s.summary), theme.style(role)));
     }
     use crate::config::Action as A;
     let m = mode(state);

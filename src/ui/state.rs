@@ -137,6 +137,8 @@ pub struct State {
     pub jobs_seen: u64,
     /// The filtered rows of the current list, by (rows revision, sizes, view, filter, state filter).
     pub visible_cache: std::cell::RefCell<Option<(VisibleKey, std::rc::Rc<Vec<usize>>)>>,
+    /// The GitOps wizard shown, if any, and the pushed changes being tracked.
+    pub gitops: super::wizard::Gitops,
 }
 
 /// What the cached list of visible rows depends on.
@@ -180,6 +182,7 @@ impl State {
             inspections: Default::default(),
             rules: Default::default(),
             jobs_seen: 0,
+            gitops: Default::default(),
         }
     }
 

@@ -45,6 +45,9 @@ pub fn key(state: &mut State, keymap: &Keymap, ev: &KeyEvent, input: &Input<'_>)
     }
     // Messages last until the next key.
     state.message = None;
+    if state.gitops.wizard.is_some() {
+        return super::wizard::keys::key(state, ev);
+    }
     if state.filter_editing {
         return edit_filter(state, ev);
     }
@@ -212,6 +215,8 @@ fn global(state: &mut State, a: Action, input: &Input<'_>) -> bool {
         | Action::ScaleUp
         | Action::ScaleDown
         | Action::Kubeconfig => state.pending_action = Some(a),
+        Action::NewCluster => return super::wizard::open(state),
+        Action::DeleteCluster => return super::wizard::teardown::open(state, input.tree_selected.as_ref()),
         Action::Mark => {
             let Some(o) = input.tree_selected.as_ref() else { return false };
             let key = super::actions::key_of(o);

@@ -1,0 +1,322 @@
+//! The GitOps create wizard in the cockpit: a cluster template becomes a reviewed commit in the GitOps
+//! repository, step by step, on top of [`crate::gitops`] (which does all the rendering, checking and git).
+//!
+//! Steps: *Loading* (templates from the fleet's management clusters and the repository's `templates/`, the
+//! base branch, the policy) → *Pick* a template → *Form* (one field per parameter, validated and
+//! policy-checked as the user types) → *Planning* → *Preview* (every file with its diff against the base
+//! branch; policy violations block the write) → *Writing* (branch + commit, push on request) → *Done*
+//! (branch, commit, how to open the review, and the change tracked in the live fleet: [`track`]).
+//! `esc` cancels at any step before the write starts, and nothing is written then.
+//!
+//! The teardown wizard ([`teardown`]) shares the shape: *Loading* (the files of the cluster at the base
+//! branch) → *Confirm* (exactly what goes and what Flux and Cluster API then delete; the cluster's name
+//! typed to confirm) → *Writing* → *Done*.
+//!
+//! Shape: the [`Wizard`] lives in [`crate::ui::state::State::gitops`]; [`keys`] changes it without IO and
+//! queues [`Task`]s; the loop's effects runner starts them ([`tasks`]: network and git off the UI task,
+//! blocking git in `spawn_blocking`); their results come back as [`WizardMsg`]s through the actions
+//! channel and are applied by [`apply`]. Results carry the wizard's id, so a late answer to a cancelled
+//! wizard is dropped.
+pub mod form;
+pub mod keys;
+pub mod preview;
+pub mod tasks;
+pub mod teardown;
+pub mod track;
+pub mod view;
+
+use serde_json::Value;
+
+use super::state::State;
+use crate::config::GitDefaults;
+use crate::gitops::policy::Policy;
+use crate::gitops::template::Template;
+use crate::gitops::{Applied, Base, FileChange, Plan, Repo};
+
+/// The wizards' part of the cockpit state: the open wizard, and the pushed changes being tracked.
+#[derive(Debug, Default)]
+pub struct Gitops {
+    /// The wizard shown, if any.
+    pub wizard: Option<Wizard>,
+    /// Pushed changes, oldest first (the status bar shows the last one).
+    pub tracks: Vec<track::Track>,
+    next_id: u64,
+}
+
+/// What the wizard learned when it opened.
+#[derive(Debug, Clone)]
+pub struct Setup {
+    /// The user's clone (never touched: commits go through a temporary worktree).
+    pub repo: Repo,
+    /// The base branch as fetched from the remote.
+    pub base: Base,
+    /// The remote's URL (`git remote get-url`).
+    pub remote_url: String,
+    /// Templates: from clusters first (context order), then from the repository's `templates/`.
+    pub templates: Vec<Template>,
+    /// Profile HelmRepositories by context: `(context, object)`.
+    pub profile_repositories: Vec<(String, Value)>,
+    /// `.fleetdeck/policy.yaml` at the base commit (no rules when absent).
+    pub policy: Policy,
+    /// Contexts or files that could not be read, for people.
+    pub problems: Vec<String>,
+}
+
+/// The wizard's steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Reading templates, the base branch and the policy.
+    Loading,
+    /// Choosing a template.
+    Pick,
+    /// Reading what a teardown removes and typing the cluster's name.
+    Confirm,
+    /// Filling in the parameters.
+    Form,
+    /// Diffing against the base branch.
+    Planning,
+    /// Looking at every file to be written.
+    Preview,
+    /// Committing (and pushing).
+    Writing,
+    /// The commit exists.
+    Done,
+}
+
+impl Step {
+    /// The step's name for the title.
+    pub fn title(self) -> &'static str {
+        match self {
+            Step::Loading => "loading",
+            Step::Pick => "1/4 template",
+            Step::Confirm => "confirm",
+            Step::Form => "2/4 parameters",
+            Step::Planning | Step::Preview => "3/4 preview",
+            Step::Writing | Step::Done => "4/4 commit",
+        }
+    }
+}
+
+/// What the write produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    /// The branch and commit.
+    pub applied: Applied,
+    /// Whether the remote has the branch at that commit (pushed now or before).
+    pub on_remote: bool,
+    /// Things to know (e.g. the user's working tree was dirty and was left alone).
+    pub notes: Vec<String>,
+}
+
+/// Which wizard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Flow {
+    /// Create a cluster from a template.
+    Create,
+    /// Remove a cluster's files.
+    Teardown(teardown::Target),
+}
+
+/// A wizard: the create wizard, or the teardown one.
+#[derive(Debug)]
+pub struct Wizard {
+    /// Distinguishes this wizard's task results from a cancelled one's.
+    pub id: u64,
+    /// Which wizard.
+    pub flow: Flow,
+    /// Where the user is.
+    pub step: Step,
+    /// Filled in once loaded.
+    pub setup: Option<Setup>,
+    /// The highlighted template (Pick).
+    pub picked: usize,
+    /// The parameter form, once a template is chosen.
+    pub form: Option<form::Form>,
+    /// The plan being previewed.
+    pub plan: Option<Plan>,
+    /// First line of the preview shown.
+    pub scroll: usize,
+    /// The result of the write.
+    pub written: Option<Written>,
+    /// A push of an already written branch is running.
+    pub pushing: bool,
+    /// The last failure (a task's error), shown until the next attempt.
+    pub error: Option<String>,
+    /// A hint for the last key (e.g. why enter did nothing).
+    pub notice: Option<String>,
+    /// Work for the loop to start.
+    pub tasks: Vec<Task>,
+}
+
+/// Work the loop runs off the UI task ([`tasks::spawn`]).
+#[derive(Debug, Clone)]
+pub enum Task {
+    /// Open the repository, fetch the base, read templates (clusters + repository), profile
+    /// HelmRepositories and the policy.
+    Open { id: u64, git: GitDefaults },
+    /// Diff the changes against the base.
+    Plan { id: u64, repo: Repo, base: Base, branch: String, message: String, changes: Vec<FileChange> },
+    /// Commit the plan on its branch, and push if asked.
+    Write { id: u64, repo: Repo, plan: Plan, push: bool },
+    /// Push an already written branch.
+    Push { id: u64, repo: Repo, branch: String, commit: String },
+    /// Open the repository, fetch the base and plan the teardown of `namespace/name`.
+    OpenTeardown { id: u64, git: GitDefaults, namespace: String, name: String },
+}
+
+/// A task's result, tagged with the wizard's id.
+#[derive(Debug, Clone)]
+pub enum WizardMsg {
+    /// [`Task::Open`] finished.
+    Opened(u64, Result<Box<Setup>, String>),
+    /// [`Task::Plan`] finished.
+    Planned(u64, Result<Plan, String>),
+    /// [`Task::Write`] finished.
+    Written(u64, Result<Written, String>),
+    /// [`Task::Push`] finished: whether it pushed (false: the remote had it).
+    Pushed(u64, Result<bool, String>),
+    /// [`Task::OpenTeardown`] finished.
+    OpenedTeardown(u64, Result<Box<(Setup, crate::gitops::teardown::Teardown, Plan)>, String>),
+}
+
+impl Wizard {
+    /// A wizard in its first step, with no task queued.
+    pub fn new(id: u64, flow: Flow) -> Wizard {
+        Wizard {
+            id,
+            flow,
+            step: Step::Loading,
+            setup: None,
+            picked: 0,
+            form: None,
+            plan: None,
+            scroll: 0,
+            written: None,
+            pushing: false,
+            error: None,
+            notice: None,
+            tasks: Vec::new(),
+        }
+    }
+}
+
+/// Opens the create wizard (the `new-cluster` key): refused in read-only mode and when no repository is
+/// configured (`git.repository` in config.yaml); otherwise queues the loading task.
+pub fn open(state: &mut State) -> bool {
+    let Some(git) = git_settings(state, "new cluster") else { return true };
+    let mut w = Wizard::new(next_id(&mut state.gitops), Flow::Create);
+    w.tasks.push(Task::Open { id: w.id, git });
+    state.gitops.wizard = Some(w);
+    true
+}
+
+/// The GitOps repository settings, or why a wizard cannot open (read-only mode, no repository): the
+/// message is set and `None` returned.
+pub fn git_settings(state: &mut State, what: &str) -> Option<GitDefaults> {
+    if state.readonly {
+        state.message = Some(format!("{what} refused: read-only mode (a wizard pushes to the GitOps repository)"));
+        return None;
+    }
+    let git = state.rules.config.as_ref().map(|c| c.git.clone()).filter(|g| g.repository.is_some());
+    if git.is_none() {
+        state.message = Some(format!(
+            "{what}: no GitOps repository; set git.repository in config.yaml (see fleetdeck config path)"
+        ));
+    }
+    git
+}
+
+/// A new wizard id.
+pub fn next_id(g: &mut Gitops) -> u64 {
+    g.next_id += 1;
+    g.next_id
+}
+
+/// Applies a task's result to the wizard it belongs to (results for another wizard are dropped).
+pub fn apply(state: &mut State, msg: WizardMsg) {
+    let id = match &msg {
+        WizardMsg::Opened(id, _)
+        | WizardMsg::Planned(id, _)
+        | WizardMsg::Written(id, _)
+        | WizardMsg::Pushed(id, _)
+        | WizardMsg::OpenedTeardown(id, _) => *id,
+    };
+    let Some(w) = state.gitops.wizard.as_mut().filter(|w| w.id == id) else {
+        tracing::debug!("wizard {id}: result dropped (the wizard was closed)");
+        return;
+    };
+    match msg {
+        WizardMsg::Opened(_, Ok(setup)) => {
+            w.setup = Some(*setup);
+            w.step = Step::Pick;
+            w.error = None;
+        }
+        WizardMsg::Opened(_, Err(e)) | WizardMsg::OpenedTeardown(_, Err(e)) => w.error = Some(e),
+        WizardMsg::OpenedTeardown(_, Ok(opened)) => {
+            let (setup, t, plan) = *opened;
+            w.setup = Some(setup);
+            w.plan = Some(plan);
+            if let Flow::Teardown(target) = &mut w.flow {
+                target.teardown = Some(t);
+            }
+            w.step = Step::Confirm;
+            w.error = None;
+        }
+        WizardMsg::Planned(_, Ok(plan)) => {
+            w.plan = Some(plan);
+            w.scroll = 0;
+            w.step = Step::Preview;
+            w.error = None;
+        }
+        WizardMsg::Planned(_, Err(e)) => {
+            w.step = Step::Form;
+            w.error = Some(e);
+        }
+        WizardMsg::Written(_, Ok(written)) => {
+            w.step = Step::Done;
+            w.error = None;
+            let track = track_of(w, &written);
+            w.written = Some(written);
+            if let Some(t) = track {
+                state.gitops.tracks.push(t);
+            }
+        }
+        WizardMsg::Written(_, Err(e)) => {
+            w.step = if matches!(w.flow, Flow::Teardown(_)) { Step::Confirm } else { Step::Preview };
+            w.error = Some(e);
+        }
+        WizardMsg::Pushed(_, result) => {
+            w.pushing = false;
+            match result {
+                Ok(pushed) => {
+                    w.error = None;
+                    if let Some(written) = w.written.as_mut() {
+                        written.applied.pushed |= pushed;
+                        written.on_remote = true;
+                    }
+                    let track = w.written.as_ref().and_then(|written| track_of(w, written));
+                    if let Some(t) = track {
+                        state.gitops.tracks.push(t);
+                    }
+                }
+                Err(e) => w.error = Some(e),
+            }
+        }
+    }
+}
+
+/// The change to track once the remote has it (nothing when the base already had every file).
+fn track_of(w: &Wizard, written: &Written) -> Option<track::Track> {
+    let setup = w.setup.as_ref()?;
+    if !written.on_remote || written.applied.already_in_base {
+        return None;
+    }
+    let paths = w.plan.as_ref().map(|p| p.files.iter().map(|f| f.path.clone()).collect()).unwrap_or_default();
+    Some(track::Track {
+        remote_url: setup.remote_url.clone(),
+        branch: written.applied.branch.clone(),
+        base: setup.base.branch.clone(),
+        commit: written.applied.commit.clone(),
+        paths,
+    })
+}

@@ -1,0 +1,168 @@
+//! Running the wizard's [`Task`]s off the UI task: cluster reads as async tasks, git (blocking: the system
+//! `git`) inside `spawn_blocking`. Each result goes back to the loop as an [`OpMsg::Wizard`].
+//!
+//! Which contexts are asked for templates: those whose store shows a template kind (GitOpsTemplate,
+//! CAPITemplate, ClusterClass) as served, i.e. the management clusters; aliases of kubeconfig contexts are
+//! skipped so a cluster is not asked twice.
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::{Setup, Task, WizardMsg, Written};
+use crate::config::GitDefaults;
+use crate::gitops::policy::Policy;
+use crate::gitops::{Base, Plan, Repo, catalog, locate, review, teardown};
+use crate::model::kinds::KindId;
+use crate::model::store::{FleetStore, KindState, Origin};
+use crate::ops::clients::Clients;
+use crate::ui::actions::OpMsg;
+
+/// How long one list request of the loading step may take.
+pub const LIST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The contexts that serve a template kind, per the store (see the module docs).
+pub fn template_contexts(store: &FleetStore) -> Vec<String> {
+    let kinds: Vec<KindId> = catalog::TEMPLATE_KINDS.iter().filter_map(|(g, _, k, _)| KindId::find(g, k)).collect();
+    store
+        .contexts()
+        .filter(|(_, c)| !matches!(&c.origin, Origin::Derived { alias_of: Some(_), .. }))
+        .filter(|(_, c)| {
+            kinds.iter().any(|k| {
+                c.kinds
+                    .get(k)
+                    .and_then(|e| e.state)
+                    .is_some_and(|s| matches!(s, KindState::Synced | KindState::Syncing))
+            })
+        })
+        .map(|(name, _)| name.to_owned())
+        .collect()
+}
+
+/// Starts `task`; its result is sent on `tx`.
+pub fn spawn(task: Task, contexts: Vec<String>, clients: Arc<Clients>, tx: UnboundedSender<OpMsg>) {
+    tokio::spawn(async move {
+        let msg = match task {
+            Task::Open { id, git } => WizardMsg::Opened(id, open(git, contexts, clients).await.map(Box::new)),
+            Task::Plan { id, repo, base, branch, message, changes } => {
+                let r = blocking(move || {
+                    crate::gitops::Plan::new(&repo, &base, &branch, &message, &changes).map_err(|e| e.to_string())
+                })
+                .await;
+                WizardMsg::Planned(id, r)
+            }
+            Task::Write { id, repo, plan, push } => {
+                WizardMsg::Written(id, blocking(move || write(&repo, &plan, push)).await)
+            }
+            Task::OpenTeardown { id, git, namespace, name } => WizardMsg::OpenedTeardown(
+                id,
+                blocking(move || open_teardown(&git, &namespace, &name)).await.map(Box::new),
+            ),
+            Task::Push { id, repo, branch, commit } => {
+                WizardMsg::Pushed(id, blocking(move || repo.push(&branch, &commit).map_err(|e| e.to_string())).await)
+            }
+        };
+        let _ = tx.send(OpMsg::Wizard(msg));
+    });
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, String> + Send + 'static) -> Result<T, String> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| format!("the git task failed: {e}"))?
+}
+
+/// Opens the configured repository (author from config.yaml) and fetches the base branch.
+fn open_base(git: &GitDefaults) -> Result<(Repo, Base, String), String> {
+    let path = git.repository.clone().ok_or("no repository configured (git.repository in config.yaml)")?;
+    let mut repo = Repo::open(&path, &git.remote).map_err(|e| e.to_string())?;
+    if let (Some(name), Some(email)) = (&git.author_name, &git.author_email) {
+        repo.author = Some((name.clone(), email.clone()));
+    }
+    let base = repo.fetch_base(git.base_branch.as_deref()).map_err(|e| e.to_string())?;
+    let remote_url = repo.remote_url().map_err(|e| e.to_string())?;
+    Ok((repo, base, remote_url))
+}
+
+/// The repository side of loading: open, fetch the base, templates in `templates/`, the policy.
+fn open_repo(git: &GitDefaults) -> Result<Setup, String> {
+    let (repo, base, remote_url) = open_base(git)?;
+    let (templates, problems) = catalog::templates_in_repo(&repo, &base.commit).map_err(|e| e.to_string())?;
+    let policy = Policy::from_repo(&repo, &base.commit).map_err(|e| format!("{e:#}"))?;
+    Ok(Setup { repo, base, remote_url, templates, profile_repositories: Vec::new(), policy, problems })
+}
+
+async fn open(git: GitDefaults, contexts: Vec<String>, clients: Arc<Clients>) -> Result<Setup, String> {
+    let repo_side = tokio::task::spawn_blocking(move || open_repo(&git));
+    let cluster_side = futures::future::join_all(contexts.into_iter().map(|ctx| {
+        let clients = clients.clone();
+        async move {
+            let client = match clients.get(&ctx).await {
+                Ok(c) => c,
+                Err(e) => return (ctx, Err(e.to_string()), Vec::new()),
+            };
+            let templates = catalog::templates_in_cluster(&client, &ctx, LIST_TIMEOUT).await;
+            let repos = catalog::profile_repositories(&client, &ctx, LIST_TIMEOUT).await.unwrap_or_default();
+            (ctx, templates, repos)
+        }
+    }))
+    .await;
+    let mut setup = repo_side.await.map_err(|e| format!("the git task failed: {e}"))??;
+    let mut templates = Vec::new();
+    let mut problems = Vec::new();
+    for (ctx, found, repos) in cluster_side {
+        match found {
+            Ok((ts, p)) => {
+                templates.extend(ts);
+                problems.extend(p);
+            }
+            Err(e) => problems.push(e),
+        }
+        setup.profile_repositories.extend(repos.into_iter().map(|r| (ctx.clone(), r)));
+    }
+    templates.append(&mut setup.templates);
+    problems.append(&mut setup.problems);
+    setup.templates = templates;
+    setup.problems = problems;
+    Ok(setup)
+}
+
+/// Commits the plan (and pushes when asked); says whether the remote has the branch afterwards.
+fn write(repo: &Repo, plan: &crate::gitops::Plan, push: bool) -> Result<Written, String> {
+    let mut notes = Vec::new();
+    if repo.is_dirty().unwrap_or(false) {
+        notes.push("your working tree has uncommitted changes: left exactly as they are".to_owned());
+    }
+    let applied =
+        repo.apply(&plan.base, &plan.branch, &plan.message, &plan.changes(), push).map_err(|e| e.to_string())?;
+    let on_remote =
+        applied.pushed || (!applied.already_in_base && review::remote_has(repo, &applied.branch, &applied.commit));
+    Ok(Written { applied, on_remote, notes })
+}
+
+/// Opens the repository and plans the teardown of `namespace/name` at the base branch (WGE's default
+/// cluster path).
+fn open_teardown(git: &GitDefaults, namespace: &str, name: &str) -> Result<(Setup, teardown::Teardown, Plan), String> {
+    let (repo, base, remote_url) = open_base(git)?;
+    let files = locate::yaml_files(&repo, &base.commit, "").map_err(|e| e.to_string())?;
+    let others: Vec<String> = repo
+        .list_files(&base.commit, "")
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .filter(|p| !p.ends_with(".yaml") && !p.ends_with(".yml"))
+        .collect();
+    let capi_path = crate::gitops::template::DEFAULT_CAPI_REPOSITORY_PATH;
+    let t = teardown::plan(&files, &others, capi_path, namespace, name).ok_or_else(|| {
+        format!("no files of cluster {namespace}/{name} in {} at {}: nothing to remove", base.branch, base.commit)
+    })?;
+    let plan = Plan::new(&repo, &base, &teardown::branch(name), &teardown::message(namespace, name), &t.changes())
+        .map_err(|e| e.to_string())?;
+    let setup = Setup {
+        repo,
+        base,
+        remote_url,
+        templates: Vec::new(),
+        profile_repositories: Vec::new(),
+        policy: Policy::default(),
+        problems: Vec::new(),
+    };
+    Ok((setup, t, plan))
+}
