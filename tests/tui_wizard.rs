@@ -4,7 +4,7 @@
 //! shown at its field and blocking the write, the fix, the preview with diffs, write and push; then the
 //! remote branch, its files and commit, the untouched user tree, the tracking line, `esc` writing nothing,
 //! and a second run making no new commit. Then the teardown of the demo's dev-eu Cluster, confirmed by
-//! typing its name.
+//! typing its name, and its bootstrap synced from the management cluster.
 mod common;
 
 use std::path::{Path, PathBuf};
@@ -216,13 +216,31 @@ fn drive(home: &Path, kubeconfig: &Path, remote: &Path, work: &Path) {
     tmux.keys(&["Enter"]);
     tmux.wait_for("closed", Duration::from_secs(5), |s| !s.contains("New cluster"));
 
-    // Teardown of the demo's dev-eu Cluster: what goes, the name typed, one commit removing its file.
+    // Bootstrap of dev-eu, synced from the management cluster: both modes explained, the second chosen.
     tmux.keys(&["2", "/"]);
     tmux.keys(&["-l", "dev-eu"]);
     tmux.keys(&["Enter"]);
     tmux.wait_for("dev-eu row", Duration::from_secs(20), |s| {
         s.contains("filter: dev-eu") && s.lines().any(|l| l.contains("platform") && l.contains("dev-eu"))
     });
+    tmux.keys(&["B"]);
+    let s = tmux.wait_for("the modes", Duration::from_secs(20), |s| s.contains("(•) Flux in the cluster"));
+    assert!(s.contains("( ) Synced from the management cluster") && s.contains("dev-eu-kubeconfig Secret"), "{s}");
+    tmux.keys(&["Down", "Enter"]);
+    let s = tmux.wait_for("the bootstrap preview", Duration::from_secs(10), |s| s.contains("2/3 preview"));
+    assert!(s.contains("+++ b/clusters/management/clusters/platform/dev-eu-sync.yaml"), "{s}");
+    tmux.keys(&["p"]);
+    tmux.wait_for("the bootstrap commit", Duration::from_secs(20), |s| s.contains("committed and pushed"));
+    let sync =
+        git(remote, &["show", "fleetdeck/bootstrap-dev-eu:clusters/management/clusters/platform/dev-eu-sync.yaml"]);
+    assert!(
+        sync.contains("name: dev-eu-kubeconfig") && !sync.contains("GitopsCluster"),
+        "the repository has one already: {sync}"
+    );
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("closed", Duration::from_secs(5), |s| !s.contains("Bootstrap cluster"));
+
+    // Teardown of the demo's dev-eu Cluster: what goes, the name typed, one commit removing its file.
     tmux.keys(&["D"]);
     let s = tmux.wait_for("the teardown", Duration::from_secs(20), |s| s.contains("type the cluster's name (dev-eu)"));
     assert!(s.contains(&format!("delete {DEV_EU}")) && s.contains("GitopsCluster/platform/dev-eu"), "{s}");

@@ -67,12 +67,13 @@ pub enum Action {
     Mark,
     Kubeconfig,
     NewCluster,
+    BootstrapCluster,
     DeleteCluster,
 }
 
 impl Action {
     /// Every action, in declaration order (the order of the help screen).
-    pub const ALL: [Action; 36] = [
+    pub const ALL: [Action; 37] = [
         Action::Quit,
         Action::Help,
         Action::Palette,
@@ -108,6 +109,7 @@ impl Action {
         Action::Mark,
         Action::Kubeconfig,
         Action::NewCluster,
+        Action::BootstrapCluster,
         Action::DeleteCluster,
     ];
 
@@ -149,6 +151,7 @@ impl Action {
             Action::Mark => "mark",
             Action::Kubeconfig => "kubeconfig",
             Action::NewCluster => "new-cluster",
+            Action::BootstrapCluster => "bootstrap-cluster",
             Action::DeleteCluster => "delete-cluster",
         }
     }
@@ -191,6 +194,7 @@ impl Action {
             Action::Mark => "mark or unmark the row for a bulk action",
             Action::Kubeconfig => "write a CAPI Cluster's kubeconfig to a file",
             Action::NewCluster => "create a cluster from a template, as a commit in git",
+            Action::BootstrapCluster => "bootstrap the CAPI Cluster's GitOps, as a commit in git",
             Action::DeleteCluster => "delete the CAPI Cluster's files, as a commit in git",
         }
     }

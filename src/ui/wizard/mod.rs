@@ -10,13 +10,15 @@
 //!
 //! The teardown wizard ([`teardown`]) shares the shape: *Loading* (the files of the cluster at the base
 //! branch) → *Confirm* (exactly what goes and what Flux and Cluster API then delete; the cluster's name
-//! typed to confirm) → *Writing* → *Done*.
+//! typed to confirm) → *Writing* → *Done*. The bootstrap wizard ([`bootstrap`]): *Loading* → *Choose* (both
+//! modes explained) → *Planning* → *Preview* → *Writing* → *Done*.
 //!
 //! Shape: the [`Wizard`] lives in [`crate::ui::state::State::gitops`]; [`keys`] changes it without IO and
 //! queues [`Task`]s; the loop's effects runner starts them ([`tasks`]: network and git off the UI task,
 //! blocking git in `spawn_blocking`); their results come back as [`WizardMsg`]s through the actions
 //! channel and are applied by [`apply`]. Results carry the wizard's id, so a late answer to a cancelled
 //! wizard is dropped.
+pub mod bootstrap;
 pub mod form;
 pub mod keys;
 pub mod preview;
@@ -71,6 +73,8 @@ pub enum Step {
     Pick,
     /// Reading what a teardown removes and typing the cluster's name.
     Confirm,
+    /// Choosing how a cluster is bootstrapped.
+    Choose,
     /// Filling in the parameters.
     Form,
     /// Diffing against the base branch.
@@ -90,6 +94,7 @@ impl Step {
             Step::Loading => "loading",
             Step::Pick => "1/4 template",
             Step::Confirm => "confirm",
+            Step::Choose => "1/3 mode",
             Step::Form => "2/4 parameters",
             Step::Planning | Step::Preview => "3/4 preview",
             Step::Writing | Step::Done => "4/4 commit",
@@ -115,6 +120,8 @@ pub enum Flow {
     Create,
     /// Remove a cluster's files.
     Teardown(teardown::Target),
+    /// Commit a cluster's GitOps bootstrap.
+    Bootstrap(bootstrap::Target),
 }
 
 /// A wizard: the create wizard, or the teardown one.
@@ -146,6 +153,8 @@ pub struct Wizard {
     pub notice: Option<String>,
     /// Work for the loop to start.
     pub tasks: Vec<Task>,
+    /// What the user must still do by hand after the commit (shown on the last screen).
+    pub notes: Vec<String>,
 }
 
 /// Work the loop runs off the UI task ([`tasks::spawn`]).
@@ -160,6 +169,19 @@ pub enum Task {
     Write { id: u64, repo: Repo, plan: Plan, push: bool },
     /// Push an already written branch.
     Push { id: u64, repo: Repo, branch: String, commit: String },
+    /// Open the repository and fetch the base (no templates).
+    OpenBase { id: u64, git: GitDefaults },
+    /// Plan the bootstrap files of `namespace/name` (reading the components file, if named).
+    PlanBootstrap {
+        id: u64,
+        repo: Repo,
+        base: Base,
+        url: String,
+        namespace: String,
+        name: String,
+        mode: crate::gitops::bootstrap::BootstrapMode,
+        components: Option<String>,
+    },
     /// Open the repository, fetch the base and plan the teardown of `namespace/name`.
     OpenTeardown { id: u64, git: GitDefaults, namespace: String, name: String },
 }
@@ -196,6 +218,18 @@ impl Wizard {
             error: None,
             notice: None,
             tasks: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+}
+
+impl Wizard {
+    /// The step where the user edits what is written (the preview's `e`).
+    pub fn editing_step(&self) -> Step {
+        match self.flow {
+            Flow::Create => Step::Form,
+            Flow::Bootstrap(_) => Step::Choose,
+            Flow::Teardown(_) => Step::Confirm,
         }
     }
 }
@@ -248,7 +282,7 @@ pub fn apply(state: &mut State, msg: WizardMsg) {
     match msg {
         WizardMsg::Opened(_, Ok(setup)) => {
             w.setup = Some(*setup);
-            w.step = Step::Pick;
+            w.step = if matches!(w.flow, Flow::Bootstrap(_)) { Step::Choose } else { Step::Pick };
             w.error = None;
         }
         WizardMsg::Opened(_, Err(e)) | WizardMsg::OpenedTeardown(_, Err(e)) => w.error = Some(e),
@@ -269,7 +303,7 @@ pub fn apply(state: &mut State, msg: WizardMsg) {
             w.error = None;
         }
         WizardMsg::Planned(_, Err(e)) => {
-            w.step = Step::Form;
+            w.step = w.editing_step();
             w.error = Some(e);
         }
         WizardMsg::Written(_, Ok(written)) => {
