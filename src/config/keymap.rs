@@ -68,12 +68,13 @@ pub enum Action {
     Kubeconfig,
     NewCluster,
     BootstrapCluster,
+    AddProfile,
     DeleteCluster,
 }
 
 impl Action {
     /// Every action, in declaration order (the order of the help screen).
-    pub const ALL: [Action; 37] = [
+    pub const ALL: [Action; 38] = [
         Action::Quit,
         Action::Help,
         Action::Palette,
@@ -110,6 +111,7 @@ impl Action {
         Action::Kubeconfig,
         Action::NewCluster,
         Action::BootstrapCluster,
+        Action::AddProfile,
         Action::DeleteCluster,
     ];
 
@@ -152,6 +154,7 @@ impl Action {
             Action::Kubeconfig => "kubeconfig",
             Action::NewCluster => "new-cluster",
             Action::BootstrapCluster => "bootstrap-cluster",
+            Action::AddProfile => "add-profile",
             Action::DeleteCluster => "delete-cluster",
         }
     }
@@ -195,6 +198,7 @@ impl Action {
             Action::Kubeconfig => "write a CAPI Cluster's kubeconfig to a file",
             Action::NewCluster => "create a cluster from a template, as a commit in git",
             Action::BootstrapCluster => "bootstrap the CAPI Cluster's GitOps, as a commit in git",
+            Action::AddProfile => "add a Helm chart profile to the CAPI Cluster, in git",
             Action::DeleteCluster => "delete the CAPI Cluster's files, as a commit in git",
         }
     }

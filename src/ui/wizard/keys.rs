@@ -38,6 +38,7 @@ pub fn key(state: &mut State, ev: &KeyEvent) -> bool {
         Step::Pick => pick(w, ev),
         Step::Confirm => super::teardown::key(w, ev),
         Step::Choose => super::bootstrap::key(w, ev),
+        Step::Profile => super::profile::key(w, ev),
         Step::Form => form(w, ev),
         Step::Preview => preview(w, ev, state.page.max(1)),
         Step::Done => {

@@ -11,7 +11,8 @@
 //! The teardown wizard ([`teardown`]) shares the shape: *Loading* (the files of the cluster at the base
 //! branch) → *Confirm* (exactly what goes and what Flux and Cluster API then delete; the cluster's name
 //! typed to confirm) → *Writing* → *Done*. The bootstrap wizard ([`bootstrap`]): *Loading* → *Choose* (both
-//! modes explained) → *Planning* → *Preview* → *Writing* → *Done*.
+//! modes explained) → *Planning* → *Preview* → *Writing* → *Done*. The profile wizard ([`profile`]):
+//! *Loading* → *Profile* (chart, version, values editor) → *Planning* → *Preview* → *Writing* → *Done*.
 //!
 //! Shape: the [`Wizard`] lives in [`crate::ui::state::State::gitops`]; [`keys`] changes it without IO and
 //! queues [`Task`]s; the loop's effects runner starts them ([`tasks`]: network and git off the UI task,
@@ -22,6 +23,7 @@ pub mod bootstrap;
 pub mod form;
 pub mod keys;
 pub mod preview;
+pub mod profile;
 pub mod tasks;
 pub mod teardown;
 pub mod track;
@@ -75,6 +77,8 @@ pub enum Step {
     Confirm,
     /// Choosing how a cluster is bootstrapped.
     Choose,
+    /// Filling in a profile (chart, version, values).
+    Profile,
     /// Filling in the parameters.
     Form,
     /// Diffing against the base branch.
@@ -95,6 +99,7 @@ impl Step {
             Step::Pick => "1/4 template",
             Step::Confirm => "confirm",
             Step::Choose => "1/3 mode",
+            Step::Profile => "1/3 chart",
             Step::Form => "2/4 parameters",
             Step::Planning | Step::Preview => "3/4 preview",
             Step::Writing | Step::Done => "4/4 commit",
@@ -122,6 +127,8 @@ pub enum Flow {
     Teardown(teardown::Target),
     /// Commit a cluster's GitOps bootstrap.
     Bootstrap(bootstrap::Target),
+    /// Add a Helm chart profile to a cluster.
+    Profile(Box<profile::Target>),
 }
 
 /// A wizard: the create wizard, or the teardown one.
@@ -182,6 +189,19 @@ pub enum Task {
         mode: crate::gitops::bootstrap::BootstrapMode,
         components: Option<String>,
     },
+    /// Open the repository, fetch the base, read the templates (for their charts) and profile
+    /// HelmRepositories of `context`.
+    OpenProfile { id: u64, git: GitDefaults, context: String },
+    /// Plan the profiles file of `namespace/cluster` with `choice` added.
+    PlanProfile {
+        id: u64,
+        repo: Repo,
+        base: Base,
+        namespace: String,
+        cluster: String,
+        repository: Option<Value>,
+        choice: crate::gitops::profiles::ProfileChoice,
+    },
     /// Open the repository, fetch the base and plan the teardown of `namespace/name`.
     OpenTeardown { id: u64, git: GitDefaults, namespace: String, name: String },
 }
@@ -230,6 +250,7 @@ impl Wizard {
             Flow::Create => Step::Form,
             Flow::Bootstrap(_) => Step::Choose,
             Flow::Teardown(_) => Step::Confirm,
+            Flow::Profile(_) => Step::Profile,
         }
     }
 }
@@ -282,7 +303,10 @@ pub fn apply(state: &mut State, msg: WizardMsg) {
     match msg {
         WizardMsg::Opened(_, Ok(setup)) => {
             w.setup = Some(*setup);
-            w.step = if matches!(w.flow, Flow::Bootstrap(_)) { Step::Choose } else { Step::Pick };
+            w.step = match w.flow {
+                Flow::Create => Step::Pick,
+                _ => w.editing_step(),
+            };
             w.error = None;
         }
         WizardMsg::Opened(_, Err(e)) | WizardMsg::OpenedTeardown(_, Err(e)) => w.error = Some(e),

@@ -12,7 +12,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::{Setup, Task, WizardMsg, Written};
 use crate::config::GitDefaults;
 use crate::gitops::policy::Policy;
-use crate::gitops::{Base, Plan, Repo, bootstrap, catalog, locate, review, teardown};
+use crate::gitops::{Base, Plan, Repo, bootstrap, catalog, locate, profiles, review, teardown};
 use crate::model::kinds::KindId;
 use crate::model::store::{FleetStore, KindState, Origin};
 use crate::ops::clients::Clients;
@@ -74,6 +74,28 @@ pub fn spawn(task: Task, contexts: Vec<String>, clients: Arc<Clients>, tx: Unbou
                 let r =
                     blocking(move || plan_bootstrap(&repo, &base, url, &namespace, &name, mode, components.as_deref()))
                         .await;
+                WizardMsg::Planned(id, r)
+            }
+            Task::OpenProfile { id, git, context } => {
+                WizardMsg::Opened(id, open_profile(git, context, clients).await.map(Box::new))
+            }
+            Task::PlanProfile { id, repo, base, namespace, cluster, repository, choice } => {
+                let r = blocking(move || {
+                    let path = profiles::profiles_path(&namespace, &cluster);
+                    let existing = repo
+                        .read_files(&base.commit, std::slice::from_ref(&path))
+                        .map_err(|e| e.to_string())?
+                        .into_iter()
+                        .next()
+                        .flatten();
+                    let text =
+                        profiles::add_to_file(&namespace, &cluster, existing.as_deref(), repository.as_ref(), &choice)?;
+                    let change = crate::gitops::FileChange { path, content: Some(text) };
+                    let branch = profiles::branch(&cluster, &choice.chart);
+                    let message = profiles::message(&namespace, &cluster, &choice.chart);
+                    Plan::new(&repo, &base, &branch, &message, &[change]).map_err(|e| e.to_string())
+                })
+                .await;
                 WizardMsg::Planned(id, r)
             }
             Task::OpenTeardown { id, git, namespace, name } => WizardMsg::OpenedTeardown(
@@ -222,4 +244,39 @@ fn plan_bootstrap(
     let files = bootstrap::files(&req).map_err(|e| format!("{e:#}"))?;
     let changes: Vec<_> = files.into_iter().map(|(c, _)| c).collect();
     Plan::new(repo, base, &bootstrap::branch(name), &bootstrap::message(&req), &changes).map_err(|e| e.to_string())
+}
+
+/// The profile wizard's loading: the repository and base, and from `context` its templates (whose charts
+/// are offered) and profile HelmRepositories.
+async fn open_profile(git: GitDefaults, context: String, clients: Arc<Clients>) -> Result<Setup, String> {
+    let repo_side = tokio::task::spawn_blocking(move || open_base(&git));
+    let mut problems = Vec::new();
+    let mut templates = Vec::new();
+    let mut repos = Vec::new();
+    match clients.get(&context).await {
+        Ok(client) => {
+            match catalog::templates_in_cluster(&client, &context, LIST_TIMEOUT).await {
+                Ok((ts, p)) => {
+                    templates = ts;
+                    problems.extend(p);
+                }
+                Err(e) => problems.push(e),
+            }
+            match catalog::profile_repositories(&client, &context, LIST_TIMEOUT).await {
+                Ok(r) => repos = r,
+                Err(e) => problems.push(e),
+            }
+        }
+        Err(e) => problems.push(e.to_string()),
+    }
+    let (repo, base, remote_url) = repo_side.await.map_err(|e| format!("the git task failed: {e}"))??;
+    Ok(Setup {
+        repo,
+        base,
+        remote_url,
+        templates,
+        profile_repositories: repos.into_iter().map(|r| (context.clone(), r)).collect(),
+        policy: Policy::default(),
+        problems,
+    })
 }

@@ -22,6 +22,14 @@ pub fn draw(f: &mut Frame, area: Rect, w: &Wizard, store: &FleetStore, theme: &T
     let title = match &w.flow {
         super::Flow::Create => format!(" New cluster — {} ", w.step.title()),
         super::Flow::Teardown(t) => format!(" Delete cluster {}/{} — {} ", t.namespace, t.name, w.step.title()),
+        super::Flow::Profile(t) => {
+            let step = match w.step {
+                Step::Planning | Step::Preview => "2/3 preview",
+                Step::Writing | Step::Done => "3/3 commit",
+                s => s.title(),
+            };
+            format!(" Add profile to cluster {}/{} — {step} ", t.namespace, t.name)
+        }
         super::Flow::Bootstrap(t) => {
             let step = match w.step {
                 Step::Planning | Step::Preview => "2/3 preview",
@@ -52,6 +60,9 @@ pub fn draw(f: &mut Frame, area: Rect, w: &Wizard, store: &FleetStore, theme: &T
                     " fetching the base branch and finding the cluster's files …"
                 }
                 None if matches!(w.flow, super::Flow::Bootstrap(_)) => " fetching the base branch …",
+                None if matches!(w.flow, super::Flow::Profile(_)) => {
+                    " fetching the base branch, reading the profile HelmRepositories and templates' charts …"
+                }
                 None => {
                     " reading templates from the fleet's management clusters and the repository's templates/, \
                          fetching the base branch and .fleetdeck/policy.yaml …"
@@ -65,6 +76,7 @@ pub fn draw(f: &mut Frame, area: Rect, w: &Wizard, store: &FleetStore, theme: &T
         Step::Pick => pick(f, body, w, theme),
         Step::Confirm => super::teardown::draw(f, body, w, theme),
         Step::Choose => super::bootstrap::draw(f, body, w, theme),
+        Step::Profile => super::profile::draw(f, body, w, theme),
         Step::Form => {
             if let Some(form) = &w.form {
                 form_screen(f, body, form, theme);
@@ -107,6 +119,12 @@ fn hint_line(w: &Wizard, theme: &Theme) -> Line<'static> {
         Step::Loading | Step::Planning => &[("esc", "cancel")],
         Step::Pick => &[("↑/↓", "choose"), ("enter", "fill in"), ("esc", "cancel")],
         Step::Confirm => &[("type the name, enter", "commit and push"), ("esc", "cancel")],
+        Step::Profile => &[
+            ("tab/shift-tab", "field"),
+            ("←/→", "charts of the fleet"),
+            ("enter/ctrl-s", "preview"),
+            ("esc", "cancel"),
+        ],
         Step::Choose => {
             &[("↑/↓", "choose the mode"), ("type", "components file"), ("enter", "preview"), ("esc", "cancel")]
         }
