@@ -4,7 +4,7 @@
 //! shown at its field and blocking the write, the fix, the preview with diffs, write and push; then the
 //! remote branch, its files and commit, the untouched user tree, the tracking line, `esc` writing nothing,
 //! and a second run making no new commit. Then the teardown of the demo's dev-eu Cluster, confirmed by
-//! typing its name.
+//! typing its name, its bootstrap synced from the management cluster, and a profile added to it.
 mod common;
 
 use std::path::{Path, PathBuf};
@@ -216,13 +216,50 @@ fn drive(home: &Path, kubeconfig: &Path, remote: &Path, work: &Path) {
     tmux.keys(&["Enter"]);
     tmux.wait_for("closed", Duration::from_secs(5), |s| !s.contains("New cluster"));
 
-    // Teardown of the demo's dev-eu Cluster: what goes, the name typed, one commit removing its file.
+    // Bootstrap of dev-eu, synced from the management cluster: both modes explained, the second chosen.
     tmux.keys(&["2", "/"]);
     tmux.keys(&["-l", "dev-eu"]);
     tmux.keys(&["Enter"]);
     tmux.wait_for("dev-eu row", Duration::from_secs(20), |s| {
         s.contains("filter: dev-eu") && s.lines().any(|l| l.contains("platform") && l.contains("dev-eu"))
     });
+    tmux.keys(&["B"]);
+    let s = tmux.wait_for("the modes", Duration::from_secs(20), |s| s.contains("(•) Flux in the cluster"));
+    assert!(s.contains("( ) Synced from the management cluster") && s.contains("dev-eu-kubeconfig Secret"), "{s}");
+    tmux.keys(&["Down", "Enter"]);
+    let s = tmux.wait_for("the bootstrap preview", Duration::from_secs(10), |s| s.contains("2/3 preview"));
+    assert!(s.contains("+++ b/clusters/management/clusters/platform/dev-eu-sync.yaml"), "{s}");
+    tmux.keys(&["p"]);
+    tmux.wait_for("the bootstrap commit", Duration::from_secs(20), |s| s.contains("committed and pushed"));
+    let sync =
+        git(remote, &["show", "fleetdeck/bootstrap-dev-eu:clusters/management/clusters/platform/dev-eu-sync.yaml"]);
+    assert!(
+        sync.contains("name: dev-eu-kubeconfig") && !sync.contains("GitopsCluster"),
+        "the repository has one already: {sync}"
+    );
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("closed", Duration::from_secs(5), |s| !s.contains("Bootstrap cluster"));
+
+    // A profile for dev-eu: a chart the demo's templates offer, values edited in the editor.
+    tmux.keys(&["P"]);
+    let s = tmux.wait_for("the profile form", Duration::from_secs(20), |s| s.contains("1/3 chart"));
+    assert!(s.contains("charts from HelmRepository/flux-system/weaveworks-charts in mgmt"), "{s}");
+    tmux.keys(&["Right"]);
+    tmux.wait_for("a chart filled in", Duration::from_secs(5), |s| s.contains("cert-manager") && s.contains("1.16.1"));
+    tmux.keys(&["Tab", "Tab", "Tab", "Tab", "C-End", "Enter"]);
+    tmux.keys(&["-l", "installCRDs: false"]);
+    tmux.keys(&["C-s"]);
+    let s = tmux.wait_for("the profile preview", Duration::from_secs(10), |s| s.contains("2/3 preview"));
+    assert!(s.contains("+++ b/clusters/platform/dev-eu/profiles.yaml"), "{s}");
+    tmux.keys(&["p"]);
+    tmux.wait_for("the profile commit", Duration::from_secs(20), |s| s.contains("committed and pushed"));
+    let file = git(remote, &["show", "fleetdeck/profile-dev-eu-cert-manager:clusters/platform/dev-eu/profiles.yaml"]);
+    assert!(file.contains("name: dev-eu-cert-manager") && file.contains("installCRDs: false"), "{file}");
+    assert!(file.contains("kind: HelmRepository") && file.contains("name: dev-eu-kubeconfig"), "{file}");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("closed", Duration::from_secs(5), |s| !s.contains("Add profile"));
+
+    // Teardown of the demo's dev-eu Cluster: what goes, the name typed, one commit removing its file.
     tmux.keys(&["D"]);
     let s = tmux.wait_for("the teardown", Duration::from_secs(20), |s| s.contains("type the cluster's name (dev-eu)"));
     assert!(s.contains(&format!("delete {DEV_EU}")) && s.contains("GitopsCluster/platform/dev-eu"), "{s}");

@@ -119,8 +119,10 @@ fn every_wizard_screen_at_120x40() {
     let mut w = wizard(Step::Preview);
     let form = filled_form();
     let plan = plan_of(&form);
-    let counted = fleetdeck::ui::wizard::preview::line_count(&plan, &form.violations);
-    assert_eq!(counted, fleetdeck::ui::wizard::preview::lines(&plan, &form.violations, &theme).len());
+    for v in [None, Some(form.violations.as_slice()), Some(&[][..])] {
+        let counted = fleetdeck::ui::wizard::preview::line_count(&plan, v);
+        assert_eq!(counted, fleetdeck::ui::wizard::preview::lines(&plan, v, &theme).len());
+    }
     w.plan = Some(plan);
     w.form = Some(form);
     insta::assert_snapshot!("wizard_preview", text(&draw(w)));
@@ -175,4 +177,24 @@ fn the_teardown_confirmation() {
     });
     w.step = Step::Confirm;
     insta::assert_snapshot!("wizard_teardown", text(&draw(w)));
+}
+
+#[test]
+fn the_bootstrap_choice() {
+    let cluster = fleetdeck::model::kinds::KindId::find("cluster.x-k8s.io", "Cluster").expect("kind");
+    let o = fleetdeck::ui::rows::ObjectRef {
+        context: "mgmt".into(),
+        kind: cluster,
+        namespace: "platform".into(),
+        name: "dev-eu".into(),
+    };
+    let mut state = State::new("2026-11-21T10:00:00Z".parse().expect("time"));
+    let mut config = fleetdeck::config::Config::builtin().expect("config");
+    config.git.repository = Some("/home/ops/fleet-infra".into());
+    state.rules.config = Some(config);
+    fleetdeck::ui::wizard::bootstrap::open(&mut state, Some(&o));
+    let mut w = state.gitops.wizard.take().expect("open");
+    w.setup = Some(setup());
+    w.step = Step::Choose;
+    insta::assert_snapshot!("wizard_bootstrap", text(&draw(w)));
 }

@@ -67,12 +67,14 @@ pub enum Action {
     Mark,
     Kubeconfig,
     NewCluster,
+    BootstrapCluster,
+    AddProfile,
     DeleteCluster,
 }
 
 impl Action {
     /// Every action, in declaration order (the order of the help screen).
-    pub const ALL: [Action; 36] = [
+    pub const ALL: [Action; 38] = [
         Action::Quit,
         Action::Help,
         Action::Palette,
@@ -108,6 +110,8 @@ impl Action {
         Action::Mark,
         Action::Kubeconfig,
         Action::NewCluster,
+        Action::BootstrapCluster,
+        Action::AddProfile,
         Action::DeleteCluster,
     ];
 
@@ -149,6 +153,8 @@ impl Action {
             Action::Mark => "mark",
             Action::Kubeconfig => "kubeconfig",
             Action::NewCluster => "new-cluster",
+            Action::BootstrapCluster => "bootstrap-cluster",
+            Action::AddProfile => "add-profile",
             Action::DeleteCluster => "delete-cluster",
         }
     }
@@ -191,6 +197,8 @@ impl Action {
             Action::Mark => "mark or unmark the row for a bulk action",
             Action::Kubeconfig => "write a CAPI Cluster's kubeconfig to a file",
             Action::NewCluster => "create a cluster from a template, as a commit in git",
+            Action::BootstrapCluster => "bootstrap the CAPI Cluster's GitOps, as a commit in git",
+            Action::AddProfile => "add a Helm chart profile to the CAPI Cluster, in git",
             Action::DeleteCluster => "delete the CAPI Cluster's files, as a commit in git",
         }
     }

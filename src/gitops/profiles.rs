@@ -34,6 +34,43 @@ pub struct ProfileChoice {
     pub values: String,
 }
 
+/// The branch of a profile add, `fleetdeck/profile-<cluster>-<chart>`.
+pub fn branch(cluster: &str, chart: &str) -> String {
+    format!("fleetdeck/profile-{cluster}-{chart}")
+}
+
+/// The commit message of a profile add.
+pub fn message(namespace: &str, cluster: &str, chart: &str) -> String {
+    format!("Add profile {chart} to cluster {namespace}/{cluster}")
+}
+
+/// The new text of a cluster's profiles file with `choice` added (or replacing the release of the same
+/// chart): the file's own HelmRepository copy when it has one, else a copy of `fleet_repository`.
+///
+/// # Errors
+/// The existing file is not YAML, no HelmRepository is known, or the values are not a mapping.
+pub fn add_to_file(
+    namespace: &str,
+    cluster: &str,
+    existing: Option<&str>,
+    fleet_repository: Option<&Value>,
+    choice: &ProfileChoice,
+) -> Result<String, String> {
+    let path = profiles_path(namespace, cluster);
+    let docs = match existing {
+        Some(t) => yaml::parse_docs(t, &path).map_err(|e| format!("{e:#}"))?,
+        None => Vec::new(),
+    };
+    let repository = match docs.iter().find(|d| d["kind"] == "HelmRepository") {
+        Some(r) => r.clone(),
+        None => fleet_repository
+            .cloned()
+            .ok_or_else(|| format!("no profile HelmRepository: none in {path} and none in the fleet"))?,
+    };
+    let out = profiles_documents(namespace, cluster, &repository, &docs, std::slice::from_ref(choice))?;
+    yaml::emit_docs(&out).map_err(|e| format!("{e:#}"))
+}
+
 /// Path of a cluster's profiles file.
 pub fn profiles_path(namespace: &str, cluster: &str) -> String {
     format!("clusters/{namespace}/{cluster}/profiles.yaml")
@@ -220,6 +257,12 @@ mod tests {
         let more = profiles_documents("team", "dev", &repo, &docs, &[choice("external-dns", Some("layer-0"))]).unwrap();
         assert_eq!(more.len(), 4);
         assert_eq!(more[2]["spec"]["dependsOn"], json!([{"name": "dev-cert-manager"}, {"name": "dev-external-dns"}]));
+        // A file's own HelmRepository wins over the fleet's; without either there is nothing to source from.
+        let text = yaml::emit_docs(&docs).unwrap();
+        let other = json!({"kind": "HelmRepository", "metadata": {"name": "other"}});
+        let added = add_to_file("team", "dev", Some(&text), Some(&other), &choice("x", None)).unwrap();
+        assert!(!added.contains("name: other") && added.contains("name: dev-x"), "{added}");
+        assert!(add_to_file("team", "dev", None, None, &choice("x", None)).unwrap_err().contains("no profile"));
         let mut bad = choice("x", None);
         bad.values = "- a\n".into();
         assert!(helm_release("team", "dev", "charts", &bad).unwrap_err().contains("mapping"));

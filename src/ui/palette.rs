@@ -21,6 +21,8 @@ pub enum Pick {
     Context(String),
     /// Show an object's tree.
     Object(ObjectRef),
+    /// Open the create wizard.
+    NewCluster,
 }
 
 /// Most entries listed.
@@ -65,6 +67,7 @@ pub fn matches(query: &str, rows: &Rows) -> Vec<Choice> {
     .into_iter()
     .map(|(l, v)| Choice { label: format!(":{l}"), target: Pick::View(v) })
     .collect();
+    all.push(Choice { label: ":new-cluster".into(), target: Pick::NewCluster });
     for r in &rows.fleet {
         all.push(Choice { label: format!("context {}", r.name), target: Pick::Context(r.name.clone()) });
     }
@@ -98,6 +101,9 @@ pub fn apply(state: &mut State, pick: &Choice) {
             state.filter = c.clone();
         }
         Pick::Object(o) => state.go(View::Tree(o.clone())),
+        Pick::NewCluster => {
+            super::wizard::open(state);
+        }
     }
 }
 
@@ -113,5 +119,6 @@ mod tests {
         let loose = score("prod", "context p-r-o-d").expect("match");
         assert!(tight > loose);
         assert_eq!(matches("terra", &Rows::default())[0].label, ":terraform");
+        assert_eq!(matches("new", &Rows::default())[0].target, Pick::NewCluster);
     }
 }

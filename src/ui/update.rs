@@ -216,6 +216,8 @@ fn global(state: &mut State, a: Action, input: &Input<'_>) -> bool {
         | Action::ScaleDown
         | Action::Kubeconfig => state.pending_action = Some(a),
         Action::NewCluster => return super::wizard::open(state),
+        Action::BootstrapCluster => return super::wizard::bootstrap::open(state, input.tree_selected.as_ref()),
+        Action::AddProfile => return super::wizard::profile::open(state, input.tree_selected.as_ref()),
         Action::DeleteCluster => return super::wizard::teardown::open(state, input.tree_selected.as_ref()),
         Action::Mark => {
             let Some(o) = input.tree_selected.as_ref() else { return false };

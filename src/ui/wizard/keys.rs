@@ -37,6 +37,8 @@ pub fn key(state: &mut State, ev: &KeyEvent) -> bool {
         Step::Loading | Step::Planning | Step::Writing => false,
         Step::Pick => pick(w, ev),
         Step::Confirm => super::teardown::key(w, ev),
+        Step::Choose => super::bootstrap::key(w, ev),
+        Step::Profile => super::profile::key(w, ev),
         Step::Form => form(w, ev),
         Step::Preview => preview(w, ev, state.page.max(1)),
         Step::Done => {
@@ -116,7 +118,7 @@ fn preview(w: &mut Wizard, ev: &KeyEvent, page: usize) -> bool {
         KeyCode::PageDown | KeyCode::Char(' ') => w.scroll += page,
         KeyCode::Home | KeyCode::Char('g') => w.scroll = 0,
         KeyCode::Char('e') => {
-            w.step = Step::Form;
+            w.step = w.editing_step();
             w.error = None;
         }
         KeyCode::Char(c @ ('w' | 'p')) => {
@@ -140,7 +142,7 @@ fn preview(w: &mut Wizard, ev: &KeyEvent, page: usize) -> bool {
         _ => return false,
     }
     if let Some(plan) = &w.plan {
-        let violations = w.form.as_ref().map(|f| f.violations.as_slice()).unwrap_or_default();
+        let violations = w.form.as_ref().map(|f| f.violations.as_slice());
         w.scroll = w.scroll.min(super::preview::line_count(plan, violations).saturating_sub(1));
     }
     true

@@ -10,16 +10,20 @@
 //!
 //! The teardown wizard ([`teardown`]) shares the shape: *Loading* (the files of the cluster at the base
 //! branch) → *Confirm* (exactly what goes and what Flux and Cluster API then delete; the cluster's name
-//! typed to confirm) → *Writing* → *Done*.
+//! typed to confirm) → *Writing* → *Done*. The bootstrap wizard ([`bootstrap`]): *Loading* → *Choose* (both
+//! modes explained) → *Planning* → *Preview* → *Writing* → *Done*. The profile wizard ([`profile`]):
+//! *Loading* → *Profile* (chart, version, values editor) → *Planning* → *Preview* → *Writing* → *Done*.
 //!
 //! Shape: the [`Wizard`] lives in [`crate::ui::state::State::gitops`]; [`keys`] changes it without IO and
 //! queues [`Task`]s; the loop's effects runner starts them ([`tasks`]: network and git off the UI task,
 //! blocking git in `spawn_blocking`); their results come back as [`WizardMsg`]s through the actions
 //! channel and are applied by [`apply`]. Results carry the wizard's id, so a late answer to a cancelled
 //! wizard is dropped.
+pub mod bootstrap;
 pub mod form;
 pub mod keys;
 pub mod preview;
+pub mod profile;
 pub mod tasks;
 pub mod teardown;
 pub mod track;
@@ -71,6 +75,10 @@ pub enum Step {
     Pick,
     /// Reading what a teardown removes and typing the cluster's name.
     Confirm,
+    /// Choosing how a cluster is bootstrapped.
+    Choose,
+    /// Filling in a profile (chart, version, values).
+    Profile,
     /// Filling in the parameters.
     Form,
     /// Diffing against the base branch.
@@ -90,6 +98,8 @@ impl Step {
             Step::Loading => "loading",
             Step::Pick => "1/4 template",
             Step::Confirm => "confirm",
+            Step::Choose => "1/3 mode",
+            Step::Profile => "1/3 chart",
             Step::Form => "2/4 parameters",
             Step::Planning | Step::Preview => "3/4 preview",
             Step::Writing | Step::Done => "4/4 commit",
@@ -115,6 +125,10 @@ pub enum Flow {
     Create,
     /// Remove a cluster's files.
     Teardown(teardown::Target),
+    /// Commit a cluster's GitOps bootstrap.
+    Bootstrap(bootstrap::Target),
+    /// Add a Helm chart profile to a cluster.
+    Profile(Box<profile::Target>),
 }
 
 /// A wizard: the create wizard, or the teardown one.
@@ -146,6 +160,8 @@ pub struct Wizard {
     pub notice: Option<String>,
     /// Work for the loop to start.
     pub tasks: Vec<Task>,
+    /// What the user must still do by hand after the commit (shown on the last screen).
+    pub notes: Vec<String>,
 }
 
 /// Work the loop runs off the UI task ([`tasks::spawn`]).
@@ -160,6 +176,32 @@ pub enum Task {
     Write { id: u64, repo: Repo, plan: Plan, push: bool },
     /// Push an already written branch.
     Push { id: u64, repo: Repo, branch: String, commit: String },
+    /// Open the repository and fetch the base (no templates).
+    OpenBase { id: u64, git: GitDefaults },
+    /// Plan the bootstrap files of `namespace/name` (reading the components file, if named).
+    PlanBootstrap {
+        id: u64,
+        repo: Repo,
+        base: Base,
+        url: String,
+        namespace: String,
+        name: String,
+        mode: crate::gitops::bootstrap::BootstrapMode,
+        components: Option<String>,
+    },
+    /// Open the repository, fetch the base, read the templates (for their charts) and profile
+    /// HelmRepositories of `context`.
+    OpenProfile { id: u64, git: GitDefaults, context: String },
+    /// Plan the profiles file of `namespace/cluster` with `choice` added.
+    PlanProfile {
+        id: u64,
+        repo: Repo,
+        base: Base,
+        namespace: String,
+        cluster: String,
+        repository: Option<Value>,
+        choice: crate::gitops::profiles::ProfileChoice,
+    },
     /// Open the repository, fetch the base and plan the teardown of `namespace/name`.
     OpenTeardown { id: u64, git: GitDefaults, namespace: String, name: String },
 }
@@ -196,6 +238,19 @@ impl Wizard {
             error: None,
             notice: None,
             tasks: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+}
+
+impl Wizard {
+    /// The step where the user edits what is written (the preview's `e`).
+    pub fn editing_step(&self) -> Step {
+        match self.flow {
+            Flow::Create => Step::Form,
+            Flow::Bootstrap(_) => Step::Choose,
+            Flow::Teardown(_) => Step::Confirm,
+            Flow::Profile(_) => Step::Profile,
         }
     }
 }
@@ -248,7 +303,10 @@ pub fn apply(state: &mut State, msg: WizardMsg) {
     match msg {
         WizardMsg::Opened(_, Ok(setup)) => {
             w.setup = Some(*setup);
-            w.step = Step::Pick;
+            w.step = match w.flow {
+                Flow::Create => Step::Pick,
+                _ => w.editing_step(),
+            };
             w.error = None;
         }
         WizardMsg::Opened(_, Err(e)) | WizardMsg::OpenedTeardown(_, Err(e)) => w.error = Some(e),
@@ -269,7 +327,7 @@ pub fn apply(state: &mut State, msg: WizardMsg) {
             w.error = None;
         }
         WizardMsg::Planned(_, Err(e)) => {
-            w.step = Step::Form;
+            w.step = w.editing_step();
             w.error = Some(e);
         }
         WizardMsg::Written(_, Ok(written)) => {

@@ -18,13 +18,14 @@ pub fn action_word(a: FileAction) -> &'static str {
 }
 
 /// How many lines [`lines`] makes (to keep scrolling inside them).
-pub fn line_count(plan: &Plan, violations: &[Violation]) -> usize {
+pub fn line_count(plan: &Plan, violations: Option<&[Violation]>) -> usize {
     let files: usize = plan.files.iter().map(|f| f.diff.lines().count() + 2).sum();
-    4 + violations.len() + usize::from(plan.is_noop()) + files
+    3 + violations.map_or(0, |v| 1 + v.len()) + usize::from(plan.is_noop()) + files
 }
 
-/// Every line of the preview of `plan` (scrolled by the caller).
-pub fn lines(plan: &Plan, violations: &[Violation], theme: &Theme) -> Vec<Line<'static>> {
+/// Every line of the preview of `plan` (scrolled by the caller); `violations`: the policy's verdict, for
+/// the wizards that check one.
+pub fn lines(plan: &Plan, violations: Option<&[Violation]>, theme: &Theme) -> Vec<Line<'static>> {
     let mut out = vec![
         Line::from(vec![
             Span::styled(" branch  ", theme.style(Role::Muted)),
@@ -36,15 +37,17 @@ pub fn lines(plan: &Plan, violations: &[Violation], theme: &Theme) -> Vec<Line<'
         ]),
         Line::from(vec![Span::styled(" commit  ", theme.style(Role::Muted)), Span::raw(format!("{:?}", plan.message))]),
     ];
-    if violations.is_empty() {
-        out.push(Line::styled(" policy  ✔ no violations", theme.style(Role::Ok)));
-    } else {
-        out.push(Line::styled(
-            format!(" policy  ✖ {} violation(s) block the write (e: edit the parameters)", violations.len()),
-            theme.style(Role::Error),
-        ));
-        for v in violations {
-            out.push(Line::styled(format!("   {v}"), theme.style(Role::Error)));
+    match violations {
+        None => {}
+        Some([]) => out.push(Line::styled(" policy  ✔ no violations", theme.style(Role::Ok))),
+        Some(violations) => {
+            out.push(Line::styled(
+                format!(" policy  ✖ {} violation(s) block the write (e: edit the parameters)", violations.len()),
+                theme.style(Role::Error),
+            ));
+            for v in violations {
+                out.push(Line::styled(format!("   {v}"), theme.style(Role::Error)));
+            }
         }
     }
     if plan.is_noop() {

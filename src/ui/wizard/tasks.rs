@@ -12,7 +12,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::{Setup, Task, WizardMsg, Written};
 use crate::config::GitDefaults;
 use crate::gitops::policy::Policy;
-use crate::gitops::{Base, Plan, Repo, catalog, locate, review, teardown};
+use crate::gitops::{Base, Plan, Repo, bootstrap, catalog, locate, profiles, review, teardown};
 use crate::model::kinds::KindId;
 use crate::model::store::{FleetStore, KindState, Origin};
 use crate::ops::clients::Clients;
@@ -53,6 +53,50 @@ pub fn spawn(task: Task, contexts: Vec<String>, clients: Arc<Clients>, tx: Unbou
             }
             Task::Write { id, repo, plan, push } => {
                 WizardMsg::Written(id, blocking(move || write(&repo, &plan, push)).await)
+            }
+            Task::OpenBase { id, git } => WizardMsg::Opened(
+                id,
+                blocking(move || {
+                    let (repo, base, remote_url) = open_base(&git)?;
+                    Ok(Box::new(Setup {
+                        repo,
+                        base,
+                        remote_url,
+                        templates: Vec::new(),
+                        profile_repositories: Vec::new(),
+                        policy: Policy::default(),
+                        problems: Vec::new(),
+                    }))
+                })
+                .await,
+            ),
+            Task::PlanBootstrap { id, repo, base, url, namespace, name, mode, components } => {
+                let r =
+                    blocking(move || plan_bootstrap(&repo, &base, url, &namespace, &name, mode, components.as_deref()))
+                        .await;
+                WizardMsg::Planned(id, r)
+            }
+            Task::OpenProfile { id, git, context } => {
+                WizardMsg::Opened(id, open_profile(git, context, clients).await.map(Box::new))
+            }
+            Task::PlanProfile { id, repo, base, namespace, cluster, repository, choice } => {
+                let r = blocking(move || {
+                    let path = profiles::profiles_path(&namespace, &cluster);
+                    let existing = repo
+                        .read_files(&base.commit, std::slice::from_ref(&path))
+                        .map_err(|e| e.to_string())?
+                        .into_iter()
+                        .next()
+                        .flatten();
+                    let text =
+                        profiles::add_to_file(&namespace, &cluster, existing.as_deref(), repository.as_ref(), &choice)?;
+                    let change = crate::gitops::FileChange { path, content: Some(text) };
+                    let branch = profiles::branch(&cluster, &choice.chart);
+                    let message = profiles::message(&namespace, &cluster, &choice.chart);
+                    Plan::new(&repo, &base, &branch, &message, &[change]).map_err(|e| e.to_string())
+                })
+                .await;
+                WizardMsg::Planned(id, r)
             }
             Task::OpenTeardown { id, git, namespace, name } => WizardMsg::OpenedTeardown(
                 id,
@@ -165,4 +209,74 @@ fn open_teardown(git: &GitDefaults, namespace: &str, name: &str) -> Result<(Setu
         problems: Vec::new(),
     };
     Ok((setup, t, plan))
+}
+
+/// The plan of a bootstrap: the components file read (if named), an existing GitopsCluster looked up so
+/// none is written twice, the files of [`crate::gitops::bootstrap::files`] diffed against the base.
+fn plan_bootstrap(
+    repo: &Repo,
+    base: &Base,
+    url: String,
+    namespace: &str,
+    name: &str,
+    mode: bootstrap::BootstrapMode,
+    components: Option<&str>,
+) -> Result<Plan, String> {
+    let components = match components {
+        Some(p) => Some(std::fs::read_to_string(p).map_err(|e| format!("reading the components file {p}: {e}"))?),
+        None => None,
+    };
+    let has_gitops_cluster =
+        locate::find_object(repo, &base.commit, "gitops.weave.works", "GitopsCluster", namespace, name)
+            .map_err(|e| e.to_string())?
+            .is_some();
+    let req = bootstrap::BootstrapRequest {
+        cluster: name.to_owned(),
+        namespace: namespace.to_owned(),
+        mode,
+        url,
+        branch: base.branch.clone(),
+        path: None,
+        components,
+        capi_path: crate::gitops::template::DEFAULT_CAPI_REPOSITORY_PATH.to_owned(),
+        has_gitops_cluster,
+    };
+    let files = bootstrap::files(&req).map_err(|e| format!("{e:#}"))?;
+    let changes: Vec<_> = files.into_iter().map(|(c, _)| c).collect();
+    Plan::new(repo, base, &bootstrap::branch(name), &bootstrap::message(&req), &changes).map_err(|e| e.to_string())
+}
+
+/// The profile wizard's loading: the repository and base, and from `context` its templates (whose charts
+/// are offered) and profile HelmRepositories.
+async fn open_profile(git: GitDefaults, context: String, clients: Arc<Clients>) -> Result<Setup, String> {
+    let repo_side = tokio::task::spawn_blocking(move || open_base(&git));
+    let mut problems = Vec::new();
+    let mut templates = Vec::new();
+    let mut repos = Vec::new();
+    match clients.get(&context).await {
+        Ok(client) => {
+            match catalog::templates_in_cluster(&client, &context, LIST_TIMEOUT).await {
+                Ok((ts, p)) => {
+                    templates = ts;
+                    problems.extend(p);
+                }
+                Err(e) => problems.push(e),
+            }
+            match catalog::profile_repositories(&client, &context, LIST_TIMEOUT).await {
+                Ok(r) => repos = r,
+                Err(e) => problems.push(e),
+            }
+        }
+        Err(e) => problems.push(e.to_string()),
+    }
+    let (repo, base, remote_url) = repo_side.await.map_err(|e| format!("the git task failed: {e}"))??;
+    Ok(Setup {
+        repo,
+        base,
+        remote_url,
+        templates,
+        profile_repositories: repos.into_iter().map(|r| (context.clone(), r)).collect(),
+        policy: Policy::default(),
+        problems,
+    })
 }

@@ -102,8 +102,13 @@ pub fn draw(f: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled(" once merged:", theme.style(Role::Warning)));
+    let width = area.width.saturating_sub(1) as usize;
     for c in &td.consequences {
-        lines.push(Line::raw(format!("   • {c}")));
+        let text = crate::model::tree_text::format_paragraph(&format!("     {c}"), width);
+        for (i, l) in text.lines().enumerate() {
+            let l = if i == 0 { format!("   •{}", l.get(4..).unwrap_or_default()) } else { l.to_owned() };
+            lines.push(Line::raw(l));
+        }
     }
     for l in &td.left_alone {
         lines.push(Line::styled(format!("   note: {l}"), theme.style(Role::Muted)));

@@ -22,6 +22,22 @@ pub fn draw(f: &mut Frame, area: Rect, w: &Wizard, store: &FleetStore, theme: &T
     let title = match &w.flow {
         super::Flow::Create => format!(" New cluster — {} ", w.step.title()),
         super::Flow::Teardown(t) => format!(" Delete cluster {}/{} — {} ", t.namespace, t.name, w.step.title()),
+        super::Flow::Profile(t) => {
+            let step = match w.step {
+                Step::Planning | Step::Preview => "2/3 preview",
+                Step::Writing | Step::Done => "3/3 commit",
+                s => s.title(),
+            };
+            format!(" Add profile to cluster {}/{} — {step} ", t.namespace, t.name)
+        }
+        super::Flow::Bootstrap(t) => {
+            let step = match w.step {
+                Step::Planning | Step::Preview => "2/3 preview",
+                Step::Writing | Step::Done => "3/3 commit",
+                s => s.title(),
+            };
+            format!(" Bootstrap cluster {}/{} — {step} ", t.namespace, t.name)
+        }
     };
     let block = Block::default()
         .borders(Borders::ALL)
@@ -43,6 +59,10 @@ pub fn draw(f: &mut Frame, area: Rect, w: &Wizard, store: &FleetStore, theme: &T
                 None if matches!(w.flow, super::Flow::Teardown(_)) => {
                     " fetching the base branch and finding the cluster's files …"
                 }
+                None if matches!(w.flow, super::Flow::Bootstrap(_)) => " fetching the base branch …",
+                None if matches!(w.flow, super::Flow::Profile(_)) => {
+                    " fetching the base branch, reading the profile HelmRepositories and templates' charts …"
+                }
                 None => {
                     " reading templates from the fleet's management clusters and the repository's templates/, \
                          fetching the base branch and .fleetdeck/policy.yaml …"
@@ -55,6 +75,8 @@ pub fn draw(f: &mut Frame, area: Rect, w: &Wizard, store: &FleetStore, theme: &T
         }
         Step::Pick => pick(f, body, w, theme),
         Step::Confirm => super::teardown::draw(f, body, w, theme),
+        Step::Choose => super::bootstrap::draw(f, body, w, theme),
+        Step::Profile => super::profile::draw(f, body, w, theme),
         Step::Form => {
             if let Some(form) = &w.form {
                 form_screen(f, body, form, theme);
@@ -69,8 +91,8 @@ pub fn draw(f: &mut Frame, area: Rect, w: &Wizard, store: &FleetStore, theme: &T
         }
         Step::Preview | Step::Writing => {
             if let Some(plan) = &w.plan {
-                let violations = w.form.as_ref().map(|f| f.violations.clone()).unwrap_or_default();
-                let all = preview::lines(plan, &violations, theme);
+                let violations = w.form.as_ref().map(|f| f.violations.as_slice());
+                let all = preview::lines(plan, violations, theme);
                 let top = w.scroll.min(all.len().saturating_sub(1));
                 let shown: Vec<Line> = all.into_iter().skip(top).take(body.height as usize).collect();
                 f.render_widget(Paragraph::new(shown), body);
@@ -97,6 +119,15 @@ fn hint_line(w: &Wizard, theme: &Theme) -> Line<'static> {
         Step::Loading | Step::Planning => &[("esc", "cancel")],
         Step::Pick => &[("↑/↓", "choose"), ("enter", "fill in"), ("esc", "cancel")],
         Step::Confirm => &[("type the name, enter", "commit and push"), ("esc", "cancel")],
+        Step::Profile => &[
+            ("tab/shift-tab", "field"),
+            ("←/→", "charts of the fleet"),
+            ("enter/ctrl-s", "preview"),
+            ("esc", "cancel"),
+        ],
+        Step::Choose => {
+            &[("↑/↓", "choose the mode"), ("type", "components file"), ("enter", "preview"), ("esc", "cancel")]
+        }
         Step::Form => &[
             ("tab/↓", "next"),
             ("shift-tab/↑", "previous"),
@@ -293,6 +324,9 @@ fn done(f: &mut Frame, area: Rect, w: &Wizard, store: &FleetStore, theme: &Theme
     lines.push(Line::from(vec![Span::styled(" review  ", theme.style(Role::Muted)), Span::raw(review)]));
     for n in &written.notes {
         lines.push(Line::styled(format!(" note: {n}"), theme.style(Role::Muted)));
+    }
+    for n in &w.notes {
+        lines.push(Line::styled(format!(" then: {n}"), theme.style(Role::Warning)));
     }
     if written.on_remote && !a.already_in_base {
         let t = track::Track {
