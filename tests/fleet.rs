@@ -138,7 +138,7 @@ async fn a_killed_server_goes_unreachable_then_ready_and_a_410_relist_is_silent(
     ks_a.delete("two", &Default::default()).await?;
     ks_a.create(&PostParams::default(), &kustomization("four")).await?;
     obs.until("a Ready, relisted", Duration::from_secs(20), |s| {
-        let names: Vec<String> = s.objects("a", ks).filter_map(|o| o.obj.metadata.name.clone()).collect();
+        let names: Vec<String> = s.objects("a", ks).map(|o| o.name().to_string()).collect();
         s.context("a").is_some_and(|c| c.state == ConnState::Ready) && names == ["four", "one", "three"]
     })
     .await?;

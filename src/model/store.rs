@@ -7,8 +7,8 @@
 //! connection that produced them; a message older than the context's current generation is dropped, so a
 //! stale stream cannot overwrite fresh state.
 //!
-//! Each object is stored pruned (`managedFields` and the last-applied annotation removed) with its
-//! [`Health`] computed once, on arrival.
+//! Each object is stored pruned (`managedFields` and the last-applied annotation removed) and compact, with
+//! its [`Health`](super::status::Health) and list columns computed once, on arrival (see [`StoredObject`]).
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -16,10 +16,7 @@ use k8s_openapi::jiff::Timestamp;
 use kube::api::DynamicObject;
 
 use super::kinds::KindId;
-use super::status::{Health, health};
-
-/// The annotation `kubectl apply` writes; large and useless for fleetdeck, so dropped.
-pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+pub use super::object::{LAST_APPLIED, StoredObject, prune};
 
 /// Whether a context's API server can be used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -71,15 +68,6 @@ pub enum Origin {
     },
 }
 
-/// A stored object: pruned, with its health.
-#[derive(Debug)]
-pub struct StoredObject {
-    /// The object (metadata pruned; `data` holds spec, status and the rest).
-    pub obj: DynamicObject,
-    /// Its health, computed when it arrived.
-    pub health: Health,
-}
-
 /// One kind in one context.
 #[derive(Debug, Default)]
 pub struct KindEntry {
@@ -93,7 +81,8 @@ pub struct KindEntry {
     pub version: String,
     /// Objects by (namespace, name); namespace is `""` for cluster-scoped kinds.
     pub objects: BTreeMap<(String, String), Arc<StoredObject>>,
-    /// Bumped on every change of `objects` or `state`, so derived views recompute only what changed.
+    /// Changes on every change of `objects` or `state`, so derived views recompute only what changed. Unique
+    /// across the store: no two kind entries, even one created after another was removed, share a value.
     pub revision: u64,
     buffer: Option<BTreeMap<(String, String), Arc<StoredObject>>>,
 }
@@ -178,28 +167,19 @@ pub enum KindEvent {
 pub struct FleetStore {
     contexts: BTreeMap<Arc<str>, ContextEntry>,
     revision: u64,
+    kind_revisions: u64,
 }
 
 fn key(obj: &DynamicObject) -> (String, String) {
     (obj.metadata.namespace.clone().unwrap_or_default(), obj.metadata.name.clone().unwrap_or_default())
 }
 
-/// Drops what fleetdeck never shows: `managedFields` and the last-applied annotation.
-pub fn prune(obj: &mut DynamicObject) {
-    obj.metadata.managed_fields = None;
-    if let Some(a) = obj.metadata.annotations.as_mut() {
-        a.remove(LAST_APPLIED);
-        if a.is_empty() {
-            obj.metadata.annotations = None;
-        }
-    }
+fn stored(kind: KindId, obj: DynamicObject) -> Arc<StoredObject> {
+    Arc::new(StoredObject::new(kind, obj))
 }
 
-fn stored(kind: KindId, mut obj: DynamicObject) -> Arc<StoredObject> {
-    prune(&mut obj);
-    let spec = kind.spec();
-    let health = health(spec.group, spec.kind, &obj);
-    Arc::new(StoredObject { obj, health })
+fn stored_key(o: &StoredObject) -> (String, String) {
+    (o.namespace().to_string(), o.name().to_string())
 }
 
 impl FleetStore {
@@ -259,7 +239,16 @@ impl FleetStore {
                 if is_object_event {
                     entry.last_event = Some(now);
                 }
-                apply_kind(entry.kinds.entry(kind).or_default(), kind, ev, now)
+                let k = entry.kinds.entry(kind).or_default();
+                let before = k.revision;
+                let changed = apply_kind(k, kind, ev, now);
+                if k.revision != before {
+                    // Unique across the store, so a kind entry created after another was removed never
+                    // repeats a revision a cache may hold.
+                    self.kind_revisions += 1;
+                    k.revision = self.kind_revisions;
+                }
+                changed
             }
             StoreEvent::Registered { .. } | StoreEvent::Removed => false,
         };
@@ -349,7 +338,7 @@ fn apply_kind(k: &mut KindEntry, kind: KindId, ev: KindEvent, now: Timestamp) ->
         }
         KindEvent::InitApply(obj) => {
             let o = stored(kind, *obj);
-            let key = key(&o.obj);
+            let key = stored_key(&o);
             k.buffer.get_or_insert_with(BTreeMap::new).insert(key, o);
             false
         }
@@ -361,7 +350,7 @@ fn apply_kind(k: &mut KindEntry, kind: KindId, ev: KindEvent, now: Timestamp) ->
         }
         KindEvent::Apply(obj) => {
             let o = stored(kind, *obj);
-            k.objects.insert(key(&o.obj), o);
+            k.objects.insert(stored_key(&o), o);
             k.revision += 1;
             if k.state != Some(KindState::Synced) && k.buffer.is_none() {
                 set_kind_state(k, KindState::Synced, String::new(), now);
@@ -441,9 +430,9 @@ mod tests {
         s.apply(k(KindEvent::InitDone), now);
         assert_eq!(s.len(), 1);
         let a = s.get("dev-eu", ks(), "flux-system", "a").expect("a");
-        assert_eq!(a.obj.metadata.resource_version.as_deref(), Some("2"));
-        assert!(a.obj.metadata.managed_fields.is_none(), "managedFields pruned");
-        let ann = a.obj.metadata.annotations.as_ref().expect("annotations");
+        assert_eq!(a.obj().metadata.resource_version.as_deref(), Some("2"));
+        assert!(a.obj().metadata.managed_fields.is_none(), "managedFields pruned");
+        let ann = a.obj().metadata.annotations.as_ref().expect("annotations");
         assert!(!ann.contains_key(LAST_APPLIED) && ann.contains_key("keep"));
         assert_eq!(s.context("dev-eu").expect("ctx").kinds[&ks()].state, Some(KindState::Synced));
     }
