@@ -42,8 +42,8 @@ pub fn indexes(state: &State, rows: &Rows) -> std::rc::Rc<Vec<usize>> {
 /// What `enter` on row `i` of the current view opens.
 pub fn target(view: &View, rows: &Rows, i: usize) -> Option<Target> {
     match view {
-        View::Fleet => rows.fleet.get(i).map(|r| match &r.origin {
-            Origin::Derived { alias_of: Some(a), .. } => Target::Context(a.clone()),
+        View::Fleet => rows.fleet.get(i).map(|r| match (&r.origin, &r.shares_connection_of) {
+            (Origin::Derived { alias_of: Some(a), .. }, _) | (_, Some(a)) => Target::Context(a.clone()),
             _ => Target::Context(r.name.clone()),
         }),
         View::Clusters => rows.clusters.get(i).map(|r| Target::Object(r.obj.clone())),

@@ -60,6 +60,9 @@ fn fleet_row<'a>(r: &'a ContextSummary, theme: &Theme, state: &State, sel: bool)
             None => format!("via {management} Secret"),
         });
     }
+    if let Some(with) = &r.shares_connection_of {
+        notes.push(format!("shares the connection of {with}"));
+    }
     let forbidden = r.problems.iter().filter(|p| format!("{:?}", p.state) == "Forbidden").count();
     if forbidden > 0 {
         notes.push(format!("{forbidden} kinds Forbidden"));
