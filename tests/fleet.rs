@@ -138,7 +138,7 @@ async fn a_killed_server_goes_unreachable_then_ready_and_a_410_relist_is_silent(
     ks_a.delete("two", &Default::default()).await?;
     ks_a.create(&PostParams::default(), &kustomization("four")).await?;
     obs.until("a Ready, relisted", Duration::from_secs(20), |s| {
-        let names: Vec<String> = s.objects("a", ks).filter_map(|o| o.obj.metadata.name.clone()).collect();
+        let names: Vec<String> = s.objects("a", ks).map(|o| o.name().to_string()).collect();
         s.context("a").is_some_and(|c| c.state == ConnState::Ready) && names == ["four", "one", "three"]
     })
     .await?;
@@ -297,4 +297,42 @@ fn a_malformed_kubeconfig_is_named_and_exits_2() {
         "apiVersion: v1\nclusters:\n  - name: [unclosed\n",
         "file untouched"
     );
+}
+
+/// Contexts with the same server and the same user share one connection and its objects; a context on the
+/// same server with another user (here one RBAC forbids everything) keeps its own, with its own view.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn identical_contexts_share_a_connection_and_other_users_do_not() -> anyhow::Result<()> {
+    let env = Envtest::builder().server("a").restricted_context("a").start().await?;
+    env.install_crds("a").await?;
+    let ks_api: Api<DynamicObject> = Api::namespaced_with(env.client("a").await?, "default", &ks_resource());
+    ks_api.create(&PostParams::default(), &kustomization("shared")).await?;
+    let contexts = [
+        env.token_context("a", "a", env.admin_token())?,
+        env.token_context("twin", "a", env.admin_token())?,
+        env.token_context("other-user", "a", env.restricted_token())?,
+    ];
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("kubeconfig");
+    std::fs::write(&path, fleetdeck::envtest::kubeconfig::render(&contexts, "a"))?;
+    let obs = Observed::start(&path, fast()).await?;
+    let ks = kind("kustomize.toolkit.fluxcd.io", "Kustomization");
+    obs.until("a and twin settled, other-user Forbidden", Duration::from_secs(20), |s| {
+        let rows = fleetdeck::model::summary::summarize_all(s, Timestamp::now());
+        rows.iter().filter(|r| r.name != "other-user" && r.settled()).count() == 2
+            && kind_state(s, "other-user", ks) == Some(KindState::Forbidden)
+    })
+    .await?;
+    ks_api.create(&PostParams::default(), &kustomization("later")).await?;
+    obs.until("the twin sees the new object", Duration::from_secs(10), |s| s.objects("twin", ks).count() == 2).await?;
+    let s = obs.store.lock().expect("store");
+    assert_eq!(s.shares_with("twin"), Some("a"));
+    assert_eq!(s.shares_with("other-user"), None, "another user keeps its own connection");
+    assert_eq!(s.len(), 2, "the shared objects are held once (the other user may list none)");
+    assert_eq!(kind_state(&s, "other-user", ks), Some(KindState::Forbidden), "its own RBAC view");
+    assert_eq!(kind_state(&s, "twin", ks), Some(KindState::Synced));
+    let rows = fleetdeck::model::summary::summarize_all(&s, Timestamp::now());
+    let twin = rows.iter().find(|r| r.name == "twin").expect("twin row");
+    assert_eq!((twin.state, twin.flux.total, twin.shares_connection_of.as_deref()), (ConnState::Ready, 2, Some("a")));
+    Ok(())
 }

@@ -71,6 +71,9 @@ fn table(rows: &[ContextSummary]) -> String {
                 None => format!("via {management} Secret"),
             });
         }
+        if let Some(with) = &r.shares_connection_of {
+            notes.push(format!("shares the connection of {with}"));
+        }
         let forbidden: Vec<&str> = r
             .problems
             .iter()

@@ -168,6 +168,8 @@ async fn connected(
     let name = &target.name;
     let mut watches: BTreeMap<KindId, Watch> = BTreeMap::new();
     let mut lineage_task: Option<JoinHandle<()>> = None;
+    // Ends the watch and lineage tasks when this task is aborted (Fleet::stop) as well as when it returns.
+    let mut spawned = super::AbortOnDrop::default();
     let result = async {
         let mut last_discovery: Option<Instant> = None;
         let mut reachable = true;
@@ -215,6 +217,7 @@ async fn connected(
                                 version.clone(),
                                 tx.clone(),
                             ));
+                            spawned.hold(&handle);
                             watches.insert(kind, Watch::Running(handle));
                         }
                         None => {
@@ -229,13 +232,15 @@ async fn connected(
                 }
                 let capi = KindId::find("cluster.x-k8s.io", "Cluster").filter(|k| served.contains_key(k));
                 if opts.lineage && capi.is_some() && lineage_task.is_none() && registry.origin_is_kubeconfig(name) {
-                    lineage_task = Some(tokio::spawn(lineage::run(
+                    let task = tokio::spawn(lineage::run(
                         name.clone(),
                         client.clone(),
                         opts.clone(),
                         tx.clone(),
                         registry.clone(),
-                    )));
+                    ));
+                    spawned.hold(&task);
+                    lineage_task = Some(task);
                 }
             }
             tokio::time::sleep(opts.probe_every).await;

@@ -48,6 +48,8 @@ pub async fn run(
 ) {
     let api: Api<Secret> = Api::all(client);
     let mut running: BTreeMap<String, JoinHandle<()>> = BTreeMap::new();
+    // Ends the derived contexts' tasks when this task is aborted.
+    let mut spawned = super::AbortOnDrop::default();
     loop {
         let list = match api.list(&ListParams::default().labels("cluster.x-k8s.io/cluster-name")).await {
             Ok(l) => l,
@@ -112,6 +114,7 @@ pub async fn run(
                 registry.add_server(&server, &derived);
                 connection::spawn(target, opts.clone(), tx.clone(), registry.clone())
             };
+            spawned.hold(&task);
             running.insert(derived, task);
         }
         // Secrets that vanished: their derived contexts go too.

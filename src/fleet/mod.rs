@@ -45,6 +45,9 @@ pub struct FleetOptions {
     pub max_backoff: Duration,
     /// Follow CAPI kubeconfig Secrets to workload clusters. Default on.
     pub lineage: bool,
+    /// Let contexts with the same cluster and user entries (server, CA, TLS settings, credentials, exec
+    /// plugin, impersonation) share one connection: they see the same objects. Default on.
+    pub share_connections: bool,
 }
 
 impl Default for FleetOptions {
@@ -56,6 +59,7 @@ impl Default for FleetOptions {
             rediscover_every: Duration::from_secs(10),
             max_backoff: Duration::from_secs(30),
             lineage: true,
+            share_connections: true,
         }
     }
 }
@@ -110,11 +114,42 @@ impl Registry {
     }
 }
 
+/// What decides what `context` sees: its cluster entry (server, CA, TLS and proxy settings) and its user
+/// entry (credentials, exec plugin, impersonation), as JSON; `None` when the context or its cluster is
+/// missing. Contexts with equal identities see the same objects. Holds credentials: kept in memory only,
+/// never shown or logged.
+fn identity(kc: &kube::config::Kubeconfig, context: &str) -> Option<String> {
+    let ctx = kc.contexts.iter().find(|c| c.name == context)?.context.as_ref()?;
+    let cluster = kc.clusters.iter().find(|c| c.name == ctx.cluster)?.cluster.as_ref()?;
+    let user =
+        ctx.user.as_ref().and_then(|u| kc.auth_infos.iter().find(|a| &a.name == u)).and_then(|a| a.auth_info.as_ref());
+    serde_json::to_string(&(cluster, user)).ok()
+}
+
 fn normalize(server: &str) -> String {
     server.trim_end_matches('/').to_ascii_lowercase()
 }
 
-/// The running connection tasks; dropping it stops them all.
+/// Aborts the tasks it holds when dropped, so that a task spawned by a task ends with it (a dropped
+/// `JoinHandle` only detaches).
+#[derive(Debug, Default)]
+pub struct AbortOnDrop(Vec<tokio::task::AbortHandle>);
+
+impl AbortOnDrop {
+    /// Holds `handle`'s task, forgetting tasks that have already finished.
+    pub fn hold<T>(&mut self, handle: &tokio::task::JoinHandle<T>) {
+        self.0.retain(|h| !h.is_finished());
+        self.0.push(handle.abort_handle());
+    }
+}
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.iter().for_each(tokio::task::AbortHandle::abort);
+    }
+}
+
+/// The running connection tasks; dropping it stops them all (with the watch and lineage tasks they spawned).
 pub struct Fleet {
     tasks: JoinSet<()>,
     /// The contexts started, in kubeconfig order.
@@ -122,8 +157,10 @@ pub struct Fleet {
 }
 
 impl Fleet {
-    /// Starts one task per context of `kc` (all, or those in `only`), sending to `tx`. Each context is
-    /// registered (a `Registered` message) before this returns, so a consumer knows the whole list at once.
+    /// Starts one task per context of `kc` (all, or those in `only`), sending to `tx`; a context whose cluster
+    /// and user entries equal an earlier one's shares that context's connection instead (a `SharesWith`
+    /// message; see [`FleetOptions::share_connections`]). Each context is registered (a `Registered` message)
+    /// before this returns, so a consumer knows the whole list at once.
     ///
     /// Errors when `only` names a context the kubeconfig lacks.
     pub async fn start(
@@ -144,6 +181,8 @@ impl Fleet {
             }
         }
         let mut tasks = JoinSet::new();
+        // Identity (see `identity`) -> the first context that has it; held only while starting.
+        let mut first_with: HashMap<String, Arc<str>> = HashMap::new();
         for n in &names {
             let generation = registry.next_generation();
             let server = kc.server_of(n).unwrap_or_default();
@@ -153,6 +192,18 @@ impl Fleet {
                 event: StoreEvent::Registered { server, origin: Origin::Kubeconfig },
             };
             tx.send(msg).await.map_err(|_| anyhow::anyhow!("the fleet store is gone"))?;
+            if let Some(id) = identity(&kc.config, n).filter(|_| opts.share_connections) {
+                if let Some(first) = first_with.get(&id) {
+                    let msg = StoreMsg {
+                        context: n.as_str().into(),
+                        generation,
+                        event: StoreEvent::SharesWith(first.clone()),
+                    };
+                    tx.send(msg).await.map_err(|_| anyhow::anyhow!("the fleet store is gone"))?;
+                    continue;
+                }
+                first_with.insert(id, n.as_str().into());
+            }
             let target = Target { name: n.as_str().into(), kubeconfig: shared.clone(), context: n.clone() };
             tasks.spawn(connection::run(target, opts.clone(), tx.clone(), registry.clone()));
         }

@@ -148,7 +148,7 @@ pub fn cluster_tree_with(
     let Lookup::Found(cluster) = view.lookup(context, CAPI, "Cluster", namespace, name) else {
         return None;
     };
-    let mode = opts.mode.unwrap_or_else(|| auto_mode(&cluster.obj));
+    let mode = opts.mode.unwrap_or_else(|| auto_mode(cluster.obj()));
     let capi = Capi { view, ctx: context, ns: namespace, cluster: name, opts, mode };
     let mut root = capi.build(cluster);
     sort(&mut root);
@@ -184,8 +184,8 @@ struct Ref {
 impl<'a> Capi<'_, 'a> {
     fn build(&self, cluster: &'a Arc<StoredObject>) -> TreeNode {
         let mut root = self.item(cluster, CAPI, "Cluster", None, false);
-        root.node.topology = topology(&cluster.obj.data).map(Box::new);
-        let data = &cluster.obj.data;
+        root.node.topology = topology(&cluster.obj().data).map(Box::new);
+        let data = &cluster.obj().data;
         if let Some(r) = reference(data, "/spec/infrastructureRef") {
             root.node.children.push(self.resolve(&r, "ClusterInfrastructure", false).0.node);
         }
@@ -261,7 +261,7 @@ impl<'a> Capi<'_, 'a> {
         };
         self.view
             .list(self.ctx, id)
-            .filter(|o| o.obj.metadata.namespace.as_deref() == Some(self.ns))
+            .filter(|o| o.namespace() == self.ns)
             .filter(|o| label(o, CLUSTER_NAME_LABEL) == Some(self.cluster))
             .map(Arc::as_ref)
             .collect()
@@ -319,7 +319,7 @@ impl<'a> Capi<'_, 'a> {
 
     /// Adds the object `pointer` of the parent's object refers to, unless it is an echo of the parent.
     fn echo_child(&self, parent: &mut Item<'a>, pointer: &str, meta: &str) {
-        let Some(r) = parent.obj.and_then(|o| reference(&o.obj.data, pointer)) else {
+        let Some(r) = parent.obj.and_then(|o| reference(&o.obj().data, pointer)) else {
             return;
         };
         let (child, not_found) = self.resolve(&r, meta, false);
@@ -361,7 +361,7 @@ impl<'a> Capi<'_, 'a> {
 
     /// The node of a stored object with its columns, grouping key and (when selected) condition rows.
     fn item(&self, o: &'a StoredObject, group: &str, kind: &str, meta: Option<&str>, cp_contract: bool) -> Item<'a> {
-        let obj = &o.obj;
+        let obj = o.obj();
         let namespace = obj.metadata.namespace.as_deref().unwrap_or_default();
         let label = ObjectLabel {
             meta_name: meta.map(str::to_string),
@@ -410,7 +410,7 @@ impl<'a> Capi<'_, 'a> {
             CapiMode::V1Beta2 => &["Available", "Ready", "UpToDate"],
             CapiMode::V1Beta1 => &["Ready"],
         };
-        let list = conditions_pointer(&o.obj, self.mode, true).and_then(|p| at(&o.obj.data, p));
+        let list = conditions_pointer(o.obj(), self.mode, true).and_then(|p| at(&o.obj().data, p));
         let list = list.and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
         if !list.iter().all(Value::is_object) {
             return None;
@@ -520,17 +520,17 @@ fn conditions_pointer(obj: &DynamicObject, mode: CapiMode, typed: bool) -> Optio
 }
 
 fn name(o: &StoredObject) -> &str {
-    o.obj.metadata.name.as_deref().unwrap_or_default()
+    o.name()
 }
 
 fn label<'o>(o: &'o StoredObject, key: &str) -> Option<&'o str> {
-    o.obj.metadata.labels.as_ref()?.get(key).map(String::as_str)
+    o.label(key)
 }
 
 /// The (kind, name) of the controller owner in group `cluster.x-k8s.io` (cluster-api `util.IsControlledBy`
 /// compares group, kind and name).
 fn controller(o: &StoredObject) -> Option<(String, String)> {
-    let owners = o.obj.metadata.owner_references.as_ref()?;
+    let owners = o.obj().metadata.owner_references.as_ref()?;
     let c = owners.iter().find(|r| r.controller == Some(true))?;
     let group = c.api_version.split_once('/').map_or("", |(g, _)| g);
     (group == CAPI).then(|| (c.kind.clone(), c.name.clone()))

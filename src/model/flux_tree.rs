@@ -161,7 +161,7 @@ struct Walk<'v, 'a> {
 impl Walk<'_, '_> {
     fn kustomization(&mut self, ctx: &str, o: &StoredObject) -> TreeNode {
         let (mut node, target) = self.object_node(ctx, KS_GROUP, "Kustomization", o);
-        let data = &o.obj.data;
+        let data = &o.obj().data;
         node.source = source_ref(at(data, "/spec/sourceRef"), namespace(o)).map(Box::new);
         node.revision = text(data, "/status/lastAppliedRevision");
         let own = (ctx.to_string(), namespace(o).to_string(), name(o).to_string());
@@ -183,7 +183,7 @@ impl Walk<'_, '_> {
 
     fn helmrelease(&mut self, ctx: &str, o: &StoredObject) -> TreeNode {
         let (mut node, target) = self.object_node(ctx, HR_GROUP, "HelmRelease", o);
-        let data = &o.obj.data;
+        let data = &o.obj().data;
         let chart_source = at(data, "/spec/chart/spec/sourceRef").or_else(|| at(data, "/spec/chartRef"));
         node.source = source_ref(chart_source, namespace(o)).map(Box::new);
         node.revision =
@@ -253,7 +253,7 @@ impl Walk<'_, '_> {
     fn object_node(&self, ctx: &str, group: &str, kind: &str, o: &StoredObject) -> (TreeNode, Option<String>) {
         let ns = namespace(o);
         let mut node = TreeNode::object(ObjectLabel::new(ctx, group, kind, ns, name(o)), Some(o));
-        let data = &o.obj.data;
+        let data = &o.obj().data;
         node.depends_on = depends_on(data, ns);
         let Some(kube_config) = at(data, "/spec/kubeConfig") else {
             return (node, Some(ctx.to_string()));
@@ -271,11 +271,11 @@ impl Walk<'_, '_> {
 }
 
 fn name(o: &StoredObject) -> &str {
-    o.obj.metadata.name.as_deref().unwrap_or_default()
+    o.name()
 }
 
 fn namespace(o: &StoredObject) -> &str {
-    o.obj.metadata.namespace.as_deref().unwrap_or_default()
+    o.namespace()
 }
 
 fn text(data: &Value, pointer: &str) -> Option<String> {

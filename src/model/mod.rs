@@ -3,14 +3,17 @@
 //! - [`kinds`]: the catalogue of watched kinds;
 //! - [`conditions`] and [`status`]: conditions read safely, and each object's health the way its
 //!   controller means it;
-//! - [`store`]: the `FleetStore` the watch messages are applied to;
+//! - [`store`]: the `FleetStore` the watch messages are applied to, holding [`object`]s compact with their
+//!   list [`columns`];
 //! - [`lineage`]: CAPI Cluster <-> workload cluster links;
 //! - [`summary`]: one summary row per context.
 pub mod capi_tree;
+pub mod columns;
 pub mod conditions;
 pub mod flux_tree;
 pub mod kinds;
 pub mod lineage;
+pub mod object;
 pub mod status;
 pub mod store;
 pub mod summary;

@@ -7,8 +7,8 @@
 //! connection that produced them; a message older than the context's current generation is dropped, so a
 //! stale stream cannot overwrite fresh state.
 //!
-//! Each object is stored pruned (`managedFields` and the last-applied annotation removed) with its
-//! [`Health`] computed once, on arrival.
+//! Each object is stored pruned (`managedFields` and the last-applied annotation removed) and compact, with
+//! its [`Health`](super::status::Health) and list columns computed once, on arrival (see [`StoredObject`]).
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -16,10 +16,7 @@ use k8s_openapi::jiff::Timestamp;
 use kube::api::DynamicObject;
 
 use super::kinds::KindId;
-use super::status::{Health, health};
-
-/// The annotation `kubectl apply` writes; large and useless for fleetdeck, so dropped.
-pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+pub use super::object::{LAST_APPLIED, StoredObject, prune};
 
 /// Whether a context's API server can be used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -71,15 +68,6 @@ pub enum Origin {
     },
 }
 
-/// A stored object: pruned, with its health.
-#[derive(Debug)]
-pub struct StoredObject {
-    /// The object (metadata pruned; `data` holds spec, status and the rest).
-    pub obj: DynamicObject,
-    /// Its health, computed when it arrived.
-    pub health: Health,
-}
-
 /// One kind in one context.
 #[derive(Debug, Default)]
 pub struct KindEntry {
@@ -93,7 +81,8 @@ pub struct KindEntry {
     pub version: String,
     /// Objects by (namespace, name); namespace is `""` for cluster-scoped kinds.
     pub objects: BTreeMap<(String, String), Arc<StoredObject>>,
-    /// Bumped on every change of `objects` or `state`, so derived views recompute only what changed.
+    /// Changes on every change of `objects` or `state`, so derived views recompute only what changed. Unique
+    /// across the store: no two kind entries, even one created after another was removed, share a value.
     pub revision: u64,
     buffer: Option<BTreeMap<(String, String), Arc<StoredObject>>>,
 }
@@ -146,6 +135,10 @@ pub enum StoreEvent {
     Unauthorized(String),
     /// The context is gone (e.g. a derived context whose Secret was deleted).
     Removed,
+    /// The context reaches the same server with the same credentials as the named context, whose connection
+    /// and data it shares: it opens no connection of its own, and reads (state, kinds, objects) resolve to
+    /// that context's entry. Sent once, after `Registered`.
+    SharesWith(Arc<str>),
     /// About one kind.
     Kind(KindId, KindEvent),
 }
@@ -177,29 +170,22 @@ pub enum KindEvent {
 #[derive(Debug, Default)]
 pub struct FleetStore {
     contexts: BTreeMap<Arc<str>, ContextEntry>,
+    /// Contexts that share another context's connection and data (see [`StoreEvent::SharesWith`]).
+    shared: BTreeMap<Arc<str>, Arc<str>>,
     revision: u64,
+    kind_revisions: u64,
 }
 
 fn key(obj: &DynamicObject) -> (String, String) {
     (obj.metadata.namespace.clone().unwrap_or_default(), obj.metadata.name.clone().unwrap_or_default())
 }
 
-/// Drops what fleetdeck never shows: `managedFields` and the last-applied annotation.
-pub fn prune(obj: &mut DynamicObject) {
-    obj.metadata.managed_fields = None;
-    if let Some(a) = obj.metadata.annotations.as_mut() {
-        a.remove(LAST_APPLIED);
-        if a.is_empty() {
-            obj.metadata.annotations = None;
-        }
-    }
+fn stored(kind: KindId, obj: DynamicObject) -> Arc<StoredObject> {
+    Arc::new(StoredObject::new(kind, obj))
 }
 
-fn stored(kind: KindId, mut obj: DynamicObject) -> Arc<StoredObject> {
-    prune(&mut obj);
-    let spec = kind.spec();
-    let health = health(spec.group, spec.kind, &obj);
-    Arc::new(StoredObject { obj, health })
+fn stored_key(o: &StoredObject) -> (String, String) {
+    (o.namespace().to_string(), o.name().to_string())
 }
 
 impl FleetStore {
@@ -231,9 +217,18 @@ impl FleetStore {
             return true;
         }
         if matches!(event, StoreEvent::Removed) {
-            let removed = self.contexts.remove(&context).is_some();
+            let removed = self.contexts.remove(&context).is_some() | self.shared.remove(&context).is_some();
             self.revision += u64::from(removed);
             return removed;
+        }
+        if let StoreEvent::SharesWith(with) = event {
+            if with == context {
+                return false;
+            }
+            self.contexts.remove(&context);
+            self.shared.insert(context, with);
+            self.revision += 1;
+            return true;
         }
         let Some(entry) = self.contexts.get_mut(&context) else {
             return false;
@@ -259,9 +254,18 @@ impl FleetStore {
                 if is_object_event {
                     entry.last_event = Some(now);
                 }
-                apply_kind(entry.kinds.entry(kind).or_default(), kind, ev, now)
+                let k = entry.kinds.entry(kind).or_default();
+                let before = k.revision;
+                let changed = apply_kind(k, kind, ev, now);
+                if k.revision != before {
+                    // Unique across the store, so a kind entry created after another was removed never
+                    // repeats a revision a cache may hold.
+                    self.kind_revisions += 1;
+                    k.revision = self.kind_revisions;
+                }
+                changed
             }
-            StoreEvent::Registered { .. } | StoreEvent::Removed => false,
+            StoreEvent::Registered { .. } | StoreEvent::Removed | StoreEvent::SharesWith(_) => false,
         };
         if changed {
             self.revision += 1;
@@ -274,24 +278,34 @@ impl FleetStore {
         self.revision
     }
 
-    /// Every context, by name.
+    /// Every context, by name: those with their own connection first, then those sharing one (see
+    /// [`StoreEvent::SharesWith`]; they yield the entry of the context they share with).
     pub fn contexts(&self) -> impl Iterator<Item = (&str, &ContextEntry)> {
-        self.contexts.iter().map(|(k, v)| (k.as_ref(), v))
+        let own = self.contexts.iter().map(|(k, v)| (k.as_ref(), v));
+        own.chain(self.shared.iter().filter_map(|(k, with)| Some((k.as_ref(), self.contexts.get(with)?))))
     }
 
-    /// One context.
+    /// One context (for a context sharing another's connection, that context's entry).
     pub fn context(&self, name: &str) -> Option<&ContextEntry> {
-        self.contexts.get(name)
+        match self.shared.get(name) {
+            Some(with) => self.contexts.get(with),
+            None => self.contexts.get(name),
+        }
+    }
+
+    /// The context whose connection `name` shares, if it shares one.
+    pub fn shares_with(&self, name: &str) -> Option<&str> {
+        self.shared.get(name).map(AsRef::as_ref)
     }
 
     /// The objects of `kind` in `context` (empty when unknown).
     pub fn objects(&self, context: &str, kind: KindId) -> impl Iterator<Item = &Arc<StoredObject>> {
-        self.contexts.get(context).and_then(|c| c.kinds.get(&kind)).into_iter().flat_map(|k| k.objects.values())
+        self.context(context).and_then(|c| c.kinds.get(&kind)).into_iter().flat_map(|k| k.objects.values())
     }
 
     /// One object of `kind` in `context` (`namespace` is `""` for cluster-scoped kinds).
     pub fn get(&self, context: &str, kind: KindId, namespace: &str, name: &str) -> Option<&Arc<StoredObject>> {
-        self.contexts.get(context)?.kinds.get(&kind)?.objects.get(&(namespace.to_string(), name.to_string()))
+        self.context(context)?.kinds.get(&kind)?.objects.get(&(namespace.to_string(), name.to_string()))
     }
 
     /// Number of objects stored, over the whole fleet.
@@ -349,7 +363,7 @@ fn apply_kind(k: &mut KindEntry, kind: KindId, ev: KindEvent, now: Timestamp) ->
         }
         KindEvent::InitApply(obj) => {
             let o = stored(kind, *obj);
-            let key = key(&o.obj);
+            let key = stored_key(&o);
             k.buffer.get_or_insert_with(BTreeMap::new).insert(key, o);
             false
         }
@@ -361,7 +375,7 @@ fn apply_kind(k: &mut KindEntry, kind: KindId, ev: KindEvent, now: Timestamp) ->
         }
         KindEvent::Apply(obj) => {
             let o = stored(kind, *obj);
-            k.objects.insert(key(&o.obj), o);
+            k.objects.insert(stored_key(&o), o);
             k.revision += 1;
             if k.state != Some(KindState::Synced) && k.buffer.is_none() {
                 set_kind_state(k, KindState::Synced, String::new(), now);
@@ -391,92 +405,5 @@ fn apply_kind(k: &mut KindEntry, kind: KindId, ev: KindEvent, now: Timestamp) ->
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn obj(name: &str, rv: &str) -> Box<DynamicObject> {
-        Box::new(
-            serde_json::from_value(json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
-                "metadata": {"name": name, "namespace": "flux-system", "resourceVersion": rv,
-                    "managedFields": [{"manager": "kubectl"}],
-                    "annotations": {LAST_APPLIED: "{...}", "keep": "me"}},
-                "status": {"conditions": [{"type": "Ready", "status": "True", "reason": "ReconciliationSucceeded"}]}}))
-            .expect("object"),
-        )
-    }
-
-    fn msg(generation: u64, event: StoreEvent) -> StoreMsg {
-        StoreMsg { context: "dev-eu".into(), generation, event }
-    }
-
-    fn ks() -> KindId {
-        KindId::find("kustomize.toolkit.fluxcd.io", "Kustomization").expect("kind")
-    }
-
-    fn registered() -> FleetStore {
-        let mut s = FleetStore::new();
-        s.apply(
-            msg(1, StoreEvent::Registered { server: "https://x".into(), origin: Origin::Kubeconfig }),
-            Timestamp::UNIX_EPOCH,
-        );
-        s
-    }
-
-    #[test]
-    fn relist_buffers_then_swaps_and_drops_what_vanished() {
-        let now = Timestamp::UNIX_EPOCH;
-        let mut s = registered();
-        let k = |e| msg(1, StoreEvent::Kind(ks(), e));
-        s.apply(k(KindEvent::Init), now);
-        s.apply(k(KindEvent::InitApply(obj("a", "1"))), now);
-        s.apply(k(KindEvent::InitApply(obj("b", "1"))), now);
-        assert_eq!(s.len(), 0, "nothing visible before InitDone");
-        assert!(s.apply(k(KindEvent::InitDone), now));
-        assert_eq!(s.len(), 2);
-        // Relist (e.g. after 410 Gone) in which b is gone: old list stays until the swap.
-        s.apply(k(KindEvent::Init), now);
-        s.apply(k(KindEvent::InitApply(obj("a", "2"))), now);
-        assert_eq!(s.len(), 2);
-        s.apply(k(KindEvent::InitDone), now);
-        assert_eq!(s.len(), 1);
-        let a = s.get("dev-eu", ks(), "flux-system", "a").expect("a");
-        assert_eq!(a.obj.metadata.resource_version.as_deref(), Some("2"));
-        assert!(a.obj.metadata.managed_fields.is_none(), "managedFields pruned");
-        let ann = a.obj.metadata.annotations.as_ref().expect("annotations");
-        assert!(!ann.contains_key(LAST_APPLIED) && ann.contains_key("keep"));
-        assert_eq!(s.context("dev-eu").expect("ctx").kinds[&ks()].state, Some(KindState::Synced));
-    }
-
-    #[test]
-    fn stale_generations_are_dropped() {
-        let now = Timestamp::UNIX_EPOCH;
-        let mut s = registered();
-        s.apply(msg(2, StoreEvent::Ready { server_version: "v1.20.2".into() }), now);
-        assert!(!s.apply(msg(1, StoreEvent::Unreachable("old stream".into())), now));
-        assert_eq!(s.context("dev-eu").expect("ctx").state, ConnState::Ready);
-        assert!(!s.apply(msg(1, StoreEvent::Kind(ks(), KindEvent::Apply(obj("z", "9")))), now));
-        assert_eq!(s.len(), 0);
-    }
-
-    #[test]
-    fn forbidden_and_crd_missing_clear_objects_and_say_why() {
-        let now = Timestamp::UNIX_EPOCH;
-        let mut s = registered();
-        s.apply(msg(1, StoreEvent::Kind(ks(), KindEvent::Apply(obj("a", "1")))), now);
-        assert_eq!(s.len(), 1);
-        s.apply(msg(1, StoreEvent::Kind(ks(), KindEvent::Forbidden("kustomizations is forbidden".into()))), now);
-        let k = &s.context("dev-eu").expect("ctx").kinds[&ks()];
-        assert_eq!((k.state, k.objects.len()), (Some(KindState::Forbidden), 0));
-        assert_eq!(k.reason, "kustomizations is forbidden");
-        s.apply(msg(1, StoreEvent::Kind(ks(), KindEvent::CrdMissing)), now);
-        assert_eq!(s.context("dev-eu").expect("ctx").kinds[&ks()].state, Some(KindState::CrdMissing));
-    }
-
-    #[test]
-    fn messages_for_unknown_contexts_are_ignored() {
-        let mut s = FleetStore::new();
-        assert!(!s.apply(msg(1, StoreEvent::Ready { server_version: "v1".into() }), Timestamp::UNIX_EPOCH));
-        assert_eq!(s.contexts().count(), 0);
-    }
-}
+#[path = "store_tests.rs"]
+mod tests;

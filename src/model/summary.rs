@@ -110,6 +110,10 @@ pub struct ContextSummary {
     pub last_event: Option<String>,
     /// Seconds since the last watch event.
     pub freshness_seconds: Option<f64>,
+    /// The context whose connection this one shares (same cluster and user entries, so the same objects;
+    /// see `FleetOptions::share_connections`); its counts are that context's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shares_connection_of: Option<String>,
 }
 
 impl ContextSummary {
@@ -158,6 +162,7 @@ pub fn summarize(name: &str, c: &ContextEntry, now: Timestamp) -> ContextSummary
         terraform: Tally::default(),
         last_event: c.last_event.map(|t| t.to_string()),
         freshness_seconds: c.last_event.map(|t| now.duration_since(t).as_secs_f64().max(0.0)),
+        shares_connection_of: None,
     };
     let cluster = KindId::find("cluster.x-k8s.io", "Cluster");
     let node = KindId::find("", "Node");
@@ -193,7 +198,13 @@ pub fn summarize(name: &str, c: &ContextEntry, now: Timestamp) -> ContextSummary
 /// Every context's summary, worst first, then by name. A derived alias takes the counts of the context it
 /// aliases (it opens no watches of its own).
 pub fn summarize_all(store: &FleetStore, now: Timestamp) -> Vec<ContextSummary> {
-    let mut rows: Vec<ContextSummary> = store.contexts().map(|(n, c)| summarize(n, c, now)).collect();
+    let mut rows: Vec<ContextSummary> = store
+        .contexts()
+        .map(|(n, c)| ContextSummary {
+            shares_connection_of: store.shares_with(n).map(String::from),
+            ..summarize(n, c, now)
+        })
+        .collect();
     let snapshot = rows.clone();
     for r in &mut rows {
         if let Origin::Derived { alias_of: Some(a), .. } = &r.origin

@@ -37,7 +37,7 @@ pub fn terraform_tree_with(view: &StoreView<'_>, context: &str, namespace: &str,
     let Lookup::Found(tf) = view.lookup(context, TF_GROUP, "Terraform", namespace, name) else {
         return None;
     };
-    let data = &tf.obj.data;
+    let data = &tf.obj().data;
     let mut node = TreeNode::object(ObjectLabel::new(context, TF_GROUP, "Terraform", namespace, name), Some(tf));
     node.source = source_ref(at(data, "/spec/sourceRef"), namespace).map(Box::new);
     node.revision = text(data, "/status/lastAppliedRevision");
@@ -61,7 +61,7 @@ pub fn terraform_tree_with(view: &StoreView<'_>, context: &str, namespace: &str,
         return Some(node);
     };
     let (mut root, found) = lookup_node(view, context, SOURCE_GROUP, &source.kind, &source.namespace, &source.name);
-    root.revision = found.and_then(|o| text(&o.obj.data, "/status/artifact/revision"));
+    root.revision = found.and_then(|o| text(&o.obj().data, "/status/artifact/revision"));
     root.children.push(node);
     Some(root)
 }
@@ -118,7 +118,7 @@ fn outputs(parent_id: &str, ctx: &str, ns: &str, data: &Value) -> Option<TreeNod
 
 /// The pending plan, `Plan <id> (<state>)`: pending approval, approved (being applied), or plan only.
 fn plan(parent_id: &str, tf: &StoredObject) -> Option<TreeNode> {
-    let data = &tf.obj.data;
+    let data = &tf.obj().data;
     let pending = text(data, "/status/plan/pending").filter(|p| !p.is_empty())?;
     let approve = text(data, "/spec/approvePlan").unwrap_or_default();
     let plan_only = at(data, "/spec/planOnly").and_then(Value::as_bool) == Some(true);

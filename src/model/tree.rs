@@ -396,7 +396,7 @@ impl TreeNode {
         let mut node = TreeNode::new(id, Label::Object(label));
         if let Some(o) = found {
             node.health = Some(Box::new(o.health.clone()));
-            node.deleted = o.obj.metadata.deletion_timestamp.is_some();
+            node.deleted = o.obj().metadata.deletion_timestamp.is_some();
         }
         node
     }

@@ -131,7 +131,7 @@ pub fn key_of(o: &ObjectRef) -> ObjectKey {
 }
 
 fn spec<'a>(store: &'a FleetStore, k: &ObjectKey, pointer: &str) -> Option<&'a Value> {
-    store.get(&k.context, k.kind, &k.namespace, &k.name)?.obj.data.pointer(pointer)
+    store.get(&k.context, k.kind, &k.namespace, &k.name)?.obj().data.pointer(pointer)
 }
 
 /// The verb an action key means for object `k` as the store has it (toggles read the current state).

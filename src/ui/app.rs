@@ -123,7 +123,7 @@ pub async fn run(
         if dirty && last_draw.elapsed() >= FRAME {
             let now = Timestamp::now();
             if rows.revision != store.revision() || rows.fleet.is_empty() {
-                rows = Rows::derive(&store, now);
+                rows.update(&store, now);
             }
             state.now = now;
             let scene = Scene { store: &store, rows: &rows, theme: &theme, keymap: &keymap };
@@ -161,7 +161,7 @@ pub async fn run(
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(k))) => {
                     if rows.revision != store.revision() {
-                        rows = Rows::derive(&store, Timestamp::now());
+                        rows.update(&store, Timestamp::now());
                     }
                     let inp = input(&mut state, &store, &rows);
                     dirty |= update::key(&mut state, &keymap, &k, &inp);

@@ -1,11 +1,20 @@
-//! Row view-models: what each list view shows, derived from the store (pure; recomputed only when the
-//! store's revision changes, never per frame).
-use k8s_openapi::jiff::Timestamp;
-use serde_json::Value;
+//! Row view-models: what each list view shows, derived from the store (pure; brought up to date only when
+//! the store's revision changes, never per frame).
+//!
+//! Incremental: [`Rows::update`] revisits only the (context, kind) pairs whose
+//! [`KindEntry::revision`](crate::model::store::KindEntry::revision) moved, and within them rebuilds only
+//! the rows of objects that were replaced (the store swaps in a new `Arc<StoredObject>` on every change, so a
+//! pointer comparison tells). Each list is kept sorted in a `BTreeSet`, so a change costs `O(log n)` there,
+//! and the lists hand out `Arc`ed rows, so refreshing a list of 10,000 rows copies pointers, not strings.
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
-use crate::model::kinds::{Family, KindId};
+use k8s_openapi::jiff::Timestamp;
+
+use crate::model::columns::Columns;
+use crate::model::kinds::KindId;
 use crate::model::status::{Health, HealthState};
-use crate::model::store::FleetStore;
+use crate::model::store::{FleetStore, KindState, StoredObject};
 use crate::model::summary::{ContextSummary, summarize_all};
 
 /// An object's place in the fleet: enough to find it again in the store.
@@ -116,134 +125,301 @@ impl FluxFilter {
     }
 }
 
-/// Every list's rows, derived at one store revision.
+/// Every list's rows, as of one store revision. Build with [`Rows::derive`], keep current with
+/// [`Rows::update`].
 #[derive(Debug, Default)]
 pub struct Rows {
-    /// The store revision these rows were computed at.
+    /// The store revision these rows were brought up to date at.
     pub revision: u64,
     /// Fleet view.
     pub fleet: Vec<ContextSummary>,
-    /// Clusters view.
-    pub clusters: Vec<ClusterRow>,
-    /// Flux view (all states; the filter applies when drawing).
-    pub flux: Vec<FluxRow>,
-    /// Terraform view.
-    pub terraform: Vec<TerraformRow>,
+    /// Clusters view, worst first, then by context, namespace and name.
+    pub clusters: Vec<Arc<ClusterRow>>,
+    /// Flux view (all states; the filter applies when drawing), worst first, then by context, namespace,
+    /// name.
+    pub flux: Vec<Arc<FluxRow>>,
+    /// Terraform view: plans pending first, failing next (the order), then the rest by health.
+    pub terraform: Vec<Arc<TerraformRow>>,
+    cache: Cache,
 }
 
-fn s<'a>(v: &'a Value, p: &str) -> &'a str {
-    v.pointer(p).and_then(Value::as_str).unwrap_or("")
+/// A row of one of the object lists.
+#[derive(Debug, Clone)]
+enum Row {
+    Cluster(Arc<ClusterRow>),
+    Flux(Arc<FluxRow>),
+    Terraform(Arc<TerraformRow>),
 }
 
-fn counter(v: &Value, p: &str) -> Option<i64> {
-    v.pointer(p).and_then(Value::as_i64)
+/// The rows of one (context, kind), in the store's (namespace, name) order, with the object each was built
+/// from.
+#[derive(Debug)]
+struct KindRows {
+    revision: u64,
+    entries: Vec<(Arc<StoredObject>, Option<Row>)>,
 }
 
-fn ready_of(v: &Value, base: &str) -> String {
-    match (counter(v, &format!("{base}/readyReplicas")), counter(v, &format!("{base}/desiredReplicas"))) {
-        (r, Some(d)) => format!("{}/{d}", r.unwrap_or(0)),
-        _ => "-".into(),
+#[derive(Debug, Default)]
+struct Cache {
+    kinds: HashMap<Arc<str>, BTreeMap<KindId, KindRows>>,
+    sets: Sets,
+}
+
+/// The three lists in display order, and which changed since they were last copied out.
+#[derive(Debug, Default)]
+struct Sets {
+    clusters: BTreeSet<Sorted<ClusterRow>>,
+    flux: BTreeSet<Sorted<FluxRow>>,
+    terraform: BTreeSet<Sorted<TerraformRow>>,
+    changed: [bool; 3],
+}
+
+impl Sets {
+    fn insert(&mut self, row: &Row) {
+        match row {
+            Row::Cluster(r) => self.changed[0] |= self.clusters.insert(Sorted(r.clone())),
+            Row::Flux(r) => self.changed[1] |= self.flux.insert(Sorted(r.clone())),
+            Row::Terraform(r) => self.changed[2] |= self.terraform.insert(Sorted(r.clone())),
+        }
     }
+    fn remove(&mut self, row: &Row) {
+        match row {
+            Row::Cluster(r) => self.changed[0] |= self.clusters.remove(&Sorted(r.clone())),
+            Row::Flux(r) => self.changed[1] |= self.flux.remove(&Sorted(r.clone())),
+            Row::Terraform(r) => self.changed[2] |= self.terraform.remove(&Sorted(r.clone())),
+        }
+    }
+}
+
+/// Where a row sorts: a rank from its health, then context, namespace, name and kind.
+trait Ranked {
+    fn rank(&self) -> u8;
+    fn obj(&self) -> &ObjectRef;
+}
+
+impl Ranked for ClusterRow {
+    fn rank(&self) -> u8 {
+        self.health.state as u8
+    }
+    fn obj(&self) -> &ObjectRef {
+        &self.obj
+    }
+}
+
+impl Ranked for FluxRow {
+    fn rank(&self) -> u8 {
+        self.health.state as u8
+    }
+    fn obj(&self) -> &ObjectRef {
+        &self.obj
+    }
+}
+
+impl Ranked for TerraformRow {
+    /// Plans pending first, failing next, then the rest by health.
+    fn rank(&self) -> u8 {
+        match self.health.state {
+            HealthState::PlanPending => 0,
+            HealthState::Failed => 1,
+            other => 2 + other as u8,
+        }
+    }
+    fn obj(&self) -> &ObjectRef {
+        &self.obj
+    }
+}
+
+/// A row ordered for display (see [`Ranked`]); (context, kind, namespace, name) is unique, so the order is
+/// total.
+#[derive(Debug)]
+struct Sorted<R>(Arc<R>);
+
+impl<R: Ranked> Ord for Sorted<R> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        let (a, b) = (self.0.obj(), other.0.obj());
+        self.0
+            .rank()
+            .cmp(&other.0.rank())
+            .then_with(|| a.context.cmp(&b.context))
+            .then_with(|| a.namespace.cmp(&b.namespace))
+            .then_with(|| a.name.cmp(&b.name))
+            .then_with(|| a.kind.cmp(&b.kind))
+    }
+}
+
+impl<R: Ranked> PartialOrd for Sorted<R> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<R: Ranked> PartialEq for Sorted<R> {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == std::cmp::Ordering::Equal
+    }
+}
+
+impl<R: Ranked> Eq for Sorted<R> {}
+
+/// The row of `o`, from the columns read when it arrived (`None` for kinds no list shows).
+fn row(context: &str, kind: KindId, o: &StoredObject) -> Option<Row> {
+    let obj = ObjectRef {
+        context: context.to_string(),
+        kind,
+        namespace: o.namespace().to_string(),
+        name: o.name().to_string(),
+    };
+    let health = o.health.clone();
+    Some(match &o.columns {
+        Columns::Cluster(c) => Row::Cluster(Arc::new(ClusterRow {
+            obj,
+            phase: c.phase.clone(),
+            health,
+            control_plane: c.control_plane.clone(),
+            workers: c.workers.clone(),
+            version: c.version.clone(),
+            paused: c.paused,
+            class: c.class.clone(),
+            created: c.created,
+        })),
+        Columns::Flux(c) => {
+            Row::Flux(Arc::new(FluxRow { obj, health, revision: c.revision.clone(), suspended: c.suspended }))
+        }
+        Columns::Terraform(c) => Row::Terraform(Arc::new(TerraformRow {
+            obj,
+            health,
+            pending_plan: c.pending_plan.clone(),
+            outputs: c.outputs.clone(),
+            revision: c.revision.clone(),
+        })),
+        Columns::None => return None,
+    })
+}
+
+/// The contexts whose objects are listed. Several contexts may reach one server (another user, a derived
+/// alias): its objects are listed once, from the context that sees the most (most Synced kinds), so
+/// fleet-wide lists hold no duplicates.
+fn listed_contexts(store: &FleetStore) -> Vec<&str> {
+    let mut best: HashMap<&str, (&str, usize)> = HashMap::new();
+    for (ctx, entry) in store.contexts() {
+        let seen = entry.kinds.values().filter(|k| k.state == Some(KindState::Synced)).count();
+        let slot = best.entry(entry.server.as_str()).or_insert((ctx, seen));
+        if seen > slot.1 {
+            *slot = (ctx, seen);
+        }
+    }
+    store
+        .contexts()
+        .filter(|(ctx, e)| best.get(e.server.as_str()).is_some_and(|(c, _)| c == ctx))
+        .map(|(ctx, _)| ctx)
+        .collect()
+}
+
+/// Brings `rows` of `kind` in `context` in line with `objects` (both in (namespace, name) order): rows of
+/// objects still stored as the same `Arc` are kept, the others rebuilt, added or removed.
+fn merge(
+    context: &str,
+    kind: KindId,
+    rows: Vec<(Arc<StoredObject>, Option<Row>)>,
+    objects: impl ExactSizeIterator<Item = Arc<StoredObject>>,
+    sets: &mut Sets,
+) -> Vec<(Arc<StoredObject>, Option<Row>)> {
+    let mut old = rows.into_iter().peekable();
+    let mut out = Vec::with_capacity(objects.len());
+    'objects: for o in objects {
+        while let Some((prev, _)) = old.peek() {
+            if Arc::ptr_eq(prev, &o) {
+                out.extend(old.next());
+                continue 'objects;
+            }
+            match (prev.namespace(), prev.name()).cmp(&(o.namespace(), o.name())) {
+                std::cmp::Ordering::Less => {
+                    if let Some((_, Some(r))) = old.next() {
+                        sets.remove(&r);
+                    }
+                }
+                std::cmp::Ordering::Equal => {
+                    if let Some((_, Some(r))) = old.next() {
+                        sets.remove(&r);
+                    }
+                    break;
+                }
+                std::cmp::Ordering::Greater => break,
+            }
+        }
+        let r = row(context, kind, &o);
+        if let Some(r) = &r {
+            sets.insert(r);
+        }
+        out.push((o, r));
+    }
+    for (_, r) in old {
+        if let Some(r) = r {
+            sets.remove(&r);
+        }
+    }
+    out
 }
 
 impl Rows {
     /// Derives every list from `store`. Sorted worst first, then by context, namespace and name.
     pub fn derive(store: &FleetStore, now: Timestamp) -> Rows {
-        let mut rows = Rows { revision: store.revision(), fleet: summarize_all(store, now), ..Rows::default() };
-        let cluster = KindId::find("cluster.x-k8s.io", "Cluster");
-        // Several contexts may reach one server (another user, a derived alias): list its objects once, from
-        // the context that sees the most (fewest Forbidden kinds), so fleet-wide lists hold no duplicates.
-        let mut best: std::collections::HashMap<&str, (&str, usize)> = std::collections::HashMap::new();
-        for (ctx, entry) in store.contexts() {
-            let seen = entry.kinds.values().filter(|k| k.state == Some(crate::model::store::KindState::Synced)).count();
-            let slot = best.entry(entry.server.as_str()).or_insert((ctx, seen));
-            if seen > slot.1 {
-                *slot = (ctx, seen);
-            }
-        }
-        for (ctx, entry) in store.contexts() {
-            if best.get(entry.server.as_str()).is_some_and(|(c, _)| *c != ctx) {
-                continue;
-            }
-            for (kind, k) in &entry.kinds {
-                let family = kind.spec().family;
-                for o in k.objects.values() {
-                    let obj = ObjectRef {
-                        context: ctx.to_string(),
-                        kind: *kind,
-                        namespace: o.obj.metadata.namespace.clone().unwrap_or_default(),
-                        name: o.obj.metadata.name.clone().unwrap_or_default(),
-                    };
-                    let d = &o.obj.data;
-                    if Some(*kind) == cluster {
-                        let class = match s(d, "/spec/topology/classRef/name") {
-                            "" => Some(s(d, "/spec/topology/class")).filter(|c| !c.is_empty()).map(String::from),
-                            c => Some(c.to_string()),
-                        };
-                        rows.clusters.push(ClusterRow {
-                            obj,
-                            phase: s(d, "/status/phase").to_string(),
-                            health: o.health.clone(),
-                            control_plane: ready_of(d, "/status/controlPlane"),
-                            workers: ready_of(d, "/status/workers"),
-                            version: match s(d, "/spec/topology/version") {
-                                "" => "-".into(),
-                                v => v.to_string(),
-                            },
-                            paused: d.pointer("/spec/paused").and_then(Value::as_bool).unwrap_or(false),
-                            class,
-                            created: o.obj.metadata.creation_timestamp.as_ref().map(|t| t.0),
-                        });
-                    } else if family == Family::Flux {
-                        let revision = [
-                            "/status/lastAppliedRevision",
-                            "/status/artifact/revision",
-                            "/status/history/0/chartVersion",
-                            "/status/lastAttemptedRevision",
-                        ]
-                        .iter()
-                        .map(|p| s(d, p))
-                        .find(|r| !r.is_empty())
-                        .unwrap_or("")
-                        .to_string();
-                        rows.flux.push(FluxRow {
-                            obj,
-                            health: o.health.clone(),
-                            revision,
-                            suspended: d.pointer("/spec/suspend").and_then(Value::as_bool).unwrap_or(false),
-                        });
-                    } else if family == Family::Terraform {
-                        let outputs = d
-                            .pointer("/status/availableOutputs")
-                            .and_then(Value::as_array)
-                            .map(|a| a.iter().filter_map(Value::as_str).map(String::from).collect())
-                            .unwrap_or_default();
-                        rows.terraform.push(TerraformRow {
-                            obj,
-                            health: o.health.clone(),
-                            pending_plan: Some(s(d, "/status/plan/pending").to_string()).filter(|p| !p.is_empty()),
-                            outputs,
-                            revision: s(d, "/status/lastAppliedRevision").to_string(),
-                        });
-                    }
-                }
-            }
-        }
-        // Compare by reference: cloning names per comparison would dominate the derive on big fleets.
-        fn by_name(a: &ObjectRef, b: &ObjectRef) -> std::cmp::Ordering {
-            a.context.cmp(&b.context).then_with(|| a.namespace.cmp(&b.namespace)).then_with(|| a.name.cmp(&b.name))
-        }
-        rows.clusters.sort_by(|a, b| a.health.state.cmp(&b.health.state).then_with(|| by_name(&a.obj, &b.obj)));
-        rows.flux.sort_by(|a, b| a.health.state.cmp(&b.health.state).then_with(|| by_name(&a.obj, &b.obj)));
-        // Terraform: plans pending first, failing next (the order), then the rest.
-        let tf_rank = |h: HealthState| match h {
-            HealthState::PlanPending => 0,
-            HealthState::Failed => 1,
-            other => 2 + other as u8,
-        };
-        rows.terraform.sort_by(|a, b| {
-            tf_rank(a.health.state).cmp(&tf_rank(b.health.state)).then_with(|| by_name(&a.obj, &b.obj))
-        });
+        let mut rows = Rows::default();
+        rows.update(store, now);
         rows
     }
+
+    /// Brings every list up to date with `store`, revisiting only what changed (see the module docs); the
+    /// fleet summaries are recomputed (they hold times relative to `now`).
+    pub fn update(&mut self, store: &FleetStore, now: Timestamp) {
+        self.revision = store.revision();
+        self.fleet = summarize_all(store, now);
+        let listed = listed_contexts(store);
+        let Cache { kinds, sets } = &mut self.cache;
+        // Forget contexts and kinds that are gone or no longer listed.
+        kinds.retain(|ctx, by_kind| {
+            let entry = store.context(ctx).filter(|_| listed.contains(&ctx.as_ref()));
+            by_kind.retain(|kind, kr| {
+                let keep = entry.is_some_and(|e| e.kinds.contains_key(kind));
+                if !keep {
+                    kr.entries.iter().filter_map(|(_, r)| r.as_ref()).for_each(|r| sets.remove(r));
+                }
+                keep
+            });
+            entry.is_some()
+        });
+        for ctx in listed {
+            let Some(entry) = store.context(ctx) else { continue };
+            for (kind, k) in &entry.kinds {
+                if !Columns::listed(*kind) {
+                    continue;
+                }
+                let by_kind = match kinds.get_mut(ctx) {
+                    Some(m) => m,
+                    None => kinds.entry(Arc::from(ctx)).or_default(),
+                };
+                let kr = by_kind.entry(*kind).or_insert(KindRows { revision: u64::MAX, entries: Vec::new() });
+                if kr.revision == k.revision {
+                    continue;
+                }
+                kr.revision = k.revision;
+                let old = std::mem::take(&mut kr.entries);
+                kr.entries = merge(ctx, *kind, old, k.objects.values().cloned(), sets);
+            }
+        }
+        let [c, f, t] = std::mem::take(&mut sets.changed);
+        if c {
+            self.clusters = sets.clusters.iter().map(|s| s.0.clone()).collect();
+        }
+        if f {
+            self.flux = sets.flux.iter().map(|s| s.0.clone()).collect();
+        }
+        if t {
+            self.terraform = sets.terraform.iter().map(|s| s.0.clone()).collect();
+        }
+    }
 }
+
+#[cfg(test)]
+#[path = "rows_tests.rs"]
+mod tests;

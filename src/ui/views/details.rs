@@ -62,7 +62,7 @@ pub fn lines<'a>(o: &StoredObject, obj: &ObjectRef, state: &State, theme: &Theme
     // v1beta1-shaped CAPI objects keep the v1beta2 conditions under status.v1beta2.
     for (title, pointer) in [("conditions", "/status/conditions"), ("v1beta2 conditions", "/status/v1beta2/conditions")]
     {
-        match conditions_at(&o.obj.data, pointer) {
+        match conditions_at(&o.obj().data, pointer) {
             Ok(cs) if !cs.is_empty() => {
                 out.push(Line::styled(format!("{title}:"), theme.style(Role::Header)));
                 for c in cs {
@@ -92,7 +92,7 @@ pub fn lines<'a>(o: &StoredObject, obj: &ObjectRef, state: &State, theme: &Theme
     }
     out.push(Line::raw(""));
     out.push(Line::styled("yaml:", theme.style(Role::Header)));
-    let mut value = serde_json::to_value(&o.obj).unwrap_or(Value::Null);
+    let mut value = serde_json::to_value(o.obj()).unwrap_or(Value::Null);
     value = redact(kind, &value);
     let yaml = serde_saphyr::to_string(&value).unwrap_or_else(|e| format!("(cannot render: {e})"));
     for l in yaml.lines() {

@@ -60,6 +60,9 @@ fn fleet_row<'a>(r: &'a ContextSummary, theme: &Theme, state: &State, sel: bool)
             None => format!("via {management} Secret"),
         });
     }
+    if let Some(with) = &r.shares_connection_of {
+        notes.push(format!("shares the connection of {with}"));
+    }
     if !state.readonly && state.rules.readonly_reason(&r.name).is_some() {
         notes.push("read-only".to_string());
     }

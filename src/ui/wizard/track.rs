@@ -79,13 +79,13 @@ pub fn status(store: &FleetStore, t: &Track) -> TrackStatus {
             continue;
         }
         for repo in store.objects(ctx, git_kind) {
-            let d = &repo.obj.data;
+            let d = &repo.obj().data;
             if !d["spec"]["url"].as_str().is_some_and(|u| same_repository(u, &t.remote_url)) {
                 continue;
             }
             repos += 1;
-            let ns = repo.obj.metadata.namespace.clone().unwrap_or_default();
-            let name = repo.obj.metadata.name.clone().unwrap_or_default();
+            let ns = repo.obj().metadata.namespace.clone().unwrap_or_default();
+            let name = repo.obj().metadata.name.clone().unwrap_or_default();
             let rev = d["status"]["artifact"]["revision"].as_str().unwrap_or_default();
             let branch = d["spec"]["ref"]["branch"].as_str().unwrap_or("(default)");
             let reached = !rev.is_empty() && revision_commit(rev) == t.commit;
@@ -105,8 +105,8 @@ pub fn status(store: &FleetStore, t: &Track) -> TrackStatus {
                 continue;
             }
             for ks in store.objects(ctx, ks_kind) {
-                let k = &ks.obj.data;
-                let kns = ks.obj.metadata.namespace.clone().unwrap_or_default();
+                let k = &ks.obj().data;
+                let kns = ks.obj().metadata.namespace.clone().unwrap_or_default();
                 let src = &k["spec"]["sourceRef"];
                 let same_source = src["kind"] == "GitRepository"
                     && src["name"].as_str() == Some(name.as_str())
@@ -114,7 +114,7 @@ pub fn status(store: &FleetStore, t: &Track) -> TrackStatus {
                 if !same_source || !builds(k["spec"]["path"].as_str().unwrap_or(""), &t.paths) {
                     continue;
                 }
-                let kname = ks.obj.metadata.name.clone().unwrap_or_default();
+                let kname = ks.obj().metadata.name.clone().unwrap_or_default();
                 let applied = k["status"]["lastAppliedRevision"].as_str().unwrap_or_default();
                 let ok = applied == rev;
                 all_applied &= ok;

@@ -1,0 +1,140 @@
+//! [`Columns`]: what the fleet-wide list views (Clusters, Flux, Terraform) show of an object beyond its
+//! name and health, read once when the object arrives, so that building the lists never parses an object
+//! (the store keeps objects as JSON text, see [`super::object`]).
+use k8s_openapi::jiff::Timestamp;
+use kube::api::DynamicObject;
+use serde_json::Value;
+
+use super::kinds::{Family, KindId};
+
+/// The list columns of one object, by the list it appears in.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Columns {
+    /// A kind no list shows.
+    #[default]
+    None,
+    /// A CAPI `Cluster` (Clusters view).
+    Cluster(Box<ClusterColumns>),
+    /// A Flux object (Flux view).
+    Flux(FluxColumns),
+    /// A tofu-controller `Terraform` (Terraform view).
+    Terraform(Box<TerraformColumns>),
+}
+
+/// Columns of a CAPI Cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterColumns {
+    /// `status.phase`.
+    pub phase: String,
+    /// Control plane `ready/desired` (v1beta2 `status.controlPlane`, else `-`).
+    pub control_plane: String,
+    /// Workers `ready/desired` (v1beta2 `status.workers`, else `-`).
+    pub workers: String,
+    /// `spec.topology.version`, else `-`.
+    pub version: String,
+    /// `spec.paused`.
+    pub paused: bool,
+    /// `spec.topology.classRef.name` (v1beta2) or `spec.topology.class` (v1beta1), if a topology cluster.
+    pub class: Option<String>,
+    /// `metadata.creationTimestamp`.
+    pub created: Option<Timestamp>,
+}
+
+/// Columns of a Flux object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FluxColumns {
+    /// The first non-empty of `status.lastAppliedRevision`, `status.artifact.revision`,
+    /// `status.history[0].chartVersion`, `status.lastAttemptedRevision`.
+    pub revision: String,
+    /// `spec.suspend`.
+    pub suspended: bool,
+}
+
+/// Columns of a Terraform object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TerraformColumns {
+    /// `status.plan.pending`, if a plan waits.
+    pub pending_plan: Option<String>,
+    /// `status.availableOutputs` (names only; values are never read).
+    pub outputs: Vec<String>,
+    /// `status.lastAppliedRevision`.
+    pub revision: String,
+}
+
+fn s<'a>(v: &'a Value, p: &str) -> &'a str {
+    v.pointer(p).and_then(Value::as_str).unwrap_or("")
+}
+
+fn counter(v: &Value, p: &str) -> Option<i64> {
+    v.pointer(p).and_then(Value::as_i64)
+}
+
+fn ready_of(v: &Value, base: &str) -> String {
+    match (counter(v, &format!("{base}/readyReplicas")), counter(v, &format!("{base}/desiredReplicas"))) {
+        (r, Some(d)) => format!("{}/{d}", r.unwrap_or(0)),
+        _ => "-".into(),
+    }
+}
+
+fn is_capi_cluster(kind: KindId) -> bool {
+    let spec = kind.spec();
+    spec.group == "cluster.x-k8s.io" && spec.kind == "Cluster"
+}
+
+impl Columns {
+    /// Whether a list shows objects of `kind` (whether [`Columns::read`] gives anything but `None`).
+    pub fn listed(kind: KindId) -> bool {
+        is_capi_cluster(kind) || matches!(kind.spec().family, Family::Flux | Family::Terraform)
+    }
+
+    /// Reads the columns of `obj`, an object of `kind`. Total: missing or mistyped fields read as empty.
+    pub fn read(kind: KindId, obj: &DynamicObject) -> Columns {
+        let d = &obj.data;
+        let spec = kind.spec();
+        if is_capi_cluster(kind) {
+            let class = match s(d, "/spec/topology/classRef/name") {
+                "" => Some(s(d, "/spec/topology/class")).filter(|c| !c.is_empty()).map(String::from),
+                c => Some(c.to_string()),
+            };
+            return Columns::Cluster(Box::new(ClusterColumns {
+                phase: s(d, "/status/phase").to_string(),
+                control_plane: ready_of(d, "/status/controlPlane"),
+                workers: ready_of(d, "/status/workers"),
+                version: match s(d, "/spec/topology/version") {
+                    "" => "-".into(),
+                    v => v.to_string(),
+                },
+                paused: d.pointer("/spec/paused").and_then(Value::as_bool).unwrap_or(false),
+                class,
+                created: obj.metadata.creation_timestamp.as_ref().map(|t| t.0),
+            }));
+        }
+        match spec.family {
+            Family::Flux => {
+                let revision = [
+                    "/status/lastAppliedRevision",
+                    "/status/artifact/revision",
+                    "/status/history/0/chartVersion",
+                    "/status/lastAttemptedRevision",
+                ]
+                .iter()
+                .map(|p| s(d, p))
+                .find(|r| !r.is_empty())
+                .unwrap_or("")
+                .to_string();
+                let suspended = d.pointer("/spec/suspend").and_then(Value::as_bool).unwrap_or(false);
+                Columns::Flux(FluxColumns { revision, suspended })
+            }
+            Family::Terraform => Columns::Terraform(Box::new(TerraformColumns {
+                pending_plan: Some(s(d, "/status/plan/pending").to_string()).filter(|p| !p.is_empty()),
+                outputs: d
+                    .pointer("/status/availableOutputs")
+                    .and_then(Value::as_array)
+                    .map(|a| a.iter().filter_map(Value::as_str).map(String::from).collect())
+                    .unwrap_or_default(),
+                revision: s(d, "/status/lastAppliedRevision").to_string(),
+            })),
+            _ => Columns::None,
+        }
+    }
+}
