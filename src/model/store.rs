@@ -238,6 +238,9 @@ impl FleetStore {
         }
         entry.generation = generation;
         let changed = match event {
+            // A retry of a context that is down keeps it shown as down (with its reason) until it answers:
+            // flipping to Connecting on every backoff attempt would redraw an idle screen for nothing.
+            StoreEvent::Connecting if matches!(entry.state, ConnState::Unreachable | ConnState::Unauthorized) => false,
             StoreEvent::Connecting => set_state(entry, ConnState::Connecting, String::new(), now),
             StoreEvent::Ready { server_version } => {
                 let changed = entry.server_version.as_deref() != Some(&server_version);

@@ -104,3 +104,17 @@ fn messages_for_unknown_contexts_are_ignored() {
     assert!(!s.apply(msg(1, StoreEvent::Ready { server_version: "v1".into() }), Timestamp::UNIX_EPOCH));
     assert_eq!(s.contexts().count(), 0);
 }
+
+#[test]
+fn retries_of_a_dead_context_change_nothing_visible() {
+    let mut s = registered();
+    let t = Timestamp::UNIX_EPOCH;
+    assert!(s.apply(msg(2, StoreEvent::Unreachable("connection refused".into())), t));
+    let rev = s.revision();
+    assert!(!s.apply(msg(3, StoreEvent::Connecting), t), "a retry is not a change");
+    assert!(!s.apply(msg(3, StoreEvent::Unreachable("connection refused".into())), t));
+    assert_eq!(s.revision(), rev);
+    let c = s.context("dev-eu").expect("context");
+    assert_eq!((c.state, c.reason.as_str()), (ConnState::Unreachable, "connection refused"));
+    assert!(s.apply(msg(4, StoreEvent::Ready { server_version: "v1.33.0".into() }), t), "coming back is");
+}
