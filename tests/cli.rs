@@ -50,3 +50,13 @@ fn a_clean_setup_checks_clean_and_logs_to_the_state_dir() {
     let logs = home.path().join("state/logs");
     assert!(logs.is_dir(), "log folder created under the state dir");
 }
+
+#[test]
+fn the_cockpits_repo_flag_before_a_subcommand_is_refused_with_where_it_goes() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let out = fleetdeck(home.path()).args(["--repo", "/tmp", "config", "check"]).output().expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("give it after the subcommand"), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one clear line: {stderr}");
+}

@@ -3,7 +3,8 @@
 //! GitOpsTemplate from the management cluster, the form (typed name, picked region), a policy violation
 //! shown at its field and blocking the write, the fix, the preview with diffs, write and push; then the
 //! remote branch, its files and commit, the untouched user tree, the tracking line, `esc` writing nothing,
-//! and a second run making no new commit. Then the teardown of the demo's dev-eu Cluster, confirmed by
+//! and a second run making no new commit; after the review is merged, the status bar following the
+//! GitRepository of the remote to the commit and a Kustomization applying it. Then the teardown of the demo's dev-eu Cluster, confirmed by
 //! typing its name, its bootstrap synced from the management cluster, and a profile added to it.
 mod common;
 
@@ -104,6 +105,30 @@ fn open_wizard(tmux: &Tmux) -> String {
     }
     panic!("the demo's templates never showed up:\n{}", tmux.screen());
 }
+
+fn kubectl(kubeconfig: &Path, args: &[&str], stdin: &str) {
+    use std::io::Write;
+    let mut child = Command::new("kubectl")
+        .args(["--context", "mgmt"])
+        .args(args)
+        .env("KUBECONFIG", kubeconfig)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("kubectl runs");
+    child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write");
+    let out = child.wait_with_output().expect("kubectl");
+    assert!(out.status.success(), "kubectl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+fn git_repository(url: &str) -> String {
+    format!(
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: fleet-wizard\n  namespace: flux-system\nspec:\n  interval: 1m0s\n  url: {url}\n  ref:\n    branch: main\n"
+    )
+}
+
+const KUSTOMIZATION: &str = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: fleet-wizard-clusters\n  namespace: flux-system\nspec:\n  interval: 10m0s\n  path: ./clusters/management\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: fleet-wizard\n";
 
 fn line_with<'a>(screen: &'a str, what: &str) -> &'a str {
     screen.lines().find(|l| l.contains(what)).unwrap_or_else(|| panic!("no line with {what:?}:\n{screen}"))
@@ -215,6 +240,40 @@ fn drive(home: &Path, kubeconfig: &Path, remote: &Path, work: &Path) {
     assert_eq!(user_state(work), before);
     tmux.keys(&["Enter"]);
     tmux.wait_for("closed", Duration::from_secs(5), |s| !s.contains("New cluster"));
+
+    // The review is merged (fast-forward) and Flux in mgmt syncs the remote: the test plays
+    // source-controller (a GitRepository of the remote at the merged commit, status written as the
+    // controller would), and the demo's kustomize-controller applies it to a Kustomization building
+    // clusters/management. The status bar follows, from the live store.
+    git(remote, &["update-ref", "refs/heads/main", &commit]);
+    let url = remote.display().to_string();
+    kubectl(kubeconfig, &["apply", "--validate=false", "-f", "-"], &git_repository(&url));
+    let revision = format!("main@sha1:{commit}");
+    let status = format!(
+        r#"{{"status":{{"artifact":{{"revision":"{revision}","path":"x","url":"http://x","lastUpdateTime":"2026-01-01T00:00:00Z"}}}}}}"#
+    );
+    kubectl(
+        kubeconfig,
+        &[
+            "patch",
+            "gitrepository",
+            "fleet-wizard",
+            "-n",
+            "flux-system",
+            "--subresource=status",
+            "--type=merge",
+            "-p",
+            &status,
+        ],
+        "",
+    );
+    tmux.wait_for("the GitRepository reached the commit", Duration::from_secs(20), |s| {
+        s.lines().last().is_some_and(|l| l.contains("no Kustomization of that GitRepository builds"))
+    });
+    kubectl(kubeconfig, &["apply", "--validate=false", "-f", "-"], KUSTOMIZATION);
+    tmux.wait_for("applied", Duration::from_secs(30), |s| {
+        s.lines().last().is_some_and(|l| l.contains(&format!("✔ {} reached the fleet and is applied", &commit[..12])))
+    });
 
     // Bootstrap of dev-eu, synced from the management cluster: both modes explained, the second chosen.
     tmux.keys(&["2", "/"]);

@@ -13,11 +13,11 @@ use fleetdeck::ui;
 
 use super::{GlobalArgs, UsageError};
 
-/// Opens the cockpit. `kubeconfig` overrides `--kubeconfig` (the demo passes its own); `banner` is shown in
-/// the header.
-pub fn run(global: &GlobalArgs, kubeconfig: Option<&Path>, banner: Option<String>) -> Result<()> {
+/// Opens the cockpit. `repo` overrides `git.repository` for the wizards; `kubeconfig` overrides
+/// `--kubeconfig` (the demo passes its own); `banner` is shown in the header.
+pub fn run(global: &GlobalArgs, repo: Option<&Path>, kubeconfig: Option<&Path>, banner: Option<String>) -> Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-    rt.block_on(run_async(global, kubeconfig, banner))
+    rt.block_on(run_with_repo(global, repo, kubeconfig, banner))
 }
 
 /// [`run`] inside an existing runtime (the foreground demo opens the cockpit on the fleet it runs).
@@ -25,6 +25,16 @@ pub fn run(global: &GlobalArgs, kubeconfig: Option<&Path>, banner: Option<String
 /// Errors before the terminal is touched when stdout is not a terminal, the configuration named on the
 /// command line is malformed, or the kubeconfig is.
 pub async fn run_async(global: &GlobalArgs, kubeconfig: Option<&Path>, banner: Option<String>) -> Result<()> {
+    run_with_repo(global, None, kubeconfig, banner).await
+}
+
+/// [`run_async`] with the wizards' repository given on the command line.
+async fn run_with_repo(
+    global: &GlobalArgs,
+    repo: Option<&Path>,
+    kubeconfig: Option<&Path>,
+    banner: Option<String>,
+) -> Result<()> {
     if !std::io::stdout().is_terminal() {
         return Err(UsageError(
             "the cockpit needs a terminal; `fleetdeck contexts` and `fleetdeck snapshot` print without one".into(),
@@ -32,7 +42,10 @@ pub async fn run_async(global: &GlobalArgs, kubeconfig: Option<&Path>, banner: O
         .into());
     }
     let paths = Paths::discover()?;
-    let loaded = config::load(&paths, &super::config::load_options(global))?;
+    let mut loaded = config::load(&paths, &super::config::load_options(global))?;
+    if let Some(repo) = repo {
+        loaded.config.git.repository = Some(repo.to_path_buf());
+    }
     let kc = fleet::kubeconfig::load(kubeconfig.or(global.kubeconfig.as_deref()))
         .map_err(|e| UsageError(format!("{e:#}")))?;
     let (tx, rx) = mpsc::channel(fleet::CHANNEL_CAPACITY);

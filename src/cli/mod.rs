@@ -27,6 +27,10 @@ use clap::{Args, Parser, Subcommand};
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
+    /// The cockpit's GitOps repository for its wizards (a local clone; default: `git.repository` in
+    /// config.yaml). Subcommands take their own `--repo`.
+    #[arg(long, value_name = "PATH")]
+    pub repo: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -131,6 +135,11 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let _log = fleetdeck::config::Paths::discover().ok().and_then(|p| fleetdeck::logging::init(&p.state_dir).ok());
     let result = match &cli.command {
+        Some(_) if cli.repo.is_some() => Err(UsageError(
+            "--repo before the subcommand is the cockpit's; give it after the subcommand (e.g. fleetdeck cluster create --repo PATH)"
+                .into(),
+        )
+        .into()),
         Some(Command::Cluster { cmd }) => cluster::run(cmd, &cli.global),
         Some(Command::Profile { cmd }) => profile::run(cmd, &cli.global),
         Some(Command::Config { cmd }) => config::run(cmd, &cli.global),
@@ -149,7 +158,7 @@ pub fn main() -> ExitCode {
         Some(Command::Unpause(args)) => act::pause(false, args, &cli.global),
         Some(Command::Scale(args)) => act::scale(args, &cli.global),
         Some(Command::Kubeconfig(args)) => act::kubeconfig(args, &cli.global),
-        None => cockpit::run(&cli.global, None, None),
+        None => cockpit::run(&cli.global, cli.repo.as_deref(), None, None),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -275,7 +275,7 @@ pub fn git_settings(state: &mut State, what: &str) -> Option<GitDefaults> {
     let git = state.rules.config.as_ref().map(|c| c.git.clone()).filter(|g| g.repository.is_some());
     if git.is_none() {
         state.message = Some(format!(
-            "{what}: no GitOps repository; set git.repository in config.yaml (see fleetdeck config path)"
+            "{what}: no GitOps repository; start the cockpit with --repo PATH or set git.repository in config.yaml"
         ));
     }
     git

@@ -74,6 +74,7 @@ pub fn status(store: &FleetStore, t: &Track) -> TrackStatus {
     let mut all_applied = true;
     let mut repos = 0;
     let mut waiting_on = Vec::new();
+    let mut affected = 0;
     for (ctx, entry) in store.contexts() {
         if matches!(&entry.origin, Origin::Derived { alias_of: Some(_), .. }) {
             continue;
@@ -118,6 +119,7 @@ pub fn status(store: &FleetStore, t: &Track) -> TrackStatus {
                 let applied = k["status"]["lastAppliedRevision"].as_str().unwrap_or_default();
                 let ok = applied == rev;
                 all_applied &= ok;
+                affected += 1;
                 let state = if ok { "applied it".to_owned() } else { format!("last applied {applied:?}") };
                 lines.push((ok, format!("Kustomization {ctx}/{kns}/{kname}: {state}")));
             }
@@ -128,12 +130,14 @@ pub fn status(store: &FleetStore, t: &Track) -> TrackStatus {
         format!("waiting for a GitRepository of {} to reach {c}", t.remote_url)
     } else if !reached_any {
         format!("waiting for GitRepository {} to reach {c} (merge {} into {})", waiting_on.join(", "), t.branch, t.base)
+    } else if affected == 0 {
+        format!("{c} fetched by Flux; no Kustomization of that GitRepository builds the written files")
     } else if all_applied {
         format!("✔ {c} reached the fleet and is applied")
     } else {
         format!("{c} fetched by Flux; waiting for Kustomizations to apply it")
     };
-    TrackStatus { summary, lines, done: reached_any && all_applied }
+    TrackStatus { summary, lines, done: reached_any && affected > 0 && all_applied }
 }
 
 #[cfg(test)]
@@ -193,7 +197,6 @@ mod tests {
         let old = format!("main@sha1:{}", "b".repeat(40));
         let new = format!("main@sha1:{}", "a".repeat(40));
         put(&mut store, "mgmt", git_repo("ssh://git@github.com/acme/fleet", &old));
-        put(&mut store, "mgmt", kustomization("flux-system", "./clusters/management", &old));
         put(&mut store, "mgmt", kustomization("apps", "./apps", &old));
         let s = status(&store, &track());
         assert!(
@@ -204,6 +207,10 @@ mod tests {
         assert!(s.lines[0].1.contains("merge the review of fleetdeck/create-x first"), "{:?}", s.lines);
 
         put(&mut store, "mgmt", git_repo("ssh://git@github.com/acme/fleet", &new));
+        let s = status(&store, &track());
+        assert!(s.summary.contains("no Kustomization of that GitRepository builds"), "{}", s.summary);
+        assert!(!s.done);
+        put(&mut store, "mgmt", kustomization("flux-system", "./clusters/management", &old));
         let s = status(&store, &track());
         assert_eq!(s.summary, format!("{} fetched by Flux; waiting for Kustomizations to apply it", "a".repeat(12)));
         assert_eq!(s.lines.len(), 2, "only the Kustomization whose path holds the file: {:?}", s.lines);

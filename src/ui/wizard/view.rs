@@ -328,6 +328,11 @@ fn done(f: &mut Frame, area: Rect, w: &Wizard, store: &FleetStore, theme: &Theme
     for n in &w.notes {
         lines.push(Line::styled(format!(" then: {n}"), theme.style(Role::Warning)));
     }
+    if let super::Flow::Teardown(t) = &w.flow {
+        for c in t.teardown.iter().flat_map(|td| &td.consequences) {
+            lines.push(Line::styled(format!(" once merged: {c}"), theme.style(Role::Warning)));
+        }
+    }
     if written.on_remote && !a.already_in_base {
         let t = track::Track {
             remote_url: setup.remote_url.clone(),
