@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use fleetdeck::demo::{DemoFleet, DemoOptions};
 use fleetdeck::fleet::{self, Fleet, FleetOptions};
-use fleetdeck::model::store::{ConnState, FleetStore, KindEvent, StoreEvent};
+use fleetdeck::model::store::{ConnState, FleetStore, KindEvent, KindState, StoreEvent};
 use fleetdeck::model::summary::summarize_all;
 use k8s_openapi::jiff::Timestamp;
 use kube::api::{Api, DynamicObject, ListParams, Patch, PatchParams};
@@ -106,6 +106,8 @@ async fn measure(kubeconfig: &str) -> Result<()> {
     let mut fleet = Fleet::start(&kc, &only, opts, tx).await?;
     let mut store = FleetStore::new();
     let mut synced = false;
+    let mut timeline: Vec<(Duration, String)> = Vec::new();
+    let mut served = Vec::new();
     let mut latencies = Vec::new();
     let mut steady_deadline = None;
     let mut tick = tokio::time::interval(Duration::from_millis(20));
@@ -122,6 +124,19 @@ async fn measure(kubeconfig: &str) -> Result<()> {
                     }
                     _ => None,
                 };
+                if !synced {
+                    match &msg.event {
+                        StoreEvent::Ready { .. } => timeline.push((t.elapsed(), format!("{} Ready", msg.context))),
+                        StoreEvent::Kind(k, KindEvent::Served { .. }) if !served.contains(&msg.context) => {
+                            served.push(msg.context.clone());
+                            timeline.push((t.elapsed(), format!("{} first watch ({k})", msg.context)));
+                        }
+                        StoreEvent::Kind(k, KindEvent::InitDone) => {
+                            timeline.push((t.elapsed(), format!("{}/{k} listed", msg.context)))
+                        }
+                        _ => {}
+                    }
+                }
                 store.apply(msg, Timestamp::now());
                 if let Some(sent) = sent {
                     let now = Timestamp::now().as_nanosecond() as i64;
@@ -143,6 +158,15 @@ async fn measure(kubeconfig: &str) -> Result<()> {
                         mb(PEAK.load(Ordering::Relaxed))
                     );
                     steady_deadline = Some(Instant::now() + Duration::from_secs(10));
+                    let firsts: Vec<_> = timeline.iter().filter(|(_, e)| !e.ends_with("listed")).collect();
+                    let mut lists: Vec<_> = timeline.iter().filter(|(_, e)| e.ends_with("listed")).collect();
+                    lists.sort_by_key(|(d, _)| std::cmp::Reverse(*d));
+                    let show = |v: &[&(Duration, String)]| {
+                        v.iter().map(|(d, e)| format!("{e} {:.2} s", d.as_secs_f64())).collect::<Vec<_>>().join(", ")
+                    };
+                    println!("  timeline: {}", show(&firsts));
+                    println!("  last lists done: {}", show(&lists[..lists.len().min(5)]));
+                    println!("  {} lists done (of {} watched kinds)", lists.len(), served_kinds(&store));
                 }
                 if steady_deadline.is_some_and(|d| Instant::now() > d) {
                     steady_deadline = None;
@@ -197,6 +221,13 @@ async fn measure(kubeconfig: &str) -> Result<()> {
         }
     }
     Ok(())
+}
+
+fn served_kinds(store: &FleetStore) -> usize {
+    store
+        .contexts()
+        .map(|(_, c)| c.kinds.values().filter(|k| k.state.is_some_and(|s| s != KindState::CrdMissing)).count())
+        .sum()
 }
 
 /// Child: 50 contexts, time to settled / unreachable. The summaries are computed once the channel is
