@@ -9,6 +9,10 @@
 //! Run: `cargo bench --bench render`.
 use std::time::Instant;
 
+/// The binary's allocator (see `src/main.rs`).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use fleetdeck::config::{Keymap, Theme};
 use fleetdeck::model::kinds::KindId;
 use fleetdeck::model::store::{FleetStore, KindEvent, Origin, StoreEvent, StoreMsg};
