@@ -39,13 +39,30 @@ shot() {
 }
 keys() { tmux -L "$SOCK" send-keys -t shots "$@"; sleep 1.5; }
 
-tmux -L "$SOCK" new-session -d -s shots -x 140 -y 40 "env TERM=xterm-256color $BIN"
+# A GitOps repository for the wizards: a bare remote and a clone.
+REPO=$(mktemp -d)
+git init -q --bare -b main "$REPO/remote.git"
+git clone -q "$REPO/remote.git" "$REPO/work" 2>/dev/null
+git -C "$REPO/work" -c user.name=shots -c user.email=shots@example.invalid commit -q --allow-empty -m init
+git -C "$REPO/work" push -q origin HEAD:main
+
+tmux -L "$SOCK" new-session -d -s shots -x 140 -y 40 "env TERM=xterm-256color $BIN --repo $REPO/work"
 sleep 8
 shot fleet
 keys 2; shot clusters
 keys Enter; shot tree-prod-us
 keys Escape 3; shot flux
-keys 4 d; shot terraform-details
+keys 4 d; sleep 2; shot terraform-details
+# The details pane of a Kustomization: actions allowed (SelfSubjectAccessReview) and recent events.
+keys d 3 / dev-eu Enter; keys d; sleep 3; shot flux-details-actions
+# A destructive action asks first.
+keys s; shot confirm-suspend
+keys n Escape Escape
+# The create wizard: template, then the form checked as typed.
+keys n; sleep 2; shot wizard-templates
+keys Enter; sleep 1; shot wizard-form
+keys Escape; keys Escape
 keys q
+rm -rf "$REPO"
 rm -rf "$profile"
 echo "screenshots/ regenerated"
