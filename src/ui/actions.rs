@@ -313,6 +313,30 @@ pub fn verbs_for_kind(kind: crate::model::kinds::KindId) -> Vec<Verb> {
     .collect()
 }
 
+/// The verbs the details pane offers for an object as it is now: suspend or resume and pause or unpause
+/// (whichever applies), scale up and down around the current replicas.
+pub fn verbs_for_object(kind: crate::model::kinds::KindId, obj: Option<&kube::api::DynamicObject>) -> Vec<Verb> {
+    let flag = |p: &str| obj.and_then(|o| o.data.pointer(p)).and_then(Value::as_bool).unwrap_or(false);
+    let replicas = obj.and_then(|o| o.data.pointer("/spec/replicas")).and_then(Value::as_i64);
+    let step = if kind.spec().kind == "KubeadmControlPlane" { 2 } else { 1 };
+    verbs_for_kind(kind)
+        .into_iter()
+        .filter(|v| match v {
+            Verb::Suspend => !flag("/spec/suspend"),
+            Verb::Resume => flag("/spec/suspend"),
+            Verb::Pause => !flag("/spec/paused"),
+            Verb::Unpause => flag("/spec/paused"),
+            _ => true,
+        })
+        .flat_map(|v| match (v, replicas) {
+            (Verb::Scale { .. }, Some(n)) => {
+                vec![Verb::Scale { replicas: n + step }, Verb::Scale { replicas: (n - step).max(0) }]
+            }
+            (v, _) => vec![v],
+        })
+        .collect()
+}
+
 /// Inspections by object.
 pub type Inspections = HashMap<ObjectKey, Inspection>;
 
@@ -371,6 +395,22 @@ mod tests {
         }
         key(&mut s, KeyCode::Enter);
         assert!(matches!(s.effects.as_slice(), [Effect::Run(r)] if r[0].target.context == "prod-us"));
+    }
+
+    #[test]
+    fn the_details_pane_offers_what_applies_now() {
+        let obj = |v: serde_json::Value| -> kube::api::DynamicObject { serde_json::from_value(v).expect("object") };
+        let suspended =
+            obj(serde_json::json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+            "metadata": {"name": "apps"}, "spec": {"suspend": true}}));
+        let names: Vec<&str> = verbs_for_object(ks("dev-eu").kind, Some(&suspended)).iter().map(|v| v.name()).collect();
+        assert_eq!(names, ["reconcile", "resume"]);
+        let md_kind = crate::model::kinds::KindId::find("cluster.x-k8s.io", "MachineDeployment").expect("kind");
+        let md = obj(serde_json::json!({"apiVersion": "cluster.x-k8s.io/v1beta2", "kind": "MachineDeployment",
+            "metadata": {"name": "md-0"}, "spec": {"replicas": 3}}));
+        let verbs = verbs_for_object(md_kind, Some(&md));
+        assert!(verbs.contains(&Verb::Pause) && !verbs.contains(&Verb::Unpause));
+        assert!(verbs.contains(&Verb::Scale { replicas: 4 }) && verbs.contains(&Verb::Scale { replicas: 2 }));
     }
 
     #[test]

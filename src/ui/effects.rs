@@ -198,15 +198,24 @@ async fn inspect(
         Some(v) => Some(v),
         None => ops::clients::served_version(client, key.kind).await.ok(),
     };
-    for verb in actions::verbs_for_kind(key.kind) {
-        let denial = match (&readonly, &version) {
-            (Some(why), _) => Some(why.clone()),
-            (None, None) => Some("the server does not serve this kind".into()),
-            (None, Some(v)) => {
-                let ar = crate::fleet::watch::api_resource(key.kind, v);
+    let ar = version.as_ref().map(|v| crate::fleet::watch::api_resource(key.kind, v));
+    let obj = match &ar {
+        Some(ar) => {
+            let api: Api<kube::api::DynamicObject> = Api::namespaced_with(client.clone(), &key.namespace, ar);
+            api.get(&key.name).await.ok()
+        }
+        None => None,
+    };
+    for verb in actions::verbs_for_object(key.kind, obj.as_ref()) {
+        let precondition = obj.as_ref().and_then(|o| ops::preflight(&verb, o).err());
+        let denial = match (&readonly, &ar, precondition) {
+            (Some(why), _, _) => Some(why.clone()),
+            (None, None, _) => Some("the server does not serve this kind".into()),
+            (None, Some(_), Some(why)) => Some(why),
+            (None, Some(ar), None) => {
                 let mut denial = None;
                 for (verb_name, sub) in verb.access() {
-                    match ops::rbac::review(client, &ar, key, verb_name, sub).await {
+                    match ops::rbac::review(client, ar, key, verb_name, sub).await {
                         Ok(None) => {}
                         Ok(Some(d)) => {
                             denial = Some(d);
@@ -218,17 +227,14 @@ async fn inspect(
                 denial
             }
         };
-        verbs.push((verb.name().to_string(), denial));
+        let label = match verb {
+            ops::Verb::Scale { replicas } => format!("scale to {replicas}"),
+            _ => verb.name().to_string(),
+        };
+        verbs.push((label, denial));
     }
-    let plan = match (key.kind.spec().kind, &version) {
-        ("Terraform", Some(v)) => {
-            let ar = crate::fleet::watch::api_resource(key.kind, v);
-            let api: Api<kube::api::DynamicObject> = Api::namespaced_with(client.clone(), &key.namespace, &ar);
-            match api.get(&key.name).await {
-                Ok(obj) => Some(ops::terraform::readable_plan(client, &obj).await.unwrap_or_else(Err)),
-                Err(e) => Some(Err(crate::fleet::describe(&e))),
-            }
-        }
+    let plan = match (key.kind.spec().kind, &obj) {
+        ("Terraform", Some(obj)) => Some(ops::terraform::readable_plan(client, obj).await.unwrap_or_else(Err)),
         _ => None,
     };
     Inspection { verbs, events: Some(events(client, key).await), plan }
