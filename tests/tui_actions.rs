@@ -42,18 +42,18 @@ fn drive(home: &Path, kubeconfig: &Path) {
     });
     assert!(s.contains("Available") || s.contains("Ready"), "dev-eu starts healthy: {s}");
     tmux.keys(&["p"]);
-    let s = tmux.wait_for("confirmation", Duration::from_secs(5), |s| s.contains("Confirm"));
+    let s = tmux.wait_for("confirmation", Duration::from_secs(20), |s| s.contains("Confirm"));
     assert!(s.contains("pause Cluster platform/dev-eu") && s.contains("y / enter: confirm"), "{s}");
     tmux.keys(&["y"]);
     let s = tmux.wait_for("the result", Duration::from_secs(20), |s| s.contains("✔") && s.contains("Paused=True"));
     assert!(s.contains("pause Cluster platform/dev-eu in mgmt"), "{s}");
-    tmux.wait_for("the row turns Paused", Duration::from_secs(10), |s| {
+    tmux.wait_for("the row turns Paused", Duration::from_secs(20), |s| {
         s.lines().any(|l| l.contains("dev-eu") && l.contains("Paused"))
     });
 
     // Unpause through the same key (a toggle), then a production context: type its name.
     tmux.keys(&["p"]);
-    tmux.wait_for("confirmation", Duration::from_secs(5), |s| s.contains("unpause Cluster platform/dev-eu"));
+    tmux.wait_for("confirmation", Duration::from_secs(20), |s| s.contains("unpause Cluster platform/dev-eu"));
     tmux.keys(&["y"]);
     tmux.wait_for("unpaused", Duration::from_secs(20), |s| s.contains("✔") && s.contains("Paused=False"));
     tmux.keys(&["3", "/", "prod-us", "Enter"]);
@@ -61,17 +61,17 @@ fn drive(home: &Path, kubeconfig: &Path) {
         s.contains("filter: prod-us") && s.lines().any(|l| l.contains("prod-us") && l.contains("Kustomization"))
     });
     tmux.keys(&["r"]);
-    let s = tmux.wait_for("typed confirmation", Duration::from_secs(5), |s| s.contains("type its name"));
+    let s = tmux.wait_for("typed confirmation", Duration::from_secs(20), |s| s.contains("type its name"));
     assert!(s.contains("prod-us is a production context"), "{s}");
     tmux.keys(&["prod-u", "Enter"]);
-    let s = tmux.wait_for("a wrong name clears the field", Duration::from_secs(5), |s| s.contains("type its name"));
+    let s = tmux.wait_for("a wrong name clears the field", Duration::from_secs(20), |s| s.contains("type its name"));
     assert!(!s.contains("✔"), "nothing ran: {s}");
     tmux.keys(&["prod-us", "Enter"]);
     tmux.wait_for("the reconcile ran", Duration::from_secs(20), |s| {
         s.contains("reconcile ") && s.contains("in prod-us") && (s.contains("✔") || s.contains("✖"))
     });
     tmux.keys(&["q"]);
-    tmux.wait_for("exit", Duration::from_secs(5), |s| s.contains("EXITED"));
+    tmux.wait_for("exit", Duration::from_secs(20), |s| s.contains("EXITED"));
     let _ = tmux.cmd(&["kill-session", "-t", "t"]);
     std::thread::sleep(Duration::from_millis(300));
 
@@ -84,7 +84,7 @@ fn drive(home: &Path, kubeconfig: &Path) {
         s.contains("filter: dev-eu") && s.lines().any(|l| l.contains("dev-eu") && l.contains("Kustomization"))
     });
     tmux.keys(&["r"]);
-    tmux.wait_for("refusal", Duration::from_secs(5), |s| s.contains("refused: read-only mode (--readonly)"));
+    tmux.wait_for("refusal", Duration::from_secs(20), |s| s.contains("refused: read-only mode (--readonly)"));
     tmux.keys(&["q"]);
 
     // The details pane says which actions the credentials allow: the restricted token reads Flux objects but
@@ -97,10 +97,10 @@ fn drive(home: &Path, kubeconfig: &Path) {
         s.lines().any(|l| l.contains("mgmt-restric") && l.contains("Kustomization"))
     });
     tmux.keys(&["/", "Kustomization", "Enter", "d"]);
-    let s = tmux.wait_for("disabled actions", Duration::from_secs(10), |s| s.contains("disabled: RBAC"));
+    let s = tmux.wait_for("disabled actions", Duration::from_secs(20), |s| s.contains("disabled: RBAC"));
     assert!(s.contains("actions:") && s.contains("events"), "{s}");
     tmux.keys(&["r"]);
-    tmux.wait_for("refused with the reason", Duration::from_secs(10), |s| s.contains("reconcile refused: RBAC"));
+    tmux.wait_for("refused with the reason", Duration::from_secs(20), |s| s.contains("reconcile refused: RBAC"));
     tmux.keys(&["q"]);
 
     // Everything went to the journal.

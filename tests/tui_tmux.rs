@@ -35,33 +35,33 @@ fn drive(home: &Path, kubeconfig: &Path) {
     // At most 3 keystrokes to the unhealthy Machine's NodeHealthy message in prod-us's tree: `2` (Clusters,
     // worst first, so prod-us is selected), `enter` (its tree).
     tmux.keys(&["2"]);
-    tmux.wait_for("clusters view", Duration::from_secs(5), |s| s.contains("Clusters (") && s.contains("prod-us"));
+    tmux.wait_for("clusters view", Duration::from_secs(20), |s| s.contains("Clusters (") && s.contains("prod-us"));
     tmux.keys(&["Enter"]);
-    let s = tmux.wait_for("prod-us tree with the NodeHealthy message", Duration::from_secs(5), |s| {
+    let s = tmux.wait_for("prod-us tree with the NodeHealthy message", Duration::from_secs(20), |s| {
         s.contains("Cluster/prod-us") && s.contains("NodeHealthy")
     });
     assert!(s.contains("PLEG"), "the kubelet's message is shown: {s}");
 
     // Back to the fleet, filter it.
     tmux.keys(&["Escape", "1", "/", "dev", "Enter"]);
-    let s = tmux.wait_for("filtered fleet", Duration::from_secs(5), |s| s.contains("filter: dev"));
+    let s = tmux.wait_for("filtered fleet", Duration::from_secs(20), |s| s.contains("filter: dev"));
     assert!(!s.contains("broken-unreachable"), "filter hides other contexts: {s}");
 
     // Help, generated from the keymap.
     tmux.keys(&["?"]);
-    let s = tmux.wait_for("help", Duration::from_secs(5), |s| s.contains("Keys:"));
+    let s = tmux.wait_for("help", Duration::from_secs(20), |s| s.contains("Keys:"));
     assert!(s.contains("quit fleetdeck") && s.contains("filter the rows"), "{s}");
     tmux.keys(&["Escape"]);
 
     // The session drops: SIGHUP ends fleetdeck and the terminal is back in cooked mode on the main screen.
-    let pid = Command::new("pgrep")
-        .args(["-n", "-f", &format!("^{}$", env!("CARGO_BIN_EXE_fleetdeck"))])
-        .output()
-        .expect("pgrep");
+    // This session's fleetdeck: the child of the pane's shell (other tests run cockpits of the same binary).
+    let shell =
+        String::from_utf8_lossy(&tmux.cmd(&["display", "-p", "-t", "t", "#{pane_pid}"]).stdout).trim().to_string();
+    let pid = Command::new("pgrep").args(["-P", &shell, "-x", "fleetdeck"]).output().expect("pgrep");
     let pid = String::from_utf8_lossy(&pid.stdout).trim().to_string();
     assert!(!pid.is_empty(), "fleetdeck runs");
     assert!(Command::new("kill").args(["-HUP", &pid]).status().expect("kill").success());
-    let s = tmux.wait_for("exit after SIGHUP", Duration::from_secs(5), |s| s.contains("EXITED") && s.contains("MODE"));
+    let s = tmux.wait_for("exit after SIGHUP", Duration::from_secs(20), |s| s.contains("EXITED") && s.contains("MODE"));
     assert!(s.contains("EXITED 0"), "clean exit: {s}");
     assert!(s.contains("MODE icanon echo"), "terminal back in cooked mode: {s}");
     assert!(!s.contains("1 Fleet"), "alternate screen left: {s}");

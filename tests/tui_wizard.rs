@@ -152,32 +152,32 @@ fn drive(home: &Path, kubeconfig: &Path, remote: &Path, work: &Path) {
     assert!(s.contains(&format!("origin → {}", remote.display())), "{s}");
     assert!(s.contains("policy: 1 rule source(s)"), "{s}");
     tmux.keys(&["Escape"]);
-    tmux.wait_for("cancelled", Duration::from_secs(5), |s| s.contains("cancelled; nothing was written"));
+    tmux.wait_for("cancelled", Duration::from_secs(20), |s| s.contains("cancelled; nothing was written"));
 
     // The form: the name typed, the region picked; the policy refuses eu-west-1 at its field.
     open_wizard(&tmux);
     tmux.keys(&["Enter"]);
-    let s = tmux.wait_for("the form", Duration::from_secs(5), |s| s.contains("2/4 parameters"));
+    let s = tmux.wait_for("the form", Duration::from_secs(20), |s| s.contains("2/4 parameters"));
     assert!(line_with(&s, "CLUSTER_NAME*").contains("✖ required"), "{s}");
     tmux.keys(&["-l", "tui-new"]);
     tmux.keys(&["Tab", "Tab", "Right"]);
-    let s = tmux.wait_for("the violation at its field", Duration::from_secs(5), |s| {
+    let s = tmux.wait_for("the violation at its field", Duration::from_secs(20), |s| {
         s.contains("eu-west-1 ▶") && s.contains("region eu-west-1 is not allowed")
     });
     assert!(line_with(&s, "AWS_REGION*").contains("✖ policy: region eu-west-1 is not allowed"), "{s}");
     assert!(line_with(&s, "CLUSTER_NAME*").contains('✔'), "{s}");
     tmux.keys(&["Enter"]);
-    let s = tmux.wait_for("the preview", Duration::from_secs(10), |s| s.contains("policy  ✖"));
+    let s = tmux.wait_for("the preview", Duration::from_secs(20), |s| s.contains("policy  ✖"));
     assert!(s.contains("1 violation(s) block the write"), "{s}");
     tmux.keys(&["p"]);
-    tmux.wait_for("the refusal", Duration::from_secs(5), |s| s.contains("the policy blocks the write"));
+    tmux.wait_for("the refusal", Duration::from_secs(20), |s| s.contains("the policy blocks the write"));
     assert_eq!(git(work, &["branch", "--list", "fleetdeck/*"]), "", "nothing written while the policy refuses");
 
     // Back to the form, the next region, then the preview with every file's diff against main.
     tmux.keys(&["e"]);
-    tmux.wait_for("the form again", Duration::from_secs(5), |s| s.contains("2/4 parameters"));
+    tmux.wait_for("the form again", Duration::from_secs(20), |s| s.contains("2/4 parameters"));
     tmux.keys(&["Right"]);
-    let s = tmux.wait_for("a region the policy allows", Duration::from_secs(5), |s| s.contains("eu-central-1 ▶"));
+    let s = tmux.wait_for("a region the policy allows", Duration::from_secs(20), |s| s.contains("eu-central-1 ▶"));
     assert!(line_with(&s, "AWS_REGION*").contains('✔'), "{s}");
     for path in [
         "clusters/management/clusters/team-data/tui-new.yaml",
@@ -187,7 +187,7 @@ fn drive(home: &Path, kubeconfig: &Path, remote: &Path, work: &Path) {
         assert!(s.contains(path), "{path} listed under the form:\n{s}");
     }
     tmux.keys(&["Enter"]);
-    let s = tmux.wait_for("the preview", Duration::from_secs(10), |s| s.contains("policy  ✔ no violations"));
+    let s = tmux.wait_for("the preview", Duration::from_secs(20), |s| s.contains("policy  ✔ no violations"));
     assert!(s.contains("branch  fleetdeck/create-tui-new  from main at"), "{s}");
     assert!(s.contains("+++ b/clusters/management/clusters/team-data/tui-new.yaml"), "{s}");
     assert!(s.contains("+  region: eu-central-1") || s.contains("+kind: Cluster"), "{s}");
@@ -223,23 +223,23 @@ fn drive(home: &Path, kubeconfig: &Path, remote: &Path, work: &Path) {
 
     // Closed, the status bar keeps tracking the change.
     tmux.keys(&["Enter"]);
-    tmux.wait_for("tracking in the status bar", Duration::from_secs(5), |s| {
+    tmux.wait_for("tracking in the status bar", Duration::from_secs(20), |s| {
         s.lines().last().is_some_and(|l| l.contains("fleetdeck/create-tui-new: waiting for a GitRepository of"))
     });
 
     // The same input again: no new commit.
     open_wizard(&tmux);
     tmux.keys(&["Enter"]);
-    tmux.wait_for("the form", Duration::from_secs(5), |s| s.contains("2/4 parameters"));
+    tmux.wait_for("the form", Duration::from_secs(20), |s| s.contains("2/4 parameters"));
     tmux.keys(&["-l", "tui-new"]);
     tmux.keys(&["Tab", "Tab", "Right", "Right", "Enter"]);
-    tmux.wait_for("the preview", Duration::from_secs(10), |s| s.contains("policy  ✔ no violations"));
+    tmux.wait_for("the preview", Duration::from_secs(20), |s| s.contains("policy  ✔ no violations"));
     tmux.keys(&["p"]);
     tmux.wait_for("no new commit", Duration::from_secs(20), |s| s.contains("already had this change (no new commit)"));
     assert_eq!(git(remote, &["rev-parse", "refs/heads/fleetdeck/create-tui-new"]), commit);
     assert_eq!(user_state(work), before);
     tmux.keys(&["Enter"]);
-    tmux.wait_for("closed", Duration::from_secs(5), |s| !s.contains("New cluster"));
+    tmux.wait_for("closed", Duration::from_secs(20), |s| !s.contains("New cluster"));
 
     // The review is merged (fast-forward) and Flux in mgmt syncs the remote: the test plays
     // source-controller (a GitRepository of the remote at the merged commit, status written as the
@@ -286,7 +286,10 @@ fn drive(home: &Path, kubeconfig: &Path, remote: &Path, work: &Path) {
     let s = tmux.wait_for("the modes", Duration::from_secs(20), |s| s.contains("(•) Flux in the cluster"));
     assert!(s.contains("( ) Synced from the management cluster") && s.contains("dev-eu-kubeconfig Secret"), "{s}");
     tmux.keys(&["Down", "Enter"]);
-    let s = tmux.wait_for("the bootstrap preview", Duration::from_secs(10), |s| s.contains("2/3 preview"));
+    // The diffs arrive from a task: wait for them, not only for the screen's title.
+    let s = tmux.wait_for("the bootstrap preview", Duration::from_secs(20), |s| {
+        s.contains("2/3 preview") && s.contains("+++ b/")
+    });
     assert!(s.contains("+++ b/clusters/management/clusters/platform/dev-eu-sync.yaml"), "{s}");
     tmux.keys(&["p"]);
     tmux.wait_for("the bootstrap commit", Duration::from_secs(20), |s| s.contains("committed and pushed"));
@@ -297,18 +300,20 @@ fn drive(home: &Path, kubeconfig: &Path, remote: &Path, work: &Path) {
         "the repository has one already: {sync}"
     );
     tmux.keys(&["Enter"]);
-    tmux.wait_for("closed", Duration::from_secs(5), |s| !s.contains("Bootstrap cluster"));
+    tmux.wait_for("closed", Duration::from_secs(20), |s| !s.contains("Bootstrap cluster"));
 
     // A profile for dev-eu: a chart the demo's templates offer, values edited in the editor.
     tmux.keys(&["P"]);
     let s = tmux.wait_for("the profile form", Duration::from_secs(20), |s| s.contains("1/3 chart"));
     assert!(s.contains("charts from HelmRepository/flux-system/weaveworks-charts in mgmt"), "{s}");
     tmux.keys(&["Right"]);
-    tmux.wait_for("a chart filled in", Duration::from_secs(5), |s| s.contains("cert-manager") && s.contains("1.16.1"));
+    tmux.wait_for("a chart filled in", Duration::from_secs(20), |s| s.contains("cert-manager") && s.contains("1.16.1"));
     tmux.keys(&["Tab", "Tab", "Tab", "Tab", "C-End", "Enter"]);
     tmux.keys(&["-l", "installCRDs: false"]);
     tmux.keys(&["C-s"]);
-    let s = tmux.wait_for("the profile preview", Duration::from_secs(10), |s| s.contains("2/3 preview"));
+    let s = tmux.wait_for("the profile preview", Duration::from_secs(20), |s| {
+        s.contains("2/3 preview") && s.contains("+++ b/")
+    });
     assert!(s.contains("+++ b/clusters/platform/dev-eu/profiles.yaml"), "{s}");
     tmux.keys(&["p"]);
     tmux.wait_for("the profile commit", Duration::from_secs(20), |s| s.contains("committed and pushed"));
@@ -316,7 +321,7 @@ fn drive(home: &Path, kubeconfig: &Path, remote: &Path, work: &Path) {
     assert!(file.contains("name: dev-eu-cert-manager") && file.contains("installCRDs: false"), "{file}");
     assert!(file.contains("kind: HelmRepository") && file.contains("name: dev-eu-kubeconfig"), "{file}");
     tmux.keys(&["Enter"]);
-    tmux.wait_for("closed", Duration::from_secs(5), |s| !s.contains("Add profile"));
+    tmux.wait_for("closed", Duration::from_secs(20), |s| !s.contains("Add profile"));
 
     // Teardown of the demo's dev-eu Cluster: what goes, the name typed, one commit removing its file.
     tmux.keys(&["D"]);
@@ -325,7 +330,7 @@ fn drive(home: &Path, kubeconfig: &Path, remote: &Path, work: &Path) {
     assert!(s.contains("Flux prunes Cluster/platform/dev-eu; Cluster API then deletes"), "{s}");
     tmux.keys(&["-l", "dev-e"]);
     tmux.keys(&["Enter"]);
-    tmux.wait_for("a wrong name", Duration::from_secs(5), |s| s.contains("type the cluster's name exactly"));
+    tmux.wait_for("a wrong name", Duration::from_secs(20), |s| s.contains("type the cluster's name exactly"));
     tmux.keys(&["-l", "dev-eu"]);
     tmux.keys(&["Enter"]);
     let s = tmux.wait_for("the removal", Duration::from_secs(20), |s| s.contains("committed and pushed"));
@@ -335,7 +340,7 @@ fn drive(home: &Path, kubeconfig: &Path, remote: &Path, work: &Path) {
     assert_eq!(git(remote, &["diff", "--name-status", "main", &removal]), format!("D\t{DEV_EU}"));
     assert_eq!(user_state(work), before);
     tmux.keys(&["Enter"]);
-    tmux.wait_for("closed", Duration::from_secs(5), |s| !s.contains("Delete cluster"));
+    tmux.wait_for("closed", Duration::from_secs(20), |s| !s.contains("Delete cluster"));
     tmux.keys(&["q"]);
-    tmux.wait_for("exit", Duration::from_secs(5), |s| s.contains("EXITED"));
+    tmux.wait_for("exit", Duration::from_secs(20), |s| s.contains("EXITED"));
 }
