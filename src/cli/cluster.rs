@@ -192,7 +192,9 @@ fn create(args: &CreateArgs, global: &GlobalArgs) -> Result<()> {
         other => UsageError(other.to_string()).into(),
     })?;
     notes.extend(created.notes.clone());
-    let policy = Policy::from_repo(&opened.repo, &opened.base.commit).map_err(|e| UsageError(format!("{e:#}")))?;
+    let config_dir = fleetdeck::config::Paths::discover().ok().map(|p| p.config_dir);
+    let policy = Policy::for_write(&opened.repo, &opened.base.commit, config_dir.as_deref())
+        .map_err(|e| UsageError(format!("{e:#}")))?;
     let violations = create::check_policy(&policy, &created);
     if !violations.is_empty() {
         return Err(common::policy_error(&violations));

@@ -120,6 +120,9 @@ pub struct Policy {
     pub sources: Vec<(String, PolicyRules)>,
 }
 
+/// The user's policy file in fleetdeck's config directory (same schema as the repository's).
+pub const CONFIG_POLICY_FILE: &str = "policy.yaml";
+
 impl Policy {
     /// Parses a policy file's text; errors name `source` and the line.
     ///
@@ -146,6 +149,29 @@ impl Policy {
         let mut policy = Policy::default();
         if let Some(text) = text {
             policy.sources.push((POLICY_PATH.to_owned(), Policy::parse(POLICY_PATH, &text)?));
+        }
+        Ok(policy)
+    }
+
+    /// The policy a write is checked against: the repository's (`.fleetdeck/policy.yaml` at `rev`) and,
+    /// when it exists, the user's `policy.yaml` in fleetdeck's config directory (`config_dir`), which
+    /// applies to every repository. Violations name the file they come from.
+    ///
+    /// # Errors
+    /// As [`Policy::from_repo`]; a config policy file that cannot be read or parsed (named, with the line).
+    pub fn for_write(repo: &super::repo::Repo, rev: &str, config_dir: Option<&std::path::Path>) -> Result<Policy> {
+        let mut policy = Policy::from_repo(repo, rev)?;
+        if let Some(dir) = config_dir {
+            let path = dir.join(CONFIG_POLICY_FILE);
+            match std::fs::read_to_string(&path) {
+                Ok(text) => {
+                    let source = path.display().to_string();
+                    let rules = Policy::parse(&source, &text)?;
+                    policy = policy.with(&source, rules);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+            }
         }
         Ok(policy)
     }
@@ -292,6 +318,47 @@ mod tests {
                     "metadata": {"name": "dev-pool", "namespace": "ns"}, "spec": {"replicas": 12}}),
             ],
         )]
+    }
+
+    #[test]
+    fn the_config_directory_policy_applies_to_every_repository() {
+        let dir = tempfile::tempdir().expect("dir");
+        let work = dir.path().join("work");
+        let git = |args: &[&str]| {
+            let out = std::process::Command::new("git").arg("-C").arg(&work).args(args).output().expect("git");
+            assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+            String::from_utf8_lossy(&out.stdout).trim().to_string()
+        };
+        std::fs::create_dir_all(&work).expect("work");
+        git(&["init", "-q"]);
+        git(&[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.invalid",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            "init",
+        ]);
+        let head = git(&["rev-parse", "HEAD"]);
+        let repo = super::super::repo::Repo::open(&work, "origin").expect("repo");
+        let config = dir.path().join("config");
+        std::fs::create_dir_all(&config).expect("config");
+        // No policy anywhere: nothing to check.
+        let none = Policy::for_write(&repo, &head, Some(&config)).expect("policy");
+        assert!(none.sources.is_empty());
+        std::fs::write(config.join(CONFIG_POLICY_FILE), "clusterNamePattern: \"^[a-z]+-[a-z]+$\"\n").expect("write");
+        let policy = Policy::for_write(&repo, &head, Some(&config)).expect("policy");
+        let params = BTreeMap::new();
+        let files = subject_files();
+        let v = policy.check(&Subject { cluster_name: "dev", params: &params, files: &files });
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert!(v[0].rule_source.ends_with("config/policy.yaml"), "{:?}", v[0]);
+        std::fs::write(config.join(CONFIG_POLICY_FILE), "regions: [unclosed\n").expect("write");
+        let err = Policy::for_write(&repo, &head, Some(&config)).expect_err("malformed");
+        assert!(format!("{err:#}").contains("policy.yaml"), "{err:#}");
     }
 
     #[test]

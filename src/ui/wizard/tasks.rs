@@ -130,7 +130,8 @@ fn open_base(git: &GitDefaults) -> Result<(Repo, Base, String), String> {
 fn open_repo(git: &GitDefaults) -> Result<Setup, String> {
     let (repo, base, remote_url) = open_base(git)?;
     let (templates, problems) = catalog::templates_in_repo(&repo, &base.commit).map_err(|e| e.to_string())?;
-    let policy = Policy::from_repo(&repo, &base.commit).map_err(|e| format!("{e:#}"))?;
+    let config_dir = crate::config::Paths::discover().ok().map(|p| p.config_dir);
+    let policy = Policy::for_write(&repo, &base.commit, config_dir.as_deref()).map_err(|e| format!("{e:#}"))?;
     Ok(Setup { repo, base, remote_url, templates, profile_repositories: Vec::new(), policy, problems })
 }
 
