@@ -2,6 +2,9 @@
 //! changes the real object as specified and its effect is observed; refusals (read-only, production pattern,
 //! RBAC, suspended, no pending plan, odd KCP count) change nothing; every attempt is journaled without
 //! secrets.
+mod common;
+
+use common::git;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -27,12 +30,6 @@ fn annotation(o: &DynamicObject, key: &str) -> Option<String> {
 struct GitRepo {
     remote: std::path::PathBuf,
     work: std::path::PathBuf,
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git").arg("-C").arg(dir).args(args).output().expect("git");
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 impl GitRepo {

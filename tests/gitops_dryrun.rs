@@ -3,8 +3,10 @@
 //! (read from the cluster), a ClusterClass topology, a repository template file, Flux and management
 //! bootstraps, and profiles. Then the real binary creates a cluster from a template in the cluster and
 //! adds a profile from the fleet's profile HelmRepository, pushing both to a bare remote.
+mod common;
+
+use common::git;
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
@@ -62,12 +64,6 @@ spec:
     spec:
       preKubeadmCommands: [\"echo $${HOSTNAME}\"]
 ";
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git").arg("-C").arg(dir).args(args).env("LC_ALL", "C").output().expect("git");
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_rendered_manifest_passes_server_side_dry_run() -> anyhow::Result<()> {

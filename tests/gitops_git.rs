@@ -3,6 +3,9 @@
 //! them; re-running makes no new commit; an existing branch with other content, a rejected push, a failing
 //! hook and a policy violation each lose nothing and say why; the user's tree, index and HEAD stay
 //! byte-identical.
+mod common;
+
+use common::git;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -13,19 +16,6 @@ use fleetdeck::gitops::profiles::{self, ProfileChoice};
 use fleetdeck::gitops::template::{DEFAULT_CAPI_REPOSITORY_PATH, Template, TemplateSource};
 use fleetdeck::gitops::{FileChange, Plan, Repo, RepoError, locate, teardown, yaml};
 use serde_json::{Value, json};
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .env("LC_ALL", "C")
-        .env("GIT_OPTIONAL_LOCKS", "0")
-        .output()
-        .expect("git runs");
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
 
 /// A bare remote, and a clone on `main` with one commit, an uncommitted edit and an untracked file.
 struct Fixture {

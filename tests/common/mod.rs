@@ -57,3 +57,18 @@ pub fn with_demo(home: &Path, drive: impl FnOnce(&Path) + std::panic::UnwindSafe
         std::panic::resume_unwind(p);
     }
 }
+
+/// Runs `git -C dir args` (C locale, no optional locks) and returns its trimmed stdout; fails the test with
+/// git's stderr when git fails.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .env("LC_ALL", "C")
+        .env("GIT_OPTIONAL_LOCKS", "0")
+        .output()
+        .expect("git runs");
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}

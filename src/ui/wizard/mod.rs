@@ -60,10 +60,27 @@ pub struct Setup {
     pub templates: Vec<Template>,
     /// Profile HelmRepositories by context: `(context, object)`.
     pub profile_repositories: Vec<(String, Value)>,
-    /// `.fleetdeck/policy.yaml` at the base commit (no rules when absent).
+    /// `.fleetdeck/policy.yaml` at the base commit and the config directory's `policy.yaml` (no rules when
+    /// both are absent).
     pub policy: Policy,
     /// Contexts or files that could not be read, for people.
     pub problems: Vec<String>,
+}
+
+impl Setup {
+    /// A repository and its base, with no templates, profile repositories, policy rules or problems (the
+    /// wizards that need only the repository fill in what they use).
+    pub fn bare(repo: Repo, base: Base, remote_url: String) -> Setup {
+        Setup {
+            repo,
+            base,
+            remote_url,
+            templates: Vec::new(),
+            profile_repositories: Vec::new(),
+            policy: Policy::default(),
+            problems: Vec::new(),
+        }
+    }
 }
 
 /// The wizard's steps.

@@ -58,15 +58,7 @@ pub fn spawn(task: Task, contexts: Vec<String>, clients: Arc<Clients>, tx: Unbou
                 id,
                 blocking(move || {
                     let (repo, base, remote_url) = open_base(&git)?;
-                    Ok(Box::new(Setup {
-                        repo,
-                        base,
-                        remote_url,
-                        templates: Vec::new(),
-                        profile_repositories: Vec::new(),
-                        policy: Policy::default(),
-                        problems: Vec::new(),
-                    }))
+                    Ok(Box::new(Setup::bare(repo, base, remote_url)))
                 })
                 .await,
             ),
@@ -200,15 +192,7 @@ fn open_teardown(git: &GitDefaults, namespace: &str, name: &str) -> Result<(Setu
     })?;
     let plan = Plan::new(&repo, &base, &teardown::branch(name), &teardown::message(namespace, name), &t.changes())
         .map_err(|e| e.to_string())?;
-    let setup = Setup {
-        repo,
-        base,
-        remote_url,
-        templates: Vec::new(),
-        profile_repositories: Vec::new(),
-        policy: Policy::default(),
-        problems: Vec::new(),
-    };
+    let setup = Setup::bare(repo, base, remote_url);
     Ok((setup, t, plan))
 }
 
@@ -272,12 +256,9 @@ async fn open_profile(git: GitDefaults, context: String, clients: Arc<Clients>) 
     }
     let (repo, base, remote_url) = repo_side.await.map_err(|e| format!("the git task failed: {e}"))??;
     Ok(Setup {
-        repo,
-        base,
-        remote_url,
         templates,
         profile_repositories: repos.into_iter().map(|r| (context.clone(), r)).collect(),
-        policy: Policy::default(),
         problems,
+        ..Setup::bare(repo, base, remote_url)
     })
 }
