@@ -5,22 +5,37 @@
 use anyhow::Result;
 use clap::Subcommand;
 
-use fleetdeck::envtest::assets;
+use fleetdeck::envtest::{assets, oracles, upstream_crds};
 
 /// What `fleetdeck envtest` does.
 #[derive(Debug, Subcommand)]
 pub enum EnvtestCmd {
-    /// Build etcd + kube-apiserver v1.20.2 from Debian packages into the cache, unless present (about 5
-    /// minutes, once); honours KUBEBUILDER_ASSETS.
-    Provision,
+    /// Build etcd + kube-apiserver into the cache unless present (once): the release FLEETDECK_KUBE_VERSION
+    /// names (default v1.37.2) from the Go module proxy, about 10-15 minutes; v1.20.2 from Debian packages,
+    /// about 5. Honours KUBEBUILDER_ASSETS. Also fetches the upstream CRDs (Go module proxy) the harness
+    /// installs in place of fleetdeck's own.
+    Provision {
+        /// Also build the upstream CLIs the parity tests compare fleetdeck with (flux, clusterctl), from the
+        /// Go module proxy (test-time only; a few minutes each, once).
+        #[arg(long)]
+        oracles: bool,
+    },
     /// Print the folder holding etcd and kube-apiserver (exit 1 when they are not provisioned yet).
     Path,
 }
 
 pub fn run(cmd: &EnvtestCmd) -> Result<()> {
     match cmd {
-        EnvtestCmd::Provision => {
-            let a = assets::ensure(&mut |line| eprintln!("envtest: {line}"))?;
+        EnvtestCmd::Provision { oracles: with_oracles } => {
+            let mut say = |line: &str| eprintln!("envtest: {line}");
+            let a = assets::ensure(&mut say)?;
+            upstream_crds::ensure(&mut say)?;
+            if *with_oracles {
+                for o in [oracles::FLUX, oracles::CLUSTERCTL] {
+                    let bin = oracles::ensure(&o, &mut say)?;
+                    say(&format!("{} {}: {}", o.name, o.version, bin.display()));
+                }
+            }
             println!("{}", a.dir.display());
         }
         EnvtestCmd::Path => match assets::find()? {

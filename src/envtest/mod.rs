@@ -20,7 +20,10 @@ mod crd_columns;
 pub mod crds;
 pub mod kubeconfig;
 pub mod pki;
+pub mod oracles;
 pub mod process;
+mod script;
+pub mod upstream_crds;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -77,16 +80,29 @@ impl EnvtestBuilder {
     /// Provisions binaries if needed, starts etcd and every API server, waits for all `/readyz`, and writes
     /// the kubeconfig.
     ///
+    /// The upstream CRDs are fetched too when missing ([`upstream_crds::ensure`]); when that fails the
+    /// harness falls back to fleetdeck's own CRDs with a warning, except under `CI`, where it is an error.
+    ///
     /// Errors name the process that failed, with the tail of its log.
     pub async fn start(self) -> Result<Envtest> {
         let progress = self.progress;
         let assets = tokio::task::spawn_blocking(move || {
-            assets::ensure(&mut |line| {
+            let mut say = |line: &str| {
                 if progress {
                     eprintln!("envtest: {line}");
                 }
                 tracing::info!(target: "envtest", "{line}");
-            })
+            };
+            let assets = assets::ensure(&mut say)?;
+            if !upstream_crds::wanted() {
+                say("using fleetdeck's own CRDs (FLEETDECK_UPSTREAM_CRDS=0)");
+            } else if let Err(e) = upstream_crds::ensure(&mut say) {
+                if std::env::var_os("CI").is_some() {
+                    return Err(e.context("fetching the upstream CRDs (required when CI is set)"));
+                }
+                say(&format!("using fleetdeck's own CRDs: {e:#}"));
+            }
+            Ok::<_, anyhow::Error>(assets)
         })
         .await
         .context("provisioning task panicked")??;
@@ -404,11 +420,33 @@ impl Drop for Envtest {
     }
 }
 
-/// Creates every CRD of [`crds::all`] through `client` (existing ones are left as they are) and waits until
-/// all report `Established=True` (30 s at most).
+/// The CRDs [`install_crds`] creates: fleetdeck's catalogue ([`crds::all`]), each replaced by the upstream
+/// CRD of the same name when the upstream CRDs are cached ([`upstream_crds::find`]). The second value says
+/// whether upstream CRDs were used.
+///
+/// Errors when a cached upstream file does not parse.
+pub fn crds_to_install() -> Result<(Vec<CustomResourceDefinition>, bool)> {
+    let mut all = crds::all();
+    if !upstream_crds::wanted() {
+        return Ok((all, false));
+    }
+    let Some(files) = upstream_crds::find()? else {
+        return Ok((all, false));
+    };
+    let upstream = upstream_crds::load(&files)?;
+    for crd in &mut all {
+        if let Some(up) = upstream.iter().find(|u| u.metadata.name == crd.metadata.name) {
+            *crd = up.clone();
+        }
+    }
+    Ok((all, true))
+}
+
+/// Creates every CRD of [`crds_to_install`] through `client` (existing ones are left as they are) and waits
+/// until all report `Established=True` (30 s at most).
 pub async fn install_crds(client: &kube::Client) -> Result<()> {
     let api: Api<CustomResourceDefinition> = Api::all(client.clone());
-    let all = crds::all();
+    let (all, _) = crds_to_install()?;
     for crd in &all {
         match api.create(&PostParams::default(), crd).await {
             Ok(_) => {}

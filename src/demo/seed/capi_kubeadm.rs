@@ -268,11 +268,19 @@ fn kcp_spec(c: &KubeadmCluster, kcp: &str) -> Value {
             "clusterConfiguration": {
                 "apiServer": { "certSANs": ["localhost", "127.0.0.1", "0.0.0.0", "host.docker.internal"] },
             },
-            "initConfiguration": { "nodeRegistration": {} },
-            "joinConfiguration": { "nodeRegistration": {} },
+            "initConfiguration": { "nodeRegistration": kubelet_args() },
+            "joinConfiguration": { "nodeRegistration": kubelet_args() },
         },
         "rollout": { "strategy": { "type": "RollingUpdate", "rollingUpdate": { "maxSurge": 1 } } },
     })
+}
+
+/// A `nodeRegistration` as the CAPD quick-start templates write it (upstream's CRD requires at least one
+/// property there).
+fn kubelet_args() -> Value {
+    json!({ "kubeletExtraArgs": [
+        { "name": "eviction-hard", "value": "nodefs.available<0%,nodefs.inodesFree<0%,imagefs.available<0%" },
+    ] })
 }
 
 /// Spec of the MachineDeployment (`machine_set == false`) or its MachineSet.

@@ -12,6 +12,7 @@
 use serde_json::{Value, json};
 
 use super::core::{config_map, deployment, service};
+use super::helm_storage;
 use super::flux::{self, KsState, Release, applied_by, git_repository, helm_chart, helm_release, helm_repository};
 use super::meta::{Clock, DAY, HOUR, MIN, annotations, inventory_entry, labels, namespace, object};
 
@@ -110,11 +111,12 @@ fn podinfo(clock: &Clock, cluster: &str, suspend: bool) -> (Release, Vec<Value>)
     (r, objects)
 }
 
-/// A HelmRelease with its HelmChart and installed objects, labelled as applied by Kustomization `ks`.
+/// A HelmRelease with its HelmChart, Helm's storage Secret of the deployed revision and the installed
+/// objects, labelled as applied by Kustomization `ks`.
 fn release_objects(clock: &Clock, r: &Release, repo: &Value, installed: Vec<Value>, ks: &str) -> (Value, Vec<Value>) {
     let mut hr = helm_release(clock, r);
     applied_by(&mut hr, ks, "flux-system");
-    let mut objects = vec![helm_chart(clock, r, repo)];
+    let mut objects = vec![helm_chart(clock, r, repo), helm_storage::release_secret(clock, r, &installed)];
     objects.extend(installed);
     (hr, objects)
 }

@@ -185,16 +185,20 @@ impl<'c> V1Beta1Conditions<'c> {
         self
     }
 
-    /// Adds a `False` condition with `severity` (`Error`, `Warning` or `Info`).
+    /// Adds a `False` condition with `severity` (`Error`, `Warning` or `Info`); an empty `message` is left
+    /// out, as upstream's CRD requires a non-empty one when present.
     pub(super) fn bad(mut self, type_: &str, severity: &str, reason: &str, message: &str) -> Self {
-        self.list.push(json!({
+        let mut c = json!({
             "type": type_,
             "status": "False",
             "severity": severity,
             "reason": reason,
-            "message": message,
             "lastTransitionTime": self.clock.ago(self.since),
-        }));
+        });
+        if !message.is_empty() {
+            c["message"] = json!(message);
+        }
+        self.list.push(c);
         self
     }
 

@@ -31,6 +31,7 @@ mod capi_status;
 mod core;
 mod flux;
 mod flux_fleet;
+mod helm_storage;
 mod ids;
 mod meta;
 mod scale;

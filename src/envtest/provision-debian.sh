@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the envtest binaries (etcd + kube-apiserver v1.20.2) from Debian packages into "$1".
-# Embedded in fleetdeck (src/envtest/provision.rs) and run under a file lock; see DESIGN.md's recipe.
+# The opt-in fallback (FLEETDECK_KUBE_VERSION=v1.20.2): embedded in fleetdeck (src/envtest/assets.rs) and run
+# under a file lock; see DESIGN.md's recipe.
 # Steps print "fleetdeck-provision: <step>" lines that the caller shows as progress.
 set -euo pipefail
 dest=${1:?usage: provision.sh DEST_DIR}
