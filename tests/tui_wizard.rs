@@ -18,8 +18,15 @@ use common::{Tmux, fleetdeck, git};
 const DEV_EU: &str = "clusters/management/clusters/platform/dev-eu.yaml";
 const DEV_EU_YAML: &str = "apiVersion: cluster.x-k8s.io/v1beta2\nkind: Cluster\nmetadata:\n  name: dev-eu\n  namespace: platform\n---\napiVersion: gitops.weave.works/v1alpha1\nkind: GitopsCluster\nmetadata:\n  name: dev-eu\n  namespace: platform\nspec:\n  capiClusterRef:\n    name: dev-eu\n";
 
+/// The clone's `origin` URL: an `ssh://` URL, since Flux's GitRepository (upstream CRD) accepts only
+/// `http`, `https` and `ssh` URLs and the tracking matches the GitRepository's URL with the remote's. git
+/// reaches it through `core.sshCommand`, a stand-in for ssh that runs git's remote command on this machine.
+fn remote_url(remote: &Path) -> String {
+    format!("ssh://git@fleet.test{}", remote.display())
+}
+
 /// A bare remote and a clone on `main` whose base has a policy allowing two regions; the clone has a
-/// staged edit, an unstaged one and an untracked file.
+/// staged edit, an unstaged one and an untracked file; its `origin` is [`remote_url`].
 fn repository(dir: &Path) -> (PathBuf, PathBuf) {
     let remote = dir.join("remote.git");
     let work = dir.join("work");
@@ -35,6 +42,12 @@ fn repository(dir: &Path) -> (PathBuf, PathBuf) {
     std::fs::write(work.join(DEV_EU), DEV_EU_YAML).expect("write");
     git(&work, &["add", "-A"]);
     git(&work, &["commit", "-qm", "init"]);
+    let ssh = dir.join("local-ssh");
+    // git runs `<ssh> [options] <host> <command>`: run the command (git-receive-pack '<path>') here.
+    std::fs::write(&ssh, "#!/bin/sh\nwhile [ $# -gt 1 ]; do shift; done\nexec sh -c \"$1\"\n").expect("write");
+    std::fs::set_permissions(&ssh, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+    git(&work, &["config", "core.sshCommand", ssh.to_str().expect("utf-8")]);
+    git(&work, &["remote", "set-url", "origin", &remote_url(&remote)]);
     git(&work, &["push", "-q", "origin", "main"]);
     std::fs::write(work.join("README.md"), "# fleet\nstaged edit\n").expect("write");
     git(&work, &["add", "README.md"]);
@@ -136,7 +149,7 @@ fn drive(home: &Path, kubeconfig: &Path, remote: &Path, work: &Path) {
 
     // Esc on the template list writes nothing.
     let s = open_wizard(&tmux);
-    assert!(s.contains(&format!("origin → {}", remote.display())), "{s}");
+    assert!(s.contains(&format!("origin → {}", remote_url(remote))), "{s}");
     assert!(s.contains("policy: 1 rule source(s)"), "{s}");
     tmux.keys(&["Escape"]);
     tmux.wait_for("cancelled", Duration::from_secs(20), |s| s.contains("cancelled; nothing was written"));
@@ -184,14 +197,16 @@ fn drive(home: &Path, kubeconfig: &Path, remote: &Path, work: &Path) {
     let s = tmux.wait_for("the commit", Duration::from_secs(20), |s| s.contains("committed and pushed"));
     let commit = git(remote, &["rev-parse", "refs/heads/fleetdeck/create-tui-new"]);
     assert!(line_with(&s, "commit  ").contains(&commit), "the screen shows the pushed commit {commit}:\n{s}");
+    // The review hint wraps at the pane's width; read the pane's lines joined.
+    let joined: Vec<&str> = s.lines().map(|l| l.trim_matches(|c: char| c == '│' || c.is_whitespace())).collect();
     assert!(
-        s.contains(&format!(
+        joined.join(" ").contains(&format!(
             "open a review (pull request) of fleetdeck/create-tui-new against main on {}",
-            remote.display()
+            remote_url(remote)
         )),
         "{s}"
     );
-    let waiting = format!("waiting for a GitRepository of {} to reach {}", remote.display(), &commit[..12]);
+    let waiting = format!("waiting for a GitRepository of {} to reach {}", remote_url(remote), &commit[..12]);
     assert!(s.contains(&waiting), "the demo syncs nothing from this remote, and says so:\n{s}");
     assert_eq!(git(remote, &["log", "-1", "--format=%s", &commit]), "Add cluster tui-new");
     assert_eq!(git(remote, &["rev-parse", &format!("{commit}^")]), git(remote, &["rev-parse", "main"]));
@@ -233,11 +248,12 @@ fn drive(home: &Path, kubeconfig: &Path, remote: &Path, work: &Path) {
     // controller would), and the demo's kustomize-controller applies it to a Kustomization building
     // clusters/management. The status bar follows, from the live store.
     git(remote, &["update-ref", "refs/heads/main", &commit]);
-    let url = remote.display().to_string();
+    let url = remote_url(remote);
     kubectl(kubeconfig, &["apply", "--validate=false", "-f", "-"], &git_repository(&url));
     let revision = format!("main@sha1:{commit}");
     let status = format!(
-        r#"{{"status":{{"artifact":{{"revision":"{revision}","path":"x","url":"http://x","lastUpdateTime":"2026-01-01T00:00:00Z"}}}}}}"#
+        r#"{{"status":{{"artifact":{{"revision":"{revision}","digest":"sha256:{digest}","path":"gitrepository/flux-system/fleet-wizard/{commit}.tar.gz","url":"http://source-controller.flux-system.svc.cluster.local./gitrepository/flux-system/fleet-wizard/{commit}.tar.gz","lastUpdateTime":"2026-01-01T00:00:00Z"}}}}}}"#,
+        digest = "0".repeat(64)
     );
     kubectl(
         kubeconfig,

@@ -77,7 +77,9 @@ pub fn cache_dir() -> Result<PathBuf> {
             && patch.bytes().all(|b| b.is_ascii_digit())
     });
     if !ok {
-        bail!("{VERSION_ENV}={version:?}: expected a Kubernetes release such as {DEFAULT_KUBE_VERSION} or {DEBIAN_KUBE_VERSION}");
+        bail!(
+            "{VERSION_ENV}={version:?}: expected a Kubernetes release such as {DEFAULT_KUBE_VERSION} or {DEBIAN_KUBE_VERSION}"
+        );
     }
     let dirs = directories::ProjectDirs::from("dev", "fleetdeck", "fleetdeck")
         .context("no home directory: cannot choose a cache directory for the envtest binaries")?;

@@ -19,8 +19,8 @@ pub mod assets;
 mod crd_columns;
 pub mod crds;
 pub mod kubeconfig;
-pub mod pki;
 pub mod oracles;
+pub mod pki;
 pub mod process;
 mod script;
 pub mod upstream_crds;
@@ -374,6 +374,11 @@ impl Envtest {
         install_crds(&self.client(context).await?).await
     }
 
+    /// Installs fleetdeck's own CRDs (open `spec` / `status`) on server `context`; see [`install_own_crds`].
+    pub async fn install_own_crds(&self, context: &str) -> Result<()> {
+        install_own_crds(&self.client(context).await?).await
+    }
+
     /// Stops API server `name` (SIGKILL), keeping its port and arguments for [`Self::restart_server`]: for
     /// fault tests.
     pub fn stop_server(&mut self, name: &str) -> Result<()> {
@@ -445,8 +450,18 @@ pub fn crds_to_install() -> Result<(Vec<CustomResourceDefinition>, bool)> {
 /// Creates every CRD of [`crds_to_install`] through `client` (existing ones are left as they are) and waits
 /// until all report `Established=True` (30 s at most).
 pub async fn install_crds(client: &kube::Client) -> Result<()> {
+    create_established(client, crds_to_install()?.0).await
+}
+
+/// Like [`install_crds`] but always fleetdeck's own CRDs ([`crds::all`]), whose `spec` and `status` are open:
+/// for tests of what a strict upstream schema never lets through (a garbage status written under an old or
+/// loose CRD).
+pub async fn install_own_crds(client: &kube::Client) -> Result<()> {
+    create_established(client, crds::all()).await
+}
+
+async fn create_established(client: &kube::Client, all: Vec<CustomResourceDefinition>) -> Result<()> {
     let api: Api<CustomResourceDefinition> = Api::all(client.clone());
-    let (all, _) = crds_to_install()?;
     for crd in &all {
         match api.create(&PostParams::default(), crd).await {
             Ok(_) => {}

@@ -232,8 +232,8 @@ pub fn load(files: &[PathBuf]) -> Result<Vec<CustomResourceDefinition>> {
     let mut out = Vec::with_capacity(files.len());
     for f in files {
         let text = std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
-        let mut crd: CustomResourceDefinition =
-            serde_saphyr::from_str(&text).with_context(|| format!("{}: not a CustomResourceDefinition", f.display()))?;
+        let mut crd: CustomResourceDefinition = serde_saphyr::from_str(&text)
+            .with_context(|| format!("{}: not a CustomResourceDefinition", f.display()))?;
         crd.spec.conversion = Some(CustomResourceConversion { strategy: "None".into(), webhook: None });
         let labels_path = labels_file(f);
         let labels: std::collections::BTreeMap<String, String> = std::fs::read(&labels_path)
@@ -278,7 +278,10 @@ mod tests {
         )
         .expect("write");
         let got = kustomize_labels(&k).expect("labels");
-        assert_eq!(serde_json::Value::Object(got).to_string(), r#"{"cluster.x-k8s.io/v1beta1":"v1beta1_v1beta2","cluster.x-k8s.io/v1beta2":"v1beta2"}"#);
+        assert_eq!(
+            serde_json::Value::Object(got).to_string(),
+            r#"{"cluster.x-k8s.io/v1beta1":"v1beta1_v1beta2","cluster.x-k8s.io/v1beta2":"v1beta2"}"#
+        );
         assert!(kustomize_labels(&dir.path().join("missing.yaml")).expect("none").is_empty());
         std::fs::write(&k, "labels: [unclosed").expect("write");
         assert!(kustomize_labels(&k).is_err());

@@ -12,8 +12,8 @@
 use serde_json::{Value, json};
 
 use super::core::{config_map, deployment, service};
-use super::helm_storage;
 use super::flux::{self, KsState, Release, applied_by, git_repository, helm_chart, helm_release, helm_repository};
+use super::helm_storage;
 use super::meta::{Clock, DAY, HOUR, MIN, annotations, inventory_entry, labels, namespace, object};
 
 /// The fleet repository every cluster's `flux-system` GitRepository follows.

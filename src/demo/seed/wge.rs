@@ -172,11 +172,17 @@ fn capd_template() -> Value {
         },
         {
             "apiVersion": "infrastructure.cluster.x-k8s.io/v1beta2", "kind": "DockerMachineTemplate",
-            "metadata": meta("${CLUSTER_NAME}-md-0"), "spec": { "template": { "spec": {} } },
+            // As the CAPD templates write it: upstream's CRD wants at least one property in `spec.template.spec`.
+            "metadata": meta("${CLUSTER_NAME}-md-0"), "spec": { "template": { "spec": { "joinConfiguration": { "nodeRegistration": {
+                "kubeletExtraArgs": [{ "name": "eviction-hard", "value": "nodefs.available<0%,nodefs.inodesFree<0%,imagefs.available<0%" }],
+            } } } } },
         },
         {
             "apiVersion": "bootstrap.cluster.x-k8s.io/v1beta2", "kind": "KubeadmConfigTemplate",
-            "metadata": meta("${CLUSTER_NAME}-md-0"), "spec": { "template": { "spec": {} } },
+            // As the CAPD templates write it: upstream's CRD wants at least one property in `spec.template.spec`.
+            "metadata": meta("${CLUSTER_NAME}-md-0"), "spec": { "template": { "spec": { "joinConfiguration": { "nodeRegistration": {
+                "kubeletExtraArgs": [{ "name": "eviction-hard", "value": "nodefs.available<0%,nodefs.inodesFree<0%,imagefs.available<0%" }],
+            } } } } },
         },
         {
             "apiVersion": "cluster.x-k8s.io/v1beta2", "kind": "MachineDeployment",
@@ -184,7 +190,16 @@ fn capd_template() -> Value {
             "spec": {
                 "clusterName": "${CLUSTER_NAME}",
                 "replicas": "${WORKER_MACHINE_COUNT:=2}",
-                "template": { "spec": {
+                // Required by upstream's CRD. On a real management cluster the defaulting webhook would fill
+                // it in; none runs in the harness, so the template writes what that webhook writes.
+                "selector": { "matchLabels": {
+                    "cluster.x-k8s.io/cluster-name": "${CLUSTER_NAME}",
+                    "cluster.x-k8s.io/deployment-name": "${CLUSTER_NAME}-md-0",
+                } },
+                "template": { "metadata": { "labels": {
+                    "cluster.x-k8s.io/cluster-name": "${CLUSTER_NAME}",
+                    "cluster.x-k8s.io/deployment-name": "${CLUSTER_NAME}-md-0",
+                } }, "spec": {
                     "clusterName": "${CLUSTER_NAME}",
                     "version": "${KUBERNETES_VERSION}",
                     "bootstrap": { "configRef": { "apiGroup": "bootstrap.cluster.x-k8s.io", "kind": "KubeadmConfigTemplate", "name": "${CLUSTER_NAME}-md-0" } },
