@@ -38,6 +38,8 @@ use super::tree_text::{capi_columns, capi_row_name, group_row_name};
 const CAPI: &str = "cluster.x-k8s.io";
 const CLUSTER_NAME_LABEL: &str = "cluster.x-k8s.io/cluster-name";
 const CONTROL_PLANE_LABEL: &str = "cluster.x-k8s.io/control-plane";
+/// The reason cluster-api gives a converted condition that has none (`util/conditions` `NoReasonReported`).
+const NO_REASON_REPORTED: &str = "NoReasonReported";
 /// Condition types only v1beta2 status has (a v1beta1-shaped object never carries them).
 const V1BETA2_ONLY: &[&str] = &["Available", "Paused", "Deleting", "RollingOut", "UpToDate"];
 
@@ -466,10 +468,20 @@ impl<'a> Capi<'_, 'a> {
         node
     }
 
-    /// The conditions clusterctl reads for `obj` in this mode (see [`conditions_pointer`]).
+    /// The conditions clusterctl reads for `obj` in this mode (see [`conditions_pointer`]). In v1beta2 mode a
+    /// provider object's conditions are converted to metav1 conditions, which gives a condition without a
+    /// reason the reason `NoReasonReported` (cluster-api `util/conditions/getter.go`
+    /// `validateAndFixConvertedCondition`): what a v1beta1-contract provider's True conditions show.
     fn conditions(&self, obj: &DynamicObject, typed: bool) -> Vec<Condition> {
         let pointer = conditions_pointer(obj, self.mode, typed);
-        pointer.map(|p| conditions_at(&obj.data, p).unwrap_or_default()).unwrap_or_default()
+        let mut list: Vec<Condition> =
+            pointer.map(|p| conditions_at(&obj.data, p).unwrap_or_default()).unwrap_or_default();
+        if self.mode == CapiMode::V1Beta2 && !typed {
+            for c in list.iter_mut().filter(|c| c.reason.is_empty()) {
+                c.reason = NO_REASON_REPORTED.to_string();
+            }
+        }
+        list
     }
 }
 
