@@ -1,5 +1,6 @@
 //! The envtest harness against real etcd + kube-apiserver processes: CRDs, both CAPI API versions, the status
 //! subresource, RBAC, and clean shutdown.
+use std::path::Path;
 use std::time::Duration;
 
 use fleetdeck::envtest::Envtest;
@@ -120,4 +121,84 @@ async fn a_stopped_server_can_be_restarted_on_its_port() -> anyhow::Result<()> {
     env.restart_server("mgmt").await?;
     assert!(ns.list(&Default::default()).await.is_ok(), "the same client reaches the restarted server");
     Ok(())
+}
+
+/// The harness installs the upstream CRDs (from the Go modules' `config/crd/bases`) with their kustomize
+/// labels: the schema refuses what upstream refuses, and Cluster API can resolve a contract version.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upstream_crds_with_their_schema_and_contract_labels() -> anyhow::Result<()> {
+    use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+    let (crds, upstream) = fleetdeck::envtest::crds_to_install()?;
+    assert!(upstream, "the upstream CRDs are provisioned (Envtest::start fetches them)");
+    let env = Envtest::builder().server("mgmt").start().await?;
+    env.install_crds("mgmt").await?;
+    let client = env.client("mgmt").await?;
+    let api: Api<CustomResourceDefinition> = Api::all(client.clone());
+    let kcp = api.get("kubeadmcontrolplanes.controlplane.cluster.x-k8s.io").await?;
+    assert_eq!(kcp.labels().get("cluster.x-k8s.io/v1beta2").map(String::as_str), Some("v1beta2"));
+    let ks = api.get("kustomizations.kustomize.toolkit.fluxcd.io").await?;
+    let schema = serde_json::to_string(&ks.spec.versions)?;
+    assert!(schema.contains("\"sourceRef\"") && schema.contains("\"required\""), "upstream schema, not an open one");
+    assert_eq!(crds.len(), fleetdeck::envtest::crds::all().len(), "one CRD per kind of the catalogue");
+
+    // A GitRepository URL of a scheme Flux does not take is refused by the upstream pattern.
+    let gr = ApiResource::from_gvk(&GroupVersionKind::gvk("source.toolkit.fluxcd.io", "v1", "GitRepository"));
+    let repos: Api<DynamicObject> = Api::namespaced_with(client, "default", &gr);
+    let mut obj = DynamicObject::new("bad-url", &gr);
+    obj.data = json!({"spec": {"interval": "1m", "url": "/srv/git/fleet.git"}});
+    let err = repos.create(&PostParams::default(), &obj).await.expect_err("a path is not a Flux URL");
+    assert!(err.to_string().contains("spec.url"), "{err}");
+    Ok(())
+}
+
+/// A kube-apiserver release the Go module proxy does not serve: one clear line naming the module and the
+/// KUBEBUILDER_ASSETS way out, and nothing left in the (temporary) cache.
+#[test]
+fn provisioning_an_unserved_release_fails_clearly_and_leaves_nothing() {
+    let cache = tempfile::tempdir().expect("tempdir");
+    let run = |path: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_fleetdeck"))
+            .args(["envtest", "provision"])
+            .env("XDG_CACHE_HOME", cache.path())
+            .env("FLEETDECK_KUBE_VERSION", "v1.99.0")
+            .env("PATH", path)
+            .env_remove("KUBEBUILDER_ASSETS")
+            .output()
+            .expect("runs")
+    };
+    let out = run(&std::env::var("PATH").unwrap_or_default());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("the Go module proxy does not serve k8s.io/kubernetes@v1.99.0"), "{err}");
+    assert!(err.contains("KUBEBUILDER_ASSETS"), "{err}");
+    let left: Vec<_> = std::fs::read_dir(cache.path().join("fleetdeck/envtest"))
+        .expect("cache dir")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.ends_with(".lock") && !n.ends_with(".sh"))
+        .collect();
+    assert!(left.is_empty(), "nothing half-written: {left:?}");
+
+    // No Go at all (a PATH holding only what the script needs besides Go): the same, naming Go.
+    let bin = tempfile::tempdir().expect("tempdir");
+    for tool in ["bash", "mktemp", "dirname", "mkdir", "rm", "chmod", "cat", "sed", "grep", "tail", "basename"] {
+        let found = ["/usr/bin", "/bin"].iter().map(|d| Path::new(d).join(tool)).find(|p| p.exists());
+        std::os::unix::fs::symlink(found.unwrap_or_else(|| panic!("{tool} on this machine")), bin.path().join(tool))
+            .expect("symlink");
+    }
+    let out = run(bin.path().to_str().expect("utf-8"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("no 'go' command on PATH"), "{err}");
+    assert!(err.contains("KUBEBUILDER_ASSETS"), "{err}");
+
+    // A version that is no release is refused before anything runs.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_fleetdeck"))
+        .args(["envtest", "provision"])
+        .env("XDG_CACHE_HOME", cache.path())
+        .env("FLEETDECK_KUBE_VERSION", "latest")
+        .env_remove("KUBEBUILDER_ASSETS")
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("FLEETDECK_KUBE_VERSION=\"latest\""), "{err}");
 }
