@@ -128,9 +128,9 @@ async fn a_stopped_server_can_be_restarted_on_its_port() -> anyhow::Result<()> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn upstream_crds_with_their_schema_and_contract_labels() -> anyhow::Result<()> {
     use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+    let env = Envtest::builder().server("mgmt").start().await?;
     let (crds, upstream) = fleetdeck::envtest::crds_to_install()?;
     assert!(upstream, "the upstream CRDs are provisioned (Envtest::start fetches them)");
-    let env = Envtest::builder().server("mgmt").start().await?;
     env.install_crds("mgmt").await?;
     let client = env.client("mgmt").await?;
     let api: Api<CustomResourceDefinition> = Api::all(client.clone());
