@@ -1,8 +1,10 @@
 //! fleetdeck's own CustomResourceDefinitions for the kinds it reads and writes: Cluster API core, its
-//! kubeadm and AWS/Docker providers, Flux, tofu-controller and Weave GitOps. The envtest API servers
-//! (kube-apiserver v1.20) get these so tests and the demo fleet can create the same objects a real
-//! management cluster holds, and then play the controllers by writing `status` through the status
-//! subresource.
+//! kubeadm and AWS/Docker providers, Flux, tofu-controller and Weave GitOps. The envtest API servers get
+//! these so tests and the demo fleet can create the same objects a real management cluster holds, and then
+//! play the controllers by writing `status` through the status subresource. Where the upstream CRD is
+//! cached ([`super::upstream_crds`]) it replaces the one of the same name; these remain for the kinds the Go
+//! module proxy does not serve (tofu-controller, Weave GitOps, CAPD), on a machine without Go, with
+//! `FLEETDECK_UPSTREAM_CRDS=0`, and for tests of what only an open schema stores.
 //!
 //! The CRDs are data written here, not copies of the upstream files. Each one is
 //! `apiextensions.k8s.io/v1`, with the upstream names (kind, plural, short names, categories), the upstream
