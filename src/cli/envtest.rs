@@ -11,7 +11,7 @@ use fleetdeck::envtest::{assets, oracles, upstream_crds};
 #[derive(Debug, Subcommand)]
 pub enum EnvtestCmd {
     /// Build etcd + kube-apiserver into the cache unless present (once): the release FLEETDECK_KUBE_VERSION
-    /// names (default v1.37.2) from the Go module proxy, about 10-15 minutes; v1.20.2 from Debian packages,
+    /// names (default v1.37.2) from the Go module proxy, about 4-7 minutes; v1.20.2 from Debian packages,
     /// about 5. Honours KUBEBUILDER_ASSETS. Also fetches the upstream CRDs (Go module proxy) the harness
     /// installs in place of fleetdeck's own.
     Provision {

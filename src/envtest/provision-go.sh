@@ -79,7 +79,7 @@ etcd_version=$(go list -m -f '{{.Version}}' go.etcd.io/etcd/server/v3)
 pkg=k8s.io/component-base/version
 ldflags="-s -w -X $pkg.gitVersion=$version -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
 ldflags+=" -X $pkg.buildDate=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-step "compiling kube-apiserver $version (about 10 minutes on 2 cores)"
+step "compiling kube-apiserver $version (about 4 minutes on 2 idle cores)"
 go build -trimpath -ldflags "$ldflags" -o out/kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver >"$work/build.log" 2>&1 \
   || { tail -30 "$work/build.log" >&2; die "compiling kube-apiserver $version failed"; }
 step "compiling etcd $etcd_version"
