@@ -72,7 +72,7 @@ import (
 func main() { etcdmain.Main(os.Args) }
 EOF
 
-step "downloading the modules kube-apiserver $version needs (once; several hundred MB into the Go module cache)"
+step "downloading the modules kube-apiserver $version needs (once, into the Go module cache)"
 go mod tidy >"$work/tidy.log" 2>&1 || { tail -20 "$work/tidy.log" >&2; die "go mod tidy failed for k8s.io/kubernetes@$version (a module it needs may not be served)"; }
 etcd_version=$(go list -m -f '{{.Version}}' go.etcd.io/etcd/server/v3)
 
