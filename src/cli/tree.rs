@@ -13,7 +13,7 @@ use fleetdeck::fleet::{self, FleetOptions};
 use fleetdeck::model::capi_tree::{self, CapiTreeOptions, ShowConditions};
 use fleetdeck::model::lineage::workload_context;
 use fleetdeck::model::store::FleetStore;
-use fleetdeck::model::tree::{CapiMode, StoreView};
+use fleetdeck::model::tree::{CapiMode, CapiNames, StoreView};
 use fleetdeck::model::{flux_tree, tf_tree, tree_text};
 
 use super::{GlobalArgs, UsageError};
@@ -51,10 +51,15 @@ pub struct TreeArgs {
     /// Output format.
     #[arg(short = 'o', long = "output", value_enum, default_value_t = TreeOutput::Text)]
     pub output: TreeOutput,
-    /// CAPI: objects whose conditions to list: `Kind`, `Kind/name` or `all`; a trailing `!` keeps only
-    /// Available, Ready and abnormal conditions (the NonZero filter).
-    #[arg(long, value_name = "KIND[/NAME]|all")]
+    /// CAPI: objects whose conditions to list, as clusterctl v1.14 takes it: a comma-separated list of
+    /// `Kind`, `Kind/name` or `all` (case-insensitive, first match wins, no whitespace); a trailing `+` keeps
+    /// only Available, Ready and abnormal conditions (the NonZero filter).
+    #[arg(long, value_name = "KIND[/NAME][+],...|all[+]")]
     pub show_conditions: Option<String>,
+    /// CAPI: the clusterctl release line whose row names to print: `v1.14` (`Kind ns/name, <version>`) or
+    /// `v1.13` (`Kind/name`, `ControlPlane - Kind/name`).
+    #[arg(long, value_name = "v1.14|v1.13", default_value = "v1.14", value_parser = parse_names)]
+    pub names: CapiNames,
     /// CAPI: group similar Machines into one row (`--grouping=false` to list each).
     #[arg(long, default_value_t = true, action = ArgAction::Set, value_name = "BOOL")]
     pub grouping: bool,
@@ -69,7 +74,14 @@ pub struct TreeArgs {
     pub v1beta1: bool,
 }
 
+fn parse_names(text: &str) -> Result<CapiNames, String> {
+    CapiNames::parse(text).ok_or_else(|| format!("{text:?}: expected v1.14 or v1.13"))
+}
+
 pub fn run(args: &TreeArgs, global: &GlobalArgs) -> Result<()> {
+    if let Some(s) = &args.show_conditions {
+        ShowConditions::parse(s).map_err(UsageError)?;
+    }
     let (namespace, name) = args
         .object
         .split_once('/')
@@ -101,7 +113,7 @@ pub fn run(args: &TreeArgs, global: &GlobalArgs) -> Result<()> {
     match args.output {
         TreeOutput::Json => println!("{}", serde_json::to_string_pretty(&root)?),
         TreeOutput::Text if args.kind == TreeKind::Cluster => {
-            print!("{}", tree_text::render_capi(&root, Timestamp::now(), args.v1beta1))
+            print!("{}", tree_text::render_capi(&root, Timestamp::now(), args.v1beta1, args.names))
         }
         TreeOutput::Text => print!("{}", tree_text::render_flux(&root)),
     }
@@ -121,13 +133,13 @@ fn build(
     };
     match args.kind {
         TreeKind::Cluster => {
-            let (show_conditions, non_zero) = match &args.show_conditions {
-                Some(s) => ShowConditions::parse(s),
-                None => (ShowConditions::None, false),
+            let show_conditions = match &args.show_conditions {
+                Some(s) => ShowConditions::parse(s).ok()?,
+                None => ShowConditions::none(),
             };
             let opts = CapiTreeOptions {
                 show_conditions,
-                non_zero_conditions: non_zero,
+                names: args.names,
                 grouping: args.grouping,
                 echo: args.echo,
                 show_machine_sets: args.show_machinesets,

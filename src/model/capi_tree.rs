@@ -31,7 +31,8 @@ use super::conditions::{Condition, ConditionStatus, Severity, conditions_at, fin
 use super::kinds::KindId;
 use super::store::{FleetStore, StoredObject};
 use super::tree::{
-    CapiColumns, CapiMode, ConditionRow, Group, Label, Lookup, Missing, ObjectLabel, StoreView, Topology, TreeNode, at,
+    CapiColumns, CapiMode, CapiNames, ConditionRow, Group, Label, Lookup, Missing, ObjectLabel, StoreView, Topology,
+    TreeNode, at,
 };
 use super::tree_text::{capi_columns, capi_row_name, group_row_name};
 
@@ -43,58 +44,87 @@ const NO_REASON_REPORTED: &str = "NoReasonReported";
 /// Condition types only v1beta2 status has (a v1beta1-shaped object never carries them).
 const V1BETA2_ONLY: &[&str] = &["Available", "Paused", "Deleting", "RollingOut", "UpToDate"];
 
-/// Which objects show their conditions as child rows: `--show-conditions`, one selector. Kinds match
-/// case-insensitively (upstream lowercases both sides).
+/// Which objects show their conditions as child rows, and which of them: `--show-conditions` as clusterctl
+/// v1.12+ takes it (cluster-api `cmd/clusterctl/client/tree/tree.go` `showConditions`). A comma-separated list
+/// of `all`, `Kind` or `Kind/name`, tried in order, the first match deciding; kinds and names compare
+/// case-insensitively (`strings.EqualFold`); a trailing `+` (`ShowNonZeroConditionsSuffix`) asks for the
+/// NonZero filter; an item with more than one `/` is taken as a plain `Kind` (its first part).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum ShowConditions {
-    /// No object.
-    #[default]
-    None,
-    /// Every object of this kind.
-    Kind(String),
-    /// The object of this kind and name.
-    KindName(String, String),
-    /// Every object (`all`).
-    All,
+pub struct ShowConditions {
+    items: Vec<String>,
 }
 
+/// Which conditions a selected object shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConditionFilter {
+    /// Every condition (`ShowAllConditions`).
+    All,
+    /// Available, Ready and the conditions that are not zero (`ShowNonZeroConditions`).
+    NonZero,
+}
+
+/// The suffix that asks for [`ConditionFilter::NonZero`] (cluster-api `ShowNonZeroConditionsSuffix`).
+const NON_ZERO_SUFFIX: char = '+';
+
 impl ShowConditions {
-    /// Parses one `--show-conditions` item, `Kind`, `Kind/name` or `all`, and whether a trailing `!` asks
-    /// for the NonZero filter (the suffix of the upstream branch that introduced the filter).
-    pub fn parse(flag: &str) -> (ShowConditions, bool) {
-        let flag = flag.trim();
-        let (flag, non_zero) = match flag.strip_suffix('!') {
-            Some(rest) => (rest, true),
-            None => (flag, false),
-        };
-        let show = match flag.split_once('/') {
-            _ if flag.is_empty() => ShowConditions::None,
-            _ if flag.eq_ignore_ascii_case("all") => ShowConditions::All,
-            Some((kind, name)) => ShowConditions::KindName(kind.into(), name.into()),
-            None => ShowConditions::Kind(flag.into()),
-        };
-        (show, non_zero)
+    /// No object (the flag's default, `""`).
+    pub fn none() -> ShowConditions {
+        ShowConditions::default()
     }
 
-    fn selects(&self, kind: &str, name: &str) -> bool {
-        match self {
-            ShowConditions::None => false,
-            ShowConditions::All => true,
-            ShowConditions::Kind(k) => k.eq_ignore_ascii_case(kind),
-            ShowConditions::KindName(k, n) => k.eq_ignore_ascii_case(kind) && n == name,
+    /// Every object, every condition (`all`).
+    pub fn all() -> ShowConditions {
+        ShowConditions { items: vec!["all".into()] }
+    }
+
+    /// Parses the flag's value. Errors, as clusterctl v1.14 does (`validateShowConditions`), when an item has
+    /// whitespace around it: `invalid --show-conditions value "<value>": whitespace is not allowed`.
+    pub fn parse(flag: &str) -> Result<ShowConditions, String> {
+        if flag.is_empty() {
+            return Ok(ShowConditions::none());
         }
+        let items: Vec<String> = flag.split(',').map(str::to_string).collect();
+        if items.iter().any(|i| i.trim() != i) {
+            return Err(format!("invalid --show-conditions value {flag:?}: whitespace is not allowed"));
+        }
+        Ok(ShowConditions { items })
+    }
+
+    /// Whether the object of `kind` and `name` shows its conditions, and which.
+    pub fn filter(&self, kind: &str, name: &str) -> Option<ConditionFilter> {
+        let filter = |item: &str| {
+            if item.ends_with(NON_ZERO_SUFFIX) { ConditionFilter::NonZero } else { ConditionFilter::All }
+        };
+        for item in &self.items {
+            if item.strip_suffix(NON_ZERO_SUFFIX).unwrap_or(item).eq_ignore_ascii_case("all") {
+                return Some(filter(item));
+            }
+            let parts: Vec<&str> = item.split('/').collect();
+            if let [k, n] = parts[..] {
+                if k.eq_ignore_ascii_case(kind)
+                    && n.strip_suffix(NON_ZERO_SUFFIX).unwrap_or(n).eq_ignore_ascii_case(name)
+                {
+                    return Some(filter(n));
+                }
+                continue;
+            }
+            let k = parts[0];
+            if k.strip_suffix(NON_ZERO_SUFFIX).unwrap_or(k).eq_ignore_ascii_case(kind) {
+                return Some(filter(k));
+            }
+        }
+        None
     }
 }
 
 /// Options of [`cluster_tree`], the flags of `clusterctl describe cluster`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CapiTreeOptions {
-    /// `--show-conditions`.
+    /// `--show-conditions`: which objects list their conditions, all of them or (NonZero, v1beta2 only) only
+    /// Available, Ready and those abnormal for their polarity or with a message (cluster-api
+    /// `internal/util/tree/tree.go` `conditionIsZero`); otherwise all, in the object's order (v1beta1: all but
+    /// Ready, by type).
     pub show_conditions: ShowConditions,
-    /// The NonZero filter (v1beta2 only): of a selected object show only Available, Ready and conditions
-    /// abnormal for their polarity or with a message (cluster-api `internal/util/tree/tree.go`
-    /// `conditionIsZero`); otherwise all, in the object's order (v1beta1: all but Ready, by type).
-    pub non_zero_conditions: bool,
     /// `--grouping` (default true).
     pub grouping: bool,
     /// `--echo` (default false).
@@ -103,17 +133,19 @@ pub struct CapiTreeOptions {
     pub show_machine_sets: bool,
     /// Force a mode; `None` picks v1beta1 only for a Cluster without any v1beta2 status ([`auto_mode`]).
     pub mode: Option<CapiMode>,
+    /// The release line whose row names (and so sibling order) the tree follows.
+    pub names: CapiNames,
 }
 
 impl Default for CapiTreeOptions {
     fn default() -> Self {
         CapiTreeOptions {
-            show_conditions: ShowConditions::None,
-            non_zero_conditions: false,
+            show_conditions: ShowConditions::none(),
             grouping: true,
             echo: false,
             show_machine_sets: false,
             mode: None,
+            names: CapiNames::default(),
         }
     }
 }
@@ -153,7 +185,7 @@ pub fn cluster_tree_with(
     let mode = opts.mode.unwrap_or_else(|| auto_mode(cluster.obj()));
     let capi = Capi { view, ctx: context, ns: namespace, cluster: name, opts, mode };
     let mut root = capi.build(cluster);
-    sort(&mut root);
+    sort(&mut root, opts.names);
     Some(root)
 }
 
@@ -372,6 +404,7 @@ impl<'a> Capi<'_, 'a> {
         let typed =
             group == CAPI && matches!(kind, "Cluster" | "MachineDeployment" | "MachineSet" | "Machine" | "MachinePool");
         let mut node = TreeNode::object(label, Some(o));
+        node.version = row_version(&obj.data, kind, typed, cp_contract);
         let conds = self.conditions(obj, typed);
         let ready = find(&conds, "Ready");
         let abc = match self.mode {
@@ -379,8 +412,8 @@ impl<'a> Capi<'_, 'a> {
             CapiMode::V1Beta1 => [None, ready, None],
         };
         node.columns = Some(Box::new(capi_columns(obj, self.mode, kind, typed, cp_contract, abc)));
-        if self.opts.show_conditions.selects(kind, name(o)) {
-            node.conditions = Some(self.condition_rows(&conds));
+        if let Some(filter) = self.opts.show_conditions.filter(kind, name(o)) {
+            node.conditions = Some(self.condition_rows(&conds, filter));
         }
         Item { node, obj: Some(o), ready: ready.cloned() }
     }
@@ -388,14 +421,14 @@ impl<'a> Capi<'_, 'a> {
     /// The rows of a selected object: v1beta2 all conditions in order, or with the NonZero filter only
     /// Available, Ready and those abnormal for their polarity or with a message (upstream
     /// `conditionIsZero`); v1beta1 all but Ready, sorted by type (`GetOtherV1Beta1Conditions`).
-    fn condition_rows(&self, conds: &[Condition]) -> Vec<ConditionRow> {
+    fn condition_rows(&self, conds: &[Condition], filter: ConditionFilter) -> Vec<ConditionRow> {
         if self.mode == CapiMode::V1Beta1 {
             let mut others: Vec<_> = conds.iter().filter(|c| c.type_ != "Ready").collect();
             others.sort_by(|a, b| a.type_.cmp(&b.type_));
             return others.into_iter().map(ConditionRow::from).collect();
         }
         let zero = |c: &&Condition| {
-            self.opts.non_zero_conditions
+            filter == ConditionFilter::NonZero
                 && !matches!(c.type_.as_str(), "Available" | "Ready")
                 && !is_abnormal(c)
                 && c.message.is_empty()
@@ -573,7 +606,26 @@ fn topology(data: &Value) -> Option<Topology> {
 
 /// Orders every node's children by row name (z-order is 0 for every node this tree has), as
 /// `orderChildrenObjects` does.
-fn sort(node: &mut TreeNode) {
-    node.children.sort_by_cached_key(capi_row_name);
-    node.children.iter_mut().for_each(sort);
+fn sort(node: &mut TreeNode, names: CapiNames) {
+    node.children.sort_by_cached_key(|n| capi_row_name(n, names));
+    node.children.iter_mut().for_each(|n| sort(n, names));
+}
+
+/// The version clusterctl v1.14 prints after a row name (cluster-api `internal/util/tree/tree.go`
+/// `getRowName`): a typed Cluster's `spec.topology.version` when it has a topology (`Topology.IsDefined`: any
+/// field set), a MachineDeployment's, MachineSet's or MachinePool's `spec.template.spec.version` and a Machine's
+/// `spec.version` always (empty when unset), a ControlPlane-contract object's `spec.version` when set.
+fn row_version(data: &Value, kind: &str, typed: bool, cp_contract: bool) -> Option<String> {
+    let text = |p: &str| at(data, p).and_then(Value::as_str).map(str::to_string);
+    match (typed, kind) {
+        (true, "Cluster") => at(data, "/spec/topology")
+            .filter(|t| t.as_object().is_some_and(|m| !m.is_empty()))
+            .map(|_| text("/spec/topology/version").unwrap_or_default()),
+        (true, "MachineDeployment" | "MachineSet" | "MachinePool") => {
+            Some(text("/spec/template/spec/version").unwrap_or_default())
+        }
+        (true, "Machine") => Some(text("/spec/version").unwrap_or_default()),
+        _ if cp_contract => text("/spec/version"),
+        _ => None,
+    }
 }

@@ -92,6 +92,10 @@ pub struct TreeNode {
     /// The managed topology of a Cluster.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub topology: Option<Box<Topology>>,
+    /// CAPI trees: the version clusterctl v1.14 prints after the row name (`Machine ns/name, v1.33.4`); `Some("")`
+    /// where it prints the separator with nothing after it (see [`CapiNames::V1_14`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
     /// A remark of fleetdeck's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
@@ -186,6 +190,36 @@ impl ObjectLabel {
             format!("{}/{}", self.kind, self.name)
         } else {
             format!("{}/{}/{}", self.kind, self.namespace, self.name)
+        }
+    }
+}
+
+/// Which clusterctl release line's row names a CAPI tree prints (cluster-api `internal/util/tree/tree.go`
+/// `getRowName`; the format changed in v1.14.0, cluster-api b4d30f7f). Sibling order follows the printed name,
+/// so it depends on this too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash, Serialize)]
+pub enum CapiNames {
+    /// v1.14 and later: `Kind namespace/name` (just `name` when cluster-scoped, as `klog.KObj` prints it), then
+    /// `, <version>` for a Cluster with a topology (`spec.topology.version`), a ControlPlane-contract object
+    /// with `spec.version`, and always for MachineDeployment, MachineSet, MachinePool
+    /// (`spec.template.spec.version`) and Machine (`spec.version`), even when empty; no meta names.
+    #[default]
+    #[serde(rename = "v1.14")]
+    V1_14,
+    /// v1.12-v1.13: `Kind/name`, and `MetaName - Kind/name` for the objects a Cluster or Machine references
+    /// (`ClusterInfrastructure - `, `ControlPlane - `, `MachineInfrastructure - `, `BootstrapConfig - `,
+    /// `MachinePoolInfrastructure - `).
+    #[serde(rename = "v1.13")]
+    V1_13,
+}
+
+impl CapiNames {
+    /// Parses `v1.14` / `v1.13` (also without the `v`); `None` for anything else.
+    pub fn parse(text: &str) -> Option<CapiNames> {
+        match text.trim().trim_start_matches('v') {
+            "1.14" => Some(CapiNames::V1_14),
+            "1.13" => Some(CapiNames::V1_13),
+            _ => None,
         }
     }
 }
@@ -379,6 +413,7 @@ impl TreeNode {
             revision: None,
             depends_on: Vec::new(),
             topology: None,
+            version: None,
             note: None,
             children: Vec::new(),
         }

@@ -6,7 +6,7 @@
 //! fleetdeck's additions, kept minimal:
 //! - CAPI: a node fleetdeck cannot show from the store has `(not watched)`, `(not found)`,
 //!   `(not synced: Forbidden)`... in MESSAGE; a topology Cluster's name is followed by
-//!   `  [topology: <class> <version>]`;
+//!   `  [topology: <class>]` (v1.13 names: `  [topology: <class> <version>]`);
 //! - Flux: after `Kind/ns/name`, `  [remote: <context>]` (or `[remote: <context>, not in fleet]`,
 //!   `[remote: secret <ns>/<name>, no context]`) on objects with `spec.kubeConfig`, and `  (<why>)` on
 //!   objects not shown from the store (`not found`, `not watched`, `not synced: <state>`,
@@ -16,7 +16,7 @@ use kube::api::DynamicObject;
 use serde_json::Value;
 
 use super::conditions::Condition;
-use super::tree::{CapiColumns, CapiMode, ConditionRow, Label, Missing, TreeNode, at};
+use super::tree::{CapiColumns, CapiMode, CapiNames, ConditionRow, Label, Missing, TreeNode, at};
 
 const FIRST: &str = "├─";
 const LAST: &str = "└─";
@@ -37,7 +37,7 @@ const MAX_WIDTH: usize = 100;
 /// - a group row's MESSAGE is `See a, b` or `See a, b, ...` (the first two names);
 /// - columns are padded to the widest cell and separated by two spaces (the table writer's padding);
 ///   trailing spaces are trimmed.
-pub fn render_capi(root: &TreeNode, now: Timestamp, v1beta1_mode: bool) -> String {
+pub fn render_capi(root: &TreeNode, now: Timestamp, v1beta1_mode: bool, names: CapiNames) -> String {
     let mode = if v1beta1_mode { CapiMode::V1Beta1 } else { CapiMode::V1Beta2 };
     let header: &[&str] = match mode {
         CapiMode::V1Beta2 => {
@@ -46,7 +46,7 @@ pub fn render_capi(root: &TreeNode, now: Timestamp, v1beta1_mode: bool) -> Strin
         CapiMode::V1Beta1 => &["NAME", "READY", "SEVERITY", "REASON", "SINCE", "MESSAGE"],
     };
     let mut rows = vec![header.iter().map(|h| h.to_string()).collect()];
-    let mut printer = CapiPrinter { rows: &mut rows, now, mode };
+    let mut printer = CapiPrinter { rows: &mut rows, now, mode, names };
     printer.node(root, "", &mut Vec::new(), true);
     table(&rows)
 }
@@ -55,15 +55,21 @@ struct CapiPrinter<'r> {
     rows: &'r mut Vec<Vec<String>>,
     now: Timestamp,
     mode: CapiMode,
+    names: CapiNames,
 }
 
 impl CapiPrinter<'_> {
     /// One node's rows, then its conditions, then its children. `lasts` says, for each level below the
     /// root down to this node, whether the node on the path is its parent's last child.
     fn node(&mut self, node: &TreeNode, prefix: &str, lasts: &mut Vec<bool>, on_last_path: bool) {
-        let mut name = format!("{prefix}{}", capi_row_name(node));
+        let mut name = format!("{prefix}{}", capi_row_name(node, self.names));
         if let Some(t) = &node.topology {
-            name = format!("{name}  [topology: {} {}]", t.class, t.version).trim_end().to_string();
+            // v1.14 names carry the version already.
+            let note = match self.names {
+                CapiNames::V1_14 => format!("  [topology: {}]", t.class),
+                CapiNames::V1_13 => format!("  [topology: {} {}]", t.class, t.version),
+            };
+            name = format!("{name}{note}").trim_end().to_string();
         }
         let cols = node.columns.as_deref().filter(|c| c.mode == self.mode);
         let cond = cols.and_then(|c| c.condition.as_ref());
@@ -295,10 +301,22 @@ fn counter(data: &Value, field: &str) -> Option<i64> {
 /// The name clusterctl prints, and sorts siblings by: `N Machines...`, `Workers`, `Kind/name`,
 /// `Meta - Kind/name`, prefixed `!! DELETED !! ` when deleting (cluster-api `internal/util/tree/tree.go`
 /// `getRowName`, without colours).
-pub fn capi_row_name(node: &TreeNode) -> String {
-    let name = match &node.label {
-        Label::Virtual { name } => return name.clone(),
-        Label::Object(l) => match &l.meta_name {
+pub fn capi_row_name(node: &TreeNode, names: CapiNames) -> String {
+    let name = match (&node.label, names) {
+        (Label::Virtual { name }, _) => return name.clone(),
+        (Label::Object(l), CapiNames::V1_14) => {
+            let mut name = if l.namespace.is_empty() {
+                format!("{} {}", l.kind, l.name)
+            } else {
+                format!("{} {}/{}", l.kind, l.namespace, l.name)
+            };
+            if let Some(v) = &node.version {
+                name.push_str(", ");
+                name.push_str(v);
+            }
+            name
+        }
+        (Label::Object(l), CapiNames::V1_13) => match &l.meta_name {
             Some(meta) => format!("{meta} - {}/{}", l.kind, l.name),
             None => format!("{}/{}", l.kind, l.name),
         },

@@ -1,7 +1,7 @@
 //! `clusterctl describe cluster` trees: golden outputs per fixture and option, and the rules they rest on.
 use crate::model::capi_tree::{CapiTreeOptions, ShowConditions, cluster_tree};
 use crate::model::store::FleetStore;
-use crate::model::tree::{CapiMode, Label, Missing, TreeNode};
+use crate::model::tree::{CapiMode, CapiNames, Label, Missing, TreeNode};
 use crate::model::tree_text::render_capi;
 
 use super::{now, store};
@@ -17,16 +17,16 @@ fn tree(s: &FleetStore, ns: &str, name: &str, opts: &CapiTreeOptions) -> TreeNod
 fn render(s: &FleetStore, ns: &str, name: &str, opts: &CapiTreeOptions) -> String {
     let t = tree(s, ns, name, opts);
     let v1beta1 = t.columns.as_ref().is_some_and(|c| c.mode == CapiMode::V1Beta1);
-    render_capi(&t, now(), v1beta1)
+    render_capi(&t, now(), v1beta1, opts.names)
 }
 
 fn with_conditions(flag: &str) -> CapiTreeOptions {
-    let (show_conditions, non_zero_conditions) = ShowConditions::parse(flag);
-    CapiTreeOptions { show_conditions, non_zero_conditions, ..CapiTreeOptions::default() }
+    let show_conditions = ShowConditions::parse(flag).expect("a valid flag");
+    CapiTreeOptions { show_conditions, ..CapiTreeOptions::default() }
 }
 
 fn find<'t>(node: &'t TreeNode, text: &str) -> Option<&'t TreeNode> {
-    if crate::model::tree_text::capi_row_name(node).contains(text) {
+    if crate::model::tree_text::capi_row_name(node, CapiNames::V1_13).contains(text) {
         return Some(node);
     }
     node.children.iter().find_map(|c| find(c, text))
@@ -76,8 +76,7 @@ fn v1beta2_show_all_conditions() {
 
 #[test]
 fn v1beta2_show_non_zero_conditions() {
-    let opts = with_conditions("all!");
-    assert!(opts.non_zero_conditions);
+    let opts = with_conditions("all+");
     snap!("tree_capi_v1beta2_conditions_all_nonzero", render(&mgmt(), "fleet", "dev-eu", &opts));
     let t = tree(&mgmt(), "fleet", "dev-eu", &opts);
     let types: Vec<_> = t.conditions.iter().flatten().map(|c| c.type_.as_str()).collect();
@@ -137,7 +136,8 @@ fn groups_keep_counters_and_list_members() {
 fn echo_keeps_only_infrastructure_that_differs_from_its_machine() {
     let t = tree(&mgmt(), "fleet", "dev-eu", &CapiTreeOptions::default());
     let x7 = find(&t, "Machine/dev-eu-md-0-7c9d8-x7vq4").unwrap();
-    let kids: Vec<_> = x7.children.iter().map(crate::model::tree_text::capi_row_name).collect();
+    let kids: Vec<_> =
+        x7.children.iter().map(|n| crate::model::tree_text::capi_row_name(n, CapiNames::V1_13)).collect();
     assert_eq!(kids, ["MachineInfrastructure - DockerMachine/dev-eu-md-0-7c9d8-x7vq4"]);
     let lb = find(&t, "Machine/dev-eu-md-0-7c9d8-lb2xk").unwrap();
     assert!(lb.children.is_empty(), "Ready True children are echoes");
@@ -163,18 +163,40 @@ fn a_cluster_not_in_the_store_has_no_tree() {
     assert!(cluster_tree(&mgmt(), "other", "fleet", "dev-eu", &CapiTreeOptions::default()).is_none());
 }
 
+/// cluster-api `cmd/clusterctl/client/tree/tree_test.go` `Test_showConditions` (a Machine `my-machine`) and
+/// `cmd/clusterctl/cmd/describe_cluster_test.go` `TestValidateShowConditions`, case by case.
 #[test]
-fn show_conditions_parses_every_form() {
-    use ShowConditions::*;
+fn show_conditions_as_clusterctl_v1_14_takes_it() {
+    use crate::model::capi_tree::ConditionFilter::{All, NonZero};
     let cases = [
-        ("", None, false),
-        ("all", All, false),
-        ("ALL!", All, true),
-        ("KubeadmControlPlane", Kind("KubeadmControlPlane".into()), false),
-        ("Machine/m1!", KindName("Machine".into(), "m1".into()), true),
+        ("", None),
+        ("all", Some(All)),
+        ("Machine", Some(All)),
+        ("AnotherKind", None),
+        ("Machine/my-machine", Some(All)),
+        ("Cluster/another-cluster", None),
+        ("all+", Some(NonZero)),
+        ("Machine+", Some(NonZero)),
+        ("Machine/my-machine+", Some(NonZero)),
+        // Case-insensitive kinds and names; the first item that matches decides.
+        ("ALL", Some(All)),
+        ("machine/MY-MACHINE", Some(All)),
+        ("Cluster,Machine/my-machine+,all", Some(NonZero)),
+        ("Cluster/x,AnotherKind", None),
+        // Two slashes: the first part taken as a Kind.
+        ("Machine/a/b", Some(All)),
     ];
-    for (flag, want, non_zero) in cases {
-        assert_eq!(ShowConditions::parse(flag), (want, non_zero), "{flag}");
+    for (flag, want) in cases {
+        let parsed = ShowConditions::parse(flag).unwrap_or_else(|e| panic!("{flag:?}: {e}"));
+        assert_eq!(parsed.filter("Machine", "my-machine"), want, "{flag:?}");
+    }
+    assert!(ShowConditions::parse("Cluster,Machine/my-machine").is_ok());
+    for bad in ["Cluster, Machine/my-machine", "Cluster,Machine/my-machine ", " all"] {
+        assert_eq!(
+            ShowConditions::parse(bad),
+            Err(format!("invalid --show-conditions value {bad:?}: whitespace is not allowed")),
+            "{bad:?}"
+        );
     }
 }
 

@@ -11,7 +11,7 @@ use crate::model::capi_tree::{self, CapiTreeOptions, ShowConditions};
 use crate::model::kinds::KindId;
 use crate::model::lineage::workload_context;
 use crate::model::store::FleetStore;
-use crate::model::tree::{Label, TreeCache, TreeNode};
+use crate::model::tree::{CapiNames, Label, TreeCache, TreeNode};
 use crate::model::{flux_tree, tf_tree};
 use crate::ui::format::first_line;
 use crate::ui::rows::ObjectRef;
@@ -53,8 +53,11 @@ pub fn build<'c>(
     cache.get_or_build(store, &key, |view| match kind {
         "Cluster" => {
             let opts = CapiTreeOptions {
-                show_conditions: if conditions { ShowConditions::All } else { ShowConditions::None },
-                non_zero_conditions: true,
+                show_conditions: if conditions {
+                    ShowConditions::parse("all+").unwrap_or_default()
+                } else {
+                    ShowConditions::none()
+                },
                 ..CapiTreeOptions::default()
             };
             capi_tree::cluster_tree_with(view, ctx, ns, name, &opts)
@@ -68,7 +71,7 @@ pub fn build<'c>(
 
 fn node_text(n: &TreeNode, capi: bool) -> String {
     match &n.label {
-        Label::Object(_) if capi => crate::model::tree_text::capi_row_name(n),
+        Label::Object(_) if capi => crate::model::tree_text::capi_row_name(n, CapiNames::default()),
         Label::Object(o) => o.flux_text(),
         Label::Virtual { name } => name.clone(),
     }
