@@ -43,26 +43,27 @@ pub struct ObjMetadata {
     pub kind: String,
 }
 
-/// An inventory id that does not parse; the messages are cli-utils' own, with the whole id.
+/// An inventory id that does not parse: fewer than four `_`-separated fields. The message is cli-utils' own
+/// and quotes, as upstream does, what was left of the id where a separator was missing (`_test-name_apps` ->
+/// `test-name`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InventoryIdError {
-    /// Fewer than four `_`-separated fields.
+    /// A separator is missing; the remainder of the id at that point.
     #[error("unable to parse stored object metadata: {0}")]
     Unparsable(String),
-    /// A `_` left in the name after decoding `__` (more than four fields).
-    #[error("too many fields within: {0}")]
-    TooManyFields(String),
 }
 
-/// Parses a Flux inventory id `<namespace>_<name>_<group>_<kind>` exactly as cli-utils
-/// `pkg/object/objmetadata.go` `ParseObjMetadata` does: namespace up to the first `_`; kind after the last
-/// `_`; group between the next-to-last and the last `_`; the rest is the name, where `__` (a transcoded
-/// `:`, as in RBAC names) decodes to `:`. Examples: `default_podinfo__Service` (core group),
-/// `_flux-system__Namespace` (cluster-scoped), `_system__controller__kube-controller-manager_rbac.authorization.k8s.io_ClusterRole`
-/// (name `system:controller:kube-controller-manager`). Like upstream, empty kind or name are accepted.
+/// Parses a Flux inventory id `<namespace>_<name>_<group>_<kind>` exactly as fluxcd/cli-utils v1.2.1+
+/// `pkg/object/objmetadata.go` `ParseObjMetadata` does (what Flux v2.9 pins): namespace up to the first `_`;
+/// kind after the last `_`; group between the next-to-last and the last `_`; the rest is the name, which may
+/// hold `_` (`test-namespace_test_name_apps_Deployment` is Deployment `test-namespace/test_name`) and where
+/// `__` (a transcoded `:`, as in RBAC names) decodes to `:`, left to right. Examples:
+/// `default_podinfo__Service` (core group), `_flux-system__Namespace` (cluster-scoped),
+/// `_system__controller__kube-controller-manager_rbac.authorization.k8s.io_ClusterRole` (name
+/// `system:controller:kube-controller-manager`). Like upstream, empty kind or name are accepted. (cli-utils
+/// up to v1.2.0, Flux up to v2.8, refused a name with `_`.)
 ///
-/// Errors: [`InventoryIdError::Unparsable`] when a separator is missing, [`InventoryIdError::TooManyFields`]
-/// when the decoded name still holds a `_`.
+/// Errors: [`InventoryIdError::Unparsable`] when a separator is missing.
 pub fn parse_inventory_id(id: &str) -> Result<ObjMetadata, InventoryIdError> {
     let parts = split_id(id)?;
     Ok(ObjMetadata {
@@ -82,19 +83,16 @@ struct IdParts<'i> {
 }
 
 fn split_id(id: &str) -> Result<IdParts<'_>, InventoryIdError> {
-    let bad = || InventoryIdError::Unparsable(id.to_string());
-    let (namespace, rest) = id.split_once('_').ok_or_else(bad)?;
-    let (rest, kind) = rest.rsplit_once('_').ok_or_else(bad)?;
-    let (name, group) = rest.rsplit_once('_').ok_or_else(bad)?;
+    let bad = |left: &str| InventoryIdError::Unparsable(left.to_string());
+    let (namespace, rest) = id.split_once('_').ok_or_else(|| bad(id))?;
+    let (rest, kind) = rest.rsplit_once('_').ok_or_else(|| bad(rest))?;
+    let (name, group) = rest.rsplit_once('_').ok_or_else(|| bad(rest))?;
     // `contains("__")` sets up a substring searcher; a byte scan is cheaper on names this short.
     let name = if name.as_bytes().windows(2).any(|w| w == b"__") {
         Cow::Owned(name.replace("__", ":"))
     } else {
         Cow::Borrowed(name)
     };
-    if name.contains('_') {
-        return Err(InventoryIdError::TooManyFields(id.to_string()));
-    }
     Ok(IdParts { namespace, name, group, kind })
 }
 
