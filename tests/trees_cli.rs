@@ -44,8 +44,8 @@ fn check(home: &Path, kc: &str) {
     for want in [
         "REPLICAS",
         "UP TO DATE",
-        "Cluster/prod-us",
-        "ClusterInfrastructure - DockerCluster/prod-us",
+        "Cluster platform/prod-us  ",
+        "├─DockerCluster platform/prod-us ",
         "Workers",
         "3 Machines...",
         "NodeHealthy",
@@ -55,7 +55,7 @@ fn check(home: &Path, kc: &str) {
     }
     let ungrouped = tree(&["cluster", "platform/prod-us", "--grouping=false"]);
     assert!(
-        !ungrouped.contains("3 Machines...") && ungrouped.matches("Machine/prod-us-md-0-").count() == 3,
+        !ungrouped.contains("3 Machines...") && ungrouped.matches("Machine platform/prod-us-md-0-").count() == 3,
         "{ungrouped}"
     );
     let conditions = tree(&["cluster", "platform/prod-us", "--show-conditions", "all"]);

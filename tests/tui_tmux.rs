@@ -38,7 +38,7 @@ fn drive(home: &Path, kubeconfig: &Path) {
     tmux.wait_for("clusters view", Duration::from_secs(20), |s| s.contains("Clusters (") && s.contains("prod-us"));
     tmux.keys(&["Enter"]);
     let s = tmux.wait_for("prod-us tree with the NodeHealthy message", Duration::from_secs(20), |s| {
-        s.contains("Cluster/prod-us") && s.contains("NodeHealthy")
+        s.contains("Cluster platform/prod-us") && s.contains("NodeHealthy")
     });
     assert!(s.contains("PLEG"), "the kubelet's message is shown: {s}");
 

@@ -101,6 +101,7 @@ pub const CATALOGUE: &[KindSpec] = &[
     kind!(ClusterApi, CAPI_INFRA, "AWSCluster", "awsclusters", CAPA),
     kind!(ClusterApi, CAPI_INFRA, "AWSManagedCluster", "awsmanagedclusters", CAPA),
     kind!(ClusterApi, CAPI_INFRA, "AWSMachine", "awsmachines", CAPA),
+    kind!(ClusterApi, CAPI_INFRA, "AWSManagedMachinePool", "awsmanagedmachinepools", CAPA),
     kind!(ClusterApi, CAPI_INFRA, "DockerCluster", "dockerclusters", V1BETA),
     kind!(ClusterApi, CAPI_INFRA, "DockerMachine", "dockermachines", V1BETA),
     kind!(Flux, "source.toolkit.fluxcd.io", "GitRepository", "gitrepositories", &["v1"]),

@@ -5,8 +5,8 @@
 //!
 //! CAPA's own kinds use its v1beta2 API, which still implements the v1beta1 contract (`status.ready`,
 //! v1beta1 conditions). `staging-eks`'s infrastructure cluster is an AWSManagedCluster (see
-//! [`EKS_INFRA_KIND`]); its MachinePool refers to an AWSManagedMachinePool, a kind the envtest CRD catalogue
-//! does not serve, so that object is not seeded.
+//! [`EKS_INFRA_KIND`]); its MachinePool refers to an AWSManagedMachinePool (an EKS managed node group) that
+//! waits for the control plane too.
 
 use serde_json::{Value, json};
 
@@ -218,5 +218,23 @@ pub(super) fn staging_eks(clock: &Clock) -> Vec<Value> {
             .bad("InfrastructureReady", "Info", "WaitingForEKSControlPlane", "")
             .build() } },
     });
-    vec![cluster, infra, cp, mp]
+    let mut pool_infra = object(INFRA, "AWSManagedMachinePool", Some(NAMESPACE), pool);
+    labels(&mut pool_infra, &[(CLUSTER_NAME, name)]);
+    owned_by(&mut pool_infra, &mp, false);
+    pool_infra["spec"] = json!({
+        "eksNodegroupName": format!("{NAMESPACE}_{pool}"),
+        "scaling": { "minSize": 3, "maxSize": 6 },
+        "instanceType": "m6i.large",
+        "amiType": "AL2023_x86_64_STANDARD",
+        "capacityType": "onDemand",
+    });
+    pool_infra["status"] = json!({
+        "ready": false,
+        "replicas": 0,
+        "conditions": V1Beta1Conditions::new(clock, 10 * MIN)
+            .bad("Ready", "Info", "WaitingForEKSControlPlane", "")
+            .bad("EKSNodegroupReady", "Info", "WaitingForEKSControlPlane", "")
+            .build(),
+    });
+    vec![cluster, infra, cp, mp, pool_infra]
 }
