@@ -7,7 +7,7 @@
 //!   be equal, line for line.
 //! - `clusterctl describe cluster` vs `fleetdeck tree cluster` with the same flags, on every demo cluster: the
 //!   NAME column (tree prefix and row name) exactly, but for fleetdeck's `  [topology: <class>]` note, STATUS
-//!   and REASON per row. Column widths differ (clusterctl
+//!   and REASON per row (READY for STATUS in the v1beta1 table: `--v1beta2=false` / `--v1beta1`). Column widths differ (clusterctl
 //!   pads with one space, fleetdeck with two), so each table is cut at its own header's column starts.
 //! - `flux get all -A` READY / SUSPENDED vs fleetdeck's health in its Flux view, per object (READY False while
 //!   waiting for `dependsOn` is Progressing to fleetdeck: the one place its health says more than READY).
@@ -120,7 +120,8 @@ fn flux_tree_matches_flux_on_nested_remote_and_helm_kustomizations() {
     });
 }
 
-/// A describe table cut into rows of (NAME, STATUS, REASON) at the header's column starts (in characters).
+/// A describe table cut into rows of (NAME, STATUS, REASON) at the header's column starts (in characters);
+/// in the v1beta1 table (`NAME READY SEVERITY REASON ...`) READY stands for STATUS.
 fn capi_rows(text: &str) -> Vec<(String, String, String)> {
     let mut lines = text.lines().filter(|l| !l.trim().is_empty() && !l.contains(" is deprecated"));
     let header = lines.next().unwrap_or_default();
@@ -128,16 +129,16 @@ fn capi_rows(text: &str) -> Vec<(String, String, String)> {
         let byte = header.find(name).unwrap_or_else(|| panic!("no {name} column in {header:?}"));
         header[..byte].chars().count()
     };
-    let (replicas, status, reason, since) = (col("REPLICAS"), col("STATUS"), col("REASON"), col("SINCE"));
+    let v1beta1 = !header.contains("REPLICAS");
+    let (replicas, status) = if v1beta1 { (col("READY"), col("READY")) } else { (col("REPLICAS"), col("STATUS")) };
+    let (reason, since) = (col("REASON"), col("SINCE"));
     lines
         .map(|l| {
             let chars: Vec<char> = l.chars().collect();
             let cut = |a: usize, b: usize| chars[a.min(chars.len())..b.min(chars.len())].iter().collect::<String>();
-            (
-                cut(0, replicas).trim_end().to_string(),
-                cut(status, reason).trim().to_string(),
-                cut(reason, since).trim().to_string(),
-            )
+            // Cells compare with their inner runs of spaces made one (v1beta1: "False Warning").
+            let cell = |a: usize, b: usize| cut(a, b).split_whitespace().collect::<Vec<_>>().join(" ");
+            (cut(0, replicas).trim_end().to_string(), cell(status, reason), cell(reason, since))
         })
         .collect()
 }
@@ -158,17 +159,27 @@ fn describe_cluster_matches_clusterctl_on_every_demo_cluster() {
             "team-data/staging-eks",
             "team-data/legacy-aws",
         ];
-        let flag_sets: [&[&str]; 3] = [&[], &["--grouping=false", "--echo"], &["--show-conditions", "all"]];
+        // (clusterctl's flags, fleetdeck's): the same but for the v1beta1 table's switch.
+        let flag_sets: [(&[&str], &[&str]); 5] = [
+            (&[], &[]),
+            (&["--grouping=false", "--echo"], &["--grouping=false", "--echo"]),
+            (&["--show-conditions", "all"], &["--show-conditions", "all"]),
+            (
+                &["--show-conditions", "Machine+,KubeadmControlPlane"],
+                &["--show-conditions", "Machine+,KubeadmControlPlane"],
+            ),
+            (&["--v1beta2=false"], &["--v1beta1"]),
+        ];
         for cluster in clusters {
             let (ns, name) = cluster.split_once('/').expect("ns/name");
-            for flags in flag_sets {
+            for (flags, our_flags) in flag_sets {
                 let mut theirs_args = vec!["describe", "cluster", name, "-n", ns, "--kubeconfig-context", "mgmt"];
                 let kc_arg = kc.to_str().expect("utf-8");
                 theirs_args.extend(["--kubeconfig", kc_arg]);
                 theirs_args.extend(flags);
                 let theirs = up(&clusterctl, home.path(), kc, &theirs_args);
                 let mut ours_args = vec!["--context", "mgmt", "tree", "cluster", cluster];
-                ours_args.extend(flags);
+                ours_args.extend(our_flags);
                 let ours = fd(home.path(), kc, &ours_args);
                 let (t, mut o) = (capi_rows(&theirs), capi_rows(&ours));
                 // fleetdeck's own note after a topology Cluster's name.

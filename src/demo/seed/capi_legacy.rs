@@ -4,12 +4,16 @@
 //! (InsufficientInstanceCapacity), so the KubeadmControlPlane and the Cluster report ControlPlaneReady False
 //! with severity Warning, while the v1beta2 view shows ControlPlaneMachinesReady False.
 //!
-//! The envtest CRDs have no conversion webhook, so these objects are stored as written; read as v1beta2 they
-//! keep this shape (as the CRD module explains).
+//! The objects are written as v1beta1 manifests would be, then put in the form Cluster API v1.14 stores
+//! them in ([`super::capi_convert::stored_form`]: v1beta2, with these v1beta1 conditions under
+//! `status.deprecated.v1beta1`), since no conversion webhook runs beside the demo. Read with
+//! `--v1beta1` (clusterctl's `--v1beta2=false`) the cluster still shows its severities. CAPA's own objects
+//! keep CAPA's v1beta1-contract shape.
 
 use serde_json::{Value, json};
 
 use super::capi_aws::{NAMESPACE, aws_cluster};
+use super::capi_convert::stored_form;
 use super::capi_machine::{CLUSTER_NAME, CONTROL_PLANE, INFRA};
 use super::capi_status::nest;
 use super::ids;
@@ -281,7 +285,7 @@ pub(super) fn legacy_aws(clock: &Clock) -> Vec<Value> {
         objects.extend(legacy_machine(clock, &m, &kcp, &cp_labels, age - i as i64 * 90 * DAY, i == 2));
     }
     objects.extend(legacy_workers(clock, &cluster, age));
-    objects
+    objects.into_iter().map(stored_form).collect()
 }
 
 fn legacy_workers(clock: &Clock, cluster: &Value, age: i64) -> Vec<Value> {

@@ -23,6 +23,7 @@
 //! from the owner, which always comes earlier in the same list. Namespaces come first in every list.
 
 mod capi_aws;
+mod capi_convert;
 mod capi_fleet;
 mod capi_kubeadm;
 mod capi_legacy;

@@ -188,9 +188,12 @@ fn cluster_api_states_are_all_there() {
     assert!(!is(node["status"]["conditions"].as_array().and_then(|c| c.iter().find(|c| c["type"] == "Ready")), "True"));
     assert!(is(condition(cluster(PROD_US), &[], "Available"), "False"));
 
+    // Written as v1beta1, stored as Cluster API v1.14 converts it: the v1beta1 conditions under deprecated.
     let legacy = cluster("legacy-aws");
-    assert_eq!(legacy["apiVersion"], "cluster.x-k8s.io/v1beta1");
-    let cp_ready = condition(legacy, &[], "ControlPlaneReady").expect("ControlPlaneReady");
+    assert_eq!(legacy["apiVersion"], "cluster.x-k8s.io/v1beta2");
+    assert_eq!(legacy["spec"]["infrastructureRef"]["apiGroup"], "infrastructure.cluster.x-k8s.io");
+    let cp_ready =
+        condition(legacy, &["deprecated", "v1beta1"], "ControlPlaneReady").expect("deprecated ControlPlaneReady");
     assert_eq!((cp_ready["status"].as_str(), cp_ready["severity"].as_str()), (Some("False"), Some("Warning")));
 
     assert_eq!(cluster("staging-eks")["status"]["phase"], "Provisioning");
