@@ -21,10 +21,9 @@ const V1BETA1_GROUPS: &[&str] = &["cluster.x-k8s.io", "controlplane.cluster.x-k8
 pub(super) fn stored_form(mut obj: Value) -> Value {
     if let Some(owners) = obj.pointer_mut("/metadata/ownerReferences").and_then(Value::as_array_mut) {
         for o in owners {
-            if let Some(g) = o["apiVersion"].as_str().and_then(|v| v.strip_suffix("/v1beta1")) {
-                if V1BETA1_GROUPS.contains(&g) {
-                    o["apiVersion"] = json!(format!("{g}/v1beta2"));
-                }
+            let group = o["apiVersion"].as_str().and_then(|v| v.strip_suffix("/v1beta1")).map(str::to_string);
+            if let Some(g) = group.filter(|g| V1BETA1_GROUPS.contains(&g.as_str())) {
+                o["apiVersion"] = json!(format!("{g}/v1beta2"));
             }
         }
     }
