@@ -18,7 +18,8 @@
 //! For repeated runs without re-seeding: `fleet_sync --serve N` starts a demo fleet of scale N (no
 //! controllers), prints `KUBECONFIG <path>` and runs until killed; then `FLEETDECK_BENCH_KUBECONFIG=<path>`
 //! makes the bench use that fleet for parts 1 and 2 and `FLEETDECK_BENCH_SMALL_KUBECONFIG=<path>` for part
-//! 3. `FLEETDECK_BENCH_PARTS=contexts,sync` chooses the parts (default both).
+//! 3. `FLEETDECK_BENCH_PARTS=contexts,sync` chooses the parts (default both). `FLEETDECK_BENCH_STREAMING=0`
+//! lists the initial state instead of streaming it (the path of servers without WatchList).
 use std::alloc::{GlobalAlloc, Layout};
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
@@ -105,7 +106,9 @@ async fn measure(kubeconfig: &str) -> Result<()> {
     let only: Vec<String> = ["mgmt", "dev-eu", "prod-us"].map(String::from).to_vec();
     let (tx, mut rx) = tokio::sync::mpsc::channel(fleet::CHANNEL_CAPACITY);
     let t = Instant::now();
-    let opts = FleetOptions { lineage: false, ..FleetOptions::default() };
+    // FLEETDECK_BENCH_STREAMING=0 measures the list path (servers without WatchList) on the same servers.
+    let streaming_lists = std::env::var("FLEETDECK_BENCH_STREAMING").map_or(true, |v| v != "0");
+    let opts = FleetOptions { lineage: false, streaming_lists, ..FleetOptions::default() };
     let mut fleet = Fleet::start(&kc, &only, opts, tx).await?;
     let mut store = FleetStore::new();
     let mut synced = false;

@@ -9,7 +9,7 @@ use fleetdeck::fleet::kubeconfig::LoadedKubeconfig;
 use fleetdeck::fleet::{Fleet, FleetOptions};
 use fleetdeck::model::kinds::KindId;
 use fleetdeck::model::status::HealthState;
-use fleetdeck::model::store::{ConnState, FleetStore, KindEvent, KindState, StoreEvent};
+use fleetdeck::model::store::{ConnState, FleetStore, InitialList, KindEvent, KindState, StoreEvent};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use k8s_openapi::jiff::Timestamp;
 use kube::api::{Api, DynamicObject, Patch, PatchParams, PostParams};
@@ -105,6 +105,52 @@ fn kind_state(s: &FleetStore, ctx: &str, k: KindId) -> Option<KindState> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_server_goes_unreachable_then_ready_and_a_410_relist_is_silent() -> anyhow::Result<()> {
+    killed_server_and_relist(fast()).await
+}
+
+/// The same faults with the initial state listed instead of streamed (the path of servers without WatchList).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_server_and_a_410_relist_on_the_list_path() -> anyhow::Result<()> {
+    killed_server_and_relist(FleetOptions { streaming_lists: false, ..fast() }).await
+}
+
+/// The initial state is streamed from a server with WatchList and listed from one without (kube-apiserver
+/// with `--feature-gates=WatchList=false`, as 1.33 ships): both complete, each says how it was fetched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streaming_lists_where_served_and_lists_where_not() -> anyhow::Result<()> {
+    let env = Envtest::builder()
+        .server("streams")
+        .server_with_args("lists", &["--feature-gates=WatchList=false"])
+        .start()
+        .await?;
+    for server in ["streams", "lists"] {
+        env.install_crds(server).await?;
+        let api: Api<DynamicObject> = Api::namespaced_with(env.client(server).await?, "default", &ks_resource());
+        for i in 0..30 {
+            api.create(&PostParams::default(), &kustomization(&format!("{server}-{i}"))).await?;
+        }
+    }
+    let obs = Observed::start(env.kubeconfig_path(), fast()).await?;
+    let ks = kind("kustomize.toolkit.fluxcd.io", "Kustomization");
+    obs.until("both synced", Duration::from_secs(20), |s| {
+        ["streams", "lists"]
+            .iter()
+            .all(|c| kind_state(s, c, ks) == Some(KindState::Synced) && s.objects(c, ks).count() == 30)
+    })
+    .await?;
+    let s = obs.store.lock().expect("store");
+    let how = |ctx: &str| s.context(ctx).and_then(|c| c.kinds.get(&ks)).and_then(|k| k.initial_list);
+    assert_eq!(how("streams"), Some(InitialList::Streaming));
+    assert_eq!(how("lists"), Some(InitialList::List), "refused once, then listed");
+    let summaries = fleetdeck::model::summary::summarize_all(&s, Timestamp::now());
+    let summary = |ctx: &str| summaries.iter().find(|c| c.name == ctx).and_then(|c| c.initial_list);
+    assert_eq!((summary("streams"), summary("lists")), (Some("streaming"), Some("list")));
+    let names: Vec<String> = s.objects("streams", ks).map(|o| o.name().to_string()).collect();
+    assert!(names.iter().all(|n| n.starts_with("streams-")), "{names:?}");
+    Ok(())
+}
+
+async fn killed_server_and_relist(opts: FleetOptions) -> anyhow::Result<()> {
     let mut env = Envtest::builder().server("a").server("b").start().await?;
     env.install_crds("a").await?;
     env.install_crds("b").await?;
@@ -112,7 +158,7 @@ async fn a_killed_server_goes_unreachable_then_ready_and_a_410_relist_is_silent(
     for n in ["one", "two", "three"] {
         ks_a.create(&PostParams::default(), &kustomization(n)).await?;
     }
-    let obs = Observed::start(env.kubeconfig_path(), fast()).await?;
+    let obs = Observed::start(env.kubeconfig_path(), opts).await?;
     let ks = kind("kustomize.toolkit.fluxcd.io", "Kustomization");
     obs.until("a synced", Duration::from_secs(15), |s| {
         kind_state(s, "a", ks) == Some(KindState::Synced) && s.objects("a", ks).count() == 3

@@ -15,7 +15,7 @@ use clap::{Args, ValueEnum};
 use serde::Serialize;
 
 use fleetdeck::config::{self, Paths};
-use fleetdeck::fleet::{self, FleetOptions};
+use fleetdeck::fleet;
 use fleetdeck::model::kinds::KindId;
 use fleetdeck::ops::{self, Done, ObjectKey, OpError, Request, Runner, Verb, clients::Clients, journal::Journal};
 
@@ -288,7 +288,7 @@ fn act(global: &GlobalArgs, kind: KindId, verb: Verb, common: &Common) -> Result
     let req = Request { target: ObjectKey { context: context.clone(), kind, namespace, name }, verb };
     let journal = Journal::in_dir(&paths.state_dir);
     let readonly = ops::readonly_reason(&loaded.config, global.readonly, &context);
-    let opts = FleetOptions { connect_timeout: Duration::from_secs(global.connect_timeout), ..FleetOptions::default() };
+    let opts = global.fleet_options();
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let result = rt.block_on(async {
         let clients = Clients::new(kc.config.clone(), opts);
@@ -349,7 +349,7 @@ pub fn kubeconfig(args: &KubeconfigArgs, global: &GlobalArgs) -> Result<()> {
     let context = context_of(global, &kc)?;
     let file =
         args.file.clone().unwrap_or_else(|| ops::capi::default_kubeconfig_path(std::path::Path::new("."), &name));
-    let opts = FleetOptions { connect_timeout: Duration::from_secs(global.connect_timeout), ..FleetOptions::default() };
+    let opts = global.fleet_options();
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let contexts = rt.block_on(async {
         let client = Clients::new(kc.config.clone(), opts).get(&context).await?;
@@ -374,7 +374,7 @@ pub fn show_plan(args: &PlanArgs, global: &GlobalArgs) -> Result<()> {
     let kc = fleet::kubeconfig::load(global.kubeconfig.as_deref()).map_err(|e| UsageError(format!("{e:#}")))?;
     let context = context_of(global, &kc)?;
     let kind = find(ops::terraform::GROUP, "Terraform");
-    let opts = FleetOptions { connect_timeout: Duration::from_secs(global.connect_timeout), ..FleetOptions::default() };
+    let opts = global.fleet_options();
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let result: Result<Result<String, String>, OpError> = rt.block_on(async {
         let client = Clients::new(kc.config.clone(), opts).get(&context).await?;

@@ -1,13 +1,12 @@
 //! `fleetdeck approve terraform NS/NAME` without `--live`: the GitOps way, as `tfctl approve` — the pending
 //! plan id is read from the live object, written as `spec.approvePlan` into the object's manifest in the
 //! GitOps repository and committed on a branch of its own (pushed with `--push`) for review.
-use std::time::Duration;
 
 use anyhow::Result;
 use kube::api::{Api, DynamicObject};
 
 use fleetdeck::config::{self, Paths};
-use fleetdeck::fleet::{self, FleetOptions};
+use fleetdeck::fleet;
 use fleetdeck::model::kinds::KindId;
 use fleetdeck::ops::{self, Done, ObjectKey, OpError, RefusalKind, Request, Verb, clients::Clients, journal::Journal};
 
@@ -58,7 +57,7 @@ fn approve(
     if let Some(why) = ops::readonly_reason(config, global.readonly, &t.context) {
         return Err(OpError::refused(RefusalKind::ReadOnly, format!("{why}: approve not committed")));
     }
-    let opts = FleetOptions { connect_timeout: Duration::from_secs(global.connect_timeout), ..FleetOptions::default() };
+    let opts = global.fleet_options();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

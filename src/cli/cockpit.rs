@@ -1,7 +1,6 @@
 //! `fleetdeck` with no subcommand: the cockpit over every context of the kubeconfig.
 use std::io::IsTerminal;
 use std::path::Path;
-use std::time::Duration;
 
 use anyhow::Result;
 use k8s_openapi::jiff::Timestamp;
@@ -65,5 +64,5 @@ async fn run_with_repo(
 }
 
 fn fleet_options(global: &GlobalArgs) -> FleetOptions {
-    FleetOptions { connect_timeout: Duration::from_secs(global.connect_timeout), ..FleetOptions::default() }
+    global.fleet_options()
 }

@@ -9,7 +9,7 @@ use anyhow::Result;
 use clap::{Args, ValueEnum};
 use k8s_openapi::jiff::Timestamp;
 
-use fleetdeck::fleet::{self, FleetOptions};
+use fleetdeck::fleet;
 use fleetdeck::model::store::{ConnState, KindState, Origin};
 use fleetdeck::model::summary::{ContextSummary, summarize_all};
 
@@ -35,7 +35,7 @@ pub struct ContextsArgs {
 pub fn run(args: &ContextsArgs, global: &GlobalArgs) -> Result<()> {
     let kc = fleet::kubeconfig::load(global.kubeconfig.as_deref()).map_err(|e| super::UsageError(format!("{e:#}")))?;
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-    let opts = FleetOptions { connect_timeout: Duration::from_secs(global.connect_timeout), ..FleetOptions::default() };
+    let opts = global.fleet_options();
     let deadline = opts.connect_timeout + Duration::from_secs(1);
     let store = rt.block_on(super::snapshot::sync(&kc, &global.context, opts, deadline))?;
     let rows = summarize_all(&store, Timestamp::now());

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use fleetdeck::config::{self, Paths};
 use fleetdeck::fleet::connection::{ConnectError, Target, client_for};
-use fleetdeck::fleet::{FleetOptions, kubeconfig};
+use fleetdeck::fleet::kubeconfig;
 use fleetdeck::gitops::policy::Violation;
 use fleetdeck::gitops::review::review_hint;
 use fleetdeck::gitops::{Applied, Base, FileAction, Plan, Repo, RepoError};
@@ -84,7 +84,7 @@ pub async fn clients(global: &GlobalArgs) -> Result<Vec<(String, Result<kube::Cl
     let kc = kubeconfig::load(global.kubeconfig.as_deref()).map_err(|e| UsageError(format!("{e:#}")))?;
     let names = kc.context_names(&global.context).map_err(|e| UsageError(format!("{e:#}")))?;
     let config = Arc::new(kc.config.clone());
-    let opts = FleetOptions { connect_timeout: Duration::from_secs(global.connect_timeout), ..FleetOptions::default() };
+    let opts = global.fleet_options();
     let jobs = names.into_iter().map(|name| {
         let target = Target { name: name.clone().into(), kubeconfig: config.clone(), context: name.clone() };
         let opts = opts.clone();

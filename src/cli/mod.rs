@@ -18,8 +18,10 @@ mod tree;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use fleetdeck::fleet::FleetOptions;
 
 /// fleetdeck: every cluster of every kubeconfig context, live — Cluster API, Flux and Terraform.
 #[derive(Debug, Parser)]
@@ -65,6 +67,19 @@ pub struct GlobalArgs {
     /// Refuse every mutation (actions, approvals); the cockpit says so in its header.
     #[arg(long, global = true)]
     pub readonly: bool,
+}
+
+impl GlobalArgs {
+    /// The fleet options every subcommand connects with: `--connect-timeout`, and the initial state streamed
+    /// where servers support it unless `FLEETDECK_STREAMING_LISTS=0` asks for lists (to compare the two paths,
+    /// or to step around a server whose WatchList misbehaves).
+    pub fn fleet_options(&self) -> FleetOptions {
+        FleetOptions {
+            connect_timeout: Duration::from_secs(self.connect_timeout),
+            streaming_lists: std::env::var("FLEETDECK_STREAMING_LISTS").map_or(true, |v| v != "0"),
+            ..FleetOptions::default()
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

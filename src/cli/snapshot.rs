@@ -129,12 +129,7 @@ pub fn run(args: &SnapshotArgs, global: &GlobalArgs) -> Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let connect = Duration::from_secs(global.connect_timeout);
     let only = if matches!(view, View::Tree(_)) { Vec::new() } else { global.context.clone() };
-    let store = rt.block_on(sync(
-        &kc,
-        &only,
-        FleetOptions { connect_timeout: connect, ..FleetOptions::default() },
-        connect + Duration::from_secs(12),
-    ))?;
+    let store = rt.block_on(sync(&kc, &only, global.fleet_options(), connect + Duration::from_secs(12)))?;
     let now = Timestamp::now();
     let rows = Rows::derive(&store, now);
     let mut state = State::new(now);

@@ -9,7 +9,7 @@ use anyhow::Result;
 use clap::{ArgAction, Args, ValueEnum};
 use k8s_openapi::jiff::Timestamp;
 
-use fleetdeck::fleet::{self, FleetOptions};
+use fleetdeck::fleet;
 use fleetdeck::model::capi_tree::{self, CapiTreeOptions, ShowConditions};
 use fleetdeck::model::lineage::workload_context;
 use fleetdeck::model::store::FleetStore;
@@ -100,7 +100,7 @@ pub fn run(args: &TreeArgs, global: &GlobalArgs) -> Result<()> {
     let only = if args.kind == TreeKind::Kustomization { Vec::new() } else { vec![context.clone()] };
     let connect = Duration::from_secs(global.connect_timeout);
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-    let opts = FleetOptions { connect_timeout: connect, ..FleetOptions::default() };
+    let opts = global.fleet_options();
     let store = rt.block_on(super::snapshot::sync(&kc, &only, opts, connect + Duration::from_secs(12)))?;
     let state = store.context(&context).map(|c| (c.state, c.reason.clone()));
     let Some(root) = build(&store, args, &context, namespace, name) else {

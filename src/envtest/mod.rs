@@ -44,6 +44,7 @@ const READY_TIMEOUT: Duration = Duration::from_secs(90);
 #[derive(Debug, Default)]
 pub struct EnvtestBuilder {
     servers: Vec<String>,
+    extra_args: Vec<(String, Vec<String>)>,
     restricted: Vec<String>,
     root: Option<PathBuf>,
     progress: bool,
@@ -53,6 +54,14 @@ impl EnvtestBuilder {
     /// Adds an API server (and a kubeconfig context) called `name`; its etcd prefix is `/name`.
     pub fn server(mut self, name: &str) -> Self {
         self.servers.push(name.to_string());
+        self
+    }
+
+    /// Adds an API server `name` like [`EnvtestBuilder::server`], started with these extra kube-apiserver
+    /// flags (e.g. `--feature-gates=WatchList=false` for a server without streaming lists).
+    pub fn server_with_args(mut self, name: &str, args: &[&str]) -> Self {
+        self.servers.push(name.to_string());
+        self.extra_args.push((name.to_string(), args.iter().map(|a| a.to_string()).collect()));
         self
     }
 
@@ -193,7 +202,8 @@ impl Envtest {
         let etcd_url = env.start_etcd().await?;
         for name in &b.servers {
             let port = process::free_port()?;
-            let args = env.apiserver_args(name, port, &etcd_url);
+            let mut args = env.apiserver_args(name, port, &etcd_url);
+            args.extend(b.extra_args.iter().filter(|(n, _)| n == name).flat_map(|(_, a)| a.iter().cloned()));
             env.servers.push(ApiServer { name: name.clone(), port, proc: None, args });
         }
         for i in 0..env.servers.len() {

@@ -124,11 +124,12 @@ pub async fn run(target: Target, opts: FleetOptions, tx: mpsc::Sender<StoreMsg>,
                 continue;
             }
         };
-        match probe(&client, opts.connect_timeout).await {
+        let server_version = match probe(&client, opts.connect_timeout).await {
             Ok(v) => {
-                if !send(&tx, &name, generation, StoreEvent::Ready { server_version: v }).await {
+                if !send(&tx, &name, generation, StoreEvent::Ready { server_version: v.clone() }).await {
                     return;
                 }
+                v
             }
             Err(e) => {
                 if !report(&tx, &name, generation, e).await {
@@ -138,9 +139,10 @@ pub async fn run(target: Target, opts: FleetOptions, tx: mpsc::Sender<StoreMsg>,
                 backoff = (backoff * 2).min(opts.max_backoff);
                 continue;
             }
-        }
+        };
         backoff = Duration::from_secs(1);
-        if connected(&target, &client, expiry, generation, &opts, &tx, &registry).await.is_err() {
+        let streaming = watch::StreamingLists::new(opts.streaming_lists, &server_version);
+        if connected(&target, &client, expiry, generation, &opts, &streaming, &tx, &registry).await.is_err() {
             return;
         }
     }
@@ -156,12 +158,14 @@ async fn report(tx: &mpsc::Sender<StoreMsg>, name: &Arc<str>, generation: u64, e
 
 /// The connected phase: discovery, watches, probing, rediscovery. Returns `Ok` to reconnect (credential
 /// about to expire, discovery failing), `Err` when the fleet is shutting down.
+#[allow(clippy::too_many_arguments)]
 async fn connected(
     target: &Target,
     client: &kube::Client,
     expiry: Option<Timestamp>,
     generation: u64,
     opts: &FleetOptions,
+    streaming: &Arc<watch::StreamingLists>,
     tx: &mpsc::Sender<StoreMsg>,
     registry: &Arc<Registry>,
 ) -> Result<(), ()> {
@@ -215,6 +219,7 @@ async fn connected(
                                 generation,
                                 kind,
                                 version.clone(),
+                                streaming.clone(),
                                 tx.clone(),
                             ));
                             spawned.hold(&handle);

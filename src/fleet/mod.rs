@@ -48,6 +48,9 @@ pub struct FleetOptions {
     /// Let contexts with the same cluster and user entries (server, CA, TLS settings, credentials, exec
     /// plugin, impersonation) share one connection: they see the same objects. Default on.
     pub share_connections: bool,
+    /// Stream each kind's initial state where the server supports it (WatchList), else list it; off: always
+    /// list (the fallback path, for comparison). Default on. See [`watch::StreamingLists`].
+    pub streaming_lists: bool,
 }
 
 impl Default for FleetOptions {
@@ -60,6 +63,7 @@ impl Default for FleetOptions {
             max_backoff: Duration::from_secs(30),
             lineage: true,
             share_connections: true,
+            streaming_lists: true,
         }
     }
 }

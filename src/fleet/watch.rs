@@ -2,7 +2,13 @@
 //! turned into [`StoreMsg`]s.
 //!
 //! Watches use `default_backoff()`; a 410 Gone is handled inside the watcher by a relist (Init..InitDone),
-//! which the store swaps in silently. A 403 ends the watch with `Forbidden` (no retry storm: the context task
+//! which the store swaps in silently.
+//!
+//! The initial state is streamed where the server can (kube-runtime `watcher::Config::streaming_lists()`:
+//! a watch with `sendInitialEvents=true`, KEP-3157 WatchList), so no whole list response is ever held in
+//! memory, and listed otherwise. [`StreamingLists`] remembers per connection whether the server refused it:
+//! a server without WatchList (before 1.27; 1.27-1.31 and 1.33 unless the feature gate is on) answers the
+//! streaming watch with 400 or 422, and every watch of that connection then lists instead. A 403 ends the watch with `Forbidden` (no retry storm: the context task
 //! retries forbidden kinds only every [`FORBIDDEN_RETRY`]); a 404 ends it with `CrdMissing`.
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -16,7 +22,37 @@ use kube::runtime::{WatchStreamExt, watcher};
 use tokio::sync::mpsc;
 
 use crate::model::kinds::KindId;
-use crate::model::store::{KindEvent, StoreEvent, StoreMsg};
+use crate::model::store::{InitialList, KindEvent, StoreEvent, StoreMsg};
+
+/// Whether a connection's watches stream their initial state, shared by the watches of one connection:
+/// they try when [`StreamingLists::new`] allowed it, and the first refusal turns it off for all of them.
+#[derive(Debug)]
+pub struct StreamingLists(std::sync::atomic::AtomicBool);
+
+impl StreamingLists {
+    /// `wanted` (fleetdeck's option) and a server version that may have WatchList (`v1.27` or newer: older
+    /// servers ignore `sendInitialEvents` and would never end the initial state).
+    pub fn new(wanted: bool, server_version: &str) -> Arc<StreamingLists> {
+        Arc::new(StreamingLists(std::sync::atomic::AtomicBool::new(wanted && may_stream(server_version))))
+    }
+
+    /// Whether watches of this connection stream now.
+    pub fn enabled(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn refused(&self) {
+        self.0.store(false, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// Whether `git_version` (`v1.37.2`, `v1.33.4-eks-1234`) is at least v1.27, the first with WatchList.
+fn may_stream(git_version: &str) -> bool {
+    let mut parts = git_version.trim_start_matches('v').split(['.', '-', '+']);
+    let major: u32 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+    let minor: u32 = parts.next().and_then(|p| p.trim_end_matches('+').parse().ok()).unwrap_or(0);
+    (major, minor) >= (1, 27)
+}
 
 /// How long a kind RBAC forbids is left alone before fleetdeck asks again.
 pub const FORBIDDEN_RETRY: Duration = Duration::from_secs(300);
@@ -96,13 +132,15 @@ pub enum WatchEnd {
 }
 
 /// Watches `kind` at `version` across all namespaces and sends what happens to `tx`, tagged with
-/// `context` and `generation`. Returns when the kind is forbidden or gone, or the receiver is dropped.
+/// `context` and `generation`; the initial state streamed while `streaming` allows it (see the module docs).
+/// Returns when the kind is forbidden or gone, or the receiver is dropped.
 pub async fn watch_kind(
     client: kube::Client,
     context: Arc<str>,
     generation: u64,
     kind: KindId,
     version: String,
+    streaming: Arc<StreamingLists>,
     tx: mpsc::Sender<StoreMsg>,
 ) -> WatchEnd {
     let send = |ev: KindEvent| {
@@ -111,29 +149,67 @@ pub async fn watch_kind(
         async move { tx.send(msg).await.is_ok() }
     };
     let api: Api<DynamicObject> = Api::all_with(client, &api_resource(kind, &version));
-    // `any_semantic`: lists with resourceVersion=0, served from the API server's watch cache instead of a
-    // quorum read of etcd (what client-go informers do), in a single response. No page size: kube-core
-    // drops `resourceVersion=0` from a list that has a `limit` (`ListParams::populate_qp`), which turned
-    // every initial list into paged quorum reads of etcd (measured: the demo's mgmt API server spent 4.4-6 s
-    // of CPU on the initial sync at scale 260 instead of ~1.3 s).
-    let mut config = watcher::Config::default().any_semantic();
-    config.page_size = None;
-    let mut stream = std::pin::pin!(watcher(api, config).default_backoff());
-    while let Some(ev) = stream.next().await {
+    loop {
+        let stream = streaming.enabled();
+        match watch_with(&api, kind, stream, &send).await {
+            // The server does not stream initial state: list, on this and every other watch of the connection.
+            Run::Refused => {
+                tracing::info!(target: "fleet", "{context}: {kind}: no streaming lists (WatchList); listing");
+                streaming.refused();
+            }
+            Run::Ended(end) => return end,
+        }
+    }
+}
+
+enum Run {
+    Refused,
+    Ended(WatchEnd),
+}
+
+async fn watch_with<F, Fut>(api: &Api<DynamicObject>, kind: KindId, stream: bool, send: &F) -> Run
+where
+    F: Fn(KindEvent) -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    // Lists: `any_semantic`, resourceVersion=0, served from the API server's watch cache instead of a quorum
+    // read of etcd (what client-go informers do), in a single response. No page size: kube-core drops
+    // `resourceVersion=0` from a list that has a `limit` (`ListParams::populate_qp`), which turned every
+    // initial list into paged quorum reads of etcd (measured: the demo's mgmt API server spent 4.4-6 s of CPU
+    // on the initial sync at scale 260 instead of ~1.3 s). Streams: kube-runtime watches from
+    // resourceVersion "0" with `resourceVersionMatch=NotOlderThan`, also from the watch cache.
+    let config = if stream {
+        watcher::Config::default().streaming_lists()
+    } else {
+        let mut c = watcher::Config::default().any_semantic();
+        c.page_size = None;
+        c
+    };
+    let how = if stream { InitialList::Streaming } else { InitialList::List };
+    let mut stream_started = false;
+    let mut events = std::pin::pin!(watcher(api.clone(), config).default_backoff());
+    while let Some(ev) = events.next().await {
         let ev = match ev {
-            Ok(watcher::Event::Init) => KindEvent::Init,
+            Ok(watcher::Event::Init) => {
+                if !send(KindEvent::Listing(how)).await {
+                    return Run::Ended(WatchEnd::Closed);
+                }
+                stream_started = true;
+                KindEvent::Init
+            }
             Ok(watcher::Event::InitApply(o)) => KindEvent::InitApply(Box::new(o)),
             Ok(watcher::Event::InitDone) => KindEvent::InitDone,
             Ok(watcher::Event::Apply(o)) => KindEvent::Apply(Box::new(o)),
             Ok(watcher::Event::Delete(o)) => KindEvent::Delete(Box::new(o)),
             Err(e) => match status_code(&e) {
+                Some(400 | 422) if stream && !stream_started => return Run::Refused,
                 Some(403) => {
                     send(KindEvent::Forbidden(format!("{kind} is forbidden: {}", crate::fleet::describe(&e)))).await;
-                    return WatchEnd::Forbidden;
+                    return Run::Ended(WatchEnd::Forbidden);
                 }
                 Some(404) => {
                     send(KindEvent::CrdMissing).await;
-                    return WatchEnd::Gone;
+                    return Run::Ended(WatchEnd::Gone);
                 }
                 // 410 Gone is resolved by the watcher's relist; nothing to show.
                 Some(410) => continue,
@@ -141,8 +217,34 @@ pub async fn watch_kind(
             },
         };
         if !send(ev).await {
-            return WatchEnd::Closed;
+            return Run::Ended(WatchEnd::Closed);
         }
     }
-    WatchEnd::Closed
+    Run::Ended(WatchEnd::Closed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn servers_from_v1_27_may_stream() {
+        for (v, want) in [
+            ("v1.37.2", true),
+            ("v1.27.0", true),
+            ("v1.33.4-eks-1234", true),
+            ("v1.31.1+k3s1", true),
+            ("v1.26.15", false),
+            ("v1.20.2", false),
+            ("", false),
+            ("garbage", false),
+        ] {
+            assert_eq!(may_stream(v), want, "{v}");
+        }
+        assert!(!StreamingLists::new(false, "v1.37.2").enabled());
+        let s = StreamingLists::new(true, "v1.37.2");
+        assert!(s.enabled());
+        s.refused();
+        assert!(!s.enabled());
+    }
 }

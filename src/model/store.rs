@@ -68,6 +68,18 @@ pub enum Origin {
     },
 }
 
+/// How a watch fetches its initial state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum InitialList {
+    /// A watch with `sendInitialEvents=true` and `resourceVersionMatch=NotOlderThan`: the objects arrive one
+    /// event at a time, ending with a bookmark annotated `k8s.io/initial-events-end` (KEP-3157 WatchList,
+    /// beta and on by default in kube-apiserver 1.32 and from 1.34; off by default in 1.33).
+    Streaming,
+    /// A list (`resourceVersion=0`, from the watch cache, one response), then a watch.
+    List,
+}
+
 /// One kind in one context.
 #[derive(Debug, Default)]
 pub struct KindEntry {
@@ -79,6 +91,8 @@ pub struct KindEntry {
     pub since: Option<Timestamp>,
     /// The API version being watched.
     pub version: String,
+    /// How the last (re)list was fetched; `None` before the first.
+    pub initial_list: Option<InitialList>,
     /// Objects by (namespace, name); namespace is `""` for cluster-scoped kinds.
     pub objects: BTreeMap<(String, String), Arc<StoredObject>>,
     /// Changes on every change of `objects` or `state`, so derived views recompute only what changed. Unique
@@ -148,6 +162,8 @@ pub enum StoreEvent {
 pub enum KindEvent {
     /// Discovery found the kind served at this version; a watch starts.
     Served { version: String },
+    /// How the next (re)list is fetched (sent before its [`KindEvent::Init`]).
+    Listing(InitialList),
     /// A (re)list begins.
     Init,
     /// An object of the (re)list.
@@ -355,6 +371,10 @@ fn apply_kind(k: &mut KindEntry, kind: KindId, ev: KindEvent, now: Timestamp) ->
                 return false;
             }
             set_kind_state(k, KindState::Syncing, String::new(), now)
+        }
+        KindEvent::Listing(how) => {
+            k.initial_list = Some(how);
+            false
         }
         KindEvent::Init => {
             k.buffer = Some(BTreeMap::new());

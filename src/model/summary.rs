@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::kinds::{Family, KindId};
 use super::status::HealthState;
-use super::store::{ConnState, ContextEntry, FleetStore, KindState, Origin};
+use super::store::{ConnState, ContextEntry, FleetStore, InitialList, KindState, Origin};
 
 /// A count of objects of one sort.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -110,6 +110,10 @@ pub struct ContextSummary {
     pub last_event: Option<String>,
     /// Seconds since the last watch event.
     pub freshness_seconds: Option<f64>,
+    /// How the synced kinds fetched their initial state: `streaming` (WatchList), `list`, or `mixed` while a
+    /// server's refusal is being learnt; `None` before any kind listed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub initial_list: Option<&'static str>,
     /// The context whose connection this one shares (same cluster and user entries, so the same objects;
     /// see `FleetOptions::share_connections`); its counts are that context's.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -162,8 +166,10 @@ pub fn summarize(name: &str, c: &ContextEntry, now: Timestamp) -> ContextSummary
         terraform: Tally::default(),
         last_event: c.last_event.map(|t| t.to_string()),
         freshness_seconds: c.last_event.map(|t| now.duration_since(t).as_secs_f64().max(0.0)),
+        initial_list: None,
         shares_connection_of: None,
     };
+    let (mut streamed, mut listed) = (false, false);
     let cluster = KindId::find("cluster.x-k8s.io", "Cluster");
     let node = KindId::find("", "Node");
     for (kind, k) in &c.kinds {
@@ -181,6 +187,11 @@ pub fn summarize(name: &str, c: &ContextEntry, now: Timestamp) -> ContextSummary
             }
             None => {}
         }
+        match k.initial_list {
+            Some(InitialList::Streaming) => streamed = true,
+            Some(InitialList::List) => listed = true,
+            None => {}
+        }
         let tally = match kind.spec().family {
             _ if Some(*kind) == cluster => &mut s.capi_clusters,
             _ if Some(*kind) == node => &mut s.nodes,
@@ -192,6 +203,12 @@ pub fn summarize(name: &str, c: &ContextEntry, now: Timestamp) -> ContextSummary
             tally.add(o.health.state);
         }
     }
+    s.initial_list = match (streamed, listed) {
+        (true, false) => Some("streaming"),
+        (false, true) => Some("list"),
+        (true, true) => Some("mixed"),
+        (false, false) => None,
+    };
     s
 }
 
