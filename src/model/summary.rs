@@ -213,7 +213,9 @@ pub fn summarize(name: &str, c: &ContextEntry, now: Timestamp) -> ContextSummary
 }
 
 /// Every context's summary, worst first, then by name. A derived alias takes the counts of the context it
-/// aliases (it opens no watches of its own).
+/// aliases (it opens no watches of its own), and its state when that context's server does not answer: the
+/// alias's own probe (with the Secret's credentials) runs only every lineage rescan, but the server is the
+/// same, so an Unreachable source makes the alias Unreachable at once (`via <source>: <reason>`).
 pub fn summarize_all(store: &FleetStore, now: Timestamp) -> Vec<ContextSummary> {
     let mut rows: Vec<ContextSummary> = store
         .contexts()
@@ -234,8 +236,59 @@ pub fn summarize_all(store: &FleetStore, now: Timestamp) -> Vec<ContextSummary> 
             r.kinds_served = src.kinds_served;
             r.kinds_synced = src.kinds_synced;
             r.kinds_missing = src.kinds_missing;
+            if src.state == ConnState::Unreachable && r.state != ConnState::Unreachable {
+                r.state = ConnState::Unreachable;
+                r.reason = format!("via {}: {}", src.name, src.reason);
+                r.since = src.since.clone();
+            }
         }
     }
     rows.sort_by(|a, b| a.rank().cmp(&b.rank()).then_with(|| a.name.cmp(&b.name)));
     rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::store::{StoreEvent, StoreMsg};
+
+    fn msg(context: &str, event: StoreEvent) -> StoreMsg {
+        StoreMsg { context: context.into(), generation: 1, event }
+    }
+
+    /// An alias follows its source's Unreachable at once, whatever its own (30 s) probe last said.
+    #[test]
+    fn an_alias_is_unreachable_as_soon_as_its_shared_server_is() {
+        let t = Timestamp::UNIX_EPOCH;
+        let mut store = FleetStore::new();
+        let alias = Origin::Derived {
+            management: "mgmt".into(),
+            namespace: "platform".into(),
+            cluster: "dev-eu".into(),
+            alias_of: Some("dev-eu".into()),
+        };
+        store
+            .apply(msg("dev-eu", StoreEvent::Registered { server: "https://x".into(), origin: Origin::Kubeconfig }), t);
+        store.apply(
+            msg("mgmt/platform/dev-eu", StoreEvent::Registered { server: "https://x".into(), origin: alias }),
+            t,
+        );
+        for ctx in ["dev-eu", "mgmt/platform/dev-eu"] {
+            store.apply(msg(ctx, StoreEvent::Ready { server_version: "v1.37.2".into() }), t);
+        }
+        let row = |rows: &[ContextSummary], n: &str| rows.iter().find(|r| r.name == n).cloned().expect("row");
+        let rows = summarize_all(&store, t);
+        assert_eq!(row(&rows, "mgmt/platform/dev-eu").state, ConnState::Ready);
+
+        store.apply(msg("dev-eu", StoreEvent::Unreachable("no answer within 3 s".into())), t);
+        let rows = summarize_all(&store, t);
+        let alias_row = row(&rows, "mgmt/platform/dev-eu");
+        assert_eq!(alias_row.state, ConnState::Unreachable);
+        assert_eq!(alias_row.reason, "via dev-eu: no answer within 3 s");
+        assert!(alias_row.settled());
+
+        // The source back: the alias shows its own probe's state again.
+        store.apply(msg("dev-eu", StoreEvent::Ready { server_version: "v1.37.2".into() }), t);
+        assert_eq!(row(&summarize_all(&store, t), "mgmt/platform/dev-eu").state, ConnState::Ready);
+    }
 }
