@@ -66,3 +66,51 @@ fn drive(home: &Path, kubeconfig: &Path) {
     assert!(s.contains("MODE icanon echo"), "terminal back in cooked mode: {s}");
     assert!(!s.contains("1 Fleet"), "alternate screen left: {s}");
 }
+
+/// The FRESH column of the Fleet view, in seconds, of the row of `context` (`None` when it is not in seconds).
+fn fresh_seconds(screen: &str, context: &str) -> Option<u64> {
+    let header = screen.lines().find(|l| l.contains("FRESH"))?;
+    let col = header[..header.find("FRESH")?].chars().count();
+    let row = screen.lines().find(|l| l.trim_start_matches(['│', ' ']).starts_with(&format!("{context} ")))?;
+    let cell: String = row.chars().skip(col).take_while(|c| !c.is_whitespace()).collect();
+    cell.strip_suffix('s')?.parse().ok()
+}
+
+/// A context whose API server hangs sends no more watch events: the idle Fleet view must still advance its
+/// FRESH age (the cockpit's clock redraws when a visible age changes its text), and not stay at what it
+/// showed when the last event came.
+#[test]
+fn an_idle_fleet_view_advances_a_hung_contexts_fresh_age() {
+    let home = tempfile::tempdir().expect("tempdir");
+    with_demo(home.path(), |kubeconfig| {
+        let tmux = Tmux { socket: format!("fleetdeck-clock-{}", std::process::id()) };
+        let script = format!(
+            "FLEETDECK_HOME={} KUBECONFIG={} {} --context prod-us; sleep 600",
+            home.path().display(),
+            kubeconfig.display(),
+            env!("CARGO_BIN_EXE_fleetdeck")
+        );
+        let out = tmux.cmd(&["new-session", "-d", "-s", "t", "-x", "140", "-y", "30", "bash", "--norc", "-c", &script]);
+        assert!(out.status.success(), "tmux: {}", String::from_utf8_lossy(&out.stderr));
+        tmux.wait_for("prod-us synced", Duration::from_secs(20), |s| fresh_seconds(s, "prod-us").is_some());
+        // Freeze prod-us's API server (this demo's: its certificates live under this test's home).
+        let pattern = format!("kube-apiserver.*--etcd-prefix=/prod-us .*{}", home.path().display());
+        let pids = Command::new("pgrep").args(["-f", &pattern]).output().expect("pgrep");
+        let pid = String::from_utf8_lossy(&pids.stdout).lines().next().map(str::to_string).expect("prod-us server pid");
+        assert!(Command::new("kill").args(["-STOP", &pid]).status().expect("kill").success());
+        let result = std::panic::catch_unwind(|| {
+            // Once it is marked Unreachable nothing arrives any more; the age must keep moving.
+            let s = tmux.wait_for("prod-us unreachable", Duration::from_secs(20), |s| s.contains("Unreachable"));
+            let first = fresh_seconds(&s, "prod-us").unwrap_or_else(|| panic!("FRESH in seconds:\n{s}"));
+            std::thread::sleep(Duration::from_secs(3));
+            let later = tmux.screen();
+            let second = fresh_seconds(&later, "prod-us").unwrap_or_else(|| panic!("FRESH in seconds:\n{later}"));
+            assert!(second >= first + 2, "FRESH went from {first}s to {second}s in 3 s of an idle screen:\n{later}");
+        });
+        Command::new("kill").args(["-CONT", &pid]).status().expect("kill -CONT");
+        tmux.cmd(&["kill-server"]);
+        if let Err(p) = result {
+            std::panic::resume_unwind(p);
+        }
+    });
+}

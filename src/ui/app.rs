@@ -98,6 +98,14 @@ fn drive_actions(state: &mut State, store: &FleetStore, rows: &Rows, effects: Op
 
 /// Runs the loop until the user quits or a signal arrives. `rx` carries the fleet's messages; `actions`
 /// (when given) runs operator actions and inspections.
+/// Sleeps until `at`, or forever when there is none (the branch is disabled then anyway).
+async fn sleep_until_or_never(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
 pub async fn run(
     mut rx: mpsc::Receiver<StoreMsg>,
     mut state: State,
@@ -119,6 +127,7 @@ pub async fn run(
     let mut last_draw = Instant::now() - FRAME;
     let mut frames: u64 = 0;
     let mut minute = (Instant::now(), 0u64);
+    let mut age_tick: Option<tokio::time::Instant> = None;
     let result: Result<()> = loop {
         if dirty && last_draw.elapsed() >= FRAME {
             let now = Timestamp::now();
@@ -127,11 +136,14 @@ pub async fn run(
             }
             state.now = now;
             let scene = Scene { store: &store, rows: &rows, theme: &theme, keymap: &keymap };
+            crate::ui::format::take_next_change();
             if let Err(e) = terminal.draw(|f| render(f, &mut state, &scene)) {
                 break Err(e.into());
             }
             dirty = false;
             last_draw = Instant::now();
+            // The clock: wake when the soonest age on screen changes its text (`17s` -> `18s`).
+            age_tick = crate::ui::format::take_next_change().map(|d| last_draw + d);
             frames += 1;
             tracing::trace!(target: "fleetdeck::frames", "frame {frames} drawn");
             if frames == 1
@@ -180,6 +192,10 @@ pub async fn run(
             _ = term.recv() => break Ok(()),
             _ = hup.recv() => break Ok(()),
             _ = tokio::time::sleep_until(next_frame), if dirty => {}
+            _ = sleep_until_or_never(age_tick), if !dirty && age_tick.is_some() => {
+                age_tick = None;
+                dirty = true;
+            }
         }
         if state.quit {
             break Ok(());
