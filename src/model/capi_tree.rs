@@ -36,6 +36,8 @@ use super::tree::{
 };
 use super::tree_text::{capi_columns, capi_row_name, group_row_name};
 
+pub use super::show_conditions::{ConditionFilter, ShowConditions};
+
 const CAPI: &str = "cluster.x-k8s.io";
 const CLUSTER_NAME_LABEL: &str = "cluster.x-k8s.io/cluster-name";
 const CONTROL_PLANE_LABEL: &str = "cluster.x-k8s.io/control-plane";
@@ -43,79 +45,6 @@ const CONTROL_PLANE_LABEL: &str = "cluster.x-k8s.io/control-plane";
 const NO_REASON_REPORTED: &str = "NoReasonReported";
 /// Condition types only v1beta2 status has (a v1beta1-shaped object never carries them).
 const V1BETA2_ONLY: &[&str] = &["Available", "Paused", "Deleting", "RollingOut", "UpToDate"];
-
-/// Which objects show their conditions as child rows, and which of them: `--show-conditions` as clusterctl
-/// v1.12+ takes it (cluster-api `cmd/clusterctl/client/tree/tree.go` `showConditions`). A comma-separated list
-/// of `all`, `Kind` or `Kind/name`, tried in order, the first match deciding; kinds and names compare
-/// case-insensitively (`strings.EqualFold`); a trailing `+` (`ShowNonZeroConditionsSuffix`) asks for the
-/// NonZero filter; an item with more than one `/` is taken as a plain `Kind` (its first part).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ShowConditions {
-    items: Vec<String>,
-}
-
-/// Which conditions a selected object shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ConditionFilter {
-    /// Every condition (`ShowAllConditions`).
-    All,
-    /// Available, Ready and the conditions that are not zero (`ShowNonZeroConditions`).
-    NonZero,
-}
-
-/// The suffix that asks for [`ConditionFilter::NonZero`] (cluster-api `ShowNonZeroConditionsSuffix`).
-const NON_ZERO_SUFFIX: char = '+';
-
-impl ShowConditions {
-    /// No object (the flag's default, `""`).
-    pub fn none() -> ShowConditions {
-        ShowConditions::default()
-    }
-
-    /// Every object, every condition (`all`).
-    pub fn all() -> ShowConditions {
-        ShowConditions { items: vec!["all".into()] }
-    }
-
-    /// Parses the flag's value. Errors, as clusterctl v1.14 does (`validateShowConditions`), when an item has
-    /// whitespace around it: `invalid --show-conditions value "<value>": whitespace is not allowed`.
-    pub fn parse(flag: &str) -> Result<ShowConditions, String> {
-        if flag.is_empty() {
-            return Ok(ShowConditions::none());
-        }
-        let items: Vec<String> = flag.split(',').map(str::to_string).collect();
-        if items.iter().any(|i| i.trim() != i) {
-            return Err(format!("invalid --show-conditions value {flag:?}: whitespace is not allowed"));
-        }
-        Ok(ShowConditions { items })
-    }
-
-    /// Whether the object of `kind` and `name` shows its conditions, and which.
-    pub fn filter(&self, kind: &str, name: &str) -> Option<ConditionFilter> {
-        let filter = |item: &str| {
-            if item.ends_with(NON_ZERO_SUFFIX) { ConditionFilter::NonZero } else { ConditionFilter::All }
-        };
-        for item in &self.items {
-            if item.strip_suffix(NON_ZERO_SUFFIX).unwrap_or(item).eq_ignore_ascii_case("all") {
-                return Some(filter(item));
-            }
-            let parts: Vec<&str> = item.split('/').collect();
-            if let [k, n] = parts[..] {
-                if k.eq_ignore_ascii_case(kind)
-                    && n.strip_suffix(NON_ZERO_SUFFIX).unwrap_or(n).eq_ignore_ascii_case(name)
-                {
-                    return Some(filter(n));
-                }
-                continue;
-            }
-            let k = parts[0];
-            if k.strip_suffix(NON_ZERO_SUFFIX).unwrap_or(k).eq_ignore_ascii_case(kind) {
-                return Some(filter(k));
-            }
-        }
-        None
-    }
-}
 
 /// Options of [`cluster_tree`], the flags of `clusterctl describe cluster`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -53,11 +53,7 @@ pub fn build<'c>(
     cache.get_or_build(store, &key, |view| match kind {
         "Cluster" => {
             let opts = CapiTreeOptions {
-                show_conditions: if conditions {
-                    ShowConditions::parse("all+").unwrap_or_default()
-                } else {
-                    ShowConditions::none()
-                },
+                show_conditions: if conditions { ShowConditions::all_non_zero() } else { ShowConditions::none() },
                 ..CapiTreeOptions::default()
             };
             capi_tree::cluster_tree_with(view, ctx, ns, name, &opts)
