@@ -541,14 +541,15 @@ fn sort(node: &mut TreeNode, names: CapiNames) {
 }
 
 /// The version clusterctl v1.14 prints after a row name (cluster-api `internal/util/tree/tree.go`
-/// `getRowName`): a typed Cluster's `spec.topology.version` when it has a topology (`Topology.IsDefined`: any
-/// field set), a MachineDeployment's, MachineSet's or MachinePool's `spec.template.spec.version` and a Machine's
-/// `spec.version` always (empty when unset), a ControlPlane-contract object's `spec.version` when set.
+/// `getRowName`): a typed Cluster's `spec.topology.version` when its topology is defined ([`non_zero`]), a
+/// MachineDeployment's, MachineSet's or MachinePool's `spec.template.spec.version` and a Machine's
+/// `spec.version` always (empty when unset), a ControlPlane-contract object's `spec.version` when it is a
+/// string (contract `ControlPlane().Version().Get`; `""` counts).
 fn row_version(data: &Value, kind: &str, typed: bool, cp_contract: bool) -> Option<String> {
     let text = |p: &str| at(data, p).and_then(Value::as_str).map(str::to_string);
     match (typed, kind) {
         (true, "Cluster") => at(data, "/spec/topology")
-            .filter(|t| t.as_object().is_some_and(|m| !m.is_empty()))
+            .filter(|t| non_zero(t, ""))
             .map(|_| text("/spec/topology/version").unwrap_or_default()),
         (true, "MachineDeployment" | "MachineSet" | "MachinePool") => {
             Some(text("/spec/template/spec/version").unwrap_or_default())
@@ -556,5 +557,21 @@ fn row_version(data: &Value, kind: &str, typed: bool, cp_contract: bool) -> Opti
         (true, "Machine") => Some(text("/spec/version").unwrap_or_default()),
         _ if cp_contract => text("/spec/version"),
         _ => None,
+    }
+}
+
+/// Whether the JSON of a Go struct field (named `key`) decodes to a non-zero value, as `reflect.DeepEqual`
+/// against the zero struct sees it: what v1beta2 `Topology.IsDefined` (cluster-api
+/// `api/core/v1beta2/cluster_types.go`, `!reflect.DeepEqual(r, &Topology{})`) asks of `spec.topology`. A
+/// non-empty string, or any string behind a pointer (`unhealthyLessThanOrEqualTo`); any number or boolean (the
+/// topology's are pointers: `replicas: 0` is set); any list, even empty (a non-nil slice); a `labels` /
+/// `annotations` map, even empty (a non-nil Go map); an object (a struct) with a non-zero field. `null` is zero.
+fn non_zero(value: &Value, key: &str) -> bool {
+    match value {
+        Value::Null => false,
+        Value::String(s) => !s.is_empty() || key == "unhealthyLessThanOrEqualTo",
+        Value::Bool(_) | Value::Number(_) | Value::Array(_) => true,
+        Value::Object(_) if matches!(key, "labels" | "annotations") => true,
+        Value::Object(fields) => fields.iter().any(|(k, v)| non_zero(v, k)),
     }
 }
