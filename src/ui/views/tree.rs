@@ -67,7 +67,8 @@ pub fn build<'c>(
 
 fn node_text(n: &TreeNode, capi: bool) -> String {
     match &n.label {
-        Label::Object(_) if capi => crate::model::tree_text::capi_row_name(n, CapiNames::default()),
+        // `!! DELETED !! ` is a span of its own (see `flatten`).
+        Label::Object(_) if capi => crate::model::tree_text::capi_name(n, CapiNames::default()),
         Label::Object(o) => o.flux_text(),
         Label::Virtual { name } => name.clone(),
     }
