@@ -1,7 +1,7 @@
 //! `fleetdeck tree` through the real API servers of the demo fleet: clusterctl's table for a CAPI cluster
-//! (v1beta2 and v1beta1 modes, show-conditions, grouping off), flux's tree for Kustomizations, following a
-//! remote Kustomization into the workload cluster, a HelmRelease's inventory, Terraform's pending plan, and
-//! the JSON form.
+//! (v1beta2 and v1beta1 modes, v1.14 and v1.13 row names, show-conditions and its refusal, grouping off, echo;
+//! exact NAME columns), flux's tree for Kustomizations, following a remote Kustomization into the workload
+//! cluster, a HelmRelease's inventory, Terraform's pending plan, and the JSON form.
 use std::path::Path;
 use std::process::Command;
 
@@ -13,6 +13,18 @@ fn fleetdeck(home: &Path, args: &[&str]) -> (Option<i32>, String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// The NAME column of a clusterctl table (cut where the header's second column starts, trailing spaces
+/// trimmed), without the rows that only continue a message (tree pipes and nothing else).
+fn names(table: &str) -> Vec<String> {
+    let mut lines = table.lines();
+    let header = lines.next().unwrap_or_default();
+    let cut = header.find(if header.contains("REPLICAS") { "REPLICAS" } else { "READY" }).expect("a clusterctl header");
+    lines
+        .map(|l| l.chars().take(cut).collect::<String>().trim_end().to_string())
+        .filter(|name| name.chars().any(char::is_alphanumeric))
+        .collect()
 }
 
 #[test]
@@ -38,35 +50,159 @@ fn check(home: &Path, kc: &str) {
         out
     };
 
-    // CAPI, v1beta2: clusterctl's columns, grouping, the unhealthy Machine with its NodeHealthy message.
+    // CAPI, v1beta2: clusterctl v1.14's columns and row names, grouping, the unhealthy Machine with its
+    // NodeHealthy message. (The NAME columns below hold every row naming an object, group or condition; the
+    // demo flaps one Machine of prod-us-md-1, which changes no name there.)
     let out = tree(&["cluster", "platform/prod-us"]);
-    assert!(out.starts_with("NAME "), "{out}");
-    for want in [
-        "REPLICAS",
-        "UP TO DATE",
-        "Cluster platform/prod-us  ",
-        "├─DockerCluster platform/prod-us ",
-        "Workers",
-        "3 Machines...",
-        "NodeHealthy",
-        "PLEG",
-    ] {
-        assert!(out.contains(want), "{want:?} missing:\n{out}");
-    }
-    let ungrouped = tree(&["cluster", "platform/prod-us", "--grouping=false"]);
-    assert!(
-        !ungrouped.contains("3 Machines...") && ungrouped.matches("Machine platform/prod-us-md-0-").count() == 3,
-        "{ungrouped}"
+    assert_eq!(
+        out.lines().next().map(|h| h.split_whitespace().collect::<Vec<_>>().join(" ")).as_deref(),
+        Some("NAME REPLICAS AVAILABLE READY UP TO DATE STATUS REASON SINCE MESSAGE"),
+        "{out}"
     );
-    let conditions = tree(&["cluster", "platform/prod-us", "--show-conditions", "all"]);
-    assert!(
-        conditions.lines().count() > out.lines().count() && conditions.contains("InfrastructureReady"),
-        "{conditions}"
+    assert_eq!(
+        names(&out),
+        [
+            "Cluster platform/prod-us",
+            "├─DockerCluster platform/prod-us",
+            "├─KubeadmControlPlane platform/prod-us-control-plane, v1.32.8",
+            "│ └─3 Machines...",
+            "└─Workers",
+            "  ├─MachineDeployment platform/prod-us-md-0, v1.32.8",
+            "  │ └─3 Machines...",
+            "  └─MachineDeployment platform/prod-us-md-1, v1.32.8",
+            "    ├─Machine platform/prod-us-md-1-jfrn5-dkdtq, v1.32.8",
+            "    └─Machine platform/prod-us-md-1-jfrn5-f94r4, v1.32.8",
+        ],
+        "{out}"
     );
+    let dkdtq = out.lines().find(|l| l.contains("prod-us-md-1-jfrn5-dkdtq")).expect("row");
+    assert!(dkdtq.ends_with("  * NodeHealthy:"), "{out}");
+    assert!(out.contains("* Node.Ready: PLEG is not healthy"), "{out}");
 
-    // CAPI, v1beta1 shape (CAPA-style cluster with severities).
+    // --grouping=false --echo: every Machine with its DockerMachine and KubeadmConfig, in v1.14's order and,
+    // with --names v1.13, in v1.13's (`MetaName - Kind/name` sorts BootstrapConfig first).
+    let machines = [
+        ("│ ", "control-plane-dnnll", "├"),
+        ("│ ", "control-plane-t8d7t", "├"),
+        ("│ ", "control-plane-wb9jk", "└"),
+        ("  │ ", "md-0-8p5gj-2lxsz", "├"),
+        ("  │ ", "md-0-8p5gj-frtb4", "├"),
+        ("  │ ", "md-0-8p5gj-z95vc", "└"),
+        ("    ", "md-1-jfrn5-dkdtq", "├"),
+        ("    ", "md-1-jfrn5-f94r4", "└"),
+    ];
+    let expected = |v1_13: bool| {
+        let mut rows: Vec<String> = Vec::new();
+        for (i, (indent, m, branch)) in machines.iter().enumerate() {
+            match i {
+                0 if v1_13 => rows.extend([
+                    "Cluster/prod-us".into(),
+                    "├─ClusterInfrastructure - DockerCluster/prod-us".into(),
+                    "├─ControlPlane - KubeadmControlPlane/prod-us-control-plane".into(),
+                ]),
+                0 => rows.extend([
+                    "Cluster platform/prod-us".into(),
+                    "├─DockerCluster platform/prod-us".into(),
+                    "├─KubeadmControlPlane platform/prod-us-control-plane, v1.32.8".into(),
+                ]),
+                3 => rows.push("└─Workers".into()),
+                _ => {}
+            }
+            match (i, v1_13) {
+                (3, true) => rows.push("  ├─MachineDeployment/prod-us-md-0".into()),
+                (3, false) => rows.push("  ├─MachineDeployment platform/prod-us-md-0, v1.32.8".into()),
+                (6, true) => rows.push("  └─MachineDeployment/prod-us-md-1".into()),
+                (6, false) => rows.push("  └─MachineDeployment platform/prod-us-md-1, v1.32.8".into()),
+                _ => {}
+            }
+            let under = format!("{indent}{}", if *branch == "└" { "  " } else { "│ " });
+            if v1_13 {
+                rows.push(format!("{indent}{branch}─Machine/prod-us-{m}"));
+                rows.push(format!("{under}├─BootstrapConfig - KubeadmConfig/prod-us-{m}"));
+                rows.push(format!("{under}└─MachineInfrastructure - DockerMachine/prod-us-{m}"));
+            } else {
+                rows.push(format!("{indent}{branch}─Machine platform/prod-us-{m}, v1.32.8"));
+                rows.push(format!("{under}├─DockerMachine platform/prod-us-{m}"));
+                rows.push(format!("{under}└─KubeadmConfig platform/prod-us-{m}"));
+            }
+        }
+        rows
+    };
+    let everything = tree(&["cluster", "platform/prod-us", "--grouping=false", "--echo"]);
+    assert_eq!(names(&everything), expected(false), "{everything}");
+    let old = tree(&["cluster", "platform/prod-us", "--grouping=false", "--echo", "--names", "v1.13"]);
+    assert_eq!(names(&old), expected(true), "{old}");
+
+    // --show-conditions as clusterctl v1.14 takes it: Kind/name case-insensitively; the object's own
+    // STATUS..MESSAGE blank, its conditions below it.
+    let conditions =
+        tree(&["cluster", "platform/prod-us", "--show-conditions", "kubeadmcontrolplane/PROD-US-CONTROL-PLANE"]);
+    let kcp_conditions = [
+        "Available",
+        "CertificatesAvailable",
+        "ControlPlaneComponentsHealthy",
+        "EtcdClusterHealthy",
+        "Initialized",
+        "MachinesReady",
+        "MachinesUpToDate",
+        "RollingOut",
+        "ScalingUp",
+        "ScalingDown",
+        "Remediating",
+        "Deleting",
+        "Paused",
+    ];
+    let mut want = names(&out);
+    let n = kcp_conditions.len();
+    let rows = kcp_conditions
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("│ │           {}─{c}", if i + 1 == n { "└" } else { "├" }));
+    want.splice(3..3, rows);
+    assert_eq!(names(&conditions), want, "{conditions}");
+    let kcp = conditions.lines().find(|l| l.contains("KubeadmControlPlane platform/")).expect("row");
+    assert!(kcp.ends_with("3/3       3          3      3"), "no STATUS..MESSAGE: {kcp:?}");
+    // Whitespace around an item: a usage error, the value quoted as clusterctl quotes it.
+    let (code, out, err) = fleetdeck(
+        home,
+        &[
+            "--kubeconfig",
+            kc,
+            "--context",
+            "mgmt",
+            "tree",
+            "cluster",
+            "platform/prod-us",
+            "--show-conditions",
+            "all, Machine",
+        ],
+    );
+    assert_eq!((code, out.as_str()), (Some(2), ""));
+    assert_eq!(err, "fleetdeck: invalid --show-conditions value \"all, Machine\": whitespace is not allowed\n");
+
+    // CAPI, v1beta1 table (CAPA-style cluster with severities).
     let legacy = tree(&["cluster", "team-data/legacy-aws", "--v1beta1"]);
-    assert!(legacy.contains("SEVERITY") && legacy.contains("Warning"), "{legacy}");
+    assert_eq!(
+        legacy.lines().next().map(|h| h.split_whitespace().collect::<Vec<_>>().join(" ")).as_deref(),
+        Some("NAME READY SEVERITY REASON SINCE MESSAGE"),
+        "{legacy}"
+    );
+    assert_eq!(
+        names(&legacy),
+        [
+            "Cluster team-data/legacy-aws",
+            "├─AWSCluster team-data/legacy-aws",
+            "├─KubeadmControlPlane team-data/legacy-aws-control-plane, v1.30.14",
+            "│ ├─2 Machines...",
+            "│ └─Machine team-data/legacy-aws-control-plane-tx72h, v1.30.14",
+            "└─Workers",
+            "  └─MachineDeployment team-data/legacy-aws-md-0, v1.30.14",
+            "    └─2 Machines...",
+        ],
+        "{legacy}"
+    );
+    let tx72h = legacy.lines().find(|l| l.contains("tx72h")).expect("row");
+    assert_eq!(tx72h.split_whitespace().skip(4).take(2).collect::<Vec<_>>(), ["False", "Warning"], "{legacy}");
 
     // Flux: the management cluster's tree, following the remote Kustomization into dev-eu.
     let flux = tree(&["kustomization", "flux-system/flux-system"]);

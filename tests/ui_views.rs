@@ -149,6 +149,31 @@ fn every_view_at_120x40() {
     insta::assert_snapshot!("clusters_filtered", text(&draw(&store, &mut filtered, &theme)));
 }
 
+/// The cockpit's tree of a CAPI Cluster names rows as clusterctl v1.14 does (`Kind ns/name, <version>`, no
+/// meta names, siblings in that name's order); a deleting object's `!! DELETED !! ` is drawn once, in the
+/// deleting colour.
+#[test]
+fn capi_trees_name_rows_as_clusterctl_v1_14() {
+    let store = fleet();
+    let theme = Theme::builtin("default").expect("theme");
+    let cluster = |name: &str| {
+        View::Tree(fleetdeck::ui::rows::ObjectRef {
+            context: "mgmt".into(),
+            kind: KindId::find("cluster.x-k8s.io", "Cluster").expect("watched"),
+            namespace: "platform".into(),
+            name: name.into(),
+        })
+    };
+    insta::assert_snapshot!("tree_capi_prod_us", text(&draw(&store, &mut state(cluster("prod-us")), &theme)));
+    let buf = draw(&store, &mut state(cluster("old-test")), &theme);
+    insta::assert_snapshot!("tree_capi_old_test", text(&buf));
+    let screen = text(&buf);
+    assert_eq!(screen.matches("!! DELETED !! Cluster platform/old-test").count(), 1, "{screen}");
+    assert!(!screen.contains("!! DELETED !! !! DELETED !!"), "{screen}");
+    let (x, y) = find(&buf, "!! DELETED !! Cluster");
+    assert_eq!(buf[(x, y)].fg, theme.style(Role::Deleting).fg.expect("fg"), "the prefix in the deleting colour");
+}
+
 #[test]
 fn colours_follow_the_theme_roles() {
     let store = fleet();

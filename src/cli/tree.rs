@@ -56,8 +56,8 @@ pub struct TreeArgs {
     /// only Available, Ready and abnormal conditions (the NonZero filter).
     #[arg(long, value_name = "KIND[/NAME][+],...|all[+]")]
     pub show_conditions: Option<String>,
-    /// CAPI: the clusterctl release line whose row names to print: `v1.14` (`Kind ns/name, <version>`) or
-    /// `v1.13` (`Kind/name`, `ControlPlane - Kind/name`).
+    /// CAPI: the clusterctl release line whose row names, and so sibling order, to print: `v1.14`
+    /// (`Kind ns/name, <version>`) or `v1.13` (`Kind/name`, `ControlPlane - Kind/name`).
     #[arg(long, value_name = "v1.14|v1.13", default_value = "v1.14", value_parser = parse_names)]
     pub names: CapiNames,
     /// CAPI: group similar Machines into one row (`--grouping=false` to list each).

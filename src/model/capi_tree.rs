@@ -36,6 +36,8 @@ use super::tree::{
 };
 use super::tree_text::{capi_columns, capi_row_name, group_row_name};
 
+pub use super::show_conditions::{ConditionFilter, ShowConditions};
+
 const CAPI: &str = "cluster.x-k8s.io";
 const CLUSTER_NAME_LABEL: &str = "cluster.x-k8s.io/cluster-name";
 const CONTROL_PLANE_LABEL: &str = "cluster.x-k8s.io/control-plane";
@@ -43,79 +45,6 @@ const CONTROL_PLANE_LABEL: &str = "cluster.x-k8s.io/control-plane";
 const NO_REASON_REPORTED: &str = "NoReasonReported";
 /// Condition types only v1beta2 status has (a v1beta1-shaped object never carries them).
 const V1BETA2_ONLY: &[&str] = &["Available", "Paused", "Deleting", "RollingOut", "UpToDate"];
-
-/// Which objects show their conditions as child rows, and which of them: `--show-conditions` as clusterctl
-/// v1.12+ takes it (cluster-api `cmd/clusterctl/client/tree/tree.go` `showConditions`). A comma-separated list
-/// of `all`, `Kind` or `Kind/name`, tried in order, the first match deciding; kinds and names compare
-/// case-insensitively (`strings.EqualFold`); a trailing `+` (`ShowNonZeroConditionsSuffix`) asks for the
-/// NonZero filter; an item with more than one `/` is taken as a plain `Kind` (its first part).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ShowConditions {
-    items: Vec<String>,
-}
-
-/// Which conditions a selected object shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ConditionFilter {
-    /// Every condition (`ShowAllConditions`).
-    All,
-    /// Available, Ready and the conditions that are not zero (`ShowNonZeroConditions`).
-    NonZero,
-}
-
-/// The suffix that asks for [`ConditionFilter::NonZero`] (cluster-api `ShowNonZeroConditionsSuffix`).
-const NON_ZERO_SUFFIX: char = '+';
-
-impl ShowConditions {
-    /// No object (the flag's default, `""`).
-    pub fn none() -> ShowConditions {
-        ShowConditions::default()
-    }
-
-    /// Every object, every condition (`all`).
-    pub fn all() -> ShowConditions {
-        ShowConditions { items: vec!["all".into()] }
-    }
-
-    /// Parses the flag's value. Errors, as clusterctl v1.14 does (`validateShowConditions`), when an item has
-    /// whitespace around it: `invalid --show-conditions value "<value>": whitespace is not allowed`.
-    pub fn parse(flag: &str) -> Result<ShowConditions, String> {
-        if flag.is_empty() {
-            return Ok(ShowConditions::none());
-        }
-        let items: Vec<String> = flag.split(',').map(str::to_string).collect();
-        if items.iter().any(|i| i.trim() != i) {
-            return Err(format!("invalid --show-conditions value {flag:?}: whitespace is not allowed"));
-        }
-        Ok(ShowConditions { items })
-    }
-
-    /// Whether the object of `kind` and `name` shows its conditions, and which.
-    pub fn filter(&self, kind: &str, name: &str) -> Option<ConditionFilter> {
-        let filter = |item: &str| {
-            if item.ends_with(NON_ZERO_SUFFIX) { ConditionFilter::NonZero } else { ConditionFilter::All }
-        };
-        for item in &self.items {
-            if item.strip_suffix(NON_ZERO_SUFFIX).unwrap_or(item).eq_ignore_ascii_case("all") {
-                return Some(filter(item));
-            }
-            let parts: Vec<&str> = item.split('/').collect();
-            if let [k, n] = parts[..] {
-                if k.eq_ignore_ascii_case(kind)
-                    && n.strip_suffix(NON_ZERO_SUFFIX).unwrap_or(n).eq_ignore_ascii_case(name)
-                {
-                    return Some(filter(n));
-                }
-                continue;
-            }
-            let k = parts[0];
-            if k.strip_suffix(NON_ZERO_SUFFIX).unwrap_or(k).eq_ignore_ascii_case(kind) {
-                return Some(filter(k));
-            }
-        }
-        None
-    }
-}
 
 /// Options of [`cluster_tree`], the flags of `clusterctl describe cluster`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -612,14 +541,15 @@ fn sort(node: &mut TreeNode, names: CapiNames) {
 }
 
 /// The version clusterctl v1.14 prints after a row name (cluster-api `internal/util/tree/tree.go`
-/// `getRowName`): a typed Cluster's `spec.topology.version` when it has a topology (`Topology.IsDefined`: any
-/// field set), a MachineDeployment's, MachineSet's or MachinePool's `spec.template.spec.version` and a Machine's
-/// `spec.version` always (empty when unset), a ControlPlane-contract object's `spec.version` when set.
+/// `getRowName`): a typed Cluster's `spec.topology.version` when its topology is defined ([`non_zero`]), a
+/// MachineDeployment's, MachineSet's or MachinePool's `spec.template.spec.version` and a Machine's
+/// `spec.version` always (empty when unset), a ControlPlane-contract object's `spec.version` when it is a
+/// string (contract `ControlPlane().Version().Get`; `""` counts).
 fn row_version(data: &Value, kind: &str, typed: bool, cp_contract: bool) -> Option<String> {
     let text = |p: &str| at(data, p).and_then(Value::as_str).map(str::to_string);
     match (typed, kind) {
         (true, "Cluster") => at(data, "/spec/topology")
-            .filter(|t| t.as_object().is_some_and(|m| !m.is_empty()))
+            .filter(|t| non_zero(t, ""))
             .map(|_| text("/spec/topology/version").unwrap_or_default()),
         (true, "MachineDeployment" | "MachineSet" | "MachinePool") => {
             Some(text("/spec/template/spec/version").unwrap_or_default())
@@ -627,5 +557,21 @@ fn row_version(data: &Value, kind: &str, typed: bool, cp_contract: bool) -> Opti
         (true, "Machine") => Some(text("/spec/version").unwrap_or_default()),
         _ if cp_contract => text("/spec/version"),
         _ => None,
+    }
+}
+
+/// Whether the JSON of a Go struct field (named `key`) decodes to a non-zero value, as `reflect.DeepEqual`
+/// against the zero struct sees it: what v1beta2 `Topology.IsDefined` (cluster-api
+/// `api/core/v1beta2/cluster_types.go`, `!reflect.DeepEqual(r, &Topology{})`) asks of `spec.topology`. A
+/// non-empty string, or any string behind a pointer (`unhealthyLessThanOrEqualTo`); any number or boolean (the
+/// topology's are pointers: `replicas: 0` is set); any list, even empty (a non-nil slice); a `labels` /
+/// `annotations` map, even empty (a non-nil Go map); an object (a struct) with a non-zero field. `null` is zero.
+fn non_zero(value: &Value, key: &str) -> bool {
+    match value {
+        Value::Null => false,
+        Value::String(s) => !s.is_empty() || key == "unhealthyLessThanOrEqualTo",
+        Value::Bool(_) | Value::Number(_) | Value::Array(_) => true,
+        Value::Object(_) if matches!(key, "labels" | "annotations") => true,
+        Value::Object(fields) => fields.iter().any(|(k, v)| non_zero(v, k)),
     }
 }

@@ -6,7 +6,9 @@
 //! - [`store`]: the `FleetStore` the watch messages are applied to, holding [`object`]s compact with their
 //!   list [`columns`];
 //! - [`lineage`]: CAPI Cluster <-> workload cluster links;
-//! - [`summary`]: one summary row per context.
+//! - [`summary`]: one summary row per context;
+//! - trees: [`tree`] (their shape), [`capi_tree`] (with [`show_conditions`]), [`flux_tree`], [`tf_tree`],
+//!   rendered by [`tree_text`].
 pub mod capi_tree;
 pub mod columns;
 pub mod conditions;
@@ -14,6 +16,7 @@ pub mod flux_tree;
 pub mod kinds;
 pub mod lineage;
 pub mod object;
+pub mod show_conditions;
 pub mod status;
 pub mod store;
 pub mod summary;

@@ -298,13 +298,23 @@ fn counter(data: &Value, field: &str) -> Option<i64> {
     nested.or_else(|| at(data, "/status")?.get(field))?.as_i64()
 }
 
-/// The name clusterctl prints, and sorts siblings by: `N Machines...`, `Workers`, `Kind/name`,
-/// `Meta - Kind/name`, prefixed `!! DELETED !! ` when deleting (cluster-api `internal/util/tree/tree.go`
-/// `getRowName`, without colours).
+/// The name clusterctl prints, and sorts siblings by: `N Machines...`, `Workers`, then per `names` v1.14's
+/// `Kind ns/name[, <version>]` or v1.13's `Kind/name` / `Meta - Kind/name`, prefixed `!! DELETED !! ` when
+/// deleting (cluster-api `internal/util/tree/tree.go` `getRowName`, without colours).
 pub fn capi_row_name(node: &TreeNode, names: CapiNames) -> String {
-    let name = match (&node.label, names) {
-        (Label::Virtual { name }, _) => return name.clone(),
-        (Label::Object(l), CapiNames::V1_14) => {
+    let name = capi_name(node, names);
+    if node.deleted && matches!(node.label, Label::Object(_)) { format!("!! DELETED !! {name}") } else { name }
+}
+
+/// [`capi_row_name`] without the `!! DELETED !! ` prefix, which the cockpit draws in a colour of its own.
+pub fn capi_name(node: &TreeNode, names: CapiNames) -> String {
+    let l = match &node.label {
+        Label::Virtual { name } => return name.clone(),
+        Label::Object(l) => l,
+    };
+    match names {
+        CapiNames::V1_14 => {
+            // `klog.KObj`: `ns/name`, or `name` alone when cluster-scoped.
             let mut name = if l.namespace.is_empty() {
                 format!("{} {}", l.kind, l.name)
             } else {
@@ -316,12 +326,11 @@ pub fn capi_row_name(node: &TreeNode, names: CapiNames) -> String {
             }
             name
         }
-        (Label::Object(l), CapiNames::V1_13) => match &l.meta_name {
+        CapiNames::V1_13 => match &l.meta_name {
             Some(meta) => format!("{meta} - {}/{}", l.kind, l.name),
             None => format!("{}/{}", l.kind, l.name),
         },
-    };
-    if node.deleted { format!("!! DELETED !! {name}") } else { name }
+    }
 }
 
 /// A group row's name, `3 Machines...` (`flect.Pluralize` for the kinds that group).

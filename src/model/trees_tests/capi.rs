@@ -163,40 +163,46 @@ fn a_cluster_not_in_the_store_has_no_tree() {
     assert!(cluster_tree(&mgmt(), "other", "fleet", "dev-eu", &CapiTreeOptions::default()).is_none());
 }
 
-/// cluster-api `cmd/clusterctl/client/tree/tree_test.go` `Test_showConditions` (a Machine `my-machine`) and
-/// `cmd/clusterctl/cmd/describe_cluster_test.go` `TestValidateShowConditions`, case by case.
+/// cluster-api `cmd/clusterctl/client/tree/tree_test.go` `Test_Add_setsShowObjectConditionsAnnotation`: a
+/// Machine `my-machine` added with `all`, `all+` and `""`, in both modes, shows all its conditions, the NonZero
+/// ones (v1beta1 rows have no NonZero filter: all again) or none. (The filter's own table is
+/// `model::show_conditions`'s tests.)
 #[test]
-fn show_conditions_as_clusterctl_v1_14_takes_it() {
-    use crate::model::capi_tree::ConditionFilter::{All, NonZero};
-    let cases = [
-        ("", None),
-        ("all", Some(All)),
-        ("Machine", Some(All)),
-        ("AnotherKind", None),
-        ("Machine/my-machine", Some(All)),
-        ("Cluster/another-cluster", None),
-        ("all+", Some(NonZero)),
-        ("Machine+", Some(NonZero)),
-        ("Machine/my-machine+", Some(NonZero)),
-        // Case-insensitive kinds and names; the first item that matches decides.
-        ("ALL", Some(All)),
-        ("machine/MY-MACHINE", Some(All)),
-        ("Cluster,Machine/my-machine+,all", Some(NonZero)),
-        ("Cluster/x,AnotherKind", None),
-        // Two slashes: the first part taken as a Kind.
-        ("Machine/a/b", Some(All)),
-    ];
-    for (flag, want) in cases {
-        let parsed = ShowConditions::parse(flag).unwrap_or_else(|e| panic!("{flag:?}: {e}"));
-        assert_eq!(parsed.filter("Machine", "my-machine"), want, "{flag:?}");
+fn the_filter_reaches_the_added_object_in_both_modes() {
+    use serde_json::json;
+    let cond = |t: &str, s: &str, m: &str| json!({"type": t, "status": s, "reason": format!("{t}{s}"), "message": m, "lastTransitionTime": "2026-03-01T11:00:00Z", "observedGeneration": 1});
+    let v1 = |t: &str, s: &str| json!({"type": t, "status": s, "lastTransitionTime": "2026-03-01T11:00:00Z"});
+    let cluster = json!({"apiVersion": "cluster.x-k8s.io/v1beta2", "kind": "Cluster",
+        "metadata": {"name": "c", "namespace": "ns"}, "spec": {}, "status": {"conditions": [cond("Available", "True", "")]}});
+    let machine = json!({"apiVersion": "cluster.x-k8s.io/v1beta2", "kind": "Machine",
+        "metadata": {"name": "my-machine", "namespace": "ns", "labels": {"cluster.x-k8s.io/cluster-name": "c"}},
+        "spec": {"clusterName": "c", "bootstrap": {}},
+        "status": {"conditions": [cond("Available", "True", ""), cond("Ready", "True", ""), cond("UpToDate", "True", ""),
+                                  cond("Paused", "False", ""), cond("NodeHealthy", "True", "kubelet slow"),
+                                  cond("Deleting", "True", ""), cond("BootstrapConfigReady", "True", "")],
+                   "deprecated": {"v1beta1": {"conditions": [v1("Ready", "True"), v1("InfrastructureReady", "True"),
+                                                             v1("BootstrapReady", "True")]}}}});
+    let mut s = store(&[("mgmt", &[])]);
+    for obj in [cluster, machine] {
+        super::apply(&mut s, "mgmt", serde_json::from_value(obj).unwrap());
     }
-    assert!(ShowConditions::parse("Cluster,Machine/my-machine").is_ok());
-    for bad in ["Cluster, Machine/my-machine", "Cluster,Machine/my-machine ", " all"] {
-        assert_eq!(
-            ShowConditions::parse(bad),
-            Err(format!("invalid --show-conditions value {bad:?}: whitespace is not allowed")),
-            "{bad:?}"
-        );
+    let all_v1beta2 = ["Available", "Ready", "UpToDate", "Paused", "NodeHealthy", "Deleting", "BootstrapConfigReady"];
+    let v1beta1 = ["BootstrapReady", "InfrastructureReady"];
+    let cases: [(&str, CapiMode, Option<&[&str]>); 6] = [
+        ("all", CapiMode::V1Beta2, Some(&all_v1beta2)),
+        ("all+", CapiMode::V1Beta2, Some(&["Available", "Ready", "NodeHealthy", "Deleting"])),
+        ("", CapiMode::V1Beta2, None),
+        ("all", CapiMode::V1Beta1, Some(&v1beta1)),
+        ("all+", CapiMode::V1Beta1, Some(&v1beta1)),
+        ("", CapiMode::V1Beta1, None),
+    ];
+    for (flag, mode, want) in cases {
+        let opts = CapiTreeOptions { mode: Some(mode), ..with_conditions(flag) };
+        let t = tree(&s, "ns", "c", &opts);
+        let machine = find(&t, "Machine/my-machine").expect("under Workers > Other");
+        let types = machine.conditions.as_ref().map(|c| c.iter().map(|c| c.type_.as_str()).collect::<Vec<_>>());
+        assert_eq!(types.as_deref(), want, "{flag:?} {mode:?}");
+        assert_eq!(t.conditions.is_some(), want.is_some(), "{flag:?} {mode:?}: the root too");
     }
 }
 

@@ -36,7 +36,33 @@ fn meta(namespace: &str, name: &str, group: &str, kind: &str) -> ObjMetadata {
 
 #[test]
 fn inventory_ids_parse_like_cli_utils() {
+    let rbac = "rbac.authorization.k8s.io";
     let ok = [
+        // fluxcd/cli-utils `pkg/object/objmetadata_test.go` `TestParseObjMetadata`, every valid row.
+        ("_test-name_apps_ReplicaSet", meta("", "test-name", "apps", "ReplicaSet")),
+        ("test-namespace_test-name_apps_Deployment", meta("test-namespace", "test-name", "apps", "Deployment")),
+        (
+            "test-namespace_kubeadm__nodes-kubeadm-config_rbac.authorization.k8s.io_Role",
+            meta("test-namespace", "kubeadm:nodes-kubeadm-config", rbac, "Role"),
+        ),
+        (
+            "test-namespace_system____leader-locking-kube-scheduler_rbac.authorization.k8s.io_Role",
+            meta("test-namespace", "system::leader-locking-kube-scheduler", rbac, "Role"),
+        ),
+        (
+            "test-namespace___leader-locking-kube-scheduler_rbac.authorization.k8s.io_ClusterRole",
+            meta("test-namespace", ":leader-locking-kube-scheduler", rbac, "ClusterRole"),
+        ),
+        (
+            "test-namespace_leader-locking-kube-scheduler___rbac.authorization.k8s.io_RoleBinding",
+            meta("test-namespace", "leader-locking-kube-scheduler:", rbac, "RoleBinding"),
+        ),
+        ("test-namespace_test_name_apps_Deployment", meta("test-namespace", "test_name", "apps", "Deployment")),
+        (
+            "test-namespace_test_name_with_underscores_apps_Deployment",
+            meta("test-namespace", "test_name_with_underscores", "apps", "Deployment"),
+        ),
+        // More forms.
         ("default_podinfo__Service", meta("default", "podinfo", "", "Service")),
         ("_flux-system__Namespace", meta("", "flux-system", "", "Namespace")),
         ("apps_podinfo_apps_Deployment", meta("apps", "podinfo", "apps", "Deployment")),
@@ -51,19 +77,18 @@ fn inventory_ids_parse_like_cli_utils() {
         ("ns_a_____rbac.authorization.k8s.io_Role", meta("ns", "a::", "rbac.authorization.k8s.io", "Role")),
         ("ns_name_apps_", meta("ns", "name", "apps", "")),
         ("__group_Kind", meta("", "", "group", "Kind")),
-        // cli-utils v1.2.1+ (Flux v2.9): names with `_`; `__` decodes left to right.
-        ("test-namespace_test_name_apps_Deployment", meta("test-namespace", "test_name", "apps", "Deployment")),
-        (
-            "test-namespace_test_name_with_underscores_apps_Deployment",
-            meta("test-namespace", "test_name_with_underscores", "apps", "Deployment"),
-        ),
+        // cli-utils v1.2.1+ (Flux v2.9): a name may hold `_`; `__` decodes left to right.
+        // The namespace ends at the first `_`: two after it leave one to the name.
+        ("ns__a_apps_Deployment", meta("ns", "_a", "apps", "Deployment")),
+        ("ns_a_b__Secret", meta("ns", "a_b", "", "Secret")),
         ("ns_a___b_rbac.authorization.k8s.io_Role", meta("ns", "a:_b", "rbac.authorization.k8s.io", "Role")),
         ("ns_a____rbac.authorization.k8s.io_Role", meta("ns", "a:_", "rbac.authorization.k8s.io", "Role")),
     ];
     for (id, want) in ok {
         assert_eq!(parse_inventory_id(id), Ok(want), "{id}");
     }
-    // The message quotes what was left where a separator was missing (cli-utils TestParseObjMetadata).
+    // The message quotes what was left where a separator was missing (TestParseObjMetadata's error rows,
+    // then more).
     let bad = [
         ("", ""),
         ("podinfo", "podinfo"),

@@ -19,6 +19,7 @@ macro_rules! snap {
 
 mod cache;
 mod capi;
+mod capi_names;
 mod flux;
 mod text;
 mod tf;

@@ -53,11 +53,7 @@ pub fn build<'c>(
     cache.get_or_build(store, &key, |view| match kind {
         "Cluster" => {
             let opts = CapiTreeOptions {
-                show_conditions: if conditions {
-                    ShowConditions::parse("all+").unwrap_or_default()
-                } else {
-                    ShowConditions::none()
-                },
+                show_conditions: if conditions { ShowConditions::all_non_zero() } else { ShowConditions::none() },
                 ..CapiTreeOptions::default()
             };
             capi_tree::cluster_tree_with(view, ctx, ns, name, &opts)
@@ -71,7 +67,8 @@ pub fn build<'c>(
 
 fn node_text(n: &TreeNode, capi: bool) -> String {
     match &n.label {
-        Label::Object(_) if capi => crate::model::tree_text::capi_row_name(n, CapiNames::default()),
+        // `!! DELETED !! ` is a span of its own (see `flatten`).
+        Label::Object(_) if capi => crate::model::tree_text::capi_name(n, CapiNames::default()),
         Label::Object(o) => o.flux_text(),
         Label::Virtual { name } => name.clone(),
     }
