@@ -195,6 +195,17 @@ fn cluster_api_states_are_all_there() {
     let cp_ready =
         condition(legacy, &["deprecated", "v1beta1"], "ControlPlaneReady").expect("deprecated ControlPlaneReady");
     assert_eq!((cp_ready["status"].as_str(), cp_ready["severity"].as_str()), (Some("False"), Some("Warning")));
+    assert!(is(condition(legacy, &[], "ControlPlaneMachinesReady"), "False"));
+    let legacy_objects =
+        || mgmt.iter().filter(|o| o["metadata"]["labels"]["cluster.x-k8s.io/cluster-name"] == "legacy-aws");
+    // The Machine without an instance: infrastructureReady false became unset, not false.
+    let failed = legacy_objects()
+        .find(|o| kind(o) == "Machine" && o["status"]["phase"] == "Provisioning")
+        .expect("the Machine without an instance");
+    assert_eq!(failed["status"]["initialization"], serde_json::json!({ "bootstrapDataSecretCreated": true }));
+    for config in legacy_objects().filter(|o| kind(o) == "KubeadmConfig") {
+        assert!(is(condition(config, &[], "Ready"), "True"), "{config}");
+    }
 
     assert_eq!(cluster("staging-eks")["status"]["phase"], "Provisioning");
     let topology = cluster("edge-eu");
