@@ -241,3 +241,93 @@ fn workload_nodes_match_machines() {
         }
     }
 }
+
+/// Every Cluster API core and kubeadm object is in the form a v1.14 management cluster stores: v1beta2, with
+/// none of the v1beta1 fields that the v1beta2 schema would prune or misread.
+#[test]
+fn cluster_api_objects_have_no_v1beta1_fields() {
+    fn check_ref(what: &str, r: &Value) {
+        if r.is_object() {
+            assert!(
+                r.get("apiGroup").is_some() && r.get("apiVersion").is_none() && r.get("namespace").is_none(),
+                "{what}: {r}"
+            );
+        }
+    }
+    fn check_args(what: &str, v: &Value) {
+        match v {
+            Value::Object(m) => m.iter().for_each(|(k, c)| {
+                if k == "extraArgs" || k == "kubeletExtraArgs" {
+                    assert!(c.is_array(), "{what}: {k} {c}");
+                }
+                check_args(what, c);
+            }),
+            Value::Array(items) => items.iter().for_each(|c| check_args(what, c)),
+            _ => {}
+        }
+    }
+    let groups = ["cluster.x-k8s.io", "controlplane.cluster.x-k8s.io", "bootstrap.cluster.x-k8s.io"];
+    let mut seeds = vec![fleet()];
+    seeds.push(scale(2, &input()));
+    for seed in &seeds {
+        for (context, o) in all(seed) {
+            let api_version = o["apiVersion"].as_str().unwrap_or_default();
+            let (k, s, spec) = (kind(o), &o["status"], &o["spec"]);
+            let what = format!("{context} {k} {}/{}", ns(o), name_of(o));
+            if !groups.contains(&group_of(api_version)) || k == "AWSManagedControlPlane" {
+                continue;
+            }
+            assert!(api_version.ends_with("/v1beta2"), "{what}: {api_version}");
+            for field in
+                ["v1beta2", "infrastructureReady", "controlPlaneReady", "bootstrapReady", "ready", "initialized"]
+            {
+                assert!(s.get(field).is_none(), "{what}: status.{field}");
+            }
+            for field in
+                ["failureReason", "failureMessage", "updatedReplicas", "unavailableReplicas", "fullyLabeledReplicas"]
+            {
+                assert!(s.get(field).is_none(), "{what}: status.{field}");
+            }
+            let severities = s["conditions"].as_array().into_iter().flatten().filter(|c| c.get("severity").is_some());
+            assert_eq!(severities.count(), 0, "{what}: v1beta1 conditions in status.conditions");
+            assert!(s.get("failureDomains").is_none_or(Value::is_array), "{what}: failureDomains");
+            assert!(s.get("nodeRef").is_none_or(|n| n.as_object().is_some_and(|n| n.len() == 1)), "{what}: nodeRef");
+            let allowed: &[&str] = match k {
+                "MachineSet" => &[
+                    "conditions",
+                    "failureReason",
+                    "failureMessage",
+                    "fullyLabeledReplicas",
+                    "readyReplicas",
+                    "availableReplicas",
+                ],
+                "MachineDeployment" => {
+                    &["conditions", "updatedReplicas", "readyReplicas", "availableReplicas", "unavailableReplicas"]
+                }
+                "KubeadmControlPlane" => &[
+                    "conditions",
+                    "failureReason",
+                    "failureMessage",
+                    "updatedReplicas",
+                    "readyReplicas",
+                    "unavailableReplicas",
+                ],
+                _ => &["conditions", "failureReason", "failureMessage"],
+            };
+            for field in s["deprecated"]["v1beta1"].as_object().into_iter().flat_map(|d| d.keys()) {
+                assert!(allowed.contains(&field.as_str()), "{what}: status.deprecated.v1beta1.{field}");
+            }
+            for machine in [spec, &spec["template"]["spec"], &spec["machineTemplate"]["spec"]] {
+                check_ref(&what, &machine["infrastructureRef"]);
+                check_ref(&what, &machine["bootstrap"]["configRef"]);
+            }
+            check_ref(&what, &spec["infrastructureRef"]);
+            check_ref(&what, &spec["controlPlaneRef"]);
+            assert!(
+                spec["machineTemplate"].get("infrastructureRef").is_none(),
+                "{what}: machineTemplate.infrastructureRef"
+            );
+            check_args(&what, spec);
+        }
+    }
+}
