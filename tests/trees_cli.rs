@@ -64,7 +64,7 @@ fn check(home: &Path, kc: &str) {
         "{conditions}"
     );
 
-    // CAPI, v1beta1 shape (CAPA-style cluster with severities).
+    // CAPI, the v1beta1 table: legacy-aws's v1beta1 conditions, under status.deprecated.v1beta1, with severities.
     let legacy = tree(&["cluster", "team-data/legacy-aws", "--v1beta1"]);
     assert!(legacy.contains("SEVERITY") && legacy.contains("Warning"), "{legacy}");
 

@@ -1,6 +1,6 @@
 //! The states the demo fleet promises (failing, suspended and waiting Flux objects; pending, failed and
-//! drifted Terraform; paused, deleting, unhealthy, provisioning and v1beta1 clusters) and the references
-//! between its objects.
+//! drifted Terraform; paused, deleting, unhealthy and provisioning clusters, one created from v1beta1
+//! manifests), the references between its objects, and Cluster API objects in their stored v1beta2 form.
 
 use std::collections::{BTreeMap, BTreeSet};
 
