@@ -1,11 +1,13 @@
-//! The demo fleet on real API servers: seeded objects, simulated controllers reacting within 5 s, and the
-//! `demo up | status | down` lifecycle of the real binary.
+//! The demo fleet on real API servers: seeded objects (every field kept by the schemas), simulated controllers
+//! reacting within 5 s, and the `demo up | status | down` lifecycle of the real binary.
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use fleetdeck::demo::seed::{self, SeedInput};
 use fleetdeck::demo::{DemoFleet, DemoOptions};
 use kube::api::{Api, DynamicObject, ListParams, Patch, PatchParams};
 use kube::core::{ApiResource, GroupVersionKind};
+use kube::discovery::{Discovery, Scope};
 use serde_json::{Value, json};
 
 const REACT: Duration = Duration::from_secs(5);
@@ -177,6 +179,72 @@ async fn seeded_fleet_and_simulated_controllers() -> anyhow::Result<()> {
     within(&capi_clusters, "dev-eu", "Paused=True", |o| paused(o, "True")).await?;
     capi_clusters.patch("dev-eu", &pp, &merge(json!({"spec": {"paused": null}}))).await?;
     within(&capi_clusters, "dev-eu", "Paused=False", |o| paused(o, "False")).await?;
+    Ok(())
+}
+
+/// JSON pointers of every leaf (and empty object or list) under `v`, with `at` as their prefix.
+fn leaves(v: &Value, at: String, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) if !m.is_empty() => {
+            m.iter().for_each(|(k, c)| leaves(c, format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")), out))
+        }
+        Value::Array(a) if !a.is_empty() => a.iter().enumerate().for_each(|(i, c)| leaves(c, format!("{at}/{i}"), out)),
+        _ => out.push(at),
+    }
+}
+
+/// The API servers keep every field the seed writes into a custom resource: no upstream CRD schema (Cluster
+/// API, CAPA, Flux) nor fleetdeck's own prunes one. A pruned field is lost silently: the demo would show less
+/// than its seed says, and a seed written in another shape than the schema's (v1beta1 fields under
+/// v1beta2) would go unnoticed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_servers_keep_every_seeded_field() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let opts = DemoOptions { dir: dir.path().to_path_buf(), scale: 0, controllers: false };
+    let fleet = DemoFleet::start(&opts, &mut |_| {}).await?;
+    // The same objects as the fleet's seed, but for timestamps (and the kubeconfig Secrets, not custom resources).
+    let input = SeedInput {
+        now: k8s_openapi::jiff::Timestamp::now(),
+        workload_kubeconfigs: ["dev-eu", "prod-us"].map(|c| (c.to_string(), String::new())).into_iter().collect(),
+    };
+    let mut lost = Vec::new();
+    let mut checked = 0;
+    for (context, objects) in seed::demo_fleet(&input).contexts {
+        let client = fleet.env.client(&context).await?;
+        let discovery = Discovery::new(client.clone()).run().await?;
+        for o in objects {
+            let api_version = o["apiVersion"].as_str().unwrap_or_default();
+            let Some((group, version)) = api_version.split_once('/').filter(|(g, _)| g.contains('.')) else {
+                continue;
+            };
+            let kind = o["kind"].as_str().unwrap_or_default();
+            let (ar, caps) = discovery
+                .resolve_gvk(&GroupVersionKind::gvk(group, version, kind))
+                .ok_or_else(|| anyhow::anyhow!("{context}: {api_version} {kind} is not served"))?;
+            let name = o["metadata"]["name"].as_str().unwrap_or_default();
+            let ns = o["metadata"]["namespace"].as_str().unwrap_or_default();
+            let api: Api<DynamicObject> = match caps.scope {
+                Scope::Namespaced => Api::namespaced_with(client.clone(), ns, &ar),
+                Scope::Cluster => Api::all_with(client.clone(), &ar),
+            };
+            let served = serde_json::to_value(api.get(name).await?)?;
+            let mut paths = Vec::new();
+            for part in ["spec", "status"] {
+                if let Some(v) = o.get(part) {
+                    leaves(v, format!("/{part}"), &mut paths);
+                }
+            }
+            lost.extend(
+                paths
+                    .into_iter()
+                    .filter(|p| served.pointer(p).is_none())
+                    .map(|p| format!("{context} {kind} {ns}/{name}: {p}")),
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 100, "only {checked} custom resources checked");
+    assert!(lost.is_empty(), "fields the API servers pruned:\n{}", lost.join("\n"));
     Ok(())
 }
 

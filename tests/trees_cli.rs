@@ -180,7 +180,7 @@ fn check(home: &Path, kc: &str) {
     assert_eq!((code, out.as_str()), (Some(2), ""));
     assert_eq!(err, "fleetdeck: invalid --show-conditions value \"all, Machine\": whitespace is not allowed\n");
 
-    // CAPI, v1beta1 table (CAPA-style cluster with severities).
+    // CAPI, the v1beta1 table: legacy-aws's v1beta1 conditions, under status.deprecated.v1beta1, with severities.
     let legacy = tree(&["cluster", "team-data/legacy-aws", "--v1beta1"]);
     assert_eq!(
         legacy.lines().next().map(|h| h.split_whitespace().collect::<Vec<_>>().join(" ")).as_deref(),

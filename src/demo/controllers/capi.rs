@@ -86,25 +86,17 @@ fn key_name(o: &DynamicObject) -> String {
     format!("{}/{}", o.metadata.namespace.as_deref().unwrap_or(""), o.metadata.name.as_deref().unwrap_or(""))
 }
 
-/// v1beta1-shaped objects (severity on conditions) keep their v1beta2 conditions under `status.v1beta2`.
-fn v1beta1_shaped(o: &DynamicObject) -> bool {
-    conditions(o).iter().any(|c| c.get("severity").is_some())
-}
-
 async fn reflect_paused(client: &kube::Client, ar: &ApiResource, c: &DynamicObject) -> Result<()> {
     let paused = c.data.pointer("/spec/paused").and_then(Value::as_bool).unwrap_or(false);
     let want = if paused { "True" } else { "False" };
-    let (pointer, wrap) =
-        if v1beta1_shaped(c) { ("/status/v1beta2/conditions", true) } else { ("/status/conditions", false) };
-    let mut conds: Vec<Value> = c.data.pointer(pointer).and_then(Value::as_array).cloned().unwrap_or_default();
+    let mut conds = conditions(c);
     let now = conds.iter().find(|x| s(x, "/type") == "Paused").map(|x| s(x, "/status").to_string());
     if now.as_deref() == Some(want) || (now.is_none() && !paused) {
         return Ok(());
     }
     let reason = if paused { "Paused" } else { "NotPaused" };
     set_condition(&mut conds, "Paused", want, reason, "", c.metadata.generation.unwrap_or(0));
-    let status = if wrap { json!({"v1beta2": {"conditions": conds}}) } else { json!({"conditions": conds}) };
-    patch_status(&api_of(client, ar, c), c.metadata.name.as_deref().unwrap_or(""), status).await
+    patch_status(&api_of(client, ar, c), c.metadata.name.as_deref().unwrap_or(""), json!({"conditions": conds})).await
 }
 
 /// Moves a provisioning cluster to Provisioned and Available, one step every [`PROVISION_STEP`].
@@ -240,7 +232,7 @@ async fn add_machine(client: &kube::Client, nodes: Option<&kube::Client>, templa
     let mut machine = clean_copy(template, &name);
     machine["spec"]["providerID"] = json!(format!("docker:////{name}"));
     if let Some(st) = machine.get_mut("status") {
-        st["nodeRef"] = json!({"apiGroup": "", "kind": "Node", "name": name});
+        st["nodeRef"] = json!({"name": name});
         st["phase"] = json!("Running");
     }
     let mut objects = Vec::new();

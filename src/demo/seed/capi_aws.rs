@@ -1,4 +1,4 @@
-//! The demo fleet's EKS cluster (Cluster API Provider AWS, CAPA v2.10) and the AWS network objects both AWS
+//! The demo fleet's EKS cluster (Cluster API Provider AWS, CAPA v2.13) and the AWS network objects both AWS
 //! clusters share: `staging-eks` is a v1beta2 Cluster whose EKS control plane (AWSManagedControlPlane) is
 //! still being created, with a MachinePool of managed nodes waiting for it: phase Provisioning. (`legacy-aws`,
 //! the v1beta1 one, is in `capi_legacy.rs`.)
@@ -88,7 +88,8 @@ pub(super) fn aws_cluster(
     infra
 }
 
-/// `staging-eks`: Cluster, its AWSCluster network, the AWSManagedControlPlane being created and a MachinePool.
+/// `staging-eks`: Cluster, its AWSManagedCluster, the AWSManagedControlPlane (with the VPC) being created and a
+/// MachinePool.
 pub(super) fn staging_eks(clock: &Clock) -> Vec<Value> {
     let name = "staging-eks";
     let cp_name = "staging-eks-control-plane";
@@ -147,6 +148,11 @@ pub(super) fn staging_eks(clock: &Clock) -> Vec<Value> {
 
     let mut infra = aws_cluster(clock, &cluster, name, region, age, None);
     infra["kind"] = json!(EKS_INFRA_KIND);
+    // An AWSManagedCluster has no network of its own (its schema holds only `spec.controlPlaneEndpoint`, which
+    // CAPA copies from the control plane once EKS gives one, and `status.ready`, `failureDomains`,
+    // `conditions`): the VPC is the AWSManagedControlPlane's.
+    infra["spec"] = json!({});
+    let network_status = infra["status"].as_object_mut().and_then(|s| s.remove("networkStatus"));
 
     let mut cp = object("controlplane.cluster.x-k8s.io/v1beta2", "AWSManagedControlPlane", Some(NAMESPACE), cp_name);
     labels(&mut cp, &[(CLUSTER_NAME, name)]);
@@ -158,7 +164,7 @@ pub(super) fn staging_eks(clock: &Clock) -> Vec<Value> {
         "version": "v1.32",
         "roleName": format!("{name}-eks-control-plane"),
         "sshKeyName": "default",
-        "network": { "vpc": { "id": format!("vpc-{}", ids::hex(&format!("{name}/vpc"), 17)) } },
+        "network": vpc_network(name, region),
         "endpointAccess": { "public": true, "private": true },
         "associateOIDCProvider": true,
         "addons": [
@@ -180,6 +186,7 @@ pub(super) fn staging_eks(clock: &Clock) -> Vec<Value> {
         "initialized": false,
         "externalManagedControlPlane": true,
         "observedGeneration": 1,
+        "networkStatus": network_status,
         "conditions": network_ready(cp_conditions).build(),
     });
 

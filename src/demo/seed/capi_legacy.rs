@@ -1,14 +1,21 @@
-//! `legacy-aws`, a Cluster API cluster on AWS written in the deprecated v1beta1 shape: full ObjectReferences,
-//! v1beta1 conditions with severity, `status.infrastructureReady` / `controlPlaneReady` and the v1beta2
-//! conditions under `status.v1beta2`. Its third control-plane Machine cannot get an EC2 instance
-//! (InsufficientInstanceCapacity), so the KubeadmControlPlane and the Cluster report ControlPlaneReady False
-//! with severity Warning, while the v1beta2 view shows ControlPlaneMachinesReady False.
+//! `legacy-aws`: a Cluster API cluster on AWS created from v1beta1 manifests, back when v1beta1 was Cluster
+//! API's current API, as a Cluster API v1.14 management cluster stores and serves it today. Its third
+//! control-plane Machine cannot get an EC2 instance (InsufficientInstanceCapacity): the KubeadmControlPlane
+//! and the Cluster report Ready / ControlPlaneReady False with severity Warning in their v1beta1 conditions,
+//! ControlPlaneMachinesReady False in their v1beta2 ones.
 //!
-//! The objects are written as v1beta1 manifests would be, then put in the form Cluster API v1.14 stores
-//! them in ([`super::capi_convert::stored_form`]: v1beta2, with these v1beta1 conditions under
-//! `status.deprecated.v1beta1`), since no conversion webhook runs beside the demo. Read with
-//! `--v1beta1` (clusterctl's `--v1beta2=false`) the cluster still shows its severities. CAPA's own objects
-//! keep CAPA's v1beta1-contract shape.
+//! Cluster API v1.14 stores every core and kubeadm object in v1beta2, whatever version it was written in: its
+//! conversion webhook turns v1beta1 into v1beta2 (references `{apiGroup, kind, name}`, the v1beta1
+//! conditions with their severities under `status.deprecated.v1beta1`, what `status.v1beta2` held moved up,
+//! `status.initialization`, failure domains as a list, `{name, value}` argument lists, ...). No webhook runs
+//! beside the demo's API servers: with the upstream CRDs' conversion strategy `None`, the API server would
+//! only rewrite the `apiVersion` of a v1beta1 object and prune it against the v1beta2 schema (the references
+//! would lose their `apiVersion`, and clusterctl could not decode the failure domains map). So the objects
+//! are written here as their v1beta1 manifests and the controllers of the time wrote them, then turned into
+//! what the webhook stores by [`super::capi_convert::stored_form`]. Read with `--v1beta1` (clusterctl's
+//! `--v1beta2=false`) the cluster still shows its severities. CAPA's own objects (AWSCluster, AWSMachine)
+//! keep the shape of CAPA's v1beta2 API, which implements the v1beta1 contract (`status.ready`, v1beta1
+//! conditions with severity) and which CAPA's CRDs store as written.
 
 use serde_json::{Value, json};
 
@@ -155,17 +162,24 @@ fn legacy_machine(
     config["spec"] = json!({ "joinConfiguration": { "nodeRegistration": {
         "name": "{{ ds.meta_data.local_hostname }}", "kubeletExtraArgs": { "cloud-provider": "external" },
     } } });
+    let config_since = age - MIN;
     config["status"] = json!({
         "ready": true,
         "dataSecretName": name,
         "observedGeneration": 1,
-        "conditions": V1Beta1Conditions::new(clock, age - MIN).ok("Ready").ok("CertificatesAvailable").ok("DataSecretAvailable").build(),
+        "conditions": V1Beta1Conditions::new(clock, config_since).ok("Ready").ok("CertificatesAvailable").ok("DataSecretAvailable").build(),
+        "v1beta2": { "conditions": Conditions::new(clock, config_since)
+            .yes("Ready", "Ready")
+            .yes("DataSecretAvailable", "Available")
+            .yes("CertificatesAvailable", "Available")
+            .no("Paused", "NotPaused")
+            .build() },
     });
     [machine, aws, config]
 }
 
-/// `legacy-aws`, all in v1beta1 shape: Cluster, AWSCluster, KubeadmControlPlane (3 Machines, one without an
-/// instance), MachineDeployment + MachineSet with 2 workers.
+/// `legacy-aws`, as stored: Cluster, AWSCluster, KubeadmControlPlane (3 Machines, one without an instance),
+/// MachineDeployment + MachineSet with 2 workers, written in v1beta1 and converted.
 pub(super) fn legacy_aws(clock: &Clock) -> Vec<Value> {
     let name = "legacy-aws";
     let kcp_name = "legacy-aws-control-plane";
@@ -319,7 +333,7 @@ fn legacy_workers(clock: &Clock, cluster: &Value, age: i64) -> Vec<Value> {
         o["status"] = json!({
             "observedGeneration": 1,
             "selector": selector_text,
-            "replicas": 2, "readyReplicas": 2, "availableReplicas": 2, "updatedReplicas": 2,
+            "replicas": 2, "readyReplicas": 2, "availableReplicas": 2,
             "conditions": V1Beta1Conditions::new(clock, since).ok("Ready").ok("MachinesCreated").ok("MachinesReady").build(),
             "v1beta2": {
                 "conditions": Conditions::new(clock, since)
@@ -345,6 +359,7 @@ fn legacy_workers(clock: &Clock, cluster: &Value, age: i64) -> Vec<Value> {
     md["spec"]["strategy"] =
         json!({ "type": "RollingUpdate", "rollingUpdate": { "maxSurge": 1, "maxUnavailable": 0 } });
     md["status"]["phase"] = json!("Running");
+    md["status"]["updatedReplicas"] = json!(2);
     md["status"]["unavailableReplicas"] = json!(0);
     md["status"]["conditions"] =
         V1Beta1Conditions::new(clock, since).ok("Ready").ok("Available").ok("MachineSetReady").build();
@@ -358,6 +373,7 @@ fn legacy_workers(clock: &Clock, cluster: &Value, age: i64) -> Vec<Value> {
     );
     labels(&mut ms, &[("machine-template-hash", &hash)]);
     owned_by(&mut ms, &md, true);
+    ms["status"]["fullyLabeledReplicas"] = json!(2);
     let mut objects = vec![md, ms.clone()];
     for i in 0..2 {
         let m = format!("{ms_name}-{}", ids::suffix(&format!("{NAMESPACE}/{ms_name}/{i}")));

@@ -254,12 +254,16 @@ pub(super) fn set_status(clock: &Clock, c: &KubeadmCluster, p: &PoolPlan, machin
         "selector": selector,
         "replicas": n, "readyReplicas": ready, "availableReplicas": ready, "upToDateReplicas": n,
         "conditions": conds.build(),
-        "deprecated": { "v1beta1": {
-            "conditions": old.build(), "readyReplicas": ready, "availableReplicas": ready,
-            "updatedReplicas": n, "unavailableReplicas": n - ready,
-        } },
+        "deprecated": { "v1beta1": { "conditions": old.build(), "readyReplicas": ready, "availableReplicas": ready } },
     });
-    if !machine_set {
+    // The v1beta1 counters each kind keeps (MachineSetV1Beta1DeprecatedStatus has no updated or unavailable
+    // replicas; every Machine of the set carries its template's labels).
+    let deprecated = &mut status["deprecated"]["v1beta1"];
+    if machine_set {
+        deprecated["fullyLabeledReplicas"] = json!(n);
+    } else {
+        deprecated["updatedReplicas"] = json!(n);
+        deprecated["unavailableReplicas"] = json!(n - ready);
         status["phase"] = json!(if deleting { "ScalingDown" } else { "Running" });
     }
     status

@@ -10,8 +10,8 @@
 //! - Cluster API in `mgmt`: `platform/dev-eu` healthy; `platform/prod-us` with worker Machine whose Node is not
 //!   Ready (NodeHealthy False) and a MachineHealthCheck; `platform/sandbox` paused; `platform/old-test` being
 //!   deleted (see [`Seed::to_delete`]); `platform/edge-eu` from ClusterClass `platform/quick-start`;
-//!   `team-data/staging-eks` (EKS, Provisioning); `team-data/legacy-aws` in v1beta1 shape (ControlPlaneReady
-//!   False, severity Warning).
+//!   `team-data/staging-eks` (EKS, Provisioning); `team-data/legacy-aws` created from v1beta1
+//!   manifests, stored as Cluster API v1.14 converts them (v1beta1 ControlPlaneReady False, severity Warning).
 //! - Flux everywhere; `prod-us`: Kustomization `flux-system/infrastructure` BuildFailed and
 //!   `flux-system/apps` DependencyNotReady; `dev-eu`: HelmRelease `podinfo/podinfo` suspended; `mgmt`: remote
 //!   Kustomization `platform/dev-eu-addons` applying into `dev-eu`.

@@ -1,6 +1,6 @@
 //! The states the demo fleet promises (failing, suspended and waiting Flux objects; pending, failed and
-//! drifted Terraform; paused, deleting, unhealthy, provisioning and v1beta1 clusters) and the references
-//! between its objects.
+//! drifted Terraform; paused, deleting, unhealthy and provisioning clusters, one created from v1beta1
+//! manifests), the references between its objects, and Cluster API objects in their stored v1beta2 form.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -195,6 +195,17 @@ fn cluster_api_states_are_all_there() {
     let cp_ready =
         condition(legacy, &["deprecated", "v1beta1"], "ControlPlaneReady").expect("deprecated ControlPlaneReady");
     assert_eq!((cp_ready["status"].as_str(), cp_ready["severity"].as_str()), (Some("False"), Some("Warning")));
+    assert!(is(condition(legacy, &[], "ControlPlaneMachinesReady"), "False"));
+    let legacy_objects =
+        || mgmt.iter().filter(|o| o["metadata"]["labels"]["cluster.x-k8s.io/cluster-name"] == "legacy-aws");
+    // The Machine without an instance: infrastructureReady false became unset, not false.
+    let failed = legacy_objects()
+        .find(|o| kind(o) == "Machine" && o["status"]["phase"] == "Provisioning")
+        .expect("the Machine without an instance");
+    assert_eq!(failed["status"]["initialization"], serde_json::json!({ "bootstrapDataSecretCreated": true }));
+    for config in legacy_objects().filter(|o| kind(o) == "KubeadmConfig") {
+        assert!(is(condition(config, &[], "Ready"), "True"), "{config}");
+    }
 
     assert_eq!(cluster("staging-eks")["status"]["phase"], "Provisioning");
     let topology = cluster("edge-eu");
@@ -227,6 +238,96 @@ fn workload_nodes_match_machines() {
                 node["metadata"]["labels"].get("node-role.kubernetes.io/control-plane").is_some(),
                 control_plane
             );
+        }
+    }
+}
+
+/// Every Cluster API core and kubeadm object is in the form a v1.14 management cluster stores: v1beta2, with
+/// none of the v1beta1 fields that the v1beta2 schema would prune or misread.
+#[test]
+fn cluster_api_objects_have_no_v1beta1_fields() {
+    fn check_ref(what: &str, r: &Value) {
+        if r.is_object() {
+            assert!(
+                r.get("apiGroup").is_some() && r.get("apiVersion").is_none() && r.get("namespace").is_none(),
+                "{what}: {r}"
+            );
+        }
+    }
+    fn check_args(what: &str, v: &Value) {
+        match v {
+            Value::Object(m) => m.iter().for_each(|(k, c)| {
+                if k == "extraArgs" || k == "kubeletExtraArgs" {
+                    assert!(c.is_array(), "{what}: {k} {c}");
+                }
+                check_args(what, c);
+            }),
+            Value::Array(items) => items.iter().for_each(|c| check_args(what, c)),
+            _ => {}
+        }
+    }
+    let groups = ["cluster.x-k8s.io", "controlplane.cluster.x-k8s.io", "bootstrap.cluster.x-k8s.io"];
+    let mut seeds = vec![fleet()];
+    seeds.push(scale(2, &input()));
+    for seed in &seeds {
+        for (context, o) in all(seed) {
+            let api_version = o["apiVersion"].as_str().unwrap_or_default();
+            let (k, s, spec) = (kind(o), &o["status"], &o["spec"]);
+            let what = format!("{context} {k} {}/{}", ns(o), name_of(o));
+            if !groups.contains(&group_of(api_version)) || k == "AWSManagedControlPlane" {
+                continue;
+            }
+            assert!(api_version.ends_with("/v1beta2"), "{what}: {api_version}");
+            for field in
+                ["v1beta2", "infrastructureReady", "controlPlaneReady", "bootstrapReady", "ready", "initialized"]
+            {
+                assert!(s.get(field).is_none(), "{what}: status.{field}");
+            }
+            for field in
+                ["failureReason", "failureMessage", "updatedReplicas", "unavailableReplicas", "fullyLabeledReplicas"]
+            {
+                assert!(s.get(field).is_none(), "{what}: status.{field}");
+            }
+            let severities = s["conditions"].as_array().into_iter().flatten().filter(|c| c.get("severity").is_some());
+            assert_eq!(severities.count(), 0, "{what}: v1beta1 conditions in status.conditions");
+            assert!(s.get("failureDomains").is_none_or(Value::is_array), "{what}: failureDomains");
+            assert!(s.get("nodeRef").is_none_or(|n| n.as_object().is_some_and(|n| n.len() == 1)), "{what}: nodeRef");
+            let allowed: &[&str] = match k {
+                "MachineSet" => &[
+                    "conditions",
+                    "failureReason",
+                    "failureMessage",
+                    "fullyLabeledReplicas",
+                    "readyReplicas",
+                    "availableReplicas",
+                ],
+                "MachineDeployment" => {
+                    &["conditions", "updatedReplicas", "readyReplicas", "availableReplicas", "unavailableReplicas"]
+                }
+                "KubeadmControlPlane" => &[
+                    "conditions",
+                    "failureReason",
+                    "failureMessage",
+                    "updatedReplicas",
+                    "readyReplicas",
+                    "unavailableReplicas",
+                ],
+                _ => &["conditions", "failureReason", "failureMessage"],
+            };
+            for field in s["deprecated"]["v1beta1"].as_object().into_iter().flat_map(|d| d.keys()) {
+                assert!(allowed.contains(&field.as_str()), "{what}: status.deprecated.v1beta1.{field}");
+            }
+            for machine in [spec, &spec["template"]["spec"], &spec["machineTemplate"]["spec"]] {
+                check_ref(&what, &machine["infrastructureRef"]);
+                check_ref(&what, &machine["bootstrap"]["configRef"]);
+            }
+            check_ref(&what, &spec["infrastructureRef"]);
+            check_ref(&what, &spec["controlPlaneRef"]);
+            assert!(
+                spec["machineTemplate"].get("infrastructureRef").is_none(),
+                "{what}: machineTemplate.infrastructureRef"
+            );
+            check_args(&what, spec);
         }
     }
 }
