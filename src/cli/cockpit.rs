@@ -7,7 +7,7 @@ use k8s_openapi::jiff::Timestamp;
 use tokio::sync::mpsc;
 
 use fleetdeck::config::{self, Paths};
-use fleetdeck::fleet::{self, Fleet, FleetOptions};
+use fleetdeck::fleet::{self, Fleet};
 use fleetdeck::ui;
 
 use super::{GlobalArgs, UsageError};
@@ -48,21 +48,17 @@ async fn run_with_repo(
     let kc = fleet::kubeconfig::load(kubeconfig.or(global.kubeconfig.as_deref()))
         .map_err(|e| UsageError(format!("{e:#}")))?;
     let (tx, rx) = mpsc::channel(fleet::CHANNEL_CAPACITY);
-    let opts = fleet_options(global);
+    let opts = global.fleet_options();
     let mut fleet = Fleet::start(&kc, &global.context, opts, tx).await.map_err(|e| UsageError(format!("{e:#}")))?;
     let mut state = ui::state::State::new(Timestamp::now());
     state.warnings = loaded.warnings;
     state.banner = banner;
     state.readonly = global.readonly || loaded.config.readonly;
     state.rules = ui::actions::Rules { config: Some(loaded.config.clone()), cli_readonly: global.readonly };
-    let clients = fleetdeck::ops::clients::Clients::new(kc.config.clone(), fleet_options(global));
+    let clients = fleetdeck::ops::clients::Clients::new(kc.config.clone(), global.fleet_options());
     let actions = ui::effects::Effects::new(clients, paths.state_dir.clone());
     let theme = loaded.theme.for_depth(config::ColorDepth::detect());
     let r = ui::app::run(rx, state, theme, loaded.keymap, Some(actions)).await;
     fleet.stop();
     r
-}
-
-fn fleet_options(global: &GlobalArgs) -> FleetOptions {
-    global.fleet_options()
 }

@@ -79,9 +79,10 @@ fn parse_names(text: &str) -> Result<CapiNames, String> {
 }
 
 pub fn run(args: &TreeArgs, global: &GlobalArgs) -> Result<()> {
-    if let Some(s) = &args.show_conditions {
-        ShowConditions::parse(s).map_err(UsageError)?;
-    }
+    let show_conditions = match &args.show_conditions {
+        Some(s) => ShowConditions::parse(s).map_err(UsageError)?,
+        None => ShowConditions::none(),
+    };
     let (namespace, name) = args
         .object
         .split_once('/')
@@ -103,7 +104,7 @@ pub fn run(args: &TreeArgs, global: &GlobalArgs) -> Result<()> {
     let opts = global.fleet_options();
     let store = rt.block_on(super::snapshot::sync(&kc, &only, opts, connect + Duration::from_secs(12)))?;
     let state = store.context(&context).map(|c| (c.state, c.reason.clone()));
-    let Some(root) = build(&store, args, &context, namespace, name) else {
+    let Some(root) = build(&store, args, show_conditions, &context, namespace, name) else {
         let why = match state {
             Some((s, r)) if !r.is_empty() => format!(" (context {context} is {s:?}: {r})"),
             _ => String::new(),
@@ -123,6 +124,7 @@ pub fn run(args: &TreeArgs, global: &GlobalArgs) -> Result<()> {
 fn build(
     store: &FleetStore,
     args: &TreeArgs,
+    show_conditions: ShowConditions,
     context: &str,
     ns: &str,
     name: &str,
@@ -133,10 +135,6 @@ fn build(
     };
     match args.kind {
         TreeKind::Cluster => {
-            let show_conditions = match &args.show_conditions {
-                Some(s) => ShowConditions::parse(s).ok()?,
-                None => ShowConditions::none(),
-            };
             let opts = CapiTreeOptions {
                 show_conditions,
                 names: args.names,

@@ -81,9 +81,7 @@ pub fn cache_dir() -> Result<PathBuf> {
             "{VERSION_ENV}={version:?}: expected a Kubernetes release such as {DEFAULT_KUBE_VERSION} or {DEBIAN_KUBE_VERSION}"
         );
     }
-    let dirs = directories::ProjectDirs::from("dev", "fleetdeck", "fleetdeck")
-        .context("no home directory: cannot choose a cache directory for the envtest binaries")?;
-    Ok(dirs.cache_dir().join("envtest").join(version))
+    Ok(super::cache::root()?.join(version))
 }
 
 /// Finds the binaries without building anything: `Ok(None)` when they must be provisioned first.
@@ -115,12 +113,7 @@ pub fn ensure(progress: &mut dyn FnMut(&str)) -> Result<Assets> {
     let parent = dest.parent().context("cache dir has no parent")?;
     std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
     let version = kube_version();
-    let lock_path = parent.join(format!("{version}.lock"));
-    let lock = std::fs::File::create(&lock_path).with_context(|| format!("creating {}", lock_path.display()))?;
-    if lock.try_lock().is_err() {
-        progress("another process is building the envtest binaries; waiting for it");
-        lock.lock().with_context(|| format!("locking {}", lock_path.display()))?;
-    }
+    let _lock = super::cache::lock(&parent.join(format!("{version}.lock")), "the envtest binaries", progress)?;
     if Assets::complete(&dest) {
         return Ok(Assets { dir: dest });
     }

@@ -16,6 +16,7 @@
 //! Everything is stopped and the temporary folder removed when the [`Envtest`] is dropped (also when a test
 //! panics); children of a killed process die with it (see [`process`]).
 pub mod assets;
+mod cache;
 mod crd_columns;
 pub mod crds;
 pub mod kubeconfig;
@@ -436,8 +437,8 @@ impl Drop for Envtest {
 }
 
 /// The CRDs [`install_crds`] creates: fleetdeck's catalogue ([`crds::all`]), each replaced by the upstream
-/// CRD of the same name when the upstream CRDs are cached ([`upstream_crds::find`]). The second value says
-/// whether upstream CRDs were used.
+/// CRD of the same name when the upstream CRDs are cached ([`upstream_crds::find`]; read once per process).
+/// The second value says whether upstream CRDs were used.
 ///
 /// Errors when a cached upstream file does not parse.
 pub fn crds_to_install() -> Result<(Vec<CustomResourceDefinition>, bool)> {
@@ -445,10 +446,18 @@ pub fn crds_to_install() -> Result<(Vec<CustomResourceDefinition>, bool)> {
     if !upstream_crds::wanted() {
         return Ok((all, false));
     }
-    let Some(files) = upstream_crds::find()? else {
-        return Ok((all, false));
+    // Parsed once per process: tests and the demo install them on every server they start.
+    static UPSTREAM: std::sync::OnceLock<Vec<CustomResourceDefinition>> = std::sync::OnceLock::new();
+    let upstream = match UPSTREAM.get() {
+        Some(u) => u,
+        None => {
+            let Some(files) = upstream_crds::find()? else {
+                return Ok((all, false));
+            };
+            let parsed = upstream_crds::load(&files)?;
+            UPSTREAM.get_or_init(|| parsed)
+        }
     };
-    let upstream = upstream_crds::load(&files)?;
     for crd in &mut all {
         if let Some(up) = upstream.iter().find(|u| u.metadata.name == crd.metadata.name) {
             *crd = up.clone();

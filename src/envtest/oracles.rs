@@ -59,9 +59,7 @@ pub const CLUSTERCTL: Oracle = Oracle {
 ///
 /// Errors when the platform has no home directory.
 pub fn path(o: &Oracle) -> Result<PathBuf> {
-    let dirs = directories::ProjectDirs::from("dev", "fleetdeck", "fleetdeck")
-        .context("no home directory: cannot choose a cache directory for the oracles")?;
-    Ok(dirs.cache_dir().join("envtest").join("oracles").join(format!("{}-{}", o.name, o.version)))
+    Ok(super::cache::root()?.join("oracles").join(format!("{}-{}", o.name, o.version)))
 }
 
 /// The oracle's binary, built first when missing (once per machine; a few minutes on 2 cores), under a file
@@ -75,12 +73,7 @@ pub fn ensure(o: &Oracle, progress: &mut dyn FnMut(&str)) -> Result<PathBuf> {
     }
     let dir = bin.parent().context("oracle path has no parent")?;
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let lock_path = dir.join(format!("{}.lock", o.name));
-    let lock = std::fs::File::create(&lock_path).with_context(|| format!("creating {}", lock_path.display()))?;
-    if lock.try_lock().is_err() {
-        progress(&format!("another process is building {}; waiting for it", o.name));
-        lock.lock().with_context(|| format!("locking {}", lock_path.display()))?;
-    }
+    let _lock = super::cache::lock(&dir.join(format!("{}.lock", o.name)), o.name, progress)?;
     if bin.is_file() {
         return Ok(bin);
     }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the envtest binaries (kube-apiserver + etcd) of Kubernetes "$2" from the Go module proxy into "$1".
-# Embedded in fleetdeck (src/envtest/assets.rs) and run under a file lock.
+# Embedded in fleetdeck (src/envtest/assets.rs) and run under a file lock, after provision-common.sh.
 #
 # The usual way to build from k8s.io/kubernetes as a dependency: a throwaway wrapper module that requires
 # k8s.io/kubernetes at the release and replaces each staging module it requires as v0.0.0 (k8s.io/api,
@@ -9,29 +9,15 @@
 # CGO off, version stamped through k8s.io/component-base/version as hack/lib/version.sh does.
 # Steps print "fleetdeck-provision: <step>" lines that the caller shows as progress. Nothing is left in
 # "$1" unless both binaries were built (they are moved in at the end).
-set -euo pipefail
 dest=${1:?usage: provision-go.sh DEST_DIR VERSION}
 version=${2:?usage: provision-go.sh DEST_DIR VERSION}
-step() { echo "fleetdeck-provision: $*"; }
-die() { echo "fleetdeck-provision: $*" >&2; exit 3; }
 
 [[ $version =~ ^v1\.([0-9]+)\.([0-9]+)$ ]] || die "kube-apiserver version $version is not of the form v1.MINOR.PATCH"
 minor=${BASH_REMATCH[1]} patch=${BASH_REMATCH[2]}
-command -v go >/dev/null 2>&1 || die "no 'go' command on PATH: Go (1.26 or newer) builds kube-apiserver $version from the Go module proxy; install it, or set KUBEBUILDER_ASSETS to a folder holding etcd and kube-apiserver"
-
-mkdir -p "$(dirname "$dest")"
-work=$(mktemp -d "$(dirname "$dest")/build.XXXXXX")
-trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
-cd "$work"
-export CGO_ENABLED=0 GOFLAGS=-mod=mod GOWORK=off
-
-step "resolving k8s.io/kubernetes@$version on the Go module proxy"
-if ! info=$(go mod download -json "k8s.io/kubernetes@$version" 2>&1); then
-  die "the Go module proxy does not serve k8s.io/kubernetes@$version: $(printf '%s' "$info" | grep -m1 -o '"Error": *"[^"]*"' || printf '%s' "$info" | tail -1)"
-fi
-kmod=$(printf '%s\n' "$info" | sed -n 's/^[[:space:]]*"GoMod": *"\(.*\)",*$/\1/p')
-[ -f "$kmod" ] || die "go mod download gave no go.mod for k8s.io/kubernetes@$version"
-godirective=$(sed -n 's/^go \([0-9.]*\)$/\1/p' "$kmod" | head -1)
+need_go "Go (1.26 or newer) builds kube-apiserver $version from the Go module proxy; install it, or set KUBEBUILDER_ASSETS to a folder holding etcd and kube-apiserver"
+work_beside "$dest"
+download k8s.io/kubernetes "$version"
+kmod=$mmod
 
 {
   echo "module fleetdeck.invalid/envtest-build"

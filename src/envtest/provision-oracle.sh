@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds one upstream CLI (an "oracle" for parity tests: flux, clusterctl) from the Go module proxy into "$1".
-# Embedded in fleetdeck (src/envtest/oracles.rs) and run under a file lock. Test-time only: nothing built here
-# is shipped or needed by the fleetdeck binary.
+# Embedded in fleetdeck (src/envtest/oracles.rs) and run under a file lock, after provision-common.sh.
+# Test-time only: nothing built here is shipped or needed by the fleetdeck binary.
 #
 # Arguments: DEST_FILE MODULE VERSION PACKAGE [REQUIRE_MODULE@VERSION ...]
 # Environment: STANDIN_DIR, a folder inside MODULE that holds generated files the module zip does not carry
@@ -10,28 +10,12 @@
 # that stamp the version the way the project's own release build does.
 # A throwaway wrapper module requires MODULE (and the extra requirements) and repeats MODULE's own replace
 # directives, which a dependency's go.mod cannot impose. Nothing is left at DEST_FILE unless the build worked.
-set -euo pipefail
 dest=${1:?usage: provision-oracle.sh DEST_FILE MODULE VERSION PACKAGE [REQUIRE...]}
 module=${2:?} version=${3:?} package=${4:?}
 shift 4
-step() { echo "fleetdeck-provision: $*"; }
-die() { echo "fleetdeck-provision: $*" >&2; exit 3; }
-command -v go >/dev/null 2>&1 || die "no 'go' command on PATH: the oracle $(basename "$dest") is built from the Go module proxy with Go 1.26 or newer"
-
-mkdir -p "$(dirname "$dest")"
-work=$(mktemp -d "$(dirname "$dest")/build.XXXXXX")
-trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
-cd "$work"
-export CGO_ENABLED=0 GOFLAGS=-mod=mod GOWORK=off
-
-step "resolving $module@$version on the Go module proxy"
-if ! info=$(go mod download -json "$module@$version" 2>&1); then
-  die "the Go module proxy does not serve $module@$version: $(printf '%s' "$info" | grep -m1 -o '"Error": *"[^"]*"' || printf '%s' "$info" | tail -1)"
-fi
-mdir=$(printf '%s\n' "$info" | sed -n 's/^[[:space:]]*"Dir": *"\(.*\)",*$/\1/p')
-mmod=$(printf '%s\n' "$info" | sed -n 's/^[[:space:]]*"GoMod": *"\(.*\)",*$/\1/p')
-[ -d "$mdir" ] && [ -f "$mmod" ] || die "go mod download gave no folder for $module@$version"
-godirective=$(sed -n 's/^go \([0-9.]*\)$/\1/p' "$mmod" | head -1)
+need_go "the oracle $(basename "$dest") is built from the Go module proxy with Go 1.26 or newer"
+work_beside "$dest"
+download "$module" "$version"
 
 {
   echo "module fleetdeck.invalid/oracle-build"

@@ -7,7 +7,10 @@ use std::process::{Command, ExitStatus, Stdio};
 
 use anyhow::{Context, Result};
 
-/// Writes `text` to `path` and runs it with `bash`, `args` and extra environment `env`. Returns the exit
+/// What every provisioning script starts with: strict mode, `step`, `die`, `need_go`, `work_beside`, `download`.
+const PRELUDE: &str = include_str!("provision-common.sh");
+
+/// Writes `text`, after the shared prelude, to `path` and runs it with `bash`, `args` and extra environment `env`. Returns the exit
 /// status and the whole stderr (the scripts print their reason there).
 ///
 /// Errors when the script cannot be written or bash cannot be started.
@@ -18,7 +21,7 @@ pub fn run(
     env: &[(&str, &str)],
     progress: &mut dyn FnMut(&str),
 ) -> Result<(ExitStatus, String)> {
-    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+    std::fs::write(path, format!("{PRELUDE}\n{text}")).with_context(|| format!("writing {}", path.display()))?;
     let mut child = Command::new("bash")
         .arg(path)
         .args(args)

@@ -102,9 +102,7 @@ pub const SOURCES: &[Source] = &[
 ///
 /// Errors when the platform has no home directory.
 pub fn cache_dir() -> Result<PathBuf> {
-    let dirs = directories::ProjectDirs::from("dev", "fleetdeck", "fleetdeck")
-        .context("no home directory: cannot choose a cache directory for the upstream CRDs")?;
-    Ok(dirs.cache_dir().join("envtest").join("upstream-crds"))
+    Ok(super::cache::root()?.join("upstream-crds"))
 }
 
 fn source_dir(root: &Path, s: &Source) -> PathBuf {
@@ -170,9 +168,7 @@ pub fn ensure(progress: &mut dyn FnMut(&str)) -> Result<Vec<PathBuf>> {
     }
     let root = cache_dir()?;
     std::fs::create_dir_all(&root).with_context(|| format!("creating {}", root.display()))?;
-    let lock_path = root.join(".lock");
-    let lock = std::fs::File::create(&lock_path).with_context(|| format!("creating {}", lock_path.display()))?;
-    lock.lock().with_context(|| format!("locking {}", lock_path.display()))?;
+    let _lock = super::cache::lock(&root.join(".lock"), "the upstream CRDs", progress)?;
     for s in SOURCES {
         let dir = source_dir(&root, s);
         if s.files.iter().all(|f| dir.join(file_name(f)).is_file() && labels_file(&dir.join(file_name(f))).is_file()) {

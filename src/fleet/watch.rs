@@ -50,7 +50,7 @@ impl StreamingLists {
 fn may_stream(git_version: &str) -> bool {
     let mut parts = git_version.trim_start_matches('v').split(['.', '-', '+']);
     let major: u32 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
-    let minor: u32 = parts.next().and_then(|p| p.trim_end_matches('+').parse().ok()).unwrap_or(0);
+    let minor: u32 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
     (major, minor) >= (1, 27)
 }
 

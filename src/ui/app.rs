@@ -98,14 +98,6 @@ fn drive_actions(state: &mut State, store: &FleetStore, rows: &Rows, effects: Op
 
 /// Runs the loop until the user quits or a signal arrives. `rx` carries the fleet's messages; `actions`
 /// (when given) runs operator actions and inspections.
-/// Sleeps until `at`, or forever when there is none (the branch is disabled then anyway).
-async fn sleep_until_or_never(at: Option<tokio::time::Instant>) {
-    match at {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
-    }
-}
-
 pub async fn run(
     mut rx: mpsc::Receiver<StoreMsg>,
     mut state: State,
@@ -192,7 +184,8 @@ pub async fn run(
             _ = term.recv() => break Ok(()),
             _ = hup.recv() => break Ok(()),
             _ = tokio::time::sleep_until(next_frame), if dirty => {}
-            _ = sleep_until_or_never(age_tick), if !dirty && age_tick.is_some() => {
+            // (Without a tick the branch is disabled: its sleep is never polled.)
+            _ = tokio::time::sleep_until(age_tick.unwrap_or(next_frame)), if !dirty && age_tick.is_some() => {
                 age_tick = None;
                 dirty = true;
             }
