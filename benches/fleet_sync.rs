@@ -100,6 +100,13 @@ fn percentile(v: &mut [f64], p: f64) -> f64 {
 
 const STAMP: &str = "fleetdeckBenchSentAtNanos";
 
+/// The value of `"<STAMP>":<n>` in an object's compact JSON text.
+fn stamp_of(json: &str) -> Option<i64> {
+    let at = json.find(&format!("\"{STAMP}\":"))? + STAMP.len() + 3;
+    let digits = json[at..].split(|c: char| !c.is_ascii_digit() && c != '-').next()?;
+    digits.parse().ok()
+}
+
 /// Child: sync, report, then measure update latency until told the updates are over.
 async fn measure(kubeconfig: &str) -> Result<()> {
     let kc = fleet::kubeconfig::load(Some(Path::new(kubeconfig)))?;
@@ -130,9 +137,8 @@ async fn measure(kubeconfig: &str) -> Result<()> {
             msg = rx.recv() => {
                 let Some(msg) = msg else { break };
                 let sent = match &msg.event {
-                    StoreEvent::Kind(_, KindEvent::Apply(o)) => {
-                        o.data.pointer(&format!("/status/{STAMP}")).and_then(|v| v.as_i64())
-                    }
+                    // Read from the compact text, so the bench does not parse (and keep) the object.
+                    StoreEvent::Kind(_, KindEvent::Apply(o)) => stamp_of(o.json()),
                     _ => None,
                 };
                 if !synced {

@@ -7,6 +7,7 @@
 //!    store changed) and a frame, p99 [<= 16 ms].
 //!
 //! Run: `cargo bench --bench render`.
+use std::sync::Arc;
 use std::time::Instant;
 
 /// The binary's allocator (see `src/main.rs`).
@@ -15,6 +16,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use fleetdeck::config::{Keymap, Theme};
 use fleetdeck::model::kinds::KindId;
+use fleetdeck::model::object::StoredObject;
 use fleetdeck::model::store::{FleetStore, KindEvent, Origin, StoreEvent, StoreMsg};
 use fleetdeck::ui::app::input;
 use fleetdeck::ui::render::{Scene, render};
@@ -54,7 +56,10 @@ fn main() -> anyhow::Result<()> {
     store.apply(msg(StoreEvent::Registered { server: "https://prod:6443".into(), origin: Origin::Kubeconfig }), now);
     store.apply(msg(StoreEvent::Ready { server_version: "v1.20.2".into() }), now);
     for i in 0..10_000 {
-        store.apply(msg(StoreEvent::Kind(ks, KindEvent::Apply(Box::new(kustomization(i, i % 97 != 0))))), now);
+        store.apply(
+            msg(StoreEvent::Kind(ks, KindEvent::Apply(Arc::new(StoredObject::new(ks, kustomization(i, i % 97 != 0)))))),
+            now,
+        );
     }
     let theme = Theme::builtin("default")?;
     let keymap = Keymap::builtin("default")?;
@@ -83,7 +88,13 @@ fn main() -> anyhow::Result<()> {
     for k in 0..100 {
         for u in 0..20 {
             let i = (k * 97 + u * 13) % 10_000;
-            store.apply(msg(StoreEvent::Kind(ks, KindEvent::Apply(Box::new(kustomization(i, (k + u) % 2 == 0))))), now);
+            store.apply(
+                msg(StoreEvent::Kind(
+                    ks,
+                    KindEvent::Apply(Arc::new(StoredObject::new(ks, kustomization(i, (k + u) % 2 == 0)))),
+                )),
+                now,
+            );
         }
         let t = Instant::now();
         rows.update(&store, now);
@@ -101,7 +112,13 @@ fn main() -> anyhow::Result<()> {
     for k in 0..300 {
         for u in 0..20 {
             let i = (k * 20 + u) % 10_000;
-            store.apply(msg(StoreEvent::Kind(ks, KindEvent::Apply(Box::new(kustomization(i, (k + u) % 3 != 0))))), now);
+            store.apply(
+                msg(StoreEvent::Kind(
+                    ks,
+                    KindEvent::Apply(Arc::new(StoredObject::new(ks, kustomization(i, (k + u) % 3 != 0)))),
+                )),
+                now,
+            );
         }
         let t = Instant::now();
         rows.update(&store, now);

@@ -11,11 +11,13 @@
 //! Objects are generated here, shaped like the fixtures in `tests/fixtures/trees/`. Run:
 //! `cargo bench --bench trees -- --warm-up-time 1 --measurement-time 3`.
 use std::hint::black_box;
+use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use fleetdeck::model::capi_tree::{CapiTreeOptions, cluster_tree};
 use fleetdeck::model::flux_tree::kustomization_tree;
 use fleetdeck::model::kinds::KindId;
+use fleetdeck::model::object::StoredObject;
 use fleetdeck::model::store::{FleetStore, KindEvent, Origin, StoreEvent, StoreMsg};
 use fleetdeck::model::tree::TreeNode;
 use k8s_openapi::jiff::Timestamp;
@@ -33,7 +35,7 @@ fn put(store: &mut FleetStore, obj: Value) {
     let types = obj.types.as_ref().expect("types");
     let group = types.api_version.rsplit_once('/').map_or("", |(g, _)| g);
     let kind = KindId::find(group, &types.kind).expect("watched kind");
-    let event = StoreEvent::Kind(kind, KindEvent::Apply(Box::new(obj)));
+    let event = StoreEvent::Kind(kind, KindEvent::Apply(Arc::new(StoredObject::new(kind, obj))));
     store.apply(StoreMsg { context: CTX.into(), generation: 1, event }, now());
 }
 

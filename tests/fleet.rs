@@ -299,6 +299,13 @@ fn contexts_over_the_demo_fleet_shows_faults_forbidden_and_lineage() {
     let said = String::from_utf8_lossy(&said.stdout).trim().trim_start_matches("Kubernetes ").to_string();
     assert!(said.starts_with("v1."), "kube-apiserver --version said {said:?}");
     assert_eq!(row("mgmt")["version"], said.as_str());
+    // `contexts` watches only the kinds the summary reads: mgmt serves every catalogue kind, yet each kind
+    // it knows of is one of those (served or missing), and the others (Machines, ...) were never asked for.
+    let summary_kinds = fleetdeck::model::summary::kinds().iter().count() as u64;
+    let known =
+        |r: &serde_json::Value| r["kindsServed"].as_u64().unwrap_or(0) + r["kindsMissing"].as_u64().unwrap_or(0);
+    assert_eq!(known(row("mgmt")), summary_kinds, "{}", row("mgmt"));
+    assert!(summary_kinds < fleetdeck::model::kinds::KindSet::ALL.iter().count() as u64);
     assert!(row("mgmt")["capiClusters"]["total"].as_u64() >= Some(6), "{}", row("mgmt"));
     assert_eq!(row("broken-unreachable")["state"], "Unreachable");
     assert!(

@@ -56,7 +56,16 @@ fn fleet() -> FleetStore {
                 o["metadata"]["deletionTimestamp"] = serde_json::json!("2026-11-21T09:58:00Z");
             }
             let obj: DynamicObject = serde_json::from_value(o).expect("seed object");
-            store.apply(msg(&ctx, StoreEvent::Kind(kind, KindEvent::Apply(Box::new(obj)))), t);
+            store.apply(
+                msg(
+                    &ctx,
+                    StoreEvent::Kind(
+                        kind,
+                        KindEvent::Apply(std::sync::Arc::new(fleetdeck::model::object::StoredObject::new(kind, obj))),
+                    ),
+                ),
+                t,
+            );
         }
     }
     store.apply(

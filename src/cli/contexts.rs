@@ -1,15 +1,16 @@
 //! `fleetdeck contexts [-o table|json]`: the fleet summary, without a terminal UI.
 //!
-//! Connects to every context at once, waits until each is synced or known dead, but never longer than the
-//! connect timeout + 1 s, then prints one row per context (worst first). A context still connecting then is
-//! printed as `Connecting`.
+//! Connects to every context at once and watches only the kinds the summary reads (Cluster API Clusters,
+//! Nodes, the Flux kinds, Terraform: [`fleetdeck::model::summary::kinds`]), waits until each context is
+//! synced or known dead, but never longer than the connect timeout + 1 s, then prints one row per context
+//! (worst first). A context still connecting then is printed as `Connecting`.
 use std::time::Duration;
 
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 use k8s_openapi::jiff::Timestamp;
 
-use fleetdeck::fleet;
+use fleetdeck::fleet::{self, FleetOptions};
 use fleetdeck::model::store::{ConnState, KindState, Origin};
 use fleetdeck::model::summary::{ContextSummary, summarize_all};
 
@@ -35,7 +36,8 @@ pub struct ContextsArgs {
 pub fn run(args: &ContextsArgs, global: &GlobalArgs) -> Result<()> {
     let kc = fleet::kubeconfig::load(global.kubeconfig.as_deref()).map_err(|e| super::UsageError(format!("{e:#}")))?;
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-    let opts = global.fleet_options();
+    // Only what the summary reads: Clusters, Nodes, Flux, Terraform (summary::kinds).
+    let opts = FleetOptions { kinds: fleetdeck::model::summary::kinds(), ..global.fleet_options() };
     let deadline = opts.connect_timeout + Duration::from_secs(1);
     let store = rt.block_on(super::snapshot::sync(&kc, &global.context, opts, deadline))?;
     let rows = summarize_all(&store, Timestamp::now());

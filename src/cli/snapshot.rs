@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 
 use fleetdeck::config::{self, Paths};
 use fleetdeck::fleet::{self, Fleet, FleetOptions};
-use fleetdeck::model::kinds::KindId;
+use fleetdeck::model::kinds::{KindId, KindSet};
 use fleetdeck::model::store::FleetStore;
 use fleetdeck::model::summary::{ContextSummary, summarize_all};
 use fleetdeck::ui::render::Scene;
@@ -129,7 +129,10 @@ pub fn run(args: &SnapshotArgs, global: &GlobalArgs) -> Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let connect = Duration::from_secs(global.connect_timeout);
     let only = if matches!(view, View::Tree(_)) { Vec::new() } else { global.context.clone() };
-    let store = rt.block_on(sync(&kc, &only, global.fleet_options(), connect + Duration::from_secs(12)))?;
+    // The fleet view reads the summaries only; the others read rows and details of every family.
+    let kinds = if matches!(view, View::Fleet) { fleetdeck::model::summary::kinds() } else { KindSet::ALL };
+    let opts = FleetOptions { kinds, ..global.fleet_options() };
+    let store = rt.block_on(sync(&kc, &only, opts, connect + Duration::from_secs(12)))?;
     let now = Timestamp::now();
     let rows = Rows::derive(&store, now);
     let mut state = State::new(now);

@@ -3,14 +3,18 @@
 //! Text output is `clusterctl describe cluster`'s table for CAPI and `flux tree`'s `Kind/ns/name` tree for
 //! Flux and Terraform; `-o json` prints the tree's nodes (schema in the README). Remote Kustomizations are
 //! followed into the workload cluster when it is part of the fleet (a kubeconfig or derived context).
+//!
+//! Watches only the kinds the tree reads: the Cluster API family for `cluster`, Terraform and Flux for
+//! `terraform`, every kind for `kustomization` and `helmrelease` (an inventory may name any kind).
 use std::time::Duration;
 
 use anyhow::Result;
 use clap::{ArgAction, Args, ValueEnum};
 use k8s_openapi::jiff::Timestamp;
 
-use fleetdeck::fleet;
+use fleetdeck::fleet::{self, FleetOptions};
 use fleetdeck::model::capi_tree::{self, CapiTreeOptions, ShowConditions};
+use fleetdeck::model::kinds::KindSet;
 use fleetdeck::model::lineage::workload_context;
 use fleetdeck::model::store::FleetStore;
 use fleetdeck::model::tree::{CapiMode, CapiNames, StoreView};
@@ -101,7 +105,13 @@ pub fn run(args: &TreeArgs, global: &GlobalArgs) -> Result<()> {
     let only = if args.kind == TreeKind::Kustomization { Vec::new() } else { vec![context.clone()] };
     let connect = Duration::from_secs(global.connect_timeout);
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-    let opts = global.fleet_options();
+    // Only the kinds the tree reads; a Flux tree's inventory may name any kind, so those watch them all.
+    let kinds = match args.kind {
+        TreeKind::Cluster => capi_tree::kinds(),
+        TreeKind::Terraform => tf_tree::kinds(),
+        TreeKind::Kustomization | TreeKind::Helmrelease => KindSet::ALL,
+    };
+    let opts = FleetOptions { kinds, ..global.fleet_options() };
     let store = rt.block_on(super::snapshot::sync(&kc, &only, opts, connect + Duration::from_secs(12)))?;
     let state = store.context(&context).map(|c| (c.state, c.reason.clone()));
     let Some(root) = build(&store, args, show_conditions, &context, namespace, name) else {

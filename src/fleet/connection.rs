@@ -184,7 +184,7 @@ async fn connected(
                     None => return Ok(()),
                 };
                 last_discovery = Some(Instant::now());
-                for kind in KindId::all() {
+                for kind in opts.kinds.iter() {
                     match served.get(&kind) {
                         Some(version) => {
                             if let Some(Watch::Running(h)) = watches.get_mut(&kind)
@@ -294,7 +294,7 @@ async fn discover_or_report(
     if let Some(served) = registry.cached_discovery(&server, opts.rediscover_every / 2) {
         return Ok(Some(served));
     }
-    match watch::discover(client).await.context("discovery") {
+    match watch::discover(client, opts.kinds).await.context("discovery") {
         Ok(s) => {
             registry.store_discovery(&server, &s);
             Ok(Some(s))

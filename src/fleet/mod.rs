@@ -51,6 +51,10 @@ pub struct FleetOptions {
     /// Stream each kind's initial state where the server supports it (WatchList), else list it; off: always
     /// list (the fallback path, for comparison). Default on. See [`watch::StreamingLists`].
     pub streaming_lists: bool,
+    /// The catalogue kinds to discover and watch; the others are neither asked for nor shown. Default: all.
+    /// Headless commands watch only what their answer reads (e.g. `contexts`:
+    /// [`crate::model::summary::kinds`]), which is most of their time and memory on a big fleet.
+    pub kinds: crate::model::kinds::KindSet,
 }
 
 impl Default for FleetOptions {
@@ -64,6 +68,7 @@ impl Default for FleetOptions {
             lineage: true,
             share_connections: true,
             streaming_lists: true,
+            kinds: crate::model::kinds::KindSet::ALL,
         }
     }
 }

@@ -4,6 +4,9 @@
 //! Watches use `default_backoff()`; a 410 Gone is handled inside the watcher by a relist (Init..InitDone),
 //! which the store swaps in silently.
 //!
+//! Each object is compacted into a [`StoredObject`] (pruned, health and columns read, kept as JSON text) on
+//! the watch task as it arrives, so the store's owner only inserts it.
+//!
 //! The initial state is streamed where the server can (kube-runtime `watcher::Config::streaming_lists()`:
 //! a watch with `sendInitialEvents=true`, KEP-3157 WatchList), so no whole list response is ever held in
 //! memory, and listed otherwise. [`StreamingLists`] remembers per connection whether the server refused it:
@@ -21,7 +24,8 @@ use kube::core::{ApiResource, GroupVersionKind};
 use kube::runtime::{WatchStreamExt, watcher};
 use tokio::sync::mpsc;
 
-use crate::model::kinds::KindId;
+use crate::model::kinds::{KindId, KindSet};
+use crate::model::object::StoredObject;
 use crate::model::store::{InitialList, KindEvent, StoreEvent, StoreMsg};
 
 /// Whether a connection's watches stream their initial state, shared by the watches of one connection:
@@ -57,11 +61,11 @@ fn may_stream(git_version: &str) -> bool {
 /// How long a kind RBAC forbids is left alone before fleetdeck asks again.
 pub const FORBIDDEN_RETRY: Duration = Duration::from_secs(300);
 
-/// Which catalogue kinds `client`'s server serves, with the version to watch (the first of the kind's
-/// preferred versions that is served).
+/// Which of the catalogue kinds in `kinds` `client`'s server serves, with the version to watch (the first
+/// of the kind's preferred versions that is served). Only the group-versions of `kinds` are read.
 ///
 /// Errors when the API group list cannot be read (the server is then treated as unreachable).
-pub async fn discover(client: &kube::Client) -> Result<BTreeMap<KindId, String>> {
+pub async fn discover(client: &kube::Client, kinds: KindSet) -> Result<BTreeMap<KindId, String>> {
     let groups = client.list_api_groups().await?;
     let mut served_gv: HashMap<String, Vec<String>> = HashMap::new();
     for g in &groups.groups {
@@ -70,7 +74,7 @@ pub async fn discover(client: &kube::Client) -> Result<BTreeMap<KindId, String>>
     served_gv.insert(String::new(), vec!["v1".into()]);
     // Candidate (kind, group-version) pairs in preference order; the group-versions are read concurrently.
     let mut candidates: Vec<(KindId, String, String)> = Vec::new();
-    for id in KindId::all() {
+    for id in kinds.iter() {
         let spec = id.spec();
         let Some(versions) = served_gv.get(spec.group) else { continue };
         for v in spec.versions.iter().filter(|v| versions.iter().any(|s| s == *v)) {
@@ -197,10 +201,11 @@ where
                 stream_started = true;
                 KindEvent::Init
             }
-            Ok(watcher::Event::InitApply(o)) => KindEvent::InitApply(Box::new(o)),
+            // Compacted here, as each object arrives: the parsed form lives only until the next line.
+            Ok(watcher::Event::InitApply(o)) => KindEvent::InitApply(Arc::new(StoredObject::new(kind, o))),
             Ok(watcher::Event::InitDone) => KindEvent::InitDone,
-            Ok(watcher::Event::Apply(o)) => KindEvent::Apply(Box::new(o)),
-            Ok(watcher::Event::Delete(o)) => KindEvent::Delete(Box::new(o)),
+            Ok(watcher::Event::Apply(o)) => KindEvent::Apply(Arc::new(StoredObject::new(kind, o))),
+            Ok(watcher::Event::Delete(o)) => KindEvent::Delete(Arc::new(StoredObject::new(kind, o))),
             Err(e) => match status_code(&e) {
                 Some(400 | 422) if stream && !stream_started => return Run::Refused,
                 Some(403) => {

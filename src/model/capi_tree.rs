@@ -28,7 +28,7 @@ use kube::api::DynamicObject;
 use serde_json::Value;
 
 use super::conditions::{Condition, ConditionStatus, Severity, conditions_at, find, is_abnormal, timestamp};
-use super::kinds::KindId;
+use super::kinds::{Family, KindId, KindSet};
 use super::store::{FleetStore, StoredObject};
 use super::tree::{
     CapiColumns, CapiMode, CapiNames, ConditionRow, Group, Label, Lookup, Missing, ObjectLabel, StoreView, Topology,
@@ -77,6 +77,12 @@ impl Default for CapiTreeOptions {
             names: CapiNames::default(),
         }
     }
+}
+
+/// The kinds a Cluster API tree reads (`fleetdeck tree --kind cluster` watches only these): the Cluster API
+/// family of the catalogue.
+pub fn kinds() -> KindSet {
+    KindSet::family(Family::ClusterApi)
 }
 
 /// The mode `clusterctl describe` would be useful in for this Cluster: v1beta1 when the object carries no

@@ -55,6 +55,50 @@ impl KindId {
     }
 }
 
+/// A set of catalogue kinds, as a bitset over [`KindId`] (the catalogue has at most 128 kinds; a test
+/// checks it). [`KindSet::ALL`] is every kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct KindSet(u128);
+
+impl KindSet {
+    /// No kind.
+    pub const NONE: KindSet = KindSet(0);
+    /// Every kind of the catalogue.
+    pub const ALL: KindSet = KindSet(if CATALOGUE.len() >= 128 { u128::MAX } else { (1u128 << CATALOGUE.len()) - 1 });
+
+    /// Every kind of `family`.
+    pub fn family(family: Family) -> KindSet {
+        KindId::all().filter(|k| k.spec().family == family).fold(KindSet::NONE, KindSet::with)
+    }
+
+    /// This set and `kind`.
+    pub fn with(self, kind: KindId) -> KindSet {
+        KindSet(self.0 | 1u128 << kind.0)
+    }
+
+    /// This set and `other`.
+    pub fn union(self, other: KindSet) -> KindSet {
+        KindSet(self.0 | other.0)
+    }
+
+    /// Whether `kind` is in the set.
+    pub fn contains(self, kind: KindId) -> bool {
+        self.0 & (1u128 << kind.0) != 0
+    }
+
+    /// The kinds of the set, in catalogue order.
+    pub fn iter(self) -> impl Iterator<Item = KindId> {
+        KindId::all().filter(move |k| self.contains(*k))
+    }
+}
+
+impl Default for KindSet {
+    /// Every kind ([`KindSet::ALL`]).
+    fn default() -> Self {
+        KindSet::ALL
+    }
+}
+
 impl std::fmt::Display for KindId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let s = self.spec();
@@ -130,5 +174,21 @@ mod tests {
         assert_eq!(KindId::find("", "Node").map(|k| k.to_string()).as_deref(), Some("Node"));
         assert_eq!(KindId::all().count(), CATALOGUE.len());
         assert!(KindId::find("cluster.x-k8s.io", "Nope").is_none());
+    }
+
+    #[test]
+    fn kind_sets_hold_what_was_put_in() {
+        assert!(CATALOGUE.len() <= 128, "KindSet is a u128 bitset");
+        assert_eq!(KindSet::ALL.iter().count(), CATALOGUE.len());
+        assert_eq!(KindSet::NONE.iter().count(), 0);
+        let node = KindId::find("", "Node").expect("Node");
+        let flux = KindSet::family(Family::Flux);
+        assert_eq!(flux.iter().count(), 7);
+        assert!(flux.iter().all(|k| k.spec().family == Family::Flux));
+        assert!(!flux.contains(node));
+        let both = flux.with(node);
+        assert!(both.contains(node) && both.iter().count() == 8);
+        assert_eq!(flux.union(KindSet::family(Family::Core)), both);
+        assert_eq!(KindSet::default(), KindSet::ALL);
     }
 }

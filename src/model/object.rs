@@ -109,6 +109,11 @@ impl StoredObject {
         self.parsed.get().is_some()
     }
 
+    /// The pruned object as compact JSON text (what [`StoredObject::obj`] parses).
+    pub fn json(&self) -> &str {
+        &self.json
+    }
+
     /// Length of the compact JSON text, in bytes.
     pub fn json_len(&self) -> usize {
         self.json.len()

@@ -2,15 +2,14 @@
 use super::*;
 use serde_json::json;
 
-fn obj(name: &str, rv: &str) -> Box<DynamicObject> {
-    Box::new(
-        serde_json::from_value(json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
-            "metadata": {"name": name, "namespace": "flux-system", "resourceVersion": rv,
-                "managedFields": [{"manager": "kubectl"}],
-                "annotations": {LAST_APPLIED: "{...}", "keep": "me"}},
-            "status": {"conditions": [{"type": "Ready", "status": "True", "reason": "ReconciliationSucceeded"}]}}))
-        .expect("object"),
-    )
+fn obj(name: &str, rv: &str) -> Arc<StoredObject> {
+    let obj = serde_json::from_value(json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+        "metadata": {"name": name, "namespace": "flux-system", "resourceVersion": rv,
+            "managedFields": [{"manager": "kubectl"}],
+            "annotations": {LAST_APPLIED: "{...}", "keep": "me"}},
+        "status": {"conditions": [{"type": "Ready", "status": "True", "reason": "ReconciliationSucceeded"}]}}))
+    .expect("object");
+    Arc::new(StoredObject::new(ks(), obj))
 }
 
 fn msg(generation: u64, event: StoreEvent) -> StoreMsg {

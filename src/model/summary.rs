@@ -6,7 +6,7 @@
 use k8s_openapi::jiff::Timestamp;
 use serde::Serialize;
 
-use super::kinds::{Family, KindId};
+use super::kinds::{Family, KindId, KindSet};
 use super::status::HealthState;
 use super::store::{ConnState, ContextEntry, FleetStore, InitialList, KindState, Origin};
 
@@ -144,6 +144,16 @@ impl ContextSummary {
             ConnState::Ready => 4,
         }
     }
+}
+
+/// The kinds a summary reads (`fleetdeck contexts` watches only these): Cluster API Clusters, Nodes, the
+/// Flux kinds and Terraform. Kind problems (forbidden, erroring) are reported among these.
+pub fn kinds() -> KindSet {
+    let families = KindSet::family(Family::Flux).union(KindSet::family(Family::Terraform));
+    [KindId::find("cluster.x-k8s.io", "Cluster"), KindId::find("", "Node")]
+        .into_iter()
+        .flatten()
+        .fold(families, KindSet::with)
 }
 
 /// Summarises one context at time `now`.

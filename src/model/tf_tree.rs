@@ -18,12 +18,19 @@
 use serde_json::Value;
 
 use super::flux_tree::{depends_on, source_ref};
+use super::kinds::{Family, KindSet};
 use super::status::{Health, HealthState};
 use super::store::{FleetStore, StoredObject};
 use super::tree::{Label, Lookup, Missing, ObjectLabel, StoreView, TreeNode, at};
 
 const TF_GROUP: &str = "infra.contrib.fluxcd.io";
 const SOURCE_GROUP: &str = "source.toolkit.fluxcd.io";
+
+/// The kinds a Terraform tree reads (`fleetdeck tree --kind terraform` watches only these): Terraform and
+/// the Flux kinds (its source and the objects its `dependsOn` names).
+pub fn kinds() -> KindSet {
+    KindSet::family(Family::Terraform).union(KindSet::family(Family::Flux))
+}
 
 /// The lineage tree of Terraform `namespace/name` in `context`: the source as root (when `spec.sourceRef`
 /// is set), the Terraform under it, and under that its outputs Secret, pending plan and `dependsOn`.

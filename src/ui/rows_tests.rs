@@ -20,21 +20,21 @@ fn kind(i: usize) -> KindId {
     KindId::find(KINDS[i].0, KINDS[i].2).expect("catalogue kind")
 }
 
-fn object(k: usize, ns: &str, name: &str, ready: &str, rev: u32) -> Box<DynamicObject> {
-    let (group, version, kind) = KINDS[k];
-    Box::new(
-        serde_json::from_value(json!({
-            "apiVersion": format!("{group}/{version}"), "kind": kind,
-            "metadata": {"name": name, "namespace": ns, "generation": 1},
-            "spec": {"suspend": ready == "Suspended"},
-            "status": {"observedGeneration": 1, "lastAppliedRevision": format!("main@sha1:{rev}"),
-                "conditions": [{"type": "Ready", "status": if ready == "True" {"True"} else {"False"},
-                    "reason": "Because", "message": format!("m{rev}"), "lastTransitionTime": "2026-01-01T00:00:00Z"}]}
-        }))
-        .expect("object"),
-    )
+fn object(k: usize, ns: &str, name: &str, ready: &str, rev: u32) -> std::sync::Arc<StoredObject> {
+    let (group, version, kind_name) = KINDS[k];
+    let obj: DynamicObject = serde_json::from_value(json!({
+        "apiVersion": format!("{group}/{version}"), "kind": kind_name,
+        "metadata": {"name": name, "namespace": ns, "generation": 1},
+        "spec": {"suspend": ready == "Suspended"},
+        "status": {"observedGeneration": 1, "lastAppliedRevision": format!("main@sha1:{rev}"),
+            "conditions": [{"type": "Ready", "status": if ready == "True" {"True"} else {"False"},
+                "reason": "Because", "message": format!("m{rev}"), "lastTransitionTime": "2026-01-01T00:00:00Z"}]}
+    }))
+    .expect("object");
+    std::sync::Arc::new(StoredObject::new(kind(k), obj))
 }
 
+use crate::model::object::StoredObject;
 use kube::api::DynamicObject;
 
 /// What a list shows, comparable: (context, kind, namespace, name, health, revision-ish column).

@@ -71,6 +71,15 @@ pub(super) fn store(contexts: &[(&str, &[&str])]) -> FleetStore {
 
 pub(super) fn apply(s: &mut FleetStore, context: &str, obj: DynamicObject) {
     if let Some(kind) = kind_of(&obj) {
-        s.apply(msg(context, StoreEvent::Kind(kind, KindEvent::Apply(Box::new(obj)))), now());
+        s.apply(
+            msg(
+                context,
+                StoreEvent::Kind(
+                    kind,
+                    KindEvent::Apply(std::sync::Arc::new(crate::model::object::StoredObject::new(kind, obj))),
+                ),
+            ),
+            now(),
+        );
     }
 }
