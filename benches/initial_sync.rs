@@ -15,7 +15,8 @@
 //! The API server is the envtest default (kube-apiserver v1.37.2); `FLEETDECK_KUBE_VERSION=v1.20.2` runs the
 //! same on the Debian-built v1.20.2, which has no WatchList (both paths list there). Run:
 //! `cargo bench --bench initial_sync` (`FLEETDECK_BENCH_SCALE`, default 300; `FLEETDECK_BENCH_KUBECONFIG`
-//! reuses a running fleet, e.g. one from `fleet_sync --serve N`). Needs tmux.
+//! reuses a running fleet, e.g. one from `fleet_sync --serve N`; `FLEETDECK_BENCH_BIN` runs parts 2 and 3
+//! with another `fleetdeck` binary, e.g. an earlier build, for before/after figures). Needs tmux.
 use std::alloc::{GlobalAlloc, Layout};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -170,7 +171,7 @@ fn run_child(exe: &Path, kubeconfig: &Path, streaming: bool, summary_only: bool)
 fn run_contexts(kubeconfig: &Path, streaming: bool, home: &Path) -> Result<(f64, f64)> {
     let out_path = home.join("contexts.json");
     let t = Instant::now();
-    let child = Command::new(env!("CARGO_BIN_EXE_fleetdeck"))
+    let child = Command::new(fleetdeck_bin())
         .args(["contexts", "-o", "json", "--kubeconfig"])
         .arg(kubeconfig)
         .env("FLEETDECK_HOME", home)
@@ -196,6 +197,11 @@ fn run_contexts(kubeconfig: &Path, streaming: bool, home: &Path) -> Result<(f64,
     Ok((wall, usage.ru_maxrss as f64 / 1024.0))
 }
 
+/// The `fleetdeck` binary parts 2 and 3 run: `FLEETDECK_BENCH_BIN`, else this build's.
+fn fleetdeck_bin() -> String {
+    std::env::var("FLEETDECK_BENCH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_fleetdeck").to_string())
+}
+
 fn tmux(socket: &str, args: &[&str]) -> Result<String> {
     let out = Command::new("tmux").args(["-L", socket]).args(args).output().context("tmux")?;
     if !out.status.success() {
@@ -211,7 +217,7 @@ fn run_cockpit(kubeconfig: &Path, streaming: bool, home: &Path) -> Result<(f64, 
         "exec env FLEETDECK_HOME={} FLEETDECK_STREAMING_LISTS={} {} --kubeconfig {}",
         home.display(),
         if streaming { "1" } else { "0" },
-        env!("CARGO_BIN_EXE_fleetdeck"),
+        fleetdeck_bin(),
         kubeconfig.display()
     );
     tmux(&socket, &["new-session", "-d", "-s", "b", "-x", "200", "-y", "60", "bash", "--norc", "-c", &script])?;
@@ -252,7 +258,7 @@ fn main() -> Result<()> {
         )?;
         anyhow::Ok(client.apiserver_version().await?.git_version)
     })?;
-    println!("demo fleet: scale {scale}, kube-apiserver {version}");
+    println!("demo fleet: scale {scale}, kube-apiserver {version}; fleetdeck binary {}", fleetdeck_bin());
     let exe = std::env::current_exe()?;
     let mut table = Vec::new();
     for streaming in [true, false] {
