@@ -167,8 +167,10 @@ fn run_child(exe: &Path, kubeconfig: &Path, streaming: bool, summary_only: bool)
     Ok((field(result, "complete"), field(result, "peak_rss"), field(steady, "rss")))
 }
 
-/// One `fleetdeck contexts -o json`: (wall s, peak RSS MB); fails unless every context came out Ready.
-fn run_contexts(kubeconfig: &Path, streaming: bool, home: &Path) -> Result<(f64, f64)> {
+/// One `fleetdeck contexts -o json`: (wall s, peak RSS MB, the contexts it printed before they settled,
+/// i.e. its deadline cut their sync short: `""` when none).
+fn run_contexts(kubeconfig: &Path, streaming: bool, home: &Path) -> Result<(f64, f64, String)> {
+    std::fs::create_dir_all(home)?;
     let out_path = home.join("contexts.json");
     let t = Instant::now();
     let child = Command::new(fleetdeck_bin())
@@ -190,11 +192,20 @@ fn run_contexts(kubeconfig: &Path, streaming: bool, home: &Path) -> Result<(f64,
     }
     let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&out_path)?)?;
     let rows = json["contexts"].as_array().context("contexts")?;
-    let not_ready: Vec<_> = rows.iter().filter(|r| r["state"] != "Ready").map(|r| r["name"].clone()).collect();
-    if !not_ready.is_empty() {
-        bail!("contexts not Ready: {not_ready:?}");
+    // Every context settled: dead (the demo's broken-* contexts), or Ready with every watched kind synced.
+    let unsettled: Vec<_> = rows
+        .iter()
+        .filter(|r| {
+            r["state"] == "Connecting"
+                || (r["state"] == "Ready" && r["origin"]["aliasOf"].is_null() && r["kindsSynced"] != r["kindsServed"])
+        })
+        .map(|r| r["name"].clone())
+        .collect();
+    if !rows.iter().any(|r| r["state"] == "Ready") {
+        bail!("no context Ready");
     }
-    Ok((wall, usage.ru_maxrss as f64 / 1024.0))
+    let unsettled = unsettled.iter().filter_map(|n| n.as_str()).collect::<Vec<_>>().join(", ");
+    Ok((wall, usage.ru_maxrss as f64 / 1024.0, unsettled))
 }
 
 /// The `fleetdeck` binary parts 2 and 3 run: `FLEETDECK_BENCH_BIN`, else this build's.
@@ -212,6 +223,7 @@ fn tmux(socket: &str, args: &[&str]) -> Result<String> {
 
 /// The cockpit in tmux for 30 s: (peak RSS MB, steady RSS MB at 30 s).
 fn run_cockpit(kubeconfig: &Path, streaming: bool, home: &Path) -> Result<(f64, f64)> {
+    std::fs::create_dir_all(home)?;
     let socket = format!("fleetdeck-initial-sync-{}", std::process::id());
     let script = format!(
         "exec env FLEETDECK_HOME={} FLEETDECK_STREAMING_LISTS={} {} --kubeconfig {}",
@@ -270,10 +282,13 @@ fn main() -> Result<()> {
         let (_, _, summary_steady) = run_child(&exe, &kubeconfig, streaming, true)?;
         let mut walls = Vec::new();
         let mut peaks = Vec::new();
+        let mut cut_short = 0;
         for run in 0..3 {
             let home = dir.path().join(format!("contexts-{path}-{run}"));
-            let (wall, rss) = run_contexts(&kubeconfig, streaming, &home)?;
-            println!("  contexts -o json run {run}: {wall:.2} s wall, peak RSS {rss:.1} MB");
+            let (wall, rss, unsettled) = run_contexts(&kubeconfig, streaming, &home)?;
+            let note = if unsettled.is_empty() { String::new() } else { format!(" (not synced yet: {unsettled})") };
+            println!("  contexts -o json run {run}: {wall:.2} s wall, peak RSS {rss:.1} MB{note}");
+            cut_short += usize::from(!unsettled.is_empty());
             walls.push(wall);
             peaks.push(rss);
         }
@@ -284,7 +299,8 @@ fn main() -> Result<()> {
         let min = |v: &[f64]| v.iter().copied().fold(f64::NAN, f64::min);
         table.push(format!(
             "{path:<9}  store: complete {complete:.2} s, peak {peak:.1} / steady {steady:.1} MB ({:.2}x)  \
-             contexts: {:.2}-{:.2} s, peak {:.1}-{:.1} MB ({:.2}x of its store's steady {summary_steady:.1})  \
+             contexts: {:.2}-{:.2} s, peak {:.1}-{:.1} MB ({:.2}x of its store's steady {summary_steady:.1}), \
+             {cut_short}/3 cut short  \
              cockpit: peak {cockpit_peak:.1} / steady {cockpit_steady:.1} MB ({:.2}x)",
             peak / steady,
             min(&walls),
