@@ -1,4 +1,4 @@
-//! Printer columns (`additionalPrinterColumns`) of the kinds in [`super::crds::CATALOGUE`], one table per
+//! Printer columns (`additionalPrinterColumns`) of the kinds in `crds.rs`'s catalogue, one table per
 //! served version, so `kubectl get` against the test and demo API servers shows what it shows on a real
 //! management cluster.
 //!
@@ -8,7 +8,67 @@
 //! Descriptions are upstream's, with a stray leading space and a few typos fixed. Priority 0 columns show
 //! in `kubectl get`, higher ones only with `-o wide`.
 
-use super::crds::Column;
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceColumnDefinition;
+
+/// A printer column (`additionalPrinterColumns` entry).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Column {
+    /// Header shown by `kubectl get`.
+    pub name: &'static str,
+    /// `string`, `integer`, `number`, `boolean` or `date`.
+    pub type_: &'static str,
+    /// JSONPath into the object, evaluated by the API server for the Table output.
+    pub json_path: &'static str,
+    /// 0 shows in `kubectl get`; higher values only with `-o wide`.
+    pub priority: i32,
+    /// Free text; empty means none.
+    pub description: &'static str,
+}
+
+impl Column {
+    const fn new(name: &'static str, type_: &'static str, json_path: &'static str, description: &'static str) -> Self {
+        Self { name, type_, json_path, priority: 0, description }
+    }
+
+    /// A `string` column with priority 0.
+    pub const fn string(name: &'static str, json_path: &'static str, description: &'static str) -> Self {
+        Self::new(name, "string", json_path, description)
+    }
+
+    /// An `integer` column with priority 0.
+    pub const fn integer(name: &'static str, json_path: &'static str, description: &'static str) -> Self {
+        Self::new(name, "integer", json_path, description)
+    }
+
+    /// A `boolean` column with priority 0.
+    pub const fn boolean(name: &'static str, json_path: &'static str, description: &'static str) -> Self {
+        Self::new(name, "boolean", json_path, description)
+    }
+
+    /// A `date` column with priority 0 (`kubectl` shows it as an age).
+    pub const fn date(name: &'static str, json_path: &'static str, description: &'static str) -> Self {
+        Self::new(name, "date", json_path, description)
+    }
+
+    /// The same column with another priority.
+    pub const fn priority(self, priority: i32) -> Self {
+        Self { priority, ..self }
+    }
+}
+
+impl Column {
+    /// The column as the CRD's `additionalPrinterColumns` entry.
+    pub(super) fn to_definition(self) -> CustomResourceColumnDefinition {
+        CustomResourceColumnDefinition {
+            name: self.name.to_owned(),
+            type_: self.type_.to_owned(),
+            json_path: self.json_path.to_owned(),
+            priority: (self.priority != 0).then_some(self.priority),
+            description: (!self.description.is_empty()).then(|| self.description.to_owned()),
+            format: None,
+        }
+    }
+}
 
 const AGE: &str = ".metadata.creationTimestamp";
 const CLUSTER_NAME_LABEL: &str = r".metadata.labels['cluster\.x-k8s\.io/cluster-name']";

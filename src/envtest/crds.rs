@@ -24,13 +24,13 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
-    CustomResourceColumnDefinition, CustomResourceConversion, CustomResourceDefinition, CustomResourceDefinitionNames,
-    CustomResourceDefinitionSpec, CustomResourceDefinitionVersion, CustomResourceSubresourceScale,
-    CustomResourceSubresourceStatus, CustomResourceSubresources, CustomResourceValidation, JSONSchemaProps,
+    CustomResourceConversion, CustomResourceDefinition, CustomResourceDefinitionNames, CustomResourceDefinitionSpec,
+    CustomResourceDefinitionVersion, CustomResourceSubresourceScale, CustomResourceSubresourceStatus,
+    CustomResourceSubresources, CustomResourceValidation, JSONSchemaProps,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::crd_columns as cols;
+use super::crd_columns::{self as cols, Column};
 
 /// One kind of the catalogue: the facts its CRD is generated from.
 ///
@@ -75,21 +75,6 @@ pub struct VersionSpec {
     pub columns: &'static [Column],
 }
 
-/// A printer column (`additionalPrinterColumns` entry).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Column {
-    /// Header shown by `kubectl get`.
-    pub name: &'static str,
-    /// `string`, `integer`, `number`, `boolean` or `date`.
-    pub type_: &'static str,
-    /// JSONPath into the object, evaluated by the API server for the Table output.
-    pub json_path: &'static str,
-    /// 0 shows in `kubectl get`; higher values only with `-o wide`.
-    pub priority: i32,
-    /// Free text; empty means none.
-    pub description: &'static str,
-}
-
 /// The scale subresource (`/scale`), used by `kubectl scale` and autoscalers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Scale {
@@ -125,37 +110,6 @@ impl VersionSpec {
     /// Marks the version deprecated, with a custom warning.
     pub const fn deprecated_with(self, warning: &'static str) -> Self {
         Self { deprecated: true, deprecation_warning: Some(warning), ..self }
-    }
-}
-
-impl Column {
-    const fn new(name: &'static str, type_: &'static str, json_path: &'static str, description: &'static str) -> Self {
-        Self { name, type_, json_path, priority: 0, description }
-    }
-
-    /// A `string` column with priority 0.
-    pub const fn string(name: &'static str, json_path: &'static str, description: &'static str) -> Self {
-        Self::new(name, "string", json_path, description)
-    }
-
-    /// An `integer` column with priority 0.
-    pub const fn integer(name: &'static str, json_path: &'static str, description: &'static str) -> Self {
-        Self::new(name, "integer", json_path, description)
-    }
-
-    /// A `boolean` column with priority 0.
-    pub const fn boolean(name: &'static str, json_path: &'static str, description: &'static str) -> Self {
-        Self::new(name, "boolean", json_path, description)
-    }
-
-    /// A `date` column with priority 0 (`kubectl` shows it as an age).
-    pub const fn date(name: &'static str, json_path: &'static str, description: &'static str) -> Self {
-        Self::new(name, "date", json_path, description)
-    }
-
-    /// The same column with another priority.
-    pub const fn priority(self, priority: i32) -> Self {
-        Self { priority, ..self }
     }
 }
 
@@ -493,19 +447,6 @@ impl CrdSpec {
             additional_printer_columns: (!v.columns.is_empty())
                 .then(|| v.columns.iter().copied().map(Column::to_definition).collect()),
             selectable_fields: None,
-        }
-    }
-}
-
-impl Column {
-    fn to_definition(self) -> CustomResourceColumnDefinition {
-        CustomResourceColumnDefinition {
-            name: self.name.to_owned(),
-            type_: self.type_.to_owned(),
-            json_path: self.json_path.to_owned(),
-            priority: (self.priority != 0).then_some(self.priority),
-            description: (!self.description.is_empty()).then(|| self.description.to_owned()),
-            format: None,
         }
     }
 }

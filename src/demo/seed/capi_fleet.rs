@@ -12,7 +12,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 
-use super::capi_kubeadm::{self, KubeadmCluster, Lifecycle, Pool};
+use super::capi_facts::{KubeadmCluster, Lifecycle, Pool};
+use super::capi_kubeadm;
 use super::capi_machine::{BOOTSTRAP, CAPI, CLUSTER_NAME, CONTROLPLANE, INFRA, NodeFacts};
 use super::meta::{Clock, Conditions, DAY, MIN, labels, object, owned_by};
 use super::{capi_aws, capi_legacy};

@@ -8,6 +8,7 @@
 
 use serde_json::{Value, json};
 
+use super::capi_facts::{KubeadmCluster, Lifecycle};
 use super::capi_machine::{
     CAPI, CLUSTER_NAME, CONTROLPLANE, DEPLOYMENT_NAME, Health, INFRA, MachineFacts, NodeFacts, machine_objects,
 };
@@ -17,43 +18,6 @@ use super::meta::{Clock, Conditions, MIN, V1Beta1Conditions, labels, object, own
 
 /// Label the topology controller puts on the objects it generates.
 const TOPOLOGY_OWNED: &str = "topology.cluster.x-k8s.io/owned";
-
-/// A pool of workers: one MachineDeployment with one MachineSet.
-#[derive(Clone, Debug)]
-pub(super) struct Pool {
-    /// `md-0`: the MachineDeployment is `<cluster>-md-0` (or the topology name of the pool).
-    pub name: String,
-    pub replicas: usize,
-    /// `(machine index, kubelet message, seconds since)` for a Machine whose Node is not Ready.
-    pub unhealthy: Option<(usize, &'static str, i64)>,
-}
-
-/// Where the cluster is in its life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Lifecycle {
-    Running,
-    /// `spec.paused: true`.
-    Paused,
-    /// Being deleted: the applier deletes the objects listed in [`Built::deleted`]; finalizers keep them.
-    Deleting,
-}
-
-/// The facts of one kubeadm cluster.
-#[derive(Clone, Debug)]
-pub(super) struct KubeadmCluster {
-    pub namespace: String,
-    pub name: String,
-    pub version: String,
-    pub control_plane: usize,
-    pub pools: Vec<Pool>,
-    /// Seconds since the cluster was created.
-    pub age: i64,
-    pub lifecycle: Lifecycle,
-    /// ClusterClass name for a topology-managed cluster.
-    pub class: Option<String>,
-    /// Adds a MachineHealthCheck over the worker Machines.
-    pub health_check: bool,
-}
 
 /// The objects of one cluster, in creation order, with the Nodes its Machines run and what to delete.
 pub(super) struct Built {

@@ -6,7 +6,7 @@
 
 use serde_json::{Value, json};
 
-use super::capi_kubeadm::{KubeadmCluster, Lifecycle};
+use super::capi_facts::{KubeadmCluster, Lifecycle};
 use super::capi_machine::{CAPI, CLUSTER_NAME, CONTROL_PLANE, DEPLOYMENT_NAME, Health, MachineFacts};
 use super::meta::{Clock, Conditions, MIN, V1Beta1Conditions, labels, object, owned_by};
 

@@ -24,6 +24,7 @@
 
 mod capi_aws;
 mod capi_convert;
+mod capi_facts;
 mod capi_fleet;
 mod capi_kubeadm;
 mod capi_legacy;

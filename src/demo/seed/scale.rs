@@ -11,7 +11,8 @@
 
 use serde_json::{Value, json};
 
-use super::capi_kubeadm::{self, KubeadmCluster, Lifecycle, Pool};
+use super::capi_facts::{KubeadmCluster, Lifecycle, Pool};
+use super::capi_kubeadm;
 use super::flux::{self, Ks, Release};
 use super::meta::{Clock, DAY, HOUR, inventory_entry, namespace};
 use super::{DEV_EU, MGMT, PROD_US, Seed, SeedInput};
