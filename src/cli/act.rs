@@ -236,7 +236,8 @@ pub fn flux(verb: &str, args: &FluxArgs, global: &GlobalArgs) -> Result<()> {
     act(global, args.kind.kind(), verb, &args.common)
 }
 
-/// `approve` (GitOps by default, `--live` patches) and `replan`.
+/// `approve --live` (patches the Terraform object) and `replan`. `approve` without `--live` is the GitOps
+/// approval, `approve.rs`, which `cli/mod.rs` calls directly.
 pub fn terraform(verb: &str, args: &TerraformArgs, global: &GlobalArgs) -> Result<()> {
     let kind = find("infra.contrib.fluxcd.io", "Terraform");
     if verb == "replan" {
@@ -245,10 +246,7 @@ pub fn terraform(verb: &str, args: &TerraformArgs, global: &GlobalArgs) -> Resul
         }
         return act(global, kind, Verb::Replan, &args.common);
     }
-    if args.live {
-        return act(global, kind, Verb::Approve, &args.common);
-    }
-    super::approve::in_git(args, global)
+    act(global, kind, Verb::Approve, &args.common)
 }
 
 /// `pause`, `unpause`.
