@@ -104,8 +104,8 @@ impl EnvtestBuilder {
                 tracing::info!(target: "envtest", "{line}");
             };
             let assets = assets::ensure(&mut say)?;
-            if !upstream_crds::wanted() {
-                say("using fleetdeck's own CRDs (FLEETDECK_UPSTREAM_CRDS=0)");
+            if let Some(why) = upstream_crds::why_not() {
+                say(&format!("using fleetdeck's own CRDs ({why})"));
             } else if let Err(e) = upstream_crds::ensure(&mut say) {
                 if std::env::var_os("CI").is_some() {
                     return Err(e.context("fetching the upstream CRDs (required when CI is set)"));

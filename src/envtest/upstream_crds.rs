@@ -28,9 +28,22 @@ use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
 };
 
 /// Whether the harness should use the upstream CRDs: yes unless `FLEETDECK_UPSTREAM_CRDS=0` asks for
-/// fleetdeck's own (e.g. to check that the demo still runs where no Go is present).
+/// fleetdeck's own (e.g. to check that the demo still runs where no Go is present), or the harness runs
+/// kube-apiserver v1.20.2 (see [`why_not`]).
 pub fn wanted() -> bool {
-    std::env::var("FLEETDECK_UPSTREAM_CRDS").map_or(true, |v| v != "0")
+    why_not().is_none()
+}
+
+/// Why the harness uses fleetdeck's own CRDs instead of the upstream ones, if it does: `FLEETDECK_UPSTREAM_CRDS=0`,
+/// or `FLEETDECK_KUBE_VERSION=v1.20.2`, whose API server refuses the upstream CRDs (cluster-api v1.14's
+/// KubeadmControlPlane schema has `default: null` on string fields, which v1.20 rejects as not a string).
+pub fn why_not() -> Option<String> {
+    if std::env::var("FLEETDECK_UPSTREAM_CRDS").is_ok_and(|v| v == "0") {
+        return Some("FLEETDECK_UPSTREAM_CRDS=0".into());
+    }
+    let version = super::assets::kube_version();
+    (std::env::var_os("KUBEBUILDER_ASSETS").is_none() && version == super::assets::DEBIAN_KUBE_VERSION)
+        .then(|| format!("kube-apiserver {version} refuses the upstream CRDs' schemas"))
 }
 
 /// One upstream Go module and the CRD files it carries (paths inside the module).
