@@ -11,11 +11,8 @@
 //! a watch with `sendInitialEvents=true`, KEP-3157 WatchList), so no whole list response is ever held in
 //! memory, and listed otherwise. [`StreamingLists`] remembers per connection whether the server refused it:
 //! a server without WatchList (before 1.27; 1.27-1.31 and 1.33 unless the feature gate is on) answers the
-//! streaming watch with 400 or 422, and every watch of that connection then lists instead, one initial
-//! list at a time per connection ([`CONCURRENT_LISTS`]).
-//!
-//! A 403 ends the watch with `Forbidden` (no retry storm: the context task retries forbidden kinds only
-//! every [`FORBIDDEN_RETRY`]); a 404 ends it with `CrdMissing`.
+//! streaming watch with 400 or 422, and every watch of that connection then lists instead. A 403 ends the watch with `Forbidden` (no retry storm: the context task
+//! retries forbidden kinds only every [`FORBIDDEN_RETRY`]); a 404 ends it with `CrdMissing`.
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,41 +28,25 @@ use crate::model::kinds::{KindId, KindSet};
 use crate::model::object::StoredObject;
 use crate::model::store::{InitialList, KindEvent, StoreEvent, StoreMsg};
 
-/// How the watches of one connection fetch their initial state, shared by them: they stream when
-/// [`StreamingLists::new`] allowed it, and the first refusal turns it off for all of them. When they list,
-/// at most [`CONCURRENT_LISTS`] initial list of the connection is in flight at a time: a list response is
-/// held whole while it is decoded, so lists of every kind at once (28 on a management cluster) made the
-/// sync's memory peak the sum of them all.
+/// Whether a connection's watches stream their initial state, shared by the watches of one connection:
+/// they try when [`StreamingLists::new`] allowed it, and the first refusal turns it off for all of them.
 #[derive(Debug)]
-pub struct StreamingLists {
-    streaming: std::sync::atomic::AtomicBool,
-    lists: tokio::sync::Semaphore,
-}
-
-/// How many initial lists one connection runs at once on the list path. Decoding is CPU-bound and the
-/// connections of a fleet already list side by side, so more in flight adds memory, not speed: measured
-/// on `--scale 300` against kube-apiserver v1.20.2 (benches/initial_sync.rs), the cockpit's peak RSS was
-/// 247-255 MB with every kind at once, 218-265 MB with 3, and 175-179 MB with 1 (steady ~108 MB), with
-/// `contexts` as fast.
-pub const CONCURRENT_LISTS: usize = 1;
+pub struct StreamingLists(std::sync::atomic::AtomicBool);
 
 impl StreamingLists {
     /// `wanted` (fleetdeck's option) and a server version that may have WatchList (`v1.27` or newer: older
     /// servers ignore `sendInitialEvents` and would never end the initial state).
     pub fn new(wanted: bool, server_version: &str) -> Arc<StreamingLists> {
-        Arc::new(StreamingLists {
-            streaming: std::sync::atomic::AtomicBool::new(wanted && may_stream(server_version)),
-            lists: tokio::sync::Semaphore::new(CONCURRENT_LISTS),
-        })
+        Arc::new(StreamingLists(std::sync::atomic::AtomicBool::new(wanted && may_stream(server_version))))
     }
 
     /// Whether watches of this connection stream now.
     pub fn enabled(&self) -> bool {
-        self.streaming.load(std::sync::atomic::Ordering::Relaxed)
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     fn refused(&self) {
-        self.streaming.store(false, std::sync::atomic::Ordering::Relaxed);
+        self.0.store(false, std::sync::atomic::Ordering::Relaxed);
     }
 }
 
@@ -174,7 +155,7 @@ pub async fn watch_kind(
     let api: Api<DynamicObject> = Api::all_with(client, &api_resource(kind, &version));
     loop {
         let stream = streaming.enabled();
-        match watch_with(&api, kind, stream, &streaming.lists, &send).await {
+        match watch_with(&api, kind, stream, &send).await {
             // The server does not stream initial state: list, on this and every other watch of the connection.
             Run::Refused => {
                 tracing::info!(target: "fleet", "{context}: {kind}: no streaming lists (WatchList); listing");
@@ -190,13 +171,7 @@ enum Run {
     Ended(WatchEnd),
 }
 
-async fn watch_with<F, Fut>(
-    api: &Api<DynamicObject>,
-    kind: KindId,
-    stream: bool,
-    lists: &tokio::sync::Semaphore,
-    send: &F,
-) -> Run
+async fn watch_with<F, Fut>(api: &Api<DynamicObject>, kind: KindId, stream: bool, send: &F) -> Run
 where
     F: Fn(KindEvent) -> Fut,
     Fut: std::future::Future<Output = bool>,
@@ -216,15 +191,8 @@ where
     };
     let how = if stream { InitialList::Streaming } else { InitialList::List };
     let mut stream_started = false;
-    // The watcher lists when first polled: on the list path, the initial list waits for a permit, held
-    // until the list is in the store's hands (InitDone) or failed. Relists (410, reconnects) come one kind
-    // at a time and are not gated.
-    let mut permit = if stream { None } else { lists.acquire().await.ok() };
     let mut events = std::pin::pin!(watcher(api.clone(), config).default_backoff());
     while let Some(ev) = events.next().await {
-        if matches!(ev, Ok(watcher::Event::InitDone) | Err(_)) {
-            drop(permit.take());
-        }
         let ev = match ev {
             Ok(watcher::Event::Init) => {
                 if !send(KindEvent::Listing(how)).await {
