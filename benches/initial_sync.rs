@@ -15,7 +15,7 @@
 //! The API server is the envtest default (kube-apiserver v1.37.2); `FLEETDECK_KUBE_VERSION=v1.20.2` runs the
 //! same on the Debian-built v1.20.2, which has no WatchList (both paths list there). Run:
 //! `cargo bench --bench initial_sync` (`FLEETDECK_BENCH_SCALE`, default 300; `FLEETDECK_BENCH_KUBECONFIG`
-//! reuses a running fleet, e.g. one from `fleet_sync --serve N`; `FLEETDECK_BENCH_BIN` runs parts 2 and 3
+//! reuses a running fleet, e.g. one from `fleet_sync --serve N`; `FLEETDECK_BENCH_PATHS=list` runs one path; `FLEETDECK_BENCH_BIN` runs parts 2 and 3
 //! with another `fleetdeck` binary, e.g. an earlier build, for before/after figures). Needs tmux.
 use std::alloc::{GlobalAlloc, Layout};
 use std::path::Path;
@@ -273,8 +273,12 @@ fn main() -> Result<()> {
     println!("demo fleet: scale {scale}, kube-apiserver {version}; fleetdeck binary {}", fleetdeck_bin());
     let exe = std::env::current_exe()?;
     let mut table = Vec::new();
+    let paths = std::env::var("FLEETDECK_BENCH_PATHS").unwrap_or_else(|_| "streaming,list".into());
     for streaming in [true, false] {
         let path = if streaming { "streaming" } else { "list" };
+        if !paths.split(',').any(|p| p == path) {
+            continue;
+        }
         println!("== {path} path");
         println!("  store only, every kind (as the cockpit):");
         let (complete, peak, steady) = run_child(&exe, &kubeconfig, streaming, false)?;
