@@ -11,8 +11,12 @@
 //! a watch with `sendInitialEvents=true`, KEP-3157 WatchList), so no whole list response is ever held in
 //! memory, and listed otherwise. [`StreamingLists`] remembers per connection whether the server refused it:
 //! a server without WatchList (before 1.27; 1.27-1.31 and 1.33 unless the feature gate is on) answers the
-//! streaming watch with 400 or 422, and every watch of that connection then lists instead. A 403 ends the watch with `Forbidden` (no retry storm: the context task
-//! retries forbidden kinds only every [`FORBIDDEN_RETRY`]); a 404 ends it with `CrdMissing`.
+//! streaming watch with 400 or 422, and every watch of that connection then lists instead. A listed kind is
+//! held whole while its response is decoded: that is the fallback's memory peak (benches/initial_sync.rs
+//! measures both paths; gating lists one or two at a time per connection was tried and not kept).
+//!
+//! A 403 ends the watch with `Forbidden` (no retry storm: the context task retries forbidden kinds only
+//! every [`FORBIDDEN_RETRY`]); a 404 ends it with `CrdMissing`.
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
