@@ -20,12 +20,11 @@
 //! makes the bench use that fleet for parts 1 and 2 and `FLEETDECK_BENCH_SMALL_KUBECONFIG=<path>` for part
 //! 3. `FLEETDECK_BENCH_PARTS=contexts,sync` chooses the parts (default both). `FLEETDECK_BENCH_STREAMING=0`
 //! lists the initial state instead of streaming it (the path of servers without WatchList).
-use std::alloc::{GlobalAlloc, Layout};
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -39,50 +38,12 @@ use kube::config::{Kubeconfig, NamedCluster, NamedContext};
 use kube::core::{ApiResource, GroupVersionKind};
 use serde_json::json;
 
-/// The allocator the `fleetdeck` binary uses (mimalloc, see `src/main.rs`), counting live bytes (what the
-/// program holds, as opposed to what the allocator keeps from the OS).
-struct Counting;
-use mimalloc::MiMalloc as System;
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: every call is forwarded to `System` unchanged; only counters are added.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        // SAFETY: forwarded.
-        let p = unsafe { System.alloc(l) };
-        if !p.is_null() {
-            let n = LIVE.fetch_add(l.size(), Ordering::Relaxed) + l.size();
-            PEAK.fetch_max(n, Ordering::Relaxed);
-        }
-        p
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        // SAFETY: forwarded.
-        unsafe { System.dealloc(p, l) };
-        LIVE.fetch_sub(l.size(), Ordering::Relaxed);
-    }
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
-        // SAFETY: forwarded.
-        let q = unsafe { System.realloc(p, l, new) };
-        if !q.is_null() {
-            if new > l.size() {
-                let n = LIVE.fetch_add(new - l.size(), Ordering::Relaxed) + new - l.size();
-                PEAK.fetch_max(n, Ordering::Relaxed);
-            } else {
-                LIVE.fetch_sub(l.size() - new, Ordering::Relaxed);
-            }
-        }
-        q
-    }
-}
+#[path = "support/counting_alloc.rs"]
+mod counting_alloc;
+use counting_alloc::{Counting, LIVE, PEAK, mb};
 
 #[global_allocator]
 static ALLOC: Counting = Counting;
-
-fn mb(bytes: usize) -> f64 {
-    bytes as f64 / 1_048_576.0
-}
 
 fn rss_mb() -> f64 {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();

@@ -17,10 +17,9 @@
 //! `cargo bench --bench initial_sync` (`FLEETDECK_BENCH_SCALE`, default 300; `FLEETDECK_BENCH_KUBECONFIG`
 //! reuses a running fleet, e.g. one from `fleet_sync --serve N`; `FLEETDECK_BENCH_PATHS=list` runs one path; `FLEETDECK_BENCH_BIN` runs parts 2 and 3
 //! with another `fleetdeck` binary, e.g. an earlier build, for before/after figures). Needs tmux.
-use std::alloc::{GlobalAlloc, Layout};
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -30,53 +29,13 @@ use fleetdeck::model::kinds::KindSet;
 use fleetdeck::model::store::FleetStore;
 use fleetdeck::model::summary::{self, summarize_all};
 use k8s_openapi::jiff::Timestamp;
-use mimalloc::MiMalloc;
 
-/// mimalloc (the binary's allocator) counting live bytes.
-struct Counting;
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-fn grew(by: usize) {
-    let n = LIVE.fetch_add(by, Ordering::Relaxed) + by;
-    PEAK.fetch_max(n, Ordering::Relaxed);
-}
-
-// SAFETY: every call is forwarded to mimalloc unchanged; only counters are added.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        // SAFETY: forwarded.
-        let p = unsafe { MiMalloc.alloc(l) };
-        if !p.is_null() {
-            grew(l.size());
-        }
-        p
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        // SAFETY: forwarded.
-        unsafe { MiMalloc.dealloc(p, l) };
-        LIVE.fetch_sub(l.size(), Ordering::Relaxed);
-    }
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
-        // SAFETY: forwarded.
-        let q = unsafe { MiMalloc.realloc(p, l, new) };
-        if !q.is_null() {
-            if new > l.size() {
-                grew(new - l.size());
-            } else {
-                LIVE.fetch_sub(l.size() - new, Ordering::Relaxed);
-            }
-        }
-        q
-    }
-}
+#[path = "support/counting_alloc.rs"]
+mod counting_alloc;
+use counting_alloc::{Counting, LIVE, PEAK, mb};
 
 #[global_allocator]
 static ALLOC: Counting = Counting;
-
-fn mb(bytes: usize) -> f64 {
-    bytes as f64 / 1_048_576.0
-}
 
 /// A `kB` line of `/proc/<pid>/status` (`VmRSS`, `VmHWM`), in MB.
 fn status_mb(pid: &str, field: &str) -> Option<f64> {
