@@ -7,7 +7,6 @@
 //!    store changed) and a frame, p99 [<= 16 ms].
 //!
 //! Run: `cargo bench --bench render`.
-use std::sync::Arc;
 use std::time::Instant;
 
 /// The binary's allocator (see `src/main.rs`).
@@ -57,7 +56,7 @@ fn main() -> anyhow::Result<()> {
     store.apply(msg(StoreEvent::Ready { server_version: "v1.20.2".into() }), now);
     for i in 0..10_000 {
         store.apply(
-            msg(StoreEvent::Kind(ks, KindEvent::Apply(Arc::new(StoredObject::new(ks, kustomization(i, i % 97 != 0)))))),
+            msg(StoreEvent::Kind(ks, KindEvent::Apply(StoredObject::shared(ks, kustomization(i, i % 97 != 0))))),
             now,
         );
     }
@@ -91,7 +90,7 @@ fn main() -> anyhow::Result<()> {
             store.apply(
                 msg(StoreEvent::Kind(
                     ks,
-                    KindEvent::Apply(Arc::new(StoredObject::new(ks, kustomization(i, (k + u) % 2 == 0)))),
+                    KindEvent::Apply(StoredObject::shared(ks, kustomization(i, (k + u) % 2 == 0))),
                 )),
                 now,
             );
@@ -115,7 +114,7 @@ fn main() -> anyhow::Result<()> {
             store.apply(
                 msg(StoreEvent::Kind(
                     ks,
-                    KindEvent::Apply(Arc::new(StoredObject::new(ks, kustomization(i, (k + u) % 3 != 0)))),
+                    KindEvent::Apply(StoredObject::shared(ks, kustomization(i, (k + u) % 3 != 0))),
                 )),
                 now,
             );

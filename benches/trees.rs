@@ -11,7 +11,6 @@
 //! Objects are generated here, shaped like the fixtures in `tests/fixtures/trees/`. Run:
 //! `cargo bench --bench trees -- --warm-up-time 1 --measurement-time 3`.
 use std::hint::black_box;
-use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use fleetdeck::model::capi_tree::{CapiTreeOptions, cluster_tree};
@@ -35,7 +34,7 @@ fn put(store: &mut FleetStore, obj: Value) {
     let types = obj.types.as_ref().expect("types");
     let group = types.api_version.rsplit_once('/').map_or("", |(g, _)| g);
     let kind = KindId::find(group, &types.kind).expect("watched kind");
-    let event = StoreEvent::Kind(kind, KindEvent::Apply(Arc::new(StoredObject::new(kind, obj))));
+    let event = StoreEvent::Kind(kind, KindEvent::Apply(StoredObject::shared(kind, obj)));
     store.apply(StoreMsg { context: CTX.into(), generation: 1, event }, now());
 }
 

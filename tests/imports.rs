@@ -40,11 +40,6 @@ fn module_of(rel: &Path) -> Vec<String> {
     parts
 }
 
-/// The file of a module path, if it is a file of `src/`.
-fn file_of(files: &BTreeMap<Vec<String>, String>, module: &[String]) -> Option<String> {
-    files.get(module).cloned()
-}
-
 /// Every path after `crate::` or `super::` in `code`, expanded over `{…}` lists, as segment lists.
 fn paths(code: &str) -> Vec<(bool, Vec<String>)> {
     let mut out = Vec::new();
@@ -166,10 +161,16 @@ fn no_two_files_of_src_import_each_other() {
             files.insert((crate_of(&r), module_of(Path::new(&r))), r);
         }
     }
+    // Per crate root: module path -> file.
+    let by_module = |krate: &str| -> BTreeMap<Vec<String>, String> {
+        files.iter().filter(|((k, _), _)| *k == krate).map(|((_, m), f)| (m.clone(), f.clone())).collect()
+    };
+    let crates: BTreeMap<&str, BTreeMap<Vec<String>, String>> =
+        ["lib", "bin"].into_iter().map(|k| (k, by_module(k))).collect();
+    let module_of_file: BTreeMap<&String, &Vec<String>> = files.iter().map(|((_, m), f)| (f, m)).collect();
     let mut edges: BTreeSet<(String, String)> = BTreeSet::new();
     for ((krate, module), file) in &files {
-        let by_module: BTreeMap<Vec<String>, String> =
-            files.iter().filter(|((k, _), _)| k == krate).map(|((_, m), f)| (m.clone(), f.clone())).collect();
+        let by_module = &crates[krate];
         let text = std::fs::read_to_string(src.join(file)).expect("readable");
         // `super` of `a/b.rs` (module a::b) is `a`; of `a/b/mod.rs` (module a::b) also `a`.
         for (is_crate, segs) in paths(&code_of(&text)) {
@@ -181,16 +182,16 @@ fn no_two_files_of_src_import_each_other() {
             };
             let tail = if is_crate { &segs[..] } else { &segs[1..] };
             // The deepest module file the path names.
-            let mut found = file_of(&by_module, &target);
+            let mut found = by_module.get(&target).cloned();
             for s in tail {
                 target.push(s.clone());
-                match file_of(&by_module, &target) {
+                match by_module.get(&target).cloned() {
                     Some(f) => found = Some(f),
                     None => break,
                 }
             }
             let Some(to) = found else { continue };
-            let to_module = files.iter().find(|(_, f)| **f == to).map(|((_, m), _)| m.clone()).unwrap_or_default();
+            let to_module = module_of_file.get(&to).map(|m| m.to_vec()).unwrap_or_default();
             // A module and its ancestors are one unit (a child naming its parent, a parent its child).
             let related = to_module.starts_with(module) || module.starts_with(&to_module);
             if !related {

@@ -59,10 +59,7 @@ fn fleet() -> FleetStore {
             store.apply(
                 msg(
                     &ctx,
-                    StoreEvent::Kind(
-                        kind,
-                        KindEvent::Apply(std::sync::Arc::new(fleetdeck::model::object::StoredObject::new(kind, obj))),
-                    ),
+                    StoreEvent::Kind(kind, KindEvent::Apply(fleetdeck::model::object::StoredObject::shared(kind, obj))),
                 ),
                 t,
             );

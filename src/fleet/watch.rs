@@ -206,10 +206,10 @@ where
                 KindEvent::Init
             }
             // Compacted here, as each object arrives: the parsed form lives only until the next line.
-            Ok(watcher::Event::InitApply(o)) => KindEvent::InitApply(Arc::new(StoredObject::new(kind, o))),
+            Ok(watcher::Event::InitApply(o)) => KindEvent::InitApply(StoredObject::shared(kind, o)),
             Ok(watcher::Event::InitDone) => KindEvent::InitDone,
-            Ok(watcher::Event::Apply(o)) => KindEvent::Apply(Arc::new(StoredObject::new(kind, o))),
-            Ok(watcher::Event::Delete(o)) => KindEvent::Delete(Arc::new(StoredObject::new(kind, o))),
+            Ok(watcher::Event::Apply(o)) => KindEvent::Apply(StoredObject::shared(kind, o)),
+            Ok(watcher::Event::Delete(o)) => KindEvent::Delete(StoredObject::shared(kind, o)),
             Err(e) => match status_code(&e) {
                 Some(400 | 422) if stream && !stream_started => return Run::Refused,
                 Some(403) => {

@@ -72,6 +72,11 @@ impl StoredObject {
         }
     }
 
+    /// [`StoredObject::new`], shared: the form the store keeps and [`super::store::KindEvent`]s carry.
+    pub fn shared(kind: KindId, obj: DynamicObject) -> std::sync::Arc<StoredObject> {
+        std::sync::Arc::new(StoredObject::new(kind, obj))
+    }
+
     /// `metadata.name` (`""` when absent).
     pub fn name(&self) -> &str {
         &self.name

@@ -9,7 +9,7 @@ fn obj(name: &str, rv: &str) -> Arc<StoredObject> {
             "annotations": {LAST_APPLIED: "{...}", "keep": "me"}},
         "status": {"conditions": [{"type": "Ready", "status": "True", "reason": "ReconciliationSucceeded"}]}}))
     .expect("object");
-    Arc::new(StoredObject::new(ks(), obj))
+    StoredObject::shared(ks(), obj)
 }
 
 fn msg(generation: u64, event: StoreEvent) -> StoreMsg {

@@ -31,7 +31,7 @@ fn object(k: usize, ns: &str, name: &str, ready: &str, rev: u32) -> std::sync::A
                 "reason": "Because", "message": format!("m{rev}"), "lastTransitionTime": "2026-01-01T00:00:00Z"}]}
     }))
     .expect("object");
-    std::sync::Arc::new(StoredObject::new(kind(k), obj))
+    StoredObject::shared(kind(k), obj)
 }
 
 use crate::model::object::StoredObject;

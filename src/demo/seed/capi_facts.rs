@@ -18,7 +18,8 @@ pub(super) enum Lifecycle {
     Running,
     /// `spec.paused: true`.
     Paused,
-    /// Being deleted: the applier deletes the objects listed in [`Built::deleted`]; finalizers keep them.
+    /// Being deleted: the applier deletes the objects listed in `capi_kubeadm::Built::deleted`; finalizers
+    /// keep them.
     Deleting,
 }
 

@@ -74,10 +74,7 @@ pub(super) fn apply(s: &mut FleetStore, context: &str, obj: DynamicObject) {
         s.apply(
             msg(
                 context,
-                StoreEvent::Kind(
-                    kind,
-                    KindEvent::Apply(std::sync::Arc::new(crate::model::object::StoredObject::new(kind, obj))),
-                ),
+                StoreEvent::Kind(kind, KindEvent::Apply(crate::model::object::StoredObject::shared(kind, obj))),
             ),
             now(),
         );

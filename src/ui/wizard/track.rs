@@ -157,13 +157,7 @@ mod tests {
         let (g, k) = (obj["apiVersion"].as_str().unwrap_or_default(), obj["kind"].as_str().unwrap_or_default());
         let kind = KindId::find(g.split('/').next().unwrap_or_default(), k).expect("kind");
         let obj = serde_json::from_value(obj).expect("object");
-        send(
-            store,
-            StoreEvent::Kind(
-                kind,
-                KindEvent::Apply(std::sync::Arc::new(crate::model::object::StoredObject::new(kind, obj))),
-            ),
-        );
+        send(store, StoreEvent::Kind(kind, KindEvent::Apply(crate::model::object::StoredObject::shared(kind, obj))));
     }
 
     fn git_repo(url: &str, rev: &str) -> Value {
