@@ -14,8 +14,6 @@ use std::path::{Path, PathBuf};
 /// fleet's two tasks that spawn each other, and the cockpit's state, actions and wizard.
 const KNOWN: &[(&str, &str)] = &[
     ("fleet/connection.rs", "fleet/lineage.rs"),
-    ("ui/actions.rs", "ui/state.rs"),
-    ("ui/state.rs", "ui/wizard/mod.rs"),
 ];
 
 fn rs_files(dir: &Path, out: &mut Vec<PathBuf>) {

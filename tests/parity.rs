@@ -177,10 +177,22 @@ fn describe_cluster_matches_clusterctl_on_every_demo_cluster() {
                 let kc_arg = kc.to_str().expect("utf-8");
                 theirs_args.extend(["--kubeconfig", kc_arg]);
                 theirs_args.extend(flags);
-                let theirs = up(&clusterctl, home.path(), kc, &theirs_args);
                 let mut ours_args = vec!["--context", "mgmt", "tree", "cluster", cluster];
                 ours_args.extend(our_flags);
-                let ours = fd(home.path(), kc, &ours_args);
+                // The demo's CAPI controller moves provisioning clusters on every 30 s: both tools must read
+                // the same state, so fleetdeck runs between two clusterctl runs that agree (a step between
+                // them shows as a difference between the two clusterctl outputs, and the pair is taken again).
+                let mut attempts = 0;
+                let (theirs, ours) = loop {
+                    let before = up(&clusterctl, home.path(), kc, &theirs_args);
+                    let ours = fd(home.path(), kc, &ours_args);
+                    let after = up(&clusterctl, home.path(), kc, &theirs_args);
+                    if before == after {
+                        break (after, ours);
+                    }
+                    attempts += 1;
+                    assert!(attempts < 5, "{cluster}: the demo kept changing across {attempts} tries");
+                };
                 let (t, mut o) = (capi_rows(&theirs), capi_rows(&ours));
                 // fleetdeck's own note after a topology Cluster's name.
                 for row in &mut o {

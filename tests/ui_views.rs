@@ -163,7 +163,7 @@ fn capi_trees_name_rows_as_clusterctl_v1_14() {
     let store = fleet();
     let theme = Theme::builtin("default").expect("theme");
     let cluster = |name: &str| {
-        View::Tree(fleetdeck::ui::rows::ObjectRef {
+        View::Tree(fleetdeck::model::object_ref::ObjectRef {
             context: "mgmt".into(),
             kind: KindId::find("cluster.x-k8s.io", "Cluster").expect("watched"),
             namespace: "platform".into(),

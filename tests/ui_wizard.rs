@@ -182,7 +182,7 @@ fn the_teardown_confirmation() {
 #[test]
 fn the_bootstrap_choice() {
     let cluster = fleetdeck::model::kinds::KindId::find("cluster.x-k8s.io", "Cluster").expect("kind");
-    let o = fleetdeck::ui::rows::ObjectRef {
+    let o = fleetdeck::model::object_ref::ObjectRef {
         context: "mgmt".into(),
         kind: cluster,
         namespace: "platform".into(),
@@ -192,7 +192,9 @@ fn the_bootstrap_choice() {
     let mut config = fleetdeck::config::Config::builtin().expect("config");
     config.git.repository = Some("/home/ops/fleet-infra".into());
     state.rules.config = Some(config);
-    fleetdeck::ui::wizard::bootstrap::open(&mut state, Some(&o));
+    let mut tasks = Vec::new();
+    fleetdeck::ui::wizard::bootstrap::open(&mut state, Some(&o), &mut tasks);
+    assert!(matches!(tasks.as_slice(), [fleetdeck::ui::wizard::Task::OpenBase { .. }]), "{tasks:?}");
     let mut w = state.gitops.wizard.take().expect("open");
     w.setup = Some(setup());
     w.step = Step::Choose;

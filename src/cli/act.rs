@@ -17,7 +17,8 @@ use serde::Serialize;
 use fleetdeck::config::{self, Paths};
 use fleetdeck::fleet;
 use fleetdeck::model::kinds::KindId;
-use fleetdeck::ops::{self, Done, ObjectKey, OpError, Request, Runner, Verb, clients::Clients, journal::Journal};
+use fleetdeck::model::object_ref::ObjectRef;
+use fleetdeck::ops::{self, Done, OpError, Request, Runner, Verb, clients::Clients, journal::Journal};
 
 use super::{Exit, GlobalArgs, UsageError};
 
@@ -26,16 +27,16 @@ use super::{Exit, GlobalArgs, UsageError};
 pub enum ReconcileKind {
     #[value(alias = "ks")]
     Kustomization,
-    #[value(alias = "hr")]
-    Helmrelease,
-    #[value(alias = "source-git")]
-    Gitrepository,
-    #[value(alias = "source-oci")]
-    Ocirepository,
-    #[value(alias = "source-helm")]
-    Helmrepository,
-    #[value(alias = "source-chart")]
-    Helmchart,
+    #[value(name = "helmrelease", alias = "hr")]
+    HelmRelease,
+    #[value(name = "gitrepository", alias = "source-git")]
+    GitRepository,
+    #[value(name = "ocirepository", alias = "source-oci")]
+    OCIRepository,
+    #[value(name = "helmrepository", alias = "source-helm")]
+    HelmRepository,
+    #[value(name = "helmchart", alias = "source-chart")]
+    HelmChart,
     #[value(alias = "source-bucket")]
     Bucket,
     #[value(alias = "tf")]
@@ -45,14 +46,14 @@ pub enum ReconcileKind {
 impl ReconcileKind {
     fn kind(self) -> KindId {
         let (group, kind) = match self {
-            ReconcileKind::Kustomization => ("kustomize.toolkit.fluxcd.io", "Kustomization"),
-            ReconcileKind::Helmrelease => ("helm.toolkit.fluxcd.io", "HelmRelease"),
-            ReconcileKind::Gitrepository => ("source.toolkit.fluxcd.io", "GitRepository"),
-            ReconcileKind::Ocirepository => ("source.toolkit.fluxcd.io", "OCIRepository"),
-            ReconcileKind::Helmrepository => ("source.toolkit.fluxcd.io", "HelmRepository"),
-            ReconcileKind::Helmchart => ("source.toolkit.fluxcd.io", "HelmChart"),
+            ReconcileKind::Kustomization => return KindId::KUSTOMIZATION,
+            ReconcileKind::HelmRelease => return KindId::HELM_RELEASE,
+            ReconcileKind::GitRepository => return KindId::GIT_REPOSITORY,
+            ReconcileKind::Terraform => return KindId::TERRAFORM,
+            ReconcileKind::OCIRepository => ("source.toolkit.fluxcd.io", "OCIRepository"),
+            ReconcileKind::HelmRepository => ("source.toolkit.fluxcd.io", "HelmRepository"),
+            ReconcileKind::HelmChart => ("source.toolkit.fluxcd.io", "HelmChart"),
             ReconcileKind::Bucket => ("source.toolkit.fluxcd.io", "Bucket"),
-            ReconcileKind::Terraform => ("infra.contrib.fluxcd.io", "Terraform"),
         };
         find(group, kind)
     }
@@ -64,17 +65,17 @@ pub enum PauseKind {
     /// A Cluster (`spec.paused`: the cluster and everything in it).
     Cluster,
     /// A MachineDeployment's rollout (`spec.paused`).
-    #[value(alias = "md")]
-    Machinedeployment,
+    #[value(name = "machinedeployment", alias = "md")]
+    MachineDeployment,
 }
 
 /// Kinds `scale` accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ScaleKind {
-    #[value(alias = "md")]
-    Machinedeployment,
-    #[value(alias = "kcp")]
-    Kubeadmcontrolplane,
+    #[value(name = "machinedeployment", alias = "md")]
+    MachineDeployment,
+    #[value(name = "kubeadmcontrolplane", alias = "kcp")]
+    KubeadmControlPlane,
 }
 
 /// Kinds `approve` / `replan` accept.
@@ -210,11 +211,6 @@ fn find(group: &str, kind: &str) -> KindId {
     KindId::find(group, kind).unwrap_or_else(|| panic!("{group}/{kind} is in the catalogue"))
 }
 
-fn capi(kind: &str) -> KindId {
-    let group = if kind == "KubeadmControlPlane" { "controlplane.cluster.x-k8s.io" } else { "cluster.x-k8s.io" };
-    find(group, kind)
-}
-
 fn split(object: &str) -> Result<(String, String)> {
     object
         .split_once('/')
@@ -225,7 +221,7 @@ fn split(object: &str) -> Result<(String, String)> {
 
 /// `reconcile`, `suspend`, `resume`.
 pub fn flux(verb: &str, args: &FluxArgs, global: &GlobalArgs) -> Result<()> {
-    if (args.force || args.reset) && (verb != "reconcile" || args.kind != ReconcileKind::Helmrelease) {
+    if (args.force || args.reset) && (verb != "reconcile" || args.kind != ReconcileKind::HelmRelease) {
         return Err(UsageError("--force and --reset apply to `reconcile helmrelease` only".into()).into());
     }
     let verb = match verb {
@@ -251,14 +247,16 @@ pub fn terraform(verb: &str, args: &TerraformArgs, global: &GlobalArgs) -> Resul
 
 /// `pause`, `unpause`.
 pub fn pause(pause: bool, args: &PauseArgs, global: &GlobalArgs) -> Result<()> {
-    let kind = capi(if args.kind == PauseKind::Cluster { "Cluster" } else { "MachineDeployment" });
+    let kind = if args.kind == PauseKind::Cluster { KindId::CLUSTER } else { KindId::MACHINE_DEPLOYMENT };
     act(global, kind, if pause { Verb::Pause } else { Verb::Unpause }, &args.common)
 }
 
 /// `scale`.
 pub fn scale(args: &ScaleArgs, global: &GlobalArgs) -> Result<()> {
-    let kind =
-        capi(if args.kind == ScaleKind::Machinedeployment { "MachineDeployment" } else { "KubeadmControlPlane" });
+    let kind = match args.kind {
+        ScaleKind::MachineDeployment => KindId::MACHINE_DEPLOYMENT,
+        ScaleKind::KubeadmControlPlane => KindId::KUBEADM_CONTROL_PLANE,
+    };
     act(global, kind, Verb::Scale { replicas: args.replicas }, &args.common)
 }
 
@@ -283,7 +281,7 @@ fn act(global: &GlobalArgs, kind: KindId, verb: Verb, common: &Common) -> Result
     let loaded = config::load(&paths, &super::config::load_options(global))?;
     let kc = fleet::kubeconfig::load(global.kubeconfig.as_deref()).map_err(|e| UsageError(format!("{e:#}")))?;
     let context = context_of(global, &kc)?;
-    let req = Request { target: ObjectKey { context: context.clone(), kind, namespace, name }, verb };
+    let req = Request { target: ObjectRef { context: context.clone(), kind, namespace, name }, verb };
     let journal = Journal::in_dir(&paths.state_dir);
     let readonly = ops::readonly_reason(&loaded.config, global.readonly, &context);
     let opts = global.fleet_options();

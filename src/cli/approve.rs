@@ -8,7 +8,8 @@ use kube::api::{Api, DynamicObject};
 use fleetdeck::config::{self, Paths};
 use fleetdeck::fleet;
 use fleetdeck::model::kinds::KindId;
-use fleetdeck::ops::{self, Done, ObjectKey, OpError, RefusalKind, Request, Verb, clients::Clients, journal::Journal};
+use fleetdeck::model::object_ref::ObjectRef;
+use fleetdeck::ops::{self, Done, OpError, RefusalKind, Request, Verb, clients::Clients, journal::Journal};
 
 use super::act::{Output, TerraformArgs, context_of, report};
 use super::gitops_common::{self, GitopsOutput, RepoArgs};
@@ -29,7 +30,7 @@ pub fn in_git(args: &TerraformArgs, global: &GlobalArgs) -> Result<()> {
     let kc = fleet::kubeconfig::load(global.kubeconfig.as_deref()).map_err(|e| UsageError(format!("{e:#}")))?;
     let context = context_of(global, &kc)?;
     let kind = KindId::find(ops::terraform::GROUP, "Terraform").ok_or_else(|| anyhow::anyhow!("no Terraform kind"))?;
-    let req = Request { target: ObjectKey { context: context.clone(), kind, namespace, name }, verb: Verb::Approve };
+    let req = Request { target: ObjectRef { context: context.clone(), kind, namespace, name }, verb: Verb::Approve };
     let journal = Journal::in_dir(&paths.state_dir);
     let result = approve(args, global, &loaded.config, &kc, &req);
     let word = match &result {

@@ -54,11 +54,11 @@ async fn run_with_repo(
     state.warnings = loaded.warnings;
     state.banner = banner;
     state.readonly = global.readonly || loaded.config.readonly;
-    state.rules = ui::actions::Rules { config: Some(loaded.config.clone()), cli_readonly: global.readonly };
+    state.rules = ui::jobs::Rules { config: Some(loaded.config.clone()), cli_readonly: global.readonly };
     let clients = fleetdeck::ops::clients::Clients::new(kc.config.clone(), global.fleet_options());
-    let actions = ui::effects::Effects::new(clients, paths.state_dir.clone());
+    let (effects, results) = ui::effects::Effects::new(clients, paths.state_dir.clone());
     let theme = loaded.theme.for_depth(config::ColorDepth::detect());
-    let r = ui::app::run(rx, state, theme, loaded.keymap, Some(actions)).await;
+    let r = ui::app::run(rx, state, theme, loaded.keymap, effects, results).await;
     fleet.stop();
     r
 }

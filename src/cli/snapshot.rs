@@ -10,10 +10,11 @@ use tokio::sync::mpsc;
 use fleetdeck::config::{self, Paths};
 use fleetdeck::fleet::{self, Fleet, FleetOptions};
 use fleetdeck::model::kinds::{KindId, KindSet};
+use fleetdeck::model::object_ref::ObjectRef;
 use fleetdeck::model::store::FleetStore;
 use fleetdeck::model::summary::{ContextSummary, summarize_all};
 use fleetdeck::ui::render::Scene;
-use fleetdeck::ui::rows::{ObjectRef, Rows};
+use fleetdeck::ui::rows::Rows;
 use fleetdeck::ui::state::{State, View};
 
 use super::{GlobalArgs, UsageError};

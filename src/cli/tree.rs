@@ -30,7 +30,8 @@ pub enum TreeKind {
     /// A Flux Kustomization (`flux tree kustomization`).
     Kustomization,
     /// A Flux HelmRelease and the objects in its inventory.
-    Helmrelease,
+    #[value(name = "helmrelease")]
+    HelmRelease,
     /// A tofu-controller Terraform object.
     Terraform,
 }
@@ -109,7 +110,7 @@ pub fn run(args: &TreeArgs, global: &GlobalArgs) -> Result<()> {
     let kinds = match args.kind {
         TreeKind::Cluster => capi_tree::kinds(),
         TreeKind::Terraform => tf_tree::kinds(),
-        TreeKind::Kustomization | TreeKind::Helmrelease => KindSet::ALL,
+        TreeKind::Kustomization | TreeKind::HelmRelease => KindSet::ALL,
     };
     let opts = FleetOptions { kinds, ..global.fleet_options() };
     let store = rt.block_on(super::snapshot::sync(&kc, &only, opts, connect + Duration::from_secs(12)))?;
@@ -156,7 +157,7 @@ fn build(
             capi_tree::cluster_tree(store, context, ns, name, &opts)
         }
         TreeKind::Kustomization => flux_tree::kustomization_tree(store, context, ns, name, &resolve),
-        TreeKind::Helmrelease => flux_tree::helmrelease_tree(store, context, ns, name, &resolve),
+        TreeKind::HelmRelease => flux_tree::helmrelease_tree(store, context, ns, name, &resolve),
         TreeKind::Terraform => tf_tree::terraform_tree_with(&StoreView::new(store), context, ns, name),
     }
 }

@@ -53,6 +53,87 @@ impl KindId {
     pub fn all() -> impl Iterator<Item = KindId> {
         (0..CATALOGUE.len()).map(|i| KindId(i as u16))
     }
+    /// The catalogue kind `group`/`kind`, found at compile time (a build error when it is not in the
+    /// catalogue): for the named constants below.
+    pub const fn named(group: &str, kind: &str) -> KindId {
+        let mut i = 0;
+        while i < CATALOGUE.len() {
+            if str_eq(CATALOGUE[i].group, group) && str_eq(CATALOGUE[i].kind, kind) {
+                return KindId(i as u16);
+            }
+            i += 1;
+        }
+        panic!("kind not in the catalogue")
+    }
+    /// Which tree fleetdeck draws for an object of this kind (`enter` in the cockpit, `fleetdeck tree`),
+    /// if any.
+    pub fn tree(self) -> Option<TreeKind> {
+        match self {
+            KindId::CLUSTER => Some(TreeKind::Cluster),
+            KindId::KUSTOMIZATION => Some(TreeKind::Kustomization),
+            KindId::HELM_RELEASE => Some(TreeKind::HelmRelease),
+            KindId::TERRAFORM => Some(TreeKind::Terraform),
+            _ => None,
+        }
+    }
+    /// Whether fleetdeck draws a tree for this kind ([`KindId::tree`]).
+    pub fn has_tree(self) -> bool {
+        self.tree().is_some()
+    }
+    /// How many replicas one scale step adds or removes: 2 for a KubeadmControlPlane (an etcd quorum
+    /// stays odd), else 1.
+    pub fn scale_step(self) -> i64 {
+        if self == KindId::KUBEADM_CONTROL_PLANE { 2 } else { 1 }
+    }
+}
+
+/// The kinds fleetdeck reasons about by name (everything else is read through the catalogue's facts).
+impl KindId {
+    /// Cluster API `Cluster`.
+    pub const CLUSTER: KindId = KindId::named(CAPI, "Cluster");
+    /// Cluster API `MachineDeployment`.
+    pub const MACHINE_DEPLOYMENT: KindId = KindId::named(CAPI, "MachineDeployment");
+    /// Cluster API `KubeadmControlPlane`.
+    pub const KUBEADM_CONTROL_PLANE: KindId = KindId::named(CAPI_CP, "KubeadmControlPlane");
+    /// Flux `Kustomization`.
+    pub const KUSTOMIZATION: KindId = KindId::named("kustomize.toolkit.fluxcd.io", "Kustomization");
+    /// Flux `HelmRelease`.
+    pub const HELM_RELEASE: KindId = KindId::named("helm.toolkit.fluxcd.io", "HelmRelease");
+    /// Flux `GitRepository`.
+    pub const GIT_REPOSITORY: KindId = KindId::named("source.toolkit.fluxcd.io", "GitRepository");
+    /// tofu-controller `Terraform`.
+    pub const TERRAFORM: KindId = KindId::named("infra.contrib.fluxcd.io", "Terraform");
+    /// Core `Node`.
+    pub const NODE: KindId = KindId::named("", "Node");
+}
+
+/// The trees fleetdeck draws: `clusterctl describe cluster`, `flux tree kustomization|helmrelease`, and
+/// tofu-controller's Terraform tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TreeKind {
+    /// A Cluster API Cluster (`model::capi_tree`).
+    Cluster,
+    /// A Flux Kustomization (`model::flux_tree`).
+    Kustomization,
+    /// A Flux HelmRelease (`model::flux_tree`).
+    HelmRelease,
+    /// A tofu-controller Terraform (`model::tf_tree`).
+    Terraform,
+}
+
+const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 /// A set of catalogue kinds, as a bitset over [`KindId`] (the catalogue has at most 128 kinds; a test

@@ -2,10 +2,8 @@
 //! Kustomization, through the derived context `<management>/<namespace>/<cluster>` (or the kubeconfig
 //! context it aliases). Pure lookups over the store.
 use super::kinds::KindId;
+use super::object_ref::ObjectRef;
 use super::store::{FleetStore, Origin};
-
-/// (context, kind, namespace, name) of an object.
-pub type Key = (String, KindId, String, String);
 
 /// The context holding a CAPI cluster's workload objects: the derived context, or the kubeconfig context it
 /// aliases.
@@ -19,20 +17,18 @@ pub fn workload_context(store: &FleetStore, management: &str, namespace: &str, c
 
 /// From a CAPI Cluster to its workload cluster's `flux-system/flux-system` Kustomization, and from a
 /// Kustomization back to the CAPI Cluster whose workload cluster it runs in.
-pub fn linked(store: &FleetStore, key: &Key) -> Option<Key> {
-    let (ctx, kind, ns, name) = key;
-    let cluster = KindId::find("cluster.x-k8s.io", "Cluster")?;
-    let ks = KindId::find("kustomize.toolkit.fluxcd.io", "Kustomization")?;
-    if *kind == cluster {
-        let w = workload_context(store, ctx, ns, name)?;
-        return Some((w, ks, "flux-system".into(), "flux-system".into()));
+pub fn linked(store: &FleetStore, key: &ObjectRef) -> Option<ObjectRef> {
+    let ctx = &key.context;
+    if key.kind == KindId::CLUSTER {
+        let w = workload_context(store, ctx, &key.namespace, &key.name)?;
+        return Some(ObjectRef::new(w, KindId::KUSTOMIZATION, "flux-system", "flux-system"));
     }
     // Back: find the derived context that is (or aliases) `ctx`.
     store.contexts().find_map(|(n, c)| match &c.origin {
         Origin::Derived { management, namespace, cluster: cl, alias_of }
             if n == ctx || alias_of.as_deref() == Some(ctx) =>
         {
-            Some((management.clone(), cluster, namespace.clone(), cl.clone()))
+            Some(ObjectRef::new(management.clone(), KindId::CLUSTER, namespace.clone(), cl.clone()))
         }
         _ => None,
     })

@@ -5,6 +5,7 @@
 //!   controller means it;
 //! - [`store`]: the `FleetStore` the watch messages are applied to, holding [`object`]s compact with their
 //!   list [`columns`];
+//! - [`object_ref`]: an object's identity in the fleet;
 //! - [`lineage`]: CAPI Cluster <-> workload cluster links;
 //! - [`summary`]: one summary row per context;
 //! - trees: [`tree`] (their shape), [`capi_tree`] (with [`show_conditions`]), [`flux_tree`], [`tf_tree`],
@@ -16,6 +17,7 @@ pub mod flux_tree;
 pub mod kinds;
 pub mod lineage;
 pub mod object;
+pub mod object_ref;
 pub mod show_conditions;
 pub mod status;
 pub mod store;

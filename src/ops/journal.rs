@@ -136,7 +136,8 @@ pub fn local_user() -> String {
 mod tests {
     use super::*;
     use crate::model::kinds::KindId;
-    use crate::ops::{ObjectKey, Verb};
+    use crate::model::object_ref::ObjectRef;
+    use crate::ops::Verb;
 
     #[test]
     fn lines_are_appended_and_read_back() {
@@ -144,7 +145,7 @@ mod tests {
         let j = Journal::in_dir(&dir.path().join("state"));
         let kind = KindId::find("kustomize.toolkit.fluxcd.io", "Kustomization").expect("kind");
         let req = Request {
-            target: ObjectKey { context: "dev-eu".into(), kind, namespace: "flux-system".into(), name: "apps".into() },
+            target: ObjectRef { context: "dev-eu".into(), kind, namespace: "flux-system".into(), name: "apps".into() },
             verb: Verb::Reconcile { force: false, reset: false },
         };
         j.append(&req, "ok", "applied revision main@sha1:abc").expect("append");

@@ -32,30 +32,7 @@ use serde_json::Value;
 
 use crate::config::{Config, glob_matches};
 use crate::model::kinds::{Family, KindId};
-
-/// The object an action applies to.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
-pub struct ObjectKey {
-    /// Context name (a kubeconfig context, or a derived `<mgmt>/<namespace>/<cluster>` one).
-    pub context: String,
-    /// Catalogue kind.
-    #[serde(serialize_with = "kind_name")]
-    pub kind: KindId,
-    /// Namespace.
-    pub namespace: String,
-    /// Name.
-    pub name: String,
-}
-
-fn kind_name<S: serde::Serializer>(k: &KindId, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(k.spec().kind)
-}
-
-impl std::fmt::Display for ObjectKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}/{} in {}", self.kind.spec().kind, self.namespace, self.name, self.context)
-    }
-}
+use crate::model::object_ref::ObjectRef;
 
 /// What to do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -139,7 +116,7 @@ impl Verb {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Request {
     /// The object.
-    pub target: ObjectKey,
+    pub target: ObjectRef,
     /// The verb.
     #[serde(flatten)]
     pub verb: Verb,

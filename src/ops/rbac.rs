@@ -5,7 +5,8 @@ use k8s_openapi::api::authorization::v1::{ResourceAttributes, SelfSubjectAccessR
 use kube::api::{Api, PostParams};
 use kube::core::ApiResource;
 
-use super::{ObjectKey, OpError, RefusalKind};
+use super::{OpError, RefusalKind};
+use crate::model::object_ref::ObjectRef;
 
 /// Asks whether the current credentials may `verb` the `subresource` (`""` for the object itself) of
 /// `target`. Returns `None` when allowed, else the denial message (naming the verb, resource, namespace,
@@ -16,7 +17,7 @@ use super::{ObjectKey, OpError, RefusalKind};
 pub async fn review(
     client: &kube::Client,
     ar: &ApiResource,
-    target: &ObjectKey,
+    target: &ObjectRef,
     verb: &str,
     subresource: &str,
 ) -> Result<Option<String>, kube::Error> {
@@ -62,7 +63,7 @@ pub async fn review(
 pub async fn authorize(
     client: &kube::Client,
     ar: &ApiResource,
-    target: &ObjectKey,
+    target: &ObjectRef,
     access: &[(&str, &str)],
 ) -> Result<(), OpError> {
     for (verb, sub) in access {

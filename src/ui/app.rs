@@ -14,8 +14,9 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::actions::{self, OpMsg};
+use super::actions;
 use super::effects::Effects;
+use super::msg::{Effect, Msg};
 use super::render::{Scene, render};
 use super::rows::Rows;
 use super::state::{State, View};
@@ -37,78 +38,47 @@ pub const FRAME: Duration = Duration::from_millis(16);
 /// Most fleet messages applied before a frame is considered.
 const DRAIN: usize = 4096;
 
-/// Builds what `update` needs for the current state.
-pub fn input<'a>(state: &mut State, store: &FleetStore, rows: &'a Rows) -> Input<'a> {
-    let to_ref = |(context, kind, namespace, name)| super::rows::ObjectRef { context, kind, namespace, name };
+/// Builds what `update` reads for the current state: the object under the cursor (list row or tree
+/// line), its lineage link, and the tree's length and node under the cursor.
+pub fn input<'a>(state: &mut State, store: &'a FleetStore, rows: &'a Rows) -> Input<'a> {
     if let View::Tree(root) = &state.view {
         let root = root.clone();
         let lines = tree::lines(store, &root, state);
         let line = lines.get(state.cursor().selected);
-        let key = (root.context.clone(), root.kind, root.namespace.clone(), root.name.clone());
         return Input {
+            store,
             rows,
             tree_lines: lines.len(),
             tree_selected: line.and_then(|l| l.obj.clone()),
-            lineage: lineage::linked(store, &key).map(to_ref),
+            lineage: lineage::linked(store, &root),
             tree_node: line.and_then(|l| l.id.clone().map(|id| (id, l.has_children))),
         };
     }
     let sel = super::render::selected_object(state, rows);
-    let lineage = sel
-        .as_ref()
-        .and_then(|o| lineage::linked(store, &(o.context.clone(), o.kind, o.namespace.clone(), o.name.clone())))
-        .map(to_ref);
-    Input { rows, tree_lines: 0, tree_selected: sel, lineage, tree_node: None }
+    let lineage = sel.as_ref().and_then(|o| lineage::linked(store, o));
+    Input { store, rows, tree_lines: 0, tree_selected: sel, lineage, tree_node: None }
 }
 
-/// Receives the next message of the action tasks (never, when actions are off).
-async fn next_op(rx: &mut Option<mpsc::UnboundedReceiver<OpMsg>>) -> Option<OpMsg> {
-    match rx {
-        Some(rx) => rx.recv().await,
-        None => std::future::pending().await,
-    }
-}
-
-/// Turns a pressed action key into requests, queues an inspection of the object in the details pane, and
-/// starts what is queued (or says why actions are off).
-fn drive_actions(state: &mut State, store: &FleetStore, rows: &Rows, effects: Option<&Effects>) {
-    if let Some(a) = state.pending_action.take() {
-        let selected = input(state, store, rows).tree_selected;
-        let targets = actions::targets(state, selected.as_ref());
-        actions::request(state, a, store, targets);
-    }
-    if state.details
-        && effects.is_some()
-        && let Some(o) = input(state, store, rows).tree_selected
-    {
-        let key = actions::key_of(&o);
-        if !state.inspections.contains_key(&key) {
-            state.effects.push(actions::Effect::Inspect(key));
-        }
-    }
-    match effects {
-        Some(e) => e.run_queued(state, store),
-        None if !state.effects.is_empty() => {
-            state.effects.clear();
-            state.message = Some("actions are not available here".into());
-        }
-        None => {}
+/// Starts `fx`, and the inspection the details pane now needs (the selection may have moved).
+fn start(effects: &Effects, mut fx: Vec<Effect>, state: &mut State, store: &FleetStore, rows: &Rows) {
+    let selected = input(state, store, rows).tree_selected;
+    fx.extend(actions::inspection(state, selected.as_ref()));
+    for effect in fx {
+        effects.run(effect, state, store);
     }
 }
 
-/// Runs the loop until the user quits or a signal arrives. `rx` carries the fleet's messages; `actions`
-/// (when given) runs operator actions and inspections.
+/// Runs the loop until the user quits or a signal arrives. `rx` carries the fleet's messages; `effects`
+/// runs what `update` returns (operator actions, inspections, wizard tasks) and `results` brings back
+/// what they report.
 pub async fn run(
     mut rx: mpsc::Receiver<StoreMsg>,
     mut state: State,
     theme: Theme,
     keymap: Keymap,
-    actions: Option<(Effects, mpsc::UnboundedReceiver<OpMsg>)>,
+    effects: Effects,
+    mut results: mpsc::UnboundedReceiver<Msg>,
 ) -> Result<()> {
-    let (effects, mut ops_rx) = match actions {
-        Some((e, r)) => (Some(e), Some(r)),
-        None => (None, None),
-    };
     let mut term = signal(SignalKind::terminate())?;
     let mut hup = signal(SignalKind::hangup())?;
     let mut terminal = ratatui::init();
@@ -168,17 +138,18 @@ pub async fn run(
                         rows.update(&store, Timestamp::now());
                     }
                     let inp = input(&mut state, &store, &rows);
-                    dirty |= update::key(&mut state, &keymap, &k, &inp);
-                    drive_actions(&mut state, &store, &rows, effects.as_ref());
+                    let fx = update::key(&mut state, &keymap, &k, &inp);
+                    start(&effects, fx, &mut state, &store, &rows);
+                    dirty = true;
                 }
                 Some(Ok(Event::Resize(..))) => dirty = true,
                 Some(Ok(_)) => {}
                 Some(Err(e)) => break Err(e.into()),
                 None => break Ok(()),
             },
-            Some(m) = next_op(&mut ops_rx) => {
-                actions::apply(&mut state, m);
-                drive_actions(&mut state, &store, &rows, effects.as_ref());
+            Some(m) = results.recv() => {
+                let fx = update::message(&mut state, m);
+                start(&effects, fx, &mut state, &store, &rows);
                 dirty = true;
             }
             _ = term.recv() => break Ok(()),

@@ -1,6 +1,8 @@
 //! Running the cockpit's [`Effect`]s as tasks, off the UI task: action jobs ([`crate::ops::run`]),
 //! inspections (SelfSubjectAccessReviews + events of the object in the details pane) and kubeconfig
-//! writes. Results come back as [`OpMsg`]s over a channel the loop selects on.
+//! writes, and the wizards' tasks. Results come back as [`Msg`]s over a channel the loop selects on. The
+//! runner reads the state (rules) and the store (served versions) but never changes either: whatever a
+//! started effect means for the state, `update` already wrote.
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,10 +11,13 @@ use k8s_openapi::api::core::v1::Event;
 use kube::api::{Api, ListParams};
 use tokio::sync::mpsc;
 
-use super::actions::{self, Effect, EventLine, Inspection, OpMsg};
+use super::actions;
+use super::jobs::{EventLine, Inspection};
+use super::msg::{ActionMsg, Effect, Msg};
 use super::state::State;
+use crate::model::object_ref::ObjectRef;
 use crate::model::store::FleetStore;
-use crate::ops::{self, ObjectKey, Request, Runner, clients::Clients, journal::Journal};
+use crate::ops::{self, Request, Runner, clients::Clients, journal::Journal};
 
 /// How many events the details pane shows.
 pub const EVENTS_SHOWN: usize = 20;
@@ -23,37 +28,32 @@ pub struct Effects {
     journal: Journal,
     state_dir: PathBuf,
     timeout: Duration,
-    tx: mpsc::UnboundedSender<OpMsg>,
+    tx: mpsc::UnboundedSender<Msg>,
 }
 
 impl Effects {
     /// Effects using `clients`, journaling to and writing kubeconfigs under `state_dir`; the receiver
     /// gets the results.
-    pub fn new(clients: Clients, state_dir: PathBuf) -> (Effects, mpsc::UnboundedReceiver<OpMsg>) {
+    pub fn new(clients: Clients, state_dir: PathBuf) -> (Effects, mpsc::UnboundedReceiver<Msg>) {
         let (tx, rx) = mpsc::unbounded_channel();
         let journal = Journal::in_dir(&state_dir);
         (Effects { clients: Arc::new(clients), journal, state_dir, timeout: Duration::from_secs(120), tx }, rx)
     }
 
-    /// Starts every effect queued in `state`.
-    pub fn run_queued(&self, state: &mut State, store: &FleetStore) {
-        for effect in std::mem::take(&mut state.effects) {
-            match effect {
-                Effect::Run(requests) => self.run(state, store, requests),
-                Effect::Inspect(key) => self.inspect(state, store, key),
-                Effect::Kubeconfig(key) => self.kubeconfig(state, key),
-            }
-        }
-        if let Some(w) = state.gitops.wizard.as_mut().filter(|w| !w.tasks.is_empty()) {
-            let contexts = super::wizard::tasks::template_contexts(store);
-            for task in std::mem::take(&mut w.tasks) {
-                super::wizard::tasks::spawn(task, contexts.clone(), self.clients.clone(), self.tx.clone());
+    /// Starts `effect` as a task; its results arrive on the receiver.
+    pub fn run(&self, effect: Effect, state: &State, store: &FleetStore) {
+        match effect {
+            Effect::Run(id, requests) => self.job(id, state, store, requests),
+            Effect::Inspect(key) => self.inspect(state, store, key),
+            Effect::Kubeconfig(id, key) => self.kubeconfig(id, key),
+            Effect::Wizard(task) => {
+                let contexts = super::wizard::tasks::template_contexts(store);
+                super::wizard::tasks::spawn(*task, contexts, self.clients.clone(), self.tx.clone());
             }
         }
     }
 
-    fn run(&self, state: &mut State, store: &FleetStore, requests: Vec<Request>) {
-        let id = actions::start_job(state, &requests);
+    fn job(&self, id: u64, state: &State, store: &FleetStore, requests: Vec<Request>) {
         let git = state.rules.config.as_ref().map(|c| c.git.clone()).filter(|g| g.repository.is_some());
         let jobs: Vec<(Request, Option<String>, Option<String>)> = requests
             .into_iter()
@@ -96,7 +96,7 @@ impl Effects {
                 let runner = Runner { client, readonly, version, timeout, journal: Some(&journal) };
                 let progress_tx = tx.clone();
                 let mut progress = move |line: &str| {
-                    let _ = progress_tx.send(OpMsg::Progress(id, line.to_string()));
+                    let _ = progress_tx.send(Msg::Action(ActionMsg::Progress(id, line.to_string())));
                 };
                 match ops::run(&runner, &req, &mut progress).await {
                     Ok(done) => last = format!("{}/{}: {}", req.target.namespace, req.target.name, done.message),
@@ -109,12 +109,11 @@ impl Effects {
                 (1, _) => Err(failures.join("; ")),
                 (_, n) => Err(format!("{n} of {total} not done: {}", failures.join("; "))),
             };
-            let _ = tx.send(OpMsg::Finished(id, result));
+            let _ = tx.send(Msg::Action(ActionMsg::Finished(id, result)));
         });
     }
 
-    fn inspect(&self, state: &mut State, store: &FleetStore, key: ObjectKey) {
-        state.inspections.insert(key.clone(), Inspection::default());
+    fn inspect(&self, state: &State, store: &FleetStore, key: ObjectRef) {
         let readonly = state.rules.readonly_reason(&key.context);
         let version = version_of(store, &key);
         let (clients, tx) = (self.clients.clone(), self.tx.clone());
@@ -123,14 +122,11 @@ impl Effects {
                 Ok(client) => inspect(&client, &key, readonly, version).await,
                 Err(e) => Inspection { verbs: Vec::new(), events: Some(Err(e.to_string())), plan: None },
             };
-            let _ = tx.send(OpMsg::Inspected(key, inspection));
+            let _ = tx.send(Msg::Action(ActionMsg::Inspected(key, inspection)));
         });
     }
 
-    fn kubeconfig(&self, state: &mut State, key: ObjectKey) {
-        let title = format!("kubeconfig of Cluster {}/{}", key.namespace, key.name);
-        let id = state.jobs.last().map_or(1, |j| j.id + 1);
-        state.jobs.push(actions::Job { id, title, line: "reading the Secret".into(), ok: None });
+    fn kubeconfig(&self, id: u64, key: ObjectRef) {
         let file = ops::capi::default_kubeconfig_path(&self.state_dir.join("kubeconfigs"), &key.name);
         let (clients, tx) = (self.clients.clone(), self.tx.clone());
         tokio::spawn(async move {
@@ -150,7 +146,7 @@ impl Effects {
                 ))
             }
             .await;
-            let _ = tx.send(OpMsg::Finished(id, result));
+            let _ = tx.send(Msg::Action(ActionMsg::Finished(id, result)));
         });
     }
 }
@@ -181,7 +177,7 @@ async fn approve_in_git(
 }
 
 /// The version the store watches `key`'s kind at.
-fn version_of(store: &FleetStore, key: &ObjectKey) -> Option<String> {
+fn version_of(store: &FleetStore, key: &ObjectRef) -> Option<String> {
     let v = &store.context(&key.context)?.kinds.get(&key.kind)?.version;
     (!v.is_empty()).then(|| v.clone())
 }
@@ -189,7 +185,7 @@ fn version_of(store: &FleetStore, key: &ObjectKey) -> Option<String> {
 /// What the details pane shows about `key`: each applicable verb allowed or not, and recent events.
 async fn inspect(
     client: &kube::Client,
-    key: &ObjectKey,
+    key: &ObjectRef,
     readonly: Option<String>,
     version: Option<String>,
 ) -> Inspection {
@@ -241,7 +237,7 @@ async fn inspect(
 }
 
 /// The object's events (field selector on `involvedObject`), newest first, at most [`EVENTS_SHOWN`].
-pub async fn events(client: &kube::Client, key: &ObjectKey) -> Result<Vec<EventLine>, String> {
+pub async fn events(client: &kube::Client, key: &ObjectRef) -> Result<Vec<EventLine>, String> {
     let api: Api<Event> = if key.namespace.is_empty() {
         Api::all(client.clone())
     } else {

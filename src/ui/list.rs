@@ -1,7 +1,8 @@
 //! The rows of the current list view after the `/` filter and the state filter, as indexes into [`Rows`]:
 //! what the cursor moves over and what `enter` opens. Pure.
-use super::rows::{ObjectRef, Rows};
+use super::rows::Rows;
 use super::state::{State, View};
+use crate::model::object_ref::ObjectRef;
 use crate::model::store::Origin;
 
 /// What `enter` on a row leads to.

@@ -1,7 +1,8 @@
 //! The `:` command palette: fuzzy over views, contexts, kinds and objects (k9s habit: `:clusters`,
 //! `:flux`, a context name, an object name).
-use super::rows::{ObjectRef, Rows};
+use super::rows::Rows;
 use super::state::{State, View};
+use crate::model::object_ref::ObjectRef;
 
 /// One palette entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,10 +79,9 @@ pub fn matches(query: &str, rows: &Rows) -> Vec<Choice> {
         .chain(rows.flux.iter().map(|r| &r.obj))
         .chain(rows.terraform.iter().map(|r| &r.obj));
     for o in objects {
-        let k = o.kind.spec().kind;
-        if matches!(k, "Cluster" | "Kustomization" | "HelmRelease" | "Terraform") {
+        if o.kind.has_tree() {
             all.push(Choice {
-                label: format!("{k} {}/{}/{}", o.context, o.namespace, o.name),
+                label: format!("{} {}/{}/{}", o.kind.spec().kind, o.context, o.namespace, o.name),
                 target: Pick::Object(o.clone()),
             });
         }
@@ -93,7 +93,7 @@ pub fn matches(query: &str, rows: &Rows) -> Vec<Choice> {
 }
 
 /// Carries out a chosen entry.
-pub fn apply(state: &mut State, pick: &Choice) {
+pub fn apply(state: &mut State, pick: &Choice, tasks: &mut Vec<super::wizard::Task>) {
     match &pick.target {
         Pick::View(v) => state.go(v.clone()),
         Pick::Context(c) => {
@@ -102,7 +102,7 @@ pub fn apply(state: &mut State, pick: &Choice) {
         }
         Pick::Object(o) => state.go(View::Tree(o.clone())),
         Pick::NewCluster => {
-            super::wizard::open(state);
+            super::wizard::flow::open(state, tasks);
         }
     }
 }

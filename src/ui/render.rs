@@ -9,11 +9,12 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::list::{Target, selected_target};
 use super::palette;
-use super::rows::{ObjectRef, Rows};
+use super::rows::Rows;
 use super::state::{Overlay, State, View};
 use super::update::mode;
 use super::views::{details, tables, tree};
 use crate::config::{Keymap, Mode, Role, Theme};
+use crate::model::object_ref::ObjectRef;
 use crate::model::store::{ConnState, FleetStore};
 
 /// The smallest terminal the cockpit lays out for.

@@ -13,22 +13,10 @@ use k8s_openapi::jiff::Timestamp;
 
 use crate::model::columns::Columns;
 use crate::model::kinds::KindId;
+use crate::model::object_ref::ObjectRef;
 use crate::model::status::{Health, HealthState};
 use crate::model::store::{FleetStore, KindState, StoredObject};
 use crate::model::summary::{ContextSummary, summarize_all};
-
-/// An object's place in the fleet: enough to find it again in the store.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ObjectRef {
-    /// Context name.
-    pub context: String,
-    /// Catalogue kind.
-    pub kind: KindId,
-    /// Namespace (`""` for cluster-scoped).
-    pub namespace: String,
-    /// Name.
-    pub name: String,
-}
 
 /// One CAPI Cluster, across every management cluster.
 #[derive(Debug, Clone)]

@@ -4,8 +4,9 @@ use std::collections::HashMap;
 
 use k8s_openapi::jiff::Timestamp;
 
-use super::rows::{FluxFilter, ObjectRef};
+use super::rows::FluxFilter;
 use crate::config::Warning;
+use crate::model::object_ref::ObjectRef;
 use crate::model::tree::TreeCache;
 
 /// The main views.
@@ -65,7 +66,7 @@ pub enum Overlay {
         selected: usize,
     },
     /// An action waiting for confirmation.
-    Confirm(super::actions::Confirm),
+    Confirm(super::jobs::Confirm),
 }
 
 /// Which pane has the focus.
@@ -122,17 +123,13 @@ pub struct State {
     /// Trees built, by view, reused until a kind they read changes.
     pub tree_cache: TreeCache,
     /// Rows marked for a bulk action.
-    pub marks: std::collections::HashSet<crate::ops::ObjectKey>,
-    /// An action key pressed, for the loop to turn into requests (it needs the store).
-    pub pending_action: Option<crate::config::Action>,
-    /// Work for the loop to run as tasks.
-    pub effects: Vec<super::actions::Effect>,
+    pub marks: std::collections::HashSet<crate::model::object_ref::ObjectRef>,
     /// Action jobs, oldest first (the last one is shown in the status bar).
-    pub jobs: Vec<super::actions::Job>,
+    pub jobs: Vec<super::jobs::Job>,
     /// What the details pane knows about objects' actions and events.
-    pub inspections: super::actions::Inspections,
+    pub inspections: super::jobs::Inspections,
     /// Read-only and production rules.
-    pub rules: super::actions::Rules,
+    pub rules: super::jobs::Rules,
     /// The id of the last finished job the user has seen (a key was pressed after it finished).
     pub jobs_seen: u64,
     /// The filtered rows of the current list, by (rows revision, sizes, view, filter, state filter).
@@ -176,8 +173,6 @@ impl State {
             tree_cache: TreeCache::new(),
             visible_cache: std::cell::RefCell::new(None),
             marks: Default::default(),
-            pending_action: None,
-            effects: Vec::new(),
             jobs: Vec::new(),
             inspections: Default::default(),
             rules: Default::default(),

@@ -1,15 +1,21 @@
-//! State transitions: a key (resolved through the keymap) changes the [`State`]; no IO. Tested with plain
-//! assertions.
+//! State transitions, Elm-style: a key (resolved through the keymap) or a message from an effect's task
+//! changes the [`State`] and returns the [`Effect`]s to run; no IO. Tested with plain assertions.
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::list::{Target, indexes, selected_target};
+use super::msg::{Effect, Msg};
 use super::palette;
-use super::rows::{ObjectRef, Rows};
+use super::rows::Rows;
 use super::state::{Focus, Overlay, State, View};
 use crate::config::{Action, Keymap, Mode};
+use crate::model::object_ref::ObjectRef;
+use crate::model::store::FleetStore;
 
-/// What `update` needs besides the state: the derived rows and the number of lines of the tree shown.
+/// What `update` reads besides the state: the store (an action's verb depends on the object as it is:
+/// suspend or resume), the derived rows, and what the tree shown has under the cursor.
 pub struct Input<'a> {
+    /// The fleet.
+    pub store: &'a FleetStore,
     /// The rows of the list views.
     pub rows: &'a Rows,
     /// Lines of the tree view, when a tree is shown.
@@ -33,8 +39,25 @@ pub fn mode(state: &State) -> Mode {
     }
 }
 
-/// Applies one key. Returns whether the state changed (the loop redraws only then).
-pub fn key(state: &mut State, keymap: &Keymap, ev: &KeyEvent, input: &Input<'_>) -> bool {
+/// Applies one key; returns the effects to run (the loop redraws after every key press).
+pub fn key(state: &mut State, keymap: &Keymap, ev: &KeyEvent, input: &Input<'_>) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    apply_key(state, keymap, ev, input, &mut fx);
+    fx
+}
+
+/// Applies a message from an effect's task to its owner: action jobs and inspections to
+/// [`super::actions::apply`], wizard results to [`super::wizard::flow::apply`]. Returns the effects to run
+/// (none today: a result never starts work by itself).
+pub fn message(state: &mut State, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Action(m) => super::actions::apply(state, m),
+        Msg::Wizard(m) => super::wizard::flow::apply(state, m),
+    }
+    Vec::new()
+}
+
+fn apply_key(state: &mut State, keymap: &Keymap, ev: &KeyEvent, input: &Input<'_>, fx: &mut Vec<Effect>) -> bool {
     if ev.kind != KeyEventKind::Press {
         return false;
     }
@@ -46,16 +69,16 @@ pub fn key(state: &mut State, keymap: &Keymap, ev: &KeyEvent, input: &Input<'_>)
     // Messages last until the next key.
     state.message = None;
     if state.gitops.wizard.is_some() {
-        return super::wizard::keys::key(state, ev);
+        return wizard(fx, |tasks| super::wizard::keys::key(state, ev, tasks));
     }
     if state.filter_editing {
         return edit_filter(state, ev);
     }
     if let Some(Overlay::Palette { .. }) = state.overlay {
-        return edit_palette(state, ev, input);
+        return edit_palette(state, ev, input, fx);
     }
     if let Some(Overlay::Confirm(_)) = state.overlay {
-        return super::actions::confirm_key(state, ev);
+        return super::actions::confirm_key(state, ev, fx);
     }
     if state.overlay == Some(Overlay::Help) {
         // Any key closes help (quit still quits).
@@ -66,9 +89,17 @@ pub fn key(state: &mut State, keymap: &Keymap, ev: &KeyEvent, input: &Input<'_>)
         return true;
     }
     match keymap.lookup(mode(state), ev) {
-        Some(a) => action(state, a, input),
+        Some(a) => action(state, a, input, fx),
         None => false,
     }
+}
+
+/// Runs a wizard step that hands back tasks, and queues them as effects.
+fn wizard(fx: &mut Vec<Effect>, step: impl FnOnce(&mut Vec<super::wizard::Task>) -> bool) -> bool {
+    let mut tasks = Vec::new();
+    let changed = step(&mut tasks);
+    fx.extend(tasks.into_iter().map(|t| Effect::Wizard(Box::new(t))));
+    changed
 }
 
 fn edit_filter(state: &mut State, ev: &KeyEvent) -> bool {
@@ -88,7 +119,7 @@ fn edit_filter(state: &mut State, ev: &KeyEvent) -> bool {
     true
 }
 
-fn edit_palette(state: &mut State, ev: &KeyEvent, input: &Input<'_>) -> bool {
+fn edit_palette(state: &mut State, ev: &KeyEvent, input: &Input<'_>, fx: &mut Vec<Effect>) -> bool {
     let Some(Overlay::Palette { input: text, selected }) = state.overlay.as_mut() else {
         return false;
     };
@@ -105,7 +136,10 @@ fn edit_palette(state: &mut State, ev: &KeyEvent, input: &Input<'_>) -> bool {
             let pick = choices.get((*selected).min(choices.len().saturating_sub(1))).cloned();
             state.overlay = None;
             if let Some(p) = pick {
-                palette::apply(state, &p);
+                wizard(fx, |tasks| {
+                    palette::apply(state, &p, tasks);
+                    true
+                });
             }
         }
         KeyCode::Char(c) if !ev.modifiers.contains(KeyModifiers::CONTROL) => {
@@ -124,8 +158,8 @@ fn len(state: &State, input: &Input<'_>) -> usize {
     }
 }
 
-/// Applies one action.
-pub fn action(state: &mut State, a: Action, input: &Input<'_>) -> bool {
+/// Applies one action; effects it starts are pushed on `fx`. Returns whether the state changed.
+pub fn action(state: &mut State, a: Action, input: &Input<'_>, fx: &mut Vec<Effect>) -> bool {
     let n = len(state, input);
     let page = state.page.max(1);
     if state.details && state.focus == Focus::Details {
@@ -135,7 +169,7 @@ pub fn action(state: &mut State, a: Action, input: &Input<'_>) -> bool {
             Action::PageUp => state.details_scroll = state.details_scroll.saturating_sub(page as u16),
             Action::PageDown => state.details_scroll = state.details_scroll.saturating_add(page as u16),
             Action::Top => state.details_scroll = 0,
-            _ => return global(state, a, input),
+            _ => return global(state, a, input, fx),
         }
         return true;
     }
@@ -148,12 +182,12 @@ pub fn action(state: &mut State, a: Action, input: &Input<'_>) -> bool {
         Action::Bottom => c.selected = last,
         Action::PageUp => c.selected = c.selected.saturating_sub(page),
         Action::PageDown => c.selected = (c.selected + page).min(last),
-        _ => return global(state, a, input),
+        _ => return global(state, a, input, fx),
     }
     true
 }
 
-fn global(state: &mut State, a: Action, input: &Input<'_>) -> bool {
+fn global(state: &mut State, a: Action, input: &Input<'_>, fx: &mut Vec<Effect>) -> bool {
     match a {
         Action::Quit => state.quit = true,
         Action::Help => state.overlay = Some(Overlay::Help),
@@ -214,14 +248,26 @@ fn global(state: &mut State, a: Action, input: &Input<'_>) -> bool {
         | Action::Pause
         | Action::ScaleUp
         | Action::ScaleDown
-        | Action::Kubeconfig => state.pending_action = Some(a),
-        Action::NewCluster => return super::wizard::open(state),
-        Action::BootstrapCluster => return super::wizard::bootstrap::open(state, input.tree_selected.as_ref()),
-        Action::AddProfile => return super::wizard::profile::open(state, input.tree_selected.as_ref()),
-        Action::DeleteCluster => return super::wizard::teardown::open(state, input.tree_selected.as_ref()),
+        | Action::Kubeconfig => {
+            let targets = super::actions::targets(state, input.tree_selected.as_ref());
+            return super::actions::request(state, a, input.store, targets, fx);
+        }
+        Action::NewCluster => return wizard(fx, |tasks| super::wizard::flow::open(state, tasks)),
+        Action::BootstrapCluster => {
+            let selected = input.tree_selected.as_ref();
+            return wizard(fx, |tasks| super::wizard::bootstrap::open(state, selected, tasks));
+        }
+        Action::AddProfile => {
+            let selected = input.tree_selected.as_ref();
+            return wizard(fx, |tasks| super::wizard::profile::open(state, selected, tasks));
+        }
+        Action::DeleteCluster => {
+            let selected = input.tree_selected.as_ref();
+            return wizard(fx, |tasks| super::wizard::teardown::open(state, selected, tasks));
+        }
         Action::Mark => {
             let Some(o) = input.tree_selected.as_ref() else { return false };
-            let key = super::actions::key_of(o);
+            let key = o.clone();
             if !state.marks.remove(&key) {
                 state.marks.insert(key);
             }
@@ -249,7 +295,7 @@ fn global(state: &mut State, a: Action, input: &Input<'_>) -> bool {
 fn open(state: &mut State, input: &Input<'_>) -> bool {
     if let View::Tree(_) = state.view {
         return match input.tree_selected.clone() {
-            Some(o) if matches!(o.kind.spec().kind, "Kustomization" | "HelmRelease" | "Terraform" | "Cluster") => {
+            Some(o) if o.kind.has_tree() => {
                 state.go(View::Tree(o));
                 true
             }
@@ -268,8 +314,7 @@ fn open(state: &mut State, input: &Input<'_>) -> bool {
             state.filter = ctx;
         }
         Target::Object(o) => {
-            let k = o.kind.spec().kind;
-            if matches!(k, "Cluster" | "Kustomization" | "HelmRelease" | "Terraform") {
+            if o.kind.has_tree() {
                 state.go(View::Tree(o));
             } else {
                 state.details = true;

@@ -7,7 +7,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use crate::config::{Role, Theme};
 use crate::ops::Verb;
-use crate::ui::actions::Confirm;
+use crate::ui::jobs::Confirm;
 
 /// What a verb will do, in words, for the dialog.
 pub fn explain(verb: &Verb) -> String {

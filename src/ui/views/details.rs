@@ -9,9 +9,9 @@ use serde_json::Value;
 
 use crate::config::{Role, Theme};
 use crate::model::conditions::{conditions_at, is_abnormal};
+use crate::model::object_ref::ObjectRef;
 use crate::model::store::{FleetStore, StoredObject};
 use crate::ui::format::age;
-use crate::ui::rows::ObjectRef;
 use crate::ui::state::{Focus, State};
 use crate::ui::views::tables::health_role;
 
@@ -87,7 +87,7 @@ pub fn lines<'a>(o: &StoredObject, obj: &ObjectRef, state: &State, theme: &Theme
             Err(m) => out.push(Line::styled(format!("{title}: unreadable ({m})"), theme.style(Role::Warning))),
         }
     }
-    if let Some(i) = state.inspections.get(&crate::ui::actions::key_of(obj)) {
+    if let Some(i) = state.inspections.get(obj) {
         inspection_lines(&mut out, i, state, theme);
     }
     out.push(Line::raw(""));
@@ -102,7 +102,7 @@ pub fn lines<'a>(o: &StoredObject, obj: &ObjectRef, state: &State, theme: &Theme
 }
 
 /// The actions (allowed, or disabled with the reason) and recent events of an inspected object.
-fn inspection_lines(out: &mut Vec<Line<'_>>, i: &crate::ui::actions::Inspection, state: &State, theme: &Theme) {
+fn inspection_lines(out: &mut Vec<Line<'_>>, i: &crate::ui::jobs::Inspection, state: &State, theme: &Theme) {
     if !i.verbs.is_empty() {
         out.push(Line::raw(""));
         out.push(Line::styled("actions:", theme.style(Role::Header)));

@@ -94,8 +94,8 @@ fn styled<'a>(text: impl Into<ratatui::text::Text<'a>>, role: Role, theme: &Them
 }
 
 /// The NAME cell: marked rows (for a bulk action) get a `●` before the name.
-fn name_cell<'a>(o: &'a crate::ui::rows::ObjectRef, state: &State, theme: &Theme, sel: bool) -> Cell<'a> {
-    if !state.marks.is_empty() && state.marks.contains(&crate::ui::actions::key_of(o)) {
+fn name_cell<'a>(o: &'a crate::model::object_ref::ObjectRef, state: &State, theme: &Theme, sel: bool) -> Cell<'a> {
+    if !state.marks.is_empty() && state.marks.contains(o) {
         styled(format!("● {}", o.name), Role::Selected, theme, sel)
     } else {
         styled(o.name.as_str(), Role::Accent, theme, sel)

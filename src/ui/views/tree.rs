@@ -8,13 +8,13 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::config::{Role, Theme};
 use crate::model::capi_tree::{self, CapiTreeOptions, ShowConditions};
-use crate::model::kinds::KindId;
+use crate::model::kinds::{KindId, TreeKind};
 use crate::model::lineage::workload_context;
+use crate::model::object_ref::ObjectRef;
 use crate::model::store::FleetStore;
 use crate::model::tree::{CapiNames, Label, TreeCache, TreeNode};
 use crate::model::{flux_tree, tf_tree};
 use crate::ui::format::first_line;
-use crate::ui::rows::ObjectRef;
 use crate::ui::state::State;
 use crate::ui::views::tables::health_role;
 
@@ -49,19 +49,17 @@ pub fn build<'c>(
 ) -> Option<&'c TreeNode> {
     let key = format!("{}|{}|{}|{}|{conditions}", root.context, root.kind, root.namespace, root.name);
     let (ctx, ns, name) = (root.context.as_str(), root.namespace.as_str(), root.name.as_str());
-    let kind = root.kind.spec().kind;
-    cache.get_or_build(store, &key, |view| match kind {
-        "Cluster" => {
+    cache.get_or_build(store, &key, |view| match root.kind.tree()? {
+        TreeKind::Cluster => {
             let opts = CapiTreeOptions {
                 show_conditions: if conditions { ShowConditions::all_non_zero() } else { ShowConditions::none() },
                 ..CapiTreeOptions::default()
             };
             capi_tree::cluster_tree_with(view, ctx, ns, name, &opts)
         }
-        "Kustomization" => flux_tree::kustomization_tree_with(view, ctx, ns, name, &resolve_remote(store, ctx)),
-        "HelmRelease" => flux_tree::helmrelease_tree_with(view, ctx, ns, name, &resolve_remote(store, ctx)),
-        "Terraform" => tf_tree::terraform_tree_with(view, ctx, ns, name),
-        _ => None,
+        TreeKind::Kustomization => flux_tree::kustomization_tree_with(view, ctx, ns, name, &resolve_remote(store, ctx)),
+        TreeKind::HelmRelease => flux_tree::helmrelease_tree_with(view, ctx, ns, name, &resolve_remote(store, ctx)),
+        TreeKind::Terraform => tf_tree::terraform_tree_with(view, ctx, ns, name),
     })
 }
 
@@ -174,7 +172,7 @@ pub fn lines(store: &FleetStore, root: &ObjectRef, state: &mut State) -> Vec<Tre
     let mut cache = std::mem::take(&mut state.tree_cache);
     let mut out = Vec::new();
     if let Some(tree) = build(&mut cache, store, root, conditions) {
-        let walk = Walk { capi: root.kind.spec().kind == "Cluster", state, key: &key };
+        let walk = Walk { capi: root.kind == KindId::CLUSTER, state, key: &key };
         flatten(tree, "", true, true, &walk, &mut out);
     }
     state.tree_cache = cache;

@@ -14,8 +14,9 @@ use ratatui_textarea::TextArea;
 use super::{Flow, Step, Task, Wizard};
 use crate::config::{Role, Theme};
 use crate::gitops::bootstrap::BootstrapMode;
+use crate::model::kinds::KindId;
+use crate::model::object_ref::ObjectRef;
 use crate::model::tree_text::format_paragraph;
-use crate::ui::rows::ObjectRef;
 use crate::ui::state::State;
 
 /// The two modes, in the order shown.
@@ -58,15 +59,12 @@ impl Target {
 }
 
 /// Opens the bootstrap wizard for the selected object, which must be a Cluster API Cluster.
-pub fn open(state: &mut State, selected: Option<&ObjectRef>) -> bool {
-    let Some(o) = selected.filter(|o| {
-        let s = o.kind.spec();
-        s.group == "cluster.x-k8s.io" && s.kind == "Cluster"
-    }) else {
+pub fn open(state: &mut State, selected: Option<&ObjectRef>, tasks: &mut Vec<Task>) -> bool {
+    let Some(o) = selected.filter(|o| o.kind == KindId::CLUSTER) else {
         state.message = Some("bootstrap: select a Cluster API Cluster (2 Clusters)".into());
         return true;
     };
-    let Some(git) = super::git_settings(state, "bootstrap") else { return true };
+    let Some(git) = super::flow::git_settings(state, "bootstrap") else { return true };
     let mut components = TextArea::default();
     components.set_cursor_line_style(Style::default());
     components.set_cursor_style(Style::default().add_modifier(Modifier::REVERSED));
@@ -78,15 +76,15 @@ pub fn open(state: &mut State, selected: Option<&ObjectRef>) -> bool {
         mode: 0,
         components: Box::new(components),
     };
-    let mut w = Wizard::new(super::next_id(&mut state.gitops), Flow::Bootstrap(target));
-    w.tasks.push(Task::OpenBase { id: w.id, git });
+    let w = Wizard::new(super::next_id(&mut state.gitops), Flow::Bootstrap(target));
+    tasks.push(Task::OpenBase { id: w.id, git });
     state.gitops.wizard = Some(w);
     true
 }
 
 /// Keys of the Choose step: `up`/`down` pick the mode, typing edits the components path (Flux mode),
 /// `enter` plans the files.
-pub fn key(w: &mut Wizard, ev: &KeyEvent) -> bool {
+pub fn key(w: &mut Wizard, ev: &KeyEvent, tasks: &mut Vec<Task>) -> bool {
     let Flow::Bootstrap(t) = &mut w.flow else { return false };
     match ev.code {
         KeyCode::Up => t.mode = t.mode.saturating_sub(1),
@@ -109,7 +107,7 @@ pub fn key(w: &mut Wizard, ev: &KeyEvent) -> bool {
                     t.name, setup.remote_url
                 ));
             }
-            w.tasks.push(Task::PlanBootstrap {
+            tasks.push(Task::PlanBootstrap {
                 id: w.id,
                 repo: setup.repo.clone(),
                 base: setup.base.clone(),

@@ -1,4 +1,4 @@
-//! Keys while a wizard is open, per step; no IO (work is queued as [`Task`]s). The wizard takes every key
+//! Keys while a wizard is open, per step; no IO (work is handed back as [`Task`]s). The wizard takes every key
 //! while it is shown, so letters type into fields instead of triggering cockpit actions.
 //!
 //! Everywhere: `esc` (or ctrl-c) cancels, except while the commit is being written. Pick: `up`/`down`,
@@ -11,8 +11,9 @@ use super::form::{Form, FormKey};
 use super::{Step, Task, Wizard};
 use crate::ui::state::State;
 
-/// Applies a key to the open wizard. Returns whether anything changed (false when no wizard is open).
-pub fn key(state: &mut State, ev: &KeyEvent) -> bool {
+/// Applies a key to the open wizard; work to start is pushed on `tasks`. Returns whether anything changed
+/// (false when no wizard is open).
+pub fn key(state: &mut State, ev: &KeyEvent, tasks: &mut Vec<Task>) -> bool {
     if ev.kind != KeyEventKind::Press {
         return false;
     }
@@ -36,17 +37,17 @@ pub fn key(state: &mut State, ev: &KeyEvent) -> bool {
     match w.step {
         Step::Loading | Step::Planning | Step::Writing => false,
         Step::Pick => pick(w, ev),
-        Step::Confirm => super::teardown::key(w, ev),
-        Step::Choose => super::bootstrap::key(w, ev),
-        Step::Profile => super::profile::key(w, ev),
-        Step::Form => form(w, ev),
-        Step::Preview => preview(w, ev, state.page.max(1)),
+        Step::Confirm => super::teardown::key(w, ev, tasks),
+        Step::Choose => super::bootstrap::key(w, ev, tasks),
+        Step::Profile => super::profile::key(w, ev, tasks),
+        Step::Form => form(w, ev, tasks),
+        Step::Preview => preview(w, ev, state.page.max(1), tasks),
         Step::Done => {
             if ev.code == KeyCode::Enter {
                 state.gitops.wizard = None;
                 return true;
             }
-            done(w, ev)
+            done(w, ev, tasks)
         }
     }
 }
@@ -83,7 +84,7 @@ fn profile_repository_for(setup: &super::Setup, t: &crate::gitops::template::Tem
     repos.iter().find(|(c, _)| Some(c.as_str()) == ctx).or(repos.first()).map(|(_, r)| r.clone())
 }
 
-fn form(w: &mut Wizard, ev: &KeyEvent) -> bool {
+fn form(w: &mut Wizard, ev: &KeyEvent, tasks: &mut Vec<Task>) -> bool {
     let (Some(setup), Some(form)) = (&w.setup, w.form.as_mut()) else { return false };
     if ev.code != KeyCode::Enter {
         return form.key(ev, &setup.policy) == FormKey::Changed;
@@ -97,7 +98,7 @@ fn form(w: &mut Wizard, ev: &KeyEvent) -> bool {
         });
         return true;
     };
-    w.tasks.push(Task::Plan {
+    tasks.push(Task::Plan {
         id: w.id,
         repo: setup.repo.clone(),
         base: setup.base.clone(),
@@ -110,7 +111,7 @@ fn form(w: &mut Wizard, ev: &KeyEvent) -> bool {
     true
 }
 
-fn preview(w: &mut Wizard, ev: &KeyEvent, page: usize) -> bool {
+fn preview(w: &mut Wizard, ev: &KeyEvent, page: usize, tasks: &mut Vec<Task>) -> bool {
     match ev.code {
         KeyCode::Up | KeyCode::Char('k') => w.scroll = w.scroll.saturating_sub(1),
         KeyCode::Down | KeyCode::Char('j') => w.scroll += 1,
@@ -135,7 +136,7 @@ fn preview(w: &mut Wizard, ev: &KeyEvent, page: usize) -> bool {
                 w.notice = Some(format!("nothing to write: {} already has these files", plan.base.branch));
                 return true;
             }
-            w.tasks.push(Task::Write { id: w.id, repo: setup.repo.clone(), plan: plan.clone(), push: c == 'p' });
+            tasks.push(Task::Write { id: w.id, repo: setup.repo.clone(), plan: plan.clone(), push: c == 'p' });
             w.step = Step::Writing;
             w.error = None;
         }
@@ -148,7 +149,7 @@ fn preview(w: &mut Wizard, ev: &KeyEvent, page: usize) -> bool {
     true
 }
 
-fn done(w: &mut Wizard, ev: &KeyEvent) -> bool {
+fn done(w: &mut Wizard, ev: &KeyEvent, tasks: &mut Vec<Task>) -> bool {
     if ev.code != KeyCode::Char('p') {
         return false;
     }
@@ -157,7 +158,7 @@ fn done(w: &mut Wizard, ev: &KeyEvent) -> bool {
         w.notice = Some("the remote already has this branch".into());
         return true;
     }
-    w.tasks.push(Task::Push {
+    tasks.push(Task::Push {
         id: w.id,
         repo: setup.repo.clone(),
         branch: written.applied.branch.clone(),
@@ -177,8 +178,8 @@ mod tests {
     use crate::gitops::{Base, Repo};
     use crate::ui::wizard::{Setup, WizardMsg};
 
-    fn press(state: &mut State, code: KeyCode) -> bool {
-        key(state, &KeyEvent::new(code, KeyModifiers::NONE))
+    fn press(state: &mut State, code: KeyCode, tasks: &mut Vec<Task>) -> bool {
+        key(state, &KeyEvent::new(code, KeyModifiers::NONE), tasks)
     }
 
     fn template() -> Template {
@@ -214,41 +215,45 @@ mod tests {
     #[test]
     fn open_refuses_without_a_repository_or_in_read_only_mode() {
         let mut s = State::new(k8s_openapi::jiff::Timestamp::UNIX_EPOCH);
+        let mut tasks = Vec::new();
         s.rules.config = Some(Config::builtin().expect("config"));
-        crate::ui::wizard::open(&mut s);
+        crate::ui::wizard::flow::open(&mut s, &mut tasks);
         assert!(s.gitops.wizard.is_none());
         assert!(s.message.as_deref().is_some_and(|m| m.contains("git.repository")), "{:?}", s.message);
         let mut s = state_with_repo();
         s.readonly = true;
-        crate::ui::wizard::open(&mut s);
+        crate::ui::wizard::flow::open(&mut s, &mut tasks);
         assert!(s.gitops.wizard.is_none() && s.message.as_deref().is_some_and(|m| m.contains("read-only")));
+        assert!(tasks.is_empty(), "nothing is started: {tasks:?}");
     }
 
     #[test]
     fn keys_walk_the_steps_queue_the_work_and_esc_writes_nothing() {
         let mut s = state_with_repo();
-        crate::ui::wizard::open(&mut s);
+        let mut tasks = Vec::new();
+        crate::ui::wizard::flow::open(&mut s, &mut tasks);
         let id = s.gitops.wizard.as_ref().map(|w| w.id).expect("open");
-        assert!(matches!(s.gitops.wizard.as_ref().map(|w| w.tasks.as_slice()), Some([Task::Open { .. }])));
-        assert!(!press(&mut s, KeyCode::Enter), "nothing to choose while loading");
-        crate::ui::wizard::apply(&mut s, WizardMsg::Opened(id + 1, Err("stale".into())));
+        assert!(matches!(tasks.as_slice(), [Task::Open { .. }]));
+        tasks.clear();
+        assert!(!press(&mut s, KeyCode::Enter, &mut tasks), "nothing to choose while loading");
+        crate::ui::wizard::flow::apply(&mut s, WizardMsg::Opened(id + 1, Err("stale".into())));
         assert!(s.gitops.wizard.as_ref().is_some_and(|w| w.error.is_none()), "a stale result is dropped");
-        crate::ui::wizard::apply(&mut s, WizardMsg::Opened(id, Ok(Box::new(setup()))));
-        press(&mut s, KeyCode::Enter);
+        crate::ui::wizard::flow::apply(&mut s, WizardMsg::Opened(id, Ok(Box::new(setup()))));
+        press(&mut s, KeyCode::Enter, &mut tasks);
         let w = s.gitops.wizard.as_mut().expect("open");
         assert_eq!(w.step, Step::Form);
-        w.tasks.clear();
-        press(&mut s, KeyCode::Enter);
+        assert!(tasks.is_empty(), "choosing a template starts nothing: {tasks:?}");
+        press(&mut s, KeyCode::Enter, &mut tasks);
         let w = s.gitops.wizard.as_ref().expect("open");
         assert_eq!((w.step, w.notice.as_deref()), (Step::Form, Some("fix the field marked ✖ first")));
         for c in "dev-x".chars() {
-            press(&mut s, KeyCode::Char(c));
+            press(&mut s, KeyCode::Char(c), &mut tasks);
         }
-        press(&mut s, KeyCode::Enter);
+        press(&mut s, KeyCode::Enter, &mut tasks);
         let w = s.gitops.wizard.as_ref().expect("open");
         assert_eq!(w.step, Step::Planning);
-        assert!(matches!(w.tasks.as_slice(), [Task::Plan { branch, .. }] if branch == "fleetdeck/create-dev-x"));
-        press(&mut s, KeyCode::Esc);
+        assert!(matches!(tasks.as_slice(), [Task::Plan { branch, .. }] if branch == "fleetdeck/create-dev-x"));
+        press(&mut s, KeyCode::Esc, &mut tasks);
         assert!(s.gitops.wizard.is_none());
         assert_eq!(s.message.as_deref(), Some("cancelled; nothing was written"));
     }

@@ -14,12 +14,14 @@
 //! modes explained) → *Planning* → *Preview* → *Writing* → *Done*. The profile wizard ([`profile`]):
 //! *Loading* → *Profile* (chart, version, values editor) → *Planning* → *Preview* → *Writing* → *Done*.
 //!
-//! Shape: the [`Wizard`] lives in [`crate::ui::state::State::gitops`]; [`keys`] changes it without IO and
-//! queues [`Task`]s; the loop's effects runner starts them ([`tasks`]: network and git off the UI task,
-//! blocking git in `spawn_blocking`); their results come back as [`WizardMsg`]s through the actions
-//! channel and are applied by [`apply`]. Results carry the wizard's id, so a late answer to a cancelled
-//! wizard is dropped.
+//! Shape: this file holds the wizards' data only; the [`Wizard`] lives in
+//! [`crate::ui::state::State::gitops`]. [`flow`] opens the create wizard and applies results; [`keys`]
+//! changes a wizard without IO and hands back the [`Task`]s to start, which `update` returns as effects;
+//! the loop's effects runner starts them ([`tasks`]: network and git off the UI task, blocking git in
+//! `spawn_blocking`); their results come back as [`WizardMsg`]s and are applied by [`flow::apply`].
+//! Results carry the wizard's id, so a late answer to a cancelled wizard is dropped.
 pub mod bootstrap;
+pub mod flow;
 pub mod form;
 pub mod keys;
 pub mod preview;
@@ -31,7 +33,6 @@ pub mod view;
 
 use serde_json::Value;
 
-use super::state::State;
 use crate::config::GitDefaults;
 use crate::gitops::policy::Policy;
 use crate::gitops::template::Template;
@@ -175,8 +176,6 @@ pub struct Wizard {
     pub error: Option<String>,
     /// A hint for the last key (e.g. why enter did nothing).
     pub notice: Option<String>,
-    /// Work for the loop to start.
-    pub tasks: Vec<Task>,
     /// What the user must still do by hand after the commit (shown on the last screen).
     pub notes: Vec<String>,
 }
@@ -254,7 +253,6 @@ impl Wizard {
             pushing: false,
             error: None,
             notice: None,
-            tasks: Vec::new(),
             notes: Vec::new(),
         }
     }
@@ -272,126 +270,8 @@ impl Wizard {
     }
 }
 
-/// Opens the create wizard (the `new-cluster` key): refused in read-only mode and when no repository is
-/// configured (`git.repository` in config.yaml); otherwise queues the loading task.
-pub fn open(state: &mut State) -> bool {
-    let Some(git) = git_settings(state, "new cluster") else { return true };
-    let mut w = Wizard::new(next_id(&mut state.gitops), Flow::Create);
-    w.tasks.push(Task::Open { id: w.id, git });
-    state.gitops.wizard = Some(w);
-    true
-}
-
-/// The GitOps repository settings, or why a wizard cannot open (read-only mode, no repository): the
-/// message is set and `None` returned.
-pub fn git_settings(state: &mut State, what: &str) -> Option<GitDefaults> {
-    if state.readonly {
-        state.message = Some(format!("{what} refused: read-only mode (a wizard pushes to the GitOps repository)"));
-        return None;
-    }
-    let git = state.rules.config.as_ref().map(|c| c.git.clone()).filter(|g| g.repository.is_some());
-    if git.is_none() {
-        state.message = Some(format!(
-            "{what}: no GitOps repository; start the cockpit with --repo PATH or set git.repository in config.yaml"
-        ));
-    }
-    git
-}
-
 /// A new wizard id.
 pub fn next_id(g: &mut Gitops) -> u64 {
     g.next_id += 1;
     g.next_id
-}
-
-/// Applies a task's result to the wizard it belongs to (results for another wizard are dropped).
-pub fn apply(state: &mut State, msg: WizardMsg) {
-    let id = match &msg {
-        WizardMsg::Opened(id, _)
-        | WizardMsg::Planned(id, _)
-        | WizardMsg::Written(id, _)
-        | WizardMsg::Pushed(id, _)
-        | WizardMsg::OpenedTeardown(id, _) => *id,
-    };
-    let Some(w) = state.gitops.wizard.as_mut().filter(|w| w.id == id) else {
-        tracing::debug!("wizard {id}: result dropped (the wizard was closed)");
-        return;
-    };
-    match msg {
-        WizardMsg::Opened(_, Ok(setup)) => {
-            w.setup = Some(*setup);
-            w.step = match w.flow {
-                Flow::Create => Step::Pick,
-                _ => w.editing_step(),
-            };
-            w.error = None;
-        }
-        WizardMsg::Opened(_, Err(e)) | WizardMsg::OpenedTeardown(_, Err(e)) => w.error = Some(e),
-        WizardMsg::OpenedTeardown(_, Ok(opened)) => {
-            let (setup, t, plan) = *opened;
-            w.setup = Some(setup);
-            w.plan = Some(plan);
-            if let Flow::Teardown(target) = &mut w.flow {
-                target.teardown = Some(t);
-            }
-            w.step = Step::Confirm;
-            w.error = None;
-        }
-        WizardMsg::Planned(_, Ok(plan)) => {
-            w.plan = Some(plan);
-            w.scroll = 0;
-            w.step = Step::Preview;
-            w.error = None;
-        }
-        WizardMsg::Planned(_, Err(e)) => {
-            w.step = w.editing_step();
-            w.error = Some(e);
-        }
-        WizardMsg::Written(_, Ok(written)) => {
-            w.step = Step::Done;
-            w.error = None;
-            let track = track_of(w, &written);
-            w.written = Some(written);
-            if let Some(t) = track {
-                state.gitops.tracks.push(t);
-            }
-        }
-        WizardMsg::Written(_, Err(e)) => {
-            w.step = if matches!(w.flow, Flow::Teardown(_)) { Step::Confirm } else { Step::Preview };
-            w.error = Some(e);
-        }
-        WizardMsg::Pushed(_, result) => {
-            w.pushing = false;
-            match result {
-                Ok(pushed) => {
-                    w.error = None;
-                    if let Some(written) = w.written.as_mut() {
-                        written.applied.pushed |= pushed;
-                        written.on_remote = true;
-                    }
-                    let track = w.written.as_ref().and_then(|written| track_of(w, written));
-                    if let Some(t) = track {
-                        state.gitops.tracks.push(t);
-                    }
-                }
-                Err(e) => w.error = Some(e),
-            }
-        }
-    }
-}
-
-/// The change to track once the remote has it (nothing when the base already had every file).
-fn track_of(w: &Wizard, written: &Written) -> Option<track::Track> {
-    let setup = w.setup.as_ref()?;
-    if !written.on_remote || written.applied.already_in_base {
-        return None;
-    }
-    let paths = w.plan.as_ref().map(|p| p.files.iter().map(|f| f.path.clone()).collect()).unwrap_or_default();
-    Some(track::Track {
-        remote_url: setup.remote_url.clone(),
-        branch: written.applied.branch.clone(),
-        base: setup.base.branch.clone(),
-        commit: written.applied.commit.clone(),
-        paths,
-    })
 }

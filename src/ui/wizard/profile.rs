@@ -20,7 +20,8 @@ use super::{Flow, Step, Task, Wizard};
 use crate::config::{Role, Theme};
 use crate::gitops::profiles::{self, ProfileChoice};
 use crate::gitops::template::ChartItem;
-use crate::ui::rows::ObjectRef;
+use crate::model::kinds::KindId;
+use crate::model::object_ref::ObjectRef;
 use crate::ui::state::State;
 
 /// Field labels, in order; the last is the values editor.
@@ -129,15 +130,12 @@ pub fn suggestions(w: &Wizard) -> Vec<ChartItem> {
 }
 
 /// Opens the profile wizard for the selected object, which must be a Cluster API Cluster.
-pub fn open(state: &mut State, selected: Option<&ObjectRef>) -> bool {
-    let Some(o) = selected.filter(|o| {
-        let s = o.kind.spec();
-        s.group == "cluster.x-k8s.io" && s.kind == "Cluster"
-    }) else {
+pub fn open(state: &mut State, selected: Option<&ObjectRef>, tasks: &mut Vec<Task>) -> bool {
+    let Some(o) = selected.filter(|o| o.kind == KindId::CLUSTER) else {
         state.message = Some("add profile: select a Cluster API Cluster (2 Clusters)".into());
         return true;
     };
-    let Some(git) = super::git_settings(state, "add profile") else { return true };
+    let Some(git) = super::flow::git_settings(state, "add profile") else { return true };
     let editors = ["chart (←/→ to pick one)", "* (latest)", "the chart's name", "none", "Helm values (YAML)"]
         .into_iter()
         .map(editor)
@@ -151,14 +149,14 @@ pub fn open(state: &mut State, selected: Option<&ObjectRef>) -> bool {
         suggestion: None,
     };
     target.restyle();
-    let mut w = Wizard::new(super::next_id(&mut state.gitops), Flow::Profile(Box::new(target)));
-    w.tasks.push(Task::OpenProfile { id: w.id, git, context: o.context.clone() });
+    let w = Wizard::new(super::next_id(&mut state.gitops), Flow::Profile(Box::new(target)));
+    tasks.push(Task::OpenProfile { id: w.id, git, context: o.context.clone() });
     state.gitops.wizard = Some(w);
     true
 }
 
 /// Keys of the Profile step (see the module docs).
-pub fn key(w: &mut Wizard, ev: &KeyEvent) -> bool {
+pub fn key(w: &mut Wizard, ev: &KeyEvent, tasks: &mut Vec<Task>) -> bool {
     let chart_items = suggestions(w);
     let Flow::Profile(t) = &mut w.flow else { return false };
     let n = FIELDS.len();
@@ -181,22 +179,22 @@ pub fn key(w: &mut Wizard, ev: &KeyEvent) -> bool {
             t.fill(&chart_items[next]);
             return true;
         }
-        KeyCode::Char('s') if ctrl => return plan(w),
-        KeyCode::Enter if !in_values => return plan(w),
+        KeyCode::Char('s') if ctrl => return plan(w, tasks),
+        KeyCode::Enter if !in_values => return plan(w, tasks),
         _ => return t.editors[t.focus].input(*ev),
     }
     t.restyle();
     true
 }
 
-fn plan(w: &mut Wizard) -> bool {
+fn plan(w: &mut Wizard, tasks: &mut Vec<Task>) -> bool {
     let Flow::Profile(t) = &w.flow else { return false };
     let Some(setup) = &w.setup else { return false };
     if let Some((i, p)) = t.problems().first() {
         w.notice = Some(format!("{}: {p}", FIELDS[*i]));
         return true;
     }
-    w.tasks.push(Task::PlanProfile {
+    tasks.push(Task::PlanProfile {
         id: w.id,
         repo: setup.repo.clone(),
         base: setup.base.clone(),
@@ -267,8 +265,8 @@ mod tests {
     use super::*;
     use crate::model::kinds::KindId;
 
-    fn press(w: &mut Wizard, code: KeyCode, modifiers: KeyModifiers) -> bool {
-        key(w, &KeyEvent::new(code, modifiers))
+    fn press(w: &mut Wizard, tasks: &mut Vec<Task>, code: KeyCode, modifiers: KeyModifiers) -> bool {
+        key(w, &KeyEvent::new(code, modifiers), tasks)
     }
 
     #[test]
@@ -277,13 +275,12 @@ mod tests {
         let mut config = crate::config::Config::builtin().expect("config");
         config.git.repository = Some("/nonexistent".into());
         s.rules.config = Some(config);
-        let cluster = KindId::find("cluster.x-k8s.io", "Cluster").expect("kind");
-        let o =
-            ObjectRef { context: "mgmt".into(), kind: cluster, namespace: "platform".into(), name: "dev-eu".into() };
-        open(&mut s, Some(&o));
+        let o = ObjectRef::new("mgmt", KindId::CLUSTER, "platform", "dev-eu");
+        let mut tasks = Vec::new();
+        open(&mut s, Some(&o), &mut tasks);
         let mut w = s.gitops.wizard.take().expect("open");
-        assert!(matches!(w.tasks.as_slice(), [Task::OpenProfile { context, .. }] if context == "mgmt"));
-        w.tasks.clear();
+        assert!(matches!(tasks.as_slice(), [Task::OpenProfile { context, .. }] if context == "mgmt"));
+        tasks.clear();
         let chart = |name: &str, values: &str| ChartItem {
             chart: name.into(),
             version: "1.0.0".into(),
@@ -313,12 +310,12 @@ mod tests {
             _ => Vec::new(),
         };
         assert_eq!(problems(&w), [(0, "required".to_owned())]);
-        press(&mut w, KeyCode::Enter, KeyModifiers::NONE);
-        assert!(w.tasks.is_empty() && w.notice.as_deref() == Some("chart: required"));
-        press(&mut w, KeyCode::Left, KeyModifiers::NONE);
+        press(&mut w, &mut tasks, KeyCode::Enter, KeyModifiers::NONE);
+        assert!(tasks.is_empty() && w.notice.as_deref() == Some("chart: required"));
+        press(&mut w, &mut tasks, KeyCode::Left, KeyModifiers::NONE);
         let Flow::Profile(t) = &w.flow else { panic!("profile") };
         assert_eq!(t.choice().chart, "podinfo", "left from nothing picks the last");
-        press(&mut w, KeyCode::Right, KeyModifiers::NONE);
+        press(&mut w, &mut tasks, KeyCode::Right, KeyModifiers::NONE);
         let Flow::Profile(t) = &w.flow else { panic!("profile") };
         let c = t.choice();
         assert_eq!(
@@ -326,26 +323,26 @@ mod tests {
             ("cert-manager", "1.0.0", "crds:\n  enabled: true\n")
         );
         for _ in 0..4 {
-            press(&mut w, KeyCode::Tab, KeyModifiers::NONE);
+            press(&mut w, &mut tasks, KeyCode::Tab, KeyModifiers::NONE);
         }
         // In the values editor enter starts a line; a list is not a mapping.
-        press(&mut w, KeyCode::End, KeyModifiers::CONTROL);
-        press(&mut w, KeyCode::Enter, KeyModifiers::NONE);
+        press(&mut w, &mut tasks, KeyCode::End, KeyModifiers::CONTROL);
+        press(&mut w, &mut tasks, KeyCode::Enter, KeyModifiers::NONE);
         for ch in "- a".chars() {
-            press(&mut w, KeyCode::Char(ch), KeyModifiers::NONE);
+            press(&mut w, &mut tasks, KeyCode::Char(ch), KeyModifiers::NONE);
         }
-        assert!(w.tasks.is_empty(), "enter in the values editor does not preview");
+        assert!(tasks.is_empty(), "enter in the values editor does not preview");
         assert!(problems(&w).iter().any(|(i, p)| *i == 4 && p.contains("mapping")), "{:?}", problems(&w));
         for _ in 0..3 {
-            press(&mut w, KeyCode::Backspace, KeyModifiers::NONE);
+            press(&mut w, &mut tasks, KeyCode::Backspace, KeyModifiers::NONE);
         }
         for ch in "x: 1".chars() {
-            press(&mut w, KeyCode::Char(ch), KeyModifiers::NONE);
+            press(&mut w, &mut tasks, KeyCode::Char(ch), KeyModifiers::NONE);
         }
         assert!(problems(&w).is_empty(), "{:?}", problems(&w));
-        press(&mut w, KeyCode::Char('s'), KeyModifiers::CONTROL);
+        press(&mut w, &mut tasks, KeyCode::Char('s'), KeyModifiers::CONTROL);
         assert_eq!(w.step, Step::Planning);
-        let [Task::PlanProfile { choice, .. }] = w.tasks.as_slice() else { panic!("{:?}", w.tasks) };
+        let [Task::PlanProfile { choice, .. }] = tasks.as_slice() else { panic!("{tasks:?}") };
         assert_eq!(choice.values, "crds:\n  enabled: true\nx: 1\n");
     }
 }

@@ -1,5 +1,5 @@
 //! Running the wizard's [`Task`]s off the UI task: cluster reads as async tasks, git (blocking: the system
-//! `git`) inside `spawn_blocking`. Each result goes back to the loop as an [`OpMsg::Wizard`].
+//! `git`) inside `spawn_blocking`. Each result goes back to the loop as a [`Msg::Wizard`].
 //!
 //! Which contexts are asked for templates: those whose store shows a template kind (GitOpsTemplate,
 //! CAPITemplate, ClusterClass) as served, i.e. the management clusters; aliases of kubeconfig contexts are
@@ -16,7 +16,7 @@ use crate::gitops::{Base, Plan, Repo, bootstrap, catalog, locate, profiles, revi
 use crate::model::kinds::KindId;
 use crate::model::store::{FleetStore, KindState, Origin};
 use crate::ops::clients::Clients;
-use crate::ui::actions::OpMsg;
+use crate::ui::msg::Msg;
 
 /// How long one list request of the loading step may take.
 pub const LIST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -40,7 +40,7 @@ pub fn template_contexts(store: &FleetStore) -> Vec<String> {
 }
 
 /// Starts `task`; its result is sent on `tx`.
-pub fn spawn(task: Task, contexts: Vec<String>, clients: Arc<Clients>, tx: UnboundedSender<OpMsg>) {
+pub fn spawn(task: Task, contexts: Vec<String>, clients: Arc<Clients>, tx: UnboundedSender<Msg>) {
     tokio::spawn(async move {
         let msg = match task {
             Task::Open { id, git } => WizardMsg::Opened(id, open(git, contexts, clients).await.map(Box::new)),
@@ -98,7 +98,7 @@ pub fn spawn(task: Task, contexts: Vec<String>, clients: Arc<Clients>, tx: Unbou
                 WizardMsg::Pushed(id, blocking(move || repo.push(&branch, &commit).map_err(|e| e.to_string())).await)
             }
         };
-        let _ = tx.send(OpMsg::Wizard(msg));
+        let _ = tx.send(Msg::Wizard(msg));
     });
 }
 

@@ -12,7 +12,8 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::{Flow, Step, Task, Wizard};
 use crate::config::{Role, Theme};
 use crate::gitops::teardown::Teardown;
-use crate::ui::rows::ObjectRef;
+use crate::model::kinds::KindId;
+use crate::model::object_ref::ObjectRef;
 use crate::ui::state::State;
 
 /// The cluster being torn down, and the confirmation typed so far.
@@ -31,15 +32,12 @@ pub struct Target {
 }
 
 /// Opens the teardown wizard for the selected object, which must be a Cluster API Cluster.
-pub fn open(state: &mut State, selected: Option<&ObjectRef>) -> bool {
-    let Some(o) = selected.filter(|o| {
-        let s = o.kind.spec();
-        s.group == "cluster.x-k8s.io" && s.kind == "Cluster"
-    }) else {
+pub fn open(state: &mut State, selected: Option<&ObjectRef>, tasks: &mut Vec<Task>) -> bool {
+    let Some(o) = selected.filter(|o| o.kind == KindId::CLUSTER) else {
         state.message = Some("delete cluster: select a Cluster API Cluster (2 Clusters)".into());
         return true;
     };
-    let Some(git) = super::git_settings(state, "delete cluster") else { return true };
+    let Some(git) = super::flow::git_settings(state, "delete cluster") else { return true };
     let target = Target {
         context: o.context.clone(),
         namespace: o.namespace.clone(),
@@ -47,19 +45,19 @@ pub fn open(state: &mut State, selected: Option<&ObjectRef>) -> bool {
         typed: String::new(),
         teardown: None,
     };
-    let mut w = Wizard::new(super::next_id(&mut state.gitops), Flow::Teardown(target));
-    w.tasks.push(Task::OpenTeardown { id: w.id, git, namespace: o.namespace.clone(), name: o.name.clone() });
+    let w = Wizard::new(super::next_id(&mut state.gitops), Flow::Teardown(target));
+    tasks.push(Task::OpenTeardown { id: w.id, git, namespace: o.namespace.clone(), name: o.name.clone() });
     state.gitops.wizard = Some(w);
     true
 }
 
 /// Keys of the Confirm step: typing edits the name; `enter` commits and pushes once it matches.
-pub fn key(w: &mut Wizard, ev: &KeyEvent) -> bool {
+pub fn key(w: &mut Wizard, ev: &KeyEvent, tasks: &mut Vec<Task>) -> bool {
     let Flow::Teardown(t) = &mut w.flow else { return false };
     match ev.code {
         KeyCode::Enter if t.typed == t.name => {
             let (Some(setup), Some(plan)) = (&w.setup, &w.plan) else { return false };
-            w.tasks.push(Task::Write { id: w.id, repo: setup.repo.clone(), plan: plan.clone(), push: true });
+            tasks.push(Task::Write { id: w.id, repo: setup.repo.clone(), plan: plan.clone(), push: true });
             w.step = Step::Writing;
             w.error = None;
         }
@@ -139,16 +137,16 @@ mod tests {
         let mut config = crate::config::Config::builtin().expect("config");
         config.git.repository = Some("/nonexistent".into());
         s.rules.config = Some(config);
-        let ks = KindId::find("kustomize.toolkit.fluxcd.io", "Kustomization").expect("kind");
-        let cluster = KindId::find("cluster.x-k8s.io", "Cluster").expect("kind");
-        let mut o = ObjectRef { context: "mgmt".into(), kind: ks, namespace: "platform".into(), name: "dev-eu".into() };
-        open(&mut s, Some(&o));
+        let mut tasks = Vec::new();
+        let mut o = ObjectRef::new("mgmt", KindId::KUSTOMIZATION, "platform", "dev-eu");
+        open(&mut s, Some(&o), &mut tasks);
         assert!(s.gitops.wizard.is_none() && s.message.as_deref().is_some_and(|m| m.contains("select a Cluster")));
-        o.kind = cluster;
-        open(&mut s, Some(&o));
+        assert!(tasks.is_empty());
+        o.kind = KindId::CLUSTER;
+        open(&mut s, Some(&o), &mut tasks);
         let w = s.gitops.wizard.as_mut().expect("open");
-        assert!(matches!(w.tasks.as_slice(), [Task::OpenTeardown { name, .. }] if name == "dev-eu"));
-        w.tasks.clear();
+        assert!(matches!(tasks.as_slice(), [Task::OpenTeardown { name, .. }] if name == "dev-eu"));
+        tasks.clear();
         let base = crate::gitops::Base { branch: "main".into(), commit: "0".repeat(40) };
         let change = FileChange { path: "clusters/management/clusters/platform/dev-eu.yaml".into(), content: None };
         w.plan = Some(Plan {
@@ -179,15 +177,15 @@ mod tests {
         w.step = Step::Confirm;
         let ev = |c| KeyEvent::new(c, KeyModifiers::NONE);
         for c in "dev-e".chars() {
-            key(w, &ev(KeyCode::Char(c)));
+            key(w, &ev(KeyCode::Char(c)), &mut tasks);
         }
-        key(w, &ev(KeyCode::Enter));
-        assert!(w.tasks.is_empty() && w.notice.as_deref().is_some_and(|n| n.contains("exactly")));
+        key(w, &ev(KeyCode::Enter), &mut tasks);
+        assert!(tasks.is_empty() && w.notice.as_deref().is_some_and(|n| n.contains("exactly")));
         for c in "dev-eu".chars() {
-            key(w, &ev(KeyCode::Char(c)));
+            key(w, &ev(KeyCode::Char(c)), &mut tasks);
         }
-        key(w, &ev(KeyCode::Enter));
+        key(w, &ev(KeyCode::Enter), &mut tasks);
         assert_eq!(w.step, Step::Writing);
-        assert!(matches!(w.tasks.as_slice(), [Task::Write { push: true, .. }]));
+        assert!(matches!(tasks.as_slice(), [Task::Write { push: true, .. }]));
     }
 }

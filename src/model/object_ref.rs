@@ -1,0 +1,59 @@
+//! An object's identity in the fleet: context, catalogue kind, namespace and name. The one identity the
+//! store lookups, the trees' links, the cockpit's rows and the operator actions share.
+use serde::Serialize;
+
+use super::kinds::KindId;
+
+/// Where an object lives in the fleet: enough to find it again in the store and to address it on its API
+/// server. Serialised (journal, `-o json`) with the kind as its upstream name, e.g.
+/// `{"context":"dev-eu","kind":"Kustomization","namespace":"flux-system","name":"apps"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct ObjectRef {
+    /// Context name (a kubeconfig context, or a derived `<management>/<namespace>/<cluster>` one).
+    pub context: String,
+    /// Catalogue kind.
+    #[serde(serialize_with = "kind_name")]
+    pub kind: KindId,
+    /// Namespace (`""` for cluster-scoped objects).
+    pub namespace: String,
+    /// Name.
+    pub name: String,
+}
+
+impl ObjectRef {
+    /// An object reference from its parts.
+    pub fn new(
+        context: impl Into<String>,
+        kind: KindId,
+        namespace: impl Into<String>,
+        name: impl Into<String>,
+    ) -> Self {
+        ObjectRef { context: context.into(), kind, namespace: namespace.into(), name: name.into() }
+    }
+}
+
+fn kind_name<S: serde::Serializer>(k: &KindId, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(k.spec().kind)
+}
+
+/// `Kustomization flux-system/apps in dev-eu`.
+impl std::fmt::Display for ObjectRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}/{} in {}", self.kind.spec().kind, self.namespace, self.name, self.context)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serialises_the_kind_by_its_upstream_name_and_displays_for_people() {
+        let o = ObjectRef::new("dev-eu", KindId::KUSTOMIZATION, "flux-system", "apps");
+        assert_eq!(
+            serde_json::to_string(&o).expect("json"),
+            r#"{"context":"dev-eu","kind":"Kustomization","namespace":"flux-system","name":"apps"}"#
+        );
+        assert_eq!(o.to_string(), "Kustomization flux-system/apps in dev-eu");
+    }
+}

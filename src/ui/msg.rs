@@ -1,0 +1,41 @@
+//! The cockpit's messages and effects, data only, at the bottom of `ui/`: what `update` asks the loop to
+//! run off the UI task ([`Effect`]), and what comes back ([`Msg`]), routed by `update::message` straight
+//! to its owner (action jobs and inspections to `actions.rs`, wizard results to `wizard/flow.rs`).
+use super::jobs::Inspection;
+use super::wizard::{Task, WizardMsg};
+use crate::model::object_ref::ObjectRef;
+use crate::ops::Request;
+
+/// Work for the loop to run off the UI task ([`super::effects::Effects::run`]). Produced by `update`
+/// only; whatever state it needs (a job's entry, an inspection's placeholder) `update` has already written.
+#[derive(Debug, Clone)]
+pub enum Effect {
+    /// Run these requests, one after the other, as job `.0` (already listed in the state's jobs).
+    Run(u64, Vec<Request>),
+    /// Fetch what the details pane shows about an object: allowed verbs, recent events, a pending plan.
+    Inspect(ObjectRef),
+    /// Write the kubeconfig of CAPI Cluster `.1` (in its management context) as job `.0`.
+    Kubeconfig(u64, ObjectRef),
+    /// Run a GitOps wizard's task (git and cluster reads, off the UI task).
+    Wizard(Box<Task>),
+}
+
+/// What comes back from an effect's task, by owner.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    /// For the action jobs and the details pane (`actions::apply`).
+    Action(ActionMsg),
+    /// For the wizard whose id it carries (`wizard::flow::apply`).
+    Wizard(WizardMsg),
+}
+
+/// A result of an action job or an inspection.
+#[derive(Debug, Clone)]
+pub enum ActionMsg {
+    /// A progress line of job `.0`.
+    Progress(u64, String),
+    /// Job `.0` finished: its result line, or why it failed.
+    Finished(u64, Result<String, String>),
+    /// An inspection arrived.
+    Inspected(ObjectRef, Inspection),
+}
