@@ -73,7 +73,7 @@ fn main() -> anyhow::Result<()> {
     for _ in 0..300 {
         let scene = Scene { store: &store, rows: &rows, theme: &theme, keymap: &keymap };
         let t = Instant::now();
-        terminal.draw(|f| render(f, &mut state, &scene))?;
+        terminal.draw(|f| render(f, &state, &scene))?;
         frames.push(t.elapsed().as_secs_f64() * 1e3);
     }
     println!(
@@ -121,10 +121,10 @@ fn main() -> anyhow::Result<()> {
         }
         let t = Instant::now();
         rows.update(&store, now);
-        let inp = input(&mut state, &store, &rows);
+        let inp = input(&state, &store, &rows);
         update::key(&mut state, &keymap, &down, &inp);
         let scene = Scene { store: &store, rows: &rows, theme: &theme, keymap: &keymap };
-        terminal.draw(|f| render(f, &mut state, &scene))?;
+        terminal.draw(|f| render(f, &state, &scene))?;
         lat.push(t.elapsed().as_secs_f64() * 1e3);
     }
     println!(

@@ -227,9 +227,9 @@ fn small_terminals_degrade_gracefully() {
     let rows = Rows::derive(&store, now());
     let scene = Scene { store: &store, rows: &rows, theme: &theme, keymap: &keymap };
     let mut t = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
-    t.draw(|f| render(f, &mut state(View::Fleet), &scene)).expect("draw");
+    t.draw(|f| render(f, &state(View::Fleet), &scene)).expect("draw");
     insta::assert_snapshot!("fleet_80x24", text(t.backend().buffer()));
     let mut t = Terminal::new(TestBackend::new(60, 20)).expect("terminal");
-    t.draw(|f| render(f, &mut state(View::Fleet), &scene)).expect("draw");
+    t.draw(|f| render(f, &state(View::Fleet), &scene)).expect("draw");
     assert!(text(t.backend().buffer()).contains("fleetdeck needs 80x24 (now 60x20)"));
 }

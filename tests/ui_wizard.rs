@@ -79,8 +79,7 @@ fn draw(w: Wizard) -> Buffer {
     let mut state = State::new("2026-11-21T10:00:00Z".parse().expect("time"));
     state.gitops.wizard = Some(w);
     let mut t = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
-    t.draw(|f| render(f, &mut state, &Scene { store: &store, rows: &rows, theme: &theme, keymap: &keymap }))
-        .expect("draw");
+    t.draw(|f| render(f, &state, &Scene { store: &store, rows: &rows, theme: &theme, keymap: &keymap })).expect("draw");
     t.backend().buffer().clone()
 }
 

@@ -140,6 +140,6 @@ pub fn run(args: &SnapshotArgs, global: &GlobalArgs) -> Result<()> {
     state.view = view;
     state.details = args.details;
     let scene = Scene { store: &store, rows: &rows, theme: &loaded.theme, keymap: &loaded.keymap };
-    print!("{}", fleetdeck::ui::render_to_string(&mut state, &scene, args.width, args.height)?);
+    print!("{}", fleetdeck::ui::render_to_string(&state, &scene, args.width, args.height)?);
     Ok(())
 }

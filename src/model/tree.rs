@@ -585,6 +585,11 @@ impl TreeCache {
         self.entries.get(key).and_then(|c| c.tree.as_ref())
     }
 
+    /// The tree under `key` as last built (fresh only right after [`TreeCache::get_or_build`]).
+    pub fn get(&self, key: &str) -> Option<&TreeNode> {
+        self.entries.get(key).and_then(|c| c.tree.as_ref())
+    }
+
     /// Forgets the tree under `key`.
     pub fn invalidate(&mut self, key: &str) {
         self.entries.remove(key);

@@ -40,17 +40,16 @@ const DRAIN: usize = 4096;
 
 /// Builds what `update` reads for the current state: the object under the cursor (list row or tree
 /// line), its lineage link, and the tree's length and node under the cursor.
-pub fn input<'a>(state: &mut State, store: &'a FleetStore, rows: &'a Rows) -> Input<'a> {
+pub fn input<'a>(state: &State, store: &'a FleetStore, rows: &'a Rows) -> Input<'a> {
     if let View::Tree(root) = &state.view {
-        let root = root.clone();
-        let lines = tree::lines(store, &root, state);
-        let line = lines.get(state.cursor().selected);
+        let lines = tree::lines(store, root, state);
+        let line = lines.get(state.selected(lines.len()));
         return Input {
             store,
             rows,
             tree_lines: lines.len(),
             tree_selected: line.and_then(|l| l.obj.clone()),
-            lineage: lineage::linked(store, &root),
+            lineage: lineage::linked(store, root),
             tree_node: line.and_then(|l| l.id.clone().map(|id| (id, l.has_children))),
         };
     }
@@ -99,7 +98,7 @@ pub async fn run(
             state.now = now;
             let scene = Scene { store: &store, rows: &rows, theme: &theme, keymap: &keymap };
             crate::ui::format::take_next_change();
-            if let Err(e) = terminal.draw(|f| render(f, &mut state, &scene)) {
+            if let Err(e) = terminal.draw(|f| render(f, &state, &scene)) {
                 break Err(e.into());
             }
             dirty = false;
@@ -137,7 +136,7 @@ pub async fn run(
                     if rows.revision != store.revision() {
                         rows.update(&store, Timestamp::now());
                     }
-                    let inp = input(&mut state, &store, &rows);
+                    let inp = input(&state, &store, &rows);
                     let fx = update::key(&mut state, &keymap, &k, &inp);
                     start(&effects, fx, &mut state, &store, &rows);
                     dirty = true;

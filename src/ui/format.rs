@@ -1,5 +1,5 @@
-//! Small text helpers for the views: relative ages ("3m", "2d") as kubectl and clusterctl print them, and
-//! first lines of multi-line messages.
+//! Small text helpers for the views: relative ages ("3m", "2d") as kubectl and clusterctl print them,
+//! first lines of multi-line messages, short revisions, and the theme role of a health state.
 //!
 //! Ages also drive the cockpit's clock: each [`age`] drawn notes when its text will next change, and the
 //! loop asks [`take_next_change`] after a frame and redraws then, so an idle screen shows `17s`, `18s`, ...
@@ -8,6 +8,9 @@ use std::cell::Cell;
 use std::time::Duration;
 
 use k8s_openapi::jiff::Timestamp;
+
+use crate::config::Role;
+use crate::model::status::HealthState;
 
 thread_local! {
     /// The soonest change of an age text drawn since the last [`take_next_change`], in nanoseconds from its `now`.
@@ -47,6 +50,28 @@ pub fn first_line(msg: &str) -> String {
         .filter(|l| !l.is_empty())
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// The theme role of a health state.
+pub fn health_role(h: HealthState) -> Role {
+    match h {
+        HealthState::Ready => Role::Ok,
+        HealthState::Failed => Role::Error,
+        HealthState::Progressing => Role::Progressing,
+        HealthState::PlanPending => Role::Warning,
+        HealthState::Suspended => Role::Suspended,
+        HealthState::Paused => Role::Paused,
+        HealthState::Deleting => Role::Deleting,
+        HealthState::Unknown => Role::Unknown,
+    }
+}
+
+/// `main@sha1:0123456789abcdef...` -> `main@sha1:0123456`; versions stay as they are.
+pub fn short_revision(r: &str) -> String {
+    match r.split_once(":") {
+        Some((head, hex)) if hex.len() > 12 => format!("{head}:{}", &hex[..7]),
+        _ => r.to_string(),
+    }
 }
 
 #[cfg(test)]

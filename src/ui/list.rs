@@ -56,7 +56,8 @@ pub fn target(view: &View, rows: &Rows, i: usize) -> Option<Target> {
 
 /// The target of the selected row of the current list.
 pub fn selected_target(state: &State, rows: &Rows) -> Option<Target> {
-    indexes(state, rows).get(state.cursor().selected).and_then(|i| target(&state.view, rows, *i))
+    let visible = indexes(state, rows);
+    visible.get(state.selected(visible.len())).and_then(|i| target(&state.view, rows, *i))
 }
 
 /// Indexes of the rows the current list view shows, in order, with what each opens (uncached).

@@ -15,6 +15,7 @@ pub mod palette;
 pub mod render;
 pub mod rows;
 pub mod state;
+pub mod tree_lines;
 pub mod update;
 pub mod views;
 pub mod wizard;
@@ -27,7 +28,7 @@ use ratatui::backend::TestBackend;
 ///
 /// Errors only if the in-memory backend fails, which it does not in practice.
 pub fn render_to_string(
-    state: &mut state::State,
+    state: &state::State,
     scene: &render::Scene<'_>,
     width: u16,
     height: u16,

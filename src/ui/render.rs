@@ -40,8 +40,9 @@ pub fn selected_object(state: &State, rows: &Rows) -> Option<ObjectRef> {
     }
 }
 
-/// Draws the whole frame.
-pub fn render(f: &mut Frame, state: &mut State, scene: &Scene<'_>) {
+/// Draws the whole frame from the state; writes only what it computes (page height, scroll offsets) and
+/// the derived caches, through the state's `Cell`s.
+pub fn render(f: &mut Frame, state: &State, scene: &Scene<'_>) {
     let area = f.area();
     let theme = scene.theme;
     f.render_widget(Block::default().style(theme.style(Role::Base)), area);
@@ -64,10 +65,7 @@ pub fn render(f: &mut Frame, state: &mut State, scene: &Scene<'_>) {
         (body, None)
     };
     let selected = match &state.view {
-        View::Tree(root) => {
-            let root = root.clone();
-            tree::draw(f, main, state, scene.store, &root, theme)
-        }
+        View::Tree(root) => tree::draw(f, main, state, scene.store, root, theme),
         _ => {
             tables::draw(f, main, state, scene.rows, theme);
             selected_object(state, scene.rows)

@@ -1,5 +1,8 @@
 //! The cockpit's state: which view is shown, cursors, filter, overlays. Owned by the UI task; changed only
-//! by [`super::update::update`]; read by the renderer.
+//! by `update` (keys and effect results); read by the renderer, which writes only what it computes (the
+//! page height and scroll offsets, in `Cell`s) and the derived caches (filtered rows, built and
+//! flattened trees) kept beside the data they derive from.
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
 use k8s_openapi::jiff::Timestamp;
@@ -44,10 +47,18 @@ impl View {
     }
 }
 
-/// A list cursor: the selected row and the first row shown (the renderer keeps the selection visible).
+/// A list cursor: the selected row (into the filtered rows or the tree's lines). It may point past the
+/// end after the list shrank; readers clamp it ([`State::selected`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Cursor {
-    /// Selected row index (into the filtered rows).
+    /// Selected row index.
+    pub selected: usize,
+}
+
+/// What a frame shows of a list: the selection (clamped to the list) and the first row on screen.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Viewport {
+    /// Selected row index, `< len` (0 for an empty list).
     pub selected: usize,
     /// First visible row.
     pub offset: usize,
@@ -117,11 +128,15 @@ pub struct State {
     /// The clock used for ages (fixed in snapshots).
     pub now: Timestamp,
     /// Rows per page of the current list (the renderer writes it).
-    pub page: usize,
+    pub page: Cell<usize>,
+    /// First row shown per view key (the renderer writes it, scrolling as little as possible).
+    pub offsets: RefCell<HashMap<String, usize>>,
     /// Set to leave the loop.
     pub quit: bool,
     /// Trees built, by view, reused until a kind they read changes.
-    pub tree_cache: TreeCache,
+    pub tree_cache: RefCell<TreeCache>,
+    /// The tree shown, flattened into lines, reused until its build, collapsed nodes or toggles change.
+    pub tree_lines: super::tree_lines::LinesCache,
     /// Rows marked for a bulk action.
     pub marks: std::collections::HashSet<crate::model::object_ref::ObjectRef>,
     /// Action jobs, oldest first (the last one is shown in the status bar).
@@ -168,9 +183,11 @@ impl State {
             readonly: false,
             banner: None,
             now,
-            page: 20,
+            page: Cell::new(20),
+            offsets: RefCell::default(),
             quit: false,
-            tree_cache: TreeCache::new(),
+            tree_cache: RefCell::new(TreeCache::new()),
+            tree_lines: RefCell::default(),
             visible_cache: std::cell::RefCell::new(None),
             marks: Default::default(),
             jobs: Vec::new(),
@@ -191,20 +208,28 @@ impl State {
         self.cursors.entry(self.view.key()).or_default()
     }
 
-    /// Keeps the current view's cursor inside a list of `len` rows and its selection on a screen of
-    /// `height` rows (scrolling as little as possible); records `height` as the page size. Returns the cursor.
-    pub fn scroll(&mut self, len: usize, height: usize) -> Cursor {
+    /// The current view's selected row in a list of `len` rows (clamped: the list may have shrunk).
+    pub fn selected(&self, len: usize) -> usize {
+        self.cursor().selected.min(len.saturating_sub(1))
+    }
+
+    /// What a screen of `height` rows shows of the current view's list of `len` rows: the selection, and
+    /// the first row, moved as little as possible to keep the selection on screen. Records `height` as the
+    /// page size and the offset for the next frame (the renderer's only writes, through `Cell`s).
+    pub fn scroll(&self, len: usize, height: usize) -> Viewport {
         let height = height.max(1);
-        self.page = height;
-        let mut cur = self.cursor();
-        cur.selected = cur.selected.min(len.saturating_sub(1));
-        if cur.selected < cur.offset {
-            cur.offset = cur.selected;
-        } else if cur.selected >= cur.offset + height {
-            cur.offset = cur.selected + 1 - height;
+        self.page.set(height);
+        let selected = self.selected(len);
+        let key = self.view.key();
+        let mut offsets = self.offsets.borrow_mut();
+        let mut offset = offsets.get(&key).copied().unwrap_or(0);
+        if selected < offset {
+            offset = selected;
+        } else if selected >= offset + height {
+            offset = selected + 1 - height;
         }
-        *self.cursor_mut() = cur;
-        cur
+        offsets.insert(key, offset);
+        Viewport { selected, offset }
     }
 
     /// Shows `view`, remembering the current one for `esc`.

@@ -161,7 +161,7 @@ fn len(state: &State, input: &Input<'_>) -> usize {
 /// Applies one action; effects it starts are pushed on `fx`. Returns whether the state changed.
 pub fn action(state: &mut State, a: Action, input: &Input<'_>, fx: &mut Vec<Effect>) -> bool {
     let n = len(state, input);
-    let page = state.page.max(1);
+    let page = state.page.get().max(1);
     if state.details && state.focus == Focus::Details {
         match a {
             Action::Up => state.details_scroll = state.details_scroll.saturating_sub(1),
@@ -175,6 +175,8 @@ pub fn action(state: &mut State, a: Action, input: &Input<'_>, fx: &mut Vec<Effe
     }
     let c = state.cursor_mut();
     let last = n.saturating_sub(1);
+    // The list may have shrunk since the selection was made: move from where the selection is shown.
+    c.selected = c.selected.min(last);
     match a {
         Action::Up => c.selected = c.selected.saturating_sub(1),
         Action::Down => c.selected = (c.selected + 1).min(last),

@@ -12,8 +12,8 @@ use crate::model::conditions::{conditions_at, is_abnormal};
 use crate::model::object_ref::ObjectRef;
 use crate::model::store::{FleetStore, StoredObject};
 use crate::ui::format::age;
+use crate::ui::format::health_role;
 use crate::ui::state::{Focus, State};
-use crate::ui::views::tables::health_role;
 
 /// What replaces Secret values and other redacted data.
 pub const REDACTED: &str = "<redacted>";

@@ -6,27 +6,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Row, Table};
 
 use crate::config::{Role, Theme};
-use crate::model::status::HealthState;
 use crate::model::store::{ConnState, Origin};
 use crate::model::summary::{ContextSummary, Tally};
 use crate::ui::format::{age, first_line};
+use crate::ui::format::{health_role, short_revision};
 use crate::ui::list::indexes;
 use crate::ui::rows::Rows;
 use crate::ui::state::{State, View};
-
-/// The theme role of a health state.
-pub fn health_role(h: HealthState) -> Role {
-    match h {
-        HealthState::Ready => Role::Ok,
-        HealthState::Failed => Role::Error,
-        HealthState::Progressing => Role::Progressing,
-        HealthState::PlanPending => Role::Warning,
-        HealthState::Suspended => Role::Suspended,
-        HealthState::Paused => Role::Paused,
-        HealthState::Deleting => Role::Deleting,
-        HealthState::Unknown => Role::Unknown,
-    }
-}
 
 fn tally_role(t: &Tally) -> Role {
     if t.failing > 0 {
@@ -107,7 +93,7 @@ fn mark<'a>(row: Row<'a>, selected: bool, theme: &Theme) -> Row<'a> {
 }
 
 /// Draws the current list view in `area`.
-pub fn draw(f: &mut Frame, area: Rect, state: &mut State, rows: &Rows, theme: &Theme) {
+pub fn draw(f: &mut Frame, area: Rect, state: &State, rows: &Rows, theme: &Theme) {
     let items = indexes(state, rows);
     let title = match &state.view {
         View::Flux => format!(" Flux [{}] ({}) ", state.flux_filter.label(), items.len()),
@@ -245,13 +231,5 @@ pub fn draw(f: &mut Frame, area: Rect, state: &mut State, rows: &Rows, theme: &T
         let msg = if state.filter.is_empty() { "nothing here yet" } else { "no row matches the filter" };
         let r = Rect { x: area.x + 2, y: area.y + 2, width: area.width.saturating_sub(4), height: 1 };
         f.render_widget(Line::styled(msg, theme.style(Role::Muted)), r);
-    }
-}
-
-/// `main@sha1:0123456789abcdef...` -> `main@sha1:0123456`; versions stay as they are.
-pub fn short_revision(r: &str) -> String {
-    match r.split_once(":") {
-        Some((head, hex)) if hex.len() > 12 => format!("{head}:{}", &hex[..7]),
-        _ => r.to_string(),
     }
 }

@@ -4,6 +4,8 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
+use std::rc::Rc;
+
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::config::{Role, Theme};
@@ -12,24 +14,10 @@ use crate::model::kinds::{KindId, TreeKind};
 use crate::model::lineage::workload_context;
 use crate::model::object_ref::ObjectRef;
 use crate::model::store::FleetStore;
-use crate::model::tree::{CapiNames, Label, TreeCache, TreeNode};
+use crate::model::tree::{TreeCache, TreeNode};
 use crate::model::{flux_tree, tf_tree};
-use crate::ui::format::first_line;
 use crate::ui::state::State;
-use crate::ui::views::tables::health_role;
-
-/// One drawn line of a tree.
-#[derive(Debug, Clone)]
-pub struct TreeLine {
-    /// The text, with its styles.
-    pub spans: Vec<(String, Role)>,
-    /// The object the line stands for, if fleetdeck watches its kind.
-    pub obj: Option<ObjectRef>,
-    /// The node id (for collapsing), `None` on condition rows.
-    pub id: Option<String>,
-    /// Whether the node has children.
-    pub has_children: bool,
-}
+use crate::ui::tree_lines::{TreeLine, flatten};
 
 /// Maps a Kustomization's `spec.kubeConfig.secretRef` to a context of the fleet: a CAPI
 /// `<cluster>-kubeconfig` Secret in `namespace` of `context` means that cluster's workload context.
@@ -40,6 +28,11 @@ fn resolve_remote(store: &FleetStore, context: &str) -> impl Fn(&str, &str) -> O
     }
 }
 
+/// The key of `root`'s tree in the [`TreeCache`].
+fn cache_key(root: &ObjectRef, conditions: bool) -> String {
+    format!("{}|{}|{}|{}|{conditions}", root.context, root.kind, root.namespace, root.name)
+}
+
 /// Builds the tree of `root` (cached in `cache` by the store revisions it read).
 pub fn build<'c>(
     cache: &'c mut TreeCache,
@@ -47,7 +40,7 @@ pub fn build<'c>(
     root: &ObjectRef,
     conditions: bool,
 ) -> Option<&'c TreeNode> {
-    let key = format!("{}|{}|{}|{}|{conditions}", root.context, root.kind, root.namespace, root.name);
+    let key = cache_key(root, conditions);
     let (ctx, ns, name) = (root.context.as_str(), root.namespace.as_str(), root.name.as_str());
     cache.get_or_build(store, &key, |view| match root.kind.tree()? {
         TreeKind::Cluster => {
@@ -63,127 +56,32 @@ pub fn build<'c>(
     })
 }
 
-fn node_text(n: &TreeNode, capi: bool) -> String {
-    match &n.label {
-        // `!! DELETED !! ` is a span of its own (see `flatten`).
-        Label::Object(_) if capi => crate::model::tree_text::capi_name(n, CapiNames::default()),
-        Label::Object(o) => o.flux_text(),
-        Label::Virtual { name } => name.clone(),
-    }
-}
-
-/// What flattening needs besides the node: whether it is a CAPI tree, the state (collapsed nodes) and the
-/// view key collapsed nodes are kept under.
-struct Walk<'a> {
-    capi: bool,
-    state: &'a State,
-    key: &'a str,
-}
-
-fn flatten(n: &TreeNode, prefix: &str, last: bool, root: bool, w: &Walk<'_>, out: &mut Vec<TreeLine>) {
-    let (capi, state, key) = (w.capi, w.state, w.key);
-    let collapsed = state.collapsed.get(key).is_some_and(|s| s.contains(&n.id));
-    let branch = if root {
-        String::new()
-    } else if last {
-        format!("{prefix}└─ ")
-    } else {
-        format!("{prefix}├─ ")
-    };
-    let marker = if collapsed && !n.children.is_empty() { "▸ " } else { "" };
-    let mut spans = vec![(format!("{branch}{marker}"), Role::Border), (node_text(n, capi), Role::Accent)];
-    if n.deleted {
-        spans.insert(1, ("!! DELETED !! ".into(), Role::Deleting));
-    }
-    if let Some(g) = &n.group {
-        spans.push((format!("  ({} objects)", g.count), Role::Muted));
-    }
-    if let Some(h) = &n.health {
-        spans.push((format!("  {:?}", h.state), health_role(h.state)));
-        if !h.reason.is_empty() {
-            spans.push((format!("  {}", h.reason), Role::Muted));
-        }
-        let msg = first_line(&h.message);
-        if !msg.is_empty() {
-            spans.push((format!("  {msg}"), Role::Base));
-        }
-    }
-    if let Some(r) = &n.revision {
-        spans.push((format!("  @ {}", crate::ui::views::tables::short_revision(r)), Role::Muted));
-    }
-    if let Some(r) = &n.remote {
-        let text = match (&r.context, r.found) {
-            (Some(c), true) => format!("  [remote: {c}]"),
-            (Some(c), false) => format!("  [remote: {c}, not in fleet]"),
-            (None, _) => "  [remote: no context]".to_string(),
-        };
-        spans.push((text, Role::Progressing));
-    }
-    if let Some(m) = &n.missing {
-        spans.push((format!("  ({})", crate::model::tree_text::missing_text(m)), Role::Warning));
-    }
-    if let Some(note) = &n.note {
-        spans.push((format!("  ({note})"), Role::Muted));
-    }
-    let obj = match &n.label {
-        Label::Object(o) => KindId::find(&o.group, &o.kind).map(|kind| ObjectRef {
-            context: o.context.clone(),
-            kind,
-            namespace: o.namespace.clone(),
-            name: o.name.clone(),
-        }),
-        Label::Virtual { .. } => None,
-    };
-    out.push(TreeLine { spans, obj: obj.clone(), id: Some(n.id.clone()), has_children: !n.children.is_empty() });
-    let child_prefix = if root {
-        String::new()
-    } else if last {
-        format!("{prefix}   ")
-    } else {
-        format!("{prefix}│  ")
-    };
-    for c in n.conditions.iter().flatten() {
-        let role = if c.abnormal { Role::Error } else { Role::Ok };
-        out.push(TreeLine {
-            spans: vec![
-                (format!("{child_prefix}    · "), Role::Border),
-                (format!("{} {:?}", c.type_, c.status), role),
-                (format!("  {}", c.reason), Role::Muted),
-                (format!("  {}", first_line(&c.message)), Role::Base),
-            ],
-            obj: obj.clone(),
-            id: None,
-            has_children: false,
-        });
-    }
-    if collapsed {
-        return;
-    }
-    let count = n.children.len();
-    for (i, c) in n.children.iter().enumerate() {
-        flatten(c, &child_prefix, i + 1 == count, false, w, out);
-    }
-}
-
-/// The lines of the tree rooted at `root`, honouring collapsed nodes and the conditions toggle.
-pub fn lines(store: &FleetStore, root: &ObjectRef, state: &mut State) -> Vec<TreeLine> {
+/// The lines of the tree rooted at `root`, honouring collapsed nodes and the conditions toggle: rebuilt
+/// only when a kind the tree reads changed, flattened again only when the build, the collapsed nodes or
+/// the toggle changed (both cached in the state).
+pub fn lines(store: &FleetStore, root: &ObjectRef, state: &State) -> Rc<Vec<TreeLine>> {
     let key = state.view.key();
     let conditions = state.show_conditions;
-    let mut cache = std::mem::take(&mut state.tree_cache);
-    let mut out = Vec::new();
-    if let Some(tree) = build(&mut cache, store, root, conditions) {
-        let walk = Walk { capi: root.kind == KindId::CLUSTER, state, key: &key };
-        flatten(tree, "", true, true, &walk, &mut out);
+    let collapsed = state.collapsed.get(&key);
+    let mut trees = state.tree_cache.borrow_mut();
+    build(&mut trees, store, root, conditions);
+    let lines_key = (key.clone(), conditions, trees.builds(), collapsed.cloned());
+    if let Some((k, lines)) = state.tree_lines.borrow().as_ref()
+        && *k == lines_key
+    {
+        return lines.clone();
     }
-    state.tree_cache = cache;
-    out
+    let tree = trees.get(&cache_key(root, conditions));
+    let lines = Rc::new(tree.map(|t| flatten(t, root.kind == KindId::CLUSTER, collapsed)).unwrap_or_default());
+    *state.tree_lines.borrow_mut() = Some((lines_key, lines.clone()));
+    lines
 }
 
 /// Draws the tree; returns the object under the cursor.
 pub fn draw(
     f: &mut Frame,
     area: Rect,
-    state: &mut State,
+    state: &State,
     store: &FleetStore,
     root: &ObjectRef,
     theme: &Theme,

@@ -41,7 +41,7 @@ pub fn key(state: &mut State, ev: &KeyEvent, tasks: &mut Vec<Task>) -> bool {
         Step::Choose => super::bootstrap::key(w, ev, tasks),
         Step::Profile => super::profile::key(w, ev, tasks),
         Step::Form => form(w, ev, tasks),
-        Step::Preview => preview(w, ev, state.page.max(1), tasks),
+        Step::Preview => preview(w, ev, state.page.get().max(1), tasks),
         Step::Done => {
             if ev.code == KeyCode::Enter {
                 state.gitops.wizard = None;
