@@ -64,7 +64,7 @@ fn main() -> anyhow::Result<()> {
     let keymap = Keymap::builtin("default")?;
     let mut terminal = Terminal::new(TestBackend::new(200, 60))?;
     let mut state = State::new(now);
-    state.view = View::Flux;
+    state.nav.view = View::Flux;
 
     let t = Instant::now();
     let mut rows = Rows::derive(&store, now);

@@ -115,7 +115,7 @@ fn text(buf: &Buffer) -> String {
 
 fn state(view: View) -> State {
     let mut s = State::new(now());
-    s.view = view;
+    s.nav.view = view;
     s
 }
 
@@ -139,19 +139,19 @@ fn every_view_at_120x40() {
         insta::assert_snapshot!(name, text(&draw(&store, &mut state(view), &theme)));
     }
     let mut failing = state(View::Flux);
-    failing.flux_filter = fleetdeck::ui::rows::FluxFilter::Failing;
+    failing.nav.flux_filter = fleetdeck::ui::rows::FluxFilter::Failing;
     insta::assert_snapshot!("flux_failing", text(&draw(&store, &mut failing, &theme)));
     let mut details = state(View::Terraform);
-    details.details = true;
+    details.nav.details = true;
     insta::assert_snapshot!("terraform_details", text(&draw(&store, &mut details, &theme)));
     let mut help = state(View::Fleet);
-    help.overlay = Some(Overlay::Help);
+    help.nav.overlay = Some(Overlay::Help);
     insta::assert_snapshot!("help", text(&draw(&store, &mut help, &theme)));
     let mut palette = state(View::Fleet);
-    palette.overlay = Some(Overlay::Palette { input: "prod".into(), selected: 0 });
+    palette.nav.overlay = Some(Overlay::Palette { input: "prod".into(), selected: 0 });
     insta::assert_snapshot!("palette", text(&draw(&store, &mut palette, &theme)));
     let mut filtered = state(View::Clusters);
-    filtered.filter = "team-data".into();
+    filtered.nav.filter = "team-data".into();
     insta::assert_snapshot!("clusters_filtered", text(&draw(&store, &mut filtered, &theme)));
 }
 

@@ -190,7 +190,7 @@ fn the_bootstrap_choice() {
     let mut state = State::new("2026-11-21T10:00:00Z".parse().expect("time"));
     let mut config = fleetdeck::config::Config::builtin().expect("config");
     config.git.repository = Some("/home/ops/fleet-infra".into());
-    state.rules.config = Some(config);
+    state.settings.rules.config = Some(config);
     let mut tasks = Vec::new();
     fleetdeck::ui::wizard::bootstrap::open(&mut state, Some(&o), &mut tasks);
     assert!(matches!(tasks.as_slice(), [fleetdeck::ui::wizard::Task::OpenBase { .. }]), "{tasks:?}");

@@ -51,10 +51,10 @@ async fn run_with_repo(
     let opts = global.fleet_options();
     let mut fleet = Fleet::start(&kc, &global.context, opts, tx).await.map_err(|e| UsageError(format!("{e:#}")))?;
     let mut state = ui::state::State::new(Timestamp::now());
-    state.warnings = loaded.warnings;
-    state.banner = banner;
-    state.readonly = global.readonly || loaded.config.readonly;
-    state.rules = ui::jobs::Rules { config: Some(loaded.config.clone()), cli_readonly: global.readonly };
+    state.settings.warnings = loaded.warnings;
+    state.settings.banner = banner;
+    state.settings.readonly = global.readonly || loaded.config.readonly;
+    state.settings.rules = ui::jobs::Rules { config: Some(loaded.config.clone()), cli_readonly: global.readonly };
     let clients = fleetdeck::ops::clients::Clients::new(kc.config.clone(), global.fleet_options());
     let (effects, results) = ui::effects::Effects::new(clients, paths.state_dir.clone());
     let theme = loaded.theme.for_depth(config::ColorDepth::detect());

@@ -137,8 +137,8 @@ pub fn run(args: &SnapshotArgs, global: &GlobalArgs) -> Result<()> {
     let now = Timestamp::now();
     let rows = Rows::derive(&store, now);
     let mut state = State::new(now);
-    state.view = view;
-    state.details = args.details;
+    state.nav.view = view;
+    state.nav.details = args.details;
     let scene = Scene { store: &store, rows: &rows, theme: &loaded.theme, keymap: &loaded.keymap };
     print!("{}", fleetdeck::ui::render_to_string(&state, &scene, args.width, args.height)?);
     Ok(())

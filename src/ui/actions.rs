@@ -20,8 +20,8 @@ use crate::ops::{Request, Verb};
 
 /// The object keys an action applies to: the marked rows, else the object under the cursor.
 pub fn targets(state: &State, selected: Option<&ObjectRef>) -> Vec<ObjectRef> {
-    if !state.marks.is_empty() {
-        let mut v: Vec<ObjectRef> = state.marks.iter().cloned().collect();
+    if !state.jobs.marks.is_empty() {
+        let mut v: Vec<ObjectRef> = state.jobs.marks.iter().cloned().collect();
         v.sort_by(|a, b| (&a.context, &a.namespace, &a.name).cmp(&(&b.context, &b.namespace, &b.name)));
         return v;
     }
@@ -91,11 +91,12 @@ pub fn request(
             state.message = Some(format!("{} does not apply to {} {}", action.name(), k.kind.spec().kind, k.name));
             return true;
         };
-        if let Some(why) = state.rules.readonly_reason(&k.context) {
+        if let Some(why) = state.settings.rules.readonly_reason(&k.context) {
             state.message = Some(format!("{} refused: {why}", verb.name()));
             return true;
         }
         if let Some(Some(denied)) = state
+            .jobs
             .inspections
             .get(&k)
             .and_then(|i| i.verbs.iter().find(|(v, _)| v == verb.name()).map(|(_, d)| d.clone()))
@@ -105,9 +106,9 @@ pub fn request(
         }
         requests.push(Request { target: k, verb });
     }
-    let production = requests.iter().map(|r| r.target.context.clone()).find(|c| state.rules.production(c));
+    let production = requests.iter().map(|r| r.target.context.clone()).find(|c| state.settings.rules.production(c));
     if production.is_some() || requests.iter().any(|r| r.verb.destructive()) || requests.len() > 1 {
-        state.overlay = Some(Overlay::Confirm(Confirm { requests, must_type: production, typed: String::new() }));
+        state.nav.overlay = Some(Overlay::Confirm(Confirm { requests, must_type: production, typed: String::new() }));
     } else {
         fx.push(start(state, requests));
     }
@@ -125,21 +126,21 @@ fn start(state: &mut State, requests: Vec<Request>) -> Effect {
 /// typed), `esc` / `n` cancel, typing edits the name. A confirmed run is started ([`Effect::Run`] in `fx`).
 pub fn confirm_key(state: &mut State, ev: &crossterm::event::KeyEvent, fx: &mut Vec<Effect>) -> bool {
     use crossterm::event::KeyCode;
-    let Some(Overlay::Confirm(c)) = state.overlay.as_mut() else { return false };
+    let Some(Overlay::Confirm(c)) = state.nav.overlay.as_mut() else { return false };
     match (ev.code, c.must_type.is_some()) {
         (KeyCode::Esc, _) | (KeyCode::Char('n'), false) => {
-            state.overlay = None;
+            state.nav.overlay = None;
             state.message = Some("cancelled; nothing was sent".into());
         }
         (KeyCode::Enter, true) if c.must_type.as_deref() == Some(c.typed.as_str()) => {
             let requests = std::mem::take(&mut c.requests);
-            state.overlay = None;
+            state.nav.overlay = None;
             fx.push(start(state, requests));
         }
         (KeyCode::Enter, true) => c.typed.clear(),
         (KeyCode::Char('y') | KeyCode::Enter, false) => {
             let requests = std::mem::take(&mut c.requests);
-            state.overlay = None;
+            state.nav.overlay = None;
             fx.push(start(state, requests));
         }
         (KeyCode::Backspace, true) => {
@@ -170,12 +171,12 @@ pub fn job_title(requests: &[Request]) -> String {
 pub fn apply(state: &mut State, msg: ActionMsg) {
     match msg {
         ActionMsg::Progress(id, line) => {
-            if let Some(j) = state.jobs.iter_mut().find(|j| j.id == id) {
+            if let Some(j) = state.jobs.list.iter_mut().find(|j| j.id == id) {
                 j.line = line;
             }
         }
         ActionMsg::Finished(id, result) => {
-            if let Some(j) = state.jobs.iter_mut().find(|j| j.id == id) {
+            if let Some(j) = state.jobs.list.iter_mut().find(|j| j.id == id) {
                 j.ok = Some(result.is_ok());
                 j.line = match result {
                     Ok(m) => format!("✔ {m}"),
@@ -183,10 +184,10 @@ pub fn apply(state: &mut State, msg: ActionMsg) {
                 };
             }
             // Permissions and events may have changed: read them again when next shown.
-            state.inspections.clear();
+            state.jobs.inspections.clear();
         }
         ActionMsg::Inspected(key, inspection) => {
-            state.inspections.insert(key, inspection);
+            state.jobs.inspections.insert(key, inspection);
         }
     }
 }
@@ -194,16 +195,16 @@ pub fn apply(state: &mut State, msg: ActionMsg) {
 /// Starts a job for `requests`: lists it, clears the marks, and returns its id.
 pub fn start_job(state: &mut State, requests: &[Request]) -> u64 {
     let id = push_job(state, job_title(requests), "starting");
-    state.marks.clear();
+    state.jobs.marks.clear();
     id
 }
 
 /// Lists a new running job (the newest 50 are kept) and returns its id.
 fn push_job(state: &mut State, title: String, line: &str) -> u64 {
-    let id = state.jobs.last().map_or(1, |j| j.id + 1);
-    state.jobs.push(Job { id, title, line: line.into(), ok: None });
-    if state.jobs.len() > 50 {
-        state.jobs.remove(0);
+    let id = state.jobs.list.last().map_or(1, |j| j.id + 1);
+    state.jobs.list.push(Job { id, title, line: line.into(), ok: None });
+    if state.jobs.list.len() > 50 {
+        state.jobs.list.remove(0);
     }
     id
 }
@@ -211,8 +212,8 @@ fn push_job(state: &mut State, title: String, line: &str) -> u64 {
 /// The inspection the details pane needs, if it is shown for `selected` and nothing is known or asked
 /// about that object yet: a placeholder is recorded (so it is asked once) and the effect returned.
 pub fn inspection(state: &mut State, selected: Option<&ObjectRef>) -> Option<Effect> {
-    let o = selected.filter(|o| state.details && !state.inspections.contains_key(*o))?;
-    state.inspections.insert(o.clone(), Default::default());
+    let o = selected.filter(|o| state.nav.details && !state.jobs.inspections.contains_key(*o))?;
+    state.jobs.inspections.insert(o.clone(), Default::default());
     Some(Effect::Inspect(o.clone()))
 }
 
@@ -270,7 +271,7 @@ mod tests {
 
     fn state() -> State {
         let mut s = State::new(k8s_openapi::jiff::Timestamp::UNIX_EPOCH);
-        s.rules = Rules { config: Some(Config::builtin().expect("config")), cli_readonly: false };
+        s.settings.rules = Rules { config: Some(Config::builtin().expect("config")), cli_readonly: false };
         s
     }
 
@@ -285,14 +286,14 @@ mod tests {
         let mut fx = Vec::new();
         request(&mut s, Action::Reconcile, &store, vec![ks("dev-eu")], &mut fx);
         assert!(matches!(fx.as_slice(), [Effect::Run(_, r)] if r[0].verb.name() == "reconcile"));
-        assert!(s.overlay.is_none());
+        assert!(s.nav.overlay.is_none());
 
         let mut s = state();
         let mut fx = Vec::new();
         request(&mut s, Action::Suspend, &store, vec![ks("dev-eu")], &mut fx);
         assert!(fx.is_empty(), "a suspend asks first");
         key(&mut s, KeyCode::Char('n'), &mut fx);
-        assert!(fx.is_empty() && s.overlay.is_none(), "cancelled");
+        assert!(fx.is_empty() && s.nav.overlay.is_none(), "cancelled");
         request(&mut s, Action::Suspend, &store, vec![ks("dev-eu")], &mut fx);
         key(&mut s, KeyCode::Char('y'), &mut fx);
         assert!(matches!(fx.as_slice(), [Effect::Run(_, r)] if r[0].verb == Verb::Suspend));
@@ -302,8 +303,8 @@ mod tests {
         let mut fx = Vec::new();
         request(&mut s, Action::Reconcile, &store, vec![ks("prod-us")], &mut fx);
         assert!(s.message.as_deref().is_some_and(|m| m.contains("read-only")), "{:?}", s.message);
-        assert!(fx.is_empty() && s.overlay.is_none());
-        if let Some(c) = s.rules.config.as_mut() {
+        assert!(fx.is_empty() && s.nav.overlay.is_none());
+        if let Some(c) = s.settings.rules.config.as_mut() {
             c.contexts.insert("prod-us".into(), crate::config::ContextOverride { readonly: Some(false), alias: None });
         }
         request(&mut s, Action::Reconcile, &store, vec![ks("prod-us")], &mut fx);
@@ -338,7 +339,7 @@ mod tests {
         let store = FleetStore::new();
         let mut s = state();
         let mut fx = Vec::new();
-        s.rules.cli_readonly = true;
+        s.settings.rules.cli_readonly = true;
         request(&mut s, Action::Reconcile, &store, vec![ks("dev-eu")], &mut fx);
         assert!(s.message.as_deref().is_some_and(|m| m.contains("--readonly")));
         assert!(fx.is_empty());
@@ -357,17 +358,17 @@ mod tests {
         let mut fx = Vec::new();
         let mut other = ks("dev-eu");
         other.name = "infrastructure".into();
-        s.marks.insert(ks("dev-eu"));
-        s.marks.insert(other);
+        s.jobs.marks.insert(ks("dev-eu"));
+        s.jobs.marks.insert(other);
         let t = targets(&s, None);
         assert_eq!(t.len(), 2);
         request(&mut s, Action::Reconcile, &store, t, &mut fx);
-        assert!(matches!(&s.overlay, Some(Overlay::Confirm(c)) if c.requests.len() == 2));
+        assert!(matches!(&s.nav.overlay, Some(Overlay::Confirm(c)) if c.requests.len() == 2));
         key(&mut s, KeyCode::Enter, &mut fx);
         let Some(Effect::Run(id, _)) = fx.pop() else { panic!("queued") };
-        assert!(s.marks.is_empty(), "marks are cleared once a bulk action starts");
-        assert_eq!(s.jobs[0].title, "reconcile on 2 objects");
+        assert!(s.jobs.marks.is_empty(), "marks are cleared once a bulk action starts");
+        assert_eq!(s.jobs.list[0].title, "reconcile on 2 objects");
         apply(&mut s, ActionMsg::Finished(id, Err("1 of 2 not done: refused".into())));
-        assert_eq!(s.jobs[0].ok, Some(false));
+        assert_eq!(s.jobs.list[0].ok, Some(false));
     }
 }

@@ -41,7 +41,7 @@ const DRAIN: usize = 4096;
 /// Builds what `update` reads for the current state: the object under the cursor (list row or tree
 /// line), its lineage link, and the tree's length and node under the cursor.
 pub fn input<'a>(state: &State, store: &'a FleetStore, rows: &'a Rows) -> Input<'a> {
-    if let View::Tree(root) = &state.view {
+    if let View::Tree(root) = &state.nav.view {
         let lines = tree::lines(store, root, state);
         let line = lines.get(state.selected(lines.len()));
         return Input {

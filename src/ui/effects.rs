@@ -54,12 +54,12 @@ impl Effects {
     }
 
     fn job(&self, id: u64, state: &State, store: &FleetStore, requests: Vec<Request>) {
-        let git = state.rules.config.as_ref().map(|c| c.git.clone()).filter(|g| g.repository.is_some());
+        let git = state.settings.rules.config.as_ref().map(|c| c.git.clone()).filter(|g| g.repository.is_some());
         let jobs: Vec<(Request, Option<String>, Option<String>)> = requests
             .into_iter()
             .map(|r| {
                 let version = version_of(store, &r.target);
-                let readonly = state.rules.readonly_reason(&r.target.context);
+                let readonly = state.settings.rules.readonly_reason(&r.target.context);
                 (r, version, readonly)
             })
             .collect();
@@ -114,7 +114,7 @@ impl Effects {
     }
 
     fn inspect(&self, state: &State, store: &FleetStore, key: ObjectRef) {
-        let readonly = state.rules.readonly_reason(&key.context);
+        let readonly = state.settings.rules.readonly_reason(&key.context);
         let version = version_of(store, &key);
         let (clients, tx) = (self.clients.clone(), self.tx.clone());
         tokio::spawn(async move {

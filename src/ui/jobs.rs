@@ -1,6 +1,7 @@
 //! The data of operator actions in the cockpit: what decides read-only and production contexts
 //! ([`Rules`]), a confirmation being asked ([`Confirm`]), action jobs and what they last reported ([`Job`]),
-//! and what the details pane knows about an object's verbs, events and plan ([`Inspection`]). Data only:
+//! what the details pane knows about an object's verbs, events and plan ([`Inspection`]), and the state's
+//! part that holds them ([`Jobs`]). Data only:
 //! the logic is in `actions.rs` (keys to requests) and `effects.rs` (running them).
 use std::collections::HashMap;
 
@@ -84,3 +85,17 @@ pub struct Inspection {
 
 /// Inspections by object.
 pub type Inspections = HashMap<ObjectRef, Inspection>;
+
+/// The action jobs' part of the cockpit state: jobs run and running, the rows marked for a bulk action,
+/// and what is known about objects' verbs and events.
+#[derive(Debug, Default)]
+pub struct Jobs {
+    /// Action jobs, oldest first (the newest 50; the last one is shown in the status bar).
+    pub list: Vec<Job>,
+    /// The id of the last finished job the user has seen (a key was pressed after it finished).
+    pub seen: u64,
+    /// Rows marked for a bulk action.
+    pub marks: std::collections::HashSet<ObjectRef>,
+    /// What the details pane knows about objects' actions and events.
+    pub inspections: Inspections,
+}

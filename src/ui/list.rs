@@ -25,9 +25,9 @@ pub fn indexes(state: &State, rows: &Rows) -> std::rc::Rc<Vec<usize>> {
     let key = (
         rows.revision,
         rows.fleet.len() + rows.clusters.len() + rows.flux.len() + rows.terraform.len(),
-        state.view.key(),
-        state.filter.clone(),
-        state.flux_filter,
+        state.nav.view.key(),
+        state.nav.filter.clone(),
+        state.nav.flux_filter,
     );
     let mut cache = state.visible_cache.borrow_mut();
     if let Some((k, v)) = cache.as_ref()
@@ -57,20 +57,20 @@ pub fn target(view: &View, rows: &Rows, i: usize) -> Option<Target> {
 /// The target of the selected row of the current list.
 pub fn selected_target(state: &State, rows: &Rows) -> Option<Target> {
     let visible = indexes(state, rows);
-    visible.get(state.selected(visible.len())).and_then(|i| target(&state.view, rows, *i))
+    visible.get(state.selected(visible.len())).and_then(|i| target(&state.nav.view, rows, *i))
 }
 
 /// Indexes of the rows the current list view shows, in order, with what each opens (uncached).
 pub fn visible(state: &State, rows: &Rows) -> Vec<(usize, Target)> {
-    admitted(state, rows).into_iter().filter_map(|i| Some((i, target(&state.view, rows, i)?))).collect()
+    admitted(state, rows).into_iter().filter_map(|i| Some((i, target(&state.nav.view, rows, i)?))).collect()
 }
 
 /// Indexes of the rows that pass the `/` filter and the state filter, in order. Builds nothing per row: with
 /// no filter a list of 10,000 rows costs one pass over their health.
 fn admitted(state: &State, rows: &Rows) -> Vec<usize> {
-    let f = state.filter.to_lowercase();
+    let f = state.nav.filter.to_lowercase();
     let keep = |fields: &[&str]| matches(&f, fields);
-    match &state.view {
+    match &state.nav.view {
         View::Fleet => (0..rows.fleet.len())
             .filter(|&i| {
                 let r = &rows.fleet[i];
@@ -86,7 +86,7 @@ fn admitted(state: &State, rows: &Rows) -> Vec<usize> {
         View::Flux => (0..rows.flux.len())
             .filter(|&i| {
                 let r = &rows.flux[i];
-                state.flux_filter.admits(r.health.state)
+                state.nav.flux_filter.admits(r.health.state)
                     && keep(&[&r.obj.context, &r.obj.namespace, &r.obj.name, r.obj.kind.spec().kind, &r.health.message])
             })
             .collect(),

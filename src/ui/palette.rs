@@ -98,7 +98,7 @@ pub fn apply(state: &mut State, pick: &Choice, tasks: &mut Vec<super::wizard::Ta
         Pick::View(v) => state.go(v.clone()),
         Pick::Context(c) => {
             state.go(View::Flux);
-            state.filter = c.clone();
+            state.nav.filter = c.clone();
         }
         Pick::Object(o) => state.go(View::Tree(o.clone())),
         Pick::NewCluster => {

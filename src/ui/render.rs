@@ -54,7 +54,7 @@ pub fn render(f: &mut Frame, state: &State, scene: &Scene<'_>) {
     let [head, body, foot] =
         Layout::vertical([Constraint::Length(1), Constraint::Fill(1), Constraint::Length(1)]).areas(area);
     header(f, head, state, scene);
-    let (main, side) = if state.details {
+    let (main, side) = if state.nav.details {
         let dir = if body.width >= 140 { Direction::Horizontal } else { Direction::Vertical };
         let [a, b] = Layout::default()
             .direction(dir)
@@ -64,7 +64,7 @@ pub fn render(f: &mut Frame, state: &State, scene: &Scene<'_>) {
     } else {
         (body, None)
     };
-    let selected = match &state.view {
+    let selected = match &state.nav.view {
         View::Tree(root) => tree::draw(f, main, state, scene.store, root, theme),
         _ => {
             tables::draw(f, main, state, scene.rows, theme);
@@ -75,7 +75,7 @@ pub fn render(f: &mut Frame, state: &State, scene: &Scene<'_>) {
         details::draw(f, side, state, scene.store, selected.as_ref(), theme);
     }
     footer(f, foot, state, scene);
-    match &state.overlay {
+    match &state.nav.overlay {
         Some(Overlay::Help) => help(f, area, state, scene),
         Some(Overlay::Palette { input, selected }) => palette_overlay(f, area, input, *selected, scene),
         Some(Overlay::Confirm(c)) => super::views::confirm::draw(f, area, c, theme),
@@ -94,10 +94,10 @@ fn header(f: &mut Frame, area: Rect, state: &State, scene: &Scene<'_>) {
             .into_iter()
             .enumerate()
     {
-        let style = if state.view == view { theme.style(Role::Selected) } else { theme.style(Role::Muted) };
+        let style = if state.nav.view == view { theme.style(Role::Selected) } else { theme.style(Role::Muted) };
         spans.push(Span::styled(format!(" {} {label} ", i + 1), style));
     }
-    if let View::Tree(o) = &state.view {
+    if let View::Tree(o) = &state.nav.view {
         spans.push(Span::styled(format!(" {} {} ", o.kind.spec().kind, o.name), theme.style(Role::Selected)));
     }
     let contexts = scene.rows.fleet.len();
@@ -107,11 +107,11 @@ fn header(f: &mut Frame, area: Rect, state: &State, scene: &Scene<'_>) {
     if down > 0 {
         spans.push(Span::styled(format!(" {down} down "), theme.style(Role::ClusterDown)));
     }
-    if state.readonly {
+    if state.settings.readonly {
         spans.push(Span::raw(" "));
         spans.push(Span::styled(" READ-ONLY ", theme.style(Role::Readonly)));
     }
-    if let Some(b) = &state.banner {
+    if let Some(b) = &state.settings.banner {
         spans.push(Span::styled(format!("  {b}"), theme.style(Role::Muted)));
     }
     f.render_widget(Line::from(spans).style(theme.style(Role::StatusBar)), area);
@@ -123,21 +123,21 @@ fn hint(keymap: &Keymap, mode: Mode, action: crate::config::Action) -> Option<St
 
 fn footer(f: &mut Frame, area: Rect, state: &State, scene: &Scene<'_>) {
     let theme = scene.theme;
-    if state.filter_editing {
+    if state.nav.filter_editing {
         let line = Line::from(vec![
             Span::styled("/", theme.style(Role::KeyHint)),
-            Span::raw(state.filter.clone()),
+            Span::raw(state.nav.filter.clone()),
             Span::raw("▏"),
         ]);
         f.render_widget(line.style(theme.style(Role::StatusBar)), area);
         return;
     }
     let mut spans = Vec::new();
-    if !state.marks.is_empty() {
-        spans.push(Span::styled(format!(" {} marked ", state.marks.len()), theme.style(Role::Selected)));
+    if !state.jobs.marks.is_empty() {
+        spans.push(Span::styled(format!(" {} marked ", state.jobs.marks.len()), theme.style(Role::Selected)));
     }
-    let job = state.jobs.last().filter(|j| j.ok.is_none() || j.id > state.jobs_seen);
-    if let Some(w) = state.warnings.first() {
+    let job = state.jobs.list.last().filter(|j| j.ok.is_none() || j.id > state.jobs.seen);
+    if let Some(w) = state.settings.warnings.first() {
         spans.push(Span::styled(format!(" {w} "), theme.style(Role::Warning)));
     } else if let Some(j) = job {
         let role = match j.ok {
@@ -148,8 +148,8 @@ fn footer(f: &mut Frame, area: Rect, state: &State, scene: &Scene<'_>) {
         spans.push(Span::styled(format!(" {}: {} ", j.title, j.line), theme.style(role)));
     } else if let Some(m) = &state.message {
         spans.push(Span::styled(format!(" {m} "), theme.style(Role::Warning)));
-    } else if !state.filter.is_empty() {
-        spans.push(Span::styled(format!(" filter: {} ", state.filter), theme.style(Role::Accent)));
+    } else if !state.nav.filter.is_empty() {
+        spans.push(Span::styled(format!(" filter: {} ", state.nav.filter), theme.style(Role::Accent)));
     } else if let Some(t) = state.gitops.tracks.last() {
         let s = super::wizard::track::status(scene.store, t);
         let role = if s.done { Role::Ok } else { Role::Progressing };
@@ -164,10 +164,10 @@ fn footer(f: &mut Frame, area: Rect, state: &State, scene: &Scene<'_>) {
         (A::Open, "open"),
         (A::Details, "details"),
     ];
-    if matches!(state.view, View::Flux) {
+    if matches!(state.nav.view, View::Flux) {
         hints.push((A::CycleFilter, "state"));
     }
-    if matches!(state.view, View::Tree(_)) {
+    if matches!(state.nav.view, View::Tree(_)) {
         hints.push((A::ShowConditions, "conditions"));
         hints.push((A::Lineage, "lineage"));
     }
@@ -212,7 +212,7 @@ fn help(f: &mut Frame, area: Rect, state: &State, scene: &Scene<'_>) {
     let per_column = rows.len().div_ceil(columns);
     let width = if columns == 1 { 80 } else { area.width.saturating_sub(4) };
     let r = centered(area, width, per_column as u16 + 2);
-    let title = format!(" Keys: {} (keymap {}) ", state.view.title(), scene.keymap.name());
+    let title = format!(" Keys: {} (keymap {}) ", state.nav.view.title(), scene.keymap.name());
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.style(Role::BorderFocused))

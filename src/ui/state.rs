@@ -90,9 +90,10 @@ pub enum Focus {
     Details,
 }
 
-/// The whole UI state.
+/// Navigation: the view and how the user moves in it (history, cursors, filters, panes, overlays, tree
+/// toggles). Changed by `update`'s key handling.
 #[derive(Debug)]
-pub struct State {
+pub struct Nav {
     /// The view shown.
     pub view: View,
     /// Views to go back to with `esc`.
@@ -117,40 +118,70 @@ pub struct State {
     pub collapsed: HashMap<String, std::collections::HashSet<String>>,
     /// Show conditions in CAPI trees.
     pub show_conditions: bool,
-    /// A message for the status bar (warnings from config loading, action results).
-    pub message: Option<String>,
-    /// Config warnings, shown until dismissed.
-    pub warnings: Vec<Warning>,
+}
+
+impl Default for Nav {
+    fn default() -> Nav {
+        Nav {
+            view: View::Fleet,
+            history: Vec::new(),
+            cursors: HashMap::new(),
+            filter: String::new(),
+            filter_editing: false,
+            flux_filter: FluxFilter::All,
+            overlay: None,
+            details: false,
+            focus: Focus::Main,
+            details_scroll: 0,
+            collapsed: HashMap::new(),
+            show_conditions: false,
+        }
+    }
+}
+
+/// What the cockpit was started with: read-only mode and the rules behind it, the header's banner, and
+/// the configuration's warnings. Set once at start.
+#[derive(Debug, Default)]
+pub struct Settings {
     /// Read-only mode (header badge; every mutation refused).
     pub readonly: bool,
+    /// Read-only and production rules.
+    pub rules: super::jobs::Rules,
     /// A label for the header, e.g. "demo fleet — simulated controllers".
     pub banner: Option<String>,
+    /// Config warnings, shown until dismissed.
+    pub warnings: Vec<Warning>,
+}
+
+/// The whole UI state, in parts: navigation ([`Nav`]), action jobs ([`super::jobs::Jobs`]), the GitOps
+/// wizards ([`super::wizard::Gitops`]) and the start-up settings ([`Settings`]); then the status line,
+/// the clock, and what the renderer computes and caches.
+#[derive(Debug)]
+pub struct State {
+    /// Where the user is and how they move.
+    pub nav: Nav,
+    /// Action jobs, marks and inspections.
+    pub jobs: super::jobs::Jobs,
+    /// The GitOps wizard shown, if any, and the pushed changes being tracked.
+    pub gitops: super::wizard::Gitops,
+    /// Read-only mode, rules, banner, warnings.
+    pub settings: Settings,
+    /// A message for the status bar (refusals, hints); cleared by the next key.
+    pub message: Option<String>,
     /// The clock used for ages (fixed in snapshots).
     pub now: Timestamp,
+    /// Set to leave the loop.
+    pub quit: bool,
     /// Rows per page of the current list (the renderer writes it).
     pub page: Cell<usize>,
     /// First row shown per view key (the renderer writes it, scrolling as little as possible).
     pub offsets: RefCell<HashMap<String, usize>>,
-    /// Set to leave the loop.
-    pub quit: bool,
     /// Trees built, by view, reused until a kind they read changes.
     pub tree_cache: RefCell<TreeCache>,
     /// The tree shown, flattened into lines, reused until its build, collapsed nodes or toggles change.
     pub tree_lines: super::tree_lines::LinesCache,
-    /// Rows marked for a bulk action.
-    pub marks: std::collections::HashSet<crate::model::object_ref::ObjectRef>,
-    /// Action jobs, oldest first (the last one is shown in the status bar).
-    pub jobs: Vec<super::jobs::Job>,
-    /// What the details pane knows about objects' actions and events.
-    pub inspections: super::jobs::Inspections,
-    /// Read-only and production rules.
-    pub rules: super::jobs::Rules,
-    /// The id of the last finished job the user has seen (a key was pressed after it finished).
-    pub jobs_seen: u64,
     /// The filtered rows of the current list, by (rows revision, sizes, view, filter, state filter).
-    pub visible_cache: std::cell::RefCell<Option<(VisibleKey, std::rc::Rc<Vec<usize>>)>>,
-    /// The GitOps wizard shown, if any, and the pushed changes being tracked.
-    pub gitops: super::wizard::Gitops,
+    pub visible_cache: RefCell<Option<(VisibleKey, std::rc::Rc<Vec<usize>>)>>,
 }
 
 /// What the cached list of visible rows depends on.
@@ -166,46 +197,29 @@ impl State {
     /// The initial state: the fleet view.
     pub fn new(now: Timestamp) -> State {
         State {
-            view: View::Fleet,
-            history: Vec::new(),
-            cursors: HashMap::new(),
-            filter: String::new(),
-            filter_editing: false,
-            flux_filter: FluxFilter::All,
-            overlay: None,
-            details: false,
-            focus: Focus::Main,
-            details_scroll: 0,
-            collapsed: HashMap::new(),
-            show_conditions: false,
+            nav: Nav::default(),
+            jobs: Default::default(),
+            gitops: Default::default(),
+            settings: Settings::default(),
             message: None,
-            warnings: Vec::new(),
-            readonly: false,
-            banner: None,
             now,
+            quit: false,
             page: Cell::new(20),
             offsets: RefCell::default(),
-            quit: false,
             tree_cache: RefCell::new(TreeCache::new()),
             tree_lines: RefCell::default(),
-            visible_cache: std::cell::RefCell::new(None),
-            marks: Default::default(),
-            jobs: Vec::new(),
-            inspections: Default::default(),
-            rules: Default::default(),
-            jobs_seen: 0,
-            gitops: Default::default(),
+            visible_cache: RefCell::new(None),
         }
     }
 
     /// The cursor of the current view.
     pub fn cursor(&self) -> Cursor {
-        self.cursors.get(&self.view.key()).copied().unwrap_or_default()
+        self.nav.cursors.get(&self.nav.view.key()).copied().unwrap_or_default()
     }
 
     /// The cursor of the current view, for changing.
     pub fn cursor_mut(&mut self) -> &mut Cursor {
-        self.cursors.entry(self.view.key()).or_default()
+        self.nav.cursors.entry(self.nav.view.key()).or_default()
     }
 
     /// The current view's selected row in a list of `len` rows (clamped: the list may have shrunk).
@@ -220,7 +234,7 @@ impl State {
         let height = height.max(1);
         self.page.set(height);
         let selected = self.selected(len);
-        let key = self.view.key();
+        let key = self.nav.view.key();
         let mut offsets = self.offsets.borrow_mut();
         let mut offset = offsets.get(&key).copied().unwrap_or(0);
         if selected < offset {
@@ -234,10 +248,10 @@ impl State {
 
     /// Shows `view`, remembering the current one for `esc`.
     pub fn go(&mut self, view: View) {
-        if view != self.view {
-            let old = std::mem::replace(&mut self.view, view);
-            self.history.push(old);
-            self.filter.clear();
+        if view != self.nav.view {
+            let old = std::mem::replace(&mut self.nav.view, view);
+            self.nav.history.push(old);
+            self.nav.filter.clear();
         }
     }
 }

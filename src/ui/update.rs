@@ -30,10 +30,10 @@ pub struct Input<'a> {
 
 /// The keymap mode of the current state.
 pub fn mode(state: &State) -> Mode {
-    if state.details && state.focus == Focus::Details {
+    if state.nav.details && state.nav.focus == Focus::Details {
         return Mode::Detail;
     }
-    match state.view {
+    match state.nav.view {
         View::Tree(_) => Mode::Tree,
         _ => Mode::List,
     }
@@ -61,31 +61,31 @@ fn apply_key(state: &mut State, keymap: &Keymap, ev: &KeyEvent, input: &Input<'_
     if ev.kind != KeyEventKind::Press {
         return false;
     }
-    if let Some(j) = state.jobs.last()
+    if let Some(j) = state.jobs.list.last()
         && j.ok.is_some()
     {
-        state.jobs_seen = j.id;
+        state.jobs.seen = j.id;
     }
     // Messages last until the next key.
     state.message = None;
     if state.gitops.wizard.is_some() {
         return wizard(fx, |tasks| super::wizard::keys::key(state, ev, tasks));
     }
-    if state.filter_editing {
+    if state.nav.filter_editing {
         return edit_filter(state, ev);
     }
-    if let Some(Overlay::Palette { .. }) = state.overlay {
+    if let Some(Overlay::Palette { .. }) = state.nav.overlay {
         return edit_palette(state, ev, input, fx);
     }
-    if let Some(Overlay::Confirm(_)) = state.overlay {
+    if let Some(Overlay::Confirm(_)) = state.nav.overlay {
         return super::actions::confirm_key(state, ev, fx);
     }
-    if state.overlay == Some(Overlay::Help) {
+    if state.nav.overlay == Some(Overlay::Help) {
         // Any key closes help (quit still quits).
         if keymap.lookup(Mode::Global, ev) == Some(Action::Quit) {
             state.quit = true;
         }
-        state.overlay = None;
+        state.nav.overlay = None;
         return true;
     }
     match keymap.lookup(mode(state), ev) {
@@ -105,14 +105,14 @@ fn wizard(fx: &mut Vec<Effect>, step: impl FnOnce(&mut Vec<super::wizard::Task>)
 fn edit_filter(state: &mut State, ev: &KeyEvent) -> bool {
     match ev.code {
         KeyCode::Esc => {
-            state.filter.clear();
-            state.filter_editing = false;
+            state.nav.filter.clear();
+            state.nav.filter_editing = false;
         }
-        KeyCode::Enter => state.filter_editing = false,
+        KeyCode::Enter => state.nav.filter_editing = false,
         KeyCode::Backspace => {
-            state.filter.pop();
+            state.nav.filter.pop();
         }
-        KeyCode::Char(c) if !ev.modifiers.contains(KeyModifiers::CONTROL) => state.filter.push(c),
+        KeyCode::Char(c) if !ev.modifiers.contains(KeyModifiers::CONTROL) => state.nav.filter.push(c),
         _ => return false,
     }
     *state.cursor_mut() = Default::default();
@@ -120,11 +120,11 @@ fn edit_filter(state: &mut State, ev: &KeyEvent) -> bool {
 }
 
 fn edit_palette(state: &mut State, ev: &KeyEvent, input: &Input<'_>, fx: &mut Vec<Effect>) -> bool {
-    let Some(Overlay::Palette { input: text, selected }) = state.overlay.as_mut() else {
+    let Some(Overlay::Palette { input: text, selected }) = state.nav.overlay.as_mut() else {
         return false;
     };
     match ev.code {
-        KeyCode::Esc => state.overlay = None,
+        KeyCode::Esc => state.nav.overlay = None,
         KeyCode::Backspace => {
             text.pop();
             *selected = 0;
@@ -134,7 +134,7 @@ fn edit_palette(state: &mut State, ev: &KeyEvent, input: &Input<'_>, fx: &mut Ve
         KeyCode::Enter => {
             let choices = palette::matches(text, input.rows);
             let pick = choices.get((*selected).min(choices.len().saturating_sub(1))).cloned();
-            state.overlay = None;
+            state.nav.overlay = None;
             if let Some(p) = pick {
                 wizard(fx, |tasks| {
                     palette::apply(state, &p, tasks);
@@ -152,7 +152,7 @@ fn edit_palette(state: &mut State, ev: &KeyEvent, input: &Input<'_>, fx: &mut Ve
 }
 
 fn len(state: &State, input: &Input<'_>) -> usize {
-    match state.view {
+    match state.nav.view {
         View::Tree(_) => input.tree_lines,
         _ => indexes(state, input.rows).len(),
     }
@@ -162,13 +162,13 @@ fn len(state: &State, input: &Input<'_>) -> usize {
 pub fn action(state: &mut State, a: Action, input: &Input<'_>, fx: &mut Vec<Effect>) -> bool {
     let n = len(state, input);
     let page = state.page.get().max(1);
-    if state.details && state.focus == Focus::Details {
+    if state.nav.details && state.nav.focus == Focus::Details {
         match a {
-            Action::Up => state.details_scroll = state.details_scroll.saturating_sub(1),
-            Action::Down => state.details_scroll = state.details_scroll.saturating_add(1),
-            Action::PageUp => state.details_scroll = state.details_scroll.saturating_sub(page as u16),
-            Action::PageDown => state.details_scroll = state.details_scroll.saturating_add(page as u16),
-            Action::Top => state.details_scroll = 0,
+            Action::Up => state.nav.details_scroll = state.nav.details_scroll.saturating_sub(1),
+            Action::Down => state.nav.details_scroll = state.nav.details_scroll.saturating_add(1),
+            Action::PageUp => state.nav.details_scroll = state.nav.details_scroll.saturating_sub(page as u16),
+            Action::PageDown => state.nav.details_scroll = state.nav.details_scroll.saturating_add(page as u16),
+            Action::Top => state.nav.details_scroll = 0,
             _ => return global(state, a, input, fx),
         }
         return true;
@@ -192,47 +192,47 @@ pub fn action(state: &mut State, a: Action, input: &Input<'_>, fx: &mut Vec<Effe
 fn global(state: &mut State, a: Action, input: &Input<'_>, fx: &mut Vec<Effect>) -> bool {
     match a {
         Action::Quit => state.quit = true,
-        Action::Help => state.overlay = Some(Overlay::Help),
-        Action::Palette => state.overlay = Some(Overlay::Palette { input: String::new(), selected: 0 }),
-        Action::Filter => state.filter_editing = true,
+        Action::Help => state.nav.overlay = Some(Overlay::Help),
+        Action::Palette => state.nav.overlay = Some(Overlay::Palette { input: String::new(), selected: 0 }),
+        Action::Filter => state.nav.filter_editing = true,
         Action::Back => {
-            if state.details {
-                state.details = false;
-                state.focus = Focus::Main;
-            } else if !state.filter.is_empty() {
-                state.filter.clear();
-            } else if let Some(v) = state.history.pop() {
-                state.view = v;
+            if state.nav.details {
+                state.nav.details = false;
+                state.nav.focus = Focus::Main;
+            } else if !state.nav.filter.is_empty() {
+                state.nav.filter.clear();
+            } else if let Some(v) = state.nav.history.pop() {
+                state.nav.view = v;
             } else {
                 return false;
             }
         }
         Action::Open => return open(state, input),
         Action::Details => {
-            state.details = !state.details;
-            state.details_scroll = 0;
-            if !state.details {
-                state.focus = Focus::Main;
+            state.nav.details = !state.nav.details;
+            state.nav.details_scroll = 0;
+            if !state.nav.details {
+                state.nav.focus = Focus::Main;
             }
         }
         Action::NextPane | Action::PrevPane => {
-            if !state.details {
+            if !state.nav.details {
                 return false;
             }
-            state.focus = if state.focus == Focus::Main { Focus::Details } else { Focus::Main };
+            state.nav.focus = if state.nav.focus == Focus::Main { Focus::Details } else { Focus::Main };
         }
         Action::ViewFleet => state.go(View::Fleet),
         Action::ViewClusters => state.go(View::Clusters),
         Action::ViewFlux => state.go(View::Flux),
         Action::ViewTerraform => state.go(View::Terraform),
         Action::CycleFilter => {
-            if state.view != View::Flux {
+            if state.nav.view != View::Flux {
                 return false;
             }
-            state.flux_filter = state.flux_filter.next();
+            state.nav.flux_filter = state.nav.flux_filter.next();
             *state.cursor_mut() = Default::default();
         }
-        Action::ShowConditions => state.show_conditions = !state.show_conditions,
+        Action::ShowConditions => state.nav.show_conditions = !state.nav.show_conditions,
         Action::Lineage => match input.lineage.clone() {
             Some(target) => state.go(View::Tree(target)),
             None => {
@@ -241,7 +241,7 @@ fn global(state: &mut State, a: Action, input: &Input<'_>, fx: &mut Vec<Effect>)
         },
         Action::Refresh => {
             state.message = None;
-            state.inspections.clear();
+            state.jobs.inspections.clear();
         }
         Action::Reconcile
         | Action::Suspend
@@ -270,8 +270,8 @@ fn global(state: &mut State, a: Action, input: &Input<'_>, fx: &mut Vec<Effect>)
         Action::Mark => {
             let Some(o) = input.tree_selected.as_ref() else { return false };
             let key = o.clone();
-            if !state.marks.remove(&key) {
-                state.marks.insert(key);
+            if !state.jobs.marks.remove(&key) {
+                state.jobs.marks.insert(key);
             }
             let last = len(state, input).saturating_sub(1);
             let c = state.cursor_mut();
@@ -282,7 +282,7 @@ fn global(state: &mut State, a: Action, input: &Input<'_>, fx: &mut Vec<Effect>)
             if !has_children {
                 return false;
             }
-            let set = state.collapsed.entry(state.view.key()).or_default();
+            let set = state.nav.collapsed.entry(state.nav.view.key()).or_default();
             if a == Action::Collapse {
                 set.insert(id);
             } else {
@@ -295,14 +295,14 @@ fn global(state: &mut State, a: Action, input: &Input<'_>, fx: &mut Vec<Effect>)
 }
 
 fn open(state: &mut State, input: &Input<'_>) -> bool {
-    if let View::Tree(_) = state.view {
+    if let View::Tree(_) = state.nav.view {
         return match input.tree_selected.clone() {
             Some(o) if o.kind.has_tree() => {
                 state.go(View::Tree(o));
                 true
             }
             _ => {
-                state.details = true;
+                state.nav.details = true;
                 true
             }
         };
@@ -313,13 +313,13 @@ fn open(state: &mut State, input: &Input<'_>) -> bool {
     match target {
         Target::Context(ctx) => {
             state.go(View::Flux);
-            state.filter = ctx;
+            state.nav.filter = ctx;
         }
         Target::Object(o) => {
             if o.kind.has_tree() {
                 state.go(View::Tree(o));
             } else {
-                state.details = true;
+                state.nav.details = true;
             }
         }
     }

@@ -87,7 +87,7 @@ pub fn lines<'a>(o: &StoredObject, obj: &ObjectRef, state: &State, theme: &Theme
             Err(m) => out.push(Line::styled(format!("{title}: unreadable ({m})"), theme.style(Role::Warning))),
         }
     }
-    if let Some(i) = state.inspections.get(obj) {
+    if let Some(i) = state.jobs.inspections.get(obj) {
         inspection_lines(&mut out, i, state, theme);
     }
     out.push(Line::raw(""));
@@ -163,7 +163,7 @@ fn inspection_lines(out: &mut Vec<Line<'_>>, i: &crate::ui::jobs::Inspection, st
 
 /// Draws the pane for `obj` (or a hint when nothing is selected).
 pub fn draw(f: &mut Frame, area: Rect, state: &State, store: &FleetStore, obj: Option<&ObjectRef>, theme: &Theme) {
-    let border = if state.focus == Focus::Details { Role::BorderFocused } else { Role::Border };
+    let border = if state.nav.focus == Focus::Details { Role::BorderFocused } else { Role::Border };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.style(border))
@@ -173,7 +173,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, store: &FleetStore, obj: O
         Some((o, s)) => lines(s, o, state, theme),
         None => vec![Line::styled("select an object to see its conditions and YAML", theme.style(Role::Muted))],
     };
-    let p = Paragraph::new(text).block(block).wrap(Wrap { trim: false }).scroll((state.details_scroll, 0));
+    let p = Paragraph::new(text).block(block).wrap(Wrap { trim: false }).scroll((state.nav.details_scroll, 0));
     f.render_widget(p, area);
 }
 

@@ -49,7 +49,7 @@ fn fleet_row<'a>(r: &'a ContextSummary, theme: &Theme, state: &State, sel: bool)
     if let Some(with) = &r.shares_connection_of {
         notes.push(format!("shares the connection of {with}"));
     }
-    if !state.readonly && state.rules.readonly_reason(&r.name).is_some() {
+    if !state.settings.readonly && state.settings.rules.readonly_reason(&r.name).is_some() {
         notes.push("read-only".to_string());
     }
     let forbidden = r.problems.iter().filter(|p| format!("{:?}", p.state) == "Forbidden").count();
@@ -81,7 +81,7 @@ fn styled<'a>(text: impl Into<ratatui::text::Text<'a>>, role: Role, theme: &Them
 
 /// The NAME cell: marked rows (for a bulk action) get a `●` before the name.
 fn name_cell<'a>(o: &'a crate::model::object_ref::ObjectRef, state: &State, theme: &Theme, sel: bool) -> Cell<'a> {
-    if !state.marks.is_empty() && state.marks.contains(o) {
+    if !state.jobs.marks.is_empty() && state.jobs.marks.contains(o) {
         styled(format!("● {}", o.name), Role::Selected, theme, sel)
     } else {
         styled(o.name.as_str(), Role::Accent, theme, sel)
@@ -95,8 +95,8 @@ fn mark<'a>(row: Row<'a>, selected: bool, theme: &Theme) -> Row<'a> {
 /// Draws the current list view in `area`.
 pub fn draw(f: &mut Frame, area: Rect, state: &State, rows: &Rows, theme: &Theme) {
     let items = indexes(state, rows);
-    let title = match &state.view {
-        View::Flux => format!(" Flux [{}] ({}) ", state.flux_filter.label(), items.len()),
+    let title = match &state.nav.view {
+        View::Flux => format!(" Flux [{}] ({}) ", state.nav.flux_filter.label(), items.len()),
         v => format!(" {} ({}) ", v.title(), items.len()),
     };
     let block = Block::default()
@@ -114,7 +114,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, rows: &Rows, theme: &Theme
         .map(|(pos, i)| (*i, pos == cur.selected))
         .collect();
     let window = window.into_iter();
-    let (header, widths, body): (Vec<&str>, Vec<Constraint>, Vec<Row>) = match state.view {
+    let (header, widths, body): (Vec<&str>, Vec<Constraint>, Vec<Row>) = match state.nav.view {
         View::Fleet => (
             vec!["CONTEXT", "STATE", "VERSION", "NODES", "CAPI", "FLUX", "TERRAFORM", "FRESH", "NOTES"],
             vec![
@@ -228,7 +228,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, rows: &Rows, theme: &Theme
         .column_spacing(1);
     f.render_widget(table, area);
     if empty {
-        let msg = if state.filter.is_empty() { "nothing here yet" } else { "no row matches the filter" };
+        let msg = if state.nav.filter.is_empty() { "nothing here yet" } else { "no row matches the filter" };
         let r = Rect { x: area.x + 2, y: area.y + 2, width: area.width.saturating_sub(4), height: 1 };
         f.render_widget(Line::styled(msg, theme.style(Role::Muted)), r);
     }

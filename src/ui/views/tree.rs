@@ -60,9 +60,9 @@ pub fn build<'c>(
 /// only when a kind the tree reads changed, flattened again only when the build, the collapsed nodes or
 /// the toggle changed (both cached in the state).
 pub fn lines(store: &FleetStore, root: &ObjectRef, state: &State) -> Rc<Vec<TreeLine>> {
-    let key = state.view.key();
-    let conditions = state.show_conditions;
-    let collapsed = state.collapsed.get(&key);
+    let key = state.nav.view.key();
+    let conditions = state.nav.show_conditions;
+    let collapsed = state.nav.collapsed.get(&key);
     let mut trees = state.tree_cache.borrow_mut();
     build(&mut trees, store, root, conditions);
     let lines_key = (key.clone(), conditions, trees.builds(), collapsed.cloned());
@@ -100,7 +100,7 @@ pub fn draw(
             if i == cur.selected { line.style(theme.style(Role::Selected)) } else { line }
         })
         .collect();
-    let cond = if state.show_conditions { " · conditions" } else { "" };
+    let cond = if state.nav.show_conditions { " · conditions" } else { "" };
     let title = format!(" {} {}/{} in {}{cond} ", root.kind.spec().kind, root.namespace, root.name, root.context);
     let block = Block::default()
         .borders(Borders::ALL)

@@ -18,11 +18,11 @@ pub fn open(state: &mut State, tasks: &mut Vec<Task>) -> bool {
 /// The GitOps repository settings, or why a wizard cannot open (read-only mode, no repository): the
 /// message is set and `None` returned.
 pub fn git_settings(state: &mut State, what: &str) -> Option<GitDefaults> {
-    if state.readonly {
+    if state.settings.readonly {
         state.message = Some(format!("{what} refused: read-only mode (a wizard pushes to the GitOps repository)"));
         return None;
     }
-    let git = state.rules.config.as_ref().map(|c| c.git.clone()).filter(|g| g.repository.is_some());
+    let git = state.settings.rules.config.as_ref().map(|c| c.git.clone()).filter(|g| g.repository.is_some());
     if git.is_none() {
         state.message = Some(format!(
             "{what}: no GitOps repository; start the cockpit with --repo PATH or set git.repository in config.yaml"

@@ -208,7 +208,7 @@ mod tests {
         let mut s = State::new(k8s_openapi::jiff::Timestamp::UNIX_EPOCH);
         let mut config = Config::builtin().expect("config");
         config.git.repository = Some("/nonexistent".into());
-        s.rules.config = Some(config);
+        s.settings.rules.config = Some(config);
         s
     }
 
@@ -216,12 +216,12 @@ mod tests {
     fn open_refuses_without_a_repository_or_in_read_only_mode() {
         let mut s = State::new(k8s_openapi::jiff::Timestamp::UNIX_EPOCH);
         let mut tasks = Vec::new();
-        s.rules.config = Some(Config::builtin().expect("config"));
+        s.settings.rules.config = Some(Config::builtin().expect("config"));
         crate::ui::wizard::flow::open(&mut s, &mut tasks);
         assert!(s.gitops.wizard.is_none());
         assert!(s.message.as_deref().is_some_and(|m| m.contains("git.repository")), "{:?}", s.message);
         let mut s = state_with_repo();
-        s.readonly = true;
+        s.settings.readonly = true;
         crate::ui::wizard::flow::open(&mut s, &mut tasks);
         assert!(s.gitops.wizard.is_none() && s.message.as_deref().is_some_and(|m| m.contains("read-only")));
         assert!(tasks.is_empty(), "nothing is started: {tasks:?}");

@@ -136,7 +136,7 @@ mod tests {
         let mut s = State::new(k8s_openapi::jiff::Timestamp::UNIX_EPOCH);
         let mut config = crate::config::Config::builtin().expect("config");
         config.git.repository = Some("/nonexistent".into());
-        s.rules.config = Some(config);
+        s.settings.rules.config = Some(config);
         let mut tasks = Vec::new();
         let mut o = ObjectRef::new("mgmt", KindId::KUSTOMIZATION, "platform", "dev-eu");
         open(&mut s, Some(&o), &mut tasks);
