@@ -17,7 +17,7 @@ use serde::Serialize;
 use fleetdeck::config::{self, Paths};
 use fleetdeck::fleet;
 use fleetdeck::model::kinds::KindId;
-use fleetdeck::model::object_ref::ObjectRef;
+use fleetdeck::model::object_ref::{ObjectRef, parse_namespaced};
 use fleetdeck::ops::{self, Done, OpError, Request, Runner, Verb, clients::Clients, journal::Journal};
 
 use super::{Exit, GlobalArgs, UsageError};
@@ -212,11 +212,7 @@ fn find(group: &str, kind: &str) -> KindId {
 }
 
 fn split(object: &str) -> Result<(String, String)> {
-    object
-        .split_once('/')
-        .filter(|(n, m)| !n.is_empty() && !m.is_empty() && !m.contains('/'))
-        .map(|(n, m)| (n.to_string(), m.to_string()))
-        .ok_or_else(|| UsageError(format!("{object:?}: expected NAMESPACE/NAME")).into())
+    Ok(parse_namespaced(object).map_err(UsageError)?)
 }
 
 /// `reconcile`, `suspend`, `resume`.
@@ -287,21 +283,8 @@ fn act(global: &GlobalArgs, kind: KindId, verb: Verb, common: &Common) -> Result
     let opts = global.fleet_options();
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let result = rt.block_on(async {
-        let clients = Clients::new(kc.config.clone(), opts);
-        let client = match clients.get(&context).await {
-            Ok(c) => c,
-            Err(e) => {
-                let _ = journal.append(&req, e.result_word(), &e.to_string());
-                return Err(e);
-            }
-        };
-        let runner = Runner {
-            client,
-            readonly,
-            version: None,
-            timeout: Duration::from_secs(common.timeout),
-            journal: Some(&journal),
-        };
+        let client = Clients::new(kc.config.clone(), opts).get(&context).await?;
+        let runner = Runner { client, readonly, version: None, timeout: Duration::from_secs(common.timeout) };
         let quiet = common.output == Output::Json && !std::io::stderr().is_terminal();
         let mut progress = |line: &str| {
             if !quiet {
@@ -310,7 +293,15 @@ fn act(global: &GlobalArgs, kind: KindId, verb: Verb, common: &Common) -> Result
         };
         ops::run(&runner, &req, &mut progress).await
     });
+    warn_if_unrecorded(journal.record(&req, &result, ""));
     report(&req, result, common.output)
+}
+
+/// Says on stderr that the journal could not be written (the action stands).
+pub fn warn_if_unrecorded(warning: Option<String>) {
+    if let Some(w) = warning {
+        eprintln!("warning: {w}");
+    }
 }
 
 /// Prints the result (text or JSON) and maps it to the exit code.

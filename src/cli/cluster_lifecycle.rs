@@ -6,9 +6,10 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 
-use fleetdeck::gitops::bootstrap::{self, BootstrapMode, BootstrapRequest};
+use fleetdeck::gitops::bootstrap::{BootstrapMode, BootstrapRequest};
 use fleetdeck::gitops::template::DEFAULT_CAPI_REPOSITORY_PATH;
-use fleetdeck::gitops::{Plan, locate, teardown};
+use fleetdeck::gitops::{lifecycle, locate, teardown};
+use fleetdeck::model::object_ref::parse_namespaced;
 
 use super::gitops_common::{self as common, Opened, RepoArgs};
 use super::{GlobalArgs, UsageError};
@@ -97,15 +98,6 @@ pub fn bootstrap(args: &BootstrapArgs, global: &GlobalArgs) -> Result<()> {
         Some(p) => Some(std::fs::read_to_string(p).map_err(|e| UsageError(format!("reading {}: {e}", p.display())))?),
         None => None,
     };
-    let has_gitops_cluster = locate::find_object(
-        &opened.repo,
-        &opened.base.commit,
-        "gitops.weave.works",
-        "GitopsCluster",
-        &namespace,
-        &args.name,
-    )?
-    .is_some();
     let url = match &args.url {
         Some(u) => u.clone(),
         None => opened.repo.remote_url()?,
@@ -119,12 +111,9 @@ pub fn bootstrap(args: &BootstrapArgs, global: &GlobalArgs) -> Result<()> {
         path: args.path.clone(),
         components,
         capi_path: args.capi_path.clone(),
-        has_gitops_cluster,
+        has_gitops_cluster: false,
     };
-    let files = bootstrap::files(&req)?;
-    let changes: Vec<_> = files.into_iter().map(|(c, _)| c).collect();
-    let plan =
-        Plan::new(&opened.repo, &opened.base, &bootstrap::branch(&args.name), &bootstrap::message(&req), &changes)?;
+    let (req, plan) = lifecycle::bootstrap_plan(&opened.repo, &opened.base, req).map_err(common::plan_error)?;
     let applied = opened
         .repo
         .apply(&opened.base, &plan.branch, &plan.message, &plan.changes(), opened.push)
@@ -143,11 +132,8 @@ pub fn bootstrap(args: &BootstrapArgs, global: &GlobalArgs) -> Result<()> {
 }
 
 pub fn delete(args: &DeleteArgs, global: &GlobalArgs) -> Result<()> {
-    let (namespace, name) = args
-        .cluster
-        .split_once('/')
-        .filter(|(n, m)| !n.is_empty() && !m.is_empty())
-        .ok_or_else(|| UsageError(format!("{:?}: expected NAMESPACE/NAME", args.cluster)))?;
+    let (namespace, name) = parse_namespaced(&args.cluster).map_err(UsageError)?;
+    let (namespace, name) = (namespace.as_str(), name.as_str());
     if !args.yes && !std::io::stdin().is_terminal() {
         return Err(UsageError(format!(
             "refusing to delete cluster {namespace}/{name} without confirmation: stdin is not a terminal; pass --yes"
@@ -155,14 +141,8 @@ pub fn delete(args: &DeleteArgs, global: &GlobalArgs) -> Result<()> {
         .into());
     }
     let opened = common::open(&args.repo, global)?;
-    let files = locate::yaml_files(&opened.repo, &opened.base.commit, "")?;
-    let others: Vec<String> = opened
-        .repo
-        .list_files(&opened.base.commit, "")?
-        .into_iter()
-        .filter(|p| !p.ends_with(".yaml") && !p.ends_with(".yml"))
-        .collect();
-    let Some(t) = teardown::plan(&files, &others, &args.capi_path, namespace, name) else {
+    let planned = lifecycle::teardown_plan(&opened.repo, &opened.base, &args.capi_path, namespace, name)?;
+    let Some((t, plan)) = planned else {
         anyhow::bail!(
             "no files of cluster {namespace}/{name} in the repository at {} ({})",
             opened.base.branch,
@@ -189,13 +169,6 @@ pub fn delete(args: &DeleteArgs, global: &GlobalArgs) -> Result<()> {
             anyhow::bail!("not confirmed ({:?} is not {name:?}): nothing was written", line.trim());
         }
     }
-    let plan = Plan::new(
-        &opened.repo,
-        &opened.base,
-        &teardown::branch(name),
-        &teardown::message(namespace, name),
-        &t.changes(),
-    )?;
     let applied = opened
         .repo
         .apply(&opened.base, &plan.branch, &plan.message, &plan.changes(), opened.push)

@@ -12,6 +12,8 @@ use serde::Serialize;
 use fleetdeck::config::{self, Paths};
 use fleetdeck::fleet::connection::{ConnectError, Target, client_for};
 use fleetdeck::fleet::kubeconfig;
+use fleetdeck::gitops::configured::open_configured;
+use fleetdeck::gitops::lifecycle::PlanError;
 use fleetdeck::gitops::policy::Violation;
 use fleetdeck::gitops::review::review_hint;
 use fleetdeck::gitops::{Applied, Base, FileAction, Plan, Repo, RepoError};
@@ -60,12 +62,17 @@ pub fn open(args: &RepoArgs, global: &GlobalArgs) -> Result<Opened> {
         args.repo.clone().or_else(|| git.repository.clone()).ok_or_else(|| {
             UsageError("no repository: give --repo PATH (or set git.repository in config.yaml)".into())
         })?;
-    let mut repo = Repo::open(&path, &git.remote).map_err(|e| UsageError(e.to_string()))?;
-    if let (Some(name), Some(email)) = (&git.author_name, &git.author_email) {
-        repo.author = Some((name.clone(), email.clone()));
-    }
-    let base = repo.fetch_base(args.base.as_deref().or(git.base_branch.as_deref())).map_err(usage_if_input)?;
+    let (repo, base) = open_configured(&path, &git, args.base.as_deref()).map_err(usage_if_input)?;
     Ok(Opened { repo, base, push: args.push || git.push })
+}
+
+/// A plan that could not be built: the inputs or the repository's files (exit 2), or git (as
+/// [`usage_if_input`]).
+pub fn plan_error(e: PlanError) -> anyhow::Error {
+    match e {
+        PlanError::Repo(r) => usage_if_input(r),
+        PlanError::Content(m) => UsageError(m).into(),
+    }
 }
 
 /// Repository errors that are the user's input (a bad base, an existing branch) exit 2; the rest 1.

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{Args, Subcommand};
 
-use fleetdeck::gitops::profiles::{self, ProfileChoice};
-use fleetdeck::gitops::{FileChange, Plan, catalog, locate, yaml};
+use fleetdeck::gitops::profiles::ProfileChoice;
+use fleetdeck::gitops::{catalog, lifecycle, locate, yaml};
 
 use super::gitops_common::{self as common, RepoArgs};
 use super::{GlobalArgs, UsageError};
@@ -129,16 +129,10 @@ fn add(args: &AddArgs, global: &GlobalArgs) -> Result<()> {
             found.remove(0)
         }
     };
-    let path = profiles::profiles_path(&namespace, &args.cluster);
-    let existing_text = opened.repo.read_files(&opened.base.commit, std::slice::from_ref(&path))?.remove(0);
-    let existing = match &existing_text {
-        Some(t) => yaml::parse_docs(t, &path)?,
-        None => Vec::new(),
-    };
-    let repository = match existing.iter().find(|d| d["kind"] == "HelmRepository") {
-        Some(r) => r.clone(),
-        None => fleet_repository(args, global)?,
-    };
+    // The fleet's HelmRepository is read (from the cluster) only when the profiles file has none.
+    let has_repository = lifecycle::profile_file_has_repository(&opened.repo, &opened.base, &namespace, &args.cluster)
+        .map_err(common::plan_error)?;
+    let repository = if has_repository { None } else { Some(fleet_repository(args, global)?) };
     let choice = ProfileChoice {
         chart: chart.clone(),
         version,
@@ -146,12 +140,9 @@ fn add(args: &AddArgs, global: &GlobalArgs) -> Result<()> {
         layer: args.layer.clone(),
         values,
     };
-    let docs = profiles::profiles_documents(&namespace, &args.cluster, &repository, &existing, &[choice])
-        .map_err(UsageError)?;
-    let change = FileChange { path, content: Some(yaml::emit_docs(&docs)?) };
-    let branch = format!("fleetdeck/profile-{}-{chart}", args.cluster);
-    let message = format!("Add profile {chart} to cluster {namespace}/{}", args.cluster);
-    let plan = Plan::new(&opened.repo, &opened.base, &branch, &message, &[change])?;
+    let plan =
+        lifecycle::profile_plan(&opened.repo, &opened.base, &namespace, &args.cluster, repository.as_ref(), &choice)
+            .map_err(common::plan_error)?;
     let applied = opened
         .repo
         .apply(&opened.base, &plan.branch, &plan.message, &plan.changes(), opened.push)

@@ -20,6 +20,8 @@ use fleetdeck::model::store::FleetStore;
 use fleetdeck::model::tree::{CapiMode, CapiNames, StoreView};
 use fleetdeck::model::{flux_tree, tf_tree, tree_text};
 
+use fleetdeck::model::object_ref::parse_namespaced;
+
 use super::{GlobalArgs, UsageError};
 
 /// What to draw the tree of.
@@ -88,11 +90,8 @@ pub fn run(args: &TreeArgs, global: &GlobalArgs) -> Result<()> {
         Some(s) => ShowConditions::parse(s).map_err(UsageError)?,
         None => ShowConditions::none(),
     };
-    let (namespace, name) = args
-        .object
-        .split_once('/')
-        .filter(|(n, m)| !n.is_empty() && !m.is_empty())
-        .ok_or_else(|| UsageError(format!("{:?}: expected NAMESPACE/NAME", args.object)))?;
+    let (namespace, name) = parse_namespaced(&args.object).map_err(UsageError)?;
+    let (namespace, name) = (namespace.as_str(), name.as_str());
     let kc = fleet::kubeconfig::load(global.kubeconfig.as_deref()).map_err(|e| UsageError(format!("{e:#}")))?;
     let context = match global.context.first() {
         Some(c) => c.clone(),

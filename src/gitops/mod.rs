@@ -13,13 +13,17 @@
 //! 6. [`repo::Repo::apply`] commits on a branch of its own (never in the user's working tree) and pushes
 //!    on request, idempotently.
 //!
+//! [`lifecycle`] builds the bootstrap, teardown and profile plans for both the CLI and the wizards.
+//! [`configured::open_configured`] opens the repository as config.yaml's `git` section describes it.
 //! [`repo::Repo::apply`] and [`locate::find_object`] are general: any feature that changes files through
 //! review (e.g. a Terraform approval in git) uses them.
 pub mod bootstrap;
 pub mod catalog;
+pub mod configured;
 pub mod create;
 pub mod envsubst;
 pub mod git;
+pub mod lifecycle;
 pub mod locate;
 pub mod plan;
 pub mod policy;

@@ -32,6 +32,18 @@ impl ObjectRef {
     }
 }
 
+/// Parses `NAMESPACE/NAME` as the CLI takes an object: both parts non-empty, no second `/` (a Kubernetes
+/// name has none). The one parser of the commands that take an object.
+///
+/// # Errors
+/// `"\"x\": expected NAMESPACE/NAME"` (the text quoted as given) for anything else.
+pub fn parse_namespaced(text: &str) -> Result<(String, String), String> {
+    text.split_once('/')
+        .filter(|(n, m)| !n.is_empty() && !m.is_empty() && !m.contains('/'))
+        .map(|(n, m)| (n.to_string(), m.to_string()))
+        .ok_or_else(|| format!("{text:?}: expected NAMESPACE/NAME"))
+}
+
 fn kind_name<S: serde::Serializer>(k: &KindId, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(k.spec().kind)
 }
@@ -55,5 +67,13 @@ mod tests {
             r#"{"context":"dev-eu","kind":"Kustomization","namespace":"flux-system","name":"apps"}"#
         );
         assert_eq!(o.to_string(), "Kustomization flux-system/apps in dev-eu");
+    }
+
+    #[test]
+    fn namespace_slash_name_and_nothing_else() {
+        assert_eq!(parse_namespaced("flux-system/apps"), Ok(("flux-system".into(), "apps".into())));
+        for bad in ["apps", "/apps", "flux-system/", "a/b/c", ""] {
+            assert_eq!(parse_namespaced(bad), Err(format!("{bad:?}: expected NAMESPACE/NAME")), "{bad}");
+        }
     }
 }

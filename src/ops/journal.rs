@@ -51,7 +51,22 @@ impl Journal {
         &self.path
     }
 
-    /// Appends one line for `req`.
+    /// Records the outcome of one attempt of `req`: the one journal writer of the CLI and the cockpit.
+    /// `via` is said before the message (`"in git: "` for an approval committed in git, else `""`).
+    /// Returns `None` once written, else the failure as one line for the caller to show the user (the
+    /// action itself stands: a journal that cannot be written never undoes or fails it). The failure is
+    /// also logged.
+    pub fn record(&self, req: &Request, result: &Result<super::Done, super::OpError>, via: &str) -> Option<String> {
+        let (word, message) = match result {
+            Ok(d) => ("ok", d.message.clone()),
+            Err(e) => (e.result_word(), e.to_string()),
+        };
+        let e = self.append(req, word, &format!("{via}{message}")).err()?;
+        tracing::warn!("journal: {e:#}");
+        Some(format!("the journal was not written: {e:#}"))
+    }
+
+    /// Appends one line for `req` (callers record outcomes through [`Journal::record`]).
     ///
     /// # Errors
     /// When the state directory or the file cannot be written (the action itself is not undone).

@@ -15,6 +15,7 @@
 //!
 //! The pure parts (patch bodies, preconditions, "is it done yet") live in [`flux`], [`terraform`] and [`capi`]
 //! and are unit-tested; the steps with IO are exercised against real API servers in `tests/actions.rs`.
+pub mod approve;
 pub mod capi;
 pub mod clients;
 pub mod flux;
@@ -207,7 +208,7 @@ pub fn is_production(config: &Config, context: &str) -> bool {
 }
 
 /// Everything an action needs besides the request.
-pub struct Runner<'a> {
+pub struct Runner {
     /// A client for the target's context.
     pub client: kube::Client,
     /// Why the context is read-only, if it is ([`readonly_reason`]).
@@ -216,8 +217,6 @@ pub struct Runner<'a> {
     pub version: Option<String>,
     /// How long to follow the controller after the change.
     pub timeout: Duration,
-    /// The journal to append to (`None`: no journal, e.g. a dry check).
-    pub journal: Option<&'a journal::Journal>,
 }
 
 /// Progress lines while an action runs (`► annotating ...`, `◎ waiting ...`).
@@ -228,7 +227,7 @@ pub type Progress<'p> = &'p mut (dyn FnMut(&str) + Send);
 ///
 /// # Errors
 /// [`OpError::Refused`] with the reason, or [`OpError::Failed`] when the server cannot be asked.
-pub async fn check(runner: &Runner<'_>, req: &Request) -> Result<(ApiResource, DynamicObject), OpError> {
+pub async fn check(runner: &Runner, req: &Request) -> Result<(ApiResource, DynamicObject), OpError> {
     if !req.verb.applies_to(req.target.kind) {
         return Err(OpError::refused(
             RefusalKind::Precondition,
@@ -265,25 +264,12 @@ pub fn preflight(verb: &Verb, obj: &DynamicObject) -> Result<(), String> {
     }
 }
 
-/// Runs `req` through every step (see the module docs) and journals the result.
+/// Runs `req` through every step (see the module docs). The caller records the outcome in the journal
+/// ([`journal::Journal::record`]).
 ///
 /// # Errors
 /// [`OpError::Refused`] (nothing changed), [`OpError::Failed`], [`OpError::TimedOut`] (sent, not finished).
-pub async fn run(runner: &Runner<'_>, req: &Request, progress: Progress<'_>) -> Result<Done, OpError> {
-    let result = run_steps(runner, req, progress).await;
-    if let Some(j) = runner.journal {
-        let (word, message) = match &result {
-            Ok(d) => ("ok", d.message.clone()),
-            Err(e) => (e.result_word(), e.to_string()),
-        };
-        if let Err(e) = j.append(req, word, &message) {
-            tracing::warn!("journal: {e:#}");
-        }
-    }
-    result
-}
-
-async fn run_steps(runner: &Runner<'_>, req: &Request, progress: Progress<'_>) -> Result<Done, OpError> {
+pub async fn run(runner: &Runner, req: &Request, progress: Progress<'_>) -> Result<Done, OpError> {
     let (ar, obj) = check(runner, req).await?;
     let api: Api<DynamicObject> = Api::namespaced_with(runner.client.clone(), &req.target.namespace, &ar);
     let name = &req.target.name;

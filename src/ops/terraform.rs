@@ -131,47 +131,6 @@ pub fn approve_in_repo(
     repo.apply(base, &branch, &message, &[change], push).map_err(failed)
 }
 
-/// The cockpit's approval in git: reads the pending plan of `obj` and runs [`approve_in_repo`] on the
-/// repository of `git` (config.yaml's `git` section: `repository`, `remote`, `base_branch`, `push`), off
-/// the async runtime's workers.
-///
-/// # Errors
-/// As [`approve_in_repo`]; a refusal when the object has no pending plan or no repository is configured.
-pub async fn approve_in_configured_repo(
-    git: &crate::config::GitDefaults,
-    obj: &DynamicObject,
-) -> Result<super::Done, super::OpError> {
-    use super::{Done, OpError, RefusalKind};
-    let plan = pending_plan(obj).map_err(|m| OpError::refused(RefusalKind::Precondition, m))?;
-    let path = git.repository.clone().ok_or_else(|| {
-        OpError::refused(RefusalKind::Precondition, "no GitOps repository configured (git.repository)")
-    })?;
-    let (namespace, name) =
-        (obj.metadata.namespace.clone().unwrap_or_default(), obj.metadata.name.clone().unwrap_or_default());
-    let git = git.clone();
-    let job = move || -> Result<Done, OpError> {
-        let failed = |e: crate::gitops::RepoError| OpError::Failed(e.to_string());
-        let mut repo = crate::gitops::Repo::open(&path, &git.remote).map_err(failed)?;
-        if let (Some(n), Some(e)) = (&git.author_name, &git.author_email) {
-            repo.author = Some((n.clone(), e.clone()));
-        }
-        let base = repo.fetch_base(git.base_branch.as_deref()).map_err(failed)?;
-        let applied = approve_in_repo(&repo, &base, &namespace, &name, &plan, git.push)?;
-        let state = if applied.pushed {
-            "pushed"
-        } else if git.push {
-            "already pushed"
-        } else {
-            "committed locally"
-        };
-        Ok(Done {
-            message: format!("plan {plan} approved in git on branch {} ({state})", applied.branch),
-            written: Some(plan),
-        })
-    };
-    tokio::task::spawn_blocking(job).await.map_err(|e| OpError::Failed(format!("approval task: {e}")))?
-}
-
 /// The human-readable plan tofu-controller stored for `obj` (`spec.storeReadablePlan: human`): ConfigMap
 /// `tfplan-<workspace>-<name>`, key `tfplan`. `Ok(None)` with the reason when there is none to show: not
 /// stored, or stored as JSON in a Secret (Secret values are never shown).

@@ -17,6 +17,7 @@ use super::msg::{ActionMsg, Effect, Msg};
 use super::state::State;
 use crate::model::object_ref::ObjectRef;
 use crate::model::store::FleetStore;
+use crate::ops::approve::{InGit, approve_in_git};
 use crate::ops::{self, Request, Runner, clients::Clients, journal::Journal};
 
 /// How many events the details pane shows.
@@ -54,7 +55,13 @@ impl Effects {
     }
 
     fn job(&self, id: u64, state: &State, store: &FleetStore, requests: Vec<Request>) {
-        let git = state.settings.rules.config.as_ref().map(|c| c.git.clone()).filter(|g| g.repository.is_some());
+        // config.yaml names a repository: the approve key approves in git, as `fleetdeck approve` does.
+        let in_git = state.settings.rules.config.as_ref().filter(|c| c.git.repository.is_some()).map(|c| InGit {
+            git: c.git.clone(),
+            repo: None,
+            base: None,
+            push: false,
+        });
         let jobs: Vec<(Request, Option<String>, Option<String>)> = requests
             .into_iter()
             .map(|r| {
@@ -67,48 +74,43 @@ impl Effects {
             (self.clients.clone(), self.journal.clone(), self.tx.clone(), self.timeout);
         tokio::spawn(async move {
             let total = jobs.len();
-            let mut failures = Vec::new();
+            let (mut failures, mut warnings) = (Vec::new(), Vec::new());
             let mut last = String::new();
             for (req, version, readonly) in jobs {
-                let client = match clients.get(&req.target.context).await {
-                    Ok(c) => c,
-                    Err(e) => {
-                        let _ = journal.append(&req, e.result_word(), &e.to_string());
-                        failures.push(format!("{}: {e}", req.target.name));
-                        continue;
+                let in_git = in_git.as_ref().filter(|_| req.verb == ops::Verb::Approve);
+                let result = async {
+                    let client = clients.get(&req.target.context).await?;
+                    match in_git {
+                        Some(place) => approve_in_git(&client, &req, readonly, version, place).await,
+                        None => {
+                            let runner = Runner { client, readonly, version, timeout };
+                            let progress_tx = tx.clone();
+                            let mut progress = move |line: &str| {
+                                let _ = progress_tx.send(Msg::Action(ActionMsg::Progress(id, line.to_string())));
+                            };
+                            ops::run(&runner, &req, &mut progress).await
+                        }
                     }
-                };
-                if req.verb == ops::Verb::Approve
-                    && let Some(git) = &git
-                {
-                    let result = approve_in_git(&client, &req, readonly, version, git).await;
-                    let (word, message) = match &result {
-                        Ok(d) => ("ok", format!("in git: {}", d.message)),
-                        Err(e) => (e.result_word(), format!("in git: {e}")),
-                    };
-                    let _ = journal.append(&req, word, &message);
-                    match result {
-                        Ok(done) => last = format!("{}/{}: {}", req.target.namespace, req.target.name, done.message),
-                        Err(e) => failures.push(format!("{}/{}: {e}", req.target.namespace, req.target.name)),
-                    }
-                    continue;
                 }
-                let runner = Runner { client, readonly, version, timeout, journal: Some(&journal) };
-                let progress_tx = tx.clone();
-                let mut progress = move |line: &str| {
-                    let _ = progress_tx.send(Msg::Action(ActionMsg::Progress(id, line.to_string())));
-                };
-                match ops::run(&runner, &req, &mut progress).await {
-                    Ok(done) => last = format!("{}/{}: {}", req.target.namespace, req.target.name, done.message),
-                    Err(e) => failures.push(format!("{}/{}: {e}", req.target.namespace, req.target.name)),
+                .await;
+                warnings.extend(journal.record(&req, &result, if in_git.is_some() { "in git: " } else { "" }));
+                let who = format!("{}/{}", req.target.namespace, req.target.name);
+                match result {
+                    Ok(done) => last = format!("{who}: {}", done.message),
+                    Err(e) => failures.push(format!("{who}: {e}")),
                 }
             }
-            let result = match (total, failures.len()) {
+            let mut result = match (total, failures.len()) {
                 (1, 0) => Ok(last),
                 (_, 0) => Ok(format!("all {total} done")),
                 (1, _) => Err(failures.join("; ")),
                 (_, n) => Err(format!("{n} of {total} not done: {}", failures.join("; "))),
             };
+            if let Some(w) = warnings.first() {
+                match &mut result {
+                    Ok(line) | Err(line) => line.push_str(&format!("; {w}")),
+                }
+            }
             let _ = tx.send(Msg::Action(ActionMsg::Finished(id, result)));
         });
     }
@@ -149,31 +151,6 @@ impl Effects {
             let _ = tx.send(Msg::Action(ActionMsg::Finished(id, result)));
         });
     }
-}
-
-/// The GitOps approval of the cockpit (config.yaml names a repository): read-only refuses; the object is
-/// read for its pending plan, then committed in git.
-async fn approve_in_git(
-    client: &kube::Client,
-    req: &Request,
-    readonly: Option<String>,
-    version: Option<String>,
-    git: &crate::config::GitDefaults,
-) -> Result<ops::Done, ops::OpError> {
-    use ops::{OpError, RefusalKind};
-    if let Some(why) = readonly {
-        return Err(OpError::refused(RefusalKind::ReadOnly, format!("{why}: approve not committed")));
-    }
-    let t = &req.target;
-    let version = match version {
-        Some(v) => v,
-        None => ops::clients::served_version(client, t.kind).await?,
-    };
-    let ar = crate::fleet::watch::api_resource(t.kind, &version);
-    let api: Api<kube::api::DynamicObject> = Api::namespaced_with(client.clone(), &t.namespace, &ar);
-    let obj =
-        api.get(&t.name).await.map_err(|e| OpError::Failed(format!("reading {t}: {}", crate::fleet::describe(&e))))?;
-    ops::terraform::approve_in_configured_repo(git, &obj).await
 }
 
 /// The version the store watches `key`'s kind at.

@@ -12,7 +12,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::{Setup, Task, WizardMsg, Written};
 use crate::config::GitDefaults;
 use crate::gitops::policy::Policy;
-use crate::gitops::{Base, Plan, Repo, bootstrap, catalog, locate, profiles, review, teardown};
+use crate::gitops::{Base, Plan, Repo, bootstrap, catalog, lifecycle, review, teardown};
 use crate::model::kinds::KindId;
 use crate::model::store::{FleetStore, KindState, Origin};
 use crate::ops::clients::Clients;
@@ -73,19 +73,8 @@ pub fn spawn(task: Task, contexts: Vec<String>, clients: Arc<Clients>, tx: Unbou
             }
             Task::PlanProfile { id, repo, base, namespace, cluster, repository, choice } => {
                 let r = blocking(move || {
-                    let path = profiles::profiles_path(&namespace, &cluster);
-                    let existing = repo
-                        .read_files(&base.commit, std::slice::from_ref(&path))
-                        .map_err(|e| e.to_string())?
-                        .into_iter()
-                        .next()
-                        .flatten();
-                    let text =
-                        profiles::add_to_file(&namespace, &cluster, existing.as_deref(), repository.as_ref(), &choice)?;
-                    let change = crate::gitops::FileChange { path, content: Some(text) };
-                    let branch = profiles::branch(&cluster, &choice.chart);
-                    let message = profiles::message(&namespace, &cluster, &choice.chart);
-                    Plan::new(&repo, &base, &branch, &message, &[change]).map_err(|e| e.to_string())
+                    lifecycle::profile_plan(&repo, &base, &namespace, &cluster, repository.as_ref(), &choice)
+                        .map_err(|e| e.to_string())
                 })
                 .await;
                 WizardMsg::Planned(id, r)
@@ -109,11 +98,7 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, String> + Sen
 /// Opens the configured repository (author from config.yaml) and fetches the base branch.
 fn open_base(git: &GitDefaults) -> Result<(Repo, Base, String), String> {
     let path = git.repository.clone().ok_or("no repository configured (git.repository in config.yaml)")?;
-    let mut repo = Repo::open(&path, &git.remote).map_err(|e| e.to_string())?;
-    if let (Some(name), Some(email)) = (&git.author_name, &git.author_email) {
-        repo.author = Some((name.clone(), email.clone()));
-    }
-    let base = repo.fetch_base(git.base_branch.as_deref()).map_err(|e| e.to_string())?;
+    let (repo, base) = crate::gitops::configured::open_configured(&path, git, None).map_err(|e| e.to_string())?;
     let remote_url = repo.remote_url().map_err(|e| e.to_string())?;
     Ok((repo, base, remote_url))
 }
@@ -179,25 +164,16 @@ fn write(repo: &Repo, plan: &crate::gitops::Plan, push: bool) -> Result<Written,
 /// cluster path).
 fn open_teardown(git: &GitDefaults, namespace: &str, name: &str) -> Result<(Setup, teardown::Teardown, Plan), String> {
     let (repo, base, remote_url) = open_base(git)?;
-    let files = locate::yaml_files(&repo, &base.commit, "").map_err(|e| e.to_string())?;
-    let others: Vec<String> = repo
-        .list_files(&base.commit, "")
-        .map_err(|e| e.to_string())?
-        .into_iter()
-        .filter(|p| !p.ends_with(".yaml") && !p.ends_with(".yml"))
-        .collect();
     let capi_path = crate::gitops::template::DEFAULT_CAPI_REPOSITORY_PATH;
-    let t = teardown::plan(&files, &others, capi_path, namespace, name).ok_or_else(|| {
-        format!("no files of cluster {namespace}/{name} in {} at {}: nothing to remove", base.branch, base.commit)
-    })?;
-    let plan = Plan::new(&repo, &base, &teardown::branch(name), &teardown::message(namespace, name), &t.changes())
-        .map_err(|e| e.to_string())?;
-    let setup = Setup::bare(repo, base, remote_url);
-    Ok((setup, t, plan))
+    let (t, plan) = lifecycle::teardown_plan(&repo, &base, capi_path, namespace, name)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| {
+            format!("no files of cluster {namespace}/{name} in {} at {}: nothing to remove", base.branch, base.commit)
+        })?;
+    Ok((Setup::bare(repo, base, remote_url), t, plan))
 }
 
-/// The plan of a bootstrap: the components file read (if named), an existing GitopsCluster looked up so
-/// none is written twice, the files of [`crate::gitops::bootstrap::files`] diffed against the base.
+/// The plan of a bootstrap ([`lifecycle::bootstrap_plan`]), with the components file read (if named).
 fn plan_bootstrap(
     repo: &Repo,
     base: &Base,
@@ -211,10 +187,6 @@ fn plan_bootstrap(
         Some(p) => Some(std::fs::read_to_string(p).map_err(|e| format!("reading the components file {p}: {e}"))?),
         None => None,
     };
-    let has_gitops_cluster =
-        locate::find_object(repo, &base.commit, "gitops.weave.works", "GitopsCluster", namespace, name)
-            .map_err(|e| e.to_string())?
-            .is_some();
     let req = bootstrap::BootstrapRequest {
         cluster: name.to_owned(),
         namespace: namespace.to_owned(),
@@ -224,11 +196,9 @@ fn plan_bootstrap(
         path: None,
         components,
         capi_path: crate::gitops::template::DEFAULT_CAPI_REPOSITORY_PATH.to_owned(),
-        has_gitops_cluster,
+        has_gitops_cluster: false,
     };
-    let files = bootstrap::files(&req).map_err(|e| format!("{e:#}"))?;
-    let changes: Vec<_> = files.into_iter().map(|(c, _)| c).collect();
-    Plan::new(repo, base, &bootstrap::branch(name), &bootstrap::message(&req), &changes).map_err(|e| e.to_string())
+    lifecycle::bootstrap_plan(repo, base, req).map(|(_, plan)| plan).map_err(|e| e.to_string())
 }
 
 /// The profile wizard's loading: the repository and base, and from `context` its templates (whose charts
