@@ -92,7 +92,8 @@ pub fn matches(query: &str, rows: &Rows) -> Vec<Choice> {
     scored.into_iter().take(LIMIT).map(|(_, c)| c).collect()
 }
 
-/// Carries out a chosen entry.
+/// Carries out a chosen entry; `:new-cluster` opens the create wizard, whose loading task is pushed on
+/// `tasks`.
 pub fn apply(state: &mut State, pick: &Choice, tasks: &mut Vec<super::wizard::Task>) {
     match &pick.target {
         Pick::View(v) => state.go(v.clone()),
