@@ -154,15 +154,18 @@ mod tests {
     use crate::model::object_ref::ObjectRef;
     use crate::ops::Verb;
 
+    fn request() -> Request {
+        Request {
+            target: ObjectRef::new("dev-eu", KindId::KUSTOMIZATION, "flux-system", "apps"),
+            verb: Verb::Reconcile { force: false, reset: false },
+        }
+    }
+
     #[test]
     fn lines_are_appended_and_read_back() {
         let dir = tempfile::tempdir().expect("dir");
         let j = Journal::in_dir(&dir.path().join("state"));
-        let kind = KindId::find("kustomize.toolkit.fluxcd.io", "Kustomization").expect("kind");
-        let req = Request {
-            target: ObjectRef { context: "dev-eu".into(), kind, namespace: "flux-system".into(), name: "apps".into() },
-            verb: Verb::Reconcile { force: false, reset: false },
-        };
+        let req = request();
         j.append(&req, "ok", "applied revision main@sha1:abc").expect("append");
         j.append(&req, "refused", "read-only\nmode").expect("append");
         let all = j.read().expect("read");
@@ -172,5 +175,25 @@ mod tests {
         assert_eq!(all[1].message, "read-only mode");
         let text = std::fs::read_to_string(j.path()).expect("text");
         assert_eq!(text.lines().count(), 2);
+    }
+
+    #[test]
+    fn record_writes_one_line_per_outcome_and_hands_back_a_failure_to_show() {
+        let dir = tempfile::tempdir().expect("dir");
+        let j = Journal::in_dir(dir.path());
+        let done = Ok(crate::ops::Done { message: "approved".into(), written: Some("plan-1".into()) });
+        assert_eq!(j.record(&request(), &done, "in git: "), None);
+        let refused = Err(crate::ops::OpError::refused(crate::ops::RefusalKind::ReadOnly, "read-only mode"));
+        assert_eq!(j.record(&request(), &refused, ""), None);
+        let all = j.read().expect("read");
+        let lines: Vec<(&str, &str)> = all.iter().map(|e| (e.result.as_str(), e.message.as_str())).collect();
+        assert_eq!(lines, [("ok", "in git: approved"), ("refused", "refused: read-only mode")]);
+
+        // A journal that cannot be written (its path is a directory): the failure comes back, said once.
+        let blocked = tempfile::tempdir().expect("dir");
+        std::fs::create_dir(blocked.path().join(FILE_NAME)).expect("dir in the way");
+        let warning = Journal::in_dir(blocked.path()).record(&request(), &done, "");
+        let w = warning.expect("reported");
+        assert!(w.starts_with("the journal was not written: opening the journal "), "{w}");
     }
 }
