@@ -35,6 +35,11 @@ pub fn mark_start() {
 
 /// Shortest time between two frames (60 fps at most).
 pub const FRAME: Duration = Duration::from_millis(16);
+/// Shortest time between two frames drawn for the clock alone: ages on screen change at different
+/// sub-second phases (each context's last event is its own), and redrawing at each one would draw several
+/// frames a second on an idle screen; at most one a second, every age shown then as of that frame (a
+/// seconds age is at most 1 s behind).
+pub const CLOCK_TICK: Duration = Duration::from_secs(1);
 /// Most fleet messages applied before a frame is considered.
 const DRAIN: usize = 4096;
 
@@ -103,8 +108,9 @@ pub async fn run(
             }
             dirty = false;
             last_draw = Instant::now();
-            // The clock: wake when the soonest age on screen changes its text (`17s` -> `18s`).
-            age_tick = crate::ui::format::take_next_change().map(|d| last_draw + d);
+            // The clock: wake when the soonest age on screen changes its text (`17s` -> `18s`), but not
+            // sooner than a second after this frame.
+            age_tick = crate::ui::format::take_next_change().map(|d| last_draw + d.max(CLOCK_TICK));
             frames += 1;
             tracing::trace!(target: "fleetdeck::frames", "frame {frames} drawn");
             if frames == 1

@@ -2,8 +2,9 @@
 //! first lines of multi-line messages, short revisions, and the theme role of a health state.
 //!
 //! Ages also drive the cockpit's clock: each [`age`] drawn notes when its text will next change, and the
-//! loop asks [`take_next_change`] after a frame and redraws then, so an idle screen shows `17s`, `18s`, ...
-//! (one frame a second while a seconds age is visible, one a minute for `3m`) and nothing more.
+//! loop asks [`take_next_change`] after a frame and redraws then (but not sooner than a second after the
+//! frame: `ui::app::CLOCK_TICK`), so an idle screen shows `17s`, `18s`, ... (one frame a second while a
+//! seconds age is visible, one a minute for `3m`) and nothing more.
 use std::cell::Cell;
 use std::time::Duration;
 
