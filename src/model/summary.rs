@@ -150,10 +150,7 @@ impl ContextSummary {
 /// Flux kinds and Terraform. Kind problems (forbidden, erroring) are reported among these.
 pub fn kinds() -> KindSet {
     let families = KindSet::family(Family::Flux).union(KindSet::family(Family::Terraform));
-    [KindId::find("cluster.x-k8s.io", "Cluster"), KindId::find("", "Node")]
-        .into_iter()
-        .flatten()
-        .fold(families, KindSet::with)
+    families.with(KindId::CLUSTER).with(KindId::NODE)
 }
 
 /// Summarises one context at time `now`.
@@ -180,8 +177,6 @@ pub fn summarize(name: &str, c: &ContextEntry, now: Timestamp) -> ContextSummary
         shares_connection_of: None,
     };
     let (mut streamed, mut listed) = (false, false);
-    let cluster = KindId::find("cluster.x-k8s.io", "Cluster");
-    let node = KindId::find("", "Node");
     for (kind, k) in &c.kinds {
         match k.state {
             Some(KindState::CrdMissing) => s.kinds_missing += 1,
@@ -203,8 +198,8 @@ pub fn summarize(name: &str, c: &ContextEntry, now: Timestamp) -> ContextSummary
             None => {}
         }
         let tally = match kind.spec().family {
-            _ if Some(*kind) == cluster => &mut s.capi_clusters,
-            _ if Some(*kind) == node => &mut s.nodes,
+            _ if *kind == KindId::CLUSTER => &mut s.capi_clusters,
+            _ if *kind == KindId::NODE => &mut s.nodes,
             Family::Flux => &mut s.flux,
             Family::Terraform => &mut s.terraform,
             _ => continue,

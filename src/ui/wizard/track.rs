@@ -59,16 +59,7 @@ fn builds(ks_path: &str, paths: &[String]) -> bool {
 
 /// Where `t` is, as the store shows the fleet now.
 pub fn status(store: &FleetStore, t: &Track) -> TrackStatus {
-    let (Some(git_kind), Some(ks_kind)) = (
-        KindId::find("source.toolkit.fluxcd.io", "GitRepository"),
-        KindId::find("kustomize.toolkit.fluxcd.io", "Kustomization"),
-    ) else {
-        return TrackStatus {
-            summary: "GitRepository is not in the kind catalogue".into(),
-            lines: Vec::new(),
-            done: false,
-        };
-    };
+    let (git_kind, ks_kind) = (KindId::GIT_REPOSITORY, KindId::KUSTOMIZATION);
     let mut lines = Vec::new();
     let mut reached_any = false;
     let mut all_applied = true;
