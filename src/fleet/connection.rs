@@ -306,6 +306,34 @@ async fn discover_or_report(
     }
 }
 
+/// The task of an alias (a context that reaches a server another context already watches): only probes
+/// whether `target` is reachable with its own credentials, every `every`, and sends `Ready`, `Unreachable`
+/// or `Unauthorized`; never discovers or watches. Runs until aborted or the receiver is dropped.
+pub async fn probe_alias(
+    target: Target,
+    every: Duration,
+    opts: FleetOptions,
+    tx: mpsc::Sender<StoreMsg>,
+    registry: Arc<Registry>,
+) {
+    let generation = registry.next_generation();
+    loop {
+        let event = match client_for(&target, &opts).await {
+            Ok((client, _)) => match probe(&client, opts.connect_timeout).await {
+                Ok(v) => StoreEvent::Ready { server_version: v },
+                Err(ConnectError::Unauthorized(w)) => StoreEvent::Unauthorized(w),
+                Err(ConnectError::Unreachable(w)) => StoreEvent::Unreachable(w),
+            },
+            Err(ConnectError::Unauthorized(w)) => StoreEvent::Unauthorized(w),
+            Err(ConnectError::Unreachable(w)) => StoreEvent::Unreachable(w),
+        };
+        if !send(&tx, &target.name, generation, event).await {
+            return;
+        }
+        tokio::time::sleep(every).await;
+    }
+}
+
 /// The server URL of a target's context.
 pub fn server_of(t: &Target) -> Option<String> {
     let ctx = t.kubeconfig.contexts.iter().find(|c| c.name == t.context)?.context.as_ref()?;

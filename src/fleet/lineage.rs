@@ -16,7 +16,7 @@ use kube::config::Kubeconfig;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::connection::{self, ConnectError, Target};
+use super::connection::{self, Target};
 use super::{FleetOptions, Registry};
 use crate::model::store::{Origin, StoreEvent, StoreMsg};
 
@@ -109,7 +109,7 @@ pub async fn run(
                 return;
             }
             let task = if alias_of.is_some() {
-                tokio::spawn(probe_alias(target, opts.clone(), tx.clone(), registry.clone()))
+                tokio::spawn(connection::probe_alias(target, RESCAN_EVERY, opts.clone(), tx.clone(), registry.clone()))
             } else {
                 registry.add_server(&server, &derived);
                 connection::spawn(target, opts.clone(), tx.clone(), registry.clone())
@@ -125,26 +125,6 @@ pub async fn run(
             }
             let generation = registry.next_generation();
             let _ = tx.send(StoreMsg { context: g.into(), generation, event: StoreEvent::Removed }).await;
-        }
-        tokio::time::sleep(RESCAN_EVERY).await;
-    }
-}
-
-/// An alias is only probed (reachable with the Secret's credentials?), every [`RESCAN_EVERY`].
-async fn probe_alias(target: Target, opts: FleetOptions, tx: mpsc::Sender<StoreMsg>, registry: Arc<Registry>) {
-    let generation = registry.next_generation();
-    loop {
-        let event = match connection::client_for(&target, &opts).await {
-            Ok((client, _)) => match connection::probe(&client, opts.connect_timeout).await {
-                Ok(v) => StoreEvent::Ready { server_version: v },
-                Err(ConnectError::Unauthorized(w)) => StoreEvent::Unauthorized(w),
-                Err(ConnectError::Unreachable(w)) => StoreEvent::Unreachable(w),
-            },
-            Err(ConnectError::Unauthorized(w)) => StoreEvent::Unauthorized(w),
-            Err(ConnectError::Unreachable(w)) => StoreEvent::Unreachable(w),
-        };
-        if tx.send(StoreMsg { context: target.name.clone(), generation, event }).await.is_err() {
-            return;
         }
         tokio::time::sleep(RESCAN_EVERY).await;
     }
