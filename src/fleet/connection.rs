@@ -2,7 +2,9 @@
 //! `/version` within the connect timeout, discover the served kinds, run their watches, keep probing, and
 //! reconnect with backoff. A dead context only ever delays itself.
 //!
-//! Every (re)connection gets a new generation; the store drops messages of older generations.
+//! Every (re)connection gets a new generation; the store drops messages of older generations. A connection
+//! whose server serves CAPI Clusters tells the fleet's supervisor so once per connected phase
+//! ([`Management`]); what follows from that (lineage, workload contexts) is the supervisor's to run.
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -10,10 +12,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use k8s_openapi::jiff::Timestamp;
 use kube::config::{KubeConfigOptions, Kubeconfig};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use super::{FleetOptions, Registry, describe, exec, lineage, watch};
+use super::{FleetOptions, Registry, describe, exec, watch};
 use crate::model::kinds::KindId;
 use crate::model::store::{KindEvent, StoreEvent, StoreMsg};
 
@@ -34,6 +36,18 @@ pub struct Target {
     pub kubeconfig: Arc<Kubeconfig>,
     /// The context's name inside `kubeconfig`.
     pub context: String,
+}
+
+/// A connected context whose server serves CAPI Clusters: a management cluster, reported to the fleet's
+/// supervisor once per connected phase (each reconnection reports again, with its new client).
+pub struct Management {
+    /// The context's name (as in [`Target::name`]).
+    pub name: Arc<str>,
+    /// The connection's client, for reading the management cluster's Secrets.
+    pub client: kube::Client,
+    /// Never sent on: resolves (with an error) when the connected phase that reported this ends, by a
+    /// reconnection, the end of the task or its abort. What was started for this report ends with it.
+    pub connected: oneshot::Receiver<()>,
 }
 
 /// Builds a client for `target`, running its exec plugin if it has one. Returns the credential's expiry.
@@ -92,19 +106,15 @@ enum Watch {
     Forbidden(Instant),
 }
 
-/// Spawns [`run`] as a task. (Lineage spawns contexts through this function, which keeps the types of the
-/// two mutually spawning tasks apart.)
-pub fn spawn(
+/// The context task: runs until aborted or the receiver is dropped. Reports a connected phase that finds
+/// CAPI Clusters served to `managements` (see [`Management`]).
+pub async fn run(
     target: Target,
     opts: FleetOptions,
     tx: mpsc::Sender<StoreMsg>,
     registry: Arc<Registry>,
-) -> JoinHandle<()> {
-    tokio::spawn(run(target, opts, tx, registry))
-}
-
-/// The context task: runs until aborted or the receiver is dropped.
-pub async fn run(target: Target, opts: FleetOptions, tx: mpsc::Sender<StoreMsg>, registry: Arc<Registry>) {
+    managements: mpsc::Sender<Management>,
+) {
     let name = target.name.clone();
     let mut generation = registry.next_generation();
     let mut backoff = Duration::from_secs(1);
@@ -142,7 +152,8 @@ pub async fn run(target: Target, opts: FleetOptions, tx: mpsc::Sender<StoreMsg>,
         };
         backoff = Duration::from_secs(1);
         let streaming = watch::StreamingLists::new(opts.streaming_lists, &server_version);
-        if connected(&target, &client, expiry, generation, &opts, &streaming, &tx, &registry).await.is_err() {
+        let phase = connected(&target, &client, expiry, generation, &opts, &streaming, &tx, &registry, &managements);
+        if phase.await.is_err() {
             return;
         }
     }
@@ -168,11 +179,14 @@ async fn connected(
     streaming: &Arc<watch::StreamingLists>,
     tx: &mpsc::Sender<StoreMsg>,
     registry: &Arc<Registry>,
+    managements: &mpsc::Sender<Management>,
 ) -> Result<(), ()> {
     let name = &target.name;
     let mut watches: BTreeMap<KindId, Watch> = BTreeMap::new();
-    let mut lineage_task: Option<JoinHandle<()>> = None;
-    // Ends the watch and lineage tasks when this task is aborted (Fleet::stop) as well as when it returns.
+    // Held while connected: dropping it (on return, or when this task is aborted) ends what the supervisor
+    // started for the `Management` report.
+    let mut reported: Option<oneshot::Sender<()>> = None;
+    // Ends the watch tasks when this task is aborted (Fleet::stop) as well as when it returns.
     let mut spawned = super::AbortOnDrop::default();
     let result = async {
         let mut last_discovery: Option<Instant> = None;
@@ -236,16 +250,12 @@ async fn connected(
                     }
                 }
                 let capi = KindId::find("cluster.x-k8s.io", "Cluster").filter(|k| served.contains_key(k));
-                if opts.lineage && capi.is_some() && lineage_task.is_none() && registry.origin_is_kubeconfig(name) {
-                    let task = tokio::spawn(lineage::run(
-                        name.clone(),
-                        client.clone(),
-                        opts.clone(),
-                        tx.clone(),
-                        registry.clone(),
-                    ));
-                    spawned.hold(&task);
-                    lineage_task = Some(task);
+                if capi.is_some() && reported.is_none() {
+                    let (held, connected) = oneshot::channel();
+                    let report = Management { name: name.clone(), client: client.clone(), connected };
+                    // A closed supervisor means the fleet is stopping; nothing to follow then.
+                    let _ = managements.send(report).await;
+                    reported = Some(held);
                 }
             }
             tokio::time::sleep(opts.probe_every).await;
@@ -276,9 +286,7 @@ async fn connected(
             h.abort();
         }
     }
-    if let Some(l) = lineage_task {
-        l.abort();
-    }
+    drop(reported);
     result
 }
 
@@ -303,6 +311,34 @@ async fn discover_or_report(
             let msg = StoreEvent::Unreachable(format!("{e:#}"));
             if send(tx, &target.name, generation, msg).await { Ok(None) } else { Err(()) }
         }
+    }
+}
+
+/// The task of an alias (a context that reaches a server another context already watches): only probes
+/// whether `target` is reachable with its own credentials, every `every`, and sends `Ready`, `Unreachable`
+/// or `Unauthorized`; never discovers or watches. Runs until aborted or the receiver is dropped.
+pub async fn probe_alias(
+    target: Target,
+    every: Duration,
+    opts: FleetOptions,
+    tx: mpsc::Sender<StoreMsg>,
+    registry: Arc<Registry>,
+) {
+    let generation = registry.next_generation();
+    loop {
+        let event = match client_for(&target, &opts).await {
+            Ok((client, _)) => match probe(&client, opts.connect_timeout).await {
+                Ok(v) => StoreEvent::Ready { server_version: v },
+                Err(ConnectError::Unauthorized(w)) => StoreEvent::Unauthorized(w),
+                Err(ConnectError::Unreachable(w)) => StoreEvent::Unreachable(w),
+            },
+            Err(ConnectError::Unauthorized(w)) => StoreEvent::Unauthorized(w),
+            Err(ConnectError::Unreachable(w)) => StoreEvent::Unreachable(w),
+        };
+        if !send(&tx, &target.name, generation, event).await {
+            return;
+        }
+        tokio::time::sleep(every).await;
     }
 }
 

@@ -1,12 +1,12 @@
-//! Lineage: a management cluster's CAPI `<cluster>-kubeconfig` Secrets become derived contexts named
+//! Lineage: a management cluster's CAPI `<cluster>-kubeconfig` Secrets become workload targets named
 //! `<management>/<namespace>/<cluster>`, so workload clusters with no kubeconfig context of their own join
 //! the fleet as CAPI creates them.
 //!
-//! When a kubeconfig context already points at the same server, the derived context is an alias of it: it
-//! is listed (with `aliasOf`) and its reachability through the Secret's credentials is probed, but no
-//! second set of watches is opened. The Secret's data is used to build the client only: it is never stored
-//! in the model, shown or logged.
-use std::collections::BTreeMap;
+//! This task only finds them: it reports each target found and each one whose Secret went
+//! ([`WorkloadEvent`]) to the fleet's supervisor ([`super::supervisor`]), which registers the derived
+//! context, decides whether it is an alias of a context already connected, and runs or stops its task. The
+//! Secret's data is used to build the client only: it is never stored in the model, shown or logged.
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,11 +14,6 @@ use k8s_openapi::api::core::v1::Secret;
 use kube::api::{Api, ListParams};
 use kube::config::Kubeconfig;
 use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
-
-use super::connection::{self, ConnectError, Target};
-use super::{FleetOptions, Registry};
-use crate::model::store::{Origin, StoreEvent, StoreMsg};
 
 /// How often the Secrets are listed again.
 pub const RESCAN_EVERY: Duration = Duration::from_secs(30);
@@ -37,19 +32,34 @@ pub fn derived_name(management: &str, namespace: &str, cluster: &str) -> String 
     format!("{management}/{namespace}/{cluster}")
 }
 
-/// Lists the kubeconfig Secrets of `management` every [`RESCAN_EVERY`] and runs a context (or an alias
-/// probe) per workload cluster. Ends quietly when Secrets are forbidden.
-pub async fn run(
-    management: Arc<str>,
-    client: kube::Client,
-    opts: FleetOptions,
-    tx: mpsc::Sender<StoreMsg>,
-    registry: Arc<Registry>,
-) {
+/// A workload cluster found through a CAPI kubeconfig Secret of a management cluster. Holds the Secret's
+/// credentials: kept in memory only, never shown or logged (hence no `Debug`).
+pub struct WorkloadTarget {
+    /// The derived context name, `<management>/<namespace>/<cluster>` ([`derived_name`]).
+    pub name: String,
+    /// The namespace of the Secret (and of the CAPI Cluster).
+    pub namespace: String,
+    /// The CAPI Cluster's name (the Secret's name without `-kubeconfig`).
+    pub cluster: String,
+    /// The kubeconfig under the Secret's `value` key.
+    pub kubeconfig: Arc<Kubeconfig>,
+    /// The context to use inside `kubeconfig`: its current context, else its first.
+    pub context: String,
+}
+
+/// What lineage reports to the supervisor about one management cluster's workload targets.
+pub enum WorkloadEvent {
+    /// A Secret not reported before holds a readable kubeconfig (reported once, until it goes).
+    Found(WorkloadTarget),
+    /// The Secret of a target reported before is gone (by derived context name): its context goes too.
+    Gone(String),
+}
+
+/// Lists the kubeconfig Secrets of `management` every [`RESCAN_EVERY`] and reports the workload targets
+/// found and gone to `report`. Ends quietly when Secrets are forbidden, and when `report` is closed.
+pub async fn run(management: Arc<str>, client: kube::Client, report: mpsc::Sender<WorkloadEvent>) {
     let api: Api<Secret> = Api::all(client);
-    let mut running: BTreeMap<String, JoinHandle<()>> = BTreeMap::new();
-    // Ends the derived contexts' tasks when this task is aborted.
-    let mut spawned = super::AbortOnDrop::default();
+    let mut reported: BTreeSet<String> = BTreeSet::new();
     loop {
         let list = match api.list(&ListParams::default().labels("cluster.x-k8s.io/cluster-name")).await {
             Ok(l) => l,
@@ -73,7 +83,7 @@ pub async fn run(
             };
             let derived = derived_name(&management, &ns, cluster);
             seen.push(derived.clone());
-            if running.contains_key(&derived) {
+            if reported.contains(&derived) {
                 continue;
             }
             let Some(kc) = secret
@@ -90,61 +100,25 @@ pub async fn run(
             else {
                 continue;
             };
-            let target = Target { name: derived.clone().into(), kubeconfig: Arc::new(kc), context };
-            let server = connection::server_of(&target).unwrap_or_default();
-            let alias_of = registry.context_for_server(&server);
-            let origin = Origin::Derived {
-                management: management.to_string(),
-                namespace: ns.clone(),
+            let target = WorkloadTarget {
+                name: derived.clone(),
+                namespace: ns,
                 cluster: cluster.to_string(),
-                alias_of: alias_of.clone(),
+                kubeconfig: Arc::new(kc),
+                context,
             };
-            let generation = registry.next_generation();
-            let registered = StoreMsg {
-                context: target.name.clone(),
-                generation,
-                event: StoreEvent::Registered { server: server.clone(), origin },
-            };
-            if tx.send(registered).await.is_err() {
+            if report.send(WorkloadEvent::Found(target)).await.is_err() {
                 return;
             }
-            let task = if alias_of.is_some() {
-                tokio::spawn(probe_alias(target, opts.clone(), tx.clone(), registry.clone()))
-            } else {
-                registry.add_server(&server, &derived);
-                connection::spawn(target, opts.clone(), tx.clone(), registry.clone())
-            };
-            spawned.hold(&task);
-            running.insert(derived, task);
+            reported.insert(derived);
         }
         // Secrets that vanished: their derived contexts go too.
-        let gone: Vec<String> = running.keys().filter(|k| !seen.contains(k)).cloned().collect();
+        let gone: Vec<String> = reported.iter().filter(|k| !seen.contains(k)).cloned().collect();
         for g in gone {
-            if let Some(t) = running.remove(&g) {
-                t.abort();
+            reported.remove(&g);
+            if report.send(WorkloadEvent::Gone(g)).await.is_err() {
+                return;
             }
-            let generation = registry.next_generation();
-            let _ = tx.send(StoreMsg { context: g.into(), generation, event: StoreEvent::Removed }).await;
-        }
-        tokio::time::sleep(RESCAN_EVERY).await;
-    }
-}
-
-/// An alias is only probed (reachable with the Secret's credentials?), every [`RESCAN_EVERY`].
-async fn probe_alias(target: Target, opts: FleetOptions, tx: mpsc::Sender<StoreMsg>, registry: Arc<Registry>) {
-    let generation = registry.next_generation();
-    loop {
-        let event = match connection::client_for(&target, &opts).await {
-            Ok((client, _)) => match connection::probe(&client, opts.connect_timeout).await {
-                Ok(v) => StoreEvent::Ready { server_version: v },
-                Err(ConnectError::Unauthorized(w)) => StoreEvent::Unauthorized(w),
-                Err(ConnectError::Unreachable(w)) => StoreEvent::Unreachable(w),
-            },
-            Err(ConnectError::Unauthorized(w)) => StoreEvent::Unauthorized(w),
-            Err(ConnectError::Unreachable(w)) => StoreEvent::Unreachable(w),
-        };
-        if tx.send(StoreMsg { context: target.name.clone(), generation, event }).await.is_err() {
-            return;
         }
         tokio::time::sleep(RESCAN_EVERY).await;
     }

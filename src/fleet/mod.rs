@@ -4,8 +4,10 @@
 //! [`Fleet::start`] spawns one task per context ([`connection`]); each discovers the catalogue kinds its
 //! server serves ([`watch::discover`]), runs a kube-runtime watcher per kind ([`watch::watch_kind`]), keeps
 //! probing, and reconnects with backoff. Management clusters add derived contexts from their CAPI kubeconfig
-//! Secrets ([`lineage`]). Nothing here touches the store: the owner of the receiving end applies the
-//! messages ([`FleetStore::apply`]), so the UI task never waits on the network.
+//! Secrets: a connection that finds CAPI Clusters served reports it to the [`supervisor`], which runs
+//! [`lineage`] on it and a task per workload target lineage reports. Nothing here touches the store: the
+//! owner of the receiving end applies the messages ([`FleetStore::apply`]), so the UI task never waits on
+//! the network.
 //!
 //! [`FleetStore`]: crate::model::store::FleetStore
 //! [`FleetStore::apply`]: crate::model::store::FleetStore::apply
@@ -13,6 +15,7 @@ pub mod connection;
 pub mod exec;
 pub mod kubeconfig;
 pub mod lineage;
+pub mod supervisor;
 pub mod watch;
 
 use std::collections::{HashMap, HashSet};
@@ -26,6 +29,7 @@ use tokio::task::JoinSet;
 use crate::model::store::{Origin, StoreEvent, StoreMsg};
 use connection::Target;
 use kubeconfig::LoadedKubeconfig;
+use supervisor::Supervisor;
 
 /// Capacity of the channel from the watch tasks to the store's owner.
 pub const CHANNEL_CAPACITY: usize = 4096;
@@ -76,8 +80,8 @@ impl Default for FleetOptions {
 /// Catalogue kinds a server serves, with the version watched.
 pub type Served = std::collections::BTreeMap<crate::model::kinds::KindId, String>;
 
-/// What the connection tasks share: which server URL belongs to which context (so lineage can tell an
-/// alias), which contexts came from the kubeconfig, and the generation counter.
+/// What the connection tasks share: which server URL belongs to which context (so the supervisor can tell
+/// an alias), which contexts came from the kubeconfig, and the generation counter.
 #[derive(Debug, Default)]
 pub struct Registry {
     servers: Mutex<HashMap<String, String>>,
@@ -158,7 +162,8 @@ impl Drop for AbortOnDrop {
     }
 }
 
-/// The running connection tasks; dropping it stops them all (with the watch and lineage tasks they spawned).
+/// The running connection tasks and the supervisor; dropping it stops them all (with the watch tasks they
+/// spawned, and the lineage and derived contexts' tasks the supervisor started).
 pub struct Fleet {
     tasks: JoinSet<()>,
     /// The contexts started, in kubeconfig order.
@@ -169,7 +174,8 @@ impl Fleet {
     /// Starts one task per context of `kc` (all, or those in `only`), sending to `tx`; a context whose cluster
     /// and user entries equal an earlier one's shares that context's connection instead (a `SharesWith`
     /// message; see [`FleetOptions::share_connections`]). Each context is registered (a `Registered` message)
-    /// before this returns, so a consumer knows the whole list at once.
+    /// before this returns, so a consumer knows the whole list at once. Derived contexts follow later, from
+    /// the [`supervisor`].
     ///
     /// Errors when `only` names a context the kubeconfig lacks.
     pub async fn start(
@@ -190,6 +196,7 @@ impl Fleet {
             }
         }
         let mut tasks = JoinSet::new();
+        let (supervisor, managements) = Supervisor::new(opts.clone(), tx.clone(), registry.clone());
         // Identity (see `identity`) -> the first context that has it; held only while starting.
         let mut first_with: HashMap<String, Arc<str>> = HashMap::new();
         for n in &names {
@@ -214,8 +221,9 @@ impl Fleet {
                 first_with.insert(id, n.as_str().into());
             }
             let target = Target { name: n.as_str().into(), kubeconfig: shared.clone(), context: n.clone() };
-            tasks.spawn(connection::run(target, opts.clone(), tx.clone(), registry.clone()));
+            tasks.spawn(connection::run(target, opts.clone(), tx.clone(), registry.clone(), supervisor.managements()));
         }
+        tasks.spawn(supervisor.run(managements));
         Ok(Fleet { tasks, contexts: names })
     }
 
