@@ -102,6 +102,12 @@ impl Registry {
             m.entry(normalize(server)).or_insert_with(|| context.to_string());
         }
     }
+    /// Forgets the servers `context` connected to (it was removed).
+    pub fn remove_context(&self, context: &str) {
+        if let Ok(mut m) = self.servers.lock() {
+            m.retain(|_, c| c != context);
+        }
+    }
     /// The context already connecting to `server`, if any.
     pub fn context_for_server(&self, server: &str) -> Option<String> {
         self.servers.lock().ok()?.get(&normalize(server)).cloned()

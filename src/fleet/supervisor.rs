@@ -106,7 +106,8 @@ impl Supervisor {
             WorkloadEvent::Found(w) => {
                 let target = Target { name: w.name.as_str().into(), kubeconfig: w.kubeconfig, context: w.context };
                 let server = connection::server_of(&target).unwrap_or_default();
-                let alias_of = self.registry.context_for_server(&server);
+                // Found again (its management cluster reconnected, its Secret re-created): not an alias of itself.
+                let alias_of = self.registry.context_for_server(&server).filter(|c| *c != w.name);
                 let origin = Origin::Derived {
                     management: management.to_string(),
                     namespace: w.namespace,
@@ -130,13 +131,17 @@ impl Supervisor {
                     tokio::spawn(connection::run(target, opts, tx, registry, self.managements()))
                 };
                 spawned.hold(&task);
-                running.insert(w.name, task);
+                if let Some(old) = running.insert(w.name, task) {
+                    old.abort();
+                }
                 true
             }
             WorkloadEvent::Gone(name) => {
                 if let Some(t) = running.remove(&name) {
                     t.abort();
                 }
+                // A later target on the same server connects again instead of aliasing a removed context.
+                self.registry.remove_context(&name);
                 let generation = self.registry.next_generation();
                 let _ = self.tx.send(StoreMsg { context: name.into(), generation, event: StoreEvent::Removed }).await;
                 true
@@ -216,5 +221,13 @@ mod tests {
         let removed = |e: StoreEvent| matches!(e, StoreEvent::Removed).then_some(());
         next(&mut rx, "mgmt/capi/prod", removed).await;
         assert_eq!(running.keys().collect::<Vec<_>>(), ["mgmt/capi/dev-eu"]);
+        assert_eq!(registry.context_for_server("https://127.0.0.1:1"), None, "the removed context's server is free");
+
+        // Found again (a re-created Secret): a connection of its own again, not an alias of itself.
+        for _ in 0..2 {
+            let again = WorkloadEvent::Found(workload("mgmt/capi/prod", "https://127.0.0.1:1"));
+            assert!(supervisor.apply("mgmt", again, &mut running, &mut spawned).await);
+            assert_eq!(next(&mut rx, "mgmt/capi/prod", registered).await, ("capi".into(), "prod".into(), None));
+        }
     }
 }
