@@ -9,7 +9,7 @@ use fleetdeck::fleet::kubeconfig::LoadedKubeconfig;
 use fleetdeck::fleet::{Fleet, FleetOptions};
 use fleetdeck::model::kinds::KindId;
 use fleetdeck::model::status::HealthState;
-use fleetdeck::model::store::{ConnState, FleetStore, InitialList, KindEvent, KindState, StoreEvent};
+use fleetdeck::model::store::{ConnState, FleetStore, InitialList, KindEvent, KindState, Origin, StoreEvent};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use k8s_openapi::jiff::Timestamp;
 use kube::api::{Api, DynamicObject, Patch, PatchParams, PostParams};
@@ -398,4 +398,60 @@ async fn identical_contexts_share_a_connection_and_other_users_do_not() -> anyho
     let twin = rows.iter().find(|r| r.name == "twin").expect("twin row");
     assert_eq!((twin.state, twin.flux.total, twin.shares_connection_of.as_deref()), (ConnState::Ready, 2, Some("a")));
     Ok(())
+}
+
+/// Issue 12: a derived workload context on a server a kubeconfig context already connects to is an alias of
+/// it (one set of watches), and turns Unreachable with the connection it shares within one probe period, not
+/// a 30 s alias probe later.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alias_turns_unreachable_within_one_probe_period_of_its_shared_connection() -> anyhow::Result<()> {
+    use k8s_openapi::api::core::v1::{Namespace, Secret};
+    let mut env = Envtest::builder().server("mgmt").server("dev").start().await?;
+    env.install_crds("mgmt").await?;
+    // CAPI's kubeconfig Secret of cluster platform/dev in mgmt: the envtest kubeconfig, current context dev.
+    let kubeconfig = std::fs::read_to_string(env.kubeconfig_path())?;
+    let mut kc: serde_json::Value = serde_saphyr::from_str(&kubeconfig)?;
+    kc["current-context"] = json!("dev");
+    let mgmt = env.client("mgmt").await?;
+    let ns: Namespace = serde_json::from_value(json!({"metadata": {"name": "platform"}}))?;
+    Api::<Namespace>::all(mgmt.clone()).create(&PostParams::default(), &ns).await?;
+    let secret: Secret = serde_json::from_value(json!({
+        "metadata": {"name": "dev-kubeconfig", "namespace": "platform",
+            "labels": {"cluster.x-k8s.io/cluster-name": "dev"}},
+        "type": "cluster.x-k8s.io/secret",
+        "stringData": {"value": serde_json::to_string(&kc)?}
+    }))?;
+    Api::<Secret>::namespaced(mgmt, "platform").create(&PostParams::default(), &secret).await?;
+
+    let opts = fast();
+    let obs = Observed::start(env.kubeconfig_path(), opts.clone()).await?;
+    let alias = "mgmt/platform/dev";
+    let row = |s: &FleetStore| {
+        fleetdeck::model::summary::summarize_all(s, Timestamp::now()).into_iter().find(|r| r.name == alias)
+    };
+    obs.until("the derived context, Ready as an alias", Duration::from_secs(30), |s| {
+        row(s).is_some_and(|r| r.state == ConnState::Ready)
+            && matches!(s.context(alias).map(|c| &c.origin), Some(Origin::Derived { alias_of: Some(_), .. }))
+    })
+    .await?;
+    let source = match s_origin(&obs, alias) {
+        Some(Origin::Derived { alias_of: Some(a), .. }) => a,
+        other => anyhow::bail!("{alias} is not an alias: {other:?}"),
+    };
+    assert!(source == "dev" || source == "dev-restricted", "an alias of a context on the dev server: {source}");
+
+    env.stop_server("dev")?;
+    obs.until("the shared connection Unreachable", Duration::from_secs(10), |s| {
+        s.context(&source).is_some_and(|c| c.state == ConnState::Unreachable)
+    })
+    .await?;
+    obs.until("the alias Unreachable", opts.probe_every, |s| {
+        row(s).is_some_and(|r| r.state == ConnState::Unreachable && r.reason.starts_with(&format!("via {source}: ")))
+    })
+    .await?;
+    Ok(())
+}
+
+fn s_origin(obs: &Observed, context: &str) -> Option<Origin> {
+    obs.store.lock().expect("store").context(context).map(|c| c.origin.clone())
 }
