@@ -6,8 +6,9 @@ use super::wizard::{Task, WizardMsg};
 use crate::model::object_ref::ObjectRef;
 use crate::ops::Request;
 
-/// Work for the loop to run off the UI task ([`super::effects::Effects::run`]). Produced by `update`
-/// only; whatever state it needs (a job's entry, an inspection's placeholder) `update` has already written.
+/// Work for the loop to run off the UI task ([`super::effects::Effects::run`]). Produced by `update`, and
+/// by `actions::inspection` for the details pane's selection; whatever state it needs (a job's entry, an
+/// inspection's placeholder) is written when it is produced, so running it changes no state.
 #[derive(Debug, Clone)]
 pub enum Effect {
     /// Run these requests, one after the other, as job `.0` (already listed in the state's jobs).
