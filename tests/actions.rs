@@ -91,16 +91,56 @@ impl Cli<'_> {
     }
 }
 
+/// One demo fleet (with its simulated controllers) and a fleetdeck home, per test.
+struct Demo {
+    dir: tempfile::TempDir,
+    fleet: DemoFleet,
+    home: std::path::PathBuf,
+}
+
+impl Demo {
+    async fn start() -> anyhow::Result<Demo> {
+        let dir = tempfile::tempdir()?;
+        let opts = DemoOptions { dir: dir.path().join("demo"), scale: 0, controllers: true };
+        let fleet = DemoFleet::start(&opts, &mut |_| {}).await?;
+        let home = dir.path().join("home");
+        Ok(Demo { dir, fleet, home })
+    }
+    fn cli(&self) -> Cli<'_> {
+        Cli { kubeconfig: &self.fleet.kubeconfig, home: &self.home }
+    }
+    /// The journal's (context, verb, result) per line, after checking that no line holds a token or
+    /// kubeconfig material, that each names its user and time, and that the file is private (0600).
+    fn journal(&self) -> anyhow::Result<Vec<(String, String, String)>> {
+        use std::os::unix::fs::PermissionsExt;
+        let journal = Journal::in_dir(&self.home.join("state"));
+        let entries: Vec<Entry> = journal.read()?;
+        assert!(entries.iter().all(|e| !e.user.is_empty() && e.time.contains('T')));
+        let text = std::fs::read_to_string(journal.path())?;
+        for secret in
+            [self.fleet.env.admin_token(), self.fleet.env.restricted_token(), "token", "certificate-authority-data"]
+        {
+            assert!(!text.contains(secret), "the journal holds {secret:?}");
+        }
+        assert_eq!(std::fs::metadata(journal.path())?.permissions().mode() & 0o777, 0o600);
+        Ok(entries.into_iter().map(|e| (e.context, e.verb, e.result)).collect())
+    }
+}
+
+fn line(context: &str, verb: &str, result: &str) -> (String, String, String) {
+    (context.into(), verb.into(), result.into())
+}
+
+/// Flux: reconcile (requestedAt handled, Ready evaluated); read-only and the production pattern refuse
+/// before sending anything; RBAC refuses the restricted token; a suspended object is refused, then resumed,
+/// force-reconciled and suspended again. Every attempt is journaled as it ended.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn actions_change_real_objects_and_refusals_change_nothing() -> anyhow::Result<()> {
-    let dir = tempfile::tempdir()?;
-    let opts = DemoOptions { dir: dir.path().join("demo"), scale: 0, controllers: true };
-    let fleet = DemoFleet::start(&opts, &mut |_| {}).await?;
-    let home = dir.path().join("home");
-    let cli = Cli { kubeconfig: &fleet.kubeconfig, home: &home };
-    let mgmt = fleet.env.client("mgmt").await?;
-    let dev = fleet.env.client("dev-eu").await?;
-    let prod = fleet.env.client("prod-us").await?;
+async fn flux_actions_change_real_objects_and_refusals_change_nothing() -> anyhow::Result<()> {
+    let demo = Demo::start().await?;
+    let cli = demo.cli();
+    let mgmt = demo.fleet.env.client("mgmt").await?;
+    let dev = demo.fleet.env.client("dev-eu").await?;
+    let prod = demo.fleet.env.client("prod-us").await?;
     let ks_ar = ar("kustomize.toolkit.fluxcd.io", "v1", "Kustomization", "kustomizations");
     let dev_ks: Api<DynamicObject> = Api::namespaced_with(dev.clone(), "flux-system", &ks_ar);
 
@@ -154,13 +194,41 @@ async fn actions_change_real_objects_and_refusals_change_nothing() -> anyhow::Re
     cli.expect(0, &["suspend", "hr", "podinfo/podinfo", "--context", "dev-eu"]);
     assert_eq!(at(&hrs.get("podinfo").await?, "/spec/suspend"), &Value::Bool(true));
 
-    // Terraform: approve with no pending plan -> clear message, nothing written; replan -> a new plan;
-    // approve --live -> applied.
+    // Usage errors exit 2 and are not attempts: nothing journaled for them.
+    cli.expect(2, &["reconcile", "ks", "apps", "--context", "dev-eu"]);
+    cli.expect(2, &["suspend", "ks", "flux-system/apps", "--force", "--context", "dev-eu"]);
+
+    // The journal: one line per attempt, in order, results as they were.
+    assert_eq!(
+        demo.journal()?,
+        [
+            line("dev-eu", "reconcile", "ok"),
+            line("dev-eu", "reconcile", "refused"),
+            line("prod-us", "reconcile", "refused"),
+            line("mgmt-restricted", "pause", "refused"),
+            line("mgmt-restricted", "reconcile", "refused"),
+            line("dev-eu", "reconcile", "refused"),
+            line("dev-eu", "resume", "ok"),
+            line("dev-eu", "reconcile --force", "ok"),
+            line("dev-eu", "suspend", "ok"),
+        ]
+    );
+    Ok(())
+}
+
+/// Terraform: approve with no pending plan refuses and writes nothing; the readable plan as tfctl shows it;
+/// approve the GitOps way (a branch of its own, pushed, the user's working tree untouched, idempotent);
+/// replan; approve --live applies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn terraform_approvals_live_and_in_git() -> anyhow::Result<()> {
+    let demo = Demo::start().await?;
+    let cli = demo.cli();
+    let mgmt = demo.fleet.env.client("mgmt").await?;
     let tf_ar = ar("infra.contrib.fluxcd.io", "v1alpha2", "Terraform", "terraforms");
     let tfs: Api<DynamicObject> = Api::namespaced_with(mgmt.clone(), "flux-system", &tf_ar);
     let net_before = tfs.get("network-eu").await?.metadata.resource_version;
     let out = cli.expect(3, &["approve", "terraform", "flux-system/network-eu", "--live", "--context", "mgmt"]);
-    assert!(out.contains("no pending plan"), "{out}");
+    assert!(out.contains("Terraform network-eu has no pending plan to approve"), "{out}");
     assert_eq!(tfs.get("network-eu").await?.metadata.resource_version, net_before);
     let old_plan = at(&tfs.get("rds-orders").await?, "/status/plan/pending").as_str().unwrap_or_default().to_string();
     assert!(old_plan.starts_with("plan-main-"), "seeded pending plan: {old_plan}");
@@ -174,7 +242,7 @@ async fn actions_change_real_objects_and_refusals_change_nothing() -> anyhow::Re
     // Approve the GitOps way (the default): spec.approvePlan committed to the object's manifest on a branch
     // of its own and pushed; the user's working tree untouched; the same approval again makes no commit.
     let approve_before = at(&tfs.get("rds-orders").await?, "/spec/approvePlan").clone();
-    let repo = GitRepo::new(dir.path());
+    let repo = GitRepo::new(demo.dir.path());
     let repo_s = repo.work.to_str().expect("utf-8");
     let before_status = repo.status();
     let out =
@@ -196,8 +264,9 @@ async fn actions_change_real_objects_and_refusals_change_nothing() -> anyhow::Re
         &approve_before,
         "git approval patches nothing live"
     );
+    // iam-eks-addons has no pending plan (a drift detection plan found changes): refused before git is read.
     let out = cli.expect(3, &["approve", "tf", "flux-system/iam-eks-addons", "--repo", repo_s, "--context", "mgmt"]);
-    assert!(out.contains("no pending plan") || out.contains("no manifest"), "{out}");
+    assert!(out.contains("Terraform iam-eks-addons has no pending plan to approve"), "{out}");
     let out = cli.expect(0, &["replan", "tf", "flux-system/rds-orders", "--context", "mgmt"]);
     assert!(out.contains("is waiting for approval"), "{out}");
     let out = cli.expect(0, &["approve", "tf", "flux-system/rds-orders", "--live", "--context", "mgmt", "-o", "json"]);
@@ -208,7 +277,33 @@ async fn actions_change_real_objects_and_refusals_change_nothing() -> anyhow::Re
     assert_eq!(at(&rds, "/spec/approvePlan").as_str(), Some(plan.as_str()));
     assert_eq!(at(&rds, "/status/plan/lastApplied").as_str(), Some(plan.as_str()));
 
-    // CAPI: pause / unpause a Cluster (the Paused condition follows); pause a MachineDeployment rollout.
+    // `plan` only reads: not journaled.
+    assert_eq!(
+        demo.journal()?,
+        [
+            line("mgmt", "approve", "refused"),
+            line("mgmt", "approve", "ok"),
+            line("mgmt", "approve", "ok"),
+            line("mgmt", "approve", "refused"),
+            line("mgmt", "replan", "ok"),
+            line("mgmt", "approve", "ok"),
+        ]
+    );
+    Ok(())
+}
+
+/// Cluster API: pause / unpause a Cluster; scale a MachineDeployment (Machines follow) and refuse an even
+/// KubeadmControlPlane count; pause a rollout; write a workload cluster's kubeconfig (0600, usable, never
+/// replaced without --force).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn capi_actions_and_the_workload_kubeconfig() -> anyhow::Result<()> {
+    let demo = Demo::start().await?;
+    let cli = demo.cli();
+    let mgmt = demo.fleet.env.client("mgmt").await?;
+    let cluster_ar = ar("cluster.x-k8s.io", "v1beta2", "Cluster", "clusters");
+    let clusters: Api<DynamicObject> = Api::namespaced_with(mgmt.clone(), "platform", &cluster_ar);
+
+    // Pause / unpause a Cluster (the Paused condition follows).
     cli.expect(0, &["pause", "cluster", "platform/dev-eu", "--context", "mgmt"]);
     let c = clusters.get("dev-eu").await?;
     assert_eq!(at(&c, "/spec/paused"), &Value::Bool(true));
@@ -234,7 +329,7 @@ async fn actions_change_real_objects_and_refusals_change_nothing() -> anyhow::Re
     assert_eq!(at(&mds.get("dev-eu-md-0").await?, "/spec/paused"), &Value::Bool(true));
 
     // A workload cluster's kubeconfig, mode 0600, usable; the file is never replaced without --force.
-    let kc = dir.path().join("dev-eu.kubeconfig");
+    let kc = demo.dir.path().join("dev-eu.kubeconfig");
     let kc_s = kc.to_str().expect("utf-8");
     let out = cli.expect(0, &["kubeconfig", "cluster", "platform/dev-eu", "--context", "mgmt", "-f", kc_s]);
     assert!(out.contains("mode 0600") && !out.contains("token"), "{out}");
@@ -247,26 +342,16 @@ async fn actions_change_real_objects_and_refusals_change_nothing() -> anyhow::Re
     assert!(client.apiserver_version().await.is_ok(), "the written kubeconfig reaches dev-eu");
     cli.expect(3, &["kubeconfig", "cluster", "platform/dev-eu", "--context", "mgmt", "-f", kc_s]);
 
-    // Usage errors exit 2.
-    cli.expect(2, &["reconcile", "ks", "apps", "--context", "dev-eu"]);
-    cli.expect(2, &["suspend", "ks", "flux-system/apps", "--force", "--context", "dev-eu"]);
-
-    // The journal: one line per attempt, results as they were, no token or secret material.
-    let journal = Journal::in_dir(&home.join("state"));
-    let entries: Vec<Entry> = journal.read()?;
-    let results: Vec<(&str, &str, &str)> =
-        entries.iter().map(|e| (e.context.as_str(), e.verb.as_str(), e.result.as_str())).collect();
-    assert!(results.contains(&("dev-eu", "reconcile", "ok")), "{results:?}");
-    assert!(results.contains(&("dev-eu", "reconcile", "refused")), "{results:?}");
-    assert!(results.contains(&("mgmt-restricted", "pause", "refused")), "{results:?}");
-    assert!(results.contains(&("mgmt", "approve", "ok")), "{results:?}");
     let scaled = format!("scale replicas={want}");
-    assert!(results.contains(&("mgmt", scaled.as_str(), "ok")), "{results:?}");
-    assert!(entries.iter().all(|e| !e.user.is_empty() && e.time.contains('T')));
-    let text = std::fs::read_to_string(journal.path())?;
-    for secret in [fleet.env.admin_token(), fleet.env.restricted_token(), "token", "certificate-authority-data"] {
-        assert!(!text.contains(secret), "the journal holds {secret:?}");
-    }
-    assert_eq!(std::fs::metadata(journal.path())?.permissions().mode() & 0o777, 0o600);
+    assert_eq!(
+        demo.journal()?,
+        [
+            line("mgmt", "pause", "ok"),
+            line("mgmt", "unpause", "ok"),
+            line("mgmt", &scaled, "ok"),
+            line("mgmt", "scale replicas=2", "refused"),
+            line("mgmt", "pause", "ok"),
+        ]
+    );
     Ok(())
 }

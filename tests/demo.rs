@@ -86,7 +86,19 @@ async fn seeded_fleet_and_simulated_controllers() -> anyhow::Result<()> {
         "metadata": {"annotations": {"reconcile.fluxcd.io/requestedAt": "while-suspended"}}})),
     )
     .await?;
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // The controller takes the cluster's Kustomization events one at a time, in the watch's order: once a
+    // request made after the suspend (on another Kustomization) is handled, the suspended one was seen.
+    let later = format!("after-suspend-{}", std::process::id());
+    ks.patch(
+        "infrastructure",
+        &pp,
+        &merge(json!({"metadata": {"annotations": {"reconcile.fluxcd.io/requestedAt": later}}})),
+    )
+    .await?;
+    within(&ks, "infrastructure", "a later request handled", |o| {
+        at(o, "/status/lastHandledReconcileAt") == later.as_str()
+    })
+    .await?;
     let o = ks.get("flux-system").await?;
     assert_ne!(at(&o, "/status/lastHandledReconcileAt"), "while-suspended", "suspended objects are not reconciled");
     let resumed = ks.patch("flux-system", &pp, &merge(json!({"spec": {"suspend": null}}))).await?;

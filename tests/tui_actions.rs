@@ -67,9 +67,17 @@ fn drive(home: &Path, kubeconfig: &Path) {
     let s = tmux.wait_for("a wrong name clears the field", Duration::from_secs(20), |s| s.contains("type its name"));
     assert!(!s.contains("✔"), "nothing ran: {s}");
     tmux.keys(&["prod-us", "Enter"]);
-    tmux.wait_for("the reconcile ran", Duration::from_secs(20), |s| {
-        s.contains("reconcile ") && s.contains("in prod-us") && (s.contains("✔") || s.contains("✖"))
-    });
+    // The worst row is first: prod-us's infrastructure, whose build fails in the demo. The request is
+    // handled and the controller's verdict reported: not Ready, with its reason.
+    let s = tmux.wait_for("the reconcile ran", Duration::from_secs(20), |s| s.contains("in prod-us: ✖"));
+    assert!(
+        s.contains(
+            "reconcile Kustomization flux-system/infrastructure in prod-us: ✖ flux-system/infrastructure: \
+             Ready=False BuildFailed: kustomize build failed"
+        ),
+        "{s}"
+    );
+    assert!(!s.contains("✔"), "{s}");
     tmux.keys(&["q"]);
     tmux.wait_for("exit", Duration::from_secs(20), |s| s.contains("EXITED"));
     let _ = tmux.cmd(&["kill-session", "-t", "t"]);

@@ -190,7 +190,12 @@ fn drive(home: &Path, kubeconfig: &Path, remote: &Path, work: &Path) {
     let s = tmux.wait_for("the preview", Duration::from_secs(20), |s| s.contains("policy  ✔ no violations"));
     assert!(s.contains("branch  fleetdeck/create-tui-new  from main at"), "{s}");
     assert!(s.contains("+++ b/clusters/management/clusters/team-data/tui-new.yaml"), "{s}");
-    assert!(s.contains("+  region: eu-central-1") || s.contains("+kind: Cluster"), "{s}");
+    for l in ["+kind: Cluster", "+  name: tui-new", "+  namespace: team-data"] {
+        assert!(s.lines().any(|x| x.trim_matches(|c: char| c == '│' || c.is_whitespace()) == l), "{l}:\n{s}");
+    }
+    // The region chosen in the form is in the AWSManagedControlPlane, further down: a page down shows it.
+    tmux.keys(&["NPage"]);
+    tmux.wait_for("the region in the preview", Duration::from_secs(20), |s| s.contains("+  region: eu-central-1"));
 
     // Write and push.
     tmux.keys(&["p"]);

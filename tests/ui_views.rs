@@ -233,3 +233,81 @@ fn small_terminals_degrade_gracefully() {
     t.draw(|f| render(f, &state(View::Fleet), &scene)).expect("draw");
     assert!(text(t.backend().buffer()).contains("fleetdeck needs 80x24 (now 60x20)"));
 }
+
+/// Presses `keys` (single characters, or `Enter`) through `update`, as the loop does, and returns the
+/// effects they started.
+fn press(state: &mut State, store: &FleetStore, keys: &[&str]) -> Vec<fleetdeck::ui::msg::Effect> {
+    use crossterm::event::{KeyCode, KeyEvent};
+    let keymap = Keymap::builtin("default").expect("keymap");
+    let rows = Rows::derive(store, now());
+    let mut fx = Vec::new();
+    for k in keys {
+        let code = match *k {
+            "Enter" => KeyCode::Enter,
+            c => KeyCode::Char(c.chars().next().expect("a key")),
+        };
+        let input = fleetdeck::ui::app::input(state, store, &rows);
+        fx.extend(fleetdeck::ui::update::key(state, &keymap, &KeyEvent::from(code), &input));
+    }
+    fx
+}
+
+/// Puts the Flux view's cursor on Kustomization `flux-system/name` of `context`.
+fn select(state: &mut State, store: &FleetStore, context: &str, name: &str) {
+    let rows = Rows::derive(store, now());
+    let at = fleetdeck::ui::list::visible(state, &rows)
+        .iter()
+        .position(|(_, t)| {
+            matches!(t, fleetdeck::ui::list::Target::Object(o)
+                if o.context == context && o.kind == KindId::KUSTOMIZATION && o.name == name)
+        })
+        .expect("the Kustomization is listed");
+    state.cursor_mut().selected = at;
+}
+
+/// The Flux tree of a Kustomization in the cockpit (dependencies, its inventory with `(not watched)` entries,
+/// health and revisions), and the same tree with a node collapsed through the keys.
+#[test]
+fn tree_of_a_kustomization_and_a_collapsed_node() {
+    let store = fleet();
+    let theme = Theme::builtin("default").expect("theme");
+    let root =
+        fleetdeck::model::object_ref::ObjectRef::new("dev-eu", KindId::KUSTOMIZATION, "flux-system", "flux-system");
+    let mut s = state(View::Tree(root));
+    insta::assert_snapshot!("tree_flux_dev_eu", text(&draw(&store, &mut s, &theme)));
+    // Down to the infrastructure Kustomization (the fourth child), then collapse it (`h`): its subtree folds
+    // into its one line, marked `▸`.
+    assert!(press(&mut s, &store, &["j", "j", "j", "j", "h"]).is_empty(), "moving and collapsing start nothing");
+    let screen = text(&draw(&store, &mut s, &theme));
+    assert_eq!(screen.matches('▸').count(), 1, "{screen}");
+    insta::assert_snapshot!("tree_flux_dev_eu_collapsed", screen);
+}
+
+/// The confirmation overlay, reached through the keys: a destructive action (suspend) asks `y`/`n`; on a
+/// production context (prod-us, made writable) even a reconcile asks for the context's name to be typed.
+/// Nothing starts until it is confirmed.
+#[test]
+fn confirmation_overlays_for_a_destructive_action_and_a_production_context() {
+    let store = fleet();
+    let theme = Theme::builtin("default").expect("theme");
+    let mut config = fleetdeck::config::Config::builtin().expect("config");
+    config.contexts.insert("prod-us".into(), fleetdeck::config::ContextOverride { readonly: Some(false), alias: None });
+    let rules = fleetdeck::ui::jobs::Rules { config: Some(config), cli_readonly: false };
+
+    let mut s = state(View::Flux);
+    s.settings.rules = rules.clone();
+    select(&mut s, &store, "dev-eu", "apps");
+    assert!(press(&mut s, &store, &["s"]).is_empty(), "a suspend asks first");
+    assert!(matches!(s.nav.overlay, Some(Overlay::Confirm(_))), "{:?}", s.nav.overlay);
+    insta::assert_snapshot!("confirm_suspend", text(&draw(&store, &mut s, &theme)));
+    let fx = press(&mut s, &store, &["y"]);
+    assert!(matches!(fx.as_slice(), [fleetdeck::ui::msg::Effect::Run(_, r)] if r.len() == 1), "{fx:?}");
+
+    let mut s = state(View::Flux);
+    s.settings.rules = rules;
+    select(&mut s, &store, "prod-us", "flux-system");
+    assert!(press(&mut s, &store, &["r", "p", "r", "o"]).is_empty(), "typing the name starts nothing");
+    insta::assert_snapshot!("confirm_production", text(&draw(&store, &mut s, &theme)));
+    let fx = press(&mut s, &store, &["d", "-", "u", "s", "Enter"]);
+    assert!(matches!(fx.as_slice(), [fleetdeck::ui::msg::Effect::Run(_, r)] if r[0].target.context == "prod-us"));
+}
