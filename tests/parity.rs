@@ -180,14 +180,15 @@ fn describe_cluster_matches_clusterctl_on_every_demo_cluster() {
                 let mut ours_args = vec!["--context", "mgmt", "tree", "cluster", cluster];
                 ours_args.extend(our_flags);
                 // The demo's CAPI controller moves provisioning clusters on every 30 s: both tools must read
-                // the same state, so fleetdeck runs between two clusterctl runs that agree (a step between
-                // them shows as a difference between the two clusterctl outputs, and the pair is taken again).
+                // the same state, so fleetdeck runs between two clusterctl runs whose compared columns agree
+                // (a step between them shows as a difference there, and the three runs are taken again; the
+                // SINCE column is an age and differs anyway).
                 let mut attempts = 0;
                 let (theirs, ours) = loop {
                     let before = up(&clusterctl, home.path(), kc, &theirs_args);
                     let ours = fd(home.path(), kc, &ours_args);
                     let after = up(&clusterctl, home.path(), kc, &theirs_args);
-                    if before == after {
+                    if capi_rows(&before) == capi_rows(&after) {
                         break (after, ours);
                     }
                     attempts += 1;
