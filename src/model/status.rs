@@ -8,7 +8,8 @@
 //! - `flux.rs`: Flux (`*.toolkit.fluxcd.io`) and tofu-controller Terraform (`infra.contrib.fluxcd.io`), kstatus
 //!   conditions read the way `flux get` shows them;
 //! - `capi.rs`: Cluster API, v1beta2 and v1beta1 status shapes, read the way `clusterctl describe cluster` does;
-//! - `core.rs`: core kinds (Node, Namespace, Deployment), Weave GitOps objects, and generic kstatus for the rest.
+//! - `core.rs`: core kinds (Node, Namespace, and kstatus's built-in rules for Deployment, StatefulSet, DaemonSet,
+//!   ReplicaSet, Job, Pod, PVC, Service, CRD, PDB, ...), Weave GitOps objects, and generic kstatus for the rest.
 //!
 //! Common to all: `metadata.deletionTimestamp` wins (Deleting); a status that cannot be read (wrong JSON types)
 //! gives [`HealthState::Unknown`] with a `note` naming the bad field.

@@ -139,6 +139,65 @@ const TABLE: &str = r#"
 - {case: deployment lag, expect: Progressing reason=LatestGenerationNotObserved,
    apiVersion: apps/v1, kind: Deployment, metadata: {name: d, generation: 3}, status: {observedGeneration: 2}}
 - {case: node without Ready, expect: Unknown reason=NoReadyCondition, apiVersion: v1, kind: Node, metadata: {name: node-1}}
+# kstatus's built-in kinds (cli-utils pkg/kstatus/status/core.go)
+- {case: statefulset scaling, expect: Progressing reason=LessReady,
+   apiVersion: apps/v1, kind: StatefulSet, metadata: {name: s}, spec: {replicas: 3},
+   status: {replicas: 3, readyReplicas: 1, currentReplicas: 3}}
+- {case: statefulset partition rollout, expect: Progressing reason=PartitionRollout,
+   apiVersion: apps/v1, kind: StatefulSet, metadata: {name: s},
+   spec: {replicas: 3, updateStrategy: {rollingUpdate: {partition: 1}}},
+   status: {replicas: 3, readyReplicas: 3, updatedReplicas: 1}}
+- {case: statefulset revision mismatch, expect: Progressing reason=RevisionMismatch,
+   apiVersion: apps/v1, kind: StatefulSet, metadata: {name: s}, spec: {replicas: 1},
+   status: {replicas: 1, readyReplicas: 1, currentReplicas: 1, currentRevision: s-1, updateRevision: s-2}}
+- {case: statefulset current, expect: Ready,
+   apiVersion: apps/v1, kind: StatefulSet, metadata: {name: s}, spec: {replicas: 1},
+   status: {replicas: 1, readyReplicas: 1, currentReplicas: 1, currentRevision: s-1, updateRevision: s-1}}
+- {case: statefulset on delete, expect: Ready,
+   apiVersion: apps/v1, kind: StatefulSet, metadata: {name: s}, spec: {replicas: 3, updateStrategy: {type: OnDelete}}, status: {}}
+- {case: daemonset without observed generation, expect: Progressing reason=NoObservedGeneration,
+   apiVersion: apps/v1, kind: DaemonSet, metadata: {name: d, generation: 1}, status: {desiredNumberScheduled: 2}}
+- {case: daemonset not everywhere, expect: Progressing reason=LessAvailable,
+   apiVersion: apps/v1, kind: DaemonSet, metadata: {name: d, generation: 1},
+   status: {observedGeneration: 1, desiredNumberScheduled: 3, currentNumberScheduled: 3, updatedNumberScheduled: 3, numberAvailable: 2, numberReady: 2}}
+- {case: daemonset everywhere, expect: Ready,
+   apiVersion: apps/v1, kind: DaemonSet, metadata: {name: d, generation: 1},
+   status: {observedGeneration: 1, desiredNumberScheduled: 2, currentNumberScheduled: 2, updatedNumberScheduled: 2, numberAvailable: 2, numberReady: 2}}
+- {case: replicaset failure, expect: Progressing reason=ReplicaFailure,
+   apiVersion: apps/v1, kind: ReplicaSet, metadata: {name: r}, spec: {replicas: 1},
+   status: {conditions: [{type: ReplicaFailure, status: "True", reason: FailedCreate}]}}
+- {case: job failed, expect: Failed reason=JobFailed,
+   apiVersion: batch/v1, kind: Job, metadata: {name: j}, spec: {completions: 1},
+   status: {failed: 6, startTime: "2026-11-21T09:00:00Z", conditions: [{type: Failed, status: "True", reason: BackoffLimitExceeded}]}}
+- {case: job not started, expect: Progressing reason=JobNotStarted, apiVersion: batch/v1, kind: Job, metadata: {name: j}, status: {}}
+- {case: job running, expect: Ready,
+   apiVersion: batch/v1, kind: Job, metadata: {name: j}, status: {active: 1, startTime: "2026-11-21T09:00:00Z"}}
+- {case: pod crash looping, expect: Failed reason=ContainerCrashLooping,
+   apiVersion: v1, kind: Pod, metadata: {name: p},
+   status: {phase: Running, conditions: [{type: Ready, status: "False"}],
+   containerStatuses: [{name: app, state: {waiting: {reason: CrashLoopBackOff}}}, {name: sidecar, state: {running: {}}}]}}
+- {case: pod running not ready, expect: Progressing reason=PodRunningNotReady,
+   apiVersion: v1, kind: Pod, metadata: {name: p}, status: {phase: Running, conditions: [{type: Ready, status: "False"}]}}
+- {case: pod unschedulable, expect: Failed reason=PodUnschedulable,
+   apiVersion: v1, kind: Pod, metadata: {name: p},
+   status: {phase: Pending, conditions: [{type: PodScheduled, status: "False", reason: Unschedulable}]}}
+- {case: pod completed badly, expect: Ready, apiVersion: v1, kind: Pod, metadata: {name: p}, status: {phase: Failed}}
+- {case: pvc pending, expect: Progressing reason=NotBound,
+   apiVersion: v1, kind: PersistentVolumeClaim, metadata: {name: c}, status: {phase: Pending}}
+- {case: pvc bound, expect: Ready, apiVersion: v1, kind: PersistentVolumeClaim, metadata: {name: c}, status: {phase: Bound}}
+- {case: load balancer without an IP, expect: Progressing reason=NoIPAssigned,
+   apiVersion: v1, kind: Service, metadata: {name: s}, spec: {type: LoadBalancer}}
+- {case: service, expect: Ready, apiVersion: v1, kind: Service, metadata: {name: s}, spec: {clusterIP: 10.0.0.1}}
+- {case: crd names refused, expect: Failed reason=MultipleNamesNotAllowed,
+   apiVersion: apiextensions.k8s.io/v1, kind: CustomResourceDefinition, metadata: {name: widgets.example.com},
+   status: {conditions: [{type: NamesAccepted, status: "False", reason: MultipleNamesNotAllowed}]}}
+- {case: crd installing, expect: Progressing reason=Installing,
+   apiVersion: apiextensions.k8s.io/v1, kind: CustomResourceDefinition, metadata: {name: widgets.example.com},
+   status: {conditions: [{type: Established, status: "False", reason: Installing}]}}
+- {case: crd established, expect: Ready,
+   apiVersion: apiextensions.k8s.io/v1, kind: CustomResourceDefinition, metadata: {name: widgets.example.com},
+   status: {conditions: [{type: NamesAccepted, status: "True"}, {type: Established, status: "True"}]}}
+- {case: secret, expect: Ready, apiVersion: v1, kind: Secret, metadata: {name: s}}
 - {case: kstatus InProgress for Ready False, expect: Progressing reason=Issuing,
    apiVersion: cert-manager.io/v1, kind: Certificate, metadata: {name: c},
    status: {conditions: [{type: Ready, status: "False", reason: Issuing}]}}
