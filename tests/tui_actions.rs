@@ -51,11 +51,14 @@ fn drive(home: &Path, kubeconfig: &Path) {
         s.lines().any(|l| l.contains("dev-eu") && l.contains("Paused"))
     });
 
-    // Unpause through the same key (a toggle), then a production context: type its name.
+    // Unpause through the same key (a toggle). It is not destructive: it runs at once, without a confirmation
+    // (a `y` pressed now would mark the finished job as seen and hide its line).
     tmux.keys(&["p"]);
-    tmux.wait_for("confirmation", Duration::from_secs(20), |s| s.contains("unpause Cluster platform/dev-eu"));
-    tmux.keys(&["y"]);
-    tmux.wait_for("unpaused", Duration::from_secs(20), |s| s.contains("✔") && s.contains("Paused=False"));
+    let s = tmux.wait_for("unpaused", Duration::from_secs(20), |s| s.contains("✔") && s.contains("Paused=False"));
+    assert!(s.contains("unpause Cluster platform/dev-eu in mgmt"), "{s}");
+    assert!(!s.contains("y / enter: confirm"), "no confirmation for an unpause: {s}");
+
+    // A production context: type its name.
     tmux.keys(&["3", "/", "prod-us", "Enter"]);
     tmux.wait_for("prod-us Flux objects", Duration::from_secs(20), |s| {
         s.contains("filter: prod-us") && s.lines().any(|l| l.contains("prod-us") && l.contains("Kustomization"))
