@@ -79,13 +79,14 @@ async fn seeded_fleet_and_simulated_controllers() -> anyhow::Result<()> {
         .await?;
 
     // suspend: a request is not handled while suspended; resume catches up.
-    ks.patch(
-        "flux-system",
-        &pp,
-        &merge(json!({"spec": {"suspend": true},
+    let suspended = ks
+        .patch(
+            "flux-system",
+            &pp,
+            &merge(json!({"spec": {"suspend": true},
         "metadata": {"annotations": {"reconcile.fluxcd.io/requestedAt": "while-suspended"}}})),
-    )
-    .await?;
+        )
+        .await?;
     // The controller takes the cluster's Kustomization events one at a time, in the watch's order: once a
     // request made after the suspend (on another Kustomization) is handled, the suspended one was seen.
     let later = format!("after-suspend-{}", std::process::id());
@@ -101,6 +102,8 @@ async fn seeded_fleet_and_simulated_controllers() -> anyhow::Result<()> {
     .await?;
     let o = ks.get("flux-system").await?;
     assert_ne!(at(&o, "/status/lastHandledReconcileAt"), "while-suspended", "suspended objects are not reconciled");
+    // Nothing of it moved at all (its status neither), as with the real controller.
+    assert_eq!(o.metadata.resource_version, suspended.metadata.resource_version, "a suspended object is left alone");
     let resumed = ks.patch("flux-system", &pp, &merge(json!({"spec": {"suspend": null}}))).await?;
     let generation = resumed.metadata.generation.expect("generation");
     within(&ks, "flux-system", "resume reconciles", |o| {

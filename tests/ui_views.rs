@@ -234,6 +234,15 @@ fn small_terminals_degrade_gracefully() {
     assert!(text(t.backend().buffer()).contains("fleetdeck needs 80x24 (now 60x20)"));
 }
 
+/// The frame at 120x40 as text, drawn by the library's `render_to_string` (what `fleetdeck snapshot`
+/// prints).
+fn frame(store: &FleetStore, state: &State, theme: &Theme) -> String {
+    let keymap = Keymap::builtin("default").expect("keymap");
+    let rows = Rows::derive(store, now());
+    let scene = Scene { store, rows: &rows, theme, keymap: &keymap };
+    fleetdeck::ui::render_to_string(state, &scene, 120, 40).expect("render")
+}
+
 /// Presses `keys` (single characters, or `Enter`) through `update`, as the loop does, and returns the
 /// effects they started.
 fn press(state: &mut State, store: &FleetStore, keys: &[&str]) -> Vec<fleetdeck::ui::msg::Effect> {
@@ -274,11 +283,11 @@ fn tree_of_a_kustomization_and_a_collapsed_node() {
     let root =
         fleetdeck::model::object_ref::ObjectRef::new("dev-eu", KindId::KUSTOMIZATION, "flux-system", "flux-system");
     let mut s = state(View::Tree(root));
-    insta::assert_snapshot!("tree_flux_dev_eu", text(&draw(&store, &mut s, &theme)));
+    insta::assert_snapshot!("tree_flux_dev_eu", frame(&store, &s, &theme));
     // Down to the infrastructure Kustomization (the fourth child), then collapse it (`h`): its subtree folds
     // into its one line, marked `▸`.
     assert!(press(&mut s, &store, &["j", "j", "j", "j", "h"]).is_empty(), "moving and collapsing start nothing");
-    let screen = text(&draw(&store, &mut s, &theme));
+    let screen = frame(&store, &s, &theme);
     assert_eq!(screen.matches('▸').count(), 1, "{screen}");
     insta::assert_snapshot!("tree_flux_dev_eu_collapsed", screen);
 }
@@ -299,7 +308,7 @@ fn confirmation_overlays_for_a_destructive_action_and_a_production_context() {
     select(&mut s, &store, "dev-eu", "apps");
     assert!(press(&mut s, &store, &["s"]).is_empty(), "a suspend asks first");
     assert!(matches!(s.nav.overlay, Some(Overlay::Confirm(_))), "{:?}", s.nav.overlay);
-    insta::assert_snapshot!("confirm_suspend", text(&draw(&store, &mut s, &theme)));
+    insta::assert_snapshot!("confirm_suspend", frame(&store, &s, &theme));
     let fx = press(&mut s, &store, &["y"]);
     assert!(matches!(fx.as_slice(), [fleetdeck::ui::msg::Effect::Run(_, r)] if r.len() == 1), "{fx:?}");
 
@@ -307,7 +316,7 @@ fn confirmation_overlays_for_a_destructive_action_and_a_production_context() {
     s.settings.rules = rules;
     select(&mut s, &store, "prod-us", "flux-system");
     assert!(press(&mut s, &store, &["r", "p", "r", "o"]).is_empty(), "typing the name starts nothing");
-    insta::assert_snapshot!("confirm_production", text(&draw(&store, &mut s, &theme)));
+    insta::assert_snapshot!("confirm_production", frame(&store, &s, &theme));
     let fx = press(&mut s, &store, &["d", "-", "u", "s", "Enter"]);
     assert!(matches!(fx.as_slice(), [fleetdeck::ui::msg::Effect::Run(_, r)] if r[0].target.context == "prod-us"));
 }
