@@ -13,6 +13,7 @@
 //! [`FleetStore::apply`]: crate::model::store::FleetStore::apply
 pub mod connection;
 pub mod exec;
+pub mod inventory;
 pub mod kubeconfig;
 pub mod lineage;
 pub mod supervisor;

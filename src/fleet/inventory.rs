@@ -1,0 +1,95 @@
+//! Reading the objects of a Flux inventory that fleetdeck does not watch (issue 15, item 1): each entry of a
+//! Kustomization's or HelmRelease's `status.inventory.entries` (`<namespace>_<name>_<group>_<kind>` at
+//! version `v`) is read from its API server and judged by kstatus's rules ([`crate::model::status::health`]):
+//! found with its health, gone (`not found`: drift), or unreadable (the kind is not served, RBAC forbids
+//! the read, the server did not answer). Secrets are read as metadata only: their data never leaves the
+//! server. The versions and plurals come from the server's discovery, once per group/version.
+use std::collections::HashMap;
+
+use futures::StreamExt;
+use kube::api::{Api, DynamicObject};
+use kube::core::{ApiResource, GroupVersionKind};
+use kube::discovery::{self, Scope};
+
+use crate::model::flux_tree::ObjMetadata;
+use crate::model::status::{Health, HealthState, health};
+
+/// How many reads run at once against one API server.
+pub const CONCURRENCY: usize = 16;
+
+/// What became of one inventory entry.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EntryState {
+    /// The object exists; its health by kstatus's rules (a Secret: Ready, "exists").
+    Found(Health),
+    /// The object is gone: it was applied, and is not there now (drift).
+    NotFound,
+    /// It could not be read: why, for people (`not served: ...`, `forbidden: ...`, the API error).
+    Unreadable(String),
+}
+
+/// One inventory entry and what became of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntryHealth {
+    /// The entry's identity, as its inventory id encodes it.
+    pub entry: ObjMetadata,
+    /// Found with its health, not found, or unreadable.
+    pub state: EntryState,
+}
+
+/// A kind as the server serves it (its resource, and whether it is namespaced), or why it is not.
+type Served = Result<(ApiResource, bool), String>;
+
+/// Reads every entry (with the version the inventory recorded for it) through `client`, at most
+/// [`CONCURRENCY`] at a time, and returns their states in the entries' order. Never fails as a whole: an
+/// entry that cannot be read says why in its own state.
+pub async fn read(client: &kube::Client, entries: &[(ObjMetadata, String)]) -> Vec<EntryHealth> {
+    let mut kinds: HashMap<(String, String, String), Served> = HashMap::new();
+    for (e, version) in entries {
+        let key = (e.group.clone(), version.clone(), e.kind.clone());
+        if !kinds.contains_key(&key) {
+            let gvk = GroupVersionKind::gvk(&e.group, version, &e.kind);
+            let found = discovery::pinned_kind(client, &gvk)
+                .await
+                .map(|(ar, caps)| (ar, caps.scope == Scope::Namespaced))
+                .map_err(|err| format!("not served: {}", crate::fleet::describe(&err)));
+            kinds.insert(key, found);
+        }
+    }
+    let reads = entries.iter().map(|(e, version)| {
+        let kind = kinds.get(&(e.group.clone(), version.clone(), e.kind.clone())).cloned();
+        async move {
+            let state = match kind {
+                Some(Ok((ar, namespaced))) => read_one(client, e, &ar, namespaced).await,
+                Some(Err(why)) => EntryState::Unreadable(why),
+                None => EntryState::Unreadable("not served".into()),
+            };
+            EntryHealth { entry: e.clone(), state }
+        }
+    });
+    futures::stream::iter(reads).buffered(CONCURRENCY).collect().await
+}
+
+async fn read_one(client: &kube::Client, e: &ObjMetadata, ar: &ApiResource, namespaced: bool) -> EntryState {
+    let api: Api<DynamicObject> = if namespaced {
+        Api::namespaced_with(client.clone(), &e.namespace, ar)
+    } else {
+        Api::all_with(client.clone(), ar)
+    };
+    let unreadable = |err: kube::Error| match err {
+        kube::Error::Api(s) if s.code == 403 => EntryState::Unreadable(format!("forbidden: {}", s.message)),
+        err => EntryState::Unreadable(crate::fleet::describe(&err)),
+    };
+    if e.group.is_empty() && e.kind == "Secret" {
+        return match api.get_metadata_opt(&e.name).await {
+            Ok(Some(_)) => EntryState::Found(Health::new(HealthState::Ready, "", "exists")),
+            Ok(None) => EntryState::NotFound,
+            Err(err) => unreadable(err),
+        };
+    }
+    match api.get_opt(&e.name).await {
+        Ok(Some(obj)) => EntryState::Found(health(&e.group, &e.kind, &obj)),
+        Ok(None) => EntryState::NotFound,
+        Err(err) => unreadable(err),
+    }
+}
