@@ -47,13 +47,13 @@ pub async fn read(client: &kube::Client, entries: &[(ObjMetadata, String)]) -> V
     let mut kinds: HashMap<(String, String, String), Served> = HashMap::new();
     for (e, version) in entries {
         let key = (e.group.clone(), version.clone(), e.kind.clone());
-        if !kinds.contains_key(&key) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = kinds.entry(key) {
             let gvk = GroupVersionKind::gvk(&e.group, version, &e.kind);
             let found = discovery::pinned_kind(client, &gvk)
                 .await
                 .map(|(ar, caps)| (ar, caps.scope == Scope::Namespaced))
                 .map_err(|err| format!("not served: {}", crate::fleet::describe(&err)));
-            kinds.insert(key, found);
+            slot.insert(found);
         }
     }
     let reads = entries.iter().map(|(e, version)| {
