@@ -98,8 +98,8 @@ pub fn approval_time() -> String {
 /// [`crate::gitops::Repo::apply`]; the user's working tree, index and branch are never touched.
 ///
 /// # Errors
-/// [`OpError::Refused`] when no manifest of the object is in the repository or it cannot be edited safely;
-/// [`OpError::Failed`] for git errors (a rejected push keeps the local branch and says why).
+/// [`super::OpError::Refused`] when no manifest of the object is in the repository or it cannot be edited safely;
+/// [`super::OpError::Failed`] for git errors (a rejected push keeps the local branch and says why).
 pub fn approve_in_repo(
     repo: &crate::gitops::Repo,
     base: &crate::gitops::Base,

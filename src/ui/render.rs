@@ -32,7 +32,7 @@ pub struct Scene<'a> {
     pub keymap: &'a Keymap,
 }
 
-/// The object under the cursor of a list view (trees report theirs through [`tree::selected`]).
+/// The object under the cursor of a list view (trees report theirs from their lines: [`super::app::input`]).
 pub fn selected_object(state: &State, rows: &Rows) -> Option<ObjectRef> {
     match selected_target(state, rows) {
         Some(Target::Object(o)) => Some(o),
