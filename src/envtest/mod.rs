@@ -210,6 +210,9 @@ impl Envtest {
         for i in 0..env.servers.len() {
             env.spawn_server(i)?;
         }
+        for i in 0..env.servers.len() {
+            env.listening(i)?;
+        }
         let mut restricted = b.restricted;
         if restricted.is_empty() {
             restricted.push(b.servers[0].clone());
@@ -272,6 +275,38 @@ impl Envtest {
             "--authorization-mode=RBAC".into(),
             "--profiling=false".into(),
         ]
+    }
+
+    /// Waits until server `i` listens on its port. When it could not bind it (another process took the port
+    /// between [`process::free_port`] and the bind: parallel test processes start many servers), it starts
+    /// again on a new port, up to 3 times in all.
+    fn listening(&mut self, i: usize) -> Result<()> {
+        for attempt in 1..=3 {
+            let port = self.servers[i].port;
+            let proc = self.servers[i].proc.as_mut().context("the API server was not started")?;
+            match process::wait_for_port(proc, port, READY_TIMEOUT) {
+                Ok(()) => return Ok(()),
+                Err(e)
+                    if attempt < 3
+                        && proc.exited().is_some()
+                        && proc.log_tail(20).contains("address already in use") =>
+                {
+                    tracing::debug!(
+                        "kube-apiserver {}: port {port} taken, starting again: {e:#}",
+                        self.servers[i].name
+                    );
+                    let port = process::free_port()?;
+                    let s = &mut self.servers[i];
+                    s.port = port;
+                    for a in s.args.iter_mut().filter(|a| a.starts_with("--secure-port=")) {
+                        *a = format!("--secure-port={port}");
+                    }
+                    self.spawn_server(i)?;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        bail!("kube-apiserver {}: no free port after 3 tries", self.servers[i].name)
     }
 
     fn spawn_server(&mut self, i: usize) -> Result<()> {
