@@ -65,8 +65,10 @@ pub fn input<'a>(state: &State, store: &'a FleetStore, rows: &'a Rows) -> Input<
 
 /// Starts `fx`, and the inspection the details pane now needs (the selection may have moved).
 fn start(effects: &Effects, mut fx: Vec<Effect>, state: &mut State, store: &FleetStore, rows: &Rows) {
-    let selected = input(state, store, rows).tree_selected;
-    fx.extend(actions::inspection(state, selected.as_ref()));
+    if state.nav.details {
+        let selected = input(state, store, rows).tree_selected;
+        fx.extend(actions::inspection(state, selected.as_ref()));
+    }
     for effect in fx {
         effects.run(effect, state, store);
     }

@@ -102,16 +102,15 @@ fn failed(reason: &str, message: impl Into<String>) -> Health {
 /// the partition of a rolling update and the revisions decide; `OnDelete` updates are always current.
 fn stateful_set(obj: &DynamicObject) -> Result<Health, Malformed> {
     let data = &obj.data;
-    let int = |path: &[&str], default: i64| get_i64(data, path).map(|v| v.unwrap_or(default));
     if get_str(data, &["spec", "updateStrategy", "type"])? == Some("OnDelete") {
         return Ok(ready("StatefulSet is using the ondelete update strategy"));
     }
-    let spec = int(&["spec", "replicas"], 1)?;
-    let ready_n = int(&["status", "readyReplicas"], 0)?;
-    let current = int(&["status", "currentReplicas"], 0)?;
-    let updated = int(&["status", "updatedReplicas"], 0)?;
-    let replicas = int(&["status", "replicas"], 0)?;
-    let partition = int(&["spec", "updateStrategy", "rollingUpdate", "partition"], -1)?;
+    let spec = int(data, &["spec", "replicas"], 1)?;
+    let ready_n = int(data, &["status", "readyReplicas"], 0)?;
+    let current = int(data, &["status", "currentReplicas"], 0)?;
+    let updated = int(data, &["status", "updatedReplicas"], 0)?;
+    let replicas = int(data, &["status", "replicas"], 0)?;
+    let partition = int(data, &["spec", "updateStrategy", "rollingUpdate", "partition"], -1)?;
     if spec > replicas {
         return Ok(progressing("LessReplicas", format!("Replicas: {replicas}/{spec}")));
     }
@@ -146,12 +145,11 @@ fn daemon_set(kind: &str, obj: &DynamicObject) -> Result<Health, Malformed> {
     if get_i64(data, &["status", "observedGeneration"])?.is_none() {
         return Ok(progressing("NoObservedGeneration", format!("{kind} status.observedGeneration not found")));
     }
-    let int = |path: &[&str], default: i64| get_i64(data, path).map(|v| v.unwrap_or(default));
-    let desired = int(&["status", "desiredNumberScheduled"], -1)?;
-    let current = int(&["status", "currentNumberScheduled"], 0)?;
-    let updated = int(&["status", "updatedNumberScheduled"], 0)?;
-    let available = int(&["status", "numberAvailable"], 0)?;
-    let ready_n = int(&["status", "numberReady"], 0)?;
+    let desired = int(data, &["status", "desiredNumberScheduled"], -1)?;
+    let current = int(data, &["status", "currentNumberScheduled"], 0)?;
+    let updated = int(data, &["status", "updatedNumberScheduled"], 0)?;
+    let available = int(data, &["status", "numberAvailable"], 0)?;
+    let ready_n = int(data, &["status", "numberReady"], 0)?;
     Ok(if desired == -1 {
         progressing("NoDesiredNumber", "Missing .status.desiredNumberScheduled")
     } else if desired > current {
@@ -173,12 +171,11 @@ fn replica_set(obj: &DynamicObject, conditions: &[Condition]) -> Result<Health, 
         return Ok(progressing("ReplicaFailure", "Replica Failure condition. Check Pods"));
     }
     let data = &obj.data;
-    let int = |path: &[&str], default: i64| get_i64(data, path).map(|v| v.unwrap_or(default));
-    let spec = int(&["spec", "replicas"], 1)?;
-    let replicas = int(&["status", "replicas"], 0)?;
-    let ready_n = int(&["status", "readyReplicas"], 0)?;
-    let available = int(&["status", "availableReplicas"], 0)?;
-    let labelled = int(&["status", "fullyLabeledReplicas"], 0)?;
+    let spec = int(data, &["spec", "replicas"], 1)?;
+    let replicas = int(data, &["status", "replicas"], 0)?;
+    let ready_n = int(data, &["status", "readyReplicas"], 0)?;
+    let available = int(data, &["status", "availableReplicas"], 0)?;
+    let labelled = int(data, &["status", "fullyLabeledReplicas"], 0)?;
     Ok(if spec > labelled {
         progressing("LessLabelled", format!("Labelled: {labelled}/{spec}"))
     } else if spec > available {
@@ -196,12 +193,11 @@ fn replica_set(obj: &DynamicObject, conditions: &[Condition]) -> Result<Health, 
 /// not started yet -> in progress; else current while it runs.
 fn job(obj: &DynamicObject, conditions: &[Condition]) -> Result<Health, Malformed> {
     let data = &obj.data;
-    let int = |path: &[&str], default: i64| get_i64(data, path).map(|v| v.unwrap_or(default));
-    let parallelism = int(&["spec", "parallelism"], 1)?;
-    let completions = int(&["spec", "completions"], parallelism)?;
-    let succeeded = int(&["status", "succeeded"], 0)?;
-    let active = int(&["status", "active"], 0)?;
-    let failed_n = int(&["status", "failed"], 0)?;
+    let parallelism = int(data, &["spec", "parallelism"], 1)?;
+    let completions = int(data, &["spec", "completions"], parallelism)?;
+    let succeeded = int(data, &["status", "succeeded"], 0)?;
+    let active = int(data, &["status", "active"], 0)?;
+    let failed_n = int(data, &["status", "failed"], 0)?;
     let suspended = crate::model::conditions::get_bool(data, &["spec", "suspend"])?.unwrap_or(false);
     for c in conditions {
         match c.type_.as_str() {
@@ -281,6 +277,11 @@ fn crd(conditions: &[Condition]) -> Health {
     progressing("Installing", "Install in progress")
 }
 
+/// The integer at `path`, `default` when absent (kstatus's `GetIntField`).
+fn int(data: &serde_json::Value, path: &[&str], default: i64) -> Result<i64, Malformed> {
+    get_i64(data, path).map(|v| v.unwrap_or(default))
+}
+
 /// Node: Ready True -> Ready; False, or Unknown (`NodeStatusUnknown`: the kubelet stopped posting status) ->
 /// Failed with the kubelet's reason and message; no Ready yet -> Unknown.
 fn node(conditions: &[Condition]) -> Health {
@@ -310,7 +311,6 @@ fn namespace(obj: &DynamicObject) -> Result<Health, Malformed> {
 /// no NewReplicaSetAvailable (only with a progress deadline) or Available not True -> Progressing; else Ready.
 fn deployment(obj: &DynamicObject, conditions: &[Condition]) -> Result<Health, Malformed> {
     let data = &obj.data;
-    let int = |path: &[&str], default: i64| get_i64(data, path).map(|v| v.unwrap_or(default));
     let deadline = get_i64(data, &["spec", "progressDeadlineSeconds"])?;
     let mut progressing = deadline.is_none_or(|d| d == i64::from(i32::MAX));
     let mut available = false;
@@ -328,11 +328,11 @@ fn deployment(obj: &DynamicObject, conditions: &[Condition]) -> Result<Health, M
             _ => {}
         }
     }
-    let spec = int(&["spec", "replicas"], 1)?;
-    let replicas = int(&["status", "replicas"], 0)?;
-    let updated = int(&["status", "updatedReplicas"], 0)?;
-    let ready = int(&["status", "readyReplicas"], 0)?;
-    let avail = int(&["status", "availableReplicas"], 0)?;
+    let spec = int(data, &["spec", "replicas"], 1)?;
+    let replicas = int(data, &["status", "replicas"], 0)?;
+    let updated = int(data, &["status", "updatedReplicas"], 0)?;
+    let ready = int(data, &["status", "readyReplicas"], 0)?;
+    let avail = int(data, &["status", "availableReplicas"], 0)?;
     let wait = |reason: &str, message: String| Ok(Health::new(HealthState::Progressing, reason, message));
     if spec > replicas {
         return wait("LessReplicas", format!("Replicas: {replicas}/{spec}"));

@@ -65,12 +65,13 @@ pub fn lines(store: &FleetStore, root: &ObjectRef, state: &State) -> Rc<Vec<Tree
     let collapsed = state.nav.collapsed.get(&key);
     let mut trees = state.tree_cache.borrow_mut();
     build(&mut trees, store, root, conditions);
-    let lines_key = (key.clone(), conditions, trees.builds(), collapsed.cloned());
-    if let Some((k, lines)) = state.tree_lines.borrow().as_ref()
-        && *k == lines_key
+    let builds = trees.builds();
+    if let Some(((k, c, b, set), lines)) = state.tree_lines.borrow().as_ref()
+        && (k, *c, *b, set.as_ref()) == (&key, conditions, builds, collapsed)
     {
         return lines.clone();
     }
+    let lines_key = (key.clone(), conditions, builds, collapsed.cloned());
     let tree = trees.get(&cache_key(root, conditions));
     let lines = Rc::new(tree.map(|t| flatten(t, root.kind == KindId::CLUSTER, collapsed)).unwrap_or_default());
     *state.tree_lines.borrow_mut() = Some((lines_key, lines.clone()));
