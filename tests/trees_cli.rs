@@ -213,6 +213,37 @@ fn check(home: &Path, kc: &str) {
     let repo = remote.lines().find(|l| l.contains("HelmRepository/monitoring/grafana")).expect("child in dev-eu");
     assert!(!repo.contains("not found") && !repo.contains("not watched"), "found in dev-eu's store: {remote}");
 
+    // The inventory's unwatched objects, read from prod-us: the Deployment whose rollout stalled, the
+    // ConfigMap deleted out of band (drift); the rest found healthy. `--no-inventory` reads none of them.
+    let apps = |extra: &[&str]| {
+        let mut all = vec!["--kubeconfig", kc, "--context", "prod-us", "tree", "kustomization", "flux-system/apps"];
+        all.extend(extra);
+        let (code, out, err) = fleetdeck(home, &all);
+        assert_eq!(code, Some(0), "tree apps {extra:?}: {err}");
+        out
+    };
+    assert_eq!(
+        apps(&[]),
+        "Kustomization/flux-system/apps  (Progressing: DependencyNotReady)\n\
+         ├── Namespace/podinfo\n\
+         ├── HelmRepository/flux-system/podinfo\n\
+         ├── ConfigMap/podinfo/podinfo-env  (not found)\n\
+         └── HelmRelease/podinfo/podinfo\n    \
+             ├── Service/podinfo/podinfo\n    \
+             └── Deployment/podinfo/podinfo  (Failed: ProgressDeadlineExceeded)\n"
+    );
+    assert_eq!(apps(&["--no-inventory"]).matches("(not watched)").count(), 4);
+    let json: serde_json::Value = serde_json::from_str(&apps(&["-o", "json"])).expect("json");
+    let deploy = &json["children"][3]["children"][1];
+    assert_eq!(deploy["label"]["kind"], "Deployment");
+    assert_eq!(deploy["health"]["state"], "Failed");
+    let message = deploy["health"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.starts_with("ReplicaSet \"podinfo-") && message.ends_with("\" has timed out progressing."),
+        "{json}"
+    );
+    assert_eq!(json["children"][2]["missing"], serde_json::json!({"reason": "notFound"}));
+
     // A HelmRelease's objects from its inventory; Terraform with its pending plan.
     let hr = tree(&["helmrelease", "ingress-nginx/ingress-nginx"]);
     assert!(hr.contains("Deployment/ingress-nginx/ingress-nginx-controller"), "{hr}");

@@ -320,3 +320,79 @@ fn confirmation_overlays_for_a_destructive_action_and_a_production_context() {
     let fx = press(&mut s, &store, &["d", "-", "u", "s", "Enter"]);
     assert!(matches!(fx.as_slice(), [fleetdeck::ui::msg::Effect::Run(_, r)] if r[0].target.context == "prod-us"));
 }
+
+/// A Flux tree's unwatched inventory entries in the cockpit: once the tree is on screen the loop asks to
+/// read them (those and only those, once), the answer shows each entry's health, `not found` in the error
+/// colour and a count in the title; leaving the tree stops the reads and forgets the answer.
+#[test]
+fn inventory_health_is_read_while_a_flux_tree_is_open() {
+    use fleetdeck::model::inventory::{EntryState, Overlay};
+    use fleetdeck::model::status::{Health, HealthState};
+    use fleetdeck::ui::app::follow_inventory;
+    use fleetdeck::ui::msg::{Effect, InventoryRead, Msg};
+
+    let store = fleet();
+    let theme = Theme::builtin("default").expect("theme");
+    let root = fleetdeck::model::object_ref::ObjectRef::new("prod-us", KindId::KUSTOMIZATION, "flux-system", "apps");
+    let mut s = state(View::Tree(root));
+    let before = frame(&store, &s, &theme);
+    assert!(before.contains("ConfigMap/podinfo/podinfo-env  (not watched)"), "{before}");
+    let fx = follow_inventory(&mut s, &store);
+    let [Effect::ReadInventory { tree, probes }] = fx.as_slice() else { panic!("one read: {fx:?}") };
+    let nodes: Vec<&str> = probes.iter().map(|p| p.node.as_str()).collect();
+    assert_eq!(
+        nodes,
+        [
+            "prod-us//Namespace//podinfo",
+            "prod-us//ConfigMap/podinfo/podinfo-env",
+            "prod-us//Service/podinfo/podinfo",
+            "prod-us/apps/Deployment/podinfo/podinfo",
+        ]
+    );
+    assert!(follow_inventory(&mut s, &store).is_empty(), "the same tree is not read twice");
+    assert!(frame(&store, &s, &theme).contains(" · reading 4 inventory objects "), "before the answer");
+
+    // The answer the demo's prod-us gives (fleet::inventory::read against a real server: tests/inventory.rs).
+    let ready = |m: &str| EntryState::Found(Health::new(HealthState::Ready, "", m));
+    let stuck = Health::new(
+        HealthState::Failed,
+        "ProgressDeadlineExceeded",
+        "ReplicaSet \"podinfo-x\" has timed out progressing.",
+    );
+    let states = [ready(""), EntryState::NotFound, ready("Service is ready"), EntryState::Found(stuck)];
+    let overlay = Overlay { states: nodes.iter().map(|n| n.to_string()).zip(states).collect() };
+    let read = InventoryRead {
+        tree: tree.clone(),
+        probes: probes.clone(),
+        overlay,
+        took: std::time::Duration::from_millis(30),
+    };
+    assert!(fleetdeck::ui::update::message(&mut s, Msg::Inventory(read)).is_empty());
+    let buf = draw(&store, &mut s, &theme);
+    let screen = text(&buf);
+    let line =
+        |needle: &str| screen.lines().find(|l| l.contains(needle)).unwrap_or_else(|| panic!("{needle}: {screen}"));
+    assert!(
+        line("ConfigMap/podinfo/podinfo-env")
+            .trim_end_matches('│')
+            .trim_end()
+            .ends_with("ConfigMap/podinfo/podinfo-env  (not found)"),
+        "{screen}"
+    );
+    let (x, y) = find(&buf, "(not found)");
+    assert_eq!(buf[(x, y)].fg, theme.style(Role::Error).fg.expect("fg"), "drift in the error colour");
+    assert!(
+        line("Deployment/podinfo/podinfo")
+            .contains("Deployment/podinfo/podinfo  Failed  ProgressDeadlineExceeded  ReplicaSet"),
+        "{screen}"
+    );
+    assert!(line("Service/podinfo/podinfo").contains("Service/podinfo/podinfo  Ready  Service is ready"), "{screen}");
+    assert!(screen.contains(" · inventory: 2 ready, 1 not ready, 1 not found "), "{screen}");
+
+    // Leaving the tree stops the reads and drops what was read.
+    s.nav.view = View::Flux;
+    let fx = follow_inventory(&mut s, &store);
+    assert!(matches!(fx.as_slice(), [Effect::StopInventory]), "{fx:?}");
+    assert!(s.inventory.is_none());
+    assert!(follow_inventory(&mut s, &store).is_empty(), "stopped once");
+}

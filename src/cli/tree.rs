@@ -4,6 +4,10 @@
 //! Flux and Terraform; `-o json` prints the tree's nodes (schema in the README). Remote Kustomizations are
 //! followed into the workload cluster when it is part of the fleet (a kubeconfig or derived context).
 //!
+//! A Flux tree's inventory entries of kinds fleetdeck does not watch (Deployment, ConfigMap, Secret, ...) are
+//! read once each (`fleet::inventory`; Secrets as metadata only) and shown with their kstatus health, or
+//! `not found` when gone; `--no-inventory` skips that.
+//!
 //! Watches only the kinds the tree reads: the Cluster API family for `cluster`, Terraform and Flux for
 //! `terraform`, every kind for `kustomization` and `helmrelease` (an inventory may name any kind).
 use std::time::Duration;
@@ -18,7 +22,8 @@ use fleetdeck::model::kinds::KindSet;
 use fleetdeck::model::lineage::workload_context;
 use fleetdeck::model::store::FleetStore;
 use fleetdeck::model::tree::{CapiMode, CapiNames, StoreView};
-use fleetdeck::model::{flux_tree, tf_tree, tree_text};
+use fleetdeck::model::{flux_tree, inventory, tf_tree, tree_text};
+use fleetdeck::ops::clients::Clients;
 
 use fleetdeck::model::object_ref::parse_namespaced;
 
@@ -79,6 +84,10 @@ pub struct TreeArgs {
     /// CAPI: read v1beta1 conditions (READY, SEVERITY columns) instead of v1beta2.
     #[arg(long)]
     pub v1beta1: bool,
+    /// Flux: do not read the inventory's objects of kinds fleetdeck does not watch (they stay `not watched`);
+    /// by default each is read once and shown with its health, `not found` when it is gone (drift).
+    #[arg(long)]
+    pub no_inventory: bool,
 }
 
 fn parse_names(text: &str) -> Result<CapiNames, String> {
@@ -114,13 +123,34 @@ pub fn run(args: &TreeArgs, global: &GlobalArgs) -> Result<()> {
     let opts = FleetOptions { kinds, ..global.fleet_options() };
     let store = rt.block_on(super::snapshot::sync(&kc, &only, opts, connect + Duration::from_secs(12)))?;
     let state = store.context(&context).map(|c| (c.state, c.reason.clone()));
-    let Some(root) = build(&store, args, show_conditions, &context, namespace, name) else {
+    let Some(mut root) = build(&store, args, show_conditions, &context, namespace, name) else {
         let why = match state {
             Some((s, r)) if !r.is_empty() => format!(" (context {context} is {s:?}: {r})"),
             _ => String::new(),
         };
         anyhow::bail!("{:?} {namespace}/{name} not found in context {context}{why}", args.kind);
     };
+    let flux = matches!(args.kind, TreeKind::Kustomization | TreeKind::HelmRelease);
+    if flux && !args.no_inventory {
+        let probes = inventory::probes(&store, &root);
+        if !probes.is_empty() {
+            let clients = Clients::new(kc.config.clone(), global.fleet_options());
+            let read = async {
+                let clients = clients.for_contexts(probes.iter().map(|p| p.context.clone()).collect()).await;
+                fleet::inventory::read_probes(&clients, &probes).await
+            };
+            let limit = connect + Duration::from_secs(20);
+            match rt.block_on(async { tokio::time::timeout(limit, read).await }) {
+                Ok(overlay) => overlay.apply(&mut root),
+                Err(_) => eprintln!(
+                    "warning: the inventory's {} unwatched objects were not all read within {}s; they are shown \
+                     as not watched",
+                    probes.len(),
+                    limit.as_secs()
+                ),
+            }
+        }
+    }
     match args.output {
         TreeOutput::Json => println!("{}", serde_json::to_string_pretty(&root)?),
         TreeOutput::Text if args.kind == TreeKind::Cluster => {

@@ -12,21 +12,13 @@ use kube::core::{ApiResource, GroupVersionKind};
 use kube::discovery::{self, Scope};
 
 use crate::model::flux_tree::ObjMetadata;
+use crate::model::inventory::{Overlay, Probe};
 use crate::model::status::{Health, HealthState, health};
 
 /// How many reads run at once against one API server.
 pub const CONCURRENCY: usize = 16;
 
-/// What became of one inventory entry.
-#[derive(Debug, Clone, PartialEq)]
-pub enum EntryState {
-    /// The object exists; its health by kstatus's rules (a Secret: Ready, "exists").
-    Found(Health),
-    /// The object is gone: it was applied, and is not there now (drift).
-    NotFound,
-    /// It could not be read: why, for people (`not served: ...`, `forbidden: ...`, the API error).
-    Unreadable(String),
-}
+pub use crate::model::inventory::EntryState;
 
 /// One inventory entry and what became of it.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,18 +48,25 @@ pub async fn read(client: &kube::Client, entries: &[(ObjMetadata, String)]) -> V
             slot.insert(found);
         }
     }
-    let reads = entries.iter().map(|(e, version)| {
-        let kind = kinds.get(&(e.group.clone(), version.clone(), e.kind.clone())).cloned();
-        async move {
-            let state = match kind {
-                Some(Ok((ar, namespaced))) => read_one(client, e, &ar, namespaced).await,
-                Some(Err(why)) => EntryState::Unreadable(why),
-                None => EntryState::Unreadable("not served".into()),
-            };
-            EntryHealth { entry: e.clone(), state }
-        }
-    });
+    // Collected first: a stream over a borrowing closure is not `Send` (rust-lang/rust#102211), and the
+    // cockpit reads on a spawned task.
+    let reads: Vec<_> = entries
+        .iter()
+        .map(|(e, version)| {
+            let kind = kinds.get(&(e.group.clone(), version.clone(), e.kind.clone())).cloned();
+            read_entry(client, e, kind)
+        })
+        .collect();
     futures::stream::iter(reads).buffered(CONCURRENCY).collect().await
+}
+
+async fn read_entry(client: &kube::Client, e: &ObjMetadata, kind: Option<Served>) -> EntryHealth {
+    let state = match kind {
+        Some(Ok((ar, namespaced))) => read_one(client, e, &ar, namespaced).await,
+        Some(Err(why)) => EntryState::Unreadable(why),
+        None => EntryState::Unreadable("not served".into()),
+    };
+    EntryHealth { entry: e.clone(), state }
 }
 
 async fn read_one(client: &kube::Client, e: &ObjMetadata, ar: &ApiResource, namespaced: bool) -> EntryState {
@@ -91,5 +90,35 @@ async fn read_one(client: &kube::Client, e: &ObjMetadata, ar: &ApiResource, name
         Ok(Some(obj)) => EntryState::Found(health(&e.group, &e.kind, &obj)),
         Ok(None) => EntryState::NotFound,
         Err(err) => unreadable(err),
+    }
+}
+
+/// Reads every probe in its own context, the contexts at once: `clients` maps each probe's context to a
+/// client or to why there is none (every probe there is then [`EntryState::Unreadable`] with that reason).
+/// Returns the overlay for the tree, by node id.
+pub async fn read_probes(clients: &HashMap<String, Result<kube::Client, String>>, probes: &[Probe]) -> Overlay {
+    let mut by_context: HashMap<String, Vec<Probe>> = HashMap::new();
+    for p in probes {
+        by_context.entry(p.context.clone()).or_default().push(p.clone());
+    }
+    let reads = by_context.into_iter().map(|(ctx, ps)| {
+        let client = clients.get(&ctx).cloned().unwrap_or_else(|| Err(format!("no client for context {ctx}")));
+        read_context(client, ps)
+    });
+    let states = futures::future::join_all(reads).await.into_iter().flatten().collect();
+    Overlay { states }
+}
+
+/// The states of `probes` (all in one context) by node id, read through `client` or all unreadable with
+/// its error.
+async fn read_context(client: Result<kube::Client, String>, probes: Vec<Probe>) -> Vec<(String, EntryState)> {
+    match client {
+        Ok(client) => {
+            let entries: Vec<(ObjMetadata, String)> =
+                probes.iter().map(|p| (p.entry.clone(), p.version.clone())).collect();
+            let read = read(&client, &entries).await;
+            probes.into_iter().zip(read).map(|(p, h)| (p.node, h.state)).collect()
+        }
+        Err(why) => probes.into_iter().map(|p| (p.node, EntryState::Unreadable(why.clone()))).collect(),
     }
 }

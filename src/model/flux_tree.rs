@@ -31,7 +31,7 @@ const HR_GROUP: &str = "helm.toolkit.fluxcd.io";
 pub type ResolveRemote<'r> = &'r dyn Fn(&str, &str) -> Option<String>;
 
 /// An object's identity as an inventory id encodes it (cli-utils `pkg/object` `ObjMetadata`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct ObjMetadata {
     /// Namespace, `""` for cluster-scoped objects.
     pub namespace: String,

@@ -8,12 +8,14 @@
 //! - [`object_ref`]: an object's identity in the fleet;
 //! - [`lineage`]: CAPI Cluster <-> workload cluster links;
 //! - [`summary`]: one summary row per context;
+//! - [`inventory`]: the health of a Flux inventory's unwatched entries, laid over its tree;
 //! - trees: [`tree`] (their shape), [`capi_tree`] (with [`show_conditions`]), [`flux_tree`], [`tf_tree`],
 //!   rendered by [`tree_text`].
 pub mod capi_tree;
 pub mod columns;
 pub mod conditions;
 pub mod flux_tree;
+pub mod inventory;
 pub mod kinds;
 pub mod lineage;
 pub mod object;

@@ -66,7 +66,8 @@ pub struct Health {
 }
 
 impl Health {
-    pub(crate) fn new(state: HealthState, reason: impl Into<String>, message: impl Into<String>) -> Self {
+    /// A health with no transition time and no note.
+    pub fn new(state: HealthState, reason: impl Into<String>, message: impl Into<String>) -> Self {
         Self { state, reason: reason.into(), message: message.into(), since: None, note: None }
     }
 

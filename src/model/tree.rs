@@ -350,6 +350,11 @@ pub enum Missing {
     },
     /// The context is not in the fleet (a remote cluster fleetdeck cannot reach).
     NoContext,
+    /// An unwatched inventory entry that was read and could not be (kind not served, forbidden, no answer).
+    Unreadable {
+        /// Why, for people.
+        error: String,
+    },
     /// A Flux inventory id that does not parse.
     InvalidId {
         /// The parse error.

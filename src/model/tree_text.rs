@@ -10,12 +10,14 @@
 //! - Flux: after `Kind/ns/name`, `  [remote: <context>]` (or `[remote: <context>, not in fleet]`,
 //!   `[remote: secret <ns>/<name>, no context]`) on objects with `spec.kubeConfig`, and `  (<why>)` on
 //!   objects not shown from the store (`not found`, `not watched`, `not synced: <state>`,
-//!   `cluster not in fleet`, `invalid inventory id: <error>`) or with a note (`cycle: ...`).
+//!   `cluster not in fleet`, `unreadable: <why>`, `invalid inventory id: <error>`) or with a note
+//!   (`cycle: ...`); before those, `  (<State>: <Reason>)` on an object that is not Ready.
 use k8s_openapi::jiff::Timestamp;
 use kube::api::DynamicObject;
 use serde_json::Value;
 
 use super::conditions::Condition;
+use super::status::HealthState;
 use super::tree::{CapiColumns, CapiMode, CapiNames, ConditionRow, Label, Missing, TreeNode, at};
 
 const FIRST: &str = "├─";
@@ -464,7 +466,9 @@ fn table(rows: &[Vec<String>]) -> String {
 
 /// Renders a Flux (or Terraform) tree as `flux tree kustomization` prints it (flux2 `internal/tree/tree.go`):
 /// the root's text, then each child prefixed `├── ` / `└── ` under `│   ` / four spaces; an object's text is
-/// `Kind/namespace/name`, or `Kind/name` when cluster-scoped. fleetdeck's additions: see the module docs.
+/// `Kind/namespace/name`, or `Kind/name` when cluster-scoped. fleetdeck's additions: see the module docs; and
+/// after an object that is not Ready, its state and reason (`  (Failed: ProgressDeadlineExceeded)`), so that
+/// what is broken shows without `-o json`.
 pub fn render_flux(root: &TreeNode) -> String {
     let mut out = flux_text(root);
     out.push('\n');
@@ -506,6 +510,13 @@ fn flux_text(node: &TreeNode) -> String {
         };
         text.push_str(&format!("  [remote: {target}]"));
     }
+    let object = matches!(node.label, Label::Object(_));
+    if let Some(h) = node.health.as_deref().filter(|h| object && h.state != HealthState::Ready) {
+        match h.reason.as_str() {
+            "" => text.push_str(&format!("  ({:?})", h.state)),
+            reason => text.push_str(&format!("  ({:?}: {reason})", h.state)),
+        }
+    }
     if let Some(m) = &node.missing {
         text.push_str(&format!("  ({})", missing_text(m)));
     }
@@ -523,6 +534,7 @@ pub fn missing_text(missing: &Missing) -> String {
         Missing::NotSynced { state: Some(s) } => format!("not synced: {s:?}"),
         Missing::NotSynced { state: None } => "not synced".into(),
         Missing::NoContext => "cluster not in fleet".into(),
+        Missing::Unreadable { error } => format!("unreadable: {error}"),
         Missing::InvalidId { error } => format!("invalid inventory id: {error}"),
     }
 }

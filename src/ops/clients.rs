@@ -47,6 +47,19 @@ impl Clients {
         Ok(client)
     }
 
+    /// A client for each of `contexts` (each once), or why there is none, by context: for reads spread over
+    /// several clusters ([`crate::fleet::inventory::read_probes`]).
+    pub async fn for_contexts(&self, contexts: Vec<String>) -> HashMap<String, Result<kube::Client, String>> {
+        let mut out = HashMap::new();
+        for c in contexts {
+            if let std::collections::hash_map::Entry::Vacant(slot) = out.entry(c) {
+                let client = self.get(slot.key()).await.map_err(|e| e.to_string());
+                slot.insert(client);
+            }
+        }
+        out
+    }
+
     async fn build(&self, context: &str) -> Result<kube::Client, OpError> {
         let known = self.kubeconfig.contexts.iter().any(|c| c.name == context);
         let target = if known {

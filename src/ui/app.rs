@@ -16,6 +16,7 @@ use tokio::time::Instant;
 
 use super::actions;
 use super::effects::Effects;
+use super::inventory;
 use super::msg::{Effect, Msg};
 use super::render::{Scene, render};
 use super::rows::Rows;
@@ -23,6 +24,7 @@ use super::state::{State, View};
 use super::update::{self, Input};
 use super::views::tree;
 use crate::config::{Keymap, Theme};
+use crate::model::kinds::TreeKind;
 use crate::model::lineage;
 use crate::model::store::{FleetStore, StoreMsg};
 
@@ -61,6 +63,19 @@ pub fn input<'a>(state: &State, store: &'a FleetStore, rows: &'a Rows) -> Input<
     let sel = super::render::selected_object(state, rows);
     let lineage = sel.as_ref().and_then(|o| lineage::linked(store, o));
     Input { store, rows, tree_lines: 0, tree_selected: sel, lineage, tree_node: None }
+}
+
+/// Keeps the inventory reads in step with the tree on screen (a Flux tree, built by the frame just drawn):
+/// see [`inventory::follow`].
+pub fn follow_inventory(state: &mut State, store: &FleetStore) -> Vec<Effect> {
+    let flux = match &state.nav.view {
+        View::Tree(root) => matches!(root.kind.tree(), Some(TreeKind::Kustomization | TreeKind::HelmRelease))
+            .then(|| (state.nav.view.key(), tree::cache_key(root, state.nav.show_conditions))),
+        _ => None,
+    };
+    let cache = state.tree_cache.borrow();
+    let built = flux.as_ref().and_then(|(view, key)| Some((view.as_str(), cache.get(key)?)));
+    inventory::follow(&mut state.inventory, built, cache.builds(), store)
 }
 
 /// Starts `fx`, and the inspection the details pane now needs (the selection may have moved).
@@ -110,6 +125,9 @@ pub async fn run(
             }
             dirty = false;
             last_draw = Instant::now();
+            for effect in follow_inventory(&mut state, &store) {
+                effects.run(effect, &state, &store);
+            }
             // The clock: wake when the soonest age on screen changes its text (`17s` -> `18s`), but not
             // sooner than a second after this frame.
             age_tick = crate::ui::format::take_next_change().map(|d| last_draw + d.max(CLOCK_TICK));

@@ -1,6 +1,7 @@
 //! Running the cockpit's [`Effect`]s as tasks, off the UI task: action jobs ([`crate::ops::run`]),
 //! inspections (SelfSubjectAccessReviews + events of the object in the details pane) and kubeconfig
-//! writes, and the wizards' tasks. Results come back as [`Msg`]s over a channel the loop selects on. The
+//! writes, the wizards' tasks, and the open tree's inventory reads (one task at a time, aborted when the
+//! tree closes). Results come back as [`Msg`]s over a channel the loop selects on. The
 //! runner reads the state (rules) and the store (served versions) but never changes either: whatever a
 //! started effect means for the state, `update` already wrote.
 use std::path::PathBuf;
@@ -12,9 +13,11 @@ use kube::api::{Api, ListParams};
 use tokio::sync::mpsc;
 
 use super::actions;
+use super::inventory::REFRESH;
 use super::jobs::{EventLine, Inspection};
-use super::msg::{ActionMsg, Effect, Msg};
+use super::msg::{ActionMsg, Effect, InventoryRead, Msg};
 use super::state::State;
+use crate::model::inventory::Probe;
 use crate::model::object_ref::ObjectRef;
 use crate::model::store::FleetStore;
 use crate::ops::approve::{InGit, approve_in_git};
@@ -30,6 +33,8 @@ pub struct Effects {
     state_dir: PathBuf,
     timeout: Duration,
     tx: mpsc::UnboundedSender<Msg>,
+    /// The task reading the open tree's inventory, if any.
+    inventory: std::sync::Mutex<Option<tokio::task::AbortHandle>>,
 }
 
 impl Effects {
@@ -38,7 +43,18 @@ impl Effects {
     pub fn new(clients: Clients, state_dir: PathBuf) -> (Effects, mpsc::UnboundedReceiver<Msg>) {
         let (tx, rx) = mpsc::unbounded_channel();
         let journal = Journal::in_dir(&state_dir);
-        (Effects { clients: Arc::new(clients), journal, state_dir, timeout: Duration::from_secs(120), tx }, rx)
+        let inventory = Default::default();
+        (
+            Effects {
+                clients: Arc::new(clients),
+                journal,
+                state_dir,
+                timeout: Duration::from_secs(120),
+                tx,
+                inventory,
+            },
+            rx,
+        )
     }
 
     /// Starts `effect` as a task; its results arrive on the receiver.
@@ -51,6 +67,35 @@ impl Effects {
                 let contexts = super::wizard::tasks::template_contexts(store);
                 super::wizard::tasks::spawn(*task, contexts, self.clients.clone(), self.tx.clone());
             }
+            Effect::ReadInventory { tree, probes } => self.read_inventory(tree, probes),
+            Effect::StopInventory => {
+                if let Some(task) = self.inventory.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                    task.abort();
+                }
+            }
+        }
+    }
+
+    /// Reads `probes` now and every [`REFRESH`] until stopped or replaced (the previous reading is
+    /// aborted first: one tree is open at a time).
+    fn read_inventory(&self, tree: String, probes: Arc<Vec<Probe>>) {
+        let (clients, tx) = (self.clients.clone(), self.tx.clone());
+        let task = tokio::spawn(async move {
+            loop {
+                let started = std::time::Instant::now();
+                let contexts = clients.for_contexts(probes.iter().map(|p| p.context.clone()).collect()).await;
+                let overlay = crate::fleet::inventory::read_probes(&contexts, &probes).await;
+                let took = started.elapsed();
+                let read = InventoryRead { tree: tree.clone(), probes: probes.clone(), overlay, took };
+                if tx.send(Msg::Inventory(read)).is_err() {
+                    break;
+                }
+                tokio::time::sleep(REFRESH).await;
+            }
+        });
+        let old = self.inventory.lock().unwrap_or_else(|e| e.into_inner()).replace(task.abort_handle());
+        if let Some(old) = old {
+            old.abort();
         }
     }
 

@@ -8,6 +8,7 @@ pub mod actions;
 pub mod app;
 pub mod effects;
 pub mod format;
+pub mod inventory;
 pub mod jobs;
 pub mod list;
 pub mod msg;

@@ -1,8 +1,12 @@
 //! The cockpit's messages and effects, data only, at the bottom of `ui/`: what `update` asks the loop to
 //! run off the UI task ([`Effect`]), and what comes back ([`Msg`]), routed by `update::message` straight
-//! to its owner (action jobs and inspections to `actions.rs`, wizard results to `wizard/flow.rs`).
+//! to its owner (action jobs and inspections to `actions.rs`, wizard results to `wizard/flow.rs`, inventory reads to `inventory.rs`).
+use std::sync::Arc;
+use std::time::Duration;
+
 use super::jobs::Inspection;
 use super::wizard::{Task, WizardMsg};
+use crate::model::inventory::{Overlay, Probe};
 use crate::model::object_ref::ObjectRef;
 use crate::ops::Request;
 
@@ -19,6 +23,16 @@ pub enum Effect {
     Kubeconfig(u64, ObjectRef),
     /// Run a GitOps wizard's task (git and cluster reads, off the UI task).
     Wizard(Box<Task>),
+    /// Read the unwatched inventory entries of the open tree `tree` (a view key), now and every
+    /// `inventory::REFRESH` until stopped; replaces any earlier reading.
+    ReadInventory {
+        /// The view key of the tree.
+        tree: String,
+        /// What to read.
+        probes: Arc<Vec<Probe>>,
+    },
+    /// Stop reading inventory entries (the tree closed).
+    StopInventory,
 }
 
 /// What comes back from an effect's task, by owner.
@@ -28,6 +42,21 @@ pub enum Msg {
     Action(ActionMsg),
     /// For the wizard whose id it carries (`wizard::flow::apply`).
     Wizard(WizardMsg),
+    /// For the open tree's inventory (`inventory::apply`).
+    Inventory(InventoryRead),
+}
+
+/// An inventory read's answer: for tree `tree`, from the reads of `probes`.
+#[derive(Debug, Clone)]
+pub struct InventoryRead {
+    /// The view key of the tree.
+    pub tree: String,
+    /// The probes it read (an answer for another list is dropped).
+    pub probes: Arc<Vec<Probe>>,
+    /// What was found.
+    pub overlay: Overlay,
+    /// How long the reads took.
+    pub took: Duration,
 }
 
 /// A result of an action job or an inspection.

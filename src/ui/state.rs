@@ -166,6 +166,8 @@ pub struct State {
     pub gitops: super::wizard::Gitops,
     /// Read-only mode, rules, banner, warnings.
     pub settings: Settings,
+    /// The open Flux tree's unwatched inventory entries: what is being read, and the last answer.
+    pub inventory: Option<super::inventory::InventoryView>,
     /// A message for the status bar (refusals, hints); cleared by the next key.
     pub message: Option<String>,
     /// The clock used for ages (fixed in snapshots).
@@ -201,6 +203,7 @@ impl State {
             jobs: Default::default(),
             gitops: Default::default(),
             settings: Settings::default(),
+            inventory: None,
             message: None,
             now,
             quit: false,

@@ -2,13 +2,15 @@
 //! and per shown condition, honouring collapsed nodes. Pure: built from a `model::tree::TreeNode`; the
 //! tree view caches the result beside the state ([`LinesCache`]) so a frame and the key handling flatten a
 //! tree at most once between changes.
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::rc::Rc;
 
 use crate::config::Role;
+use crate::model::inventory::{EntryState, Overlay};
 use crate::model::kinds::KindId;
 use crate::model::object_ref::ObjectRef;
-use crate::model::tree::{CapiNames, Label, TreeNode};
+use crate::model::tree::{CapiNames, Label, Missing, TreeNode};
 use crate::ui::format::{first_line, health_role, short_revision};
 
 /// One drawn line of a tree.
@@ -25,8 +27,9 @@ pub struct TreeLine {
 }
 
 /// What a flattened tree depends on besides the tree's build: the view's key (root and kind), the
-/// conditions toggle, the tree cache's build count (a rebuild bumps it) and the collapsed node ids.
-pub type LinesKey = (String, bool, u64, Option<HashSet<String>>);
+/// conditions toggle, the tree cache's build count (a rebuild bumps it), the collapsed node ids and the
+/// inventory answer's generation (`ui::inventory::InventoryView::generation`).
+pub type LinesKey = (String, bool, u64, Option<HashSet<String>>, u64);
 
 /// The last flattened tree and what it was flattened from.
 pub type LinesCache = std::cell::RefCell<Option<(LinesKey, Rc<Vec<TreeLine>>)>>;
@@ -41,17 +44,25 @@ fn node_text(n: &TreeNode, capi: bool) -> String {
 }
 
 /// The lines of `tree`, depth first: CAPI names as clusterctl prints them when `capi`, the nodes whose ids
-/// are in `collapsed` shown with `▸` and without their children.
-pub fn flatten(tree: &TreeNode, capi: bool, collapsed: Option<&HashSet<String>>) -> Vec<TreeLine> {
+/// are in `collapsed` shown with `▸` and without their children, unwatched inventory entries with what
+/// `inventory` read of them (health, `not found` in the error colour, or why they are unreadable).
+pub fn flatten(
+    tree: &TreeNode,
+    capi: bool,
+    collapsed: Option<&HashSet<String>>,
+    inventory: Option<&Overlay>,
+) -> Vec<TreeLine> {
     let mut out = Vec::new();
-    walk(tree, "", true, true, &Walk { capi, collapsed }, &mut out);
+    walk(tree, "", true, true, &Walk { capi, collapsed, inventory }, &mut out);
     out
 }
 
-/// What flattening needs besides the node: whether it is a CAPI tree and the collapsed node ids.
+/// What flattening needs besides the node: whether it is a CAPI tree, the collapsed node ids and what was
+/// read of the unwatched inventory entries.
 struct Walk<'a> {
     capi: bool,
     collapsed: Option<&'a HashSet<String>>,
+    inventory: Option<&'a Overlay>,
 }
 
 fn walk(n: &TreeNode, prefix: &str, last: bool, root: bool, w: &Walk<'_>, out: &mut Vec<TreeLine>) {
@@ -72,7 +83,13 @@ fn walk(n: &TreeNode, prefix: &str, last: bool, root: bool, w: &Walk<'_>, out: &
     if let Some(g) = &n.group {
         spans.push((format!("  ({} objects)", g.count), Role::Muted));
     }
-    if let Some(h) = &n.health {
+    let (health, missing) = match w.inventory.and_then(|o| o.state_of(n)) {
+        Some(EntryState::Found(h)) => (Some(h), None),
+        Some(EntryState::NotFound) => (None, Some(Cow::Owned(Missing::NotFound))),
+        Some(EntryState::Unreadable(why)) => (None, Some(Cow::Owned(Missing::Unreadable { error: why.clone() }))),
+        None => (n.health.as_deref(), n.missing.as_ref().map(Cow::Borrowed)),
+    };
+    if let Some(h) = health {
         spans.push((format!("  {:?}", h.state), health_role(h.state)));
         if !h.reason.is_empty() {
             spans.push((format!("  {}", h.reason), Role::Muted));
@@ -93,8 +110,10 @@ fn walk(n: &TreeNode, prefix: &str, last: bool, root: bool, w: &Walk<'_>, out: &
         };
         spans.push((text, Role::Progressing));
     }
-    if let Some(m) = &n.missing {
-        spans.push((format!("  ({})", crate::model::tree_text::missing_text(m)), Role::Warning));
+    if let Some(m) = missing {
+        // `not found` claims the object is gone (drift): the error colour.
+        let role = if *m == Missing::NotFound { Role::Error } else { Role::Warning };
+        spans.push((format!("  ({})", crate::model::tree_text::missing_text(&m)), role));
     }
     if let Some(note) = &n.note {
         spans.push((format!("  ({note})"), Role::Muted));

@@ -47,12 +47,14 @@ pub fn key(state: &mut State, keymap: &Keymap, ev: &KeyEvent, input: &Input<'_>)
 }
 
 /// Applies a message from an effect's task to its owner: action jobs and inspections to
-/// [`super::actions::apply`], wizard results to [`super::wizard::flow::apply`]. Returns the effects to run
+/// [`super::actions::apply`], wizard results to [`super::wizard::flow::apply`], inventory reads to
+/// [`super::inventory::apply`]. Returns the effects to run
 /// (none today: a result never starts work by itself).
 pub fn message(state: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Action(m) => super::actions::apply(state, m),
         Msg::Wizard(m) => super::wizard::flow::apply(state, m),
+        Msg::Inventory(read) => super::inventory::apply(&mut state.inventory, read, state.now),
     }
     Vec::new()
 }

@@ -5,7 +5,10 @@
 //! inventory entry is computed from a seeded object, so `flux tree` finds them all.
 //!
 //! States: `prod-us`'s `infrastructure` fails to build (BuildFailed) and its `apps` waits for it
-//! (DependencyNotReady); `dev-eu`'s HelmRelease `podinfo/podinfo` is suspended; the management cluster also
+//! (DependencyNotReady); inside `prod-us`'s `apps`, the podinfo Deployment's rollout is stuck (1 of 3
+//! replicas available, ProgressDeadlineExceeded) and ConfigMap `podinfo/podinfo-env` was deleted out of band
+//! (listed in the inventory, not in the cluster: drift, [`DELETED_OUT_OF_BAND`]); `dev-eu`'s HelmRelease
+//! `podinfo/podinfo` is suspended; the management cluster also
 //! runs a remote Kustomization `platform/dev-eu-addons` that applies into `dev-eu` through
 //! `dev-eu-kubeconfig`.
 
@@ -23,6 +26,11 @@ pub(super) const FLEET_COMMIT: u64 = 47;
 
 /// What kustomize says when a Kustomization's `resources` names a directory that is not there.
 const BUILD_FAILED: &str = "kustomize build failed: accumulating resources: accumulation err='accumulating resources from './cert-manager': '/tmp/kustomization-2713085561/infrastructure/prod-us/cert-manager' must resolve to a file': couldn't make target for path '/tmp/kustomization-2713085561/infrastructure/prod-us/cert-manager': unable to find one of 'kustomization.yaml', 'kustomization.yml' or 'Kustomization' in directory '/tmp/kustomization-2713085561/infrastructure/prod-us/cert-manager'";
+
+/// Inventory entries whose object the demo deletes out of band (context, inventory id): drift that a tree
+/// shows as `not found` once it reads the entries.
+#[cfg_attr(not(test), allow(dead_code))] // read by the seed's checks
+pub(crate) const DELETED_OUT_OF_BAND: &[(&str, &str)] = &[("prod-us", "podinfo_podinfo-env__ConfigMap")];
 
 /// Labels and annotations Helm puts on a release's objects, plus helm-controller's own.
 fn helm_managed(obj: &mut Value, r: &Release, app_version: &str) {
@@ -92,23 +100,56 @@ fn podinfo(clock: &Clock, cluster: &str, suspend: bool) -> (Release, Vec<Value>)
         deployed_ago: 2 * DAY + 5 * HOUR,
         values: json!({ "replicaCount": 2, "ui": { "message": format!("Hello from {cluster}") } }),
     };
-    let mut objects = vec![
-        service("podinfo", "podinfo", "podinfo", &[("http", 9898), ("grpc", 9999)]),
-        deployment(
-            clock,
-            "podinfo",
-            "podinfo",
-            "ghcr.io/stefanprodan/podinfo:6.8.0",
-            &[("http", 9898), ("grpc", 9999)],
-            2,
-            2 * DAY,
-        ),
-    ];
+    let mut deploy = deployment(
+        clock,
+        "podinfo",
+        "podinfo",
+        "ghcr.io/stefanprodan/podinfo:6.8.0",
+        &[("http", 9898), ("grpc", 9999)],
+        2,
+        2 * DAY,
+    );
+    if !suspend {
+        // prod-us: scaled to 3 and the new pods never became available.
+        stalled_rollout(clock, &mut deploy, 3, 1, 25 * MIN);
+        r.values["replicaCount"] = json!(3);
+    }
+    let mut objects = vec![service("podinfo", "podinfo", "podinfo", &[("http", 9898), ("grpc", 9999)]), deploy];
     for o in &mut objects {
         helm_managed(o, &r, "6.8.0");
     }
     r.inventory = objects.iter().map(inventory_entry).collect();
     (r, objects)
+}
+
+/// Makes `deploy` a rollout that stalled `since` seconds ago: `replicas` wanted, `available` of them available,
+/// Progressing=False with ProgressDeadlineExceeded, as the Deployment controller writes it.
+fn stalled_rollout(clock: &Clock, deploy: &mut Value, replicas: u32, available: u32, since: i64) {
+    let name = deploy["metadata"]["name"].as_str().unwrap_or_default().to_owned();
+    let ns = deploy["metadata"]["namespace"].as_str().unwrap_or_default().to_owned();
+    let replica_set = format!("{name}-{}", super::ids::hex(&format!("{ns}/{name}/rs2"), 10));
+    deploy["spec"]["replicas"] = json!(replicas);
+    deploy["spec"]["progressDeadlineSeconds"] = json!(600);
+    deploy["status"] = json!({
+        "observedGeneration": 1,
+        "replicas": replicas,
+        "updatedReplicas": replicas,
+        "readyReplicas": available,
+        "availableReplicas": available,
+        "unavailableReplicas": replicas - available,
+        "conditions": [
+            {
+                "type": "Available", "status": "False", "reason": "MinimumReplicasUnavailable",
+                "message": "Deployment does not have minimum availability.",
+                "lastUpdateTime": clock.ago(since + 600), "lastTransitionTime": clock.ago(since + 600),
+            },
+            {
+                "type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded",
+                "message": format!("ReplicaSet \"{replica_set}\" has timed out progressing."),
+                "lastUpdateTime": clock.ago(since), "lastTransitionTime": clock.ago(since),
+            },
+        ],
+    });
 }
 
 /// A HelmRelease with its HelmChart, Helm's storage Secret of the deployed revision and the installed
@@ -194,7 +235,11 @@ pub(super) fn workload(clock: &Clock, cluster: &str) -> Vec<Value> {
     objects.extend([ns_ingress, ns_podinfo, git, ks_root, ks_infra, ks_apps]);
     objects.extend([repo_ingress, hr_ingress]);
     objects.extend(ingress_objects);
-    objects.extend([repo_podinfo, env, hr_podinfo]);
+    objects.extend([repo_podinfo, hr_podinfo]);
+    // prod-us: someone deleted the ConfigMap by hand; `apps` still lists it (drift).
+    if !prod {
+        objects.push(env);
+    }
     objects.extend(podinfo_objects);
     objects
 }

@@ -10,7 +10,7 @@ use crate::model::tree_text::render_flux;
 use super::{msg, now, store};
 
 /// mgmt and prod-us, with HelmReleases forbidden to fleetdeck in prod-us.
-fn fleet() -> FleetStore {
+pub(super) fn fleet() -> FleetStore {
     let mut s = store(&[("mgmt", &["flux-mgmt.yaml"]), ("prod-us", &["flux-prod-us.yaml"])]);
     let hr = KindId::find("helm.toolkit.fluxcd.io", "HelmRelease").unwrap();
     let forbidden = KindEvent::Forbidden("helmreleases.helm.toolkit.fluxcd.io is forbidden".into());
@@ -19,11 +19,11 @@ fn fleet() -> FleetStore {
 }
 
 /// Maps the kubeconfig Secret `flux-system/prod-us-kubeconfig` to the context `prod-us`.
-fn resolve(secret: &str, namespace: &str) -> Option<String> {
+pub(super) fn resolve(secret: &str, namespace: &str) -> Option<String> {
     (namespace == "flux-system" && secret == "prod-us-kubeconfig").then(|| "prod-us".to_string())
 }
 
-fn find<'t>(node: &'t TreeNode, id_end: &str) -> Option<&'t TreeNode> {
+pub(super) fn find<'t>(node: &'t TreeNode, id_end: &str) -> Option<&'t TreeNode> {
     if node.id.ends_with(id_end) {
         return Some(node);
     }

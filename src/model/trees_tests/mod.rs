@@ -21,6 +21,7 @@ mod cache;
 mod capi;
 mod capi_names;
 mod flux;
+mod inventory;
 mod text;
 mod tf;
 

@@ -10,12 +10,15 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::config::{Role, Theme};
 use crate::model::capi_tree::{self, CapiTreeOptions, ShowConditions};
+use crate::model::inventory::EntryState;
 use crate::model::kinds::{KindId, TreeKind};
 use crate::model::lineage::workload_context;
 use crate::model::object_ref::ObjectRef;
+use crate::model::status::HealthState;
 use crate::model::store::FleetStore;
 use crate::model::tree::{TreeCache, TreeNode};
 use crate::model::{flux_tree, tf_tree};
+use crate::ui::inventory::InventoryView;
 use crate::ui::state::State;
 use crate::ui::tree_lines::{TreeLine, flatten};
 
@@ -29,7 +32,7 @@ fn resolve_remote(store: &FleetStore, context: &str) -> impl Fn(&str, &str) -> O
 }
 
 /// The key of `root`'s tree in the [`TreeCache`].
-fn cache_key(root: &ObjectRef, conditions: bool) -> String {
+pub fn cache_key(root: &ObjectRef, conditions: bool) -> String {
     format!("{}|{}|{}|{}|{conditions}", root.context, root.kind, root.namespace, root.name)
 }
 
@@ -66,14 +69,18 @@ pub fn lines(store: &FleetStore, root: &ObjectRef, state: &State) -> Rc<Vec<Tree
     let mut trees = state.tree_cache.borrow_mut();
     build(&mut trees, store, root, conditions);
     let builds = trees.builds();
-    if let Some(((k, c, b, set), lines)) = state.tree_lines.borrow().as_ref()
-        && (k, *c, *b, set.as_ref()) == (&key, conditions, builds, collapsed)
+    let inventory = state.inventory.as_ref().filter(|v| v.tree == key);
+    let generation = inventory.map_or(0, |v| v.generation);
+    if let Some(((k, c, b, set, g), lines)) = state.tree_lines.borrow().as_ref()
+        && (k, *c, *b, set.as_ref(), *g) == (&key, conditions, builds, collapsed, generation)
     {
         return lines.clone();
     }
-    let lines_key = (key.clone(), conditions, builds, collapsed.cloned());
+    let lines_key = (key.clone(), conditions, builds, collapsed.cloned(), generation);
     let tree = trees.get(&cache_key(root, conditions));
-    let lines = Rc::new(tree.map(|t| flatten(t, root.kind == KindId::CLUSTER, collapsed)).unwrap_or_default());
+    let overlay = inventory.map(|v| &v.overlay);
+    let capi = root.kind == KindId::CLUSTER;
+    let lines = Rc::new(tree.map(|t| flatten(t, capi, collapsed, overlay)).unwrap_or_default());
     *state.tree_lines.borrow_mut() = Some((lines_key, lines.clone()));
     lines
 }
@@ -102,7 +109,10 @@ pub fn draw(
         })
         .collect();
     let cond = if state.nav.show_conditions { " · conditions" } else { "" };
-    let title = format!(" {} {}/{} in {}{cond} ", root.kind.spec().kind, root.namespace, root.name, root.context);
+    let inventory = state.inventory.as_ref().filter(|v| v.tree == state.nav.view.key()).map(inventory_summary);
+    let inventory = inventory.unwrap_or_default();
+    let title =
+        format!(" {} {}/{} in {}{cond}{inventory} ", root.kind.spec().kind, root.namespace, root.name, root.context);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.style(Role::Border))
@@ -114,4 +124,31 @@ pub fn draw(
         f.render_widget(Line::styled("not in the fleet (yet): waiting for the watch", theme.style(Role::Muted)), r);
     }
     all.get(cur.selected).and_then(|l| l.obj.clone())
+}
+
+/// The title's word on the unwatched inventory entries: ` · reading N inventory objects` before the first
+/// answer, then ` · inventory: N ready, N not ready, N not found, N unreadable` (zero counts left out).
+fn inventory_summary(v: &InventoryView) -> String {
+    if v.probes.is_empty() {
+        return String::new();
+    }
+    if v.read.is_none() {
+        return format!(" · reading {} inventory objects", v.probes.len());
+    }
+    let (mut ready, mut not_ready, mut gone, mut unreadable) = (0, 0, 0, 0);
+    for s in v.overlay.states.values() {
+        match s {
+            EntryState::Found(h) if h.state == HealthState::Ready => ready += 1,
+            EntryState::Found(_) => not_ready += 1,
+            EntryState::NotFound => gone += 1,
+            EntryState::Unreadable(_) => unreadable += 1,
+        }
+    }
+    let parts: Vec<String> =
+        [(ready, "ready"), (not_ready, "not ready"), (gone, "not found"), (unreadable, "unreadable")]
+            .into_iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, w)| format!("{n} {w}"))
+            .collect();
+    format!(" · inventory: {}", parts.join(", "))
 }
