@@ -15,6 +15,7 @@
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
+#[allow(dead_code)] // `mb`: this bench prints KiB
 #[path = "support/counting_alloc.rs"]
 mod counting_alloc;
 use counting_alloc::{Counting, LIVE};

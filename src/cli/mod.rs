@@ -10,6 +10,7 @@ mod cockpit;
 mod config;
 mod contexts;
 mod demo;
+mod diff;
 mod envtest;
 mod gitops_common;
 mod profile;
@@ -86,6 +87,11 @@ impl GlobalArgs {
 pub enum Command {
     /// Print a reconciliation tree: `clusterctl describe cluster` for CAPI, `flux tree` for Flux and Terraform.
     Tree(tree::TreeArgs),
+    /// Drift from git: what applying a Kustomization's manifests would change, object by object.
+    Diff {
+        #[command(subcommand)]
+        cmd: diff::DiffCmd,
+    },
     /// Render one frame of the cockpit as text, after the initial sync.
     Snapshot(snapshot::SnapshotArgs),
     /// Summarise every context: state, version, nodes, CAPI clusters, Flux and Terraform health.
@@ -163,6 +169,7 @@ pub fn main() -> ExitCode {
         Some(Command::Envtest { cmd }) => envtest::run(cmd),
         Some(Command::Snapshot(args)) => snapshot::run(args, &cli.global),
         Some(Command::Tree(args)) => tree::run(args, &cli.global),
+        Some(Command::Diff { cmd }) => diff::run_cmd(cmd, &cli.global),
         Some(Command::Reconcile(args)) => act::flux("reconcile", args, &cli.global),
         Some(Command::Suspend(args)) => act::flux("suspend", args, &cli.global),
         Some(Command::Resume(args)) => act::flux("resume", args, &cli.global),

@@ -1,4 +1,5 @@
-//! Upstream CLIs as oracles for parity tests: `flux` (fluxcd/flux2) and `clusterctl` (cluster-api), built
+//! Upstream CLIs as oracles for parity tests: `flux` (fluxcd/flux2) and `clusterctl` (cluster-api), and the
+//! `kustomize` the drift-diff tests build with, built
 //! from the Go module proxy into the user cache dir by the embedded `provision-oracle.sh`, for tests only
 //! (never shipped; the fleetdeck binary never runs them).
 //!
@@ -53,6 +54,18 @@ pub const CLUSTERCTL: Oracle = Oracle {
     standin_dir: None,
     version_ldflags: "-X sigs.k8s.io/cluster-api/version.gitVersion=v1.14.2 \
                       -X sigs.k8s.io/cluster-api/version.gitMajor=1 -X sigs.k8s.io/cluster-api/version.gitMinor=14",
+};
+
+/// `kustomize` v5.8.1: the kustomize binary the drift-diff tests give `fleetdeck diff --kustomize` (what an
+/// operator would have on `PATH`; fleetdeck itself runs whatever kustomize or kubectl it finds).
+pub const KUSTOMIZE: Oracle = Oracle {
+    name: "kustomize",
+    module: "sigs.k8s.io/kustomize/kustomize/v5",
+    version: "v5.8.1",
+    package: "sigs.k8s.io/kustomize/kustomize/v5",
+    requires: &[],
+    standin_dir: None,
+    version_ldflags: "-X sigs.k8s.io/kustomize/api/provenance.version=v5.8.1",
 };
 
 /// Where an oracle's binary lives: `<user cache dir>/envtest/oracles/<name>-<version>`.

@@ -23,6 +23,7 @@ pub mod configured;
 pub mod create;
 pub mod envsubst;
 pub mod git;
+pub mod kustomize_build;
 pub mod lifecycle;
 pub mod locate;
 pub mod plan;

@@ -221,6 +221,21 @@ impl Repo {
         Ok(out.split(|b| *b == 0).filter(|s| !s.is_empty()).map(|s| String::from_utf8_lossy(s).into_owned()).collect())
     }
 
+    /// Whether the clone has `commit` (a full or abbreviated hex id) as a commit object.
+    ///
+    /// # Errors
+    /// git failures other than "no such object".
+    pub fn has_commit(&self, commit: &str) -> Result<bool, RepoError> {
+        let mut cmd = git::command(&self.root, ["cat-file", "-e"]);
+        cmd.arg(format!("{commit}^{{commit}}"));
+        Ok(git::output(&mut cmd, None)?.status.success())
+    }
+
+    /// The repository's top-level folder.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
     /// The commit a local branch points to, if it exists.
     ///
     /// # Errors

@@ -18,6 +18,7 @@
 pub mod approve;
 pub mod capi;
 pub mod clients;
+pub mod diff;
 pub mod flux;
 pub mod follow;
 pub mod journal;
