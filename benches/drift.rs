@@ -121,8 +121,8 @@ fn main() -> anyhow::Result<()> {
         println!("drift diff, 200 objects (100 ConfigMaps, 50 Services, 50 Deployments), API server on loopback:");
         for round in 1..=5 {
             let t = Instant::now();
-            let client = Clients::new(kubeconfig.clone(), FleetOptions::default()).get(CONTEXT).await?;
-            let report = run(&client, &req).await?;
+            let clients = Clients::new(kubeconfig.clone(), FleetOptions::default());
+            let report = run(&clients, CONTEXT, &req).await?;
             let total = t.elapsed();
             let c = report.counts;
             assert_eq!((c.unchanged, c.drifted, c.created), (185, 10, 5), "{}", c.summary());

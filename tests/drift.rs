@@ -306,8 +306,87 @@ Kustomization flux-system/web against {} at {short} ({built_with}): 2 unchanged,
     );
     assert!(out.is_empty());
 
+    // A commit pushed elsewhere since the clone last fetched: the diff fetches it (remote-tracking refs only).
+    let remote = tmp.path().join("fleet.git");
+    let remote_arg = remote.display().to_string();
+    git(tmp.path(), &["init", "-q", "--bare", "-b", "main", &remote_arg]);
+    git(&repo, &["remote", "add", "origin", &remote_arg]);
+    git(&repo, &["push", "-q", "origin", "main"]);
+    let other = tmp.path().join("other");
+    git(tmp.path(), &["clone", "-q", &remote_arg, &other.display().to_string()]);
+    write(&other, "README.md", "pushed elsewhere\n");
+    git(&other, &["add", "README.md"]);
+    git(&other, &["-c", "user.email=o@example.com", "-c", "user.name=o", "commit", "-q", "-m", "readme"]);
+    git(&other, &["push", "-q", "origin", "main"]);
+    let pushed = git(&other, &["rev-parse", "HEAD"]);
+    let api = dynamic(&client, "kustomize.toolkit.fluxcd.io/v1", "Kustomization", "flux-system");
+    let status = json!({"status": {"lastAppliedRevision": format!("main@sha1:{pushed}")}});
+    api.patch_status("web", &PatchParams::default(), &Patch::Merge(status)).await?;
+    let mut args = base.to_vec();
+    args.push("flux-system/web");
+    let (code, out, err) = run(fd, &args, &kc, &home);
+    assert_eq!(code, 1, "{err}\n{out}");
+    assert!(out.contains(&format!("at {} (", &pushed[..12])), "{out}");
+    assert_eq!(drift_lines(&out), drift_lines(&flux_out));
+
     // The user's repository is as it was: clean, on main, at the same commit.
     assert_eq!(git(&repo, &["status", "--porcelain"]), "");
     assert_eq!(git(&repo, &["rev-parse", "HEAD"]), commit);
     Ok(())
+}
+
+/// From launch to the drifted object's diff in 3 keys, on the demo fleet and its repository: `3` (Flux view,
+/// failing objects first), `j` (prod-us `apps`), `D` (diff; the first drifted object is selected: the
+/// podinfo HelmRelease someone scaled by hand).
+#[test]
+fn cockpit_shows_the_drifted_object_s_diff_three_keys_after_launch() {
+    let kustomize = oracles::ensure(&oracles::KUSTOMIZE, &mut |l| eprintln!("kustomize: {l}")).expect("kustomize");
+    let home = tempfile::tempdir().expect("tempdir");
+    let bin = home.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink(&kustomize, bin.join("kustomize")).unwrap();
+    common::with_demo(home.path(), |kubeconfig| {
+        let repo = home.path().join("state/demo/fleet");
+        assert!(repo.join(".git").is_dir(), "the demo wrote its repository");
+        let tmux = common::Tmux { socket: format!("fleetdeck-drift-{}", std::process::id()) };
+        let script = format!(
+            "PATH={}:$PATH FLEETDECK_HOME={} KUBECONFIG={} {} --repo {}; echo EXITED; sleep 600",
+            bin.display(),
+            home.path().display(),
+            kubeconfig.display(),
+            env!("CARGO_BIN_EXE_fleetdeck"),
+            repo.display()
+        );
+        let out = tmux.cmd(&["new-session", "-d", "-s", "t", "-x", "120", "-y", "35", "bash", "--norc", "-c", &script]);
+        assert!(out.status.success(), "tmux: {}", String::from_utf8_lossy(&out.stderr));
+        tmux.wait_for("fleet view", std::time::Duration::from_secs(20), |s| {
+            s.contains("1 Fleet") && s.contains("prod-us")
+        });
+        tmux.keys(&["3"]);
+        let s = tmux.wait_for("Flux view, prod-us apps second", std::time::Duration::from_secs(20), |s| {
+            s.lines().nth(4).is_some_and(|l| l.contains("prod-us") && l.contains(" apps "))
+        });
+        assert!(s.lines().nth(3).is_some_and(|l| l.contains("infrastructure") && l.contains("Failed")), "{s}");
+        tmux.keys(&["j"]);
+        tmux.keys(&["D"]);
+        let s = tmux.wait_for("the drifted HelmRelease's diff", std::time::Duration::from_secs(30), |s| {
+            s.contains("-    replicaCount: 3") && s.contains("+    replicaCount: 2")
+        });
+        assert!(
+            s.contains("Diff Kustomization flux-system/apps in prod-us · 2 unchanged, 1 drifted, 1 created"),
+            "{s}"
+        );
+        assert!(s.contains("▸ drifted   HelmRelease/podinfo/podinfo"), "{s}");
+        assert!(s.contains("  created   ConfigMap/podinfo/podinfo-env"), "{s}");
+        // The next object: the ConfigMap deleted by hand would be created again.
+        tmux.keys(&["k"]);
+        tmux.wait_for("the deleted ConfigMap", std::time::Duration::from_secs(10), |s| {
+            s.contains("not in the cluster: applying git would create it")
+        });
+        // Esc closes the diff and leaves the Flux view as it was.
+        tmux.keys(&["Escape"]);
+        tmux.wait_for("back to the Flux view", std::time::Duration::from_secs(10), |s| {
+            !s.contains("Diff Kustomization") && s.contains("Flux [all]")
+        });
+    });
 }

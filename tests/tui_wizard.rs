@@ -332,7 +332,7 @@ fn drive(home: &Path, kubeconfig: &Path, remote: &Path, work: &Path) {
     tmux.wait_for("closed", Duration::from_secs(20), |s| !s.contains("Add profile"));
 
     // Teardown of the demo's dev-eu Cluster: what goes, the name typed, one commit removing its file.
-    tmux.keys(&["D"]);
+    tmux.keys(&["X"]);
     let s = tmux.wait_for("the teardown", Duration::from_secs(20), |s| s.contains("type the cluster's name (dev-eu)"));
     assert!(s.contains(&format!("delete {DEV_EU}")) && s.contains("GitopsCluster/platform/dev-eu"), "{s}");
     assert!(s.contains("Flux prunes Cluster/platform/dev-eu; Cluster API then deletes"), "{s}");

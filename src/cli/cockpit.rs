@@ -19,12 +19,18 @@ pub fn run(global: &GlobalArgs, repo: Option<&Path>, kubeconfig: Option<&Path>, 
     rt.block_on(run_with_repo(global, repo, kubeconfig, banner))
 }
 
-/// [`run`] inside an existing runtime (the foreground demo opens the cockpit on the fleet it runs).
+/// [`run`] inside an existing runtime (the foreground demo opens the cockpit on the fleet it runs, with the
+/// fleet's repository as `repo`).
 ///
 /// Errors before the terminal is touched when stdout is not a terminal, the configuration named on the
 /// command line is malformed, or the kubeconfig is.
-pub async fn run_async(global: &GlobalArgs, kubeconfig: Option<&Path>, banner: Option<String>) -> Result<()> {
-    run_with_repo(global, None, kubeconfig, banner).await
+pub async fn run_async(
+    global: &GlobalArgs,
+    repo: Option<&Path>,
+    kubeconfig: Option<&Path>,
+    banner: Option<String>,
+) -> Result<()> {
+    run_with_repo(global, repo, kubeconfig, banner).await
 }
 
 /// [`run_async`] with the wizards' repository given on the command line.

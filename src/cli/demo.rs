@@ -68,6 +68,12 @@ fn usage(state: &DemoState) -> String {
     out.push_str(&format!("  context {:<20} a closed port\n", demo::UNREACHABLE));
     out.push_str(&format!("{}\n", demo::export_line(&state.kubeconfig)));
     out.push_str("then e.g.: kubectl --context mgmt get clusters.cluster.x-k8s.io -A\n");
+    if let Some(repo) = &state.repository {
+        out.push_str(&format!(
+            "the fleet's GitOps repository: {r}\n  fleetdeck --repo {r}   (the cockpit; D diffs a Kustomization against it)\n  fleetdeck diff kustomization flux-system/apps --context prod-us --repo {r}\n",
+            r = repo.display()
+        ));
+    }
     out
 }
 
@@ -96,6 +102,7 @@ fn serve(dir: &Path, scale: usize, global: Option<&GlobalArgs>) -> Result<()> {
             scale,
             servers: Vec::new(),
             child_pids: Vec::new(),
+            repository: None,
         };
         st.write(dir)?;
         let opts = DemoOptions { dir: dir.to_path_buf(), scale, controllers: true };
@@ -115,6 +122,7 @@ fn serve(dir: &Path, scale: usize, global: Option<&GlobalArgs>) -> Result<()> {
         st.kubeconfig = fleet.kubeconfig.clone();
         st.servers = fleet.env.servers().iter().map(|s| (s.name.clone(), s.url())).collect();
         st.child_pids = fleet.pids();
+        st.repository = Some(fleet.repository.clone());
         st.write(dir)?;
         for (ctx, stats) in &fleet.seeded {
             tracing::info!(target: "demo", "seeded {} objects into {ctx} in {:.2} s", stats.objects, stats.seconds);
@@ -122,7 +130,7 @@ fn serve(dir: &Path, scale: usize, global: Option<&GlobalArgs>) -> Result<()> {
         let result = match global {
             Some(g) if std::io::stdout().is_terminal() => {
                 let banner = format!("demo fleet: {}", demo::CONTROLLERS_LABEL);
-                super::cockpit::run_async(g, Some(&st.kubeconfig), Some(banner)).await
+                super::cockpit::run_async(g, st.repository.as_deref(), Some(&st.kubeconfig), Some(banner)).await
             }
             Some(_) => {
                 print!("{}", usage(&st));

@@ -79,8 +79,8 @@ pub fn run_cmd(cmd: &DiffCmd, global: &GlobalArgs) -> Result<()> {
     let req = DiffRequest { namespace, name, source, kustomize: args.kustomize.clone() };
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let report = rt.block_on(async {
-        let client = Clients::new(kc.config.clone(), global.fleet_options()).get(&context).await?;
-        run(&client, &req).await.map_err(|e| match e {
+        let clients = Clients::new(kc.config.clone(), global.fleet_options());
+        run(&clients, &context, &req).await.map_err(|e| match e {
             DiffError::NotFound { .. } | DiffError::Revision(_) | DiffError::Build(_) => Exit(2, e.to_string()).into(),
             other => anyhow::Error::from(other),
         })

@@ -70,11 +70,12 @@ pub enum Action {
     BootstrapCluster,
     AddProfile,
     DeleteCluster,
+    Diff,
 }
 
 impl Action {
     /// Every action, in declaration order (the order of the help screen).
-    pub const ALL: [Action; 38] = [
+    pub const ALL: [Action; 39] = [
         Action::Quit,
         Action::Help,
         Action::Palette,
@@ -113,6 +114,7 @@ impl Action {
         Action::BootstrapCluster,
         Action::AddProfile,
         Action::DeleteCluster,
+        Action::Diff,
     ];
 
     /// The name keymap files use: `quit`, `page-down`.
@@ -156,6 +158,7 @@ impl Action {
             Action::BootstrapCluster => "bootstrap-cluster",
             Action::AddProfile => "add-profile",
             Action::DeleteCluster => "delete-cluster",
+            Action::Diff => "diff",
         }
     }
 
@@ -200,6 +203,7 @@ impl Action {
             Action::BootstrapCluster => "bootstrap the CAPI Cluster's GitOps, as a commit in git",
             Action::AddProfile => "add a Helm chart profile to the CAPI Cluster, in git",
             Action::DeleteCluster => "delete the CAPI Cluster's files, as a commit in git",
+            Action::Diff => "diff a Kustomization against git (what applying it changes)",
         }
     }
 

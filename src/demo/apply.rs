@@ -189,6 +189,23 @@ impl Applier {
     }
 }
 
+impl Applier {
+    /// Merge-patches the object given by `reference` (as [`Applier::delete`] takes it) as someone editing it by
+    /// hand would (`kubectl edit`; field manager `kubectl-edit`).
+    ///
+    /// Errors name the object.
+    pub async fn merge_patch(&mut self, reference: &Value, patch: &Value) -> Result<()> {
+        let (name, ns) = (str_at(reference, &["name"]), str_at(reference, &["namespace"]));
+        let (ar, namespaced) = self.resolve(str_at(reference, &["apiVersion"]), str_at(reference, &["kind"])).await?;
+        let params = PatchParams { field_manager: Some("kubectl-edit".into()), ..Default::default() };
+        self.api(&ar, namespaced, ns)
+            .patch(name, &params, &Patch::Merge(patch))
+            .await
+            .with_context(|| format!("editing {} {ns}/{name}", ar.kind))?;
+        Ok(())
+    }
+}
+
 async fn create_with_status(api: Api<DynamicObject>, mut obj: Value) -> Result<(OwnerKey, String)> {
     let key = key_of(&obj);
     let what = || format!("{} {}/{}", key.0, key.1, key.2);

@@ -11,6 +11,7 @@
 //! provisioning phases and some churn.
 pub mod apply;
 pub mod controllers;
+pub mod repo;
 pub mod seed;
 pub mod state;
 
@@ -52,6 +53,8 @@ pub struct DemoFleet {
     pub kubeconfig: PathBuf,
     /// Objects seeded per context, and the seconds it took (the `--scale` benchmark figure).
     pub seeded: Vec<(String, apply::ApplyStats)>,
+    /// The fleet's GitOps repository (a clone; its `origin` is a bare repository beside it).
+    pub repository: PathBuf,
     controllers: Option<controllers::Handle>,
 }
 
@@ -85,12 +88,24 @@ impl DemoFleet {
         let mut seeded = Vec::new();
         progress("seeding Cluster API, Flux, Terraform and template objects");
         let mut fleet = seed::demo_fleet(&input);
+        progress("writing the fleet's GitOps repository");
+        let repository = repo::create(&opts.dir, &seed::repository::fleet_repository(&fleet))?;
+        if let [previous, current] = repository.commits.as_slice() {
+            seed::repository::use_commits(&mut fleet, &[previous.clone(), current.clone()]);
+        }
         if let Some(mgmt) = fleet.contexts.get_mut("mgmt") {
             mgmt.extend(restricted_rbac());
         }
         seeded.extend(seed_all(&env, fleet.contexts).await?);
         for (context, reference) in &fleet.to_delete {
             apply::Applier::new(env.client(context).await?).delete(reference).await?;
+        }
+        for (context, change) in &fleet.out_of_band {
+            let mut applier = apply::Applier::new(env.client(context).await?);
+            match change {
+                seed::OutOfBand::Delete(reference) => applier.delete(reference).await?,
+                seed::OutOfBand::Edit(reference, patch) => applier.merge_patch(reference, patch).await?,
+            }
         }
         if opts.scale > 0 {
             progress(&format!(
@@ -107,11 +122,11 @@ impl DemoFleet {
         }
         let controllers = if opts.controllers {
             progress(&format!("starting the {CONTROLLERS_LABEL}"));
-            Some(controllers::start(&env).await?)
+            Some(controllers::start(&env, Some(opts.dir.clone())).await?)
         } else {
             None
         };
-        Ok(DemoFleet { env, kubeconfig, seeded, controllers })
+        Ok(DemoFleet { env, kubeconfig, seeded, controllers, repository: repository.clone })
     }
 
     /// Pids of etcd and the API servers.

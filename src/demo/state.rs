@@ -22,6 +22,9 @@ pub struct DemoState {
     pub servers: Vec<(String, String)>,
     /// Pids of etcd and the API servers, so `demo down` can make sure none survives.
     pub child_pids: Vec<u32>,
+    /// The fleet's GitOps repository (a clone), once written.
+    #[serde(default)]
+    pub repository: Option<PathBuf>,
 }
 
 /// `<state dir>/demo`: the kubeconfig, certificates, process logs and `state.json` of the demo fleet.
@@ -97,6 +100,7 @@ mod tests {
             scale: 0,
             servers: vec![("mgmt".into(), "https://127.0.0.1:6443".into())],
             child_pids: vec![1],
+            repository: Some(dir.path().join("fleet")),
         };
         s.write(dir.path()).expect("write");
         assert_eq!(DemoState::read(dir.path()).expect("read"), Some(s.clone()));

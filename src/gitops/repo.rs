@@ -231,6 +231,16 @@ impl Repo {
         Ok(git::output(&mut cmd, None)?.status.success())
     }
 
+    /// Fetches every branch of the remote into its remote-tracking refs (`git fetch --no-tags <remote>`, the
+    /// remote's default refspec); the working tree, index and local branches stay as they are.
+    ///
+    /// # Errors
+    /// The remote is unreachable or refuses.
+    pub fn fetch_all(&self) -> Result<(), RepoError> {
+        self.git()(&["fetch", "--quiet", "--no-tags", &self.remote])?;
+        Ok(())
+    }
+
     /// The repository's top-level folder.
     pub fn root(&self) -> &Path {
         &self.root

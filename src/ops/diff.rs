@@ -21,6 +21,7 @@ use kube::discovery::{self, Scope};
 use serde::Serialize;
 use serde_json::Value;
 
+use super::clients::Clients;
 use crate::gitops::kustomize_build::{BuildError, BuildSpec, Kustomize, Source, build, commit_of_revision, post_build};
 use crate::gitops::repo::Repo;
 use crate::model::drift::{DriftCounts, DriftEntry, Verdict, judge};
@@ -83,11 +84,15 @@ pub struct DiffRequest {
     pub kustomize: Option<PathBuf>,
 }
 
-/// A finished diff (`-o json` prints it; README "Drift diff").
+/// A finished diff (`-o json` prints it; README "Drift from git").
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct DiffReport {
     /// `namespace/name` of the Kustomization.
     pub kustomization: String,
+    /// The context its objects were judged in (the Kustomization's own, or the workload cluster its
+    /// `spec.kubeConfig` names).
+    pub applied_in: String,
     /// The folder or `<clone> at <commit>` the manifests were built from.
     pub source: String,
     /// The revision read (`""` with `--path`).
@@ -103,15 +108,41 @@ pub struct DiffReport {
     pub judge_ms: u64,
 }
 
-/// Reads the Kustomization, builds its manifests from `req.source` (off the async threads), and judges each
-/// object ([`diff`]).
+/// The context a Kustomization in `context` applies to: `context` itself, or with `spec.kubeConfig` naming a
+/// Cluster API kubeconfig Secret `<cluster>-kubeconfig`, the derived workload context
+/// `<context>/<namespace>/<cluster>` ([`Clients::get`] reaches it through that Secret).
+///
+/// # Errors
+/// [`DiffError::Request`] for a `spec.kubeConfig` fleetdeck cannot map (a `configMapRef`, or a Secret not
+/// named `<cluster>-kubeconfig`).
+pub fn apply_context(context: &str, ks: &Value) -> Result<String, DiffError> {
+    let kc = &ks["spec"]["kubeConfig"];
+    if kc.is_null() {
+        return Ok(context.to_owned());
+    }
+    let ns = ks["metadata"]["namespace"].as_str().unwrap_or_default();
+    match kc["secretRef"]["name"].as_str().and_then(|n| n.strip_suffix("-kubeconfig")) {
+        Some(cluster) if !cluster.is_empty() => Ok(format!("{context}/{ns}/{cluster}")),
+        _ => Err(DiffError::Request(format!(
+            "the Kustomization applies to another cluster through spec.kubeConfig ({}), which is not a Cluster API \
+             kubeconfig Secret (<cluster>-kubeconfig): fleetdeck cannot diff against that cluster",
+            kc
+        ))),
+    }
+}
+
+/// Reads the Kustomization in `context`, builds its manifests from `req.source` (off the async threads), and
+/// judges each object ([`diff`]) in the cluster it applies to ([`apply_context`]).
 ///
 /// # Errors
 /// The Kustomization missing or unreadable, no revision or a revision the clone lacks, the build failing
-/// (kustomize missing, its error), a `substituteFrom` source missing. Per-object failures are verdicts, not
-/// errors.
-pub async fn run(client: &kube::Client, req: &DiffRequest) -> Result<DiffReport, DiffError> {
+/// (kustomize missing, its error), a `substituteFrom` source missing, no client for a context. Per-object
+/// failures are verdicts, not errors.
+pub async fn run(clients: &Clients, context: &str, req: &DiffRequest) -> Result<DiffReport, DiffError> {
+    let client = &clients.get(context).await.map_err(|e| DiffError::Request(e.to_string()))?;
     let ks = read_kustomization(client, &req.namespace, &req.name).await?;
+    let target_context = apply_context(context, &ks)?;
+    let target = &clients.get(&target_context).await.map_err(|e| DiffError::Request(e.to_string()))?;
     let spec = BuildSpec::from_kustomization(&ks);
     let vars = if spec.post_build { variables(client, &ks).await? } else { BTreeMap::new() };
     let kustomize = Kustomize::find(req.kustomize.as_deref())?;
@@ -132,9 +163,10 @@ pub async fn run(client: &kube::Client, req: &DiffRequest) -> Result<DiffReport,
     let build_ms = started.elapsed().as_millis() as u64;
     let started = Instant::now();
     let label = if revision.is_empty() { "git".to_owned() } else { format!("git {revision}") };
-    let entries = diff(client, &ks, &objects, &label).await;
+    let entries = diff(target, &ks, &objects, &label).await;
     Ok(DiffReport {
         kustomization: format!("{}/{}", req.namespace, req.name),
+        applied_in: target_context,
         source: place,
         revision,
         built_with,
@@ -188,11 +220,19 @@ fn build_from(
                     "revision {revision:?} does not name a git commit (an OCI or Helm source?): give --path"
                 ))
             })?;
-            if !repo.has_commit(commit).map_err(|e| DiffError::Revision(e.to_string()))? {
-                return Err(DiffError::Revision(format!(
-                    "the clone at {} does not have commit {commit} (revision {revision}): git fetch {remote}, then diff again",
-                    repo.root().display()
-                )));
+            let has = |repo: &Repo| repo.has_commit(commit).map_err(|e| DiffError::Revision(e.to_string()));
+            if !has(&repo)? {
+                // The Kustomization applied a commit pushed since the clone last fetched: fetch (remote-tracking
+                // refs only), as source-controller would have.
+                let fetched = repo.fetch_all();
+                if !has(&repo)? {
+                    let why = fetched.err().map(|e| format!(" (git fetch {remote} failed: {e})")).unwrap_or_default();
+                    return Err(DiffError::Revision(format!(
+                        "the clone at {} does not have commit {commit} (revision {revision}), not even after \
+                         fetching {remote}{why}",
+                        repo.root().display()
+                    )));
+                }
             }
             let place = format!("{} at {}", repo.root().display(), &commit[..commit.len().min(12)]);
             (build(spec, Source::Commit { repo: &repo, commit }, kustomize)?, place)

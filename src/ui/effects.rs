@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 use super::actions;
 use super::inventory::REFRESH;
 use super::jobs::{EventLine, Inspection};
-use super::msg::{ActionMsg, Effect, InventoryRead, Msg};
+use super::msg::{ActionMsg, DiffDone, Effect, InventoryRead, Msg};
 use super::state::State;
 use crate::model::inventory::Probe;
 use crate::model::object_ref::ObjectRef;
@@ -68,6 +68,7 @@ impl Effects {
                 super::wizard::tasks::spawn(*task, contexts, self.clients.clone(), self.tx.clone());
             }
             Effect::ReadInventory { tree, probes } => self.read_inventory(tree, probes),
+            Effect::Diff { target, run } => self.diff(state, target, run),
             Effect::StopInventory => {
                 if let Some(task) = self.inventory.lock().unwrap_or_else(|e| e.into_inner()).take() {
                     task.abort();
@@ -97,6 +98,30 @@ impl Effects {
         if let Some(old) = old {
             old.abort();
         }
+    }
+
+    /// Runs the drift diff of Kustomization `target` against config.yaml's repository (the cockpit's
+    /// `--repo`) at its applied revision, with the kustomize found on `PATH`.
+    fn diff(&self, state: &State, target: ObjectRef, run: u64) {
+        let git = state.settings.rules.config.as_ref().map(|c| c.git.clone());
+        let (clients, tx) = (self.clients.clone(), self.tx.clone());
+        tokio::spawn(async move {
+            let result = match git.as_ref().and_then(|g| g.repository.clone().map(|r| (r, g.remote.clone()))) {
+                None => Err("no GitOps repository: start fleetdeck with --repo PATH, or set git.repository in \
+                             config.yaml (fleetdeck diff kustomization --path DIR works without one)"
+                    .to_owned()),
+                Some((path, remote)) => {
+                    let req = ops::diff::DiffRequest {
+                        namespace: target.namespace.clone(),
+                        name: target.name.clone(),
+                        source: ops::diff::DiffSource::Repo { path, remote, revision: None },
+                        kustomize: None,
+                    };
+                    ops::diff::run(&clients, &target.context, &req).await.map_err(|e| e.to_string())
+                }
+            };
+            let _ = tx.send(Msg::Diff(DiffDone { target, run, result }));
+        });
     }
 
     fn job(&self, id: u64, state: &State, store: &FleetStore, requests: Vec<Request>) {

@@ -33,6 +33,14 @@ pub enum Effect {
     },
     /// Stop reading inventory entries (the tree closed).
     StopInventory,
+    /// Diff Kustomization `target` against git (`ops::diff::run`, with config.yaml's repository), as run
+    /// number `run` of the diff view.
+    Diff {
+        /// The Kustomization.
+        target: ObjectRef,
+        /// The run's number (`diff::DiffView::run`).
+        run: u64,
+    },
 }
 
 /// What comes back from an effect's task, by owner.
@@ -44,6 +52,19 @@ pub enum Msg {
     Wizard(WizardMsg),
     /// For the open tree's inventory (`inventory::apply`).
     Inventory(InventoryRead),
+    /// For the diff view (`diff::apply`).
+    Diff(DiffDone),
+}
+
+/// A finished diff run.
+#[derive(Debug, Clone)]
+pub struct DiffDone {
+    /// The Kustomization.
+    pub target: ObjectRef,
+    /// The run's number.
+    pub run: u64,
+    /// The report, or why there is none (no repository configured, kustomize missing, ...).
+    pub result: Result<crate::ops::diff::DiffReport, String>,
 }
 
 /// An inventory read's answer: for tree `tree`, from the reads of `probes`.

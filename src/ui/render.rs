@@ -74,6 +74,9 @@ pub fn render(f: &mut Frame, state: &State, scene: &Scene<'_>) {
     if let Some(side) = side {
         details::draw(f, side, state, scene.store, selected.as_ref(), theme);
     }
+    if let Some(d) = &state.diff {
+        super::views::diff::draw(f, body, d, theme);
+    }
     footer(f, foot, state, scene);
     match &state.nav.overlay {
         Some(Overlay::Help) => help(f, area, state, scene),
@@ -164,7 +167,9 @@ fn footer(f: &mut Frame, area: Rect, state: &State, scene: &Scene<'_>) {
         (A::Open, "open"),
         (A::Details, "details"),
     ];
-    if matches!(state.nav.view, View::Flux) {
+    if state.diff.is_some() {
+        hints = vec![(A::Down, "next object"), (A::PageDown, "scroll diff"), (A::Diff, "diff again")];
+    } else if matches!(state.nav.view, View::Flux) {
         hints.push((A::CycleFilter, "state"));
     }
     if matches!(state.nav.view, View::Tree(_)) {

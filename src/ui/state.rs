@@ -168,6 +168,8 @@ pub struct State {
     pub settings: Settings,
     /// The open Flux tree's unwatched inventory entries: what is being read, and the last answer.
     pub inventory: Option<super::inventory::InventoryView>,
+    /// The drift diff shown over the view (`D` on a Kustomization), if any.
+    pub diff: Option<super::diff::DiffView>,
     /// A message for the status bar (refusals, hints); cleared by the next key.
     pub message: Option<String>,
     /// The clock used for ages (fixed in snapshots).
@@ -204,6 +206,7 @@ impl State {
             gitops: Default::default(),
             settings: Settings::default(),
             inventory: None,
+            diff: None,
             message: None,
             now,
             quit: false,

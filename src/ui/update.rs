@@ -55,6 +55,7 @@ pub fn message(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Action(m) => super::actions::apply(state, m),
         Msg::Wizard(m) => super::wizard::flow::apply(state, m),
         Msg::Inventory(read) => super::inventory::apply(&mut state.inventory, read, state.now),
+        Msg::Diff(done) => super::diff::apply(&mut state.diff, done),
     }
     Vec::new()
 }
@@ -81,6 +82,22 @@ fn apply_key(state: &mut State, keymap: &Keymap, ev: &KeyEvent, input: &Input<'_
     }
     if let Some(Overlay::Confirm(_)) = state.nav.overlay {
         return super::actions::confirm_key(state, ev, fx);
+    }
+    if state.diff.is_some() && state.nav.overlay.is_none() {
+        let Some(a) = keymap.lookup(Mode::List, ev).or_else(|| keymap.lookup(Mode::Global, ev)) else {
+            return false;
+        };
+        if a == Action::Quit {
+            state.quit = true;
+            return true;
+        }
+        if a == Action::Help {
+            state.nav.overlay = Some(Overlay::Help);
+            return true;
+        }
+        let (used, effects) = super::diff::key(&mut state.diff, a, &mut state.message);
+        fx.extend(effects);
+        return used;
     }
     if state.nav.overlay == Some(Overlay::Help) {
         // Any key closes help (quit still quits).
@@ -268,6 +285,17 @@ fn global(state: &mut State, a: Action, input: &Input<'_>, fx: &mut Vec<Effect>)
         Action::DeleteCluster => {
             let selected = input.tree_selected.as_ref();
             return wizard(fx, |tasks| super::wizard::teardown::open(state, selected, tasks));
+        }
+        Action::Diff => {
+            let target = input.tree_selected.clone().or_else(|| match selected_target(state, input.rows) {
+                Some(Target::Object(o)) => Some(o),
+                _ => None,
+            });
+            let Some(target) = target else {
+                state.message = Some("select a Flux Kustomization to diff it against git".into());
+                return true;
+            };
+            fx.extend(super::diff::open(&mut state.diff, target, &mut state.message));
         }
         Action::Mark => {
             let Some(o) = input.tree_selected.as_ref() else { return false };

@@ -46,9 +46,9 @@ fn git_repository_resource() -> ApiResource {
     resource("source.toolkit.fluxcd.io", "v1", "GitRepository", "gitrepositories")
 }
 
-/// Starts the Flux controllers for one context: one watch per kind, plus the new-revision churn.
+/// Starts the Flux controllers for one context: one watch per kind (the new-revision churn is [`churn`]).
 pub fn start(context: &str, client: kube::Client) -> Vec<JoinHandle<()>> {
-    let mut tasks: Vec<JoinHandle<()>> = KINDS
+    KINDS
         .iter()
         .map(|(g, v, k, p)| {
             let ar = resource(g, v, k, p);
@@ -63,15 +63,35 @@ pub fn start(context: &str, client: kube::Client) -> Vec<JoinHandle<()>> {
                 }
             })
         })
-        .collect();
+        .collect()
+}
+
+/// Every [`NEW_REVISION_EVERY`], a new commit on the fleet repository's `main` (`demo/repo.rs::push_change`
+/// in the demo folder `repo_dir`; a made-up revision without one), published to every cluster's
+/// `flux-system` GitRepository ([`new_revision`]).
+pub fn churn(clients: Vec<(String, kube::Client)>, repo_dir: Option<std::path::PathBuf>) -> JoinHandle<()> {
     // Revisions start past the seed's, and advance once a minute.
     let commit = Arc::new(AtomicU64::new(100));
-    tasks.push(super::every(NEW_REVISION_EVERY, move || {
-        let client = client.clone();
+    super::every(NEW_REVISION_EVERY, move || {
+        let clients = clients.clone();
+        let repo_dir = repo_dir.clone();
         let n = commit.fetch_add(1, Ordering::Relaxed);
-        async move { new_revision(&client, n).await }
-    }));
-    tasks
+        async move {
+            let rev = match repo_dir {
+                Some(dir) => {
+                    let sha = tokio::task::spawn_blocking(move || crate::demo::repo::push_change(&dir, n)).await??;
+                    format!("main@sha1:{sha}")
+                }
+                None => seed::revision("main", n),
+            };
+            for (context, client) in &clients {
+                if let Err(e) = new_revision(client, &rev).await {
+                    tracing::warn!(target: "demo", "{context}: new revision {rev}: {e:#}");
+                }
+            }
+            Ok(())
+        }
+    })
 }
 
 /// Whether `obj` asks for work: an unhandled reconcile request, or a spec change not yet observed.
@@ -198,11 +218,10 @@ fn apply_revision(ks: &DynamicObject, rev: &str, status: &mut Value, conds: &mut
     status["history"] = json!(history);
 }
 
-/// A new commit on `main` for every `flux-system` GitRepository of the cluster; the Kustomizations that
+/// Revision `rev` of `main` for every `flux-system` GitRepository of the cluster; the Kustomizations that
 /// sync it (and are not suspended) apply it.
-async fn new_revision(client: &kube::Client, n: u64) -> Result<()> {
+async fn new_revision(client: &kube::Client, rev: &str) -> Result<()> {
     let repos: Api<DynamicObject> = Api::all_with(client.clone(), &git_repository_resource());
-    let rev = seed::revision("main", n);
     for repo in repos.list(&ListParams::default()).await?.items {
         if repo.metadata.name.as_deref() != Some("flux-system") || suspended(&repo) {
             continue;
@@ -241,7 +260,7 @@ async fn new_revision(client: &kube::Client, n: u64) -> Result<()> {
         }
         let mut status = json!({});
         let mut conds = conditions(&ks);
-        apply_revision(&ks, &rev, &mut status, &mut conds);
+        apply_revision(&ks, rev, &mut status, &mut conds);
         let failing = conds.iter().any(|c| s(c, "/type") == "Ready" && s(c, "/status") == "False");
         status["conditions"] = json!(conds);
         let ar = kustomization_resource();

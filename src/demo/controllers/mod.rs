@@ -52,7 +52,7 @@ impl Drop for Handle {
 }
 
 /// Starts every controller against every server of `env` (`mgmt`, `dev-eu`, `prod-us`).
-pub async fn start(env: &Envtest) -> Result<Handle> {
+pub async fn start(env: &Envtest, repo_dir: Option<std::path::PathBuf>) -> Result<Handle> {
     let mut tasks = Vec::new();
     let mut clients = Vec::new();
     for s in super::SERVERS {
@@ -62,6 +62,7 @@ pub async fn start(env: &Envtest) -> Result<Handle> {
         tasks.extend(flux::start(context, client.clone()));
         tasks.extend(terraform::start(context, client.clone()));
     }
+    tasks.push(flux::churn(clients.clone(), repo_dir));
     let mgmt = clients.iter().find(|(c, _)| c == "mgmt").map(|(_, c)| c.clone()).context("no mgmt server")?;
     tasks.extend(capi::start(mgmt, clients.clone()));
     Ok(Handle { tasks })

@@ -32,6 +32,29 @@ const BUILD_FAILED: &str = "kustomize build failed: accumulating resources: accu
 #[cfg_attr(not(test), allow(dead_code))] // read by the seed's checks
 pub(crate) const DELETED_OUT_OF_BAND: &[(&str, &str)] = &[("prod-us", "podinfo_podinfo-env__ConfigMap")];
 
+/// Objects edited by hand after Flux applied them (drift: a changed field): `(context, inventory id, merge
+/// patch)`. prod-us' podinfo HelmRelease was scaled to 3 replicas with `kubectl edit` (git says 2), which is
+/// what started the stalled rollout.
+pub(crate) const EDITED_OUT_OF_BAND: &[(&str, &str, &str)] =
+    &[("prod-us", "podinfo_podinfo_helm.toolkit.fluxcd.io_HelmRelease", r#"{"spec":{"values":{"replicaCount":3}}}"#)];
+
+/// The changes of [`DELETED_OUT_OF_BAND`] and [`EDITED_OUT_OF_BAND`], for objects of `contexts`.
+pub(super) fn out_of_band(
+    contexts: &std::collections::BTreeMap<String, Vec<Value>>,
+) -> Vec<(String, super::OutOfBand)> {
+    let find = |context: &str, id: &str| {
+        contexts.get(context)?.iter().find(|o| inventory_entry(o)["id"] == id).map(super::object_ref)
+    };
+    let deletes = DELETED_OUT_OF_BAND
+        .iter()
+        .filter_map(|(c, id)| Some(((*c).to_owned(), super::OutOfBand::Delete(find(c, id)?))));
+    let edits = EDITED_OUT_OF_BAND.iter().filter_map(|(c, id, patch)| {
+        let patch = serde_json::from_str(patch).ok()?;
+        Some(((*c).to_owned(), super::OutOfBand::Edit(find(c, id)?, patch)))
+    });
+    deletes.chain(edits).collect()
+}
+
 /// Labels and annotations Helm puts on a release's objects, plus helm-controller's own.
 fn helm_managed(obj: &mut Value, r: &Release, app_version: &str) {
     let (chart_version, _) = r.versions.last().map_or(("", ""), |(c, a)| (c.as_str(), a.as_str()));
@@ -110,9 +133,9 @@ fn podinfo(clock: &Clock, cluster: &str, suspend: bool) -> (Release, Vec<Value>)
         2 * DAY,
     );
     if !suspend {
-        // prod-us: scaled to 3 and the new pods never became available.
+        // prod-us: scaled to 3 by hand (`EDITED_OUT_OF_BAND`: git says 2) and the new pods never became
+        // available.
         stalled_rollout(clock, &mut deploy, 3, 1, 25 * MIN);
-        r.values["replicaCount"] = json!(3);
     }
     let mut objects = vec![service("podinfo", "podinfo", "podinfo", &[("http", 9898), ("grpc", 9999)]), deploy];
     for o in &mut objects {
@@ -236,10 +259,9 @@ pub(super) fn workload(clock: &Clock, cluster: &str) -> Vec<Value> {
     objects.extend([repo_ingress, hr_ingress]);
     objects.extend(ingress_objects);
     objects.extend([repo_podinfo, hr_podinfo]);
-    // prod-us: someone deleted the ConfigMap by hand; `apps` still lists it (drift).
-    if !prod {
-        objects.push(env);
-    }
+    // prod-us: someone deletes the ConfigMap by hand afterwards; `apps` still lists it (drift; see
+    // `out_of_band`).
+    objects.push(env);
     objects.extend(podinfo_objects);
     objects
 }

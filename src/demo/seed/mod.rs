@@ -36,6 +36,7 @@ mod flux_fleet;
 mod helm_storage;
 mod ids;
 mod meta;
+pub mod repository;
 mod scale;
 mod terraform;
 mod wge;
@@ -78,6 +79,18 @@ pub struct Seed {
     /// `(context, {apiVersion, kind, namespace, name})`. Finalizers keep them, Terminating, with a
     /// deletionTimestamp (which a create cannot set).
     pub to_delete: Vec<(String, Value)>,
+    /// Changes made by hand after Flux applied everything (drift that `fleetdeck diff` shows), made last, in
+    /// this order: `(context, change)`.
+    pub out_of_band: Vec<(String, OutOfBand)>,
+}
+
+/// A change made by hand to an object Flux applied.
+#[derive(Clone, Debug, PartialEq)]
+pub enum OutOfBand {
+    /// Deleted (`{apiVersion, kind, namespace, name}`).
+    Delete(Value),
+    /// Edited: the reference and a JSON merge patch.
+    Edit(Value, Value),
 }
 
 impl Seed {
@@ -149,5 +162,6 @@ pub fn demo_fleet(input: &SeedInput) -> Seed {
         seed.contexts.insert(cluster.to_owned(), namespaces_first(objects));
     }
     seed.to_delete = capi.deleted.iter().map(|o| (MGMT.to_owned(), object_ref(o))).collect();
+    seed.out_of_band = flux_fleet::out_of_band(&seed.contexts);
     seed
 }

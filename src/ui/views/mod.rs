@@ -1,5 +1,6 @@
 //! The views: list tables, the reconciliation tree, the details pane.
 pub mod confirm;
 pub mod details;
+pub mod diff;
 pub mod tables;
 pub mod tree;
