@@ -7,7 +7,7 @@ use k8s_openapi::jiff::Timestamp;
 use tokio::sync::mpsc;
 
 use fleetdeck::config::{self, Paths};
-use fleetdeck::fleet::{self, Fleet};
+use fleetdeck::fleet::{self, Fleet, FleetOptions};
 use fleetdeck::ui;
 
 use super::{GlobalArgs, UsageError};
@@ -54,7 +54,7 @@ async fn run_with_repo(
     let kc = fleet::kubeconfig::load(kubeconfig.or(global.kubeconfig.as_deref()))
         .map_err(|e| UsageError(format!("{e:#}")))?;
     let (tx, rx) = mpsc::channel(fleet::CHANNEL_CAPACITY);
-    let opts = global.fleet_options();
+    let opts = FleetOptions { warning_events: true, ..global.fleet_options() };
     let mut fleet = Fleet::start(&kc, &global.context, opts, tx).await.map_err(|e| UsageError(format!("{e:#}")))?;
     let mut state = ui::state::State::new(Timestamp::now());
     state.settings.warnings = loaded.warnings;

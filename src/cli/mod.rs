@@ -14,6 +14,7 @@ mod diff;
 mod envtest;
 mod gitops_common;
 mod profile;
+mod pulse;
 mod snapshot;
 mod tree;
 
@@ -92,6 +93,8 @@ pub enum Command {
         #[command(subcommand)]
         cmd: diff::DiffCmd,
     },
+    /// What just went wrong across every context, newest first: Warning Events and health transitions.
+    Pulse(pulse::PulseArgs),
     /// Render one frame of the cockpit as text, after the initial sync.
     Snapshot(snapshot::SnapshotArgs),
     /// Summarise every context: state, version, nodes, CAPI clusters, Flux and Terraform health.
@@ -170,6 +173,7 @@ pub fn main() -> ExitCode {
         Some(Command::Snapshot(args)) => snapshot::run(args, &cli.global),
         Some(Command::Tree(args)) => tree::run(args, &cli.global),
         Some(Command::Diff { cmd }) => diff::run_cmd(cmd, &cli.global),
+        Some(Command::Pulse(args)) => pulse::run(args, &cli.global),
         Some(Command::Reconcile(args)) => act::flux("reconcile", args, &cli.global),
         Some(Command::Suspend(args)) => act::flux("suspend", args, &cli.global),
         Some(Command::Resume(args)) => act::flux("resume", args, &cli.global),

@@ -30,6 +30,8 @@ pub enum ViewArg {
     Flux,
     /// Terraform objects.
     Terraform,
+    /// The pulse: Warning Events (no health transition can be seen in one snapshot).
+    Pulse,
     /// The tree of `--object` (needs `--context`).
     Tree,
 }
@@ -83,6 +85,19 @@ pub async fn sync(
     opts: FleetOptions,
     deadline: Duration,
 ) -> Result<FleetStore> {
+    sync_then(kc, only, opts, deadline, &|_| true, Duration::ZERO).await
+}
+
+/// [`sync`], settled only once `also` holds too, then still applying what arrives for `linger` (the pulse
+/// waits for every Events watch's initial list, and `--watch` collects health transitions).
+pub async fn sync_then(
+    kc: &fleet::kubeconfig::LoadedKubeconfig,
+    only: &[String],
+    opts: FleetOptions,
+    deadline: Duration,
+    also: &dyn Fn(&FleetStore) -> bool,
+    linger: Duration,
+) -> Result<FleetStore> {
     let (tx, mut rx) = mpsc::channel(fleet::CHANNEL_CAPACITY);
     let mut store = FleetStore::new();
     let mut fleet = Fleet::start(kc, only, opts, tx).await.map_err(|e| UsageError(format!("{e:#}")))?;
@@ -96,7 +111,7 @@ pub async fn sync(
                 store.apply(m, Timestamp::now());
             }
             _ = tick.tick() => {
-                let all = summarize_all(&store, Timestamp::now()).iter().all(ContextSummary::settled);
+                let all = summarize_all(&store, Timestamp::now()).iter().all(ContextSummary::settled) && also(&store);
                 settled_at = if all { settled_at.or(Some(tokio::time::Instant::now())) } else { None };
                 if settled_at.is_some_and(|t| t.elapsed() >= Duration::from_millis(300)) {
                     break;
@@ -104,6 +119,10 @@ pub async fn sync(
             }
             _ = tokio::time::sleep_until(stop) => break,
         }
+    }
+    let until = tokio::time::Instant::now() + linger;
+    while let Ok(Some(m)) = tokio::time::timeout_at(until, rx.recv()).await {
+        store.apply(m, Timestamp::now());
     }
     fleet.stop();
     Ok(store)
@@ -120,6 +139,7 @@ pub fn run(args: &SnapshotArgs, global: &GlobalArgs) -> Result<()> {
         ViewArg::Clusters => View::Clusters,
         ViewArg::Flux => View::Flux,
         ViewArg::Terraform => View::Terraform,
+        ViewArg::Pulse => View::Pulse,
         ViewArg::Tree => {
             let ctx = global.context.first().ok_or_else(|| UsageError("--view tree needs --context".into()))?;
             let obj =
@@ -132,7 +152,7 @@ pub fn run(args: &SnapshotArgs, global: &GlobalArgs) -> Result<()> {
     let only = if matches!(view, View::Tree(_)) { Vec::new() } else { global.context.clone() };
     // The fleet view reads the summaries only; the others read rows and details of every family.
     let kinds = if matches!(view, View::Fleet) { fleetdeck::model::summary::kinds() } else { KindSet::ALL };
-    let opts = FleetOptions { kinds, ..global.fleet_options() };
+    let opts = FleetOptions { kinds, warning_events: matches!(view, View::Pulse), ..global.fleet_options() };
     let store = rt.block_on(sync(&kc, &only, opts, connect + Duration::from_secs(12)))?;
     let now = Timestamp::now();
     let rows = Rows::derive(&store, now);

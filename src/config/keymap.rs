@@ -57,6 +57,7 @@ pub enum Action {
     ViewClusters,
     ViewFlux,
     ViewTerraform,
+    ViewPulse,
     Reconcile,
     Suspend,
     Approve,
@@ -75,7 +76,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in declaration order (the order of the help screen).
-    pub const ALL: [Action; 39] = [
+    pub const ALL: [Action; 40] = [
         Action::Quit,
         Action::Help,
         Action::Palette,
@@ -101,6 +102,7 @@ impl Action {
         Action::ViewClusters,
         Action::ViewFlux,
         Action::ViewTerraform,
+        Action::ViewPulse,
         Action::Reconcile,
         Action::Suspend,
         Action::Approve,
@@ -145,6 +147,7 @@ impl Action {
             Action::ViewClusters => "view-clusters",
             Action::ViewFlux => "view-flux",
             Action::ViewTerraform => "view-terraform",
+            Action::ViewPulse => "view-pulse",
             Action::Reconcile => "reconcile",
             Action::Suspend => "suspend",
             Action::Approve => "approve",
@@ -190,6 +193,7 @@ impl Action {
             Action::ViewClusters => "show the Cluster API clusters",
             Action::ViewFlux => "show the Flux objects",
             Action::ViewTerraform => "show the Terraform objects",
+            Action::ViewPulse => "show the pulse (what just went wrong)",
             Action::Reconcile => "reconcile the object now (Flux, Terraform)",
             Action::Suspend => "suspend or resume reconciliation (Flux, Terraform)",
             Action::Approve => "approve the pending Terraform plan",

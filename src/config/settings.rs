@@ -34,6 +34,9 @@ pub struct Config {
     pub git: GitDefaults,
     /// How long to wait for a context's API server before showing it as unreachable, in seconds.
     pub connect_timeout_secs: u64,
+    /// Ring the terminal bell when an object turns Failed while the Pulse view is not shown (the status bar
+    /// flashes either way).
+    pub pulse_bell: bool,
 }
 
 /// Settings for one kubeconfig context.
@@ -94,7 +97,9 @@ impl Config {
 
     /// Lays `patch` over `self`, field by field.
     pub(crate) fn apply(mut self, patch: ConfigPatch) -> Config {
-        let ConfigPatch { theme, keymap, readonly, prod_pattern, contexts, git, connect_timeout_secs } = patch;
+        let ConfigPatch { theme, keymap, readonly, prod_pattern, contexts, git, connect_timeout_secs, pulse_bell } =
+            patch;
+        set(&mut self.pulse_bell, pulse_bell);
         set(&mut self.theme, theme);
         set(&mut self.keymap, keymap);
         set(&mut self.readonly, readonly);
@@ -144,6 +149,8 @@ pub(crate) struct ConfigPatch {
     pub git: Option<GitPatch>,
     #[serde(default)]
     pub connect_timeout_secs: Option<u64>,
+    #[serde(default)]
+    pub pulse_bell: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -188,6 +188,10 @@ async fn connected(
     let mut reported: Option<oneshot::Sender<()>> = None;
     // Ends the watch tasks when this task is aborted (Fleet::stop) as well as when it returns.
     let mut spawned = super::AbortOnDrop::default();
+    if opts.warning_events {
+        let handle = tokio::spawn(super::events::watch_warnings(client.clone(), name.clone(), generation, tx.clone()));
+        spawned.hold(&handle);
+    }
     let result = async {
         let mut last_discovery: Option<Instant> = None;
         let mut reachable = true;

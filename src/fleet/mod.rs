@@ -12,6 +12,7 @@
 //! [`FleetStore`]: crate::model::store::FleetStore
 //! [`FleetStore::apply`]: crate::model::store::FleetStore::apply
 pub mod connection;
+pub mod events;
 pub mod exec;
 pub mod inventory;
 pub mod kubeconfig;
@@ -60,6 +61,9 @@ pub struct FleetOptions {
     /// Headless commands watch only what their answer reads (e.g. `contexts`:
     /// [`crate::model::summary::kinds`]), which is most of their time and memory on a big fleet.
     pub kinds: crate::model::kinds::KindSet,
+    /// Watch each connected context's `Warning` Events for the pulse ([`events`]). Default off (the cockpit
+    /// and `fleetdeck pulse` turn it on).
+    pub warning_events: bool,
 }
 
 impl Default for FleetOptions {
@@ -74,6 +78,7 @@ impl Default for FleetOptions {
             share_connections: true,
             streaming_lists: true,
             kinds: crate::model::kinds::KindSet::ALL,
+            warning_events: false,
         }
     }
 }

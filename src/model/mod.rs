@@ -21,6 +21,7 @@ pub mod kinds;
 pub mod lineage;
 pub mod object;
 pub mod object_ref;
+pub mod pulse;
 pub mod show_conditions;
 pub mod status;
 pub mod store;

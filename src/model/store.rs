@@ -154,6 +154,11 @@ pub enum StoreEvent {
     SharesWith(Arc<str>),
     /// About one kind.
     Kind(KindId, KindEvent),
+    /// A `Warning` Event about an object of a catalogue kind (the Events watch of `fleet/events.rs`), for
+    /// the pulse.
+    Warning(super::pulse::WarningEvent),
+    /// The Events watch delivered its initial list (every Warning Event the server held then was sent).
+    WarningsListed,
 }
 
 /// Watch and discovery events for one kind, mirroring kube-runtime's `watcher::Event`.
@@ -191,6 +196,8 @@ pub struct FleetStore {
     shared: BTreeMap<Arc<str>, Arc<str>>,
     revision: u64,
     kind_revisions: u64,
+    /// Health transitions seen and Warning Events, bounded (see [`super::pulse`]).
+    pulse: super::pulse::Pulse,
 }
 
 fn stored_key(o: &StoredObject) -> (String, String) {
@@ -226,6 +233,7 @@ impl FleetStore {
             return true;
         }
         if matches!(event, StoreEvent::Removed) {
+            self.pulse.forget(&context);
             let removed = self.contexts.remove(&context).is_some() | self.shared.remove(&context).is_some();
             self.revision += u64::from(removed);
             return removed;
@@ -258,6 +266,14 @@ impl FleetStore {
             }
             StoreEvent::Unreachable(why) => set_state(entry, ConnState::Unreachable, why, now),
             StoreEvent::Unauthorized(why) => set_state(entry, ConnState::Unauthorized, why, now),
+            StoreEvent::Warning(w) => {
+                self.pulse.warning(&context, w);
+                true
+            }
+            StoreEvent::WarningsListed => {
+                self.pulse.listed(&context);
+                false
+            }
             StoreEvent::Kind(kind, ev) => {
                 let is_object_event = matches!(
                     ev,
@@ -268,7 +284,11 @@ impl FleetStore {
                 }
                 let k = entry.kinds.entry(kind).or_default();
                 let before = k.revision;
+                let transitions = transitions(&context, kind, k, &ev, now);
                 let changed = apply_kind(k, ev, now);
+                for t in transitions {
+                    self.pulse.transition(t);
+                }
                 if k.revision != before {
                     // Unique across the store, so a kind entry created after another was removed never
                     // repeats a revision a cache may hold.
@@ -283,6 +303,11 @@ impl FleetStore {
             self.revision += 1;
         }
         changed
+    }
+
+    /// Health transitions seen since the store began, and the Warning Events of every context.
+    pub fn pulse(&self) -> &super::pulse::Pulse {
+        &self.pulse
     }
 
     /// Bumped on every visible change.
@@ -354,6 +379,40 @@ fn set_kind_state(k: &mut KindEntry, state: KindState, reason: String, now: Time
     k.reason = reason;
     k.revision += 1;
     true
+}
+
+/// The health transitions `ev` makes in a kind that was synced: a changed object whose state differs from
+/// what the store held, or (a relist swapped in) each object whose state differs from the old list's.
+/// Objects first seen are not transitions.
+fn transitions(
+    context: &str,
+    kind: KindId,
+    k: &KindEntry,
+    ev: &KindEvent,
+    now: Timestamp,
+) -> Vec<super::pulse::Transition> {
+    if k.state != Some(KindState::Synced) {
+        return Vec::new();
+    }
+    let changed = |old: &StoredObject, new: &StoredObject| {
+        (old.health.state != new.health.state).then(|| super::pulse::Transition {
+            at: now,
+            object: super::object_ref::ObjectRef::new(context, kind, new.namespace(), new.name()),
+            from: old.health.state,
+            to: new.health.state,
+            reason: new.health.reason.clone(),
+            message: new.health.message.clone(),
+        })
+    };
+    match ev {
+        KindEvent::Apply(new) => {
+            k.objects.get(&stored_key(new)).and_then(|old| changed(old, new)).into_iter().collect()
+        }
+        KindEvent::InitDone => {
+            k.buffer.iter().flatten().filter_map(|(key, new)| changed(k.objects.get(key)?, new)).collect()
+        }
+        _ => Vec::new(),
+    }
 }
 
 fn apply_kind(k: &mut KindEntry, ev: KindEvent, now: Timestamp) -> bool {

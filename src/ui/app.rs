@@ -125,7 +125,11 @@ pub async fn run(
             }
             dirty = false;
             last_draw = Instant::now();
-            for effect in follow_inventory(&mut state, &store) {
+            let bell = state.settings.rules.config.as_ref().is_some_and(|c| c.pulse_bell);
+            let (flashed, bell) = super::pulse::follow(&mut state, &store, bell);
+            // The flash is drawn by the next frame.
+            dirty |= flashed;
+            for effect in follow_inventory(&mut state, &store).into_iter().chain(bell) {
                 effects.run(effect, &state, &store);
             }
             // The clock: wake when the soonest age on screen changes its text (`17s` -> `18s`), but not

@@ -69,6 +69,11 @@ impl Effects {
             }
             Effect::ReadInventory { tree, probes } => self.read_inventory(tree, probes),
             Effect::Diff { target, run } => self.diff(state, target, run),
+            Effect::Bell => {
+                use std::io::Write;
+                let mut out = std::io::stdout();
+                let _ = out.write_all(b"\x07").and_then(|()| out.flush());
+            }
             Effect::StopInventory => {
                 if let Some(task) = self.inventory.lock().unwrap_or_else(|e| e.into_inner()).take() {
                     task.abort();

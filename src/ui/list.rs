@@ -3,6 +3,7 @@
 use super::rows::Rows;
 use super::state::{State, View};
 use crate::model::object_ref::ObjectRef;
+use crate::model::pulse::PulseWhat;
 use crate::model::store::Origin;
 
 /// What `enter` on a row leads to.
@@ -24,7 +25,7 @@ fn matches(filter: &str, fields: &[&str]) -> bool {
 pub fn indexes(state: &State, rows: &Rows) -> std::rc::Rc<Vec<usize>> {
     let key = (
         rows.revision,
-        rows.fleet.len() + rows.clusters.len() + rows.flux.len() + rows.terraform.len(),
+        rows.fleet.len() + rows.clusters.len() + rows.flux.len() + rows.terraform.len() + rows.pulse.len(),
         state.nav.view.key(),
         state.nav.filter.clone(),
         state.nav.flux_filter,
@@ -50,6 +51,7 @@ pub fn target(view: &View, rows: &Rows, i: usize) -> Option<Target> {
         View::Clusters => rows.clusters.get(i).map(|r| Target::Object(r.obj.clone())),
         View::Flux => rows.flux.get(i).map(|r| Target::Object(r.obj.clone())),
         View::Terraform => rows.terraform.get(i).map(|r| Target::Object(r.obj.clone())),
+        View::Pulse => rows.pulse.get(i).map(|l| Target::Object(l.object.clone())),
         View::Tree(_) => None,
     }
 }
@@ -94,6 +96,16 @@ fn admitted(state: &State, rows: &Rows) -> Vec<usize> {
             .filter(|&i| {
                 let r = &rows.terraform[i];
                 keep(&[&r.obj.context, &r.obj.namespace, &r.obj.name, &r.health.message])
+            })
+            .collect(),
+        View::Pulse => (0..rows.pulse.len())
+            .filter(|&i| {
+                let l = &rows.pulse[i];
+                let reason = match &l.what {
+                    PulseWhat::Transition { reason, .. } | PulseWhat::Warning { reason, .. } => reason.as_str(),
+                };
+                let o = &l.object;
+                keep(&[&o.context, o.kind.spec().kind, &o.namespace, &o.name, reason, &l.message])
             })
             .collect(),
         View::Tree(_) => Vec::new(),

@@ -33,6 +33,8 @@ pub enum Effect {
     },
     /// Stop reading inventory entries (the tree closed).
     StopInventory,
+    /// Ring the terminal bell (an object turned Failed while another view was shown; `pulse_bell`).
+    Bell,
     /// Diff Kustomization `target` against git (`ops::diff::run`, with config.yaml's repository), as run
     /// number `run` of the diff view.
     Diff {

@@ -92,10 +92,15 @@ pub fn render(f: &mut Frame, state: &State, scene: &Scene<'_>) {
 fn header(f: &mut Frame, area: Rect, state: &State, scene: &Scene<'_>) {
     let theme = scene.theme;
     let mut spans = vec![Span::styled(" fleetdeck ", theme.style(Role::Title))];
-    for (i, (label, view)) in
-        [("Fleet", View::Fleet), ("Clusters", View::Clusters), ("Flux", View::Flux), ("Terraform", View::Terraform)]
-            .into_iter()
-            .enumerate()
+    for (i, (label, view)) in [
+        ("Fleet", View::Fleet),
+        ("Clusters", View::Clusters),
+        ("Flux", View::Flux),
+        ("Terraform", View::Terraform),
+        ("Pulse", View::Pulse),
+    ]
+    .into_iter()
+    .enumerate()
     {
         let style = if state.nav.view == view { theme.style(Role::Selected) } else { theme.style(Role::Muted) };
         spans.push(Span::styled(format!(" {} {label} ", i + 1), style));

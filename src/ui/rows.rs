@@ -128,6 +128,9 @@ pub struct Rows {
     pub flux: Vec<Arc<FluxRow>>,
     /// Terraform view: plans pending first, failing next (the order), then the rest by health.
     pub terraform: Vec<Arc<TerraformRow>>,
+    /// Pulse view: the store's pulse lines, newest first.
+    pub pulse: Vec<crate::model::pulse::PulseLine>,
+    pulse_revision: Option<u64>,
     cache: Cache,
 }
 
@@ -362,6 +365,10 @@ impl Rows {
     pub fn update(&mut self, store: &FleetStore, now: Timestamp) {
         self.revision = store.revision();
         self.fleet = summarize_all(store, now);
+        if self.pulse_revision != Some(store.pulse().revision()) {
+            self.pulse_revision = Some(store.pulse().revision());
+            self.pulse = store.pulse().lines();
+        }
         let listed = listed_contexts(store);
         let Cache { kinds, sets } = &mut self.cache;
         // Forget contexts and kinds that are gone or no longer listed.

@@ -25,6 +25,8 @@ pub enum View {
     Terraform,
     /// The live reconciliation tree of one object (CAPI Cluster, Kustomization, HelmRelease, Terraform).
     Tree(ObjectRef),
+    /// What just went wrong, newest first: health transitions and Warning Events (`model::pulse`).
+    Pulse,
 }
 
 impl View {
@@ -35,6 +37,7 @@ impl View {
             View::Clusters => "Clusters".into(),
             View::Flux => "Flux".into(),
             View::Terraform => "Terraform".into(),
+            View::Pulse => "Pulse".into(),
             View::Tree(o) => format!("Tree {}/{}/{}", o.context, o.namespace, o.name),
         }
     }
@@ -170,6 +173,8 @@ pub struct State {
     pub inventory: Option<super::inventory::InventoryView>,
     /// The drift diff shown over the view (`D` on a Kustomization), if any.
     pub diff: Option<super::diff::DiffView>,
+    /// Transitions to Failed already told about (see `ui/pulse.rs`).
+    pub pulse_seen: u64,
     /// A message for the status bar (refusals, hints); cleared by the next key.
     pub message: Option<String>,
     /// The clock used for ages (fixed in snapshots).
@@ -207,6 +212,7 @@ impl State {
             settings: Settings::default(),
             inventory: None,
             diff: None,
+            pulse_seen: 0,
             message: None,
             now,
             quit: false,

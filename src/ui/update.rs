@@ -244,6 +244,7 @@ fn global(state: &mut State, a: Action, input: &Input<'_>, fx: &mut Vec<Effect>)
         Action::ViewClusters => state.go(View::Clusters),
         Action::ViewFlux => state.go(View::Flux),
         Action::ViewTerraform => state.go(View::Terraform),
+        Action::ViewPulse => state.go(View::Pulse),
         Action::CycleFilter => {
             if state.nav.view != View::Flux {
                 return false;

@@ -161,3 +161,39 @@ pub(super) fn deployment(
     });
     deploy
 }
+
+/// A core/v1 `Warning` Event about `involved` as a controller's recorder leaves it: `count` occurrences
+/// between `first_ago` and `last_ago` seconds ago, reported by `component`.
+pub(super) fn warning_event(
+    clock: &Clock,
+    involved: &Value,
+    reason: &str,
+    message: &str,
+    count: u32,
+    (first_ago, last_ago): (i64, i64),
+    component: &str,
+) -> Value {
+    let name = involved["metadata"]["name"].as_str().unwrap_or_default();
+    let ns = involved["metadata"]["namespace"].as_str().unwrap_or("default");
+    let mut e = super::meta::object(
+        "v1",
+        "Event",
+        Some(ns),
+        &format!("{name}.{}", super::ids::hex(&format!("event/{ns}/{name}/{reason}"), 16)),
+    );
+    e["involvedObject"] = json!({
+        "apiVersion": involved["apiVersion"],
+        "kind": involved["kind"],
+        "namespace": ns,
+        "name": name,
+    });
+    e["type"] = json!("Warning");
+    e["reason"] = json!(reason);
+    e["message"] = json!(message);
+    e["count"] = json!(count);
+    e["firstTimestamp"] = json!(clock.ago(first_ago));
+    e["lastTimestamp"] = json!(clock.ago(last_ago));
+    e["source"] = json!({"component": component});
+    e["reportingComponent"] = json!(component);
+    e
+}

@@ -255,6 +255,19 @@ pub(super) fn workload(clock: &Clock, cluster: &str) -> Vec<Value> {
     applied.extend([&ks_infra, &ks_apps].map(inventory_entry));
     let ks_root = root(clock, cluster, applied, position);
 
+    if prod {
+        // kustomize-controller's recorder: one Warning per failed attempt, aggregated by the API server.
+        let failing = super::core::warning_event(
+            clock,
+            &ks_infra,
+            "BuildFailed",
+            BUILD_FAILED,
+            14,
+            (41 * MIN, MIN),
+            "kustomize-controller",
+        );
+        objects.push(failing);
+    }
     objects.extend([ns_ingress, ns_podinfo, git, ks_root, ks_infra, ks_apps]);
     objects.extend([repo_ingress, hr_ingress]);
     objects.extend(ingress_objects);

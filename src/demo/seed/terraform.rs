@@ -238,7 +238,19 @@ pub(super) fn terraform_objects(clock: &Clock) -> Vec<Value> {
     )];
     objects.extend(network(clock));
     objects.extend(pending(clock));
-    objects.push(failed(clock));
+    let failing = failed(clock);
+    // tofu-controller's recorder: the failing plan, retried 4 times.
+    let first_line = PLAN_FAILED.lines().next().unwrap_or_default();
+    objects.push(super::core::warning_event(
+        clock,
+        &failing,
+        "TFExecPlanFailed",
+        first_line,
+        4,
+        (52 * MIN, 3 * MIN),
+        "tf-controller",
+    ));
+    objects.push(failing);
     objects.push(drifted(clock));
     objects
 }

@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Row, Table};
 
 use crate::config::{Role, Theme};
+use crate::model::pulse::PulseWhat;
 use crate::model::store::{ConnState, Origin};
 use crate::model::summary::{ContextSummary, Tally};
 use crate::ui::format::{age, first_line};
@@ -192,6 +193,45 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, rows: &Rows, theme: &Theme
                 })
                 .collect(),
         ),
+        View::Pulse => (
+            vec!["AGE", "CONTEXT", "KIND", "NAMESPACE", "NAME", "WHAT", "MESSAGE"],
+            vec![
+                Constraint::Length(5),
+                Constraint::Length(
+                    rows.pulse.iter().map(|l| l.object.context.chars().count()).max().unwrap_or(7).clamp(7, 24) as u16,
+                ),
+                Constraint::Length(14),
+                Constraint::Length(13),
+                Constraint::Min(14),
+                Constraint::Length(36),
+                Constraint::Fill(2),
+            ],
+            window
+                .map(|(i, sel)| {
+                    let l = &rows.pulse[i];
+                    let (what, role) = match &l.what {
+                        PulseWhat::Transition { from, to, reason } => {
+                            let why = if reason.is_empty() { String::new() } else { format!(" {reason}") };
+                            (format!("{from:?} → {to:?}{why}"), health_role(*to))
+                        }
+                        PulseWhat::Warning { reason, count, .. } if *count > 1 => {
+                            (format!("Warning {reason} ×{count}"), Role::Warning)
+                        }
+                        PulseWhat::Warning { reason, .. } => (format!("Warning {reason}"), Role::Warning),
+                    };
+                    let row = Row::new(vec![
+                        styled(age(l.at, state.now), Role::Muted, theme, sel),
+                        styled(l.object.context.as_str(), Role::Muted, theme, sel),
+                        Cell::from(l.object.kind.spec().kind),
+                        styled(l.object.namespace.as_str(), Role::Muted, theme, sel),
+                        name_cell(&l.object, state, theme, sel),
+                        styled(what, role, theme, sel),
+                        Cell::from(first_line(&l.message).to_string()),
+                    ]);
+                    mark(row, sel, theme)
+                })
+                .collect(),
+        ),
         View::Terraform | View::Tree(_) => (
             vec!["CONTEXT", "NAMESPACE", "NAME", "STATE", "PLAN", "OUTPUTS", "MESSAGE"],
             vec![
@@ -228,7 +268,11 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, rows: &Rows, theme: &Theme
         .column_spacing(1);
     f.render_widget(table, area);
     if empty {
-        let msg = if state.nav.filter.is_empty() { "nothing here yet" } else { "no row matches the filter" };
+        let msg = match (&state.nav.view, state.nav.filter.is_empty()) {
+            (_, false) => "no row matches the filter",
+            (View::Pulse, true) => "nothing went wrong since launch: no health turned, no Warning Event",
+            _ => "nothing here yet",
+        };
         let r = Rect { x: area.x + 2, y: area.y + 2, width: area.width.saturating_sub(4), height: 1 };
         f.render_widget(Line::styled(msg, theme.style(Role::Muted)), r);
     }
