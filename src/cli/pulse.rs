@@ -56,14 +56,17 @@ pub fn run(args: &PulseArgs, global: &GlobalArgs) -> Result<()> {
         rt.block_on(super::snapshot::sync_then(&kc, &global.context, opts, deadline, &events_listed, linger))?;
     let lines = store.pulse().lines();
     match args.output {
-        PulseOutput::Json => println!("{}", serde_json::to_string_pretty(&lines)?),
+        PulseOutput::Json => {
+            let lines: Vec<&PulseLine> = lines.iter().map(|l| &**l).collect();
+            println!("{}", serde_json::to_string_pretty(&lines)?)
+        }
         PulseOutput::Text => print!("{}", text(&lines, Timestamp::now())),
     }
     Ok(())
 }
 
 /// `AGE CONTEXT KIND NAMESPACE/NAME WHAT MESSAGE`, one line each.
-fn text(lines: &[PulseLine], now: Timestamp) -> String {
+fn text(lines: &[std::sync::Arc<PulseLine>], now: Timestamp) -> String {
     if lines.is_empty() {
         return "nothing went wrong: no Warning Event about an object fleetdeck shows\n".into();
     }

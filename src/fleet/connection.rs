@@ -189,7 +189,9 @@ async fn connected(
     // Ends the watch tasks when this task is aborted (Fleet::stop) as well as when it returns.
     let mut spawned = super::AbortOnDrop::default();
     if opts.warning_events {
-        let handle = tokio::spawn(super::events::watch_warnings(client.clone(), name.clone(), generation, tx.clone()));
+        let events =
+            super::events::watch_warnings(client.clone(), name.clone(), generation, streaming.clone(), tx.clone());
+        let handle = tokio::spawn(events);
         spawned.hold(&handle);
     }
     let result = async {

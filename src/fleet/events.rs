@@ -11,6 +11,7 @@ use kube::Api;
 use kube::runtime::{WatchStreamExt, watcher};
 use tokio::sync::mpsc;
 
+use super::watch::{StreamingLists, status_code};
 use crate::model::object_ref::ObjectRef;
 use crate::model::pulse::{WarningEvent, shown_kind};
 use crate::model::store::{StoreEvent, StoreMsg};
@@ -58,45 +59,78 @@ pub fn compact(context: &str, e: &Event) -> Option<WarningEvent> {
 
 /// Watches `type=Warning` Events of every namespace through `client` and sends each shown one as
 /// [`StoreEvent::Warning`] for `context` (connection `generation`), retrying with kube-runtime's default
-/// backoff (a 403 keeps retrying quietly: the pulse then has no Events from that context). Returns when the
-/// store's channel closes.
-pub async fn watch_warnings(client: kube::Client, context: Arc<str>, generation: u64, tx: mpsc::Sender<StoreMsg>) {
+/// backoff (a 403 keeps retrying quietly: the pulse then has no Events from that context). The initial
+/// Events are streamed where the server can (`sendInitialEvents`, as the kind watches do, see
+/// [`super::watch::StreamingLists`]), so no whole list of Events is held at once; else listed from the watch
+/// cache. Returns when the store's channel closes.
+pub async fn watch_warnings(
+    client: kube::Client,
+    context: Arc<str>,
+    generation: u64,
+    streaming: Arc<StreamingLists>,
+    tx: mpsc::Sender<StoreMsg>,
+) {
     let api: Api<Event> = Api::all(client);
-    let config = watcher::Config::default().fields(SELECTOR);
-    let mut events = std::pin::pin!(watcher(api, config).default_backoff());
-    let listed = |tx: &mpsc::Sender<StoreMsg>| {
-        let msg = StoreMsg { context: context.clone(), generation, event: StoreEvent::WarningsListed };
+    loop {
+        let stream = streaming.enabled();
+        if !run(&api, stream, &context, generation, &tx).await {
+            return;
+        }
+        // The server refused to stream the initial Events: list them, on every watch of the connection.
+        streaming.refused();
+    }
+}
+
+/// One watch; `false` when the channel closed, `true` when the server refused the streamed initial list.
+async fn run(api: &Api<Event>, stream: bool, context: &Arc<str>, generation: u64, tx: &mpsc::Sender<StoreMsg>) -> bool {
+    let config = if stream {
+        watcher::Config::default().fields(SELECTOR).streaming_lists()
+    } else {
+        let mut c = watcher::Config::default().fields(SELECTOR).any_semantic();
+        c.page_size = None;
+        c
+    };
+    let mut events = std::pin::pin!(watcher(api.clone(), config).default_backoff());
+    let send = |event: StoreEvent| {
+        let msg = StoreMsg { context: context.clone(), generation, event };
         let tx = tx.clone();
         async move { tx.send(msg).await.is_ok() }
     };
-    let mut forbidden_said = false;
+    let (mut started, mut forbidden_said) = (false, false);
     while let Some(ev) = events.next().await {
         let e = match ev {
             Ok(watcher::Event::Apply(e) | watcher::Event::InitApply(e)) => e,
+            Ok(watcher::Event::Init) => {
+                started = true;
+                continue;
+            }
             Ok(watcher::Event::InitDone) => {
-                if !listed(&tx).await {
-                    return;
+                if !send(StoreEvent::WarningsListed).await {
+                    return false;
                 }
                 continue;
             }
             Ok(_) => continue,
             Err(err) => {
                 tracing::debug!(target: "fleet", "{context}: Warning Events watch: {err}");
-                // RBAC forbids listing Events: there is nothing to wait for (the watch keeps retrying).
-                let forbidden = matches!(&err, watcher::Error::InitialListFailed(kube::Error::Api(s)) if s.code == 403);
-                if forbidden && !forbidden_said {
-                    forbidden_said = true;
-                    if !listed(&tx).await {
-                        return;
+                match status_code(&err) {
+                    Some(400 | 422) if stream && !started => return true,
+                    // RBAC forbids listing Events: there is nothing to wait for (the watch keeps retrying).
+                    Some(403) if !forbidden_said => {
+                        forbidden_said = true;
+                        if !send(StoreEvent::WarningsListed).await {
+                            return false;
+                        }
                     }
+                    _ => {}
                 }
                 continue;
             }
         };
-        let Some(w) = compact(&context, &e) else { continue };
-        let msg = StoreMsg { context: context.clone(), generation, event: StoreEvent::Warning(w) };
-        if tx.send(msg).await.is_err() {
-            return;
+        let Some(w) = compact(context, &e) else { continue };
+        if !send(StoreEvent::Warning(w)).await {
+            return false;
         }
     }
+    false
 }

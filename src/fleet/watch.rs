@@ -49,7 +49,8 @@ impl StreamingLists {
         self.0.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    fn refused(&self) {
+    /// The server refused to stream: every watch of the connection lists from now on.
+    pub(crate) fn refused(&self) {
         self.0.store(false, std::sync::atomic::Ordering::Relaxed);
     }
 }
@@ -118,7 +119,7 @@ pub fn api_resource(kind: KindId, version: &str) -> ApiResource {
 }
 
 /// HTTP status of an API error inside a watcher error, if any.
-fn status_code(e: &watcher::Error) -> Option<u16> {
+pub(crate) fn status_code(e: &watcher::Error) -> Option<u16> {
     match e {
         watcher::Error::InitialListFailed(kube::Error::Api(s))
         | watcher::Error::WatchStartFailed(kube::Error::Api(s))

@@ -11,6 +11,7 @@
 //!
 //! Pure: the store feeds it, the views and `fleetdeck pulse` read [`Pulse::lines`].
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Arc;
 
 use k8s_openapi::jiff::Timestamp;
 use serde::Serialize;
@@ -22,7 +23,7 @@ use super::status::HealthState;
 /// Health transitions kept (the newest).
 pub const TRANSITIONS_KEPT: usize = 1_000;
 /// Folded Warning Event lines kept per context (the newest by last time).
-pub const EVENTS_KEPT: usize = 200;
+pub const EVENTS_KEPT: usize = 100;
 
 /// A health state change of one object.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,14 +60,21 @@ pub struct WarningEvent {
     pub event: String,
 }
 
-/// A folded Warning line: every Event of one (object, reason, message).
+/// A folded Warning line: every Event of one (object, reason, message), and the line it shows as (shared
+/// with the views, rebuilt only when an Event of it arrives).
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Folded {
-    first: Timestamp,
-    last: Timestamp,
-    source: String,
-    /// Count per Event object (`event` name), summed for display.
-    counts: HashMap<String, u32>,
+    /// Count per Event object (a hash of its `namespace/name`), summed for display. Usually one entry.
+    counts: Vec<(u64, u32)>,
+    line: Arc<PulseLine>,
+}
+
+/// A 64-bit hash (std's SipHash with fixed keys) standing for a string that the line already holds.
+fn hash_of(parts: &[&str]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    parts.hash(&mut h);
+    h.finish()
 }
 
 /// What one pulse line says.
@@ -101,13 +109,13 @@ impl PulseLine {
     }
 }
 
-type FoldKey = (ObjectRef, String, String);
-
 /// Transitions and folded Warning Events. See the module docs.
 #[derive(Debug, Default)]
 pub struct Pulse {
-    transitions: VecDeque<Transition>,
-    events: BTreeMap<String, HashMap<FoldKey, Folded>>,
+    transitions: VecDeque<Arc<PulseLine>>,
+    /// Per context, the folded lines by a hash of (object, reason, message): the strings live once, in the
+    /// line.
+    events: BTreeMap<String, HashMap<u64, Folded>>,
     failures: u64,
     revision: u64,
     listed: std::collections::BTreeSet<String>,
@@ -123,7 +131,12 @@ impl Pulse {
         if self.transitions.len() == TRANSITIONS_KEPT {
             self.transitions.pop_front();
         }
-        self.transitions.push_back(t);
+        self.transitions.push_back(Arc::new(PulseLine {
+            at: t.at,
+            object: t.object,
+            what: PulseWhat::Transition { from: t.from, to: t.to, reason: t.reason },
+            message: t.message,
+        }));
     }
 
     /// Folds a Warning Event of `context` in (the least recent line of the context goes past
@@ -131,21 +144,36 @@ impl Pulse {
     pub fn warning(&mut self, context: &str, e: WarningEvent) {
         self.revision += 1;
         let lines = self.events.entry(context.to_owned()).or_default();
-        let key = (e.object, e.reason, e.message);
+        let o = &e.object;
+        let key = hash_of(&[o.kind.spec().group, o.kind.spec().kind, &o.namespace, &o.name, &e.reason, &e.message]);
         let f = lines.entry(key).or_insert_with(|| Folded {
-            first: e.first,
-            last: e.last,
-            source: e.source.clone(),
-            counts: HashMap::new(),
+            counts: Vec::new(),
+            line: Arc::new(PulseLine {
+                at: e.last,
+                object: e.object,
+                what: PulseWhat::Warning { reason: e.reason, count: 0, first: e.first, source: e.source.clone() },
+                message: e.message,
+            }),
         });
-        f.first = f.first.min(e.first);
-        if e.last >= f.last {
-            f.last = e.last;
-            f.source = e.source;
+        let event = hash_of(&[&e.event]);
+        match f.counts.iter_mut().find(|(h, _)| *h == event) {
+            Some((_, c)) => *c = e.count.max(1),
+            None => f.counts.push((event, e.count.max(1))),
         }
-        f.counts.insert(e.event, e.count.max(1));
+        let total = f.counts.iter().map(|(_, c)| c).sum();
+        let line = Arc::make_mut(&mut f.line);
+        if e.last >= line.at {
+            line.at = e.last;
+            if let PulseWhat::Warning { source, .. } = &mut line.what {
+                *source = e.source;
+            }
+        }
+        if let PulseWhat::Warning { count, first, .. } = &mut line.what {
+            *count = total;
+            *first = (*first).min(e.first);
+        }
         if lines.len() > EVENTS_KEPT
-            && let Some(oldest) = lines.iter().min_by_key(|(_, f)| f.last).map(|(k, _)| k.clone())
+            && let Some(oldest) = lines.iter().min_by_key(|(_, f)| f.line.at).map(|(k, _)| *k)
         {
             lines.remove(&oldest);
         }
@@ -182,32 +210,14 @@ impl Pulse {
         self.events.values().map(HashMap::len).sum()
     }
 
-    /// Every line, newest first (ties: transitions before Warnings, then by object).
-    pub fn lines(&self) -> Vec<PulseLine> {
-        let mut out: Vec<PulseLine> = self
-            .transitions
-            .iter()
-            .map(|t| PulseLine {
-                at: t.at,
-                object: t.object.clone(),
-                what: PulseWhat::Transition { from: t.from, to: t.to, reason: t.reason.clone() },
-                message: t.message.clone(),
-            })
-            .collect();
+    /// Every line, newest first (ties: transitions before Warnings, then by object). Shared, not copied:
+    /// cheap enough to call on every change (10,000 lines: about a millisecond).
+    pub fn lines(&self) -> Vec<Arc<PulseLine>> {
+        let mut out: Vec<Arc<PulseLine>> = self.transitions.iter().cloned().collect();
         for lines in self.events.values() {
-            out.extend(lines.iter().map(|((object, reason, message), f)| PulseLine {
-                at: f.last,
-                object: object.clone(),
-                what: PulseWhat::Warning {
-                    reason: reason.clone(),
-                    count: f.counts.values().sum(),
-                    first: f.first,
-                    source: f.source.clone(),
-                },
-                message: message.clone(),
-            }));
+            out.extend(lines.values().map(|f| f.line.clone()));
         }
-        let rank = |l: &PulseLine| matches!(l.what, PulseWhat::Warning { .. });
+        let rank = |l: &Arc<PulseLine>| matches!(l.what, PulseWhat::Warning { .. });
         out.sort_by(|a, b| b.at.cmp(&a.at).then_with(|| rank(a).cmp(&rank(b))).then_with(|| a.object.cmp(&b.object)));
         out
     }

@@ -129,7 +129,7 @@ pub struct Rows {
     /// Terraform view: plans pending first, failing next (the order), then the rest by health.
     pub terraform: Vec<Arc<TerraformRow>>,
     /// Pulse view: the store's pulse lines, newest first.
-    pub pulse: Vec<crate::model::pulse::PulseLine>,
+    pub pulse: Vec<Arc<crate::model::pulse::PulseLine>>,
     pulse_revision: Option<u64>,
     cache: Cache,
 }
