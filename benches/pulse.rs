@@ -208,7 +208,7 @@ fn flood() -> anyhow::Result<()> {
                 let context = format!("c{:02}", n % CONTEXTS);
                 let at = now.checked_add(SignedDuration::from_millis(n as i64)).unwrap();
                 let e = WarningEvent {
-                    object: ObjectRef::new(&context, KindId::KUSTOMIZATION, "flux-system", &format!("app-{}", n % 500)),
+                    object: ObjectRef::new(&context, KindId::KUSTOMIZATION, "flux-system", format!("app-{}", n % 500)),
                     reason: format!("Reason{}", n % 7),
                     message: format!("health check failed: Deployment/apps/web-{n} InProgress"),
                     count: 1,
