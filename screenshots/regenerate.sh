@@ -19,7 +19,7 @@ trap cleanup EXIT
 "$BIN" demo up >/dev/null
 export KUBECONFIG="$FLEETDECK_HOME/state/demo/kubeconfig"
 
-for v in fleet clusters flux terraform; do
+for v in fleet clusters flux terraform pulse; do
   "$BIN" snapshot --view "$v" --width 140 --height 40 > "screenshots/$v.txt"
 done
 "$BIN" snapshot --view tree --context mgmt --object cluster/platform/prod-us --width 140 --height 40 > screenshots/tree-prod-us.txt
@@ -39,14 +39,10 @@ shot() {
 }
 keys() { tmux -L "$SOCK" send-keys -t shots "$@"; sleep 1.5; }
 
-# A GitOps repository for the wizards: a bare remote and a clone.
-REPO=$(mktemp -d)
-git init -q --bare -b main "$REPO/remote.git"
-git clone -q "$REPO/remote.git" "$REPO/work" 2>/dev/null
-git -C "$REPO/work" -c user.name=shots -c user.email=shots@example.invalid commit -q --allow-empty -m init
-git -C "$REPO/work" push -q origin HEAD:main
+# The demo fleet's GitOps repository (a clone and its bare remote), for the drift diff and the wizards.
+REPO="$FLEETDECK_HOME/state/demo/fleet"
 
-tmux -L "$SOCK" new-session -d -s shots -x 140 -y 40 "env TERM=xterm-256color $BIN --repo $REPO/work"
+tmux -L "$SOCK" new-session -d -s shots -x 140 -y 40 "env TERM=xterm-256color $BIN --repo $REPO"
 sleep 8
 shot fleet
 keys 2; shot clusters
@@ -54,7 +50,8 @@ keys Enter; shot tree-prod-us
 keys Escape 3; shot flux
 keys 4 d; sleep 2; shot terraform-details
 # The details pane of a Kustomization: actions allowed (SelfSubjectAccessReview) and recent events.
-keys d 3 / dev-eu Enter; keys d; sleep 3; shot flux-details-actions
+# (the first dev-eu row is its suspended HelmRelease; the next, Kustomization apps, is Ready)
+keys d 3 / dev-eu Enter j; keys d; sleep 3; shot flux-details-actions
 # A destructive action asks first.
 keys s; shot confirm-suspend
 keys n Escape Escape
@@ -62,7 +59,11 @@ keys n Escape Escape
 keys n; sleep 2; shot wizard-templates
 keys Enter; sleep 1; shot wizard-form
 keys Escape; keys Escape
+# Drift from git: prod-us' apps, its podinfo HelmRelease scaled by hand.
+keys 1 3 g j D; sleep 3; shot diff-prod-us-apps
+keys Escape
+# The pulse: Warning Events and health transitions, newest first.
+keys 5; shot pulse
 keys q
-rm -rf "$REPO"
 rm -rf "$profile"
 echo "screenshots/ regenerated"

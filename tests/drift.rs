@@ -57,6 +57,7 @@ fn repository(root: &Path) -> String {
     );
     write(root, "apps/web/README.md", "not a manifest\n");
     write(root, "apps/values/values.yaml", "replicas: 3\n");
+    write(root, "apps/missing/kustomization.yaml", "resources:\n  - ./cert-manager\n");
     write(root, "apps/broken/kustomization.yaml", "resources:\n  - ok.yaml\n  - widget.yaml\n");
     write(root, "apps/broken/ok.yaml", &cm("ok", "  a: \"1\"\n"));
     write(root, "apps/broken/widget.yaml", "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n");
@@ -179,6 +180,7 @@ async fn drift_diff_reports_each_object_masks_secrets_and_agrees_with_flux() -> 
     kustomization(&client, "web", "./apps/web", &commit, &inventory).await?;
     kustomization(&client, "broken", "./apps/broken", &commit, &[]).await?;
     kustomization(&client, "values", "./apps/values", &commit, &[]).await?;
+    kustomization(&client, "missing", "./apps/missing", &commit, &[]).await?;
 
     let fd = Path::new(env!("CARGO_BIN_EXE_fleetdeck"));
     let kc = env.kubeconfig_path().to_owned();
@@ -293,6 +295,52 @@ Kustomization flux-system/web against {} at {short} ({built_with}): 2 unchanged,
     assert_eq!(code, 2, "{out}");
     assert!(err.contains("apps/values/values.yaml is not a Kubernetes manifest"), "{err}");
     assert!(out.is_empty());
+
+    // kustomize fails: its own message, the folder named, exit 2.
+    let mut args = base.to_vec();
+    args.push("flux-system/missing");
+    let (code, out, err) = run(fd, &args, &kc, &home);
+    assert_eq!(code, 2, "{out}");
+    assert!(err.contains("build failed on \"apps/missing\"") && err.contains("cert-manager"), "{err}");
+
+    // No kustomize where one is named; no repository where one is named: one message each, exit 2.
+    let (code, _, err) = run(
+        fd,
+        &[
+            "diff",
+            "kustomization",
+            "--context",
+            "a",
+            "--repo",
+            &repo_arg,
+            "--kustomize",
+            "/nonexistent/kustomize",
+            "flux-system/web",
+        ],
+        &kc,
+        &home,
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("--kustomize /nonexistent/kustomize: no such file"), "{err}");
+    let not_a_repo = tmp.path().join("home");
+    let (code, _, err) = run(
+        fd,
+        &[
+            "diff",
+            "kustomization",
+            "--context",
+            "a",
+            "--repo",
+            &not_a_repo.display().to_string(),
+            "--kustomize",
+            &kz,
+            "flux-system/web",
+        ],
+        &kc,
+        &home,
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("is not a git repository"), "{err}");
 
     // A revision the clone lacks: one message naming it, exit 2.
     let mut args = base.to_vec();
