@@ -48,11 +48,16 @@ async fn inventory_entries_are_read_with_their_health_and_drift() -> anyhow::Res
         entry("apps", "web", "apps", "Deployment", "v1"),
         entry("apps", "deleted-by-hand", "", "ConfigMap", "v1"),
         entry("apps", "w", "example.com", "Widget", "v1"),
+        entry("", "orphan", "apps", "Deployment", "v1"),
     ];
     let got = read(&client, &entries).await;
     assert_eq!(got.len(), entries.len());
     let names: Vec<&str> = got.iter().map(|g| g.entry.name.as_str()).collect();
-    assert_eq!(names, ["apps", "settings", "token", "web", "web", "deleted-by-hand", "w"], "in the entries' order");
+    assert_eq!(
+        names,
+        ["apps", "settings", "token", "web", "web", "deleted-by-hand", "w", "orphan"],
+        "in the entries' order"
+    );
     let found = |i: usize| match &got[i].state {
         EntryState::Found(h) => (h.state, h.reason.clone(), h.message.clone()),
         other => panic!("{:?}: {other:?}", got[i].entry),
@@ -67,6 +72,11 @@ async fn inventory_entries_are_read_with_their_health_and_drift() -> anyhow::Res
         matches!(&got[6].state, EntryState::Unreadable(why) if why.starts_with("not served")),
         "{:?}",
         got[6].state
+    );
+    assert_eq!(
+        got[7].state,
+        EntryState::Unreadable("Deployment is namespaced; the inventory id names no namespace".into()),
+        "an id without the namespace its kind needs is not sent to the server"
     );
     assert!(!format!("{got:?}").contains("s3cr3t"), "a Secret's data is never read");
     Ok(())

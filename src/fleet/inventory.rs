@@ -70,6 +70,10 @@ async fn read_entry(client: &kube::Client, e: &ObjMetadata, kind: Option<Served>
 }
 
 async fn read_one(client: &kube::Client, e: &ObjMetadata, ar: &ApiResource, namespaced: bool) -> EntryState {
+    if namespaced && e.namespace.is_empty() {
+        // The id names no namespace for a namespaced kind (cli-utils accepts such ids): nothing to GET.
+        return EntryState::Unreadable(format!("{} is namespaced; the inventory id names no namespace", e.kind));
+    }
     let api: Api<DynamicObject> = if namespaced {
         Api::namespaced_with(client.clone(), &e.namespace, ar)
     } else {

@@ -248,6 +248,15 @@ impl Fleet {
 /// An error and its causes on one line, for people: `client error (Connect): tcp connect error: Connection
 /// refused (os error 111)`. Never includes credentials (kube's errors do not carry them).
 pub fn describe(e: &(dyn std::error::Error + 'static)) -> String {
+    // An API server's answer: its reason, code and message (kube's own text repeats the whole Status
+    // struct, `ApiError: ... (Status { status: Some(Failure), ... })`).
+    if let Some(kube::Error::Api(s)) = e.downcast_ref::<kube::Error>() {
+        return match (s.reason.is_empty(), s.message.is_empty()) {
+            (false, false) => format!("{} ({}): {}", s.reason, s.code, s.message),
+            (true, false) => format!("{}: {}", s.code, s.message),
+            _ => format!("{} ({})", if s.reason.is_empty() { "error" } else { &s.reason }, s.code),
+        };
+    }
     let mut parts: Vec<String> = vec![e.to_string()];
     let mut cur = e.source();
     while let Some(s) = cur {
