@@ -14,7 +14,8 @@
 //!    key through `update`, a 200x60 frame) on the Pulse view and on the Flux view, 300 keys each; then the
 //!    live heap the pulse holds after 50,000 Events.
 //!
-//! Run: `cargo bench --bench pulse`.
+//! Run: `cargo bench --bench pulse` (`FLEETDECK_STREAMING_LISTS=0` lists the initial Events instead of
+//! streaming them, for comparison).
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
@@ -74,6 +75,7 @@ async fn steady(
         share_connections: false,
         lineage: false,
         warning_events,
+        streaming_lists: std::env::var("FLEETDECK_STREAMING_LISTS").map_or(true, |v| v != "0"),
         ..FleetOptions::default()
     };
     let (tx, mut rx) = tokio::sync::mpsc::channel(fleetdeck::fleet::CHANNEL_CAPACITY);
