@@ -8,9 +8,8 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
-use common::git;
+use common::{git, run};
 use fleetdeck::envtest::Envtest;
 use fleetdeck::envtest::oracles;
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
@@ -116,18 +115,6 @@ async fn kustomization(
             "lastTransitionTime": "2026-12-01T00:00:00Z"}]}});
     api.patch_status(name, &PatchParams::default(), &Patch::Merge(status)).await?;
     Ok(())
-}
-
-fn run(bin: &Path, args: &[&str], kubeconfig: &Path, home: &Path) -> (i32, String, String) {
-    let out = Command::new(bin)
-        .args(args)
-        .env("KUBECONFIG", kubeconfig)
-        .env("FLEETDECK_HOME", home)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("runs");
-    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    (out.status.code().unwrap_or(-1), text(&out.stdout), text(&out.stderr))
 }
 
 /// `(object, verdict)` of every `► ...` line saying drifted, created or deleted (flux's and fleetdeck's

@@ -22,28 +22,12 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::with_demo;
+use common::{run, with_demo};
 use fleetdeck::envtest::oracles::{self, Oracle};
 use serde_json::Value;
 
 fn oracle(o: &Oracle) -> PathBuf {
     oracles::ensure(o, &mut |line| eprintln!("{}: {line}", o.name)).unwrap_or_else(|e| panic!("{e:#}"))
-}
-
-/// Runs a binary and returns (exit code, stdout, stderr).
-fn run(bin: &Path, args: &[&str], kubeconfig: &Path, home: &Path) -> (i32, String, String) {
-    let out = Command::new(bin)
-        .args(args)
-        .env("KUBECONFIG", kubeconfig)
-        .env("FLEETDECK_HOME", home)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 fn fd(home: &Path, kubeconfig: &Path, args: &[&str]) -> String {

@@ -104,12 +104,7 @@ pub fn run_cmd(cmd: &DiffCmd, global: &GlobalArgs) -> Result<()> {
 fn text(report: &DiffReport) -> String {
     let mut out = String::new();
     for e in &report.entries {
-        let o = &e.object;
-        let id = if o.namespace.is_empty() {
-            format!("{}/{}", o.kind, o.name)
-        } else {
-            format!("{}/{}/{}", o.kind, o.namespace, o.name)
-        };
+        let id = e.id();
         match &e.verdict {
             Verdict::Skipped { reason } => out.push_str(&format!("► {id} skipped ({reason})\n")),
             Verdict::Failed { error } => out.push_str(&format!("✗ {id} failed: {error}\n")),

@@ -203,7 +203,7 @@ pub fn print(o: &Outcome, output: GitopsOutput) -> Result<()> {
         (false, false, false) => "committed".to_owned(),
     };
     println!("{} {}/{}: {state}", o.operation, o.namespace, o.cluster);
-    println!("  branch  {} (from {} at {})", o.branch, o.base, short(&o.base_commit));
+    println!("  branch  {} (from {} at {})", o.branch, o.base, fleetdeck::gitops::revision::short(&o.base_commit));
     println!("  commit  {}", o.commit);
     for f in &o.files {
         let action = serde_json::to_value(f.action)?.as_str().unwrap_or_default().to_owned();
@@ -217,8 +217,4 @@ pub fn print(o: &Outcome, output: GitopsOutput) -> Result<()> {
     }
     println!("  review  {}", o.review);
     Ok(())
-}
-
-fn short(sha: &str) -> &str {
-    sha.get(..12).unwrap_or(sha)
 }

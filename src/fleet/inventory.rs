@@ -7,9 +7,9 @@
 use std::collections::HashMap;
 
 use futures::StreamExt;
-use kube::api::{Api, DynamicObject};
 use kube::core::{ApiResource, GroupVersionKind};
-use kube::discovery::{self, Scope};
+
+use super::served::{Served, served};
 
 use crate::model::flux_tree::ObjMetadata;
 use crate::model::inventory::{Overlay, Probe};
@@ -29,25 +29,12 @@ pub struct EntryHealth {
     pub state: EntryState,
 }
 
-/// A kind as the server serves it (its resource, and whether it is namespaced), or why it is not.
-type Served = Result<(ApiResource, bool), String>;
-
 /// Reads every entry (with the version the inventory recorded for it) through `client`, at most
 /// [`CONCURRENCY`] at a time, and returns their states in the entries' order. Never fails as a whole: an
 /// entry that cannot be read says why in its own state.
 pub async fn read(client: &kube::Client, entries: &[(ObjMetadata, String)]) -> Vec<EntryHealth> {
-    let mut kinds: HashMap<(String, String, String), Served> = HashMap::new();
-    for (e, version) in entries {
-        let key = (e.group.clone(), version.clone(), e.kind.clone());
-        if let std::collections::hash_map::Entry::Vacant(slot) = kinds.entry(key) {
-            let gvk = GroupVersionKind::gvk(&e.group, version, &e.kind);
-            let found = discovery::pinned_kind(client, &gvk)
-                .await
-                .map(|(ar, caps)| (ar, caps.scope == Scope::Namespaced))
-                .map_err(|err| format!("not served: {}", crate::fleet::describe(&err)));
-            slot.insert(found);
-        }
-    }
+    let gvks = entries.iter().map(|(e, version)| GroupVersionKind::gvk(&e.group, version, &e.kind));
+    let kinds = served(client, gvks).await;
     // Collected first: a stream over a borrowing closure is not `Send` (rust-lang/rust#102211), and the
     // cockpit reads on a spawned task.
     let reads: Vec<_> = entries
@@ -63,7 +50,7 @@ pub async fn read(client: &kube::Client, entries: &[(ObjMetadata, String)]) -> V
 async fn read_entry(client: &kube::Client, e: &ObjMetadata, kind: Option<Served>) -> EntryHealth {
     let state = match kind {
         Some(Ok((ar, namespaced))) => read_one(client, e, &ar, namespaced).await,
-        Some(Err(why)) => EntryState::Unreadable(why),
+        Some(Err(why)) => EntryState::Unreadable(format!("not served: {why}")),
         None => EntryState::Unreadable("not served".into()),
     };
     EntryHealth { entry: e.clone(), state }
@@ -74,11 +61,7 @@ async fn read_one(client: &kube::Client, e: &ObjMetadata, ar: &ApiResource, name
         // The id names no namespace for a namespaced kind (cli-utils accepts such ids): nothing to GET.
         return EntryState::Unreadable(format!("{} is namespaced; the inventory id names no namespace", e.kind));
     }
-    let api: Api<DynamicObject> = if namespaced {
-        Api::namespaced_with(client.clone(), &e.namespace, ar)
-    } else {
-        Api::all_with(client.clone(), ar)
-    };
+    let api = super::served::api(client, ar, namespaced, &e.namespace);
     let unreadable = |err: kube::Error| match err {
         kube::Error::Api(s) if s.code == 403 => EntryState::Unreadable(format!("forbidden: {}", s.message)),
         err => EntryState::Unreadable(crate::fleet::describe(&err)),

@@ -17,6 +17,7 @@ pub mod exec;
 pub mod inventory;
 pub mod kubeconfig;
 pub mod lineage;
+pub mod served;
 pub mod supervisor;
 pub mod watch;
 

@@ -60,10 +60,9 @@ pub struct BuildSpec {
     /// `spec.commonMetadata.labels` / `.annotations`.
     pub common_labels: BTreeMap<String, String>,
     pub common_annotations: BTreeMap<String, String>,
-    /// `spec.postBuild` is set (substitution runs, even with no variables).
+    /// `spec.postBuild` is set (substitution runs, even with no variables; the variables are read by the
+    /// caller: `ops::diff::variables`).
     pub post_build: bool,
-    /// `spec.postBuild.substitute` (the inline variables; `substituteFrom` is read by the caller).
-    pub substitute: BTreeMap<String, String>,
 }
 
 impl BuildSpec {
@@ -95,13 +94,13 @@ impl BuildSpec {
             common_labels: map(&spec["commonMetadata"]["labels"]),
             common_annotations: map(&spec["commonMetadata"]["annotations"]),
             post_build: spec["postBuild"].is_object(),
-            substitute: map(&spec["postBuild"]["substitute"]),
         }
     }
 }
 
-/// `./apps/prod/` -> `apps/prod`; `./` and `""` -> `""`.
-fn clean_path(p: &str) -> String {
+/// `./apps/prod/` -> `apps/prod`; `./` and `""` -> `""` (a Kustomization's `spec.path` as a
+/// repository-relative folder).
+pub fn clean_path(p: &str) -> String {
     p.split('/').filter(|s| !s.is_empty() && *s != ".").collect::<Vec<_>>().join("/")
 }
 
@@ -227,7 +226,7 @@ pub fn build(spec: &BuildSpec, source: Source<'_>, kustomize: &Kustomize) -> Res
             Source::Dir(d) => (d.display().to_string(), "the local file system".to_owned()),
             Source::Commit { repo, commit } => (
                 if spec.path.is_empty() { "./".into() } else { spec.path.clone() },
-                format!("{} at {}", repo.root().display(), short(commit)),
+                format!("{} at {}", repo.root().display(), super::revision::short(commit)),
             ),
         };
         return Err(BuildError::NoPath { path, place: source });
@@ -272,11 +271,6 @@ fn split_docs(text: &str) -> Vec<String> {
     }
     docs.retain(|d| !d.trim().is_empty());
     docs
-}
-
-/// The first 12 characters of a commit id, for messages.
-fn short(commit: &str) -> &str {
-    &commit[..commit.len().min(12)]
 }
 
 /// Writes every file of the repository at `commit` under `dest`.
@@ -452,34 +446,9 @@ fn escape_bare_dollars(s: &str) -> String {
     out
 }
 
-/// The git commit of a Flux source revision: `main@sha1:<hex>`, `sha1:<hex>`, legacy `main/<hex>`, or a bare
-/// hex id. `None` for other forms (an OCI digest `sha256:...`, a Helm chart version).
-pub fn commit_of_revision(revision: &str) -> Option<&str> {
-    let hex = |s: &str| s.len() >= 7 && s.chars().all(|c| c.is_ascii_hexdigit());
-    let candidate = revision.rsplit_once("sha1:").map(|(_, h)| h).or_else(|| revision.rsplit_once('/').map(|(_, h)| h));
-    match candidate {
-        Some(h) if hex(h) => Some(h),
-        None if hex(revision) => Some(revision),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn revisions_name_their_commit() {
-        let sha = "4d2f9caa2019773b427426c432ce80dd9979caa1";
-        assert_eq!(commit_of_revision(&format!("main@sha1:{sha}")), Some(sha));
-        assert_eq!(commit_of_revision(&format!("refs/heads/feature/x@sha1:{sha}")), Some(sha));
-        assert_eq!(commit_of_revision(&format!("sha1:{sha}")), Some(sha));
-        assert_eq!(commit_of_revision(&format!("main/{sha}")), Some(sha));
-        assert_eq!(commit_of_revision(sha), Some(sha));
-        assert_eq!(commit_of_revision("latest@sha256:0123456789abcdef"), None);
-        assert_eq!(commit_of_revision("6.5.4"), None);
-        assert_eq!(commit_of_revision(""), None);
-    }
 
     #[test]
     fn post_build_substitutes_only_braced_variables_and_labels_every_object() {

@@ -31,6 +31,7 @@ pub mod policy;
 pub mod profiles;
 pub mod repo;
 pub mod review;
+pub mod revision;
 pub mod teardown;
 pub mod template;
 pub mod topology;

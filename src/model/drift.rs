@@ -61,6 +61,18 @@ pub enum Verdict {
     },
 }
 
+impl DriftEntry {
+    /// `Kind/namespace/name`, or `Kind/name` for a cluster-scoped object (as `flux diff` names it).
+    pub fn id(&self) -> String {
+        let o = &self.object;
+        if o.namespace.is_empty() {
+            format!("{}/{}", o.kind, o.name)
+        } else {
+            format!("{}/{}/{}", o.kind, o.namespace, o.name)
+        }
+    }
+}
+
 impl Verdict {
     /// The word `flux diff` prints for it (`created`, `drifted`, `deleted`, `skipped`), or `unchanged` /
     /// `failed`.

@@ -77,7 +77,7 @@ fn said(applied: &crate::gitops::Applied, base: &str, plan: &str, push: bool) ->
     if applied.already_in_base {
         return format!("{base} already approves {plan}: nothing to commit");
     }
-    let commit = &applied.commit[..applied.commit.len().min(12)];
+    let commit = crate::gitops::revision::short(&applied.commit);
     let state = match (applied.unchanged, applied.pushed, push) {
         (_, true, _) => "pushed",
         (true, false, true) => "already pushed",

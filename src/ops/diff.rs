@@ -17,15 +17,19 @@ use base64::Engine;
 use futures::StreamExt;
 use kube::api::{Api, DynamicObject, Patch, PatchParams};
 use kube::core::{ApiResource, GroupVersionKind};
-use kube::discovery::{self, Scope};
 use serde::Serialize;
 use serde_json::Value;
 
 use super::clients::Clients;
-use crate::gitops::kustomize_build::{BuildError, BuildSpec, Kustomize, Source, build, commit_of_revision, post_build};
+use crate::fleet::lineage::{cluster_of_secret, derived_name};
+use crate::fleet::served::{Gvk, Served, api, key, served};
+use crate::fleet::watch::api_resource;
+use crate::gitops::kustomize_build::{BuildError, BuildSpec, Kustomize, Source, build, post_build};
 use crate::gitops::repo::Repo;
+use crate::gitops::revision::{commit_of_revision, short};
 use crate::model::drift::{DriftCounts, DriftEntry, Verdict, judge};
 use crate::model::flux_tree::{ObjMetadata, parse_inventory_id};
+use crate::model::kinds::KindId;
 
 /// The field manager kustomize-controller applies with (kustomize-controller `main.go`).
 pub const FIELD_MANAGER: &str = "kustomize-controller";
@@ -114,15 +118,15 @@ pub struct DiffReport {
 ///
 /// # Errors
 /// [`DiffError::Request`] for a `spec.kubeConfig` fleetdeck cannot map (a `configMapRef`, or a Secret not
-/// named `<cluster>-kubeconfig`).
+/// named `<cluster>-kubeconfig`, or EKS's interactive `<cluster>-user-kubeconfig`, as `fleet::lineage` skips it).
 pub fn apply_context(context: &str, ks: &Value) -> Result<String, DiffError> {
     let kc = &ks["spec"]["kubeConfig"];
     if kc.is_null() {
         return Ok(context.to_owned());
     }
     let ns = ks["metadata"]["namespace"].as_str().unwrap_or_default();
-    match kc["secretRef"]["name"].as_str().and_then(|n| n.strip_suffix("-kubeconfig")) {
-        Some(cluster) if !cluster.is_empty() => Ok(format!("{context}/{ns}/{cluster}")),
+    match kc["secretRef"]["name"].as_str().and_then(cluster_of_secret) {
+        Some(cluster) => Ok(derived_name(context, ns, cluster)),
         _ => Err(DiffError::Request(format!(
             "the Kustomization applies to another cluster through spec.kubeConfig ({}), which is not a Cluster API \
              kubeconfig Secret (<cluster>-kubeconfig): fleetdeck cannot diff against that cluster",
@@ -194,7 +198,7 @@ async fn applied_revision(client: &kube::Client, ks: &Value) -> Result<String, D
     if source["kind"] != "GitRepository" {
         return Err(none());
     }
-    let ar = ApiResource::from_gvk(&GroupVersionKind::gvk("source.toolkit.fluxcd.io", "v1", "GitRepository"));
+    let ar = api_resource(KindId::GIT_REPOSITORY, "v1");
     let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), source["namespace"].as_str().unwrap_or(ns), &ar);
     let repo = api
         .get_opt(source["name"].as_str().unwrap_or_default())
@@ -234,7 +238,7 @@ fn build_from(
                     )));
                 }
             }
-            let place = format!("{} at {}", repo.root().display(), &commit[..commit.len().min(12)]);
+            let place = format!("{} at {}", repo.root().display(), short(commit));
             (build(spec, Source::Commit { repo: &repo, commit }, kustomize)?, place)
         }
     };
@@ -246,7 +250,7 @@ fn build_from(
 /// # Errors
 /// [`DiffError::NotFound`], or the request's failure.
 pub async fn read_kustomization(client: &kube::Client, namespace: &str, name: &str) -> Result<Value, DiffError> {
-    let ar = ApiResource::from_gvk(&GroupVersionKind::gvk("kustomize.toolkit.fluxcd.io", "v1", "Kustomization"));
+    let ar = api_resource(KindId::KUSTOMIZATION, "v1");
     let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), namespace, &ar);
     match api.get_opt(name).await {
         Ok(Some(o)) => serde_json::to_value(o).map_err(|e| DiffError::Request(e.to_string())),
@@ -302,9 +306,6 @@ pub async fn variables(client: &kube::Client, ks: &Value) -> Result<BTreeMap<Str
     Ok(vars)
 }
 
-/// A kind as the server serves it (its resource and whether it is namespaced), or why not.
-type Served = Result<(ApiResource, bool), String>;
-
 /// Judges every built object (in build order), then the inventory entries that would be pruned. Never fails
 /// as a whole: an object that cannot be judged carries its own `failed` verdict. `git_label` heads the
 /// `+++` side of each diff.
@@ -323,9 +324,16 @@ pub async fn diff(client: &kube::Client, ks: &Value, objects: &[Value], git_labe
     let gone: Vec<&(ObjMetadata, String)> =
         if prune { inventory.iter().filter(|(id, _)| !built.contains(id)).collect() } else { Vec::new() };
 
-    let mut gvks: Vec<GroupVersionKind> = objects.iter().map(gvk_of).collect();
-    gvks.extend(gone.iter().map(|(id, v)| GroupVersionKind::gvk(&id.group, v, &id.kind)));
-    let kinds = served(client, gvks).await;
+    let gvks =
+        objects.iter().map(gvk_of).chain(gone.iter().map(|(id, v)| GroupVersionKind::gvk(&id.group, v, &id.kind)));
+    let kinds: HashMap<Gvk, Served> = served(client, gvks)
+        .await
+        .into_iter()
+        .map(|((g, v, k), s)| {
+            let s = s.map_err(|e| format!("{g}/{v} {k} is not served: {e}"));
+            ((g, v, k), s)
+        })
+        .collect();
 
     let judged: Vec<_> = objects
         .iter()
@@ -359,39 +367,12 @@ fn gvk_of(obj: &Value) -> GroupVersionKind {
     GroupVersionKind::gvk(group, version, obj["kind"].as_str().unwrap_or_default())
 }
 
-fn key(g: &GroupVersionKind) -> (String, String, String) {
-    (g.group.clone(), g.version.clone(), g.kind.clone())
-}
-
-/// Each distinct kind's resource, looked up once (`discovery::pinned_kind`), concurrently.
-async fn served(client: &kube::Client, gvks: Vec<GroupVersionKind>) -> HashMap<(String, String, String), Served> {
-    let mut seen = HashSet::new();
-    let distinct: Vec<GroupVersionKind> = gvks.into_iter().filter(|g| seen.insert(key(g))).collect();
-    let lookups: Vec<_> = distinct
-        .into_iter()
-        .map(|g| async move {
-            let found = discovery::pinned_kind(client, &g)
-                .await
-                .map(|(ar, caps)| (ar, caps.scope == Scope::Namespaced))
-                .map_err(|e| {
-                    format!("{}/{} {} is not served: {}", g.group, g.version, g.kind, crate::fleet::describe(&e))
-                });
-            (key(&g), found)
-        })
-        .collect();
-    futures::stream::iter(lookups).buffer_unordered(CONCURRENCY).collect().await
-}
-
 fn entry(obj: &Value, verdict: Verdict) -> DriftEntry {
     DriftEntry {
         api_version: obj["apiVersion"].as_str().unwrap_or_default().to_owned(),
         object: identity(obj),
         verdict,
     }
-}
-
-fn api_for(client: &kube::Client, ar: &ApiResource, namespaced: bool, namespace: &str) -> Api<DynamicObject> {
-    if namespaced { Api::namespaced_with(client.clone(), namespace, ar) } else { Api::all_with(client.clone(), ar) }
 }
 
 async fn judge_one(client: &kube::Client, obj: &Value, kind: Option<Served>, git_label: &str) -> DriftEntry {
@@ -416,7 +397,7 @@ async fn judge_one(client: &kube::Client, obj: &Value, kind: Option<Served>, git
             },
         );
     }
-    let api = api_for(client, &ar, namespaced, &id.namespace);
+    let api = api(client, &ar, namespaced, &id.namespace);
     let live = match api.get_opt(&id.name).await {
         Ok(o) => o.map(|o| serde_json::to_value(o).unwrap_or_default()),
         Err(e) => return entry(obj, Verdict::Failed { error: format!("reading it: {}", crate::fleet::describe(&e)) }),
@@ -447,7 +428,7 @@ async fn would_prune(
         Some(Err(why)) => return Some(make(Verdict::Failed { error: why })),
         None => return Some(make(Verdict::Failed { error: "not served".into() })),
     };
-    match api_for(client, &ar, namespaced, &id.namespace).get_opt(&id.name).await {
+    match api(client, &ar, namespaced, &id.namespace).get_opt(&id.name).await {
         Ok(None) => None,
         Ok(Some(live))
             if live.metadata.annotations.as_ref().and_then(|a| a.get(PRUNE_ANNOTATION)).map(String::as_str)

@@ -119,7 +119,7 @@ pub fn approve_in_repo(
                     "no manifest of Terraform {namespace}/{name} in {} at {} ({}); approve with --live instead",
                     repo.root.display(),
                     base.branch,
-                    &base.commit[..base.commit.len().min(12)]
+                    crate::gitops::revision::short(&base.commit)
                 ),
             )
         })?;

@@ -58,6 +58,19 @@ pub fn with_demo(home: &Path, drive: impl FnOnce(&Path) + std::panic::UnwindSafe
     }
 }
 
+/// Runs `bin args` with `KUBECONFIG`, `FLEETDECK_HOME` and `NO_COLOR=1`; returns (exit code, stdout, stderr).
+pub fn run(bin: &Path, args: &[&str], kubeconfig: &Path, home: &Path) -> (i32, String, String) {
+    let out = Command::new(bin)
+        .args(args)
+        .env("KUBECONFIG", kubeconfig)
+        .env("FLEETDECK_HOME", home)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("runs");
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    (out.status.code().unwrap_or(-1), text(&out.stdout), text(&out.stderr))
+}
+
 /// Runs `git -C dir args` (C locale, no optional locks) and returns its trimmed stdout; fails the test with
 /// git's stderr when git fails.
 pub fn git(dir: &Path, args: &[&str]) -> String {

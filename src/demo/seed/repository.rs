@@ -15,6 +15,8 @@ use serde_json::{Value, json};
 use super::Seed;
 use super::flux_fleet::FLEET_COMMIT;
 use super::ids::revision;
+use crate::fleet::lineage::cluster_of_secret;
+use crate::gitops::kustomize_build::clean_path;
 
 /// One commit: its message and the whole tree (`path -> text`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,11 +60,6 @@ fn manifest(obj: &Value) -> Value {
     out
 }
 
-/// `./apps/prod-us/` -> `apps/prod-us`.
-fn folder(path: &str) -> String {
-    path.split('/').filter(|s| !s.is_empty() && *s != ".").collect::<Vec<_>>().join("/")
-}
-
 /// The file name of a manifest: `<kind>-<namespace>-<name>.yaml`, lower case.
 fn file_name(obj: &Value) -> String {
     let kind = obj["kind"].as_str().unwrap_or_default().to_lowercase();
@@ -75,11 +72,7 @@ fn file_name(obj: &Value) -> String {
 /// The context a Kustomization of `context` applies to: its own, or the workload cluster its
 /// `spec.kubeConfig` Secret `<cluster>-kubeconfig` names (the demo names contexts after clusters).
 fn target(context: &str, ks: &Value) -> String {
-    ks["spec"]["kubeConfig"]["secretRef"]["name"]
-        .as_str()
-        .and_then(|n| n.strip_suffix("-kubeconfig"))
-        .unwrap_or(context)
-        .to_owned()
+    ks["spec"]["kubeConfig"]["secretRef"]["name"].as_str().and_then(cluster_of_secret).unwrap_or(context).to_owned()
 }
 
 /// The tree of the newest commit without the change the newest commit makes: every Kustomization's folder.
@@ -91,7 +84,7 @@ fn tree(seed: &Seed) -> BTreeMap<String, String> {
                 && o["apiVersion"].as_str().is_some_and(|a| a.starts_with("kustomize.toolkit.fluxcd.io/"))
         }) {
             let (name, namespace) = (&ks["metadata"]["name"], &ks["metadata"]["namespace"]);
-            let dir = folder(ks["spec"]["path"].as_str().unwrap_or_default());
+            let dir = clean_path(ks["spec"]["path"].as_str().unwrap_or_default());
             let Some(applied) = seed.contexts.get(&target(context, ks)) else { continue };
             let mut listed = Vec::new();
             for obj in applied.iter().filter(|o| {

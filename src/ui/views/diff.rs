@@ -21,20 +21,10 @@ fn role(v: &Verdict) -> Role {
     }
 }
 
-/// `Kind/ns/name` (or `Kind/name`).
-fn id(e: &DriftEntry) -> String {
-    let o = &e.object;
-    if o.namespace.is_empty() {
-        format!("{}/{}", o.kind, o.name)
-    } else {
-        format!("{}/{}/{}", o.kind, o.namespace, o.name)
-    }
-}
-
 /// The right pane's lines for one entry.
 fn detail(e: &DriftEntry, theme: &Theme) -> Vec<Line<'static>> {
     let head = Line::from(vec![
-        Span::styled(id(e), theme.style(Role::Title)),
+        Span::styled(e.id(), theme.style(Role::Title)),
         Span::styled(format!("  {}", e.verdict.word()), theme.style(role(&e.verdict))),
     ]);
     let mut out = vec![head, Line::raw("")];
@@ -99,7 +89,7 @@ pub fn draw(f: &mut Frame, area: Rect, view: &DiffView, theme: &Theme) {
         f.render_widget(Paragraph::new("the build has no objects"), inner);
         return;
     }
-    let widest = report.entries.iter().map(|e| id(e).len() + 13).max().unwrap_or(20);
+    let widest = report.entries.iter().map(|e| e.id().len() + 13).max().unwrap_or(20);
     let left_width = (widest as u16).clamp(24, inner.width / 2);
     let [left, right] = Layout::horizontal([Constraint::Length(left_width), Constraint::Fill(1)]).areas(inner);
     let selected = view.selected.min(report.entries.len() - 1);
@@ -117,7 +107,7 @@ pub fn draw(f: &mut Frame, area: Rect, view: &DiffView, theme: &Theme) {
             let line = Line::from(vec![
                 Span::raw(marker),
                 Span::styled(format!("{:<10}", e.verdict.word()), theme.style(role(&e.verdict))),
-                Span::raw(id(e)),
+                Span::raw(e.id()),
             ]);
             if i == selected { line.style(theme.style(Role::Selected)) } else { line }
         })

@@ -31,7 +31,7 @@ pub fn lines(plan: &Plan, violations: Option<&[Violation]>, theme: &Theme) -> Ve
             Span::styled(" branch  ", theme.style(Role::Muted)),
             Span::styled(plan.branch.clone(), theme.style(Role::Accent)),
             Span::styled(
-                format!("  from {} at {}", plan.base.branch, super::track::short(&plan.base.commit)),
+                format!("  from {} at {}", plan.base.branch, crate::gitops::revision::short(&plan.base.commit)),
                 theme.style(Role::Muted),
             ),
         ]),

@@ -87,7 +87,7 @@ pub fn draw(f: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
                 ": one commit on {} from {} at {} removes",
                 plan.branch,
                 plan.base.branch,
-                super::track::short(&plan.base.commit)
+                crate::gitops::revision::short(&plan.base.commit)
             )),
         ]),
         Line::raw(""),

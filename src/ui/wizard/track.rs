@@ -8,6 +8,7 @@
 //! merge makes a new commit, the artifact shows that commit instead and this says it is still waiting — it
 //! reports only what it can see.
 use crate::gitops::review::same_repository;
+use crate::gitops::revision::{revision_commit, short};
 use crate::model::kinds::KindId;
 use crate::model::store::{FleetStore, Origin};
 
@@ -35,16 +36,6 @@ pub struct TrackStatus {
     pub lines: Vec<(bool, String)>,
     /// A GitRepository reached the commit and every affected Kustomization applied it.
     pub done: bool,
-}
-
-/// The first 12 hex digits of a commit.
-pub fn short(sha: &str) -> &str {
-    sha.get(..12).unwrap_or(sha)
-}
-
-/// The commit of an artifact revision: `main@sha1:<hex>` (Flux v2 sources), or the legacy `main/<hex>`.
-pub fn revision_commit(rev: &str) -> &str {
-    rev.rsplit_once("sha1:").map(|(_, h)| h).or_else(|| rev.rsplit_once('/').map(|(_, h)| h)).unwrap_or(rev)
 }
 
 fn normalize_path(p: &str) -> String {
@@ -214,8 +205,6 @@ mod tests {
 
     #[test]
     fn revisions_and_paths() {
-        assert_eq!(revision_commit("main@sha1:abc"), "abc");
-        assert_eq!(revision_commit("main/abc"), "abc");
         assert!(builds("./clusters", &["clusters/a.yaml".into()]));
         assert!(!builds("./clusters/b", &["clusters/a.yaml".into()]));
         assert!(builds("./", &["x.yaml".into()]));

@@ -174,7 +174,7 @@ fn pick(f: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
         ]),
         Line::from(vec![
             Span::styled(" base       ", theme.style(Role::Muted)),
-            Span::raw(format!("{} at {}", setup.base.branch, track::short(&setup.base.commit))),
+            Span::raw(format!("{} at {}", setup.base.branch, crate::gitops::revision::short(&setup.base.commit))),
             Span::styled(format!("   policy: {} rule source(s)", setup.policy.sources.len()), theme.style(Role::Muted)),
         ]),
         Line::raw(""),
