@@ -284,8 +284,8 @@ mod tests {
         for value in ["b2xkLXRva2Vu", "bmV3LXRva2Vu", "YWRkZWQ=", "c2FtZQ=="] {
             assert!(!diff.contains(value), "{value} leaked into\n{diff}");
         }
-        assert!(diff.contains("-  token: '*** (before)'") || diff.contains("-  token: \"*** (before)\""), "{diff}");
-        assert!(diff.contains("+  added: '***'") || diff.contains("+  added: \"***\""), "{diff}");
+        assert!(diff.contains("-  token: \"*** (before)\""), "{diff}");
+        assert!(diff.contains("+  added: \"***\""), "{diff}");
         // Equal values are masked alike and so do not show as changed.
         assert!(!diff.contains("-  same"), "{diff}");
         // The same Secret with equal values is unchanged.
