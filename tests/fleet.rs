@@ -458,3 +458,62 @@ async fn an_alias_turns_unreachable_within_one_probe_period_of_its_shared_connec
 fn s_origin(obs: &Observed, context: &str) -> Option<Origin> {
     obs.store.lock().expect("store").context(context).map(|c| c.origin.clone())
 }
+
+/// This process's established TCP connections to `127.0.0.1:<port>` (its socket fds matched against
+/// `/proc/net/tcp` and `tcp6` by inode).
+fn connections_to(port: u16) -> usize {
+    let inodes: std::collections::HashSet<String> = std::fs::read_dir("/proc/self/fd")
+        .expect("/proc/self/fd")
+        .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+        .filter_map(|l| l.to_str()?.strip_prefix("socket:[")?.strip_suffix(']').map(str::to_string))
+        .collect();
+    let mut n = 0;
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        for line in std::fs::read_to_string(table).unwrap_or_default().lines().skip(1) {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            let remote_port = f.get(2).and_then(|r| r.rsplit(':').next()).and_then(|p| u16::from_str_radix(p, 16).ok());
+            if remote_port == Some(port) && f.get(3) == Some(&"01") && f.get(9).is_some_and(|i| inodes.contains(*i)) {
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
+/// A context's probe, discovery, every kind's watch and its Warning Events watch travel as HTTP/2 streams of
+/// one connection (kube's stock client would open one HTTP/1.1 connection per watch); a context with another
+/// user on the same server has its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_contexts_watches_share_one_http2_connection() -> anyhow::Result<()> {
+    let env = Envtest::builder().server("a").restricted_context("a").start().await?;
+    env.install_crds("a").await?;
+    let port = env.servers().iter().find(|s| s.name == "a").expect("server a").port;
+    let t = Instant::now();
+    while connections_to(port) > 0 {
+        anyhow::ensure!(t.elapsed() < Duration::from_secs(10), "the harness's own connections stayed open");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let contexts = [
+        env.token_context("a", "a", env.admin_token())?,
+        env.token_context("other-user", "a", env.restricted_token())?,
+    ];
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("kubeconfig");
+    std::fs::write(&path, fleetdeck::envtest::kubeconfig::render(&contexts, "a"))?;
+    let obs = Observed::start(&path, FleetOptions { warning_events: true, ..fast() }).await?;
+    let watching = |s: &FleetStore| {
+        s.context("a").map_or(0, |c| c.kinds.values().filter(|k| k.state == Some(KindState::Synced)).count())
+    };
+    let ks = kind("kustomize.toolkit.fluxcd.io", "Kustomization");
+    obs.until("a's kinds synced and its Events listed, other-user Forbidden", Duration::from_secs(20), |s| {
+        let rows = fleetdeck::model::summary::summarize_all(s, Timestamp::now());
+        watching(s) >= 10
+            && rows.iter().any(|r| r.name == "a" && r.settled())
+            && s.pulse().is_listed("a")
+            && kind_state(s, "other-user", ks) == Some(KindState::Forbidden)
+    })
+    .await?;
+    let synced = watching(&obs.store.lock().expect("store"));
+    assert_eq!(connections_to(port), 2, "one connection per user for {synced} watches of a, plus its events");
+    Ok(())
+}

@@ -15,7 +15,7 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use super::{FleetOptions, Registry, describe, exec, watch};
+use super::{FleetOptions, Registry, describe, exec, transport, watch};
 use crate::model::kinds::KindId;
 use crate::model::store::{KindEvent, StoreEvent, StoreMsg};
 
@@ -79,7 +79,7 @@ pub async fn client_for(
         .await
         .map_err(|e| ConnectError::Unreachable(format!("context {}: {}", target.context, describe(&e))))?;
     config.connect_timeout = Some(opts.connect_timeout);
-    let client = kube::Client::try_from(config).map_err(|e| ConnectError::Unreachable(describe(&e)))?;
+    let client = transport::client(config).map_err(|e| ConnectError::Unreachable(describe(&e)))?;
     Ok((client, expiry))
 }
 

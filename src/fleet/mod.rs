@@ -19,6 +19,7 @@ pub mod kubeconfig;
 pub mod lineage;
 pub mod served;
 pub mod supervisor;
+pub mod transport;
 pub mod watch;
 
 use std::collections::{HashMap, HashSet};
