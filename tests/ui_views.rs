@@ -396,3 +396,31 @@ fn inventory_health_is_read_while_a_flux_tree_is_open() {
     assert!(s.inventory.is_none());
     assert!(follow_inventory(&mut s, &store).is_empty(), "stopped once");
 }
+
+/// Issue 16: the details pane of a HelmRelease shows its Helm releases newest first (prod-us' podinfo: the
+/// failed upgrade to 6.7.1 in red between two good releases), the last attempt, the failure counters and the
+/// values; a Kustomization's pane its reconciliation snapshots.
+#[test]
+fn release_history_in_the_details_pane() {
+    let store = fleet();
+    let theme = Theme::builtin("default").expect("theme");
+    let rows = Rows::derive(&store, now());
+    let mut s = state(View::Flux);
+    s.nav.details = true;
+    let at = |s: &State, kind: KindId, ns: &str, name: &str| {
+        fleetdeck::ui::list::visible(s, &rows)
+            .iter()
+            .position(|(_, t)| {
+                matches!(t, fleetdeck::ui::list::Target::Object(o)
+                    if o.context == "prod-us" && o.kind == kind && o.namespace == ns && o.name == name)
+            })
+            .expect("listed")
+    };
+    s.cursor_mut().selected = at(&s, KindId::HELM_RELEASE, "podinfo", "podinfo");
+    let buf = draw(&store, &mut s, &theme);
+    let (x, y) = find(&buf, "failed      podinfo-6.7.1");
+    assert_eq!(buf[(x, y)].fg, theme.style(Role::Error).fg.expect("error colour"), "a failed release is red");
+    insta::assert_snapshot!("details_helmrelease_history", text(&buf));
+    s.cursor_mut().selected = at(&s, KindId::KUSTOMIZATION, "flux-system", "apps");
+    insta::assert_snapshot!("details_kustomization_history", text(&draw(&store, &mut s, &theme)));
+}

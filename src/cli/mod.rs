@@ -12,6 +12,7 @@ mod contexts;
 mod demo;
 mod diff;
 mod envtest;
+mod get;
 mod gitops_common;
 mod profile;
 mod pulse;
@@ -95,6 +96,8 @@ pub enum Command {
     },
     /// What just went wrong across every context, newest first: Warning Events and health transitions.
     Pulse(pulse::PulseArgs),
+    /// A HelmRelease's Helm releases, failures, last attempt and values; a Kustomization's reconciliations.
+    Get(get::GetArgs),
     /// Render one frame of the cockpit as text, after the initial sync.
     Snapshot(snapshot::SnapshotArgs),
     /// Summarise every context: state, version, nodes, CAPI clusters, Flux and Terraform health.
@@ -174,6 +177,7 @@ pub fn main() -> ExitCode {
         Some(Command::Tree(args)) => tree::run(args, &cli.global),
         Some(Command::Diff { cmd }) => diff::run_cmd(cmd, &cli.global),
         Some(Command::Pulse(args)) => pulse::run(args, &cli.global),
+        Some(Command::Get(args)) => get::run(args, &cli.global),
         Some(Command::Reconcile(args)) => act::flux("reconcile", args, &cli.global),
         Some(Command::Suspend(args)) => act::flux("suspend", args, &cli.global),
         Some(Command::Resume(args)) => act::flux("resume", args, &cli.global),

@@ -15,6 +15,7 @@ pub mod capi_tree;
 pub mod columns;
 pub mod conditions;
 pub mod drift;
+pub mod flux_history;
 pub mod flux_tree;
 pub mod inventory;
 pub mod kinds;

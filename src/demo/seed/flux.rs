@@ -264,6 +264,9 @@ pub(super) struct Release {
     /// Seconds since the deployed revision was installed or upgraded.
     pub deployed_ago: i64,
     pub values: Value,
+    /// Index in `versions` of an upgrade that failed (Helm status `failed`) and was followed by a successful
+    /// one: helm-controller keeps it in the history down to the previous successful release.
+    pub failed: Option<usize>,
 }
 
 impl Release {
@@ -318,7 +321,8 @@ pub(super) fn helm_release(clock: &Clock, r: &Release) -> Value {
                 "digest": ids::digest(&format!("release/{key}/{}", i + 1)),
                 "firstDeployed": clock.ago(r.deployed_ago + (n - 1) as i64 * 9 * 24 * HOUR),
                 "lastDeployed": clock.ago(deployed),
-                "status": if i + 1 == n { "deployed" } else { "superseded" },
+                "status": if i + 1 == n { "deployed" } else if r.failed == Some(i) { "failed" } else { "superseded" },
+                "action": if i == 0 { "install" } else { "upgrade" },
             })
         })
         .collect();

@@ -88,6 +88,7 @@ fn ingress_nginx(clock: &Clock, deployed_ago: i64) -> (Release, Vec<Value>) {
         inventory: Vec::new(),
         deployed_ago,
         values: json!({ "controller": { "replicaCount": 2, "metrics": { "enabled": true } } }),
+        failed: None,
     };
     let name = "ingress-nginx-controller";
     let mut objects = vec![
@@ -122,6 +123,8 @@ fn podinfo(clock: &Clock, cluster: &str, suspend: bool) -> (Release, Vec<Value>)
         inventory: Vec::new(),
         deployed_ago: 2 * DAY + 5 * HOUR,
         values: json!({ "replicaCount": 2, "ui": { "message": format!("Hello from {cluster}") } }),
+        // prod-us: the upgrade to 6.7.1 failed; 6.8.0 went out after it.
+        failed: (!suspend).then_some(1),
     };
     let mut deploy = deployment(
         clock,

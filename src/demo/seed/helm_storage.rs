@@ -85,6 +85,7 @@ mod tests {
             inventory: vec![],
             deployed_ago: 60,
             values: json!({"replicaCount": 2}),
+            failed: None,
         };
         let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a", "namespace": "podinfo"}, "status": {"x": 1}});
         let s = release_secret(&clock, &r, &[cm]);

@@ -75,6 +75,7 @@ fn template_unit(clock: &Clock) -> Vec<Value> {
                 inventory: Vec::new(),
                 deployed_ago: 3 * DAY,
                 values: json!({}),
+                failed: None,
             };
             flux::helm_release(clock, &r)
         })

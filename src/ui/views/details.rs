@@ -87,6 +87,11 @@ pub fn lines<'a>(o: &StoredObject, obj: &ObjectRef, state: &State, theme: &Theme
             Err(m) => out.push(Line::styled(format!("{title}: unreadable ({m})"), theme.style(Role::Warning))),
         }
     }
+    let history = super::history::lines(obj.kind, &o.obj().data, state, theme);
+    if !history.is_empty() {
+        out.extend(history);
+        out.push(Line::raw(""));
+    }
     if let Some(i) = state.jobs.inspections.get(obj) {
         inspection_lines(&mut out, i, state, theme);
     }

@@ -2,5 +2,6 @@
 pub mod confirm;
 pub mod details;
 pub mod diff;
+pub mod history;
 pub mod tables;
 pub mod tree;
