@@ -61,6 +61,10 @@ async fn run_with_repo(
     state.settings.banner = banner;
     state.settings.readonly = global.readonly || loaded.config.readonly;
     state.settings.rules = ui::jobs::Rules { config: Some(loaded.config.clone()), cli_readonly: global.readonly };
+    match config::pins::load(&config::pins::path(&paths)) {
+        Ok(pins) => state.pins = pins,
+        Err(e) => state.pins_error = Some(e),
+    }
     let clients = fleetdeck::ops::clients::Clients::new(kc.config.clone(), global.fleet_options());
     let (effects, results) = ui::effects::Effects::new(clients, paths.state_dir.clone());
     let theme = loaded.theme.for_depth(config::ColorDepth::detect());

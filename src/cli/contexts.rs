@@ -11,6 +11,7 @@ use clap::{Args, ValueEnum};
 use k8s_openapi::jiff::Timestamp;
 
 use fleetdeck::fleet::{self, FleetOptions};
+use fleetdeck::model::pins::{self, Pins};
 use fleetdeck::model::store::{ConnState, KindState, Origin};
 use fleetdeck::model::summary::{ContextSummary, summarize_all};
 
@@ -36,13 +37,35 @@ pub struct ContextsArgs {
 pub fn run(args: &ContextsArgs, global: &GlobalArgs) -> Result<()> {
     let kc = fleet::kubeconfig::load(global.kubeconfig.as_deref()).map_err(|e| super::UsageError(format!("{e:#}")))?;
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-    // Only what the summary reads: Clusters, Nodes, Flux, Terraform (summary::kinds).
-    let opts = FleetOptions { kinds: fleetdeck::model::summary::kinds(), ..global.fleet_options() };
+    let pins = match fleetdeck::config::Paths::discover()
+        .map(|p| fleetdeck::config::pins::load(&fleetdeck::config::pins::path(&p)))
+    {
+        Ok(Ok(pins)) => pins,
+        Ok(Err(e)) => {
+            eprintln!("warning: pins not read: {e}");
+            Pins::default()
+        }
+        Err(_) => Pins::default(),
+    };
+    // Only what the summary reads: Clusters, Nodes, Flux, Terraform (summary::kinds), and the pinned kinds.
+    let kinds =
+        pins.iter().filter_map(|(c, p)| p.object(c)).fold(fleetdeck::model::summary::kinds(), |k, o| k.with(o.kind));
+    let opts = FleetOptions { kinds, ..global.fleet_options() };
     let deadline = opts.connect_timeout + Duration::from_secs(1);
     let store = rt.block_on(super::snapshot::sync(&kc, &global.context, opts, deadline))?;
     let rows = summarize_all(&store, Timestamp::now());
     match args.output {
-        Output::Json => println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "contexts": rows }))?),
+        Output::Json => {
+            let pinned = pins::statuses(&pins, &store);
+            let mut contexts = Vec::with_capacity(rows.len());
+            for r in &rows {
+                let mut v = serde_json::to_value(r)?;
+                let mine: Vec<&pins::PinStatus> = pinned.iter().filter(|p| p.context == r.name).collect();
+                v["pinned"] = serde_json::to_value(mine)?;
+                contexts.push(v);
+            }
+            println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "contexts": contexts }))?)
+        }
         Output::Table => print!("{}", table(&rows)),
     }
     Ok(())

@@ -150,8 +150,17 @@ pub fn run(args: &SnapshotArgs, global: &GlobalArgs) -> Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let connect = Duration::from_secs(global.connect_timeout);
     let only = if matches!(view, View::Tree(_)) { Vec::new() } else { global.context.clone() };
-    // The fleet view reads the summaries only; the others read rows and details of every family.
-    let kinds = if matches!(view, View::Fleet) { fleetdeck::model::summary::kinds() } else { KindSet::ALL };
+    // The fleet view reads the summaries (and its pinned objects) only; the others read rows and details of
+    // every family.
+    let (pins, pins_error) = match config::pins::load(&config::pins::path(&paths)) {
+        Ok(p) => (p, None),
+        Err(e) => (Default::default(), Some(e)),
+    };
+    let kinds = if matches!(view, View::Fleet) {
+        pins.iter().filter_map(|(c, p)| p.object(c)).fold(fleetdeck::model::summary::kinds(), |k, o| k.with(o.kind))
+    } else {
+        KindSet::ALL
+    };
     let opts = FleetOptions { kinds, warning_events: matches!(view, View::Pulse), ..global.fleet_options() };
     let store = rt.block_on(sync(&kc, &only, opts, connect + Duration::from_secs(12)))?;
     let now = Timestamp::now();
@@ -159,6 +168,7 @@ pub fn run(args: &SnapshotArgs, global: &GlobalArgs) -> Result<()> {
     let mut state = State::new(now);
     state.nav.view = view;
     state.nav.details = args.details;
+    (state.pins, state.pins_error) = (pins, pins_error);
     let scene = Scene { store: &store, rows: &rows, theme: &loaded.theme, keymap: &loaded.keymap };
     print!("{}", fleetdeck::ui::render_to_string(&state, &scene, args.width, args.height)?);
     Ok(())

@@ -72,11 +72,12 @@ pub enum Action {
     AddProfile,
     DeleteCluster,
     Diff,
+    Pin,
 }
 
 impl Action {
     /// Every action, in declaration order (the order of the help screen).
-    pub const ALL: [Action; 40] = [
+    pub const ALL: [Action; 41] = [
         Action::Quit,
         Action::Help,
         Action::Palette,
@@ -117,6 +118,7 @@ impl Action {
         Action::AddProfile,
         Action::DeleteCluster,
         Action::Diff,
+        Action::Pin,
     ];
 
     /// The name keymap files use: `quit`, `page-down`.
@@ -162,6 +164,7 @@ impl Action {
             Action::AddProfile => "add-profile",
             Action::DeleteCluster => "delete-cluster",
             Action::Diff => "diff",
+            Action::Pin => "pin",
         }
     }
 
@@ -208,6 +211,7 @@ impl Action {
             Action::AddProfile => "add a Helm chart profile to the CAPI Cluster, in git",
             Action::DeleteCluster => "delete the CAPI Cluster's files, as a commit in git",
             Action::Diff => "diff a Kustomization against git (what applying it changes)",
+            Action::Pin => "pin or unpin the selected object (kept at the top of the Fleet view)",
         }
     }
 

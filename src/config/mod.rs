@@ -34,6 +34,7 @@ pub mod depth;
 mod error;
 mod keymap;
 mod paths;
+pub mod pins;
 mod preset;
 mod role;
 mod settings;

@@ -22,6 +22,7 @@ pub mod kinds;
 pub mod lineage;
 pub mod object;
 pub mod object_ref;
+pub mod pins;
 pub mod pulse;
 pub mod show_conditions;
 pub mod status;

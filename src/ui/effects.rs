@@ -35,6 +35,9 @@ pub struct Effects {
     tx: mpsc::UnboundedSender<Msg>,
     /// The task reading the open tree's inventory, if any.
     inventory: std::sync::Mutex<Option<tokio::task::AbortHandle>>,
+    /// The number of the last pins save asked for, and of the last one written.
+    pins_seq: std::sync::atomic::AtomicU64,
+    pins_written: Arc<std::sync::Mutex<u64>>,
 }
 
 impl Effects {
@@ -52,6 +55,8 @@ impl Effects {
                 timeout: Duration::from_secs(120),
                 tx,
                 inventory,
+                pins_seq: Default::default(),
+                pins_written: Default::default(),
             },
             rx,
         )
@@ -69,6 +74,23 @@ impl Effects {
             }
             Effect::ReadInventory { tree, probes } => self.read_inventory(tree, probes),
             Effect::Diff { target, run } => self.diff(state, target, run),
+            Effect::SavePins(pins) => {
+                let path = self.state_dir.join(crate::config::pins::FILE);
+                let tx = self.tx.clone();
+                // Saves run on blocking threads in any order: the newest pins win, an older save is skipped.
+                let seq = self.pins_seq.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                let written = self.pins_written.clone();
+                tokio::task::spawn_blocking(move || {
+                    let mut last = written.lock().unwrap_or_else(|e| e.into_inner());
+                    if *last > seq {
+                        return;
+                    }
+                    *last = seq;
+                    if let Err(e) = crate::config::pins::save(&path, &pins) {
+                        let _ = tx.send(Msg::PinsNotSaved(e));
+                    }
+                });
+            }
             Effect::Bell => {
                 use std::io::Write;
                 let mut out = std::io::stdout();

@@ -33,6 +33,8 @@ pub enum Effect {
     },
     /// Stop reading inventory entries (the tree closed).
     StopInventory,
+    /// Write the pins to `pins.json` in the state directory (a pin changed).
+    SavePins(crate::model::pins::Pins),
     /// Ring the terminal bell (an object turned Failed while another view was shown; `pulse_bell`).
     Bell,
     /// Diff Kustomization `target` against git (`ops::diff::run`, with config.yaml's repository), as run
@@ -56,6 +58,8 @@ pub enum Msg {
     Inventory(InventoryRead),
     /// For the diff view (`diff::apply`).
     Diff(DiffDone),
+    /// Saving the pins failed: why, for the status bar.
+    PinsNotSaved(String),
 }
 
 /// A finished diff run.

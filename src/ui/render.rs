@@ -67,6 +67,14 @@ pub fn render(f: &mut Frame, state: &State, scene: &Scene<'_>) {
     let selected = match &state.nav.view {
         View::Tree(root) => tree::draw(f, main, state, scene.store, root, theme),
         _ => {
+            let pinned = if state.nav.view == View::Fleet { super::views::pinned::height(state) } else { 0 };
+            let main = if pinned > 0 && main.height >= pinned + 5 {
+                let [top, rest] = Layout::vertical([Constraint::Length(pinned), Constraint::Fill(1)]).areas(main);
+                super::views::pinned::draw(f, top, state, scene.store, theme);
+                rest
+            } else {
+                main
+            };
             tables::draw(f, main, state, scene.rows, theme);
             selected_object(state, scene.rows)
         }

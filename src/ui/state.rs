@@ -175,6 +175,10 @@ pub struct State {
     pub diff: Option<super::diff::DiffView>,
     /// Transitions to Failed already told about (see `ui/pulse.rs`).
     pub pulse_seen: u64,
+    /// The pinned objects (`*`), shown at the top of the Fleet view; saved to `pins.json` on each change.
+    pub pins: crate::model::pins::Pins,
+    /// Why `pins.json` could not be read at start: pinning is refused so the file is not overwritten.
+    pub pins_error: Option<String>,
     /// A message for the status bar (refusals, hints); cleared by the next key.
     pub message: Option<String>,
     /// The clock used for ages (fixed in snapshots).
@@ -213,6 +217,8 @@ impl State {
             inventory: None,
             diff: None,
             pulse_seen: 0,
+            pins: Default::default(),
+            pins_error: None,
             message: None,
             now,
             quit: false,

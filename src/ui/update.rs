@@ -56,6 +56,7 @@ pub fn message(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Wizard(m) => super::wizard::flow::apply(state, m),
         Msg::Inventory(read) => super::inventory::apply(&mut state.inventory, read, state.now),
         Msg::Diff(done) => super::diff::apply(&mut state.diff, done),
+        Msg::PinsNotSaved(why) => state.message = Some(format!("pins not saved: {why}")),
     }
     Vec::new()
 }
@@ -297,6 +298,25 @@ fn global(state: &mut State, a: Action, input: &Input<'_>, fx: &mut Vec<Effect>)
                 return true;
             };
             fx.extend(super::diff::open(&mut state.diff, target, &mut state.message));
+        }
+        Action::Pin => {
+            let target = input.tree_selected.clone().or_else(|| match selected_target(state, input.rows) {
+                Some(Target::Object(o)) => Some(o),
+                _ => None,
+            });
+            let Some(o) = target else {
+                state.message = Some("select an object to pin it".into());
+                return true;
+            };
+            if let Some(why) = &state.pins_error {
+                state.message = Some(format!("pinning is off: {why} (fix or remove the file)"));
+                return true;
+            }
+            let pinned = state.pins.toggle(&o);
+            let name = if o.namespace.is_empty() { o.name.clone() } else { format!("{}/{}", o.namespace, o.name) };
+            let what = format!("{} {name} in {}", o.kind.spec().kind, o.context);
+            state.message = Some(if pinned { format!("pinned {what}: 1 Fleet") } else { format!("unpinned {what}") });
+            fx.push(Effect::SavePins(state.pins.clone()));
         }
         Action::Mark => {
             let Some(o) = input.tree_selected.as_ref() else { return false };

@@ -3,5 +3,6 @@ pub mod confirm;
 pub mod details;
 pub mod diff;
 pub mod history;
+pub mod pinned;
 pub mod tables;
 pub mod tree;
