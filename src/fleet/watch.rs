@@ -69,7 +69,9 @@ pub const FORBIDDEN_RETRY: Duration = Duration::from_secs(300);
 /// Which of the catalogue kinds in `kinds` `client`'s server serves, with the version to watch (the first
 /// of the kind's preferred versions that is served). Only the group-versions of `kinds` are read.
 ///
-/// Errors when the API group list cannot be read (the server is then treated as unreachable).
+/// Errors when the API group list, or a group-version's resource list (but for a 404: gone meanwhile), cannot
+/// be read: a kind must never read as a missing CRD because a request failed (the context is then treated as
+/// unreachable, and reconnects).
 pub async fn discover(client: &kube::Client, kinds: KindSet) -> Result<BTreeMap<KindId, String>> {
     let groups = client.list_api_groups().await?;
     let mut served_gv: HashMap<String, Vec<String>> = HashMap::new();
@@ -91,15 +93,36 @@ pub async fn discover(client: &kube::Client, kinds: KindSet) -> Result<BTreeMap<
     gvs.sort();
     gvs.dedup();
     let lists = futures::future::join_all(gvs.iter().map(|gv| async move {
-        let list = if gv.contains('/') {
-            client.list_api_group_resources(gv).await
-        } else {
-            client.list_core_api_resources(gv).await
+        let read = || async {
+            if gv.contains('/') {
+                client.list_api_group_resources(gv).await
+            } else {
+                client.list_core_api_resources(gv).await
+            }
         };
-        (gv.clone(), list.map(|l| l.resources.into_iter().map(|r| r.name).collect::<Vec<_>>()).unwrap_or_default())
+        // One more try after a transport error (a reset stream, a dropped connection): kube's retry layer
+        // covers 429 / 503 / 504 only.
+        let list = match read().await {
+            Err(kube::Error::HyperError(_) | kube::Error::Service(_)) => {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                read().await
+            }
+            other => other,
+        };
+        let names = match list {
+            Ok(l) => Ok(l.resources.into_iter().map(|r| r.name).collect::<Vec<_>>()),
+            // Gone between the two reads (a CRD deleted): not served.
+            Err(kube::Error::Api(s)) if s.code == 404 => Ok(Vec::new()),
+            // Anything else is not an answer: the kinds must not read as missing CRDs.
+            Err(e) => Err(anyhow::anyhow!("discovering {gv}: {}", super::describe(&e))),
+        };
+        (gv.clone(), names)
     }))
     .await;
-    let resources: HashMap<String, Vec<String>> = lists.into_iter().collect();
+    let mut resources: HashMap<String, Vec<String>> = HashMap::new();
+    for (gv, names) in lists {
+        resources.insert(gv, names?);
+    }
     let mut out = BTreeMap::new();
     for (id, version, gv) in candidates {
         if out.contains_key(&id) {
