@@ -424,3 +424,21 @@ fn release_history_in_the_details_pane() {
     s.cursor_mut().selected = at(&s, KindId::KUSTOMIZATION, "flux-system", "apps");
     insta::assert_snapshot!("details_kustomization_history", text(&draw(&store, &mut s, &theme)));
 }
+
+/// Issue 16, item 2: the details pane of a MachineDeployment shows its rollout (rolled out, up to date of
+/// desired as a bar) and its MachineSets by revision (the demo's: revision 1 each).
+#[test]
+fn rollout_section_of_a_machine_deployment() {
+    let store = fleet();
+    let theme = Theme::builtin("default").expect("theme");
+    let md = store.objects("mgmt", KindId::MACHINE_DEPLOYMENT).next().expect("a MachineDeployment").clone();
+    let obj =
+        fleetdeck::model::object_ref::ObjectRef::new("mgmt", KindId::MACHINE_DEPLOYMENT, md.namespace(), md.name());
+    let lines = fleetdeck::ui::views::details::lines(&store, &md, &obj, &state(View::Clusters), &theme);
+    let text: Vec<String> = lines.iter().map(|l| l.to_string().trim_end().to_string()).collect();
+    let at = text.iter().position(|l| l.starts_with("rollout: ")).expect("a rollout section");
+    insta::assert_snapshot!(
+        "details_machinedeployment_rollout",
+        text[at..].iter().take_while(|l| !l.is_empty()).cloned().collect::<Vec<_>>().join("\n")
+    );
+}

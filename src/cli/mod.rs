@@ -16,6 +16,7 @@ mod get;
 mod gitops_common;
 mod profile;
 mod pulse;
+mod rollout;
 mod snapshot;
 mod tree;
 
@@ -98,6 +99,11 @@ pub enum Command {
     Pulse(pulse::PulseArgs),
     /// A HelmRelease's Helm releases, failures, last attempt and values; a Kustomization's reconciliations.
     Get(get::GetArgs),
+    /// A Cluster API rollout: `status` (rolling out, how far) or `history` (MachineSets by revision).
+    Rollout {
+        #[command(subcommand)]
+        cmd: rollout::RolloutCmd,
+    },
     /// Render one frame of the cockpit as text, after the initial sync.
     Snapshot(snapshot::SnapshotArgs),
     /// Summarise every context: state, version, nodes, CAPI clusters, Flux and Terraform health.
@@ -178,6 +184,7 @@ pub fn main() -> ExitCode {
         Some(Command::Diff { cmd }) => diff::run_cmd(cmd, &cli.global),
         Some(Command::Pulse(args)) => pulse::run(args, &cli.global),
         Some(Command::Get(args)) => get::run(args, &cli.global),
+        Some(Command::Rollout { cmd }) => rollout::run(cmd, &cli.global),
         Some(Command::Reconcile(args)) => act::flux("reconcile", args, &cli.global),
         Some(Command::Suspend(args)) => act::flux("suspend", args, &cli.global),
         Some(Command::Resume(args)) => act::flux("resume", args, &cli.global),

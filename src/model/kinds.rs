@@ -93,6 +93,10 @@ impl KindId {
     pub const CLUSTER: KindId = KindId::named(CAPI, "Cluster");
     /// Cluster API `MachineDeployment`.
     pub const MACHINE_DEPLOYMENT: KindId = KindId::named(CAPI, "MachineDeployment");
+    /// Cluster API `MachineSet`.
+    pub const MACHINE_SET: KindId = KindId::named(CAPI, "MachineSet");
+    /// Cluster API `Machine`.
+    pub const MACHINE: KindId = KindId::named(CAPI, "Machine");
     /// Cluster API `KubeadmControlPlane`.
     pub const KUBEADM_CONTROL_PLANE: KindId = KindId::named(CAPI_CP, "KubeadmControlPlane");
     /// Flux `Kustomization`.

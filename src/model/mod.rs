@@ -24,6 +24,7 @@ pub mod object;
 pub mod object_ref;
 pub mod pins;
 pub mod pulse;
+pub mod rollout;
 pub mod show_conditions;
 pub mod status;
 pub mod store;

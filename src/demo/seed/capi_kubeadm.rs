@@ -14,7 +14,7 @@ use super::capi_machine::{
 };
 use super::capi_status::{PoolPlan, cluster_status, health_check, kcp_status, paused_condition, set_status};
 use super::ids;
-use super::meta::{Clock, Conditions, MIN, V1Beta1Conditions, labels, object, owned_by};
+use super::meta::{Clock, Conditions, MIN, V1Beta1Conditions, annotations, labels, object, owned_by};
 
 /// Label the topology controller puts on the objects it generates.
 const TOPOLOGY_OWNED: &str = "topology.cluster.x-k8s.io/owned";
@@ -150,12 +150,15 @@ pub(super) fn build(clock: &Clock, c: &KubeadmCluster) -> Built {
             labels(&mut md, &[("topology.cluster.x-k8s.io/deployment-name", &p.topology_name)]);
         }
         owned_by(&mut md, &cluster, false);
+        // The MachineDeployment controller's revision: on each MachineSet, and the newest on the deployment.
+        annotations(&mut md, &[(crate::model::rollout::REVISION, "1")]);
         md["spec"] = set_spec(c, p, false);
         md["status"] = set_status(clock, c, p, false);
         let mut ms = object(CAPI, "MachineSet", Some(ns), &p.ms);
         owned_labels(&mut ms);
         labels(&mut ms, &[(DEPLOYMENT_NAME, &p.md), ("machine-template-hash", &p.hash)]);
         owned_by(&mut ms, &md, true);
+        annotations(&mut ms, &[(crate::model::rollout::REVISION, "1")]);
         ms["spec"] = set_spec(c, p, true);
         ms["status"] = set_status(clock, c, p, true);
         if deleting {

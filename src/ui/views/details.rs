@@ -1,6 +1,6 @@
 //! The details pane of the selected object: health, the conditions table (colours follow each condition's
-//! polarity: a `Paused=False` is normal, a `Ready=False` is not), recent events when fetched, and the YAML
-//! with Secret data redacted.
+//! polarity: a `Paused=False` is normal, a `Ready=False` is not), a Flux object's history (`history.rs`) and a
+//! Cluster API rollout (`rollout.rs`), recent events when fetched, and the YAML with Secret data redacted.
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -35,7 +35,7 @@ pub fn redact(kind: &str, v: &Value) -> Value {
 }
 
 /// The lines of the details of `o` (used by the pane and by `snapshot`).
-pub fn lines<'a>(o: &StoredObject, obj: &ObjectRef, state: &State, theme: &Theme) -> Vec<Line<'a>> {
+pub fn lines<'a>(store: &FleetStore, o: &StoredObject, obj: &ObjectRef, state: &State, theme: &Theme) -> Vec<Line<'a>> {
     let mut out = Vec::new();
     let kind = obj.kind.spec().kind;
     out.push(Line::from(vec![
@@ -87,10 +87,13 @@ pub fn lines<'a>(o: &StoredObject, obj: &ObjectRef, state: &State, theme: &Theme
             Err(m) => out.push(Line::styled(format!("{title}: unreadable ({m})"), theme.style(Role::Warning))),
         }
     }
-    let history = super::history::lines(obj.kind, &o.obj().data, state, theme);
-    if !history.is_empty() {
-        out.extend(history);
-        out.push(Line::raw(""));
+    for section in
+        [super::history::lines(obj.kind, &o.obj().data, state, theme), super::rollout::lines(store, obj, theme)]
+    {
+        if !section.is_empty() {
+            out.extend(section);
+            out.push(Line::raw(""));
+        }
     }
     if let Some(i) = state.jobs.inspections.get(obj) {
         inspection_lines(&mut out, i, state, theme);
@@ -175,7 +178,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, store: &FleetStore, obj: O
         .title(Span::styled(" Details ", theme.style(Role::Title)));
     let found = obj.and_then(|o| store.get(&o.context, o.kind, &o.namespace, &o.name).map(|s| (o, s)));
     let text = match found {
-        Some((o, s)) => lines(s, o, state, theme),
+        Some((o, s)) => lines(store, s, o, state, theme),
         None => vec![Line::styled("select an object to see its conditions and YAML", theme.style(Role::Muted))],
     };
     let p = Paragraph::new(text).block(block).wrap(Wrap { trim: false }).scroll((state.nav.details_scroll, 0));

@@ -4,5 +4,6 @@ pub mod details;
 pub mod diff;
 pub mod history;
 pub mod pinned;
+pub mod rollout;
 pub mod tables;
 pub mod tree;
