@@ -146,6 +146,31 @@ async fn rollout_status_and_history_of_a_machine_deployment_and_a_control_plane(
     assert_eq!(code, 0, "{err}");
     assert!(text.ends_with("version: v1.31.0 -> v1.32.0\n"), "{text}");
 
+    // Restart: read-only refuses and changes nothing; then spec.rollout.after is set (v1beta2), once; a
+    // paused MachineDeployment is refused.
+    let (code, _, err) = run(&["restart", "md", "capi/md-0", "--readonly"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(mds.get("md-0").await?.data.pointer("/spec/rollout/after").is_none(), "nothing sent when read-only");
+    let before = k8s_openapi::jiff::Timestamp::now();
+    let (code, out, err) = run(&["restart", "md", "capi/md-0"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("rollout after"), "{out}");
+    let after: k8s_openapi::jiff::Timestamp = mds
+        .get("md-0")
+        .await?
+        .data
+        .pointer("/spec/rollout/after")
+        .and_then(Value::as_str)
+        .expect("spec.rollout.after")
+        .parse()?;
+    assert!(after >= before - k8s_openapi::jiff::SignedDuration::from_secs(1), "{after} vs {before}");
+    mds.patch("md-0", &PatchParams::default(), &Patch::Merge(&json!({"spec": {"paused": true}}))).await?;
+    let (code, _, err) = run(&["restart", "md", "capi/md-0"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("is paused"), "{err}");
+    let journal = std::fs::read_to_string(home.path().join("state/journal.jsonl")).unwrap_or_default();
+    assert_eq!(journal.lines().filter(|l| l.contains("\"restart\"")).count(), 3, "each attempt journaled: {journal}");
+
     let (code, _, err) = run(&["status", "md", "capi/gone"]);
     assert_ne!(code, 0);
     assert!(err.contains("MachineDeployment capi/gone not found in context a"), "{err}");

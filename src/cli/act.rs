@@ -166,6 +166,15 @@ pub struct ScaleArgs {
     pub replicas: i64,
 }
 
+/// `rollout restart machinedeployment|kubeadmcontrolplane NS/NAME`.
+#[derive(Debug, Args)]
+pub struct ScaleKindArgs {
+    #[arg(value_enum)]
+    pub kind: ScaleKind,
+    #[command(flatten)]
+    pub common: Common,
+}
+
 /// `plan terraform NS/NAME`: the readable plan tofu-controller stored.
 #[derive(Debug, Args)]
 pub struct PlanArgs {
@@ -254,6 +263,16 @@ pub fn scale(args: &ScaleArgs, global: &GlobalArgs) -> Result<()> {
         ScaleKind::KubeadmControlPlane => KindId::KUBEADM_CONTROL_PLANE,
     };
     act(global, kind, Verb::Scale { replicas: args.replicas }, &args.common)
+}
+
+/// `rollout restart machinedeployment|kubeadmcontrolplane NS/NAME`: `spec.rollout.after: <now>`, as
+/// `clusterctl alpha rollout restart`.
+pub fn restart(args: &ScaleKindArgs, global: &GlobalArgs) -> Result<()> {
+    let kind = match args.kind {
+        ScaleKind::MachineDeployment => KindId::MACHINE_DEPLOYMENT,
+        ScaleKind::KubeadmControlPlane => KindId::KUBEADM_CONTROL_PLANE,
+    };
+    act(global, kind, Verb::Restart, &args.common)
 }
 
 /// The context acted on: the first `--context`, else the kubeconfig's current context.

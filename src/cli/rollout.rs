@@ -25,6 +25,9 @@ pub enum RolloutCmd {
     Status(RolloutArgs),
     /// A MachineDeployment's MachineSets by revision; a KubeadmControlPlane's Machines not up to date.
     History(RolloutArgs),
+    /// Replace every Machine (`spec.rollout.after: <now>`, as `clusterctl alpha rollout restart`); refused
+    /// when read-only, when RBAC denies it, on a paused object, or when a later restart is already set.
+    Restart(super::act::ScaleKindArgs),
 }
 
 /// The kinds with a rollout.
@@ -64,6 +67,7 @@ pub fn run(cmd: &RolloutCmd, global: &GlobalArgs) -> Result<()> {
     let (args, history) = match cmd {
         RolloutCmd::Status(a) => (a, false),
         RolloutCmd::History(a) => (a, true),
+        RolloutCmd::Restart(a) => return super::act::restart(a, global),
     };
     let (namespace, name) = parse_namespaced(&args.object).map_err(UsageError)?;
     let kc = fleet::kubeconfig::load(global.kubeconfig.as_deref()).map_err(|e| UsageError(format!("{e:#}")))?;

@@ -65,6 +65,7 @@ pub enum Action {
     Pause,
     ScaleUp,
     ScaleDown,
+    Restart,
     Mark,
     Kubeconfig,
     NewCluster,
@@ -77,7 +78,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in declaration order (the order of the help screen).
-    pub const ALL: [Action; 41] = [
+    pub const ALL: [Action; 42] = [
         Action::Quit,
         Action::Help,
         Action::Palette,
@@ -111,6 +112,7 @@ impl Action {
         Action::Pause,
         Action::ScaleUp,
         Action::ScaleDown,
+        Action::Restart,
         Action::Mark,
         Action::Kubeconfig,
         Action::NewCluster,
@@ -157,6 +159,7 @@ impl Action {
             Action::Pause => "pause",
             Action::ScaleUp => "scale-up",
             Action::ScaleDown => "scale-down",
+            Action::Restart => "restart",
             Action::Mark => "mark",
             Action::Kubeconfig => "kubeconfig",
             Action::NewCluster => "new-cluster",
@@ -204,6 +207,9 @@ impl Action {
             Action::Pause => "pause or unpause (CAPI Cluster, MachineDeployment)",
             Action::ScaleUp => "scale up (MachineDeployment +1, KubeadmControlPlane +2)",
             Action::ScaleDown => "scale down (MachineDeployment -1, KubeadmControlPlane -2)",
+            Action::Restart => {
+                "restart the rollout of a MachineDeployment or KubeadmControlPlane (every Machine is replaced)"
+            }
             Action::Mark => "mark or unmark the row for a bulk action",
             Action::Kubeconfig => "write a CAPI Cluster's kubeconfig to a file",
             Action::NewCluster => "create a cluster from a template, as a commit in git",

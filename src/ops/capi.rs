@@ -31,6 +31,37 @@ pub fn paused_patch(pause: bool) -> Value {
     json!({ "spec": { "paused": if pause { json!(true) } else { Value::Null } } })
 }
 
+/// The merge patch of `clusterctl alpha rollout restart` (cluster-api `cmd/clusterctl/client/alpha/
+/// machinedeployment.go`, `kubeadmcontrolplane.go`): `spec.rollout.after` in v1beta2, `spec.rolloutAfter` in
+/// v1beta1 (`api_version` is the served version the object was read at), `at` an RFC 3339 time.
+pub fn restart_patch(api_version: &str, at: &str) -> Value {
+    if api_version == "v1beta1" {
+        json!({ "spec": { "rolloutAfter": at } })
+    } else {
+        json!({ "spec": { "rollout": { "after": at } } })
+    }
+}
+
+/// Restart's preconditions, as clusterctl checks them: not paused (a MachineDeployment's `spec.paused`, a
+/// KubeadmControlPlane's `cluster.x-k8s.io/paused` annotation), and no restart already set for later than
+/// `now` (it would be moved earlier).
+pub fn check_restart(obj: &DynamicObject, now: k8s_openapi::jiff::Timestamp) -> Result<(), String> {
+    let name = obj.metadata.name.as_deref().unwrap_or("");
+    let what = format!("{} {name}", kind(obj));
+    let paused = obj.data.pointer("/spec/paused").and_then(Value::as_bool) == Some(true)
+        || obj.metadata.annotations.as_ref().is_some_and(|a| a.get("cluster.x-k8s.io/paused").is_some());
+    if paused {
+        return Err(format!("{what} is paused: resume it before restarting its rollout"));
+    }
+    let after = obj.data.pointer("/spec/rollout/after").or_else(|| obj.data.pointer("/spec/rolloutAfter"));
+    if let Some(t) = after.and_then(Value::as_str).and_then(|t| t.parse::<k8s_openapi::jiff::Timestamp>().ok())
+        && t > now
+    {
+        return Err(format!("{what} already has a rollout set for {t}, in the future"));
+    }
+    Ok(())
+}
+
 /// Scale's preconditions: replicas >= 0; a KubeadmControlPlane's count odd (stacked etcd needs a quorum,
 /// the KCP webhook rejects even counts); a MachineDeployment owned by a managed topology is scaled through
 /// its Cluster's `spec.topology`, not directly (the topology controller would revert it).

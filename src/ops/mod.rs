@@ -66,6 +66,9 @@ pub enum Verb {
         /// Desired replicas.
         replicas: i64,
     },
+    /// MachineDeployment / KubeadmControlPlane: roll out every Machine again, as `clusterctl alpha rollout
+    /// restart` does (`spec.rollout.after: <now>`, v1beta1 `spec.rolloutAfter`).
+    Restart,
 }
 
 impl Verb {
@@ -80,6 +83,7 @@ impl Verb {
             Verb::Pause => "pause",
             Verb::Unpause => "unpause",
             Verb::Scale { .. } => "scale",
+            Verb::Restart => "restart",
         }
     }
 
@@ -94,14 +98,14 @@ impl Verb {
             Verb::Pause | Verb::Unpause => {
                 s.family == Family::ClusterApi && matches!(s.kind, "Cluster" | "MachineDeployment")
             }
-            Verb::Scale { .. } => matches!(s.kind, "MachineDeployment" | "KubeadmControlPlane"),
+            Verb::Scale { .. } | Verb::Restart => matches!(s.kind, "MachineDeployment" | "KubeadmControlPlane"),
         }
     }
 
     /// Whether the cockpit asks before doing it: everything that stops, removes capacity, applies
     /// infrastructure or throws away a plan. (Production contexts ask for every verb.)
     pub fn destructive(&self) -> bool {
-        matches!(self, Verb::Suspend | Verb::Approve | Verb::Replan | Verb::Pause | Verb::Scale { .. })
+        matches!(self, Verb::Suspend | Verb::Approve | Verb::Replan | Verb::Pause | Verb::Scale { .. } | Verb::Restart)
     }
 
     /// The (verb, subresource) pairs the action's requests need, for the SelfSubjectAccessReview.
@@ -261,6 +265,7 @@ pub fn preflight(verb: &Verb, obj: &DynamicObject) -> Result<(), String> {
         Verb::Approve => terraform::pending_plan(obj).map(|_| ()),
         Verb::Replan => Ok(()),
         Verb::Scale { replicas } => capi::check_scale(obj, *replicas),
+        Verb::Restart => capi::check_restart(obj, k8s_openapi::jiff::Timestamp::now()),
         _ => Ok(()),
     }
 }
@@ -339,6 +344,15 @@ pub async fn run(runner: &Runner, req: &Request, progress: Progress<'_>) -> Resu
             follow::until(&api, name, runner.timeout, progress, |o| capi::scaled(o, *replicas))
                 .await
                 .map(|m| Done { message: m, written: Some(replicas.to_string()) })
+        }
+        Verb::Restart => {
+            let at = flux::now_rfc3339();
+            progress(&format!("► restarting the rollout of {what}: every Machine created before {at} is replaced"));
+            merge(capi::restart_patch(&ar.version, &at)).await.map_err(failed)?;
+            Ok(Done {
+                message: format!("rollout after {at} requested; `fleetdeck rollout status` follows it"),
+                written: Some(at),
+            })
         }
     }
 }

@@ -56,6 +56,7 @@ pub fn verb_for(action: Action, store: &FleetStore, k: &ObjectRef) -> Option<Ver
         }
         Action::ScaleUp => Verb::Scale { replicas: replicas? + k.kind.scale_step() },
         Action::ScaleDown => Verb::Scale { replicas: (replicas? - k.kind.scale_step()).max(0) },
+        Action::Restart => Verb::Restart,
         _ => return None,
     };
     verb.applies_to(k.kind).then_some(verb)
@@ -228,6 +229,7 @@ pub fn verbs_for_kind(kind: KindId) -> Vec<Verb> {
         Verb::Pause,
         Verb::Unpause,
         Verb::Scale { replicas: 0 },
+        Verb::Restart,
     ]
     .into_iter()
     .filter(|v| v.applies_to(kind))

@@ -270,6 +270,7 @@ fn global(state: &mut State, a: Action, input: &Input<'_>, fx: &mut Vec<Effect>)
         | Action::Replan
         | Action::Pause
         | Action::ScaleUp
+        | Action::Restart
         | Action::ScaleDown
         | Action::Kubeconfig => {
             let targets = super::actions::targets(state, input.tree_selected.as_ref());

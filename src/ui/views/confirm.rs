@@ -22,6 +22,9 @@ pub fn explain(verb: &Verb) -> String {
         Verb::Pause => "pause (spec.paused: true); controllers stop acting on it".into(),
         Verb::Unpause => "unpause (spec.paused removed)".into(),
         Verb::Scale { replicas } => format!("scale to {replicas} replicas (scale subresource)"),
+        Verb::Restart => "restart the rollout (spec.rollout.after: now, as clusterctl alpha rollout restart): \
+                          every Machine is replaced"
+            .into(),
     }
 }
 
