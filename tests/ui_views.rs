@@ -442,3 +442,32 @@ fn rollout_section_of_a_machine_deployment() {
         text[at..].iter().take_while(|l| !l.is_empty()).cloned().collect::<Vec<_>>().join("\n")
     );
 }
+
+/// Issue 16, item 4: with a Terraform object's readable plan inspected, the details pane leads with the
+/// plan's per-resource summary: counts, then each resource, destroys first and in red.
+#[test]
+fn plan_summary_in_the_details_pane() {
+    let store = fleet();
+    let theme = Theme::builtin("default").expect("theme");
+    let mut s = state(View::Terraform);
+    s.nav.details = true;
+    let rows = Rows::derive(&store, now());
+    let obj = match fleetdeck::ui::list::visible(&s, &rows).first().map(|(_, t)| t.clone()) {
+        Some(fleetdeck::ui::list::Target::Object(o)) => o,
+        other => panic!("a Terraform row is selected: {other:?}"),
+    };
+    let plan = "Terraform will perform the following actions:\n\n  # aws_s3_bucket.logs will be destroyed\n  - resource \"aws_s3_bucket\" \"logs\" {\n    }\n\n  # aws_db_instance.orders must be replaced\n-/+ resource \"aws_db_instance\" \"orders\" {\n    }\n\n  # aws_iam_role.app will be created\n  + resource \"aws_iam_role\" \"app\" {\n    }\n\nPlan: 2 to add, 0 to change, 2 to destroy.\n";
+    let inspection = fleetdeck::ui::jobs::Inspection {
+        plan: Some(Ok(plan.to_string())),
+        plan_summary: Some(Box::new(fleetdeck::model::plan_summary::summarize(plan))),
+        ..Default::default()
+    };
+    s.jobs.inspections.insert(obj, inspection);
+    let buf = draw(&store, &mut s, &theme);
+    let screen = text(&buf);
+    assert!(screen.contains("plan summary: +1 -1 -/+1  (Plan: 2 to add, 0 to change, 2 to destroy)"), "{screen}");
+    let (x, y) = find(&buf, "- aws_s3_bucket.logs");
+    let (_, y2) = find(&buf, "-/+ aws_db_instance.orders");
+    assert!(y < y2, "destroys first, then replacements (creates follow, below the pane's fold):\n{screen}");
+    assert_eq!(buf[(x, y)].fg, theme.style(Role::Error).fg.expect("error colour"), "a destroy is red");
+}

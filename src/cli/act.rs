@@ -399,9 +399,21 @@ pub fn show_plan(args: &PlanArgs, global: &GlobalArgs) -> Result<()> {
         };
         let pending = ops::terraform::pending_plan(&obj).ok();
         let plan = ops::terraform::readable_plan(&client, &obj).await.map_err(OpError::Failed)?;
-        Ok(plan.map(|p| match pending {
-            Some(id) => format!("# pending plan {id} of Terraform {namespace}/{name} in {context}\n{p}"),
-            None => p,
+        Ok(plan.map(|p| {
+            let s = fleetdeck::model::plan_summary::summarize(&p);
+            let mut head = match pending {
+                Some(id) => format!("# pending plan {id} of Terraform {namespace}/{name} in {context}\n"),
+                None => String::new(),
+            };
+            head.push_str(&format!(
+                "# summary: {}{}\n",
+                s.counts_text(),
+                if s.drift { ", drift detected" } else { "" }
+            ));
+            for (c, address) in &s.resources {
+                head.push_str(&format!("# {:>3} {address}\n", c.symbol()));
+            }
+            format!("{head}{p}")
         }))
     });
     match result {

@@ -23,6 +23,7 @@ pub mod lineage;
 pub mod object;
 pub mod object_ref;
 pub mod pins;
+pub mod plan_summary;
 pub mod pulse;
 pub mod rollout;
 pub mod show_conditions;

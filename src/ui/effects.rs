@@ -219,7 +219,7 @@ impl Effects {
         tokio::spawn(async move {
             let inspection = match clients.get(&key.context).await {
                 Ok(client) => inspect(&client, &key, readonly, version).await,
-                Err(e) => Inspection { verbs: Vec::new(), events: Some(Err(e.to_string())), plan: None },
+                Err(e) => Inspection { events: Some(Err(e.to_string())), ..Default::default() },
             };
             let _ = tx.send(Msg::Action(ActionMsg::Inspected(key, inspection)));
         });
@@ -307,7 +307,9 @@ async fn inspect(
         ("Terraform", Some(obj)) => Some(ops::terraform::readable_plan(client, obj).await.unwrap_or_else(Err)),
         _ => None,
     };
-    Inspection { verbs, events: Some(events(client, key).await), plan }
+    let plan_summary =
+        plan.as_ref().and_then(|p| p.as_ref().ok()).map(|t| Box::new(crate::model::plan_summary::summarize(t)));
+    Inspection { verbs, events: Some(events(client, key).await), plan, plan_summary }
 }
 
 /// The object's events (field selector on `involvedObject`), newest first, at most [`EVENTS_SHOWN`].

@@ -73,7 +73,7 @@ pub struct EventLine {
 }
 
 /// What the details pane knows about an object's actions and events.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Inspection {
     /// Each applicable verb name with `None` (allowed) or the reason it is disabled.
     pub verbs: Vec<(String, Option<String>)>,
@@ -81,6 +81,8 @@ pub struct Inspection {
     pub events: Option<Result<Vec<EventLine>, String>>,
     /// Terraform: the human-readable plan, or why there is none to show.
     pub plan: Option<Result<String, String>>,
+    /// Terraform: the plan's per-resource summary, read once when the plan arrives (never per frame).
+    pub plan_summary: Option<Box<crate::model::plan_summary::PlanSummary>>,
 }
 
 /// Inspections by object.

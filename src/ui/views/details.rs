@@ -128,6 +128,9 @@ fn inspection_lines(out: &mut Vec<Line<'_>>, i: &crate::ui::jobs::Inspection, st
     }
     match &i.plan {
         Some(Ok(plan)) => {
+            if let Some(s) = &i.plan_summary {
+                plan_summary_lines(out, s, theme);
+            }
             out.push(Line::raw(""));
             out.push(Line::styled("plan (stored readable):", theme.style(Role::Header)));
             for l in plan.lines() {
@@ -166,6 +169,39 @@ fn inspection_lines(out: &mut Vec<Line<'_>>, i: &crate::ui::jobs::Inspection, st
                 }
             }
         }
+    }
+}
+
+/// The plan's summary: counts, drift, each resource (destroys first, in red) and the outputs that change.
+fn plan_summary_lines(out: &mut Vec<Line<'_>>, s: &crate::model::plan_summary::PlanSummary, theme: &Theme) {
+    use crate::model::plan_summary::Change;
+    out.push(Line::raw(""));
+    let mut head = vec![Span::styled("plan summary: ", theme.style(Role::Header)), Span::raw(s.counts_text())];
+    if let Some((add, change, destroy)) = s.totals {
+        head.push(Span::styled(
+            format!("  (Plan: {add} to add, {change} to change, {destroy} to destroy)"),
+            theme.style(Role::Muted),
+        ));
+    }
+    if s.drift {
+        head.push(Span::styled("  drift detected outside Terraform", theme.style(Role::Warning)));
+    }
+    out.push(Line::from(head));
+    for (c, address) in &s.resources {
+        let role = match c {
+            Change::Destroy | Change::Replace => Role::Error,
+            Change::Update => Role::Warning,
+            Change::Create => Role::Ok,
+            Change::Read => Role::Muted,
+        };
+        out.push(Line::styled(format!("  {:>3} {address}", c.symbol()), theme.style(role)));
+    }
+    if !s.outputs.is_empty() {
+        let names: Vec<String> = s.outputs.iter().map(|(c, n)| format!("{}{n}", c.symbol())).collect();
+        out.push(Line::styled(format!("  outputs: {}", names.join(" ")), theme.style(Role::Muted)));
+    }
+    for n in &s.notes {
+        out.push(Line::styled(format!("  note: {n}"), theme.style(Role::Warning)));
     }
 }
 
