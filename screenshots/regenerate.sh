@@ -64,6 +64,12 @@ keys 1 3 g j D; sleep 3; shot diff-prod-us-apps
 keys Escape
 # The pulse: Warning Events and health transitions, newest first.
 keys 5; shot pulse
+# A HelmRelease's history in the details pane: prod-us' podinfo, its failed upgrade to 6.7.1.
+keys 3 / HelmRelease Enter G; keys d; sleep 2; shot helmrelease-history
+keys d Escape
+# Pinned: the failing prod-us Cluster (Clusters view, worst first) and the Fleet view with it on top.
+keys 2 g '*' 1; sleep 1; shot fleet-pinned
+keys 2 g '*'
 keys q
 rm -rf "$profile"
 echo "screenshots/ regenerated"

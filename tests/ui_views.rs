@@ -418,7 +418,7 @@ fn release_history_in_the_details_pane() {
     };
     s.cursor_mut().selected = at(&s, KindId::HELM_RELEASE, "podinfo", "podinfo");
     let buf = draw(&store, &mut s, &theme);
-    let (x, y) = find(&buf, "failed      podinfo-6.7.1");
+    let (x, y) = find(&buf, "failed     podinfo-6.7.1");
     assert_eq!(buf[(x, y)].fg, theme.style(Role::Error).fg.expect("error colour"), "a failed release is red");
     insta::assert_snapshot!("details_helmrelease_history", text(&buf));
     s.cursor_mut().selected = at(&s, KindId::KUSTOMIZATION, "flux-system", "apps");

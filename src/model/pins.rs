@@ -119,6 +119,7 @@ pub struct PinStatus {
     /// For a health state, whether it is a failure (drawn red).
     pub failing: bool,
     pub reason: String,
+    /// The health message on one line (a multi-line bullet list joined, bullets dropped).
     pub message: String,
 }
 
@@ -147,7 +148,14 @@ pub fn statuses(pins: &Pins, store: &FleetStore) -> Vec<PinStatus> {
                 st.state = format!("{:?}", h.state);
                 st.failing = h.state == HealthState::Failed;
                 st.reason = h.reason.clone();
-                st.message = h.message.lines().next().unwrap_or_default().to_string();
+                // CAPI messages are bullet lists over several lines: one line, bullets dropped.
+                st.message = h
+                    .message
+                    .lines()
+                    .map(|l| l.trim().trim_start_matches("* ").trim())
+                    .filter(|l| !l.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" ");
             } else if entry.state == ConnState::Unreachable || entry.state == ConnState::Unauthorized {
                 st.state = "context unreachable".into();
                 st.failing = true;

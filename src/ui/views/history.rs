@@ -24,9 +24,11 @@ pub fn lines<'a>(kind: KindId, data: &Value, state: &State, theme: &Theme) -> Ve
 
 fn helm<'a>(h: &HelmReleaseHistory, state: &State, theme: &Theme) -> Vec<Line<'a>> {
     let mut out = vec![Line::styled("releases (newest first):", theme.style(Role::Header))];
+    let chart = |r: &crate::model::flux_history::HelmRevision| format!("{}-{}", r.chart_name, r.chart_version);
+    let w = h.releases.iter().map(|r| chart(r).chars().count()).max().unwrap_or(5).max(5) + 2;
     if !h.releases.is_empty() {
         out.push(Line::styled(
-            format!("  {:<4}{:<12}{:<24}{:<10}{:<10}{}", "REV", "STATUS", "CHART", "APP", "ACTION", "DEPLOYED"),
+            format!("  {:<4}{:<11}{:<w$}{:<9}{:<9}{}", "REV", "STATUS", "CHART", "APP", "ACTION", "DEPLOYED"),
             theme.style(Role::Muted),
         ));
     }
@@ -42,13 +44,8 @@ fn helm<'a>(h: &HelmReleaseHistory, state: &State, theme: &Theme) -> Vec<Line<'a
         let dash = |s: &str| if s.is_empty() { "-".to_string() } else { s.to_string() };
         out.push(Line::from(vec![
             Span::raw(format!("  {:<4}", r.revision)),
-            Span::styled(format!("{:<12}", r.status), theme.style(role)),
-            Span::raw(format!(
-                "{:<24}{:<10}{:<10}",
-                format!("{}-{}", r.chart_name, r.chart_version),
-                dash(&r.app_version),
-                dash(&r.action)
-            )),
+            Span::styled(format!("{:<11}", r.status), theme.style(role)),
+            Span::raw(format!("{:<w$}{:<9}{:<9}", chart(r), dash(&r.app_version), dash(&r.action))),
             Span::styled(deployed, theme.style(Role::Muted)),
         ]));
     }

@@ -40,7 +40,19 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, store: &FleetStore, theme:
         f.render_widget(Table::new(vec![row], [Constraint::Fill(1)]).block(block), area);
         return;
     }
-    let rows: Vec<Row> = pins::statuses(&state.pins, store)
+    let statuses = pins::statuses(&state.pins, store);
+    let width = |f: &dyn Fn(&pins::PinStatus) -> usize, min: usize, max: usize| {
+        statuses.iter().take(MAX_ROWS).map(f).max().unwrap_or(min).clamp(min, max) as u16
+    };
+    let widths = [
+        Constraint::Length(1),
+        Constraint::Length(width(&|p| p.context.chars().count(), 7, 32)),
+        Constraint::Length(width(&|p| p.pin.kind.chars().count(), 4, 24)),
+        Constraint::Length(width(&|p| p.pin.namespace.chars().count() + p.pin.name.chars().count() + 1, 4, 48)),
+        Constraint::Length(width(&|p| p.state.chars().count(), 5, 19)),
+        Constraint::Fill(1),
+    ];
+    let rows: Vec<Row> = statuses
         .into_iter()
         .take(MAX_ROWS)
         .map(|p| {
@@ -64,13 +76,5 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, store: &FleetStore, theme:
             ])
         })
         .collect();
-    let widths = [
-        Constraint::Length(1),
-        Constraint::Length(22),
-        Constraint::Length(18),
-        Constraint::Length(32),
-        Constraint::Length(19),
-        Constraint::Fill(1),
-    ];
     f.render_widget(Table::new(rows, widths).block(block), area);
 }
