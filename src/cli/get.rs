@@ -54,12 +54,7 @@ pub struct GetArgs {
 pub fn run(args: &GetArgs, global: &GlobalArgs) -> Result<()> {
     let (namespace, name) = parse_namespaced(&args.object).map_err(UsageError)?;
     let kc = fleet::kubeconfig::load(global.kubeconfig.as_deref()).map_err(|e| UsageError(format!("{e:#}")))?;
-    let context = match global.context.first() {
-        Some(c) => c.clone(),
-        None => {
-            kc.config.current_context.clone().ok_or_else(|| UsageError("no --context and no current-context".into()))?
-        }
-    };
+    let context = super::act::context_of(global, &kc)?;
     let kind = match args.kind {
         GetKind::HelmRelease => KindId::HELM_RELEASE,
         GetKind::Kustomization => KindId::KUSTOMIZATION,
@@ -111,27 +106,6 @@ fn when(t: Option<Timestamp>) -> String {
     t.map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()).unwrap_or_else(|| "-".into())
 }
 
-/// Left-aligned columns separated by two spaces (the last one unpadded), as `helm history` prints them.
-fn table(rows: &[Vec<String>]) -> String {
-    let n = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> =
-        (0..n).map(|i| rows.iter().filter_map(|r| r.get(i)).map(|c| c.chars().count()).max().unwrap_or(0)).collect();
-    let mut out = String::new();
-    for r in rows {
-        let mut line = String::new();
-        for (i, c) in r.iter().enumerate() {
-            if i + 1 == r.len() {
-                line.push_str(c);
-            } else {
-                line.push_str(&format!("{c:<w$}  ", w = widths[i]));
-            }
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
-}
-
 /// The text of `get helmrelease`.
 pub fn helm_text(h: &HelmReleaseHistory) -> String {
     let mut out = String::new();
@@ -165,7 +139,7 @@ pub fn helm_text(h: &HelmReleaseHistory) -> String {
             short_digest(&r.config_digest),
         ]);
     }
-    out.push_str(&table(&rows));
+    out.push_str(&super::table::columns(&rows));
     out.push_str("\nvalues:\n");
     if h.values.is_empty() {
         out.push_str("  (none inline)\n");
@@ -220,7 +194,7 @@ pub fn kustomization_text(k: &KustomizationHistory) -> String {
                 short_digest(&s.digest),
             ]);
         }
-        out.push_str(&table(&rows));
+        out.push_str(&super::table::columns(&rows));
     }
     for n in &k.notes {
         out.push_str(&format!("note: {n}\n"));

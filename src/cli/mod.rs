@@ -18,6 +18,7 @@ mod profile;
 mod pulse;
 mod rollout;
 mod snapshot;
+mod table;
 mod tree;
 
 use std::path::PathBuf;

@@ -71,12 +71,7 @@ pub fn run(cmd: &RolloutCmd, global: &GlobalArgs) -> Result<()> {
     };
     let (namespace, name) = parse_namespaced(&args.object).map_err(UsageError)?;
     let kc = fleet::kubeconfig::load(global.kubeconfig.as_deref()).map_err(|e| UsageError(format!("{e:#}")))?;
-    let context = match global.context.first() {
-        Some(c) => c.clone(),
-        None => {
-            kc.config.current_context.clone().ok_or_else(|| UsageError("no --context and no current-context".into()))?
-        }
-    };
+    let context = super::act::context_of(global, &kc)?;
     kc.context_names(std::slice::from_ref(&context)).map_err(|e| UsageError(format!("{e:#}")))?;
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let opts = FleetOptions { kinds: capi_tree::kinds(), ..global.fleet_options() };
@@ -156,18 +151,6 @@ fn status(kind: &str, ns: &str, name: &str, r: &Replicas, ro: Option<&RollingOut
     out
 }
 
-fn table(rows: &[Vec<String>]) -> String {
-    let n = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> =
-        (0..n).map(|i| rows.iter().filter_map(|r| r.get(i)).map(|c| c.chars().count()).max().unwrap_or(0)).collect();
-    rows.iter()
-        .map(|r| {
-            let line: String = r.iter().enumerate().map(|(i, c)| format!("{c:<w$}  ", w = widths[i])).collect();
-            format!("{}\n", line.trim_end())
-        })
-        .collect()
-}
-
 /// `rollout history machinedeployment` text.
 fn md_history(r: &MdRollout) -> String {
     let mut rows = vec![
@@ -194,7 +177,7 @@ fn md_history(r: &MdRollout) -> String {
             v.created.map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()).unwrap_or_else(|| "-".into()),
         ]);
     }
-    let mut out = table(&rows);
+    let mut out = super::table::columns(&rows);
     for n in &r.notes {
         out.push_str(&format!("note: {n}\n"));
     }
@@ -220,6 +203,6 @@ fn kcp_history(r: &KcpRollout) -> String {
     for m in &r.stale {
         rows.push(vec![m.name.clone(), m.version.clone(), m.message.lines().collect::<Vec<_>>().join("; ")]);
     }
-    out.push_str(&table(&rows));
+    out.push_str(&super::table::columns(&rows));
     out
 }
