@@ -146,6 +146,30 @@ async fn rollout_status_and_history_of_a_machine_deployment_and_a_control_plane(
     assert_eq!(code, 0, "{err}");
     assert!(text.ends_with("version: v1.31.0 -> v1.32.0\n"), "{text}");
 
+    // A topology Cluster asking for v1.32.0: its control plane (cp, Machines at v1.31.0) is still moving.
+    let clusters: Api<DynamicObject> =
+        Api::namespaced_with(client.clone(), "capi", &resource(CAPI, "Cluster", "clusters"));
+    let c1: DynamicObject = serde_json::from_value(
+        json!({"apiVersion": "cluster.x-k8s.io/v1beta2", "kind": "Cluster",
+        "metadata": {"name": "c1", "namespace": "capi"},
+        "spec": {"topology": {"classRef": {"name": "quick-start"}, "version": "v1.32.0"},
+            "controlPlaneRef": {"apiGroup": "controlplane.cluster.x-k8s.io", "kind": "KubeadmControlPlane", "name": "cp"}}}),
+    )?;
+    clusters.create(&PostParams::default(), &c1).await?;
+    mds.patch(
+        "md-0",
+        &PatchParams::default(),
+        &Patch::Merge(&json!({"metadata": {"labels": {"cluster.x-k8s.io/cluster-name": "c1"}}})),
+    )
+    .await?;
+    let (code, text, err) = run(&["status", "cluster", "capi/c1"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        text,
+        "Cluster capi/c1 is upgrading to v1.32.0\nPART                    VERSION  AT\ncontrol plane           v1.32.0  v1.31.0\n\
+         MachineDeployment md-0  v1.32.0  -\n"
+    );
+
     // Restart: read-only refuses and changes nothing; then spec.rollout.after is set (v1beta2), once; a
     // paused MachineDeployment is refused.
     let (code, _, err) = run(&["restart", "md", "capi/md-0", "--readonly"]);

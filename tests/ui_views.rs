@@ -471,3 +471,24 @@ fn plan_summary_in_the_details_pane() {
     assert!(y < y2, "destroys first, then replacements (creates follow, below the pane's fold):\n{screen}");
     assert_eq!(buf[(x, y)].fg, theme.style(Role::Error).fg.expect("error colour"), "a destroy is red");
 }
+
+/// Issue 16, item 2: a topology Cluster's details pane says its version and where its control plane and
+/// MachineDeployments are (the demo's are all at it).
+#[test]
+fn topology_section_of_a_cluster() {
+    let store = fleet();
+    let theme = Theme::builtin("default").expect("theme");
+    let c = store
+        .objects("mgmt", KindId::CLUSTER)
+        .find(|c| c.obj().data.pointer("/spec/topology/version").is_some())
+        .expect("a topology Cluster in the demo")
+        .clone();
+    let version = c.obj().data.pointer("/spec/topology/version").and_then(|v| v.as_str()).unwrap_or("").to_string();
+    let obj = fleetdeck::model::object_ref::ObjectRef::new("mgmt", KindId::CLUSTER, c.namespace(), c.name());
+    let lines = fleetdeck::ui::views::details::lines(&store, &c, &obj, &state(View::Clusters), &theme);
+    let text: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    let at = text.iter().position(|l| l.starts_with("topology: ")).expect("a topology section");
+    assert_eq!(text[at], format!("topology: at {version}"));
+    assert!(text[at + 1].starts_with(&format!("  control plane {version} (Machines at {version})")), "{text:#?}");
+    assert!(text[at + 2].contains(&version), "{text:#?}");
+}

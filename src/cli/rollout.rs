@@ -14,7 +14,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use fleetdeck::fleet::{self, FleetOptions};
 use fleetdeck::model::capi_tree;
 use fleetdeck::model::object_ref::parse_namespaced;
-use fleetdeck::model::rollout::{self, KcpRollout, MdRollout, Replicas, RollingOut};
+use fleetdeck::model::rollout::{self, KcpRollout, MdRollout, Replicas, RollingOut, TopologyRollout};
 
 use super::{GlobalArgs, UsageError};
 
@@ -37,6 +37,8 @@ pub enum RolloutKind {
     MachineDeployment,
     #[value(name = "kubeadmcontrolplane", alias = "kcp")]
     KubeadmControlPlane,
+    /// A Cluster with a managed topology: its version against the control plane and MachineDeployments.
+    Cluster,
 }
 
 /// Output formats.
@@ -61,6 +63,7 @@ pub struct RolloutArgs {
 enum Read {
     Md(MdRollout),
     Kcp(KcpRollout),
+    Topology(TopologyRollout),
 }
 
 pub fn run(cmd: &RolloutCmd, global: &GlobalArgs) -> Result<()> {
@@ -84,22 +87,27 @@ pub fn run(cmd: &RolloutCmd, global: &GlobalArgs) -> Result<()> {
         RolloutKind::KubeadmControlPlane => {
             rollout::kubeadm_control_plane(&store, &context, &namespace, &name).map(Read::Kcp)
         }
+        RolloutKind::Cluster => rollout::topology(&store, &context, &namespace, &name).map(Read::Topology),
     };
     let kind = match args.kind {
         RolloutKind::MachineDeployment => "MachineDeployment",
         RolloutKind::KubeadmControlPlane => "KubeadmControlPlane",
+        RolloutKind::Cluster => "Cluster",
     };
     let Some(read) = read else {
         let why = match store.context(&context) {
             Some(c) if !c.reason.is_empty() => format!(" (context {context} is {:?}: {})", c.state, c.reason),
             _ => String::new(),
         };
-        bail!("{kind} {namespace}/{name} not found in context {context}{why}");
+        let topology = if args.kind == RolloutKind::Cluster { " with a managed topology" } else { "" };
+        bail!("{kind} {namespace}/{name}{topology} not found in context {context}{why}");
     };
     let object = serde_json::json!({"context": context, "kind": kind, "namespace": namespace, "name": name});
     match (read, args.output) {
         (Read::Md(r), RolloutOutput::Json) => json(r, object)?,
         (Read::Kcp(r), RolloutOutput::Json) => json(r, object)?,
+        (Read::Topology(r), RolloutOutput::Json) => json(r, object)?,
+        (Read::Topology(t), RolloutOutput::Text) => print!("{}", topology_text(&namespace, &name, &t)),
         (Read::Md(r), RolloutOutput::Text) if history => print!("{}", md_history(&r)),
         (Read::Md(r), RolloutOutput::Text) => {
             print!("{}", status(kind, &namespace, &name, &r.replicas, r.rolling_out.as_ref(), r.paused))
@@ -181,6 +189,24 @@ fn md_history(r: &MdRollout) -> String {
     for n in &r.notes {
         out.push_str(&format!("note: {n}\n"));
     }
+    out
+}
+
+/// `rollout status|history cluster` text: the topology's version and where each part is.
+fn topology_text(ns: &str, name: &str, t: &TopologyRollout) -> String {
+    let mut out = if t.upgrading {
+        format!("Cluster {ns}/{name} is upgrading to {}\n", t.version)
+    } else {
+        format!("Cluster {ns}/{name} is at {}\n", t.version)
+    };
+    let mut rows = vec![["PART", "VERSION", "AT"].map(String::from).to_vec()];
+    if let Some((spec, status)) = &t.control_plane {
+        rows.push(vec!["control plane".into(), spec.clone(), status.clone()]);
+    }
+    for w in &t.workers {
+        rows.push(vec![format!("MachineDeployment {}", w.name), w.version.clone(), "-".into()]);
+    }
+    out.push_str(&super::table::columns(&rows));
     out
 }
 

@@ -1,5 +1,6 @@
 //! Cluster API rollouts read from the store: a MachineDeployment's MachineSets by revision and the rollout in
-//! progress, a KubeadmControlPlane's Machines not up to date and its version moving.
+//! progress, a KubeadmControlPlane's Machines not up to date and its version moving, and a topology Cluster's
+//! version against its control plane and MachineDeployments (an upgrade in flight).
 //!
 //! Upstream (cluster-api v1.14): the revision is the annotation `machinedeployment.clusters.x-k8s.io/revision`
 //! on each MachineSet, with a copy of the newest value on the MachineDeployment
@@ -243,6 +244,56 @@ pub fn kubeadm_control_plane(store: &FleetStore, context: &str, namespace: &str,
         rolling_out: rolling_out(data),
         stale,
     })
+}
+
+/// One MachineDeployment of a topology Cluster and the version its Machine template asks for.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TopologyWorker {
+    pub name: String,
+    /// `spec.template.spec.version`.
+    pub version: String,
+}
+
+/// A Cluster with a managed topology (ClusterClass): the version it asks for against where its control plane
+/// and MachineDeployments are. The topology controller upgrades the control plane first, then the workers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TopologyRollout {
+    /// `spec.topology.version`.
+    pub version: String,
+    /// The control plane's `spec.version` and `status.version`, when its KubeadmControlPlane is in the store.
+    pub control_plane: Option<(String, String)>,
+    /// The Cluster's MachineDeployments (label `cluster.x-k8s.io/cluster-name`), by name.
+    pub workers: Vec<TopologyWorker>,
+    /// Something is not yet at `version`.
+    pub upgrading: bool,
+}
+
+/// The topology rollout of Cluster `namespace/name` in `context`; `None` when it is not in the store or has no
+/// `spec.topology`.
+pub fn topology(store: &FleetStore, context: &str, namespace: &str, name: &str) -> Option<TopologyRollout> {
+    let cluster = store.get(context, KindId::CLUSTER, namespace, name)?;
+    let data = &cluster.obj().data;
+    let version = data.pointer("/spec/topology/version").and_then(Value::as_str)?.to_string();
+    let text = |d: &Value, p: &str| d.pointer(p).and_then(Value::as_str).unwrap_or_default().to_string();
+    let control_plane = data
+        .pointer("/spec/controlPlaneRef/name")
+        .and_then(Value::as_str)
+        .and_then(|cp| store.get(context, KindId::KUBEADM_CONTROL_PLANE, namespace, cp))
+        .map(|kcp| (text(&kcp.obj().data, "/spec/version"), text(&kcp.obj().data, "/status/version")));
+    let mut workers: Vec<TopologyWorker> = store
+        .objects(context, KindId::MACHINE_DEPLOYMENT)
+        .filter(|md| md.namespace() == namespace && md.label("cluster.x-k8s.io/cluster-name") == Some(name))
+        .map(|md| TopologyWorker {
+            name: md.name().to_string(),
+            version: text(&md.obj().data, "/spec/template/spec/version"),
+        })
+        .collect();
+    workers.sort_by(|a, b| a.name.cmp(&b.name));
+    let upgrading = control_plane.as_ref().is_some_and(|(spec, status)| *spec != version || *status != version)
+        || workers.iter().any(|w| w.version != version);
+    Some(TopologyRollout { version, control_plane, workers, upgrading })
 }
 
 /// A text progress bar of `width` cells: `[=====     ]`.

@@ -1,6 +1,7 @@
 //! The rollout section of the details pane (`model::rollout`): a MachineDeployment's rollout (rolling out or
 //! not, with the condition's message, up to date / desired as a bar) and its MachineSets newest revision
-//! first; a KubeadmControlPlane's version moving and its Machines not up to date.
+//! first; a KubeadmControlPlane's version moving and its Machines not up to date; a topology Cluster's version
+//! against its control plane and MachineDeployments.
 use ratatui::text::{Line, Span};
 
 use crate::config::{Role, Theme};
@@ -40,6 +41,25 @@ pub fn lines<'a>(store: &FleetStore, obj: &ObjectRef, theme: &Theme) -> Vec<Line
         }
         for n in &r.notes {
             out.push(Line::styled(format!("note: {n}"), theme.style(Role::Warning)));
+        }
+    } else if obj.kind == KindId::CLUSTER {
+        let Some(t) = rollout::topology(store, &obj.context, &obj.namespace, &obj.name) else { return out };
+        let (what, role) = if t.upgrading { ("upgrading", Role::Warning) } else { ("at", Role::Ok) };
+        out.push(Line::from(vec![
+            Span::styled("topology: ", theme.style(Role::Header)),
+            Span::styled(format!("{what} {}", t.version), theme.style(role)),
+        ]));
+        if let Some((spec, status)) = &t.control_plane {
+            let role = if *spec == t.version && *status == t.version { Role::Ok } else { Role::Warning };
+            out.push(Line::styled(format!("  control plane {spec} (Machines at {status})"), theme.style(role)));
+        }
+        for w in &t.workers {
+            let (role, note) = if w.version == t.version {
+                (Role::Ok, "")
+            } else {
+                (Role::Warning, "  (waits for the control plane)")
+            };
+            out.push(Line::styled(format!("  {} {}{note}", w.name, w.version), theme.style(role)));
         }
     } else if obj.kind == KindId::KUBEADM_CONTROL_PLANE {
         let Some(r) = rollout::kubeadm_control_plane(store, &obj.context, &obj.namespace, &obj.name) else {
