@@ -15,8 +15,14 @@ fn launch(tmux: &Tmux, home: &Path, kubeconfig: &Path) {
         kubeconfig.display(),
         env!("CARGO_BIN_EXE_fleetdeck")
     );
-    let _ = tmux.cmd(&["kill-session", "-t", "t"]);
-    let out = tmux.cmd(&["new-session", "-d", "-s", "t", "-x", "140", "-y", "40", "bash", "--norc", "-c", &script]);
+    // The second launch reuses the pane (`respawn-pane -k` ends the first shell): killing the only session
+    // would end the tmux server, racing the next new-session.
+    let has = tmux.cmd(&["has-session", "-t", "t"]).status.success();
+    let out = if has {
+        tmux.cmd(&["respawn-pane", "-k", "-t", "t", "bash", "--norc", "-c", &script])
+    } else {
+        tmux.cmd(&["new-session", "-d", "-s", "t", "-x", "140", "-y", "40", "bash", "--norc", "-c", &script])
+    };
     assert!(out.status.success(), "tmux: {}", String::from_utf8_lossy(&out.stderr));
     tmux.wait_for("fleet view", Duration::from_secs(20), |s| s.contains("1 Fleet") && s.contains("prod-us"));
 }
