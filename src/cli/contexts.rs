@@ -48,8 +48,7 @@ pub fn run(args: &ContextsArgs, global: &GlobalArgs) -> Result<()> {
         Err(_) => Pins::default(),
     };
     // Only what the summary reads: Clusters, Nodes, Flux, Terraform (summary::kinds), and the pinned kinds.
-    let kinds =
-        pins.iter().filter_map(|(c, p)| p.object(c)).fold(fleetdeck::model::summary::kinds(), |k, o| k.with(o.kind));
+    let kinds = fleetdeck::model::summary::kinds().union(pins.kinds());
     let opts = FleetOptions { kinds, ..global.fleet_options() };
     let deadline = opts.connect_timeout + Duration::from_secs(1);
     let store = rt.block_on(super::snapshot::sync(&kc, &global.context, opts, deadline))?;

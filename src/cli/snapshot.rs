@@ -156,11 +156,8 @@ pub fn run(args: &SnapshotArgs, global: &GlobalArgs) -> Result<()> {
         Ok(p) => (p, None),
         Err(e) => (Default::default(), Some(e)),
     };
-    let kinds = if matches!(view, View::Fleet) {
-        pins.iter().filter_map(|(c, p)| p.object(c)).fold(fleetdeck::model::summary::kinds(), |k, o| k.with(o.kind))
-    } else {
-        KindSet::ALL
-    };
+    let kinds =
+        if matches!(view, View::Fleet) { fleetdeck::model::summary::kinds().union(pins.kinds()) } else { KindSet::ALL };
     let opts = FleetOptions { kinds, warning_events: matches!(view, View::Pulse), ..global.fleet_options() };
     let store = rt.block_on(sync(&kc, &only, opts, connect + Duration::from_secs(12)))?;
     let now = Timestamp::now();

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::kinds::KindId;
+use super::kinds::{KindId, KindSet};
 use super::object_ref::ObjectRef;
 use super::status::HealthState;
 use super::store::{ConnState, FleetStore, KindState};
@@ -93,6 +93,11 @@ impl Pins {
     /// `(context, pin)` in context order, then pin order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Pin)> {
         self.contexts.iter().flat_map(|(c, l)| l.iter().map(move |p| (c.as_str(), p)))
+    }
+
+    /// The catalogue kinds of the pins (for the headless commands, which watch only the kinds they show).
+    pub fn kinds(&self) -> KindSet {
+        self.iter().filter_map(|(c, p)| p.object(c)).fold(KindSet::NONE, |k, o| k.with(o.kind))
     }
 
     /// How many objects are pinned.
@@ -183,6 +188,8 @@ mod tests {
         assert!(pins.toggle(&hr));
         assert!(pins.toggle(&node));
         assert!(pins.contains(&hr) && pins.contains(&node));
+        assert!(pins.kinds().contains(KindId::HELM_RELEASE) && pins.kinds().contains(KindId::NODE));
+        assert!(!pins.kinds().contains(KindId::CLUSTER));
         let text = pins.to_text();
         let mut back = Pins::parse(&text).expect("parses");
         assert_eq!(back, pins);

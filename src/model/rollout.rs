@@ -19,6 +19,7 @@ use serde_json::Value;
 use super::conditions::{self, ConditionStatus};
 use super::kinds::KindId;
 use super::object::StoredObject;
+use super::status::{v1beta2_conditions, v1beta2_counter};
 use super::store::FleetStore;
 
 /// The annotation holding a MachineSet's (and its MachineDeployment's newest) revision.
@@ -119,23 +120,19 @@ fn int(v: &Value, pointer: &str) -> Option<i64> {
 
 /// Reads the counters of a MachineDeployment, MachineSet or KubeadmControlPlane.
 pub fn replicas(data: &Value) -> Replicas {
-    let v1beta2 = data.pointer("/status/v1beta2").is_some();
-    let pick = |name: &str| {
-        if v1beta2 { int(data, &format!("/status/v1beta2/{name}")) } else { int(data, &format!("/status/{name}")) }
-    };
     Replicas {
         desired: int(data, "/spec/replicas").unwrap_or(0),
         current: int(data, "/status/replicas").unwrap_or(0),
-        ready: pick("readyReplicas").unwrap_or(0),
-        available: pick("availableReplicas").unwrap_or(0),
-        up_to_date: pick("upToDateReplicas").or_else(|| int(data, "/status/updatedReplicas")).unwrap_or(0),
+        ready: v1beta2_counter(data, "readyReplicas").unwrap_or(0),
+        available: v1beta2_counter(data, "availableReplicas").unwrap_or(0),
+        up_to_date: v1beta2_counter(data, "upToDateReplicas")
+            .or_else(|| int(data, "/status/updatedReplicas"))
+            .unwrap_or(0),
     }
 }
 
 fn rolling_out(data: &Value) -> Option<RollingOut> {
-    let pointer =
-        if data.pointer("/status/v1beta2").is_some() { "/status/v1beta2/conditions" } else { "/status/conditions" };
-    let cs = conditions::conditions_at(data, pointer).ok()?;
+    let cs = v1beta2_conditions(data).ok()?;
     let c = conditions::find(&cs, "RollingOut")?;
     Some(RollingOut {
         rolling_out: c.status == ConditionStatus::True,
@@ -221,12 +218,7 @@ pub fn kubeadm_control_plane(store: &FleetStore, context: &str, namespace: &str,
         .filter(|m| m.namespace() == namespace && m.label(CONTROL_PLANE_NAME) == Some(name))
         .filter_map(|m| {
             let d = &m.obj().data;
-            let pointer = if d.pointer("/status/v1beta2").is_some() {
-                "/status/v1beta2/conditions"
-            } else {
-                "/status/conditions"
-            };
-            let cs = conditions::conditions_at(d, pointer).ok()?;
+            let cs = v1beta2_conditions(d).ok()?;
             let c = conditions::find(&cs, "UpToDate")?;
             (c.status == ConditionStatus::False).then(|| StaleMachine {
                 name: m.name().to_string(),

@@ -16,6 +16,8 @@
 
 mod capi;
 mod core;
+
+pub use capi::{v1beta2_conditions, v1beta2_counter};
 mod flux;
 #[cfg(test)]
 mod tests;

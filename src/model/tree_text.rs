@@ -17,7 +17,7 @@ use kube::api::DynamicObject;
 use serde_json::Value;
 
 use super::conditions::Condition;
-use super::status::HealthState;
+use super::status::{HealthState, v1beta2_counter};
 use super::tree::{CapiColumns, CapiMode, CapiNames, ConditionRow, Label, Missing, TreeNode, at};
 
 const FIRST: &str = "├─";
@@ -257,9 +257,9 @@ pub fn capi_columns(
             if let Some(want) = int(d, "/spec/replicas") {
                 c.replicas = Some(format!("{}/{want}", int(d, "/status/replicas").unwrap_or(0)));
             }
-            c.available = shown(counter(d, "availableReplicas"));
-            c.ready = shown(counter(d, "readyReplicas"));
-            c.up_to_date = shown(counter(d, "upToDateReplicas"));
+            c.available = shown(v1beta2_counter(d, "availableReplicas"));
+            c.ready = shown(v1beta2_counter(d, "readyReplicas"));
+            c.up_to_date = shown(v1beta2_counter(d, "upToDateReplicas"));
             if kind == "MachineDeployment" {
                 c.condition = available.map(ConditionRow::from);
             }
@@ -280,9 +280,9 @@ pub fn capi_columns(
                 if let (Some(cur), Some(want)) = (int(d, "/status/replicas"), int(d, "/spec/replicas")) {
                     c.replicas = Some(format!("{cur}/{want}"));
                 }
-                c.available = shown(counter(d, "availableReplicas"));
-                c.ready = shown(counter(d, "readyReplicas"));
-                c.up_to_date = shown(counter(d, "upToDateReplicas"));
+                c.available = shown(v1beta2_counter(d, "availableReplicas"));
+                c.ready = shown(v1beta2_counter(d, "readyReplicas"));
+                c.up_to_date = shown(v1beta2_counter(d, "upToDateReplicas"));
             }
         }
     }
@@ -291,13 +291,6 @@ pub fn capi_columns(
 
 fn int(data: &Value, pointer: &str) -> Option<i64> {
     at(data, pointer)?.as_i64()
-}
-
-/// A v1beta2 status counter: `status.v1beta2.<field>` when the object was read as v1beta1 (where the
-/// v1beta2 counters live), else `status.<field>`.
-fn counter(data: &Value, field: &str) -> Option<i64> {
-    let nested = at(data, "/status/v1beta2").and_then(|s| s.get(field));
-    nested.or_else(|| at(data, "/status")?.get(field))?.as_i64()
 }
 
 /// The name clusterctl prints, and sorts siblings by: `N Machines...`, `Workers`, then per `names` v1.14's

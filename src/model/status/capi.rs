@@ -84,10 +84,30 @@ pub(super) fn health(group: &str, kind: &str, obj: &DynamicObject) -> Result<Hea
     }
 }
 
-fn shape(data: &Value) -> Result<(Shape, Vec<Condition>), Malformed> {
-    let nested = conditions_at(data, "/status/v1beta2/conditions")?;
+/// The v1beta2 conditions of a Cluster API object whichever version it was read at: `status.v1beta2.conditions`
+/// when present (read as v1beta1), else `status.conditions`.
+///
+/// # Errors
+/// [`Malformed`] naming the field when the list has the wrong type.
+pub fn v1beta2_conditions(data: &Value) -> Result<Vec<Condition>, Malformed> {
     if lookup(data, &["status", "v1beta2", "conditions"])?.is_some() {
-        return Ok((Shape::V1Beta2, nested));
+        conditions_at(data, "/status/v1beta2/conditions")
+    } else {
+        conditions_at(data, "/status/conditions")
+    }
+}
+
+/// A v1beta2 status counter (`readyReplicas`, `availableReplicas`, `upToDateReplicas`):
+/// `status.v1beta2.<field>` when the object was read as v1beta1 (where the v1beta2 counters live), else
+/// `status.<field>`.
+pub fn v1beta2_counter(data: &Value, field: &str) -> Option<i64> {
+    let nested = data.pointer("/status/v1beta2").and_then(|s| s.get(field));
+    nested.or_else(|| data.pointer("/status")?.get(field))?.as_i64()
+}
+
+fn shape(data: &Value) -> Result<(Shape, Vec<Condition>), Malformed> {
+    if lookup(data, &["status", "v1beta2", "conditions"])?.is_some() {
+        return Ok((Shape::V1Beta2, v1beta2_conditions(data)?));
     }
     let top = conditions_at(data, "/status/conditions")?;
     let marked = lookup(data, &["status", "deprecated"])?.is_some()
