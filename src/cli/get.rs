@@ -1,5 +1,6 @@
 //! `fleetdeck get helmrelease|kustomization NS/NAME [-o text|json]`: what the object's controller recorded of
 //! its past (`model::flux_history`), read with one GET from the context (`--context`, else the current one).
+//! `get machinehealthcheck` reads the check and its Machines (`cli/health_check.rs`).
 //!
 //! A HelmRelease prints like `helm history` (REVISION, UPDATED, STATUS, CHART, APP VERSION, then ACTION and
 //! CONFIG DIGEST), preceded by the last attempted action and the failure counters, and followed by its values:
@@ -30,6 +31,10 @@ pub enum GetKind {
     HelmRelease,
     /// A Flux Kustomization: its reconciliation snapshots and last revisions.
     Kustomization,
+    /// A Cluster API MachineHealthCheck: healthy / expected, remediations allowed or blocked, its unhealthy
+    /// Machines (`cli/health_check.rs`).
+    #[value(name = "machinehealthcheck", alias = "mhc")]
+    MachineHealthCheck,
 }
 
 /// Output formats.
@@ -58,6 +63,7 @@ pub fn run(args: &GetArgs, global: &GlobalArgs) -> Result<()> {
     let kind = match args.kind {
         GetKind::HelmRelease => KindId::HELM_RELEASE,
         GetKind::Kustomization => KindId::KUSTOMIZATION,
+        GetKind::MachineHealthCheck => return super::health_check::run(args, global),
     };
     let spec = kind.spec();
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
@@ -98,6 +104,7 @@ pub fn run(args: &GetArgs, global: &GlobalArgs) -> Result<()> {
         (GetKind::Kustomization, GetOutput::Text) => {
             print!("{}", kustomization_text(&flux_history::kustomization(&obj.data)));
         }
+        (GetKind::MachineHealthCheck, _) => unreachable!("read by cli/health_check.rs"),
     }
     Ok(())
 }

@@ -14,6 +14,7 @@ mod diff;
 mod envtest;
 mod get;
 mod gitops_common;
+mod health_check;
 mod profile;
 mod pulse;
 mod rollout;

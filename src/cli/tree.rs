@@ -81,6 +81,10 @@ pub struct TreeArgs {
     /// CAPI: show MachineSets under their MachineDeployments.
     #[arg(long)]
     pub show_machinesets: bool,
+    /// CAPI (fleetdeck's, not clusterctl's): add the Cluster's MachineHealthChecks (healthy / expected,
+    /// remediations allowed, remediation blocked) and mark the Machines failing a health check with its message.
+    #[arg(long)]
+    pub show_health_checks: bool,
     /// CAPI: read v1beta1 conditions (READY, SEVERITY columns) instead of v1beta2.
     #[arg(long)]
     pub v1beta1: bool,
@@ -182,6 +186,7 @@ fn build(
                 echo: args.echo,
                 show_machine_sets: args.show_machinesets,
                 mode: args.v1beta1.then_some(CapiMode::V1Beta1),
+                health_checks: args.show_health_checks,
             };
             capi_tree::cluster_tree(store, context, ns, name, &opts)
         }

@@ -19,7 +19,9 @@
 //! where the store cannot know: a kind it does not watch or has not synced gives a node marked [`Missing`]
 //! (presumed present, state unknown); a missing `ClusterInfrastructure` (upstream: the command fails) gives
 //! a `NotFound` node; other objects not found are skipped, as upstream skips them. Not supported:
-//! `--show-templates`, `--show-resourcesets`.
+//! `--show-templates`, `--show-resourcesets`. With [`CapiTreeOptions::health_checks`] (the cockpit; the CLI's
+//! `--show-health-checks`), fleetdeck adds what clusterctl does not show: the Cluster's MachineHealthChecks and
+//! the Machines failing one (`model::remediation`).
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -29,6 +31,7 @@ use serde_json::Value;
 
 use super::conditions::{Condition, ConditionStatus, Severity, conditions_at, find, is_abnormal, timestamp};
 use super::kinds::{Family, KindId, KindSet};
+use super::remediation::{HealthCheck, MachineHealth};
 use super::store::{FleetStore, StoredObject};
 use super::tree::{
     CapiColumns, CapiMode, CapiNames, ConditionRow, Group, Label, Lookup, Missing, ObjectLabel, StoreView, Topology,
@@ -64,6 +67,11 @@ pub struct CapiTreeOptions {
     pub mode: Option<CapiMode>,
     /// The release line whose row names (and so sibling order) the tree follows.
     pub names: CapiNames,
+    /// fleetdeck's addition (clusterctl shows no MachineHealthChecks): the Cluster's MachineHealthChecks as
+    /// the root's last children, each with a note from [`HealthCheck::summary`], and Machines failing a
+    /// health check shown alone (never grouped) with [`MachineHealth::note`]. Off by default, so the text
+    /// is clusterctl's.
+    pub health_checks: bool,
 }
 
 impl Default for CapiTreeOptions {
@@ -75,6 +83,7 @@ impl Default for CapiTreeOptions {
             show_machine_sets: false,
             mode: None,
             names: CapiNames::default(),
+            health_checks: false,
         }
     }
 }
@@ -121,6 +130,9 @@ pub fn cluster_tree_with(
     let capi = Capi { view, ctx: context, ns: namespace, cluster: name, opts, mode };
     let mut root = capi.build(cluster);
     sort(&mut root, opts.names);
+    if opts.health_checks {
+        capi.add_health_checks(&mut root);
+    }
     Some(root)
 }
 
@@ -223,6 +235,23 @@ impl<'a> Capi<'_, 'a> {
         root.node
     }
 
+    /// Appends the Cluster's MachineHealthChecks (`spec.clusterName`, in its namespace) to `root`, by name.
+    fn add_health_checks(&self, root: &mut TreeNode) {
+        let mut checks: Vec<&StoredObject> = self
+            .view
+            .list(self.ctx, KindId::MACHINE_HEALTH_CHECK)
+            .filter(|o| o.namespace() == self.ns)
+            .filter(|o| o.obj().data.pointer("/spec/clusterName").and_then(Value::as_str) == Some(self.cluster))
+            .map(Arc::as_ref)
+            .collect();
+        checks.sort_by(|a, b| name(a).cmp(name(b)));
+        for o in checks {
+            let mut item = self.item(o, CAPI, "MachineHealthCheck", None, false);
+            item.node.note = Some(HealthCheck::read(name(o), &o.obj().data).summary());
+            root.children.push(item.node);
+        }
+    }
+
     /// The objects of `kind` (group `cluster.x-k8s.io`) in the Cluster's namespace labelled with its name.
     fn in_cluster(&self, kind: &str) -> Vec<&'a StoredObject> {
         let Some(id) = KindId::find(CAPI, kind) else {
@@ -252,7 +281,8 @@ impl<'a> Capi<'_, 'a> {
             let mut buckets: Vec<(Quick, Vec<&'a StoredObject>)> = Vec::new();
             let mut index: HashMap<Vec<Sig>, usize> = HashMap::new();
             for m in machines {
-                let Some(quick) = self.quick(m) else {
+                let alone = self.opts.health_checks && MachineHealth::check_failed(&m.obj().data);
+                let Some(quick) = self.quick(m).filter(|_| !alone) else {
                     singles.push(*m);
                     continue;
                 };
@@ -280,6 +310,9 @@ impl<'a> Capi<'_, 'a> {
         }
         for m in singles {
             let mut machine = self.item(m, CAPI, "Machine", None, false);
+            if self.opts.health_checks {
+                machine.node.note = MachineHealth::of(m).note();
+            }
             self.echo_child(&mut machine, "/spec/infrastructureRef", "MachineInfrastructure");
             self.echo_child(&mut machine, "/spec/bootstrap/configRef", "BootstrapConfig");
             parent.node.children.push(machine.node);

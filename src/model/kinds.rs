@@ -97,6 +97,8 @@ impl KindId {
     pub const MACHINE_SET: KindId = KindId::named(CAPI, "MachineSet");
     /// Cluster API `Machine`.
     pub const MACHINE: KindId = KindId::named(CAPI, "Machine");
+    /// Cluster API `MachineHealthCheck`.
+    pub const MACHINE_HEALTH_CHECK: KindId = KindId::named(CAPI, "MachineHealthCheck");
     /// Cluster API `KubeadmControlPlane`.
     pub const KUBEADM_CONTROL_PLANE: KindId = KindId::named(CAPI_CP, "KubeadmControlPlane");
     /// Flux `Kustomization`.

@@ -25,6 +25,7 @@ pub mod object_ref;
 pub mod pins;
 pub mod plan_summary;
 pub mod pulse;
+pub mod remediation;
 pub mod rollout;
 pub mod show_conditions;
 pub mod status;

@@ -6,7 +6,8 @@
 //! fleetdeck's additions, kept minimal:
 //! - CAPI: a node fleetdeck cannot show from the store has `(not watched)`, `(not found)`,
 //!   `(not synced: Forbidden)`... in MESSAGE; a topology Cluster's name is followed by
-//!   `  [topology: <class>]` (v1.13 names: `  [topology: <class> <version>]`);
+//!   `  [topology: <class>]` (v1.13 names: `  [topology: <class> <version>]`); with `--show-health-checks`,
+//!   a MachineHealthCheck's summary and a Machine's failed health check as `  [<note>]` after the name;
 //! - Flux: after `Kind/ns/name`, `  [remote: <context>]` (or `[remote: <context>, not in fleet]`,
 //!   `[remote: secret <ns>/<name>, no context]`) on objects with `spec.kubeConfig`, and `  (<why>)` on
 //!   objects not shown from the store (`not found`, `not watched`, `not synced: <state>`,
@@ -72,6 +73,9 @@ impl CapiPrinter<'_> {
                 CapiNames::V1_13 => format!("  [topology: {} {}]", t.class, t.version),
             };
             name = format!("{name}{note}").trim_end().to_string();
+        }
+        if let Some(note) = &node.note {
+            name = format!("{name}  [{note}]");
         }
         let cols = node.columns.as_deref().filter(|c| c.mode == self.mode);
         let cond = cols.and_then(|c| c.condition.as_ref());

@@ -83,6 +83,13 @@ fn walk(n: &TreeNode, prefix: &str, last: bool, root: bool, w: &Walk<'_>, out: &
     if let Some(g) = &n.group {
         spans.push((format!("  ({} objects)", g.count), Role::Muted));
     }
+    // A CAPI note (a MachineHealthCheck's summary, a Machine's failed health check) follows the name, before
+    // the health message that would push it off screen; in the error colour when the object is Failed.
+    let capi_note = n.note.as_ref().filter(|_| capi);
+    if let Some(note) = capi_note {
+        let failed = n.health.as_ref().is_some_and(|h| h.state == crate::model::status::HealthState::Failed);
+        spans.push((format!("  [{note}]"), if failed { Role::Error } else { Role::Muted }));
+    }
     let (health, missing) = match w.inventory.and_then(|o| o.state_of(n)) {
         Some(EntryState::Found(h)) => (Some(h), None),
         Some(EntryState::NotFound) => (None, Some(Cow::Owned(Missing::NotFound))),
@@ -115,7 +122,7 @@ fn walk(n: &TreeNode, prefix: &str, last: bool, root: bool, w: &Walk<'_>, out: &
         let role = if *m == Missing::NotFound { Role::Error } else { Role::Warning };
         spans.push((format!("  ({})", crate::model::tree_text::missing_text(&m)), role));
     }
-    if let Some(note) = &n.note {
+    if let Some(note) = n.note.as_ref().filter(|_| capi_note.is_none()) {
         spans.push((format!("  ({note})"), Role::Muted));
     }
     let obj = match &n.label {

@@ -56,6 +56,7 @@ pub(super) fn stored_form(mut obj: Value) -> Value {
             "MachineDeployment" => machine_deployment_spec(spec),
             "KubeadmControlPlane" => control_plane_spec(spec),
             "KubeadmConfig" => kubeadm_config_spec(spec),
+            "MachineHealthCheck" => health_check_spec(spec),
             _ => {}
         }
     }
@@ -129,6 +130,61 @@ fn machine_set_spec(spec: &mut Map<String, Value>) {
         child(spec, "deletion").insert("order".into(), order);
     }
     machine_naming(spec);
+}
+
+/// A Go duration of whole hours, minutes and seconds (`10m`, `1h30m`, `300s`) in seconds; `None` otherwise.
+fn duration_seconds(text: &str) -> Option<i64> {
+    let (mut total, mut number) = (0i64, String::new());
+    for ch in text.chars() {
+        match ch {
+            '0'..='9' => number.push(ch),
+            'h' | 'm' | 's' => {
+                let n: i64 = number.parse().ok()?;
+                total += n * match ch {
+                    'h' => 3600,
+                    'm' => 60,
+                    _ => 1,
+                };
+                number.clear();
+            }
+            _ => return None,
+        }
+    }
+    number.is_empty().then_some(total)
+}
+
+/// MachineHealthCheck v1beta1 -> v1beta2: `maxUnhealthy` / `unhealthyRange` under
+/// `remediation.triggerIf` (`unhealthyLessThanOrEqualTo` / `unhealthyInRange`), `remediationTemplate` as
+/// `remediation.templateRef`, `nodeStartupTimeout` and `unhealthyConditions` (durations) under `checks` in
+/// seconds (`nodeStartupTimeoutSeconds`, `unhealthyNodeConditions[].timeoutSeconds`).
+fn health_check_spec(spec: &mut Map<String, Value>) {
+    if let Some(max) = spec.remove("maxUnhealthy") {
+        child(child(spec, "remediation"), "triggerIf").insert("unhealthyLessThanOrEqualTo".into(), max);
+    }
+    if let Some(range) = spec.remove("unhealthyRange") {
+        child(child(spec, "remediation"), "triggerIf").insert("unhealthyInRange".into(), range);
+    }
+    if let Some(template) = spec.remove("remediationTemplate") {
+        child(spec, "remediation").insert("templateRef".into(), template);
+    }
+    if let Some(t) = spec.remove("nodeStartupTimeout").and_then(|t| t.as_str().and_then(duration_seconds)) {
+        child(spec, "checks").insert("nodeStartupTimeoutSeconds".into(), json!(t));
+    }
+    if let Some(Value::Array(list)) = spec.remove("unhealthyConditions") {
+        let converted: Vec<Value> = list
+            .into_iter()
+            .map(|mut c| {
+                if let Some(t) = c.get("timeout").and_then(Value::as_str).and_then(duration_seconds) {
+                    c["timeoutSeconds"] = json!(t);
+                }
+                if let Some(m) = c.as_object_mut() {
+                    m.remove("timeout");
+                }
+                c
+            })
+            .collect();
+        child(spec, "checks").insert("unhealthyNodeConditions".into(), Value::Array(converted));
+    }
 }
 
 fn machine_deployment_spec(spec: &mut Map<String, Value>) {

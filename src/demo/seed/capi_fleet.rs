@@ -3,8 +3,9 @@
 //! clusters that have a reachable API server.
 //!
 //! Namespace `platform` holds the kubeadm clusters: `dev-eu` (healthy), `prod-us` (a worker whose Node is not
-//! Ready), `sandbox` (paused), `old-test` (being deleted) and `edge-eu` (topology from ClusterClass
-//! `quick-start`). Namespace `team-data` holds the AWS ones (see `capi_aws.rs`).
+//! Ready for 8 minutes, which its MachineHealthCheck found unhealthy: waiting for remediation), `sandbox`
+//! (paused), `old-test` (being deleted) and `edge-eu` (topology from ClusterClass `quick-start`). Namespace
+//! `team-data` holds the AWS ones (see `capi_aws.rs`).
 
 use std::collections::BTreeMap;
 
@@ -57,7 +58,7 @@ fn kubeadm(name: &str, version: &str, control_plane: usize, pools: Vec<Pool>, ag
 
 /// The kubeadm clusters of namespace `platform`, in the order they are seeded.
 pub(super) fn kubeadm_clusters() -> Vec<KubeadmCluster> {
-    let prod_workers = vec![pool("md-0", 3), Pool { unhealthy: Some((1, PLEG_MESSAGE, 3 * MIN)), ..pool("md-1", 2) }];
+    let prod_workers = vec![pool("md-0", 3), Pool { unhealthy: Some((1, PLEG_MESSAGE, 8 * MIN)), ..pool("md-1", 2) }];
     vec![
         kubeadm("dev-eu", "v1.33.4", 3, vec![pool("md-0", 3)], 96 * DAY),
         KubeadmCluster { health_check: true, ..kubeadm("prod-us", "v1.32.8", 3, prod_workers, 180 * DAY) },

@@ -34,6 +34,23 @@ const BOOTSTRAP_V1BETA1: &str = "bootstrap.cluster.x-k8s.io/v1beta1";
 const NO_CAPACITY: &str = "failed to create AWSMachine instance: failed to run instance: operation error EC2: RunInstances, https response error StatusCode: 500, RequestID: 4c6f1a0e-9b2d-4f3e-8a51-2d7c9e0b6a13, api error InsufficientInstanceCapacity: We currently do not have sufficient m5.xlarge capacity in the Availability Zone you requested (eu-central-1c). Our system will be working on provisioning additional capacity. You can currently get m5.xlarge capacity by not specifying an Availability Zone in your request or choosing eu-central-1a, eu-central-1b.";
 
 /// A full v1beta1 ObjectReference in `legacy-aws`'s namespace.
+/// How long the control plane's MachineHealthCheck waits for a Machine's Node (`nodeStartupTimeoutSeconds`).
+const NODE_STARTUP_TIMEOUT: i64 = 10 * MIN;
+/// What the MachineHealthCheck writes on a Machine whose Node did not start in time (cluster-api
+/// `machinehealthcheck_targets.go`).
+const NODE_STARTUP: &str = "Node failed to report startup in 10m0s";
+/// Since when the third control-plane Machine has had no EC2 instance.
+const FAILED_SINCE: i64 = 25 * MIN;
+
+/// The failed Machine's v1beta2 Ready message: its InfrastructureReady, then the failed health check (the
+/// Ready summary's order; NodeHealthy Unknown is an info the summary drops).
+fn failed_ready_message() -> String {
+    format!(
+        "{}\n* HealthCheckSucceeded:\n  * Health check failed:\n      * {NODE_STARTUP}",
+        nest("InfrastructureReady", NO_CAPACITY)
+    )
+}
+
 fn reference(api_version: &str, kind: &str, name: &str) -> Value {
     json!({ "apiVersion": api_version, "kind": kind, "name": name, "namespace": NAMESPACE })
 }
@@ -70,22 +87,37 @@ fn legacy_machine(
         "version": "v1.30.14",
         "failureDomain": zone,
     });
-    let since = if failed { 25 * MIN } else { age - 6 * MIN };
+    // The control plane's MachineHealthCheck covers the control-plane Machines.
+    let checked = extra.iter().any(|(k, _)| *k == CONTROL_PLANE);
+    let since = if failed { FAILED_SINCE } else { age - 6 * MIN };
     let (old, new, status_extra) = if failed {
+        let check_since = FAILED_SINCE - NODE_STARTUP_TIMEOUT;
         let old = V1Beta1Conditions::new(clock, since)
             .bad("Ready", "Warning", "InstanceProvisionFailed", NO_CAPACITY)
             .ok("BootstrapReady")
             .bad("InfrastructureReady", "Warning", "InstanceProvisionFailed", NO_CAPACITY)
-            .bad("NodeHealthy", "Info", "WaitingForNodeRef", "");
+            .bad("NodeHealthy", "Info", "WaitingForNodeRef", "")
+            .since(check_since)
+            .bad("HealthCheckSucceeded", "Warning", "NodeStartupTimeout", NODE_STARTUP);
         let waiting = "Waiting for AWSMachine to report spec.providerID";
         let new = Conditions::new(clock, since)
             .add("Available", "False", "NotReady", "")
-            .add("Ready", "False", "NotReady", &nest("InfrastructureReady", NO_CAPACITY))
+            .since(check_since)
+            .add("Ready", "False", "NotReady", &failed_ready_message())
+            .since(since)
             .yes("UpToDate", "UpToDate")
             .yes("BootstrapConfigReady", "Ready")
             .add("InfrastructureReady", "False", "InstanceProvisionFailed", NO_CAPACITY)
             .add("NodeReady", "Unknown", "InspectionFailed", waiting)
             .add("NodeHealthy", "Unknown", "InspectionFailed", waiting)
+            .since(check_since)
+            .add(
+                "HealthCheckSucceeded",
+                "False",
+                "NodeStartupTimeout",
+                &format!("Health check failed:\n  * {NODE_STARTUP}"),
+            )
+            .since(since)
             .no("Deleting", "NotDeleting")
             .no("Paused", "NotPaused");
         (old, new, json!({ "phase": "Provisioning", "bootstrapReady": true, "infrastructureReady": false }))
@@ -105,6 +137,11 @@ fn legacy_machine(
             .yes("NodeHealthy", "NodeHealthy")
             .no("Deleting", "NotDeleting")
             .no("Paused", "NotPaused");
+        let (old, new) = if checked {
+            (old.ok("HealthCheckSucceeded"), new.yes("HealthCheckSucceeded", "HealthCheckSucceeded"))
+        } else {
+            (old, new)
+        };
         machine["spec"]["providerID"] = json!(format!("aws:///{zone}/{instance}"));
         let status = json!({
             "phase": "Running", "bootstrapReady": true, "infrastructureReady": true,
@@ -195,7 +232,7 @@ pub(super) fn legacy_aws(clock: &Clock) -> Vec<Value> {
     });
     let recent = 25 * MIN;
     let cp_machine = format!("{kcp_name}-{}", ids::suffix(&format!("{NAMESPACE}/{kcp_name}/2")));
-    let machines_not_ready = nest(&format!("Machine {cp_machine}"), &nest("InfrastructureReady", NO_CAPACITY));
+    let machines_not_ready = nest(&format!("Machine {cp_machine}"), &failed_ready_message());
     cluster["status"] = json!({
         "observedGeneration": 1,
         "phase": "Provisioned",
@@ -228,7 +265,7 @@ pub(super) fn legacy_aws(clock: &Clock) -> Vec<Value> {
                 .no("RollingOut", "NotRollingOut")
                 .no("ScalingUp", "NotScalingUp")
                 .no("ScalingDown", "NotScalingDown")
-                .no("Remediating", "NotRemediating")
+                .add("Remediating", "False", "NotRemediating", &format!("Machine {cp_machine} is not healthy (not to be remediated)"))
                 .no("Deleting", "NotDeleting")
                 .no("Paused", "NotPaused")
                 .build(),
@@ -284,7 +321,7 @@ pub(super) fn legacy_aws(clock: &Clock) -> Vec<Value> {
                 .no("RollingOut", "NotRollingOut")
                 .no("ScalingUp", "NotScalingUp")
                 .no("ScalingDown", "NotScalingDown")
-                .no("Remediating", "NotRemediating")
+                .add("Remediating", "False", "NotRemediating", &format!("Machine {cp_machine} is not healthy (not to be remediated by KubeadmControlPlane)"))
                 .no("Deleting", "NotDeleting")
                 .no("Paused", "NotPaused")
                 .build(),
@@ -299,7 +336,50 @@ pub(super) fn legacy_aws(clock: &Clock) -> Vec<Value> {
         objects.extend(legacy_machine(clock, &m, &kcp, &cp_labels, age - i as i64 * 90 * DAY, i == 2));
     }
     objects.extend(legacy_workers(clock, &cluster, age));
+    objects.push(control_plane_health_check(clock, &cluster, kcp_name, &cp_machine));
     objects.into_iter().map(stored_form).collect()
+}
+
+/// The control plane's MachineHealthCheck (v1beta1 manifest), blocked: `maxUnhealthy: 33%` of 3 Machines
+/// rounds down to 0, so the one control-plane Machine without an instance is found unhealthy
+/// (NodeStartupTimeout) and never remediated (RemediationAllowed False, TooManyUnhealthy, with cluster-api's
+/// message).
+fn control_plane_health_check(clock: &Clock, cluster: &Value, kcp_name: &str, failed: &str) -> Value {
+    let name = format!("{kcp_name}-unhealthy");
+    let mut mhc = object(CAPI_V1BETA1, "MachineHealthCheck", Some(NAMESPACE), &name);
+    labels(&mut mhc, &[(CLUSTER_NAME, "legacy-aws")]);
+    owned_by(&mut mhc, cluster, false);
+    mhc["spec"] = json!({
+        "clusterName": "legacy-aws",
+        "selector": { "matchLabels": { CLUSTER_NAME: "legacy-aws", CONTROL_PLANE: "" } },
+        "maxUnhealthy": "33%",
+        "nodeStartupTimeout": "10m",
+        "unhealthyConditions": [
+            { "type": "Ready", "status": "Unknown", "timeout": "300s" },
+            { "type": "Ready", "status": "False", "timeout": "300s" },
+        ],
+    });
+    let mut targets: Vec<String> =
+        (0..3).map(|i| format!("{kcp_name}-{}", ids::suffix(&format!("{NAMESPACE}/{kcp_name}/{i}")))).collect();
+    targets.sort();
+    let since = FAILED_SINCE - NODE_STARTUP_TIMEOUT;
+    let message = "Remediation is not allowed, the number of not started or unhealthy machines exceeds maxUnhealthy (total: 3, unhealthy: 1, maxUnhealthy: 33%)";
+    debug_assert!(targets.iter().any(|t| t == failed));
+    mhc["status"] = json!({
+        "observedGeneration": 1,
+        "expectedMachines": 3,
+        "currentHealthy": 2,
+        "remediationsAllowed": 0,
+        "targets": targets,
+        "conditions": V1Beta1Conditions::new(clock, since)
+            .bad("RemediationAllowed", "Warning", "TooManyUnhealthy", message)
+            .build(),
+        "v1beta2": { "conditions": Conditions::new(clock, since)
+            .add("RemediationAllowed", "False", "TooManyUnhealthy", message)
+            .no("Paused", "NotPaused")
+            .build() },
+    });
+    mhc
 }
 
 fn legacy_workers(clock: &Clock, cluster: &Value, age: i64) -> Vec<Value> {

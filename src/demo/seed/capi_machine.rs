@@ -28,6 +28,14 @@ pub(super) const DEPLOYMENT_NAME: &str = "cluster.x-k8s.io/deployment-name";
 /// Label whose presence marks control-plane Machines.
 pub(super) const CONTROL_PLANE: &str = "cluster.x-k8s.io/control-plane";
 
+/// How long the demo's MachineHealthChecks let a Node be not Ready (`unhealthyNodeConditions` timeoutSeconds).
+pub(super) const NODE_NOT_READY_TIMEOUT: i64 = 5 * MIN;
+
+/// What a MachineHealthCheck writes on a Machine whose Node was not Ready for longer than
+/// [`NODE_NOT_READY_TIMEOUT`] (cluster-api `machinehealthcheck_targets.go`; kubelet's reason `KubeletNotReady`).
+pub(super) const UNHEALTHY_NODE: &str =
+    "Condition Ready on Node is reporting status False with reason KubeletNotReady for more than 5m0s";
+
 /// The kindest/node image family CAPD runs, and what its Nodes report.
 const CONTAINER_RUNTIME: &str = "containerd://2.1.3";
 const OS_IMAGE: &str = "Debian GNU/Linux 12 (bookworm)";
@@ -112,12 +120,33 @@ impl MachineFacts {
         }
     }
 
-    /// The Machine's Ready condition message when it is not Ready, as owners aggregate it.
+    /// The Machine's Ready condition message when it is not Ready, as owners aggregate it: the summary of
+    /// NodeHealthy then HealthCheckSucceeded (cluster-api `setReadyCondition` order), each message indented as
+    /// `util/conditions` `indentIfMultiline` does.
     pub(super) fn not_ready_message(&self) -> Option<String> {
         match self.health {
             Health::Healthy => None,
-            Health::NodeNotReady { message, .. } => Some(format!("* NodeHealthy:\n  * Node.Ready: {message}")),
+            Health::NodeNotReady { message, .. } => {
+                let mut m = format!("* NodeHealthy:\n  * Node.Ready: {message}");
+                if self.health_check_failed().is_some() {
+                    m.push_str(&format!(
+                        "\n* HealthCheckSucceeded:\n  * Health check failed:\n      * {UNHEALTHY_NODE}"
+                    ));
+                }
+                Some(m)
+            }
             Health::Draining { .. } => Some("* Deleting: Machine deletion in progress, stage: DrainingNode".to_owned()),
+        }
+    }
+
+    /// Seconds since the MachineHealthCheck found it unhealthy: a checked Machine whose Node has not been Ready
+    /// for longer than the check's [`NODE_NOT_READY_TIMEOUT`].
+    pub(super) fn health_check_failed(&self) -> Option<i64> {
+        match self.health {
+            Health::NodeNotReady { since, .. } if self.health_checked && since > NODE_NOT_READY_TIMEOUT => {
+                Some(since - NODE_NOT_READY_TIMEOUT)
+            }
+            _ => None,
         }
     }
 
@@ -266,8 +295,8 @@ fn machine_status(clock: &Clock, f: &MachineFacts) -> Value {
             c = c.yes("Available", "Available").yes("Ready", "Ready").yes("UpToDate", "UpToDate");
             old = old.ok("Ready");
         }
-        Health::NodeNotReady { message, since } => {
-            let ready_message = format!("* NodeHealthy:\n  * Node.Ready: {message}");
+        Health::NodeNotReady { since, .. } => {
+            let ready_message = f.not_ready_message().unwrap_or_default();
             c = c
                 .since(*since)
                 .add("Available", "False", "NotReady", "")
@@ -316,9 +345,25 @@ fn machine_status(clock: &Clock, f: &MachineFacts) -> Value {
             old = old.ok(t);
         }
     }
-    if f.health_checked {
-        c = c.yes("HealthCheckSucceeded", "HealthCheckSucceeded");
-        old = old.ok("HealthCheckSucceeded");
+    match f.health_check_failed() {
+        Some(since) => {
+            let message = format!("Health check failed:\n  * {UNHEALTHY_NODE}");
+            c = c
+                .since(since)
+                .add("HealthCheckSucceeded", "False", "UnhealthyNode", &message)
+                .add("OwnerRemediated", "False", "WaitingForRemediation", "Waiting for remediation")
+                .since(running_since);
+            old = old
+                .since(since)
+                .bad("HealthCheckSucceeded", "Warning", "UnhealthyNode", UNHEALTHY_NODE)
+                .bad("OwnerRemediated", "Warning", "WaitingForRemediation", "")
+                .since(running_since);
+        }
+        None if f.health_checked => {
+            c = c.yes("HealthCheckSucceeded", "HealthCheckSucceeded");
+            old = old.ok("HealthCheckSucceeded");
+        }
+        None => {}
     }
     c = c.no("Updating", "NotUpdating");
     let mut status = json!({

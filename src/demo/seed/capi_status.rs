@@ -7,7 +7,9 @@
 use serde_json::{Value, json};
 
 use super::capi_facts::{KubeadmCluster, Lifecycle};
-use super::capi_machine::{CAPI, CLUSTER_NAME, CONTROL_PLANE, DEPLOYMENT_NAME, Health, MachineFacts};
+use super::capi_machine::{
+    CAPI, CLUSTER_NAME, CONTROL_PLANE, DEPLOYMENT_NAME, Health, MachineFacts, NODE_NOT_READY_TIMEOUT,
+};
 use super::meta::{Clock, Conditions, MIN, V1Beta1Conditions, labels, object, owned_by};
 
 /// `* title: message`, or `* title:` with the message's lines indented below it, as Cluster API nests
@@ -19,6 +21,22 @@ pub(super) fn nest(title: &str, message: &str) -> String {
     } else {
         format!("* {title}: {message}")
     }
+}
+
+/// The Remediating condition of an owner (MachineSet, MachineDeployment, Cluster) over `machines`: True with
+/// the aggregate of its remediating Machines' OwnerRemediated messages (`* Machine <name>: Waiting for
+/// remediation`, cluster-api `setRemediatingCondition`), else False/NotRemediating.
+fn remediating<'c, 'm>(conds: Conditions<'c>, machines: impl Iterator<Item = &'m MachineFacts>) -> Conditions<'c> {
+    let mut failing: Vec<(&str, i64)> =
+        machines.filter_map(|m| m.health_check_failed().map(|since| (m.name.as_str(), since))).collect();
+    failing.sort();
+    let Some(since) = failing.iter().map(|(_, s)| *s).max() else {
+        return conds.no("Remediating", "NotRemediating");
+    };
+    let names: Vec<&str> = failing.iter().map(|(n, _)| *n).collect();
+    let kind = if names.len() == 1 { "Machine" } else { "Machines" };
+    let message = format!("* {kind} {}: Waiting for remediation", names.join(", "));
+    conds.since(since).add("Remediating", "True", "Remediating", &message)
 }
 
 pub(super) struct PoolPlan {
@@ -133,8 +151,8 @@ pub(super) fn cluster_status(clock: &Clock, c: &KubeadmCluster, cp: &[MachineFac
         .yes("RemoteConnectionProbe", "ProbeSucceeded")
         .no("RollingOut", "NotRollingOut")
         .no("ScalingUp", "NotScalingUp")
-        .no("ScalingDown", "NotScalingDown")
-        .no("Remediating", "NotRemediating");
+        .no("ScalingDown", "NotScalingDown");
+    conds = remediating(conds, pools.iter().flat_map(|p| &p.machines)).since(since);
     conds = match &delete_message {
         Some(m) => conds.since(recent).add("Deleting", "True", "WaitingForWorkersDeletion", m).since(since),
         None => conds.no("Deleting", "NotDeleting"),
@@ -236,8 +254,8 @@ pub(super) fn set_status(clock: &Clock, c: &KubeadmCluster, p: &PoolPlan, machin
         .yes("MachinesUpToDate", "UpToDate")
         .no("RollingOut", "NotRollingOut")
         .no("ScalingUp", "NotScalingUp")
-        .no("ScalingDown", "NotScalingDown")
-        .no("Remediating", "NotRemediating");
+        .no("ScalingDown", "NotScalingDown");
+    conds = remediating(conds, p.machines.iter()).since(since);
     conds = if deleting {
         let what = if machine_set { format!("Deleting {n} Machines") } else { "Deleting 1 MachineSets".to_owned() };
         conds.since(recent).add("Deleting", "True", "Deleting", &what).since(since)
@@ -283,20 +301,23 @@ pub(super) fn health_check(clock: &Clock, c: &KubeadmCluster, cluster: &Value, p
         "checks": {
             "nodeStartupTimeoutSeconds": 600,
             "unhealthyNodeConditions": [
-                { "type": "Ready", "status": "Unknown", "timeoutSeconds": 300 },
-                { "type": "Ready", "status": "False", "timeoutSeconds": 300 },
+                { "type": "Ready", "status": "Unknown", "timeoutSeconds": NODE_NOT_READY_TIMEOUT },
+                { "type": "Ready", "status": "False", "timeoutSeconds": NODE_NOT_READY_TIMEOUT },
             ],
         },
         "remediation": { "triggerIf": { "unhealthyLessThanOrEqualTo": "40%" } },
     });
-    let targets: Vec<&str> = pools.iter().flat_map(|p| p.machines.iter().map(|m| m.name.as_str())).collect();
+    let mut targets: Vec<&str> = pools.iter().flat_map(|p| p.machines.iter().map(|m| m.name.as_str())).collect();
+    targets.sort();
     let expected = targets.len();
+    let unhealthy = pools.iter().flat_map(|p| &p.machines).filter(|m| m.health_check_failed().is_some()).count();
     let since = c.age - 10 * MIN;
+    // maxUnhealthy 40% of the targets, rounded down, less those already unhealthy (`isAllowedRemediation`).
     mhc["status"] = json!({
         "observedGeneration": 1,
         "expectedMachines": expected,
-        "currentHealthy": expected,
-        "remediationsAllowed": expected * 2 / 5,
+        "currentHealthy": expected - unhealthy,
+        "remediationsAllowed": (expected * 2 / 5).saturating_sub(unhealthy),
         "targets": targets,
         "conditions": Conditions::new(clock, since)
             .yes("RemediationAllowed", "RemediationAllowed").no("Paused", "NotPaused").build(),

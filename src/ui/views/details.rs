@@ -1,6 +1,7 @@
 //! The details pane of the selected object: health, the conditions table (colours follow each condition's
-//! polarity: a `Paused=False` is normal, a `Ready=False` is not), a Flux object's history (`history.rs`) and a
-//! Cluster API rollout (`rollout.rs`), recent events when fetched, and the YAML with Secret data redacted.
+//! polarity: a `Paused=False` is normal, a `Ready=False` is not), a Flux object's history (`history.rs`), a
+//! Cluster API rollout (`rollout.rs`) and health checks (`remediation.rs`), recent events when fetched, and the
+//! YAML with Secret data redacted.
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -87,9 +88,11 @@ pub fn lines<'a>(store: &FleetStore, o: &StoredObject, obj: &ObjectRef, state: &
             Err(m) => out.push(Line::styled(format!("{title}: unreadable ({m})"), theme.style(Role::Warning))),
         }
     }
-    for section in
-        [super::history::lines(obj.kind, &o.obj().data, state, theme), super::rollout::lines(store, obj, theme)]
-    {
+    for section in [
+        super::history::lines(obj.kind, &o.obj().data, state, theme),
+        super::rollout::lines(store, obj, theme),
+        super::remediation::lines(store, obj, theme),
+    ] {
         if !section.is_empty() {
             out.extend(section);
             out.push(Line::raw(""));

@@ -4,6 +4,7 @@ pub mod details;
 pub mod diff;
 pub mod history;
 pub mod pinned;
+pub mod remediation;
 pub mod rollout;
 pub mod tables;
 pub mod tree;

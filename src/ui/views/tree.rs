@@ -49,6 +49,7 @@ pub fn build<'c>(
         TreeKind::Cluster => {
             let opts = CapiTreeOptions {
                 show_conditions: if conditions { ShowConditions::all_non_zero() } else { ShowConditions::none() },
+                health_checks: true,
                 ..CapiTreeOptions::default()
             };
             capi_tree::cluster_tree_with(view, ctx, ns, name, &opts)
