@@ -492,3 +492,73 @@ fn topology_section_of_a_cluster() {
     assert!(text[at + 1].starts_with(&format!("  control plane {version} (Machines at {version})")), "{text:#?}");
     assert!(text[at + 2].contains(&version), "{text:#?}");
 }
+
+/// The details pane's lines of `kind` `namespace/name` in mgmt, from the section starting with `heading` to
+/// the next empty line.
+fn section(store: &FleetStore, kind: KindId, namespace: &str, name: &str, heading: &str) -> String {
+    let theme = Theme::builtin("default").expect("theme");
+    let o =
+        store.get("mgmt", kind, namespace, name).unwrap_or_else(|| panic!("{namespace}/{name} in the demo")).clone();
+    let obj = fleetdeck::model::object_ref::ObjectRef::new("mgmt", kind, namespace, name);
+    let lines = fleetdeck::ui::views::details::lines(store, &o, &obj, &state(View::Clusters), &theme);
+    let text: Vec<String> = lines.iter().map(|l| l.to_string().trim_end().to_string()).collect();
+    let at = text.iter().position(|l| l.starts_with(heading)).unwrap_or_else(|| panic!("no {heading:?}: {text:#?}"));
+    text[at..].iter().take_while(|l| !l.is_empty()).cloned().collect::<Vec<_>>().join("\n")
+}
+
+/// Issue 16, item 3: the demo's two MachineHealthChecks in the details pane: prod-us's remediating its
+/// NotReady worker (4/5 healthy, the Machine waiting for its MachineSet), legacy-aws's blocked at
+/// maxUnhealthy 33% with cluster-api's message; and the unhealthy Machine's own pane.
+#[test]
+fn health_check_sections_of_the_demo_checks_and_machine() {
+    let store = fleet();
+    let remediating =
+        section(&store, KindId::MACHINE_HEALTH_CHECK, "platform", "prod-us-workers-unhealthy-5m", "health check: ");
+    insta::assert_snapshot!("details_machinehealthcheck_remediating", remediating);
+    let blocked = section(
+        &store,
+        KindId::MACHINE_HEALTH_CHECK,
+        "team-data",
+        "legacy-aws-control-plane-unhealthy",
+        "health check: ",
+    );
+    insta::assert_snapshot!("details_machinehealthcheck_blocked", blocked);
+    let machine = store
+        .objects("mgmt", KindId::MACHINE)
+        .find(|m| {
+            m.name().starts_with("prod-us-md-1-") && fleetdeck::model::remediation::MachineHealth::of(m).failing()
+        })
+        .expect("prod-us's unhealthy worker")
+        .clone();
+    let pane = section(&store, KindId::MACHINE, "platform", machine.name(), "health check:");
+    assert!(pane.contains(": health check failed (UnhealthyNode)"), "{pane}");
+    assert!(pane.contains("remediation (owner): WaitingForRemediation: Waiting for remediation"), "{pane}");
+}
+
+/// Issue 16, item 3: the cockpit's CAPI tree ends with the Cluster's MachineHealthChecks, and the Machine
+/// failing its check is shown alone (not grouped) with the check's message right after its name, in the error
+/// colour; the blocked check says so (the screen is 120 columns wide: the lines are cut there).
+#[test]
+fn capi_tree_marks_health_checks_and_failing_machines() {
+    let store = fleet();
+    let theme = Theme::builtin("default").expect("theme");
+    let mut s = state(View::Clusters);
+    let rows = Rows::derive(&store, now());
+    let legacy = fleetdeck::ui::list::visible(&s, &rows)
+        .iter()
+        .position(|(_, t)| matches!(t, fleetdeck::ui::list::Target::Object(o) if o.name == "legacy-aws"))
+        .expect("legacy-aws listed");
+    s.cursor_mut().selected = legacy;
+    press(&mut s, &store, &["Enter"]);
+    let buf = draw(&store, &mut s, &theme);
+    let screen = text(&buf);
+    assert!(
+        screen.contains(
+            "└─ MachineHealthCheck team-data/legacy-aws-control-plane-unhealthy  [healthy 2/3, remediation blocked"
+        ),
+        "{screen}"
+    );
+    let (x, y) = find(&buf, "[health check failed (NodeStartupTimeout): Node fail");
+    assert_eq!(buf[(x, y)].fg, theme.style(Role::Error).fg.expect("error colour"), "a failed check is red");
+    assert!(screen.contains("2 Machines..."), "the healthy control-plane Machines stay grouped: {screen}");
+}

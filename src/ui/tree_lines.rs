@@ -84,11 +84,13 @@ fn walk(n: &TreeNode, prefix: &str, last: bool, root: bool, w: &Walk<'_>, out: &
         spans.push((format!("  ({} objects)", g.count), Role::Muted));
     }
     // A CAPI note (a MachineHealthCheck's summary, a Machine's failed health check) follows the name, before
-    // the health message that would push it off screen; in the error colour when the object is Failed.
+    // the health message that would push it off screen; in the error colour on a Machine (its note is a failed
+    // health check) and on a Failed object (a blocked check).
     let capi_note = n.note.as_ref().filter(|_| capi);
     if let Some(note) = capi_note {
+        let machine = matches!(&n.label, Label::Object(o) if o.kind == "Machine");
         let failed = n.health.as_ref().is_some_and(|h| h.state == crate::model::status::HealthState::Failed);
-        spans.push((format!("  [{note}]"), if failed { Role::Error } else { Role::Muted }));
+        spans.push((format!("  [{note}]"), if machine || failed { Role::Error } else { Role::Muted }));
     }
     let (health, missing) = match w.inventory.and_then(|o| o.state_of(n)) {
         Some(EntryState::Found(h)) => (Some(h), None),
