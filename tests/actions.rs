@@ -320,7 +320,12 @@ async fn plan_prints_the_readable_plan() -> anyhow::Result<()> {
     assert!(pending.starts_with("plan-main-"), "seeded pending plan: {pending}");
     let out = cli.expect(0, &["plan", "terraform", "flux-system/rds-orders", "--context", "mgmt"]);
     assert!(out.contains(&format!("# pending plan {pending}")) && out.contains("Terraform will perform"), "{out}");
-    assert!(out.contains("# summary: ~1\n#   ~ aws_db_instance.orders\n"), "the per-resource summary: {out}");
+    assert!(
+        out.contains(
+            "# summary: ~1 -1 -/+1\n#   - aws_db_option_group.orders_legacy\n# -/+ aws_db_parameter_group.orders\n#   ~ aws_db_instance.orders\n"
+        ),
+        "the per-resource summary, destroys first: {out}"
+    );
     let out = cli.expect(3, &["plan", "terraform", "flux-system/network-eu", "--context", "mgmt"]);
     assert!(out.contains("storeReadablePlan"), "{out}");
     assert_eq!(demo.journal()?, []);

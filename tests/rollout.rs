@@ -167,7 +167,7 @@ async fn rollout_status_and_history_of_a_machine_deployment_and_a_control_plane(
     assert_eq!(
         text,
         "Cluster capi/c1 is upgrading to v1.32.0\nPART                    VERSION  AT\ncontrol plane           v1.32.0  v1.31.0\n\
-         MachineDeployment md-0  v1.32.0  -\n"
+         MachineDeployment md-0  v1.32.0  1/3 up to date\n"
     );
 
     // Restart: read-only refuses and changes nothing; then spec.rollout.after is set (v1beta2), once; a

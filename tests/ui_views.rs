@@ -472,8 +472,9 @@ fn plan_summary_in_the_details_pane() {
     assert_eq!(buf[(x, y)].fg, theme.style(Role::Error).fg.expect("error colour"), "a destroy is red");
 }
 
-/// Issue 16, item 2: a topology Cluster's details pane says its version and where its control plane and
-/// MachineDeployments are (the demo's are all at it).
+/// Issue 16, items 2 and 6: a topology Cluster's details pane says its version and where its control plane and
+/// MachineDeployments are: the demo's edge-eu is upgrading to v1.34.1, its control plane there, its
+/// MachineDeployment's template too but one Machine of two still to replace.
 #[test]
 fn topology_section_of_a_cluster() {
     let store = fleet();
@@ -488,9 +489,10 @@ fn topology_section_of_a_cluster() {
     let lines = fleetdeck::ui::views::details::lines(&store, &c, &obj, &state(View::Clusters), &theme);
     let text: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
     let at = text.iter().position(|l| l.starts_with("topology: ")).expect("a topology section");
-    assert_eq!(text[at], format!("topology: at {version}"));
+    assert_eq!(version, "v1.34.1");
+    assert_eq!(text[at], format!("topology: upgrading {version}"));
     assert!(text[at + 1].starts_with(&format!("  control plane {version} (Machines at {version})")), "{text:#?}");
-    assert!(text[at + 2].contains(&version), "{text:#?}");
+    assert!(text[at + 2].ends_with(&format!("{version}  (rolling out: 1/2 up to date)")), "{text:#?}");
 }
 
 /// The details pane's lines of `kind` `namespace/name` in mgmt, from the section starting with `heading` to
@@ -536,8 +538,8 @@ fn health_check_sections_of_the_demo_checks_and_machine() {
 }
 
 /// Issue 16, item 3: the cockpit's CAPI tree ends with the Cluster's MachineHealthChecks, and the Machine
-/// failing its check is shown alone (not grouped) with the check's message right after its name, in the error
-/// colour; the blocked check says so (the screen is 120 columns wide: the lines are cut there).
+/// failing its check is shown alone (not grouped), marked `[health check failed]` right after its name in the
+/// error colour (the check's message ends the line); the blocked check says so (the screen is 120 columns wide: the lines are cut there).
 #[test]
 fn capi_tree_marks_health_checks_and_failing_machines() {
     let store = fleet();
@@ -558,7 +560,8 @@ fn capi_tree_marks_health_checks_and_failing_machines() {
         ),
         "{screen}"
     );
-    let (x, y) = find(&buf, "[health check failed (NodeStartupTimeout): Node fail");
+    let (x, y) = find(&buf, "Machine team-data/legacy-aws-control-plane-tx72h, v1.30.14  [health check failed]");
+    let x = x + "Machine team-data/legacy-aws-control-plane-tx72h, v1.30.14  [".chars().count() as u16;
     assert_eq!(buf[(x, y)].fg, theme.style(Role::Error).fg.expect("error colour"), "a failed check is red");
     assert!(screen.contains("2 Machines..."), "the healthy control-plane Machines stay grouped: {screen}");
 }

@@ -63,7 +63,9 @@ pub fn run(args: &GetArgs, global: &GlobalArgs) -> Result<()> {
     let kind = match args.kind {
         GetKind::HelmRelease => KindId::HELM_RELEASE,
         GetKind::Kustomization => KindId::KUSTOMIZATION,
-        GetKind::MachineHealthCheck => return super::health_check::run(args, global),
+        GetKind::MachineHealthCheck => {
+            return super::health_check::run(&args.object, matches!(args.output, GetOutput::Json), global);
+        }
     };
     let spec = kind.spec();
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;

@@ -15,11 +15,11 @@ use fleetdeck::model::capi_tree;
 use fleetdeck::model::object_ref::parse_namespaced;
 use fleetdeck::model::remediation::{self, HealthCheckReport, Remediation};
 
-use super::get::{GetArgs, GetOutput};
 use super::{GlobalArgs, UsageError};
 
-pub fn run(args: &GetArgs, global: &GlobalArgs) -> Result<()> {
-    let (namespace, name) = parse_namespaced(&args.object).map_err(UsageError)?;
+/// Reads MachineHealthCheck `object` (`NAMESPACE/NAME`) and prints it as text, or as JSON when `json`.
+pub fn run(object: &str, json: bool, global: &GlobalArgs) -> Result<()> {
+    let (namespace, name) = parse_namespaced(object).map_err(UsageError)?;
     let kc = fleet::kubeconfig::load(global.kubeconfig.as_deref()).map_err(|e| UsageError(format!("{e:#}")))?;
     let context = super::act::context_of(global, &kc)?;
     kc.context_names(std::slice::from_ref(&context)).map_err(|e| UsageError(format!("{e:#}")))?;
@@ -34,15 +34,14 @@ pub fn run(args: &GetArgs, global: &GlobalArgs) -> Result<()> {
         };
         bail!("MachineHealthCheck {namespace}/{name} not found in context {context}{why}");
     };
-    match args.output {
-        GetOutput::Json => {
-            let mut v = serde_json::to_value(&report)?;
-            v["object"] = serde_json::json!({
-                "context": context, "kind": "MachineHealthCheck", "namespace": namespace, "name": name,
-            });
-            println!("{}", serde_json::to_string_pretty(&v)?);
-        }
-        GetOutput::Text => print!("{}", text(&namespace, &report)),
+    if json {
+        let mut v = serde_json::to_value(&report)?;
+        v["object"] = serde_json::json!({
+            "context": context, "kind": "MachineHealthCheck", "namespace": namespace, "name": name,
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        print!("{}", text(&namespace, &report));
     }
     Ok(())
 }

@@ -204,7 +204,8 @@ fn topology_text(ns: &str, name: &str, t: &TopologyRollout) -> String {
         rows.push(vec!["control plane".into(), spec.clone(), status.clone()]);
     }
     for w in &t.workers {
-        rows.push(vec![format!("MachineDeployment {}", w.name), w.version.clone(), "-".into()]);
+        let at = format!("{}/{} up to date", w.replicas.up_to_date, w.replicas.desired);
+        rows.push(vec![format!("MachineDeployment {}", w.name), w.version.clone(), at]);
     }
     out.push_str(&super::table::columns(&rows));
     out

@@ -227,7 +227,8 @@ impl Envtest {
 
     async fn start_etcd(&mut self) -> Result<String> {
         // etcd fsyncs every write; a tmpfs data dir makes that free (the data is thrown away anyway).
-        let data = match tempfile::Builder::new().prefix("fleetdeck-etcd-").tempdir_in("/dev/shm") {
+        sweep_stale_etcd_dirs(Path::new("/dev/shm"), Duration::from_secs(60));
+        let data = match tempfile::Builder::new().prefix(ETCD_DIR_PREFIX).tempdir_in("/dev/shm") {
             Ok(t) => t.keep(),
             Err(_) => self.root.join("etcd-data"),
         };
@@ -465,6 +466,46 @@ impl Envtest {
     }
 }
 
+/// The prefix of etcd's data directories in `/dev/shm`.
+const ETCD_DIR_PREFIX: &str = "fleetdeck-etcd-";
+
+/// Removes the etcd data directories under `root` (`fleetdeck-etcd-*`) that no running process names on its
+/// command line and that are older than `grace` (one being created is not yet on an etcd command line).
+///
+/// [`Envtest::stop`] removes its own directory, but nothing runs when the owner cannot clean up: a static
+/// server shared by a test binary is never dropped, and a process killed by a signal takes its etcd with it
+/// (`PR_SET_PDEATHSIG`) and leaves the directory behind, in RAM. Errors are ignored: another owner may sweep
+/// the same directory at the same time. Returns how many directories were removed.
+pub fn sweep_stale_etcd_dirs(root: &Path, grace: Duration) -> usize {
+    let Ok(entries) = std::fs::read_dir(root) else { return 0 };
+    let candidates: Vec<PathBuf> = entries
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(ETCD_DIR_PREFIX))
+        .filter(|e| e.metadata().and_then(|m| m.modified()).is_ok_and(|t| t.elapsed().is_ok_and(|age| age >= grace)))
+        .map(|e| e.path())
+        .collect();
+    if candidates.is_empty() {
+        return 0;
+    }
+    let command_lines: Vec<String> = std::fs::read_dir("/proc")
+        .map(|procs| {
+            procs
+                .flatten()
+                .filter_map(|p| std::fs::read(p.path().join("cmdline")).ok())
+                .map(|raw| String::from_utf8_lossy(&raw).replace('\0', " "))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut removed = 0;
+    for dir in candidates {
+        let text = dir.to_string_lossy();
+        if !command_lines.iter().any(|c| c.contains(text.as_ref())) && std::fs::remove_dir_all(&dir).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
 impl Drop for Envtest {
     fn drop(&mut self) {
         self.stop();
@@ -547,4 +588,27 @@ async fn create_established(client: &kube::Client, all: Vec<CustomResourceDefini
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod sweep_tests {
+    use super::*;
+
+    #[test]
+    fn stale_etcd_dirs_go_and_those_in_use_stay() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let stale = root.path().join(format!("{ETCD_DIR_PREFIX}stale"));
+        let used = root.path().join(format!("{ETCD_DIR_PREFIX}used"));
+        let other = root.path().join("someone-else");
+        for d in [&stale, &used, &other] {
+            std::fs::create_dir_all(d.join("member")).expect("mkdir");
+        }
+        // A process naming `used` on its command line, as etcd names its --data-dir.
+        let mut holder = Command::new("sleep").args(["30", used.to_str().expect("utf-8")]).spawn().expect("sleep");
+        assert_eq!(sweep_stale_etcd_dirs(root.path(), Duration::from_secs(3600)), 0, "younger than the grace");
+        assert_eq!(sweep_stale_etcd_dirs(root.path(), Duration::ZERO), 1);
+        let _ = holder.kill();
+        let _ = holder.wait();
+        assert!(!stale.exists() && used.exists() && other.exists());
+    }
 }

@@ -245,6 +245,16 @@ pub struct TopologyWorker {
     pub name: String,
     /// `spec.template.spec.version`.
     pub version: String,
+    /// Its counters: a MachineDeployment whose template is at the version is still rolling its Machines out
+    /// while `upToDate < desired`.
+    pub replicas: Replicas,
+}
+
+impl TopologyWorker {
+    /// Its template is at `version` and every desired Machine is up to date.
+    pub fn at(&self, version: &str) -> bool {
+        self.version == version && self.replicas.up_to_date >= self.replicas.desired
+    }
 }
 
 /// A Cluster with a managed topology (ClusterClass): the version it asks for against where its control plane
@@ -258,7 +268,8 @@ pub struct TopologyRollout {
     pub control_plane: Option<(String, String)>,
     /// The Cluster's MachineDeployments (label `cluster.x-k8s.io/cluster-name`), by name.
     pub workers: Vec<TopologyWorker>,
-    /// Something is not yet at `version`.
+    /// Something is not yet at `version`: the control plane's spec or Machines, a MachineDeployment's
+    /// template, or its Machines (up to date fewer than desired).
     pub upgrading: bool,
 }
 
@@ -280,11 +291,12 @@ pub fn topology(store: &FleetStore, context: &str, namespace: &str, name: &str) 
         .map(|md| TopologyWorker {
             name: md.name().to_string(),
             version: text(&md.obj().data, "/spec/template/spec/version"),
+            replicas: replicas(&md.obj().data),
         })
         .collect();
     workers.sort_by(|a, b| a.name.cmp(&b.name));
     let upgrading = control_plane.as_ref().is_some_and(|(spec, status)| *spec != version || *status != version)
-        || workers.iter().any(|w| w.version != version);
+        || workers.iter().any(|w| !w.at(&version));
     Some(TopologyRollout { version, control_plane, workers, upgrading })
 }
 

@@ -83,14 +83,18 @@ fn walk(n: &TreeNode, prefix: &str, last: bool, root: bool, w: &Walk<'_>, out: &
     if let Some(g) = &n.group {
         spans.push((format!("  ({} objects)", g.count), Role::Muted));
     }
-    // A CAPI note (a MachineHealthCheck's summary, a Machine's failed health check) follows the name, before
-    // the health message that would push it off screen; in the error colour on a Machine (its note is a failed
-    // health check) and on a Failed object (a blocked check).
+    // CAPI notes: a MachineHealthCheck's summary follows its name (in the error colour when the check is Failed:
+    // blocked); a Machine failing its check gets the mark `[health check failed]` there, in the error colour,
+    // and the check's message at the end of the line, after its own health message.
     let capi_note = n.note.as_ref().filter(|_| capi);
-    if let Some(note) = capi_note {
-        let machine = matches!(&n.label, Label::Object(o) if o.kind == "Machine");
-        let failed = n.health.as_ref().is_some_and(|h| h.state == crate::model::status::HealthState::Failed);
-        spans.push((format!("  [{note}]"), if machine || failed { Role::Error } else { Role::Muted }));
+    let machine = matches!(&n.label, Label::Object(o) if o.kind == "Machine");
+    match capi_note {
+        Some(_) if machine => spans.push(("  [health check failed]".into(), Role::Error)),
+        Some(note) => {
+            let failed = n.health.as_ref().is_some_and(|h| h.state == crate::model::status::HealthState::Failed);
+            spans.push((format!("  [{note}]"), if failed { Role::Error } else { Role::Muted }));
+        }
+        None => {}
     }
     let (health, missing) = match w.inventory.and_then(|o| o.state_of(n)) {
         Some(EntryState::Found(h)) => (Some(h), None),
@@ -124,7 +128,7 @@ fn walk(n: &TreeNode, prefix: &str, last: bool, root: bool, w: &Walk<'_>, out: &
         let role = if *m == Missing::NotFound { Role::Error } else { Role::Warning };
         spans.push((format!("  ({})", crate::model::tree_text::missing_text(&m)), role));
     }
-    if let Some(note) = n.note.as_ref().filter(|_| capi_note.is_none()) {
+    if let Some(note) = n.note.as_ref().filter(|_| capi_note.is_none() || machine) {
         spans.push((format!("  ({note})"), Role::Muted));
     }
     let obj = match &n.label {

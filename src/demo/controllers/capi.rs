@@ -169,6 +169,11 @@ async fn scale(client: &kube::Client, workloads: &BTreeMap<String, kube::Client>
         a.metadata.creation_timestamp.cmp(&b.metadata.creation_timestamp).then(a.metadata.name.cmp(&b.metadata.name))
     });
     let have = machines.len() as i64;
+    if have == desired {
+        // Nothing to create or delete: the seeded counters stand (a rollout across two MachineSets keeps its
+        // per-set counts).
+        return Ok(());
+    }
     let node_client = workloads.get(&cluster_name);
     if have < desired {
         let Some(template) = machines.first().cloned() else {

@@ -10,6 +10,9 @@ pub(super) struct Pool {
     pub replicas: usize,
     /// `(machine index, kubelet message, seconds since)` for a Machine whose Node is not Ready.
     pub unhealthy: Option<(usize, &'static str, i64)>,
+    /// Mid-rollout to the cluster's version: `(old version, Machines still at it)`. Those stay in the first
+    /// MachineSet (revision 1); the rest are in a second one (revision 2) at the cluster's version.
+    pub rolling_from: Option<(&'static str, usize)>,
 }
 
 /// Where the cluster is in its life.

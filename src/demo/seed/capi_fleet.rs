@@ -4,7 +4,8 @@
 //!
 //! Namespace `platform` holds the kubeadm clusters: `dev-eu` (healthy), `prod-us` (a worker whose Node is not
 //! Ready for 8 minutes, which its MachineHealthCheck found unhealthy: waiting for remediation), `sandbox`
-//! (paused), `old-test` (being deleted) and `edge-eu` (topology from ClusterClass `quick-start`). Namespace
+//! (paused), `old-test` (being deleted) and `edge-eu` (topology from ClusterClass `quick-start`, upgrading from
+//! v1.33.4 to v1.34.1: control plane done, its MachineDeployment rolling out across two MachineSets). Namespace
 //! `team-data` holds the AWS ones (see `capi_aws.rs`).
 
 use std::collections::BTreeMap;
@@ -28,6 +29,11 @@ pub(super) const TEAM_DATA: &str = "team-data";
 /// event generator, so kubelet reports Ready=False.
 pub(super) const PLEG_MESSAGE: &str = "PLEG is not healthy: pleg was last seen active 3m12.481s ago; threshold is 3m0s";
 
+/// The version `edge-eu`'s topology asks for, and the one it is upgrading from: its control plane is there,
+/// its MachineDeployment mid-rollout (one Machine of two replaced).
+pub(super) const EDGE_EU_VERSION: &str = "v1.34.1";
+pub(super) const EDGE_EU_FROM: &str = "v1.33.4";
+
 /// What the Cluster API part of the seed produced.
 pub(super) struct CapiFleet {
     /// mgmt objects in creation order.
@@ -39,7 +45,7 @@ pub(super) struct CapiFleet {
 }
 
 fn pool(name: &str, replicas: usize) -> Pool {
-    Pool { name: name.to_owned(), replicas, unhealthy: None }
+    Pool { name: name.to_owned(), replicas, unhealthy: None, rolling_from: None }
 }
 
 fn kubeadm(name: &str, version: &str, control_plane: usize, pools: Vec<Pool>, age: i64) -> KubeadmCluster {
@@ -72,7 +78,13 @@ pub(super) fn kubeadm_clusters() -> Vec<KubeadmCluster> {
         },
         KubeadmCluster {
             class: Some("quick-start".to_owned()),
-            ..kubeadm("edge-eu", "v1.33.4", 1, vec![pool("md-0", 2)], 7 * DAY)
+            ..kubeadm(
+                "edge-eu",
+                EDGE_EU_VERSION,
+                1,
+                vec![Pool { rolling_from: Some((EDGE_EU_FROM, 1)), ..pool("md-0", 2) }],
+                7 * DAY,
+            )
         },
     ]
 }

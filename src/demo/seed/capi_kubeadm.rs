@@ -12,7 +12,9 @@ use super::capi_facts::{KubeadmCluster, Lifecycle};
 use super::capi_machine::{
     CAPI, CLUSTER_NAME, CONTROLPLANE, DEPLOYMENT_NAME, Health, INFRA, MachineFacts, NodeFacts, machine_objects,
 };
-use super::capi_status::{PoolPlan, cluster_status, health_check, kcp_status, paused_condition, set_status};
+use super::capi_status::{
+    OldSet, PoolPlan, SetOf, cluster_status, health_check, kcp_status, paused_condition, set_status,
+};
 use super::ids;
 use super::meta::{Clock, Conditions, MIN, V1Beta1Conditions, annotations, labels, object, owned_by};
 
@@ -50,6 +52,7 @@ pub(super) fn build(clock: &Clock, c: &KubeadmCluster) -> Built {
         health: Health::Healthy,
         paused,
         health_checked: false,
+        stale: None,
     };
     let cp_machines: Vec<MachineFacts> = (0..c.control_plane)
         .map(|i| {
@@ -73,7 +76,8 @@ pub(super) fn build(clock: &Clock, c: &KubeadmCluster) -> Built {
             };
             let ms = format!("{md}-{}", ids::suffix(&format!("{ns}/{md}/ms")));
             let hash = ids::number(&ms, 4_000_000_000).to_string();
-            let machines = (0..p.replicas)
+            let current = p.replicas - p.rolling_from.map_or(0, |(_, old)| old);
+            let machines = (0..current)
                 .map(|i| {
                     let name = format!("{ms}-{}", ids::suffix(&format!("{ns}/{ms}/{i}")));
                     let extra = vec![
@@ -86,14 +90,33 @@ pub(super) fn build(clock: &Clock, c: &KubeadmCluster) -> Built {
                         Some((idx, message, since)) if idx == i => Health::NodeNotReady { message, since },
                         _ => Health::Healthy,
                     };
-                    MachineFacts {
-                        health,
-                        health_checked: c.health_check,
-                        ..machine(name, c.age - 12 * MIN - i as i64 * MIN, extra)
-                    }
+                    // Mid-rollout, the current MachineSet's Machines are minutes old.
+                    let age = if p.rolling_from.is_some() { 6 * MIN } else { c.age - 12 * MIN } - i as i64 * MIN;
+                    MachineFacts { health, health_checked: c.health_check, ..machine(name, age, extra) }
                 })
                 .collect();
-            PoolPlan { md, ms, hash, replicas: p.replicas, topology_name: p.name.clone(), machines }
+            let old = p.rolling_from.map(|(version, count)| {
+                let ms = format!("{md}-{}", ids::suffix(&format!("{ns}/{md}/ms-old")));
+                let hash = ids::number(&ms, 4_000_000_000).to_string();
+                let machines = (0..count)
+                    .map(|i| {
+                        let name = format!("{ms}-{}", ids::suffix(&format!("{ns}/{ms}/{i}")));
+                        let extra = vec![
+                            (DEPLOYMENT_NAME.to_owned(), md.clone()),
+                            ("cluster.x-k8s.io/set-name".to_owned(), ms.clone()),
+                            ("machine-template-hash".to_owned(), hash.clone()),
+                        ];
+                        MachineFacts {
+                            version: version.to_owned(),
+                            health_checked: c.health_check,
+                            stale: Some(format!("* Version {version}, {} required", c.version)),
+                            ..machine(name, c.age - 12 * MIN - i as i64 * MIN, extra)
+                        }
+                    })
+                    .collect();
+                OldSet { ms, hash, version: version.to_owned(), machines }
+            });
+            PoolPlan { md, ms, hash, replicas: p.replicas, topology_name: p.name.clone(), machines, old }
         })
         .collect();
 
@@ -151,16 +174,18 @@ pub(super) fn build(clock: &Clock, c: &KubeadmCluster) -> Built {
         }
         owned_by(&mut md, &cluster, false);
         // The MachineDeployment controller's revision: on each MachineSet, and the newest on the deployment.
-        annotations(&mut md, &[(crate::model::rollout::REVISION, "1")]);
-        md["spec"] = set_spec(c, p, false);
-        md["status"] = set_status(clock, c, p, false);
+        let revision = if p.old.is_some() { "2" } else { "1" };
+        annotations(&mut md, &[(crate::model::rollout::REVISION, revision)]);
+        md["spec"] = set_spec(c, p, SetOf::Deployment);
+        md["status"] = set_status(clock, c, p, SetOf::Deployment);
         let mut ms = object(CAPI, "MachineSet", Some(ns), &p.ms);
         owned_labels(&mut ms);
         labels(&mut ms, &[(DEPLOYMENT_NAME, &p.md), ("machine-template-hash", &p.hash)]);
         owned_by(&mut ms, &md, true);
-        annotations(&mut ms, &[(crate::model::rollout::REVISION, "1")]);
-        ms["spec"] = set_spec(c, p, true);
-        ms["status"] = set_status(clock, c, p, true);
+        annotations(&mut ms, &[(crate::model::rollout::REVISION, revision)]);
+        ms["spec"] = set_spec(c, p, SetOf::Current);
+        ms["status"] = set_status(clock, c, p, SetOf::Current);
+
         if deleting {
             md["metadata"]["finalizers"] = json!(["machinedeployment.cluster.x-k8s.io"]);
             ms["metadata"]["finalizers"] = json!(["machineset.cluster.x-k8s.io"]);
@@ -174,6 +199,21 @@ pub(super) fn build(clock: &Clock, c: &KubeadmCluster) -> Built {
             }
             objects.extend(built);
             nodes.push(m.node());
+        }
+        // Mid-rollout: the MachineSet being replaced, after its owner, with the Machines it still has.
+        if let Some(o) = &p.old {
+            let mut old_ms = object(CAPI, "MachineSet", Some(ns), &o.ms);
+            owned_labels(&mut old_ms);
+            labels(&mut old_ms, &[(DEPLOYMENT_NAME, &p.md), ("machine-template-hash", &o.hash)]);
+            owned_by(&mut old_ms, &md, true);
+            annotations(&mut old_ms, &[(crate::model::rollout::REVISION, "1")]);
+            old_ms["spec"] = set_spec(c, p, SetOf::Old);
+            old_ms["status"] = set_status(clock, c, p, SetOf::Old);
+            objects.push(old_ms.clone());
+            for m in &o.machines {
+                objects.extend(machine_objects(clock, m, &old_ms));
+                nodes.push(m.node());
+            }
         }
         if deleting {
             deleted.push(ms);
@@ -250,21 +290,31 @@ fn kubelet_args() -> Value {
     ] })
 }
 
-/// Spec of the MachineDeployment (`machine_set == false`) or its MachineSet.
-fn set_spec(c: &KubeadmCluster, p: &PoolPlan, machine_set: bool) -> Value {
+/// Spec of the MachineDeployment or one of its MachineSets (a MachineSet asks for the Machines it has; the
+/// old one's template keeps the old version).
+fn set_spec(c: &KubeadmCluster, p: &PoolPlan, which: SetOf) -> Value {
     let mut selector = json!({ CLUSTER_NAME: c.name, DEPLOYMENT_NAME: p.md });
-    if machine_set {
-        selector["machine-template-hash"] = json!(p.hash);
+    let (replicas, version) = match (which, &p.old) {
+        (SetOf::Deployment, _) => (p.replicas, c.version.as_str()),
+        (SetOf::Current, _) => (p.machines.len(), c.version.as_str()),
+        (SetOf::Old, Some(o)) => (o.machines.len(), o.version.as_str()),
+        (SetOf::Old, None) => (0, c.version.as_str()),
+    };
+    match (which, &p.old) {
+        (SetOf::Current, _) => selector["machine-template-hash"] = json!(p.hash),
+        (SetOf::Old, Some(o)) => selector["machine-template-hash"] = json!(o.hash),
+        _ => {}
     }
+    let machine_set = which != SetOf::Deployment;
     let mut spec = json!({
         "clusterName": c.name,
-        "replicas": p.replicas,
+        "replicas": replicas,
         "selector": { "matchLabels": selector },
         "template": {
             "metadata": { "labels": selector },
             "spec": {
                 "clusterName": c.name,
-                "version": c.version,
+                "version": version,
                 "bootstrap": { "configRef": {
                     "apiGroup": "bootstrap.cluster.x-k8s.io", "kind": "KubeadmConfigTemplate", "name": p.md,
                 } },

@@ -70,6 +70,8 @@ pub(super) struct MachineFacts {
     pub paused: bool,
     /// A MachineHealthCheck covers it (adds HealthCheckSucceeded).
     pub health_checked: bool,
+    /// Not up to date with its owner's template: the `UpToDate` message (`* Version v1.33.4, v1.34.1 required`).
+    pub stale: Option<String>,
 }
 
 /// The Node a Machine runs, for the workload cluster's seed.
@@ -147,6 +149,14 @@ impl MachineFacts {
                 Some(since - NODE_NOT_READY_TIMEOUT)
             }
             _ => None,
+        }
+    }
+
+    /// Its `UpToDate` condition: False/NotUpToDate with [`MachineFacts::stale`]'s message, else True.
+    fn up_to_date<'c>(&self, c: Conditions<'c>) -> Conditions<'c> {
+        match &self.stale {
+            Some(m) => c.add("UpToDate", "False", "NotUpToDate", m),
+            None => c.yes("UpToDate", "UpToDate"),
         }
     }
 
@@ -292,7 +302,8 @@ fn machine_status(clock: &Clock, f: &MachineFacts) -> Value {
     let mut old = V1Beta1Conditions::new(clock, running_since);
     match &f.health {
         Health::Healthy => {
-            c = c.yes("Available", "Available").yes("Ready", "Ready").yes("UpToDate", "UpToDate");
+            c = c.yes("Available", "Available").yes("Ready", "Ready");
+            c = f.up_to_date(c);
             old = old.ok("Ready");
         }
         Health::NodeNotReady { since, .. } => {
@@ -301,8 +312,8 @@ fn machine_status(clock: &Clock, f: &MachineFacts) -> Value {
                 .since(*since)
                 .add("Available", "False", "NotReady", "")
                 .add("Ready", "False", "NotReady", &ready_message)
-                .since(running_since)
-                .yes("UpToDate", "UpToDate");
+                .since(running_since);
+            c = f.up_to_date(c);
             old = old.since(*since).bad("Ready", "Warning", "NodeConditionsFailed", "Node condition Ready is False. ");
         }
         Health::Draining { since } => {
@@ -310,8 +321,8 @@ fn machine_status(clock: &Clock, f: &MachineFacts) -> Value {
                 .since(*since)
                 .add("Available", "False", "NotReady", "")
                 .add("Ready", "False", "NotReady", "* Deleting: Machine deletion in progress, stage: DrainingNode")
-                .since(running_since)
-                .yes("UpToDate", "UpToDate");
+                .since(running_since);
+            c = f.up_to_date(c);
             old = old.since(*since).bad("Ready", "Info", "Draining", "");
         }
     }

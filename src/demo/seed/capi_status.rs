@@ -39,6 +39,8 @@ fn remediating<'c, 'm>(conds: Conditions<'c>, machines: impl Iterator<Item = &'m
     conds.since(since).add("Remediating", "True", "Remediating", &message)
 }
 
+/// One MachineDeployment: its current MachineSet (`ms`, `hash`, `machines`, at the cluster's version) and,
+/// mid-rollout, the older one still holding Machines at the old version.
 pub(super) struct PoolPlan {
     pub md: String,
     pub ms: String,
@@ -46,6 +48,26 @@ pub(super) struct PoolPlan {
     pub replicas: usize,
     pub topology_name: String,
     pub machines: Vec<MachineFacts>,
+    pub old: Option<OldSet>,
+}
+
+/// The MachineSet a rollout is replacing (revision 1), with the Machines it still has.
+pub(super) struct OldSet {
+    pub ms: String,
+    pub hash: String,
+    pub version: String,
+    pub machines: Vec<MachineFacts>,
+}
+
+/// Which object of a pool [`set_status`] describes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum SetOf {
+    /// The MachineDeployment (every Machine of the pool).
+    Deployment,
+    /// The current MachineSet.
+    Current,
+    /// The MachineSet being replaced.
+    Old,
 }
 
 /// Seconds since the earliest trouble (a Node not Ready, a drain) among `machines`, when there is one.
@@ -59,8 +81,41 @@ pub(super) fn trouble_since<'a>(machines: impl Iterator<Item = &'a MachineFacts>
 }
 
 impl PoolPlan {
+    /// Every Machine of the pool: the current MachineSet's, then the old one's.
+    pub(super) fn all(&self) -> impl Iterator<Item = &MachineFacts> {
+        self.machines.iter().chain(self.old.iter().flat_map(|o| &o.machines))
+    }
+
+    /// The Machines `which` covers.
+    fn of(&self, which: SetOf) -> Vec<&MachineFacts> {
+        match which {
+            SetOf::Deployment => self.all().collect(),
+            SetOf::Current => self.machines.iter().collect(),
+            SetOf::Old => self.old.iter().flat_map(|o| &o.machines).collect(),
+        }
+    }
+
     fn ready(&self) -> usize {
-        self.machines.iter().filter(|m| matches!(m.health, Health::Healthy)).count()
+        self.all().filter(|m| matches!(m.health, Health::Healthy)).count()
+    }
+
+    /// The `RollingOut` message of a MachineDeployment replacing Machines (cluster-api
+    /// `machinedeployment_status.go`: the count, then the Machines' `UpToDate` bullets, deduplicated).
+    fn rolling_out(&self) -> Option<String> {
+        let stale: Vec<&MachineFacts> = self.all().filter(|m| m.stale.is_some()).collect();
+        let first = stale.first()?;
+        Some(format!(
+            "Rolling out {} not up-to-date replicas\n{}",
+            stale.len(),
+            first.stale.as_deref().unwrap_or_default()
+        ))
+    }
+
+    /// The `MachinesUpToDate` message of an owner of `machines` with stale ones (aggregated per Machine).
+    fn not_up_to_date<'m>(machines: impl Iterator<Item = &'m MachineFacts>) -> Option<String> {
+        let lines: Vec<String> =
+            machines.filter_map(|m| m.stale.as_ref().map(|msg| nest(&format!("Machine {}", m.name), msg))).collect();
+        (!lines.is_empty()).then(|| lines.join("\n"))
     }
 
     /// The Available message when not available (MachineDeployment controller's wording, maxUnavailable 0).
@@ -79,8 +134,7 @@ impl PoolPlan {
 
     fn not_ready(&self) -> Option<String> {
         let lines: Vec<String> = self
-            .machines
-            .iter()
+            .all()
             .filter_map(|m| m.not_ready_message().map(|msg| nest(&format!("Machine {}", m.name), &msg)))
             .collect();
         (!lines.is_empty()).then(|| lines.join("\n"))
@@ -99,14 +153,33 @@ pub(super) fn cluster_status(clock: &Clock, c: &KubeadmCluster, cp: &[MachineFac
     let deleting = c.lifecycle == Lifecycle::Deleting;
     let since = c.age - 6 * MIN;
     let desired: usize = pools.iter().map(|p| p.replicas).sum();
-    let workers: usize = pools.iter().map(|p| p.machines.len()).sum();
+    let workers: usize = pools.iter().map(|p| p.all().count()).sum();
+    let up_to_date: usize = pools.iter().map(|p| p.all().filter(|m| m.stale.is_none()).count()).sum();
     let ready: usize = pools.iter().map(PoolPlan::ready).sum();
     let not_available: Vec<String> = pools
         .iter()
         .filter_map(|p| p.not_available(deleting).map(|m| nest(&format!("MachineDeployment {}", p.md), &m)))
         .collect();
     let not_ready: Vec<String> = pools.iter().filter_map(PoolPlan::not_ready).collect();
-    let recent = trouble_since(pools.iter().flat_map(|p| &p.machines)).unwrap_or(9 * MIN);
+    let recent = trouble_since(pools.iter().flat_map(PoolPlan::all)).unwrap_or(9 * MIN);
+    let rollout_since = pools.iter().flat_map(|p| &p.machines).map(|m| m.age).max().unwrap_or(since);
+    let stale = PoolPlan::not_up_to_date(pools.iter().flat_map(PoolPlan::all));
+    // Each rolling MachineDeployment's RollingOut message, nested as the Cluster aggregates it.
+    let rolling: Vec<String> = pools
+        .iter()
+        .filter_map(|p| p.rolling_out().map(|m| (p, m)))
+        .map(|(p, m)| {
+            let mut lines = m.lines();
+            let head = lines.next().unwrap_or_default();
+            let rest: Vec<String> = lines.map(|l| format!("    {l}")).collect();
+            let mut text = format!("* MachineDeployment {}:\n  * {head}", p.md);
+            for l in rest {
+                text.push('\n');
+                text.push_str(&l);
+            }
+            text
+        })
+        .collect();
 
     let mut conds = Conditions::new(clock, since);
     let mut problems = Vec::new();
@@ -116,7 +189,7 @@ pub(super) fn cluster_status(clock: &Clock, c: &KubeadmCluster, cp: &[MachineFac
             "* MachineDeployments: {}\n* MachineSets: {}\n* Worker Machines: {}",
             names(&|p| vec![p.md.clone()]),
             names(&|p| vec![p.ms.clone()]),
-            names(&|p| p.machines.iter().map(|m| m.name.clone()).collect()),
+            names(&|p| p.all().map(|m| m.name.clone()).collect()),
         )
     });
     if let Some(m) = &delete_message {
@@ -145,21 +218,40 @@ pub(super) fn cluster_status(clock: &Clock, c: &KubeadmCluster, cp: &[MachineFac
     } else {
         conds.since(recent).add("WorkerMachinesReady", "False", "NotReady", &not_ready.join("\n")).since(since)
     };
-    conds = conds
-        .yes("ControlPlaneMachinesUpToDate", "UpToDate")
-        .yes("WorkerMachinesUpToDate", "UpToDate")
-        .yes("RemoteConnectionProbe", "ProbeSucceeded")
-        .no("RollingOut", "NotRollingOut")
-        .no("ScalingUp", "NotScalingUp")
-        .no("ScalingDown", "NotScalingDown");
-    conds = remediating(conds, pools.iter().flat_map(|p| &p.machines)).since(since);
+    conds = conds.yes("ControlPlaneMachinesUpToDate", "UpToDate");
+    conds = match &stale {
+        Some(m) => conds.since(rollout_since).add("WorkerMachinesUpToDate", "False", "NotUpToDate", m).since(since),
+        None => conds.yes("WorkerMachinesUpToDate", "UpToDate"),
+    };
+    conds = conds.yes("RemoteConnectionProbe", "ProbeSucceeded");
+    conds = if rolling.is_empty() {
+        conds.no("RollingOut", "NotRollingOut")
+    } else {
+        conds.since(rollout_since).add("RollingOut", "True", "RollingOut", &rolling.join("\n")).since(since)
+    };
+    conds = conds.no("ScalingUp", "NotScalingUp").no("ScalingDown", "NotScalingDown");
+    conds = remediating(conds, pools.iter().flat_map(PoolPlan::all)).since(since);
     conds = match &delete_message {
         Some(m) => conds.since(recent).add("Deleting", "True", "WaitingForWorkersDeletion", m).since(since),
         None => conds.no("Deleting", "NotDeleting"),
     };
     conds = paused_condition(conds, c.lifecycle == Lifecycle::Paused, &c.name);
     if c.class.is_some() {
-        conds = conds.yes("TopologyReconciled", "ReconcileSucceeded");
+        // The topology controller's upgrade message (`core/reconcilers/topology/cluster/status.go`).
+        let upgrading: Vec<&str> =
+            pools.iter().filter(|p| p.all().any(|m| m.stale.is_some())).map(|p| p.topology_name.as_str()).collect();
+        conds = if upgrading.is_empty() {
+            conds.yes("TopologyReconciled", "ReconcileSucceeded")
+        } else {
+            let which = if upgrading.len() == 1 { "MachineDeployment" } else { "MachineDeployments" };
+            let message = format!(
+                "Cluster is upgrading to {}\n  * {which} {} upgrading to version {}",
+                c.version,
+                upgrading.join(", "),
+                c.version
+            );
+            conds.since(rollout_since).add("TopologyReconciled", "False", "ClusterUpgrading", &message).since(since)
+        };
     }
     let old = V1Beta1Conditions::new(clock, since);
     let old =
@@ -174,7 +266,7 @@ pub(super) fn cluster_status(clock: &Clock, c: &KubeadmCluster, cp: &[MachineFac
             "readyReplicas": cp_count, "availableReplicas": cp_count,
         },
         "workers": {
-            "desiredReplicas": desired, "replicas": workers, "upToDateReplicas": workers,
+            "desiredReplicas": desired, "replicas": workers, "upToDateReplicas": up_to_date,
             "readyReplicas": ready, "availableReplicas": ready,
         },
         "conditions": conds.build(),
@@ -221,12 +313,16 @@ pub(super) fn kcp_status(clock: &Clock, c: &KubeadmCluster) -> Value {
     })
 }
 
-/// Status of the MachineDeployment (`machine_set == false`) or its MachineSet.
-pub(super) fn set_status(clock: &Clock, c: &KubeadmCluster, p: &PoolPlan, machine_set: bool) -> Value {
+/// Status of the MachineDeployment or one of its MachineSets.
+pub(super) fn set_status(clock: &Clock, c: &KubeadmCluster, p: &PoolPlan, which: SetOf) -> Value {
+    let machine_set = which != SetOf::Deployment;
     let deleting = c.lifecycle == Lifecycle::Deleting;
     let since = c.age - 14 * MIN;
-    let recent = trouble_since(p.machines.iter()).unwrap_or(9 * MIN);
-    let (n, ready) = (p.machines.len(), p.ready());
+    let machines = p.of(which);
+    let recent = trouble_since(machines.iter().copied()).unwrap_or(9 * MIN);
+    let n = machines.len();
+    let ready = machines.iter().filter(|m| matches!(m.health, Health::Healthy)).count();
+    let up_to_date = machines.iter().filter(|m| m.stale.is_none()).count();
     let mut conds = Conditions::new(clock, since);
     let mut old = V1Beta1Conditions::new(clock, since);
     if !machine_set {
@@ -235,27 +331,36 @@ pub(super) fn set_status(clock: &Clock, c: &KubeadmCluster, p: &PoolPlan, machin
             None => conds.yes("Available", "Available"),
         };
     }
-    conds = match p.not_ready() {
-        Some(m) => {
-            let summary = format!("{ready} of {n} completed");
-            old = old
-                .since(recent)
-                .bad("Ready", "Warning", "WaitingForAvailableMachines", &summary)
-                .bad("MachinesReady", "Warning", "NodeConditionsFailed", &summary)
-                .since(since);
-            conds.since(recent).add("MachinesReady", "False", "NotReady", &m).since(since)
-        }
-        None => {
-            old = old.ok("Ready").ok("MachinesReady");
-            conds.yes("MachinesReady", "Ready")
-        }
+    let not_ready: Vec<String> = machines
+        .iter()
+        .filter_map(|m| m.not_ready_message().map(|msg| nest(&format!("Machine {}", m.name), &msg)))
+        .collect();
+    conds = if not_ready.is_empty() {
+        old = old.ok("Ready").ok("MachinesReady");
+        conds.yes("MachinesReady", "Ready")
+    } else {
+        let summary = format!("{ready} of {n} completed");
+        old = old
+            .since(recent)
+            .bad("Ready", "Warning", "WaitingForAvailableMachines", &summary)
+            .bad("MachinesReady", "Warning", "NodeConditionsFailed", &summary)
+            .since(since);
+        conds.since(recent).add("MachinesReady", "False", "NotReady", &not_ready.join("\n")).since(since)
     };
-    conds = conds
-        .yes("MachinesUpToDate", "UpToDate")
-        .no("RollingOut", "NotRollingOut")
-        .no("ScalingUp", "NotScalingUp")
-        .no("ScalingDown", "NotScalingDown");
-    conds = remediating(conds, p.machines.iter()).since(since);
+    // A rollout started when the newest MachineSet was created: its first Machine's age.
+    let rollout_since = p.machines.iter().map(|m| m.age).max().unwrap_or(since);
+    conds = match PoolPlan::not_up_to_date(machines.iter().copied()) {
+        Some(m) => conds.since(rollout_since).add("MachinesUpToDate", "False", "NotUpToDate", &m).since(since),
+        None => conds.yes("MachinesUpToDate", "UpToDate"),
+    };
+    if !machine_set {
+        conds = match p.rolling_out() {
+            Some(m) => conds.since(rollout_since).add("RollingOut", "True", "RollingOut", &m).since(since),
+            None => conds.no("RollingOut", "NotRollingOut"),
+        };
+    }
+    conds = conds.no("ScalingUp", "NotScalingUp").no("ScalingDown", "NotScalingDown");
+    conds = remediating(conds, machines.iter().copied()).since(since);
     conds = if deleting {
         let what = if machine_set { format!("Deleting {n} Machines") } else { "Deleting 1 MachineSets".to_owned() };
         conds.since(recent).add("Deleting", "True", "Deleting", &what).since(since)
@@ -264,13 +369,15 @@ pub(super) fn set_status(clock: &Clock, c: &KubeadmCluster, p: &PoolPlan, machin
     };
     conds = paused_condition(conds, c.lifecycle == Lifecycle::Paused, &c.name);
     let mut selector = format!("{CLUSTER_NAME}={},{DEPLOYMENT_NAME}={}", c.name, p.md);
-    if machine_set {
-        selector.push_str(&format!(",machine-template-hash={}", p.hash));
+    match (which, &p.old) {
+        (SetOf::Current, _) => selector.push_str(&format!(",machine-template-hash={}", p.hash)),
+        (SetOf::Old, Some(o)) => selector.push_str(&format!(",machine-template-hash={}", o.hash)),
+        _ => {}
     }
     let mut status = json!({
         "observedGeneration": 1,
         "selector": selector,
-        "replicas": n, "readyReplicas": ready, "availableReplicas": ready, "upToDateReplicas": n,
+        "replicas": n, "readyReplicas": ready, "availableReplicas": ready, "upToDateReplicas": up_to_date,
         "conditions": conds.build(),
         "deprecated": { "v1beta1": { "conditions": old.build(), "readyReplicas": ready, "availableReplicas": ready } },
     });
@@ -280,7 +387,7 @@ pub(super) fn set_status(clock: &Clock, c: &KubeadmCluster, p: &PoolPlan, machin
     if machine_set {
         deprecated["fullyLabeledReplicas"] = json!(n);
     } else {
-        deprecated["updatedReplicas"] = json!(n);
+        deprecated["updatedReplicas"] = json!(up_to_date);
         deprecated["unavailableReplicas"] = json!(n - ready);
         status["phase"] = json!(if deleting { "ScalingDown" } else { "Running" });
     }
@@ -307,10 +414,10 @@ pub(super) fn health_check(clock: &Clock, c: &KubeadmCluster, cluster: &Value, p
         },
         "remediation": { "triggerIf": { "unhealthyLessThanOrEqualTo": "40%" } },
     });
-    let mut targets: Vec<&str> = pools.iter().flat_map(|p| p.machines.iter().map(|m| m.name.as_str())).collect();
+    let mut targets: Vec<&str> = pools.iter().flat_map(|p| p.all().map(|m| m.name.as_str())).collect();
     targets.sort();
     let expected = targets.len();
-    let unhealthy = pools.iter().flat_map(|p| &p.machines).filter(|m| m.health_check_failed().is_some()).count();
+    let unhealthy = pools.iter().flat_map(PoolPlan::all).filter(|m| m.health_check_failed().is_some()).count();
     let since = c.age - 10 * MIN;
     // maxUnhealthy 40% of the targets, rounded down, less those already unhealthy (`isAllowedRemediation`).
     mhc["status"] = json!({

@@ -49,7 +49,7 @@ fn template_cluster(clock: &Clock) -> Vec<Value> {
         name: TEMPLATE.to_owned(),
         version: "v1.33.4".to_owned(),
         control_plane: 3,
-        pools: vec![Pool { name: "md-0".to_owned(), replicas: 5, unhealthy: None }],
+        pools: vec![Pool { name: "md-0".to_owned(), replicas: 5, unhealthy: None, rolling_from: None }],
         age: 20 * DAY,
         lifecycle: Lifecycle::Running,
         class: None,

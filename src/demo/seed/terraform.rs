@@ -55,17 +55,49 @@ Unless you have made equivalent changes to your configuration, or ignored the
 relevant attributes using ignore_changes, the following plan may include
 actions to undo or respond to these changes."#;
 
-const READABLE_PLAN: &str = r#"Terraform will perform the following actions:
+/// The pending plan of `rds-orders`, as `terraform show` prints it: the move to PostgreSQL 16 replaces the
+/// parameter group (its family forces it), updates the instance in place and destroys the option group the
+/// configuration no longer has.
+const READABLE_PLAN: &str = r#"Terraform used the selected providers to generate the following execution
+plan. Resource actions are indicated with the following symbols:
+  ~ update in-place
+  - destroy
+-/+ destroy and then create replacement
+
+Terraform will perform the following actions:
 
   # aws_db_instance.orders will be updated in-place
   ~ resource "aws_db_instance" "orders" {
-      ~ allocated_storage  = 100 -> 200
-        id                 = "db-ORDERS7Q2K4N"
-      ~ instance_class     = "db.r6g.large" -> "db.r6g.xlarge"
-        # (41 unchanged attributes hidden)
+      ~ allocated_storage    = 100 -> 200
+      ~ engine_version       = "15.8" -> "16.4"
+        id                   = "db-ORDERS7Q2K4N"
+      ~ instance_class       = "db.r6g.large" -> "db.r6g.xlarge"
+      ~ parameter_group_name = "orders-pg15" -> "orders-pg16"
+        # (38 unchanged attributes hidden)
     }
 
-Plan: 0 to add, 1 to change, 0 to destroy."#;
+  # aws_db_option_group.orders_legacy will be destroyed
+  # (because aws_db_option_group.orders_legacy is not in configuration)
+  - resource "aws_db_option_group" "orders_legacy" {
+      - arn                      = "arn:aws:rds:eu-west-1:123456789012:og:orders-legacy" -> null
+      - engine_name              = "postgres" -> null
+      - id                       = "orders-legacy" -> null
+      - major_engine_version     = "15" -> null
+      - name                     = "orders-legacy" -> null
+      - option_group_description = "Managed by Terraform" -> null
+      - tags                     = {} -> null
+    }
+
+  # aws_db_parameter_group.orders must be replaced
+-/+ resource "aws_db_parameter_group" "orders" {
+      ~ arn         = "arn:aws:rds:eu-west-1:123456789012:pg:orders-pg15" -> (known after apply)
+      ~ family      = "postgres15" -> "postgres16" # forces replacement
+      ~ id          = "orders-pg15" -> (known after apply)
+      ~ name        = "orders-pg15" -> "orders-pg16" # forces replacement
+        # (3 unchanged attributes hidden)
+    }
+
+Plan: 1 to add, 1 to change, 2 to destroy."#;
 
 fn terraform(name: &str, path: &str, approve: &str) -> Value {
     let mut tf = object(TERRAFORM, "Terraform", Some(NS), name);

@@ -54,10 +54,13 @@ pub fn lines<'a>(store: &FleetStore, obj: &ObjectRef, theme: &Theme) -> Vec<Line
             out.push(Line::styled(format!("  control plane {spec} (Machines at {status})"), theme.style(role)));
         }
         for w in &t.workers {
-            let (role, note) = if w.version == t.version {
-                (Role::Ok, "")
+            let r = &w.replicas;
+            let (role, note) = if w.at(&t.version) {
+                (Role::Ok, String::new())
+            } else if w.version == t.version {
+                (Role::Warning, format!("  (rolling out: {}/{} up to date)", r.up_to_date, r.desired))
             } else {
-                (Role::Warning, "  (waits for the control plane)")
+                (Role::Warning, "  (waits for the control plane)".to_string())
             };
             out.push(Line::styled(format!("  {} {}{note}", w.name, w.version), theme.style(role)));
         }
