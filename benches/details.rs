@@ -7,6 +7,9 @@
 //! when an age ticks or a key moves the scroll). Prints p50 / p99 per frame, and the same list without the
 //! pane for comparison.
 //!
+//! Then the lines of the Cluster API panes (a blocked MachineHealthCheck, a MachineDeployment rolling out),
+//! 500 times each.
+//!
 //! Then `model::rollout::machine_deployment` over a store holding one MachineDeployment with 10 MachineSets
 //! (revisions 1-10) and 1,000 Machines [<= 5 ms]: the first read (MachineSets parsed from their compact JSON)
 //! and the next ones (parsed already), 200 reads.
@@ -128,6 +131,34 @@ fn main() {
             percentile(&ms, 0.5),
             percentile(&ms, 0.99)
         );
+    }
+    // The Cluster API panes' lines (what the pane draws, without the frame): legacy-aws' blocked
+    // MachineHealthCheck with its unhealthy Machine, and edge-eu's MachineDeployment mid-rollout.
+    let state = State::new(now);
+    let edge_md = store
+        .objects("mgmt", KindId::MACHINE_DEPLOYMENT)
+        .find(|m| m.name().starts_with("edge-eu-md-0-"))
+        .map(|m| (m.namespace().to_string(), m.name().to_string()))
+        .expect("edge-eu's MachineDeployment");
+    for (what, kind, ns, name) in [
+        (
+            "MachineHealthCheck team-data/legacy-aws-control-plane-unhealthy, pane lines",
+            KindId::MACHINE_HEALTH_CHECK,
+            "team-data",
+            "legacy-aws-control-plane-unhealthy".to_string(),
+        ),
+        ("MachineDeployment edge-eu md-0 (rolling out), pane lines", KindId::MACHINE_DEPLOYMENT, "platform", edge_md.1),
+    ] {
+        let o = store.get("mgmt", kind, ns, &name).expect("in the demo").clone();
+        let obj = fleetdeck::model::object_ref::ObjectRef::new("mgmt", kind, ns, &name);
+        let mut ms = Vec::with_capacity(FRAMES);
+        for _ in 0..FRAMES {
+            let t = Instant::now();
+            std::hint::black_box(fleetdeck::ui::views::details::lines(&store, &o, &obj, &state, &theme));
+            ms.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        ms.sort_by(f64::total_cmp);
+        println!("{what}: p50 {:.3} ms, p99 {:.3} ms", percentile(&ms, 0.5), percentile(&ms, 0.99));
     }
     let store = rollout_store(now);
     let t = Instant::now();

@@ -70,6 +70,13 @@ keys d Escape
 # Pinned: the failing prod-us Cluster (Clusters view, worst first) and the Fleet view with it on top.
 keys 2 g '*' 1; sleep 1; shot fleet-pinned
 keys 2 g '*'
+# Health checks: legacy-aws' tree, its control-plane MachineHealthCheck (the last line) blocked at max
+# unhealthy, in the details pane.
+keys / legacy-aws Enter; keys Enter G d; sleep 2; shot tree-legacy-aws-health-check
+keys d Escape Escape
+# A rollout: edge-eu upgrading to v1.34.1, its MachineDeployment (the sixth line) in the details pane.
+keys / edge-eu Enter; keys Enter j j j j j d; sleep 2; shot tree-edge-eu-rollout
+keys d Escape Escape
 keys q
 rm -rf "$profile"
 echo "screenshots/ regenerated"

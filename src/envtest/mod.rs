@@ -603,8 +603,18 @@ mod sweep_tests {
         for d in [&stale, &used, &other] {
             std::fs::create_dir_all(d.join("member")).expect("mkdir");
         }
-        // A process naming `used` on its command line, as etcd names its --data-dir.
-        let mut holder = Command::new("sleep").args(["30", used.to_str().expect("utf-8")]).spawn().expect("sleep");
+        // A process naming a path in `used` on its command line, as etcd names its --data-dir.
+        let log = used.join("member/log");
+        std::fs::write(&log, "").expect("write");
+        let mut holder = Command::new("tail").arg("-f").arg(&log).spawn().expect("tail");
+        // Until it has exec'd, the child's command line is still this test's.
+        let cmdline = format!("/proc/{}/cmdline", holder.id());
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !std::fs::read(&cmdline).is_ok_and(|c| String::from_utf8_lossy(&c).contains(used.to_str().unwrap_or("")))
+        {
+            assert!(Instant::now() < deadline, "tail never showed its command line");
+            std::thread::sleep(Duration::from_millis(10));
+        }
         assert_eq!(sweep_stale_etcd_dirs(root.path(), Duration::from_secs(3600)), 0, "younger than the grace");
         assert_eq!(sweep_stale_etcd_dirs(root.path(), Duration::ZERO), 1);
         let _ = holder.kill();

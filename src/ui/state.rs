@@ -195,7 +195,17 @@ pub struct State {
     pub tree_lines: super::tree_lines::LinesCache,
     /// The filtered rows of the current list, by (rows revision, sizes, view, filter, state filter).
     pub visible_cache: RefCell<Option<(VisibleKey, std::rc::Rc<Vec<usize>>)>>,
+    /// The details pane's YAML (Secret data redacted) of the object shown, by the stored version it was written
+    /// from, so a frame does not serialise the object again (`views/details.rs`).
+    pub details_yaml: YamlCache,
 }
+
+/// What the details pane's cached YAML was written from: the object, its `resourceVersion` and the address of
+/// the stored version (a new version of the object is a new allocation).
+pub type YamlKey = (crate::model::object_ref::ObjectRef, Option<String>, usize);
+
+/// The last YAML the details pane wrote, as indented lines, and what it was written from.
+pub type YamlCache = RefCell<Option<(YamlKey, std::rc::Rc<Vec<String>>)>>;
 
 /// What the cached list of visible rows depends on.
 pub type VisibleKey = (u64, usize, String, String, FluxFilter);
@@ -227,6 +237,7 @@ impl State {
             tree_cache: RefCell::new(TreeCache::new()),
             tree_lines: RefCell::default(),
             visible_cache: RefCell::new(None),
+            details_yaml: RefCell::default(),
         }
     }
 

@@ -103,13 +103,31 @@ pub fn lines<'a>(store: &FleetStore, o: &StoredObject, obj: &ObjectRef, state: &
     }
     out.push(Line::raw(""));
     out.push(Line::styled("yaml:", theme.style(Role::Header)));
-    let mut value = serde_json::to_value(o.obj()).unwrap_or(Value::Null);
-    value = redact(kind, &value);
-    let yaml = serde_saphyr::to_string(&value).unwrap_or_else(|e| format!("(cannot render: {e})"));
-    for l in yaml.lines() {
-        out.push(Line::raw(format!("  {l}")));
-    }
+    let yaml = yaml_of(o, obj, kind, &state.details_yaml);
+    out.extend(yaml.iter().map(|l| Line::raw(l.clone())));
     out
+}
+
+/// The YAML lines of `o` (Secret data redacted, indented two spaces), from `cache` while the stored version
+/// is the one they were written from.
+fn yaml_of(
+    o: &StoredObject,
+    obj: &ObjectRef,
+    kind: &str,
+    cache: &crate::ui::state::YamlCache,
+) -> std::rc::Rc<Vec<String>> {
+    let key: crate::ui::state::YamlKey =
+        (obj.clone(), o.obj().metadata.resource_version.clone(), std::ptr::from_ref(o) as usize);
+    if let Some((k, lines)) = cache.borrow().as_ref()
+        && *k == key
+    {
+        return lines.clone();
+    }
+    let value = redact(kind, &serde_json::to_value(o.obj()).unwrap_or(Value::Null));
+    let yaml = serde_saphyr::to_string(&value).unwrap_or_else(|e| format!("(cannot render: {e})"));
+    let lines = std::rc::Rc::new(yaml.lines().map(|l| format!("  {l}")).collect::<Vec<_>>());
+    *cache.borrow_mut() = Some((key, lines.clone()));
+    lines
 }
 
 /// The actions (allowed, or disabled with the reason) and recent events of an inspected object.
