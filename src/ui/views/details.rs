@@ -135,13 +135,15 @@ fn inspection_lines(out: &mut Vec<Line<'_>>, i: &crate::ui::jobs::Inspection, st
     if !i.verbs.is_empty() {
         out.push(Line::raw(""));
         out.push(Line::styled("actions:", theme.style(Role::Header)));
+        // Verbs padded to the longest ("scale to 3") and a space, so the state never runs into the verb.
+        let w = i.verbs.iter().map(|(v, _)| v.chars().count()).max().unwrap_or(0).max(9) + 1;
         for (verb, denial) in &i.verbs {
             out.push(match denial {
                 None => {
-                    Line::from(vec![Span::raw(format!("  {verb:<10}")), Span::styled("allowed", theme.style(Role::Ok))])
+                    Line::from(vec![Span::raw(format!("  {verb:<w$}")), Span::styled("allowed", theme.style(Role::Ok))])
                 }
                 Some(why) => Line::from(vec![
-                    Span::styled(format!("  {verb:<10}"), theme.style(Role::Muted)),
+                    Span::styled(format!("  {verb:<w$}"), theme.style(Role::Muted)),
                     Span::styled(format!("disabled: {why}"), theme.style(Role::Muted)),
                 ]),
             });

@@ -19,11 +19,14 @@ pub fn lines<'a>(store: &FleetStore, obj: &ObjectRef, theme: &Theme) -> Vec<Line
         if r.paused {
             out.push(Line::styled("  paused: the rollout does not progress until resumed", theme.style(Role::Warning)));
         }
+        // MACHINESET and VERSION as wide as their longest value, so the table fits a narrow pane.
+        let ms = r.revisions.iter().map(|v| v.machine_set.chars().count()).max().unwrap_or(0).max(10) + 2;
+        let ver = r.revisions.iter().map(|v| v.version.chars().count()).max().unwrap_or(0).max(7) + 2;
         if !r.revisions.is_empty() {
             out.push(Line::styled(
                 format!(
-                    "  {:<6}{:<28}{:<10}{:>9}{:>7}{:>7}",
-                    "REV", "MACHINESET", "VERSION", "REPLICAS", "READY", "UP2D"
+                    "  {:<5}{:<ms$}{:<ver$}{:>4}{:>6}{:>5}",
+                    "REV", "MACHINESET", "VERSION", "CUR", "READY", "UP2D"
                 ),
                 theme.style(Role::Muted),
             ));
@@ -33,7 +36,7 @@ pub fn lines<'a>(store: &FleetStore, obj: &ObjectRef, theme: &Theme) -> Vec<Line
             let role = if v.current { Role::Ok } else { Role::Base };
             out.push(Line::styled(
                 format!(
-                    "  {rev:<6}{:<28}{:<10}{:>9}{:>7}{:>7}",
+                    "  {rev:<5}{:<ms$}{:<ver$}{:>4}{:>6}{:>5}",
                     v.machine_set, v.version, v.replicas.current, v.replicas.ready, v.replicas.up_to_date
                 ),
                 theme.style(role),
