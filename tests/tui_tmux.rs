@@ -42,6 +42,15 @@ fn drive(home: &Path, kubeconfig: &Path) {
     });
     assert!(s.contains("PLEG"), "the kubelet's message is shown: {s}");
 
+    // The Terraform view: rds-orders' pending plan read from its readable plan and counted (one update, one
+    // destroy, one replacement) in the PLAN column.
+    // (Escape alone: followed at once by a key, the terminal reads the pair as Alt+key.)
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("back to the clusters", Duration::from_secs(20), |s| s.contains("Clusters ("));
+    tmux.keys(&["4"]);
+    let s = tmux.wait_for("plan counts", Duration::from_secs(20), |s| s.contains("~1 -1 -/+1"));
+    assert!(s.lines().any(|l| l.contains("rds-orders") && l.contains("~1 -1 -/+1")), "{s}");
+
     // Back to the fleet, filter it.
     tmux.keys(&["Escape", "1", "/", "dev", "Enter"]);
     let s = tmux.wait_for("filtered fleet", Duration::from_secs(20), |s| s.contains("filter: dev"));

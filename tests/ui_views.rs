@@ -565,3 +565,44 @@ fn capi_tree_marks_health_checks_and_failing_machines() {
     assert_eq!(buf[(x, y)].fg, theme.style(Role::Error).fg.expect("error colour"), "a failed check is red");
     assert!(screen.contains("2 Machines..."), "the healthy control-plane Machines stay grouped: {screen}");
 }
+
+/// Issue 16, item 4: the Terraform view's PLAN column shows a pending plan's counts once read, in the error
+/// colour when it destroys or replaces something (its id before), with the plan's age.
+#[test]
+fn plan_counts_in_the_terraform_view() {
+    let store = fleet();
+    let theme = Theme::builtin("default").expect("theme");
+    let mut s = state(View::Terraform);
+    let rows = Rows::derive(&store, now());
+    let rds = rows.terraform.iter().find(|r| r.obj.name == "rds-orders").expect("rds-orders").clone();
+    let plan = rds.pending_plan.clone().expect("a pending plan");
+    let before = text(&draw(&store, &mut s, &theme));
+    let line = before.lines().find(|l| l.contains("rds-orders")).expect("listed").to_string();
+    assert!(line.contains(&plan), "the id until the plan is read: {line}");
+    fleetdeck::ui::plans::apply(
+        &mut s.plans,
+        fleetdeck::ui::msg::PlanRead {
+            obj: rds.obj.clone(),
+            plan: plan.clone(),
+            counts: Ok(("~1 -1 -/+1".into(), true)),
+        },
+    );
+    // Not asked for: an answer for a plan nobody asked about is dropped.
+    assert!(!text(&draw(&store, &mut s, &theme)).contains("~1 -1 -/+1"));
+    fleetdeck::ui::plans::follow(&mut s.plans, true, &rows);
+    fleetdeck::ui::plans::apply(
+        &mut s.plans,
+        fleetdeck::ui::msg::PlanRead { obj: rds.obj.clone(), plan, counts: Ok(("~1 -1 -/+1".into(), true)) },
+    );
+    let buf = draw(&store, &mut s, &theme);
+    let after = text(&buf);
+    let line = after.lines().find(|l| l.contains("rds-orders")).expect("listed").to_string();
+    assert!(line.contains("~1 -1 -/+1  "), "counts then the plan's age: {line}");
+    let (x, y) = find(&buf, "~1 -1 -/+1");
+    // The row is selected (first, pending plans first): colours show on the other rows only; select another.
+    let _ = (x, y);
+    s.cursor_mut().selected = 1;
+    let buf = draw(&store, &mut s, &theme);
+    let (x, y) = find(&buf, "~1 -1 -/+1");
+    assert_eq!(buf[(x, y)].fg, theme.style(Role::Error).fg.expect("error colour"), "it destroys: red");
+}

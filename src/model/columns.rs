@@ -59,6 +59,8 @@ pub struct TerraformColumns {
     pub outputs: Vec<String>,
     /// `status.lastAppliedRevision`.
     pub revision: String,
+    /// `status.lastPlanAt`: when tofu-controller last planned.
+    pub last_plan_at: Option<Timestamp>,
 }
 
 fn s<'a>(v: &'a Value, p: &str) -> &'a str {
@@ -133,6 +135,7 @@ impl Columns {
                     .map(|a| a.iter().filter_map(Value::as_str).map(String::from).collect())
                     .unwrap_or_default(),
                 revision: s(d, "/status/lastAppliedRevision").to_string(),
+                last_plan_at: s(d, "/status/lastPlanAt").parse().ok(),
             })),
             _ => Columns::None,
         }

@@ -129,7 +129,9 @@ pub async fn run(
             let (flashed, bell) = super::pulse::follow(&mut state, &store, bell);
             // The flash is drawn by the next frame.
             dirty |= flashed;
-            for effect in follow_inventory(&mut state, &store).into_iter().chain(bell) {
+            let shown = state.nav.view == View::Terraform;
+            let plans = super::plans::follow(&mut state.plans, shown, &rows);
+            for effect in follow_inventory(&mut state, &store).into_iter().chain(bell).chain(plans) {
                 effects.run(effect, &state, &store);
             }
             // The clock: wake when the soonest age on screen changes its text (`17s` -> `18s`), but not

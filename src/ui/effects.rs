@@ -73,6 +73,7 @@ impl Effects {
                 super::wizard::tasks::spawn(*task, contexts, self.clients.clone(), self.tx.clone());
             }
             Effect::ReadInventory { tree, probes } => self.read_inventory(tree, probes),
+            Effect::ReadPlan { obj, plan } => self.read_plan(store, obj, plan),
             Effect::Diff { target, run } => self.diff(state, target, run),
             Effect::SavePins(pins) => {
                 let path = self.state_dir.join(crate::config::pins::FILE);
@@ -222,6 +223,26 @@ impl Effects {
                 Err(e) => Inspection { events: Some(Err(e.to_string())), ..Default::default() },
             };
             let _ = tx.send(Msg::Action(ActionMsg::Inspected(key, inspection)));
+        });
+    }
+
+    /// Reads Terraform `obj`'s readable plan (its object as stored: workspace, `storeReadablePlan`) and counts
+    /// its changes for the PLAN column.
+    fn read_plan(&self, store: &FleetStore, obj: ObjectRef, plan: String) {
+        let Some(stored) = store.get(&obj.context, obj.kind, &obj.namespace, &obj.name) else { return };
+        let object = stored.obj().clone();
+        let (clients, tx) = (self.clients.clone(), self.tx.clone());
+        tokio::spawn(async move {
+            let counts = async {
+                let client = clients.get(&obj.context).await.map_err(|e| e.to_string())?;
+                let text = ops::terraform::readable_plan(&client, &object).await??;
+                let s = crate::model::plan_summary::summarize(&text);
+                let destroys = s.count(crate::model::plan_summary::Change::Destroy) > 0
+                    || s.count(crate::model::plan_summary::Change::Replace) > 0;
+                Ok((s.counts_text(), destroys))
+            }
+            .await;
+            let _ = tx.send(Msg::Plan(super::msg::PlanRead { obj, plan, counts }));
         });
     }
 

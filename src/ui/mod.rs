@@ -14,6 +14,7 @@ pub mod jobs;
 pub mod list;
 pub mod msg;
 pub mod palette;
+pub mod plans;
 pub mod pulse;
 pub mod render;
 pub mod rows;

@@ -1,6 +1,7 @@
 //! The cockpit's messages and effects, data only, at the bottom of `ui/`: what `update` asks the loop to
 //! run off the UI task ([`Effect`]), and what comes back ([`Msg`]), routed by `update::message` straight
-//! to its owner (action jobs and inspections to `actions.rs`, wizard results to `wizard/flow.rs`, inventory reads to `inventory.rs`).
+//! to its owner (action jobs and inspections to `actions.rs`, wizard results to `wizard/flow.rs`, inventory reads to `inventory.rs`,
+//! plan counts to `plans.rs`).
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -33,6 +34,13 @@ pub enum Effect {
     },
     /// Stop reading inventory entries (the tree closed).
     StopInventory,
+    /// Read Terraform `obj`'s readable plan for pending plan `plan` and count its changes (`plans.rs`).
+    ReadPlan {
+        /// The Terraform object.
+        obj: ObjectRef,
+        /// Its pending plan id.
+        plan: String,
+    },
     /// Write the pins to `pins.json` in the state directory (a pin changed).
     SavePins(crate::model::pins::Pins),
     /// Ring the terminal bell (an object turned Failed while another view was shown; `pulse_bell`).
@@ -60,6 +68,19 @@ pub enum Msg {
     Diff(DiffDone),
     /// Saving the pins failed: why, for the status bar.
     PinsNotSaved(String),
+    /// For the Terraform view's plan counts (`plans::apply`).
+    Plan(PlanRead),
+}
+
+/// A pending plan's counts, read for the Terraform view.
+#[derive(Debug, Clone)]
+pub struct PlanRead {
+    /// The Terraform object.
+    pub obj: ObjectRef,
+    /// The plan id it was read for.
+    pub plan: String,
+    /// `~1 -1 -/+1` and whether it destroys anything, or why the plan could not be read.
+    pub counts: Result<(String, bool), String>,
 }
 
 /// A finished diff run.

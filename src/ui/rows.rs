@@ -67,6 +67,8 @@ pub struct TerraformRow {
     pub outputs: Vec<String>,
     /// Last applied revision.
     pub revision: String,
+    /// When tofu-controller last planned (`status.lastPlanAt`).
+    pub last_plan_at: Option<Timestamp>,
 }
 
 /// The state filter of the Flux view.
@@ -282,6 +284,7 @@ fn row(context: &str, kind: KindId, o: &StoredObject) -> Option<Row> {
             pending_plan: c.pending_plan.clone(),
             outputs: c.outputs.clone(),
             revision: c.revision.clone(),
+            last_plan_at: c.last_plan_at,
         })),
         Columns::None => return None,
     })

@@ -171,6 +171,8 @@ pub struct State {
     pub settings: Settings,
     /// The open Flux tree's unwatched inventory entries: what is being read, and the last answer.
     pub inventory: Option<super::inventory::InventoryView>,
+    /// The Terraform view's pending plans: asked for, and their counts once read.
+    pub plans: super::plans::PlanReads,
     /// The drift diff shown over the view (`D` on a Kustomization), if any.
     pub diff: Option<super::diff::DiffView>,
     /// Transitions to Failed already told about (see `ui/pulse.rs`).
@@ -225,6 +227,7 @@ impl State {
             gitops: Default::default(),
             settings: Settings::default(),
             inventory: None,
+            plans: Default::default(),
             diff: None,
             pulse_seen: 0,
             pins: Default::default(),

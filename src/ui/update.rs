@@ -57,6 +57,7 @@ pub fn message(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Inventory(read) => super::inventory::apply(&mut state.inventory, read, state.now),
         Msg::Diff(done) => super::diff::apply(&mut state.diff, done),
         Msg::PinsNotSaved(why) => state.message = Some(format!("pins not saved: {why}")),
+        Msg::Plan(read) => super::plans::apply(&mut state.plans, read),
     }
     Vec::new()
 }

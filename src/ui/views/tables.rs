@@ -89,6 +89,21 @@ fn name_cell<'a>(o: &'a crate::model::object_ref::ObjectRef, state: &State, them
     }
 }
 
+/// The PLAN cell of a Terraform row: a pending plan's counts once read (`~1 -1 -/+1`, in the error colour when
+/// it destroys or replaces something) and the plan's age (`status.lastPlanAt`); its id until read, or when its
+/// plan cannot be read (the details pane says why); `-` without a pending plan.
+fn plan_cell<'a>(r: &crate::ui::rows::TerraformRow, state: &State, theme: &Theme, sel: bool) -> Cell<'a> {
+    let Some(plan) = &r.pending_plan else { return Cell::from("-") };
+    let when = r.last_plan_at.map(|t| format!("  {}", age(t, state.now))).unwrap_or_default();
+    match state.plans.counts(&r.obj, plan) {
+        Some(Ok((counts, destroys))) => {
+            let role = if *destroys { Role::Error } else { Role::Warning };
+            styled(format!("{counts}{when}"), role, theme, sel)
+        }
+        _ => styled(format!("{plan}{when}"), Role::Warning, theme, sel),
+    }
+}
+
 fn mark<'a>(row: Row<'a>, selected: bool, theme: &Theme) -> Row<'a> {
     if selected { row.style(theme.style(Role::Selected)) } else { row }
 }
@@ -239,7 +254,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, rows: &Rows, theme: &Theme
                 Constraint::Length(12),
                 Constraint::Min(14),
                 Constraint::Length(11),
-                Constraint::Length(20),
+                Constraint::Length(26),
                 Constraint::Length(18),
                 Constraint::Fill(2),
             ],
@@ -251,7 +266,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, rows: &Rows, theme: &Theme
                         styled(r.obj.namespace.as_str(), Role::Muted, theme, sel),
                         name_cell(&r.obj, state, theme, sel),
                         styled(format!("{:?}", r.health.state), health_role(r.health.state), theme, sel),
-                        styled(r.pending_plan.clone().unwrap_or_else(|| "-".into()), Role::Warning, theme, sel),
+                        plan_cell(r, state, theme, sel),
                         Cell::from(if r.outputs.is_empty() { "-".into() } else { r.outputs.join(",") }),
                         Cell::from(first_line(&r.health.message).to_string()),
                     ]);
