@@ -606,3 +606,29 @@ fn plan_counts_in_the_terraform_view() {
     let (x, y) = find(&buf, "~1 -1 -/+1");
     assert_eq!(buf[(x, y)].fg, theme.style(Role::Error).fg.expect("error colour"), "it destroys: red");
 }
+
+/// Issue 16, item 3: the Clusters view's MHC column sums each Cluster's MachineHealthChecks: prod-us 4/5 (its
+/// worker waiting for remediation), legacy-aws `blocked 2/3` in the error colour, `-` without a check.
+#[test]
+fn clusters_view_sums_health_checks() {
+    let store = fleet();
+    let theme = Theme::builtin("default").expect("theme");
+    // The cursor on the first row (prod-us, worst first): the colours show on the others.
+    let mut s = state(View::Clusters);
+    let buf = draw(&store, &mut s, &theme);
+    let screen = text(&buf);
+    // The MHC cell of a row: the characters under the header's MHC, up to the VERSION column.
+    let header: Vec<char> = screen.lines().find(|l| l.contains("MHC")).expect("header").chars().collect();
+    let at = |word: &str| {
+        let w: Vec<char> = word.chars().collect();
+        header.windows(w.len()).position(|x| x == w.as_slice()).expect("column")
+    };
+    let (from, to) = (at("MHC"), at("VERSION"));
+    let cell = |name: &str| {
+        let line: Vec<char> = screen.lines().find(|l| l.contains(&format!(" {name} "))).expect("row").chars().collect();
+        line[from..to].iter().collect::<String>().trim().to_string()
+    };
+    assert_eq!((cell("prod-us"), cell("legacy-aws"), cell("dev-eu")), ("4/5".into(), "blocked 2/3".into(), "-".into()));
+    let (x, y) = find(&buf, "blocked 2/3");
+    assert_eq!(buf[(x, y)].fg, theme.style(Role::Error).fg.expect("error colour"), "a blocked check is red");
+}

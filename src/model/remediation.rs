@@ -292,6 +292,41 @@ pub fn health_check(store: &FleetStore, context: &str, namespace: &str, name: &s
     Some(HealthCheckReport { check, unhealthy, targets_not_found })
 }
 
+/// What a Cluster's MachineHealthChecks add up to, for the Clusters view's MHC column.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClusterChecks {
+    /// Healthy Machines over all its checks (`status.currentHealthy`).
+    pub healthy: i64,
+    /// Machines its checks watch (`status.expectedMachines`).
+    pub expected: i64,
+    /// One of its checks is blocked (`RemediationAllowed` False).
+    pub blocked: bool,
+}
+
+impl ClusterChecks {
+    /// `4/5`, or `blocked 2/3` when a check is blocked.
+    pub fn text(&self) -> String {
+        let n = format!("{}/{}", self.healthy, self.expected);
+        if self.blocked { format!("blocked {n}") } else { n }
+    }
+}
+
+/// Every Cluster's MachineHealthChecks in `context`, summed, by (namespace, `spec.clusterName`).
+pub fn checks_by_cluster(
+    store: &FleetStore,
+    context: &str,
+) -> std::collections::HashMap<(String, String), ClusterChecks> {
+    let mut out: std::collections::HashMap<(String, String), ClusterChecks> = std::collections::HashMap::new();
+    for o in store.objects(context, KindId::MACHINE_HEALTH_CHECK) {
+        let c = HealthCheck::read(o.name(), &o.obj().data);
+        let sum = out.entry((o.namespace().to_string(), c.cluster.clone())).or_default();
+        sum.healthy += c.current_healthy.unwrap_or(0);
+        sum.expected += c.expected.unwrap_or(0);
+        sum.blocked |= c.blocked();
+    }
+    out
+}
+
 /// The names of the MachineHealthChecks of Cluster `namespace/cluster` in `context` (`spec.clusterName`), sorted.
 pub fn of_cluster(store: &FleetStore, context: &str, namespace: &str, cluster: &str) -> Vec<String> {
     let mut names: Vec<String> = store

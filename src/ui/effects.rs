@@ -237,6 +237,10 @@ impl Effects {
                 let client = clients.get(&obj.context).await.map_err(|e| e.to_string())?;
                 let text = ops::terraform::readable_plan(&client, &object).await??;
                 let s = crate::model::plan_summary::summarize(&text);
+                if s.resources.is_empty() && !s.notes.is_empty() {
+                    // Not a readable plan: no counts (the cell keeps the plan id; the details pane says why).
+                    return Err(s.notes.join("; "));
+                }
                 let destroys = s.count(crate::model::plan_summary::Change::Destroy) > 0
                     || s.count(crate::model::plan_summary::Change::Replace) > 0;
                 Ok((s.counts_text(), destroys))

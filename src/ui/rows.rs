@@ -133,6 +133,10 @@ pub struct Rows {
     /// Pulse view: the store's pulse lines, newest first.
     pub pulse: Vec<Arc<crate::model::pulse::PulseLine>>,
     pulse_revision: Option<u64>,
+    /// The Clusters view's MHC column: each Cluster's MachineHealthChecks summed, by the Cluster.
+    pub health_checks: HashMap<ObjectRef, crate::model::remediation::ClusterChecks>,
+    /// The MachineHealthCheck kind revision per context `health_checks` was built from.
+    checks_revisions: BTreeMap<Arc<str>, u64>,
     cache: Cache,
 }
 
@@ -373,6 +377,7 @@ impl Rows {
             self.pulse = store.pulse().lines();
         }
         let listed = listed_contexts(store);
+        self.update_health_checks(store, &listed);
         let Cache { kinds, sets } = &mut self.cache;
         // Forget contexts and kinds that are gone or no longer listed.
         kinds.retain(|ctx, by_kind| {
@@ -415,6 +420,31 @@ impl Rows {
         if t {
             self.terraform = sets.terraform.iter().map(|s| s.0.clone()).collect();
         }
+    }
+}
+
+impl Rows {
+    /// Rebuilds [`Rows::health_checks`] when a listed context's MachineHealthChecks changed (they are few: a
+    /// handful per management cluster) or the listed contexts did.
+    fn update_health_checks(&mut self, store: &FleetStore, listed: &[&str]) {
+        let revisions: BTreeMap<Arc<str>, u64> = listed
+            .iter()
+            .filter_map(|ctx| {
+                let k = store.context(ctx)?.kinds.get(&KindId::MACHINE_HEALTH_CHECK)?;
+                Some((Arc::from(*ctx), k.revision))
+            })
+            .collect();
+        if revisions == self.checks_revisions {
+            return;
+        }
+        self.health_checks.clear();
+        for ctx in revisions.keys() {
+            for ((namespace, cluster), sum) in crate::model::remediation::checks_by_cluster(store, ctx) {
+                let key = ObjectRef::new(ctx.as_ref(), KindId::CLUSTER, namespace, cluster);
+                self.health_checks.insert(key, sum);
+            }
+        }
+        self.checks_revisions = revisions;
     }
 }
 

@@ -89,6 +89,21 @@ fn name_cell<'a>(o: &'a crate::model::object_ref::ObjectRef, state: &State, them
     }
 }
 
+/// The MHC cell of a Cluster row: its MachineHealthChecks' healthy / expected Machines (`4/5`, in the warning
+/// colour when some are unhealthy), `blocked 2/3` in the error colour when a check may not remediate, `-` without
+/// a check.
+fn checks_cell<'a>(c: Option<&crate::model::remediation::ClusterChecks>, theme: &Theme, sel: bool) -> Cell<'a> {
+    let Some(c) = c else { return Cell::from("-") };
+    let role = if c.blocked {
+        Role::Error
+    } else if c.healthy < c.expected {
+        Role::Warning
+    } else {
+        Role::Ok
+    };
+    styled(c.text(), role, theme, sel)
+}
+
 /// The PLAN cell of a Terraform row: a pending plan's counts once read (`~1 -1 -/+1`, in the error colour when
 /// it destroys or replaces something) and the plan's age (`status.lastPlanAt`); its id until read, or when its
 /// plan cannot be read (the details pane says why); `-` without a pending plan.
@@ -149,7 +164,19 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, rows: &Rows, theme: &Theme
             window.map(|(i, sel)| mark(fleet_row(&rows.fleet[i], theme, state, sel), sel, theme)).collect(),
         ),
         View::Clusters => (
-            vec!["CONTEXT", "NAMESPACE", "NAME", "PHASE", "STATE", "CP", "WORKERS", "VERSION", "CLASS", "MESSAGE"],
+            vec![
+                "CONTEXT",
+                "NAMESPACE",
+                "NAME",
+                "PHASE",
+                "STATE",
+                "CP",
+                "WORKERS",
+                "MHC",
+                "VERSION",
+                "CLASS",
+                "MESSAGE",
+            ],
             vec![
                 Constraint::Length(10),
                 Constraint::Length(10),
@@ -158,6 +185,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, rows: &Rows, theme: &Theme
                 Constraint::Length(11),
                 Constraint::Length(5),
                 Constraint::Length(7),
+                Constraint::Length(11),
                 Constraint::Length(8),
                 Constraint::Length(11),
                 Constraint::Fill(2),
@@ -173,6 +201,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, rows: &Rows, theme: &Theme
                         styled(format!("{:?}", r.health.state), health_role(r.health.state), theme, sel),
                         Cell::from(r.control_plane.as_str()),
                         Cell::from(r.workers.as_str()),
+                        checks_cell(rows.health_checks.get(&r.obj), theme, sel),
                         Cell::from(r.version.as_str()),
                         styled(r.class.clone().unwrap_or_else(|| "-".into()), Role::Muted, theme, sel),
                         Cell::from(first_line(&r.health.message).to_string()),
