@@ -5,9 +5,7 @@
 //! flag the tree stays clusterctl's (no MachineHealthCheck row, no mark).
 mod common;
 
-use fleetdeck::envtest::Envtest;
-use k8s_openapi::api::core::v1::Namespace;
-use kube::api::{Api, DynamicObject, Patch, PatchParams, PostParams};
+use kube::api::{Api, DynamicObject};
 use kube::core::{ApiResource, GroupVersionKind};
 use serde_json::{Value, json};
 
@@ -20,14 +18,6 @@ const BLOCKED: &str = "Remediation is not allowed, the number of not started or 
 fn api(client: &kube::Client, kind: &str, plural: &str) -> Api<DynamicObject> {
     let gvk = GroupVersionKind::gvk("cluster.x-k8s.io", "v1beta2", kind);
     Api::namespaced_with(client.clone(), NS, &ApiResource::from_gvk_with_plural(&gvk, plural))
-}
-
-async fn create(api: &Api<DynamicObject>, obj: Value, status: Value) -> anyhow::Result<()> {
-    let o: DynamicObject = serde_json::from_value(obj)?;
-    let name = o.metadata.name.clone().unwrap_or_default();
-    api.create(&PostParams::default(), &o).await?;
-    api.patch_status(&name, &PatchParams::default(), &Patch::Merge(&json!({"status": status}))).await?;
-    Ok(())
 }
 
 fn condition(type_: &str, status: &str, reason: &str, message: &str) -> Value {
@@ -53,16 +43,12 @@ fn health_check(name: &str, pool: &str, trigger: &str, status: Value) -> (Value,
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_checks_remediating_and_blocked() -> anyhow::Result<()> {
-    let env = Envtest::builder().server("a").start().await?;
-    env.install_crds("a").await?;
-    let client = env.client("a").await?;
-    let ns: Namespace = serde_json::from_value(json!({"metadata": {"name": NS}}))?;
-    Api::<Namespace>::all(client.clone()).create(&PostParams::default(), &ns).await?;
+    let (env, client) = common::server_with_namespace(NS).await?;
     let clusters = api(&client, "Cluster", "clusters");
     let machines = api(&client, "Machine", "machines");
     let checks = api(&client, "MachineHealthCheck", "machinehealthchecks");
 
-    create(
+    common::create_with_status(
         &clusters,
         json!({"apiVersion": "cluster.x-k8s.io/v1beta2", "kind": "Cluster", "metadata": {"name": "c1", "namespace": NS},
             "spec": {"controlPlaneRef": {"apiGroup": "controlplane.cluster.x-k8s.io", "kind": "KubeadmControlPlane", "name": "c1"}}}),
@@ -100,7 +86,7 @@ async fn health_checks_remediating_and_blocked() -> anyhow::Result<()> {
         ("b-2", "b", sick(None)),
     ] {
         let (o, s) = machine(name, pool, conditions);
-        create(&machines, o, s).await?;
+        common::create_with_status(&machines, o, s).await?;
     }
     let (o, s) = health_check(
         "pool-a",
@@ -109,7 +95,7 @@ async fn health_checks_remediating_and_blocked() -> anyhow::Result<()> {
         json!({"expectedMachines": 3, "currentHealthy": 2, "remediationsAllowed": 0, "targets": ["a-1", "a-2", "a-3"],
             "conditions": [condition("RemediationAllowed", "True", "RemediationAllowed", "")]}),
     );
-    create(&checks, o, s).await?;
+    common::create_with_status(&checks, o, s).await?;
     let (o, s) = health_check(
         "pool-b",
         "b",
@@ -117,7 +103,7 @@ async fn health_checks_remediating_and_blocked() -> anyhow::Result<()> {
         json!({"expectedMachines": 2, "currentHealthy": 1, "remediationsAllowed": 0, "targets": ["b-1", "b-2", "b-gone"],
             "conditions": [condition("RemediationAllowed", "False", "TooManyUnhealthy", BLOCKED)]}),
     );
-    create(&checks, o, s).await?;
+    common::create_with_status(&checks, o, s).await?;
 
     let home = tempfile::tempdir()?;
     let bin = std::path::Path::new(env!("CARGO_BIN_EXE_fleetdeck"));

@@ -4,8 +4,6 @@
 //! KubeadmControlPlane moving from v1.31.0 to v1.32.0 with one Machine not up to date.
 mod common;
 
-use fleetdeck::envtest::Envtest;
-use k8s_openapi::api::core::v1::Namespace;
 use kube::api::{Api, DynamicObject, Patch, PatchParams, PostParams};
 use kube::core::{ApiResource, GroupVersionKind};
 use serde_json::{Value, json};
@@ -22,14 +20,6 @@ fn template(version: &str) -> Value {
         "infrastructureRef": {"apiGroup": "infrastructure.cluster.x-k8s.io", "kind": "DockerMachineTemplate", "name": "md-0"}}})
 }
 
-async fn create(api: &Api<DynamicObject>, obj: Value, status: Value) -> anyhow::Result<()> {
-    let o: DynamicObject = serde_json::from_value(obj)?;
-    let name = o.metadata.name.clone().unwrap_or_default();
-    api.create(&PostParams::default(), &o).await?;
-    api.patch_status(&name, &PatchParams::default(), &Patch::Merge(&json!({"status": status}))).await?;
-    Ok(())
-}
-
 fn set(name: &str, deployment: &str, revision: &str, version: &str, counts: [i64; 4]) -> (Value, Value) {
     let obj = json!({"apiVersion": "cluster.x-k8s.io/v1beta2", "kind": "MachineSet",
         "metadata": {"name": name, "namespace": "capi", "annotations": {"machinedeployment.clusters.x-k8s.io/revision": revision},
@@ -41,11 +31,7 @@ fn set(name: &str, deployment: &str, revision: &str, version: &str, counts: [i64
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rollout_status_and_history_of_a_machine_deployment_and_a_control_plane() -> anyhow::Result<()> {
-    let env = Envtest::builder().server("a").start().await?;
-    env.install_crds("a").await?;
-    let client = env.client("a").await?;
-    let ns: Namespace = serde_json::from_value(json!({"metadata": {"name": "capi"}}))?;
-    Api::<Namespace>::all(client.clone()).create(&PostParams::default(), &ns).await?;
+    let (env, client) = common::server_with_namespace("capi").await?;
     let mds: Api<DynamicObject> =
         Api::namespaced_with(client.clone(), "capi", &resource(CAPI, "MachineDeployment", "machinedeployments"));
     let sets: Api<DynamicObject> =
@@ -59,7 +45,7 @@ async fn rollout_status_and_history_of_a_machine_deployment_and_a_control_plane(
     );
 
     let rolling = "Rolling out 2 not up-to-date replicas\n* Version v1.31.0, v1.32.0 required";
-    create(&mds, json!({"apiVersion": "cluster.x-k8s.io/v1beta2", "kind": "MachineDeployment",
+    common::create_with_status(&mds, json!({"apiVersion": "cluster.x-k8s.io/v1beta2", "kind": "MachineDeployment",
         "metadata": {"name": "md-0", "namespace": "capi", "annotations": {"machinedeployment.clusters.x-k8s.io/revision": "3"}},
         "spec": {"clusterName": "c1", "replicas": 3, "selector": {"matchLabels": {"app": "md-0"}}, "template": template("v1.32.0")}}),
         json!({"replicas": 4, "readyReplicas": 4, "availableReplicas": 3, "upToDateReplicas": 1,
@@ -72,9 +58,9 @@ async fn rollout_status_and_history_of_a_machine_deployment_and_a_control_plane(
         ("md-1-a", "md-1", "9", "v1.32.0", [1, 1, 1, 1]),
     ] {
         let (o, s) = set(name, deployment, revision, version, counts);
-        create(&sets, o, s).await?;
+        common::create_with_status(&sets, o, s).await?;
     }
-    create(
+    common::create_with_status(
         &kcps,
         json!({"apiVersion": "controlplane.cluster.x-k8s.io/v1beta2", "kind": "KubeadmControlPlane",
         "metadata": {"name": "cp", "namespace": "capi"},
@@ -92,7 +78,7 @@ async fn rollout_status_and_history_of_a_machine_deployment_and_a_control_plane(
         } else {
             ("False", "NotUpToDate", "* Version v1.31.0, v1.32.0 required")
         };
-        create(&machines, json!({"apiVersion": "cluster.x-k8s.io/v1beta2", "kind": "Machine",
+        common::create_with_status(&machines, json!({"apiVersion": "cluster.x-k8s.io/v1beta2", "kind": "Machine",
             "metadata": {"name": name, "namespace": "capi", "labels": {"cluster.x-k8s.io/control-plane-name": "cp"}},
             "spec": {"clusterName": "c1", "version": version, "bootstrap": {"dataSecretName": "x"},
                 "infrastructureRef": {"apiGroup": "infrastructure.cluster.x-k8s.io", "kind": "DockerMachine", "name": name}}}),

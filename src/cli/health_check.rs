@@ -6,11 +6,9 @@
 //! with the controller's message when `RemediationAllowed` is False, then its unhealthy Machines (MACHINE,
 //! CHECK, REMEDIATION, MESSAGE). `-o json` prints the same as one object (README: "Health check JSON"). Exit 1
 //! when the check is not found.
-use std::time::Duration;
 
 use anyhow::{Result, bail};
 
-use fleetdeck::fleet::{self, FleetOptions};
 use fleetdeck::model::capi_tree;
 use fleetdeck::model::object_ref::parse_namespaced;
 use fleetdeck::model::remediation::{self, HealthCheckReport, Remediation};
@@ -20,13 +18,7 @@ use super::{GlobalArgs, UsageError};
 /// Reads MachineHealthCheck `object` (`NAMESPACE/NAME`) and prints it as text, or as JSON when `json`.
 pub fn run(object: &str, json: bool, global: &GlobalArgs) -> Result<()> {
     let (namespace, name) = parse_namespaced(object).map_err(UsageError)?;
-    let kc = fleet::kubeconfig::load(global.kubeconfig.as_deref()).map_err(|e| UsageError(format!("{e:#}")))?;
-    let context = super::act::context_of(global, &kc)?;
-    kc.context_names(std::slice::from_ref(&context)).map_err(|e| UsageError(format!("{e:#}")))?;
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-    let opts = FleetOptions { kinds: capi_tree::kinds(), ..global.fleet_options() };
-    let deadline = Duration::from_secs(global.connect_timeout) + Duration::from_secs(12);
-    let store = rt.block_on(super::snapshot::sync(&kc, std::slice::from_ref(&context), opts, deadline))?;
+    let (context, store) = super::snapshot::sync_context(global, capi_tree::kinds())?;
     let Some(report) = remediation::health_check(&store, &context, &namespace, &name) else {
         let why = match store.context(&context) {
             Some(c) if !c.reason.is_empty() => format!(" (context {context} is {:?}: {})", c.state, c.reason),

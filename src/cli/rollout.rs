@@ -6,12 +6,10 @@
 //! desired as a bar, ready and available. `history` lists a MachineDeployment's MachineSets newest revision
 //! first (REVISION, MACHINESET, VERSION, DESIRED, CURRENT, READY, AVAILABLE, UP-TO-DATE, CREATED), and a
 //! KubeadmControlPlane's Machines that are not up to date with the reason. Exit 1 when the object is not found.
-use std::time::Duration;
 
 use anyhow::{Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
 
-use fleetdeck::fleet::{self, FleetOptions};
 use fleetdeck::model::capi_tree;
 use fleetdeck::model::object_ref::parse_namespaced;
 use fleetdeck::model::rollout::{self, KcpRollout, MdRollout, Replicas, RollingOut, TopologyRollout};
@@ -73,13 +71,7 @@ pub fn run(cmd: &RolloutCmd, global: &GlobalArgs) -> Result<()> {
         RolloutCmd::Restart(a) => return super::act::restart(a, global),
     };
     let (namespace, name) = parse_namespaced(&args.object).map_err(UsageError)?;
-    let kc = fleet::kubeconfig::load(global.kubeconfig.as_deref()).map_err(|e| UsageError(format!("{e:#}")))?;
-    let context = super::act::context_of(global, &kc)?;
-    kc.context_names(std::slice::from_ref(&context)).map_err(|e| UsageError(format!("{e:#}")))?;
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-    let opts = FleetOptions { kinds: capi_tree::kinds(), ..global.fleet_options() };
-    let deadline = Duration::from_secs(global.connect_timeout) + Duration::from_secs(12);
-    let store = rt.block_on(super::snapshot::sync(&kc, std::slice::from_ref(&context), opts, deadline))?;
+    let (context, store) = super::snapshot::sync_context(global, capi_tree::kinds())?;
     let read = match args.kind {
         RolloutKind::MachineDeployment => {
             rollout::machine_deployment(&store, &context, &namespace, &name).map(Read::Md)

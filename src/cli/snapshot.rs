@@ -77,6 +77,20 @@ pub fn parse_object(context: &str, text: &str) -> Result<ObjectRef, UsageError> 
     Ok(ObjectRef { context: context.into(), kind, namespace: namespace.into(), name: name.into() })
 }
 
+/// One context's store, synced for `kinds`: the context is `--context`, else the current one; errors are
+/// usage errors for a kubeconfig that does not load or a context it does not have (what `rollout` and `get
+/// machinehealthcheck` read).
+pub fn sync_context(global: &GlobalArgs, kinds: KindSet) -> Result<(String, FleetStore)> {
+    let kc = fleet::kubeconfig::load(global.kubeconfig.as_deref()).map_err(|e| UsageError(format!("{e:#}")))?;
+    let context = super::act::context_of(global, &kc)?;
+    kc.context_names(std::slice::from_ref(&context)).map_err(|e| UsageError(format!("{e:#}")))?;
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let opts = FleetOptions { kinds, ..global.fleet_options() };
+    let deadline = Duration::from_secs(global.connect_timeout) + Duration::from_secs(12);
+    let store = rt.block_on(sync(&kc, std::slice::from_ref(&context), opts, deadline))?;
+    Ok((context, store))
+}
+
 /// Connects to the fleet and applies messages until every context settled (dead, or all kinds synced) or
 /// `deadline` passes; a short grace lets late lineage registrations in.
 pub async fn sync(

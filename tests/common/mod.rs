@@ -1,4 +1,5 @@
-//! Shared by the tmux end-to-end tests: a private tmux server driving the real binary.
+//! Shared by the integration tests: a private tmux server driving the real binary, running it, git, and a
+//! fresh API server with the CRDs and objects created with their status.
 #![allow(dead_code)]
 use std::path::Path;
 use std::process::Command;
@@ -84,4 +85,32 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
         .expect("git runs");
     assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// A fresh API server `a` with fleetdeck's (upstream where cached) CRDs and namespace `ns`: the server and a
+/// client of it.
+pub async fn server_with_namespace(ns: &str) -> anyhow::Result<(fleetdeck::envtest::Envtest, kube::Client)> {
+    let env = fleetdeck::envtest::Envtest::builder().server("a").start().await?;
+    env.install_crds("a").await?;
+    let client = env.client("a").await?;
+    let namespace: k8s_openapi::api::core::v1::Namespace =
+        serde_json::from_value(serde_json::json!({"metadata": {"name": ns}}))?;
+    kube::Api::<k8s_openapi::api::core::v1::Namespace>::all(client.clone())
+        .create(&kube::api::PostParams::default(), &namespace)
+        .await?;
+    Ok((env, client))
+}
+
+/// Creates `obj` then merges `status` into its status subresource (as its controller would have written it).
+pub async fn create_with_status(
+    api: &kube::Api<kube::api::DynamicObject>,
+    obj: serde_json::Value,
+    status: serde_json::Value,
+) -> anyhow::Result<()> {
+    let o: kube::api::DynamicObject = serde_json::from_value(obj)?;
+    let name = o.metadata.name.clone().unwrap_or_default();
+    api.create(&kube::api::PostParams::default(), &o).await?;
+    let patch = serde_json::json!({"status": status});
+    api.patch_status(&name, &kube::api::PatchParams::default(), &kube::api::Patch::Merge(&patch)).await?;
+    Ok(())
 }

@@ -77,14 +77,8 @@ pub(super) fn build(clock: &Clock, c: &KubeadmCluster) -> Built {
             let ms = format!("{md}-{}", ids::suffix(&format!("{ns}/{md}/ms")));
             let hash = ids::number(&ms, 4_000_000_000).to_string();
             let current = p.replicas - p.rolling_from.map_or(0, |(_, old)| old);
-            let machines = (0..current)
-                .map(|i| {
-                    let name = format!("{ms}-{}", ids::suffix(&format!("{ns}/{ms}/{i}")));
-                    let extra = vec![
-                        (DEPLOYMENT_NAME.to_owned(), md.clone()),
-                        ("cluster.x-k8s.io/set-name".to_owned(), ms.clone()),
-                        ("machine-template-hash".to_owned(), hash.clone()),
-                    ];
+            let machines = set_machines(ns, &md, &ms, &hash, current)
+                .map(|(i, name, extra)| {
                     let health = match p.unhealthy {
                         _ if deleting => Health::Draining { since: 9 * MIN },
                         Some((idx, message, since)) if idx == i => Health::NodeNotReady { message, since },
@@ -98,20 +92,12 @@ pub(super) fn build(clock: &Clock, c: &KubeadmCluster) -> Built {
             let old = p.rolling_from.map(|(version, count)| {
                 let ms = format!("{md}-{}", ids::suffix(&format!("{ns}/{md}/ms-old")));
                 let hash = ids::number(&ms, 4_000_000_000).to_string();
-                let machines = (0..count)
-                    .map(|i| {
-                        let name = format!("{ms}-{}", ids::suffix(&format!("{ns}/{ms}/{i}")));
-                        let extra = vec![
-                            (DEPLOYMENT_NAME.to_owned(), md.clone()),
-                            ("cluster.x-k8s.io/set-name".to_owned(), ms.clone()),
-                            ("machine-template-hash".to_owned(), hash.clone()),
-                        ];
-                        MachineFacts {
-                            version: version.to_owned(),
-                            health_checked: c.health_check,
-                            stale: Some(format!("* Version {version}, {} required", c.version)),
-                            ..machine(name, c.age - 12 * MIN - i as i64 * MIN, extra)
-                        }
+                let machines = set_machines(ns, &md, &ms, &hash, count)
+                    .map(|(i, name, extra)| MachineFacts {
+                        version: version.to_owned(),
+                        health_checked: c.health_check,
+                        stale: Some(format!("* Version {version}, {} required", c.version)),
+                        ..machine(name, c.age - 12 * MIN - i as i64 * MIN, extra)
                     })
                     .collect();
                 OldSet { ms, hash, version: version.to_owned(), machines }
@@ -227,6 +213,26 @@ pub(super) fn build(clock: &Clock, c: &KubeadmCluster) -> Built {
         deleted.push(cluster);
     }
     Built { objects, nodes, deleted }
+}
+
+/// The `count` Machines of MachineSet `ms` (of `md`, template hash `hash`): each one's index, name and the
+/// labels the MachineSet controller gives it.
+fn set_machines<'a>(
+    ns: &'a str,
+    md: &'a str,
+    ms: &'a str,
+    hash: &'a str,
+    count: usize,
+) -> impl Iterator<Item = (usize, String, Vec<(String, String)>)> + 'a {
+    (0..count).map(move |i| {
+        let name = format!("{ms}-{}", ids::suffix(&format!("{ns}/{ms}/{i}")));
+        let labels = vec![
+            (DEPLOYMENT_NAME.to_owned(), md.to_owned()),
+            ("cluster.x-k8s.io/set-name".to_owned(), ms.to_owned()),
+            ("machine-template-hash".to_owned(), hash.to_owned()),
+        ];
+        (i, name, labels)
+    })
 }
 
 fn cluster_spec(c: &KubeadmCluster, infra: &str, kcp: &str, endpoint: &str) -> Value {
