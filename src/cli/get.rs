@@ -32,7 +32,7 @@ pub enum GetKind {
     /// A Flux Kustomization: its reconciliation snapshots and last revisions.
     Kustomization,
     /// A Cluster API MachineHealthCheck: healthy / expected, remediations allowed or blocked, its unhealthy
-    /// Machines (`cli/health_check.rs`).
+    /// Machines.
     #[value(name = "machinehealthcheck", alias = "mhc")]
     MachineHealthCheck,
 }

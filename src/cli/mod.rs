@@ -99,7 +99,8 @@ pub enum Command {
     },
     /// What just went wrong across every context, newest first: Warning Events and health transitions.
     Pulse(pulse::PulseArgs),
-    /// A HelmRelease's Helm releases, failures, last attempt and values; a Kustomization's reconciliations.
+    /// A HelmRelease's Helm releases, failures, last attempt and values; a Kustomization's reconciliations; a
+    /// MachineHealthCheck's remediation (healthy / expected, blocked or not, its unhealthy Machines).
     Get(get::GetArgs),
     /// A Cluster API rollout: `status` (rolling out, how far) or `history` (MachineSets by revision).
     Rollout {
