@@ -10,7 +10,9 @@
 //!    process gets the same event;
 //! 3. 50 contexts of which 10 unreachable (5 refused, 5 that accept TCP and never answer): all reachable
 //!    summaries complete [<= 2 s], unreachable ones marked [<= 4 s]; once with identical contexts sharing a
-//!    connection (the default) and once with one connection per context.
+//!    connection (the default) and once with one connection per context. `FLEETDECK_BENCH_CONTEXTS=N` runs N
+//!    contexts instead (the same split: a fifth dead), with the child's RSS and object count when settled
+//!    (issue 18's baseline).
 //!
 //! The measuring side runs in a child process (this binary re-executed with `--measure ...`) so its RSS is
 //! the fleet's alone. Run: `cargo bench --bench fleet_sync` (`FLEETDECK_BENCH_SCALE` sets N, default 260).
@@ -257,10 +259,14 @@ fn served_kinds(store: &FleetStore) -> usize {
         .sum()
 }
 
-/// Child: 50 contexts, time to settled / unreachable. The summaries are computed once the channel is
-/// drained (as the cockpit does before a frame), not per message.
+/// Child: N contexts, time to settled / unreachable, and the process's RSS then. The summaries are computed
+/// once the channel is drained (as the cockpit does before a frame), not per message.
 async fn measure_contexts(kubeconfig: &str, share: bool) -> Result<()> {
     let kc = fleet::kubeconfig::load(Some(Path::new(kubeconfig)))?;
+    let total = kc.config.contexts.len();
+    let dead_n = kc.config.contexts.iter().filter(|c| c.name.starts_with("dead-")).count();
+    let live_n = total - dead_n;
+    let limit = Duration::from_secs(30 + total as u64 / 10);
     let (tx, mut rx) = tokio::sync::mpsc::channel(fleet::CHANNEL_CAPACITY);
     let t = Instant::now();
     let opts = FleetOptions { lineage: false, share_connections: share, ..FleetOptions::default() };
@@ -276,28 +282,38 @@ async fn measure_contexts(kubeconfig: &str, share: bool) -> Result<()> {
         let reach: Vec<_> = rows.iter().filter(|r| !r.name.starts_with("dead-")).collect();
         let dead: Vec<_> = rows.iter().filter(|r| r.name.starts_with("dead-")).collect();
         if reachable_done.is_none()
-            && reach.len() == 40
+            && reach.len() == live_n
             && reach.iter().all(|r| r.settled() && r.state == ConnState::Ready)
         {
             reachable_done = Some(t.elapsed());
         }
-        if unreachable_done.is_none() && dead.len() == 10 && dead.iter().all(|r| r.state == ConnState::Unreachable) {
+        if unreachable_done.is_none() && dead.len() == dead_n && dead.iter().all(|r| r.state == ConnState::Unreachable)
+        {
             unreachable_done = Some(t.elapsed());
         }
         if let (Some(a), Some(b)) = (reachable_done, unreachable_done) {
+            let rss = std::fs::read_to_string("/proc/self/status")
+                .ok()
+                .and_then(|s| {
+                    s.lines()
+                        .find(|l| l.starts_with("VmRSS:"))
+                        .map(|l| l.split_whitespace().nth(1).unwrap_or("?").to_string())
+                })
+                .unwrap_or_default();
             println!(
-                "50 contexts ({} reachable, {} unreachable; {}): reachable summaries complete in {:.2} s (target <= 2 \
-                 s), unreachable marked in {:.2} s (target <= 4 s)",
+                "{total} contexts ({} reachable, {} unreachable; {}): reachable summaries complete in {:.2} s (target \
+                 <= 2 s at 50), unreachable marked in {:.2} s (target <= 4 s at 50); RSS {rss} kB, {} objects",
                 reach.len(),
                 dead.len(),
                 if share { "identical contexts share a connection" } else { "one connection per context" },
                 a.as_secs_f64(),
-                b.as_secs_f64()
+                b.as_secs_f64(),
+                store.len()
             );
             return Ok(());
         }
-        if t.elapsed() > Duration::from_secs(30) {
-            bail!("50 contexts did not settle in 30 s");
+        if t.elapsed() > limit {
+            bail!("{total} contexts did not settle in {} s", limit.as_secs());
         }
     }
     Ok(())
@@ -452,16 +468,22 @@ fn fifty_contexts(kubeconfig: &Path, exe: &Path, dir: &Path) -> Result<()> {
         .map(|n| kc.contexts.iter().find(|c| c.name == *n).cloned().with_context(|| format!("no context {n}")))
         .collect::<Result<_>>()?;
     let mgmt_cluster = kc.clusters.iter().find(|c| c.name == "mgmt").cloned().context("no cluster mgmt")?;
+    // FLEETDECK_BENCH_CONTEXTS=N (default 50): four fifths live, one fifth dead (half refused, half hung).
+    let n: usize = std::env::var("FLEETDECK_BENCH_CONTEXTS").ok().and_then(|s| s.parse().ok()).unwrap_or(50);
+    let dead_n = n / 5;
     let mut contexts = Vec::new();
-    for i in 0..40 {
+    for i in 0..n - dead_n {
         contexts.push(NamedContext { name: format!("live-{i:02}"), ..base[i % 3].clone() });
     }
-    for i in 0..10 {
+    for i in 0..dead_n {
         let name = format!("dead-{i:02}");
         let mut cluster = NamedCluster { name: name.clone(), ..mgmt_cluster.clone() };
         if let Some(c) = cluster.cluster.as_mut() {
-            c.server =
-                Some(if i < 5 { "https://127.0.0.1:1".into() } else { format!("https://127.0.0.1:{hung_port}") });
+            c.server = Some(if i < dead_n / 2 {
+                "https://127.0.0.1:1".into()
+            } else {
+                format!("https://127.0.0.1:{hung_port}")
+            });
         }
         kc.clusters.push(cluster);
         let mut ctx = NamedContext { name, ..base[0].clone() };
