@@ -632,3 +632,20 @@ fn clusters_view_sums_health_checks() {
     let (x, y) = find(&buf, "blocked 2/3");
     assert_eq!(buf[(x, y)].fg, theme.style(Role::Error).fg.expect("error colour"), "a blocked check is red");
 }
+
+/// Issue 18, item 1: a fleet-wide list says it is partial while a context is not synced (here the
+/// unreachable one) instead of showing a silent subset; the Fleet view, which lists the contexts themselves,
+/// does not; once every context is synced the note goes.
+#[test]
+fn fleet_wide_lists_say_when_they_are_partial() {
+    let mut store = fleet();
+    let theme = Theme::builtin("default").expect("theme");
+    for view in [View::Clusters, View::Flux, View::Terraform, View::Pulse] {
+        let screen = text(&draw(&store, &mut state(view.clone()), &theme));
+        assert!(screen.lines().nth(1).is_some_and(|l| l.contains("partial: 4 of 5 contexts synced")), "{screen}");
+    }
+    assert!(!text(&draw(&store, &mut state(View::Fleet), &theme)).contains("partial:"));
+    store.apply(msg("broken-unreachable", StoreEvent::Removed), now());
+    let screen = text(&draw(&store, &mut state(View::Clusters), &theme));
+    assert!(!screen.contains("partial:"), "{screen}");
+}

@@ -15,7 +15,7 @@ use crate::model::columns::Columns;
 use crate::model::kinds::KindId;
 use crate::model::object_ref::ObjectRef;
 use crate::model::status::{Health, HealthState};
-use crate::model::store::{FleetStore, KindState, StoredObject};
+use crate::model::store::{ConnState, FleetStore, KindState, StoredObject};
 use crate::model::summary::{ContextSummary, summarize_all};
 
 /// One CAPI Cluster, across every management cluster.
@@ -133,6 +133,10 @@ pub struct Rows {
     /// Pulse view: the store's pulse lines, newest first.
     pub pulse: Vec<Arc<crate::model::pulse::PulseLine>>,
     pulse_revision: Option<u64>,
+    /// `(synced, total)` contexts: how many of the fleet's contexts are Ready with every served kind synced
+    /// (or are an alias of one). The fleet-wide lists hold only what the synced ones sent, so the views say
+    /// "partial" while `synced < total`.
+    pub synced: (usize, usize),
     /// The Clusters view's MHC column: each Cluster's MachineHealthChecks summed, by the Cluster.
     pub health_checks: HashMap<ObjectRef, crate::model::remediation::ClusterChecks>,
     /// The MachineHealthCheck kind revision per context `health_checks` was built from.
@@ -372,6 +376,8 @@ impl Rows {
     pub fn update(&mut self, store: &FleetStore, now: Timestamp) {
         self.revision = store.revision();
         self.fleet = summarize_all(store, now);
+        let synced = self.fleet.iter().filter(|c| c.state == ConnState::Ready && c.settled()).count();
+        self.synced = (synced, self.fleet.len());
         if self.pulse_revision != Some(store.pulse().revision()) {
             self.pulse_revision = Some(store.pulse().revision());
             self.pulse = store.pulse().lines();

@@ -130,10 +130,14 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, rows: &Rows, theme: &Theme
         View::Flux => format!(" Flux [{}] ({}) ", state.nav.flux_filter.label(), items.len()),
         v => format!(" {} ({}) ", v.title(), items.len()),
     };
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.style(Role::Border))
-        .title(Span::styled(title, theme.style(Role::Title)));
+    let mut title = vec![Span::styled(title, theme.style(Role::Title))];
+    // A fleet-wide list holds only what the synced contexts sent: say so rather than show a silent subset.
+    let fleet_wide = matches!(state.nav.view, View::Clusters | View::Flux | View::Terraform | View::Pulse);
+    let (synced, total) = rows.synced;
+    if fleet_wide && synced < total {
+        title.push(Span::styled(format!(" partial: {synced} of {total} contexts synced "), theme.style(Role::Warning)));
+    }
+    let block = Block::default().borders(Borders::ALL).border_style(theme.style(Role::Border)).title(Line::from(title));
     let inner_height = area.height.saturating_sub(3) as usize; // borders + header
     let cur = state.scroll(items.len(), inner_height);
     // (index into the rows, whether it is the selected one) for the rows on screen.
