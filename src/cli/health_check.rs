@@ -58,8 +58,7 @@ pub fn text(namespace: &str, r: &HealthCheckReport) -> String {
         let mut rows = vec![["MACHINE", "CHECK", "REMEDIATION", "MESSAGE"].map(String::from).to_vec()];
         for m in &r.unhealthy {
             let h = &m.health;
-            let remediation = h.owner_remediated.as_ref().or(h.externally_remediated.as_ref());
-            let mut remediation = remediation.map_or("-".to_string(), |f| f.reason.clone());
+            let mut remediation = h.remediation().map_or("-".to_string(), |(_, f)| f.reason.clone());
             if h.skip_remediation {
                 remediation.push_str(" (skip-remediation)");
             }

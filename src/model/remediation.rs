@@ -46,14 +46,17 @@ pub struct Failing {
 }
 
 impl Failing {
-    /// The message's lines without the "Health check failed:" heading and bullet marks, joined by `; `.
-    pub fn short_message(&self) -> String {
+    /// The message's lines without the "Health check failed:" heading and bullet marks.
+    pub fn lines(&self) -> impl Iterator<Item = &str> {
         self.message
             .lines()
             .map(|l| l.trim().trim_start_matches("* ").trim())
             .filter(|l| !l.is_empty() && *l != "Health check failed:")
-            .collect::<Vec<_>>()
-            .join("; ")
+    }
+
+    /// [`Failing::lines`] joined by `; `.
+    pub fn short_message(&self) -> String {
+        self.lines().collect::<Vec<_>>().join("; ")
     }
 }
 
@@ -117,6 +120,16 @@ impl MachineHealth {
         self.check.is_some()
     }
 
+    /// Who is to remediate it, and how far: its owner's `OwnerRemediated` (`"owner"`), else an external
+    /// remediation's `ExternallyRemediated` (`"external"`); `None` when neither is False.
+    pub fn remediation(&self) -> Option<(&'static str, &Failing)> {
+        match (&self.owner_remediated, &self.externally_remediated) {
+            (Some(r), _) => Some(("owner", r)),
+            (None, Some(r)) => Some(("external", r)),
+            (None, None) => None,
+        }
+    }
+
     /// One line for the tree: `health check failed (UnhealthyNode): Condition Ready on Node ...; remediation:
     /// WaitingForRemediation`; `None` for a Machine whose health check did not fail.
     pub fn note(&self) -> Option<String> {
@@ -126,7 +139,7 @@ impl MachineHealth {
         if !message.is_empty() {
             text.push_str(&format!(": {message}"));
         }
-        if let Some(r) = self.owner_remediated.as_ref().or(self.externally_remediated.as_ref()) {
+        if let Some((_, r)) = self.remediation() {
             text.push_str(&format!("; remediation: {}", r.reason));
         }
         if self.skip_remediation {
@@ -325,18 +338,6 @@ pub fn checks_by_cluster(
         sum.blocked |= c.blocked();
     }
     out
-}
-
-/// The names of the MachineHealthChecks of Cluster `namespace/cluster` in `context` (`spec.clusterName`), sorted.
-pub fn of_cluster(store: &FleetStore, context: &str, namespace: &str, cluster: &str) -> Vec<String> {
-    let mut names: Vec<String> = store
-        .objects(context, KindId::MACHINE_HEALTH_CHECK)
-        .filter(|m| m.namespace() == namespace)
-        .filter(|m| m.obj().data.pointer("/spec/clusterName").and_then(Value::as_str) == Some(cluster))
-        .map(|m| m.name().to_string())
-        .collect();
-    names.sort();
-    names
 }
 
 #[cfg(test)]

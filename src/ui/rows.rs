@@ -140,7 +140,7 @@ pub struct Rows {
     /// The Clusters view's MHC column: each Cluster's MachineHealthChecks summed, by the Cluster.
     pub health_checks: HashMap<ObjectRef, crate::model::remediation::ClusterChecks>,
     /// The MachineHealthCheck kind revision per context `health_checks` was built from.
-    checks_revisions: BTreeMap<Arc<str>, u64>,
+    checks_revisions: Vec<(Arc<str>, u64)>,
     cache: Cache,
 }
 
@@ -433,24 +433,21 @@ impl Rows {
     /// Rebuilds [`Rows::health_checks`] when a listed context's MachineHealthChecks changed (they are few: a
     /// handful per management cluster) or the listed contexts did.
     fn update_health_checks(&mut self, store: &FleetStore, listed: &[&str]) {
-        let revisions: BTreeMap<Arc<str>, u64> = listed
+        let revisions: Vec<(&str, u64)> = listed
             .iter()
-            .filter_map(|ctx| {
-                let k = store.context(ctx)?.kinds.get(&KindId::MACHINE_HEALTH_CHECK)?;
-                Some((Arc::from(*ctx), k.revision))
-            })
+            .filter_map(|ctx| Some((*ctx, store.context(ctx)?.kinds.get(&KindId::MACHINE_HEALTH_CHECK)?.revision)))
             .collect();
-        if revisions == self.checks_revisions {
+        // Compared without allocating: this runs on every store change.
+        if revisions.iter().copied().eq(self.checks_revisions.iter().map(|(c, r)| (c.as_ref(), *r))) {
             return;
         }
         self.health_checks.clear();
-        for ctx in revisions.keys() {
+        for (ctx, _) in &revisions {
             for ((namespace, cluster), sum) in crate::model::remediation::checks_by_cluster(store, ctx) {
-                let key = ObjectRef::new(ctx.as_ref(), KindId::CLUSTER, namespace, cluster);
-                self.health_checks.insert(key, sum);
+                self.health_checks.insert(ObjectRef::new(*ctx, KindId::CLUSTER, namespace, cluster), sum);
             }
         }
-        self.checks_revisions = revisions;
+        self.checks_revisions = revisions.into_iter().map(|(c, r)| (Arc::from(c), r)).collect();
     }
 }
 

@@ -20,7 +20,8 @@ pub struct Input<'a> {
     pub rows: &'a Rows,
     /// Lines of the tree view, when a tree is shown.
     pub tree_lines: usize,
-    /// The object under the tree cursor (for `enter` / lineage), if any.
+    /// The selected object: the one under the tree cursor in a tree, else the selected row's object in a
+    /// list view (`app::input`); `None` on a context row or a virtual tree node.
     pub tree_selected: Option<ObjectRef>,
     /// The lineage target of the object shown (CAPI cluster <-> workload Flux tree), if any.
     pub lineage: Option<ObjectRef>,
@@ -291,22 +292,14 @@ fn global(state: &mut State, a: Action, input: &Input<'_>, fx: &mut Vec<Effect>)
             return wizard(fx, |tasks| super::wizard::teardown::open(state, selected, tasks));
         }
         Action::Diff => {
-            let target = input.tree_selected.clone().or_else(|| match selected_target(state, input.rows) {
-                Some(Target::Object(o)) => Some(o),
-                _ => None,
-            });
-            let Some(target) = target else {
+            let Some(target) = input.tree_selected.clone() else {
                 state.message = Some("select a Flux Kustomization to diff it against git".into());
                 return true;
             };
             fx.extend(super::diff::open(&mut state.diff, target, &mut state.message));
         }
         Action::Pin => {
-            let target = input.tree_selected.clone().or_else(|| match selected_target(state, input.rows) {
-                Some(Target::Object(o)) => Some(o),
-                _ => None,
-            });
-            let Some(o) = target else {
+            let Some(o) = input.tree_selected.clone() else {
                 state.message = Some("select an object to pin it".into());
                 return true;
             };

@@ -95,8 +95,9 @@ impl PoolPlan {
         }
     }
 
-    fn ready(&self) -> usize {
-        self.all().filter(|m| matches!(m.health, Health::Healthy)).count()
+    /// How many of `machines` are Ready.
+    fn ready<'m>(machines: impl Iterator<Item = &'m MachineFacts>) -> usize {
+        machines.filter(|m| matches!(m.health, Health::Healthy)).count()
     }
 
     /// The `RollingOut` message of a MachineDeployment replacing Machines (cluster-api
@@ -123,7 +124,7 @@ impl PoolPlan {
         if deleting {
             return Some("Deletion in progress".to_owned());
         }
-        let ready = self.ready();
+        let ready = PoolPlan::ready(self.all());
         (ready < self.replicas).then(|| {
             format!(
                 "{ready} available replicas, at least {} required (spec.strategy.rollout.maxUnavailable is 0, spec.replicas is {})",
@@ -132,9 +133,9 @@ impl PoolPlan {
         })
     }
 
-    fn not_ready(&self) -> Option<String> {
-        let lines: Vec<String> = self
-            .all()
+    /// The `MachinesReady` message of an owner of `machines` with some not Ready (aggregated per Machine).
+    fn not_ready<'m>(machines: impl Iterator<Item = &'m MachineFacts>) -> Option<String> {
+        let lines: Vec<String> = machines
             .filter_map(|m| m.not_ready_message().map(|msg| nest(&format!("Machine {}", m.name), &msg)))
             .collect();
         (!lines.is_empty()).then(|| lines.join("\n"))
@@ -155,12 +156,12 @@ pub(super) fn cluster_status(clock: &Clock, c: &KubeadmCluster, cp: &[MachineFac
     let desired: usize = pools.iter().map(|p| p.replicas).sum();
     let workers: usize = pools.iter().map(|p| p.all().count()).sum();
     let up_to_date: usize = pools.iter().map(|p| p.all().filter(|m| m.stale.is_none()).count()).sum();
-    let ready: usize = pools.iter().map(PoolPlan::ready).sum();
+    let ready: usize = pools.iter().map(|p| PoolPlan::ready(p.all())).sum();
     let not_available: Vec<String> = pools
         .iter()
         .filter_map(|p| p.not_available(deleting).map(|m| nest(&format!("MachineDeployment {}", p.md), &m)))
         .collect();
-    let not_ready: Vec<String> = pools.iter().filter_map(PoolPlan::not_ready).collect();
+    let not_ready: Vec<String> = pools.iter().filter_map(|p| PoolPlan::not_ready(p.all())).collect();
     let recent = trouble_since(pools.iter().flat_map(PoolPlan::all)).unwrap_or(9 * MIN);
     let rollout_since = pools.iter().flat_map(|p| &p.machines).map(|m| m.age).max().unwrap_or(since);
     let stale = PoolPlan::not_up_to_date(pools.iter().flat_map(PoolPlan::all));
@@ -321,7 +322,7 @@ pub(super) fn set_status(clock: &Clock, c: &KubeadmCluster, p: &PoolPlan, which:
     let machines = p.of(which);
     let recent = trouble_since(machines.iter().copied()).unwrap_or(9 * MIN);
     let n = machines.len();
-    let ready = machines.iter().filter(|m| matches!(m.health, Health::Healthy)).count();
+    let ready = PoolPlan::ready(machines.iter().copied());
     let up_to_date = machines.iter().filter(|m| m.stale.is_none()).count();
     let mut conds = Conditions::new(clock, since);
     let mut old = V1Beta1Conditions::new(clock, since);
@@ -331,21 +332,17 @@ pub(super) fn set_status(clock: &Clock, c: &KubeadmCluster, p: &PoolPlan, which:
             None => conds.yes("Available", "Available"),
         };
     }
-    let not_ready: Vec<String> = machines
-        .iter()
-        .filter_map(|m| m.not_ready_message().map(|msg| nest(&format!("Machine {}", m.name), &msg)))
-        .collect();
-    conds = if not_ready.is_empty() {
-        old = old.ok("Ready").ok("MachinesReady");
-        conds.yes("MachinesReady", "Ready")
-    } else {
+    conds = if let Some(not_ready) = PoolPlan::not_ready(machines.iter().copied()) {
         let summary = format!("{ready} of {n} completed");
         old = old
             .since(recent)
             .bad("Ready", "Warning", "WaitingForAvailableMachines", &summary)
             .bad("MachinesReady", "Warning", "NodeConditionsFailed", &summary)
             .since(since);
-        conds.since(recent).add("MachinesReady", "False", "NotReady", &not_ready.join("\n")).since(since)
+        conds.since(recent).add("MachinesReady", "False", "NotReady", &not_ready).since(since)
+    } else {
+        old = old.ok("Ready").ok("MachinesReady");
+        conds.yes("MachinesReady", "Ready")
     };
     // A rollout started when the newest MachineSet was created: its first Machine's age.
     let rollout_since = p.machines.iter().map(|m| m.age).max().unwrap_or(since);

@@ -66,16 +66,10 @@ pub fn lines<'a>(store: &FleetStore, obj: &ObjectRef, theme: &Theme) -> Vec<Line
 fn machine(out: &mut Vec<Line<'_>>, name: &str, h: &MachineHealth, theme: &Theme) {
     let Some(check) = &h.check else { return };
     out.push(Line::styled(format!("  {name}: health check failed ({})", check.reason), theme.style(Role::Error)));
-    let message = check.short_message();
-    for l in message.split("; ").filter(|l| !l.is_empty()) {
+    for l in check.lines() {
         out.push(Line::styled(format!("    {l}"), theme.style(Role::Muted)));
     }
-    let remediation = match (&h.owner_remediated, &h.externally_remediated) {
-        (Some(r), _) => Some(("owner", r)),
-        (None, Some(r)) => Some(("external", r)),
-        (None, None) => None,
-    };
-    if let Some((by, r)) = remediation {
+    if let Some((by, r)) = h.remediation() {
         let text = if r.message.is_empty() { String::new() } else { format!(": {}", r.message.replace('\n', "; ")) };
         out.push(Line::styled(format!("    remediation ({by}): {}{text}", r.reason), theme.style(Role::Warning)));
     }
