@@ -125,7 +125,9 @@ pub async fn sync_then(
                 store.apply(m, Timestamp::now());
             }
             _ = tick.tick() => {
-                let all = summarize_all(&store, Timestamp::now()).iter().all(ContextSummary::settled) && also(&store);
+                let all = summarize_all(&store, Timestamp::now()).iter().all(ContextSummary::settled)
+                    && fleetdeck::model::crossplane::settled(&store)
+                    && also(&store);
                 settled_at = if all { settled_at.or(Some(tokio::time::Instant::now())) } else { None };
                 if settled_at.is_some_and(|t| t.elapsed() >= Duration::from_millis(300)) {
                     break;

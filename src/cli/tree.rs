@@ -1,8 +1,11 @@
-//! `fleetdeck tree cluster|kustomization|helmrelease|terraform NS/NAME`: a reconciliation tree, headless.
+//! `fleetdeck tree cluster|kustomization|helmrelease|terraform NS/NAME` and
+//! `fleetdeck tree claim|composite TYPE/[NS/]NAME`: a reconciliation tree, headless.
 //!
-//! Text output is `clusterctl describe cluster`'s table for CAPI and `flux tree`'s `Kind/ns/name` tree for
-//! Flux and Terraform; `-o json` prints the tree's nodes (schema in the README). Remote Kustomizations are
-//! followed into the workload cluster when it is part of the fleet (a kubeconfig or derived context).
+//! Text output is `clusterctl describe cluster`'s table for CAPI, `flux tree`'s `Kind/ns/name` tree for
+//! Flux and Terraform, and `crossplane resource trace`'s table for Crossplane claims and composites (`-o wide`
+//! adds trace's RESOURCE column); `-o json` prints the tree's nodes (schema in the README). Remote
+//! Kustomizations are followed into the workload cluster when it is part of the fleet (a kubeconfig or
+//! derived context).
 //!
 //! A Flux tree's inventory entries of kinds fleetdeck does not watch (Deployment, ConfigMap, Secret, ...) are
 //! read once each (`fleet::inventory`; Secrets as metadata only) and shown with their kstatus health, or
@@ -18,11 +21,11 @@ use k8s_openapi::jiff::Timestamp;
 
 use fleetdeck::fleet::{self, FleetOptions};
 use fleetdeck::model::capi_tree::{self, CapiTreeOptions, ShowConditions};
-use fleetdeck::model::kinds::KindSet;
+use fleetdeck::model::kinds::{Dynamic, Family, KindId, KindSet};
 use fleetdeck::model::lineage::workload_context;
 use fleetdeck::model::store::FleetStore;
 use fleetdeck::model::tree::{CapiMode, CapiNames, StoreView};
-use fleetdeck::model::{flux_tree, inventory, tf_tree, tree_text};
+use fleetdeck::model::{flux_tree, inventory, tf_tree, trace_text, tree_text, xp_tree};
 use fleetdeck::ops::clients::Clients;
 
 use fleetdeck::model::object_ref::parse_namespaced;
@@ -41,6 +44,12 @@ pub enum TreeKind {
     HelmRelease,
     /// A tofu-controller Terraform object.
     Terraform,
+    /// A Crossplane claim, traced as `crossplane resource trace` does: `TYPE/NAMESPACE/NAME`, TYPE being
+    /// the claim kind, its plural, or either with `.group` (`postgresqlinstances.database.example.org`).
+    Claim,
+    /// A Crossplane composite resource (XR), traced as `crossplane resource trace` does: `TYPE/NAME`
+    /// (cluster-scoped XRs) or `TYPE/NAMESPACE/NAME` (namespaced XRs).
+    Composite,
 }
 
 /// Output formats.
@@ -50,6 +59,9 @@ pub enum TreeOutput {
     Text,
     /// The tree as JSON (README: "Tree JSON").
     Json,
+    /// Crossplane trees: `crossplane resource trace -o wide` (the RESOURCE column, messages whole); other
+    /// trees print their text.
+    Wide,
 }
 
 /// `fleetdeck tree` arguments.
@@ -58,7 +70,7 @@ pub struct TreeArgs {
     /// The kind of the root object.
     #[arg(value_enum)]
     pub kind: TreeKind,
-    /// `NAMESPACE/NAME` of the root object.
+    /// `NAMESPACE/NAME` of the root object (`TYPE/[NAMESPACE/]NAME` for `claim` and `composite`).
     pub object: String,
     /// Output format.
     #[arg(short = 'o', long = "output", value_enum, default_value_t = TreeOutput::Text)]
@@ -103,7 +115,13 @@ pub fn run(args: &TreeArgs, global: &GlobalArgs) -> Result<()> {
         Some(s) => ShowConditions::parse(s).map_err(UsageError)?,
         None => ShowConditions::none(),
     };
-    let (namespace, name) = parse_namespaced(&args.object).map_err(UsageError)?;
+    let crossplane = matches!(args.kind, TreeKind::Claim | TreeKind::Composite);
+    let (xp_type, namespace, name) = if crossplane {
+        parse_typed(&args.object).map_err(UsageError)?
+    } else {
+        let (namespace, name) = parse_namespaced(&args.object).map_err(UsageError)?;
+        (String::new(), namespace, name)
+    };
     let (namespace, name) = (namespace.as_str(), name.as_str());
     let kc = fleet::kubeconfig::load(global.kubeconfig.as_deref()).map_err(|e| UsageError(format!("{e:#}")))?;
     let context = match global.context.first() {
@@ -123,10 +141,26 @@ pub fn run(args: &TreeArgs, global: &GlobalArgs) -> Result<()> {
         TreeKind::Cluster => capi_tree::kinds(),
         TreeKind::Terraform => tf_tree::kinds(),
         TreeKind::Kustomization | TreeKind::HelmRelease => KindSet::ALL,
+        // The XRDs; the XR, claim and composed kinds follow from them (`fleet::dynamic`).
+        TreeKind::Claim | TreeKind::Composite => KindSet::family(Family::Crossplane),
     };
     let opts = FleetOptions { kinds, ..global.fleet_options() };
     let store = rt.block_on(super::snapshot::sync(&kc, &only, opts, connect + Duration::from_secs(12)))?;
     let state = store.context(&context).map(|c| (c.state, c.reason.clone()));
+    if crossplane {
+        let role = if args.kind == TreeKind::Claim { Dynamic::Claim } else { Dynamic::Composite };
+        let kind = resolve_type(&store, &context, &xp_type, role).map_err(UsageError)?;
+        let Some(root) = xp_tree::trace_tree(&store, &context, kind, namespace, name) else {
+            let at = if namespace.is_empty() { name.to_string() } else { format!("{namespace}/{name}") };
+            anyhow::bail!("{} {at} not found in context {context}", kind.spec().kind);
+        };
+        match args.output {
+            TreeOutput::Json => println!("{}", serde_json::to_string_pretty(&root)?),
+            TreeOutput::Text => print!("{}", trace_text::render_trace(&root, false)),
+            TreeOutput::Wide => print!("{}", trace_text::render_trace(&root, true)),
+        }
+        return Ok(());
+    }
     let Some(mut root) = build(&store, args, show_conditions, &context, namespace, name) else {
         let why = match state {
             Some((s, r)) if !r.is_empty() => format!(" (context {context} is {s:?}: {r})"),
@@ -160,9 +194,41 @@ pub fn run(args: &TreeArgs, global: &GlobalArgs) -> Result<()> {
         TreeOutput::Text if args.kind == TreeKind::Cluster => {
             print!("{}", tree_text::render_capi(&root, Timestamp::now(), args.v1beta1, args.names))
         }
-        TreeOutput::Text => print!("{}", tree_text::render_flux(&root)),
+        TreeOutput::Text | TreeOutput::Wide => print!("{}", tree_text::render_flux(&root)),
     }
     Ok(())
+}
+
+/// `TYPE/NAMESPACE/NAME` or `TYPE/NAME` -> (type, namespace, name).
+fn parse_typed(text: &str) -> Result<(String, String, String), String> {
+    let parts: Vec<&str> = text.split('/').collect();
+    match parts.as_slice() {
+        [t, ns, n] if !t.is_empty() && !ns.is_empty() && !n.is_empty() => Ok((t.to_string(), ns.to_string(), n.to_string())),
+        [t, n] if !t.is_empty() && !n.is_empty() => Ok((t.to_string(), String::new(), n.to_string())),
+        _ => Err(format!("{text:?}: expected TYPE/NAMESPACE/NAME or TYPE/NAME (e.g. postgresqlinstance/team-a/orders-db)")),
+    }
+}
+
+/// The claim or composite kind `text` names in `context`: its kind or plural, either alone or followed by
+/// `.group` (case-insensitive), among the kinds the context's XRDs define.
+fn resolve_type(store: &FleetStore, context: &str, text: &str, role: Dynamic) -> Result<KindId, String> {
+    let what = if role == Dynamic::Claim { "claim" } else { "composite resource" };
+    let Some(ctx) = store.context(context) else { return Err(format!("context {context} is not in the fleet")) };
+    let defined: Vec<KindId> = ctx.kinds.keys().copied().filter(|k| k.dynamic_role() == Some(role)).collect();
+    let text = text.to_ascii_lowercase();
+    let found = defined.iter().copied().find(|k| {
+        let s = k.spec();
+        let (kind, plural, group) = (s.kind.to_ascii_lowercase(), s.plural, s.group);
+        [kind.clone(), plural.to_string(), format!("{kind}.{group}"), format!("{plural}.{group}")].contains(&text)
+    });
+    found.ok_or_else(|| {
+        let mut names: Vec<String> = defined.iter().map(|k| k.spec().kind.to_string()).collect();
+        names.sort();
+        match names.is_empty() {
+            true => format!("no {what} kind is defined in context {context} (no XRD, or Crossplane is not installed)"),
+            false => format!("no {what} kind {text:?} in context {context}; its XRDs define: {}", names.join(", ")),
+        }
+    })
 }
 
 fn build(
@@ -193,5 +259,6 @@ fn build(
         TreeKind::Kustomization => flux_tree::kustomization_tree(store, context, ns, name, &resolve),
         TreeKind::HelmRelease => flux_tree::helmrelease_tree(store, context, ns, name, &resolve),
         TreeKind::Terraform => tf_tree::terraform_tree_with(&StoreView::new(store), context, ns, name),
+        TreeKind::Claim | TreeKind::Composite => None,
     }
 }

@@ -183,6 +183,11 @@ async fn connected(
 ) -> Result<(), ()> {
     let name = &target.name;
     let mut watches: BTreeMap<KindId, Watch> = BTreeMap::new();
+    // Crossplane's kinds found at run time (XRs, claims, the MRs they reference): see `super::dynamic`.
+    let wanted = super::dynamic::Wanted::new();
+    let mut dynamic = super::dynamic::Watches::new(wanted.clone());
+    let dynamic_phase =
+        super::dynamic::Phase { client, context: name, generation, streaming, tx };
     // Held while connected: dropping it (on return, or when this task is aborted) ends what the supervisor
     // started for the `Management` report.
     let mut reported: Option<oneshot::Sender<()>> = None;
@@ -233,6 +238,8 @@ async fn connected(
                             {
                                 return Err(());
                             }
+                            let observer =
+                                (kind == KindId::XRD).then(|| super::dynamic::Observer::definitions(&wanted));
                             let handle = tokio::spawn(watch::watch_kind(
                                 client.clone(),
                                 name.clone(),
@@ -241,6 +248,7 @@ async fn connected(
                                 version.clone(),
                                 streaming.clone(),
                                 tx.clone(),
+                                observer,
                             ));
                             spawned.hold(&handle);
                             watches.insert(kind, Watch::Running(handle));
@@ -248,6 +256,9 @@ async fn connected(
                         None => {
                             if let Some(Watch::Running(h)) = watches.remove(&kind) {
                                 h.abort();
+                            }
+                            if kind == KindId::XRD {
+                                wanted.forget(kind);
                             }
                             if !send(tx, name, generation, StoreEvent::Kind(kind, KindEvent::CrdMissing)).await {
                                 return Err(());
@@ -263,8 +274,16 @@ async fn connected(
                     let _ = managements.send(report).await;
                     reported = Some(held);
                 }
+                dynamic.reconcile(&dynamic_phase, &mut spawned, true).await?;
             }
-            tokio::time::sleep(opts.probe_every).await;
+            // Until the next probe, follow what the XRDs and composites ask to watch.
+            let probe_at = tokio::time::Instant::now() + opts.probe_every;
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep_until(probe_at) => break,
+                    _ = wanted.changed() => dynamic.reconcile(&dynamic_phase, &mut spawned, false).await?,
+                }
+            }
             match probe(client, opts.connect_timeout).await {
                 Ok(v) => {
                     if !reachable && !send(tx, name, generation, StoreEvent::Ready { server_version: v }).await {

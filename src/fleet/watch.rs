@@ -28,6 +28,7 @@ use kube::core::{ApiResource, GroupVersionKind};
 use kube::runtime::{WatchStreamExt, watcher};
 use tokio::sync::mpsc;
 
+use super::dynamic::{Observer, Seen};
 use crate::model::kinds::{KindId, KindSet};
 use crate::model::object::StoredObject;
 use crate::model::store::{InitialList, KindEvent, StoreEvent, StoreMsg};
@@ -165,7 +166,10 @@ pub enum WatchEnd {
 
 /// Watches `kind` at `version` across all namespaces and sends what happens to `tx`, tagged with
 /// `context` and `generation`; the initial state streamed while `streaming` allows it (see the module docs).
-/// Returns when the kind is forbidden or gone, or the receiver is dropped.
+/// `observer`, when given, sees each object before it is compacted (the XRD, XR and claim watches: the kinds
+/// their objects ask for, [`super::dynamic`]). Returns when the kind is forbidden or gone, or the receiver
+/// is dropped.
+#[allow(clippy::too_many_arguments)]
 pub async fn watch_kind(
     client: kube::Client,
     context: Arc<str>,
@@ -174,6 +178,7 @@ pub async fn watch_kind(
     version: String,
     streaming: Arc<StreamingLists>,
     tx: mpsc::Sender<StoreMsg>,
+    observer: Option<Observer>,
 ) -> WatchEnd {
     let send = |ev: KindEvent| {
         let msg = StoreMsg { context: context.clone(), generation, event: StoreEvent::Kind(kind, ev) };
@@ -183,7 +188,7 @@ pub async fn watch_kind(
     let api: Api<DynamicObject> = Api::all_with(client, &api_resource(kind, &version));
     loop {
         let stream = streaming.enabled();
-        match watch_with(&api, kind, stream, &send).await {
+        match watch_with(&api, kind, stream, &send, observer.as_ref()).await {
             // The server does not stream initial state: list, on this and every other watch of the connection.
             Run::Refused => {
                 tracing::info!(target: "fleet", "{context}: {kind}: no streaming lists (WatchList); listing");
@@ -199,7 +204,13 @@ enum Run {
     Ended(WatchEnd),
 }
 
-async fn watch_with<F, Fut>(api: &Api<DynamicObject>, kind: KindId, stream: bool, send: &F) -> Run
+async fn watch_with<F, Fut>(
+    api: &Api<DynamicObject>,
+    kind: KindId,
+    stream: bool,
+    send: &F,
+    observer: Option<&Observer>,
+) -> Run
 where
     F: Fn(KindEvent) -> Fut,
     Fut: std::future::Future<Output = bool>,
@@ -221,6 +232,14 @@ where
     let mut stream_started = false;
     let mut events = std::pin::pin!(watcher(api.clone(), config).default_backoff());
     while let Some(ev) = events.next().await {
+        if let (Some(obs), Ok(ev)) = (observer, &ev) {
+            match ev {
+                watcher::Event::Init => obs.seen(kind, Seen::Init),
+                watcher::Event::InitApply(o) | watcher::Event::Apply(o) => obs.seen(kind, Seen::Apply(o)),
+                watcher::Event::Delete(o) => obs.seen(kind, Seen::Delete(o)),
+                watcher::Event::InitDone => obs.seen(kind, Seen::InitDone),
+            }
+        }
         let ev = match ev {
             Ok(watcher::Event::Init) => {
                 if !send(KindEvent::Listing(how)).await {

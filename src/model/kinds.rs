@@ -1,8 +1,13 @@
 //! The catalogue of kinds fleetdeck watches in every cluster: Cluster API, Flux, tofu-controller, Weave
-//! GitOps and the few core kinds the summaries need.
+//! GitOps, Crossplane's own kinds and the few core kinds the summaries need; and the kinds found at run time
+//! ([`KindId::dynamic`]): Crossplane's composite (XR), claim and managed-resource (MR) kinds, which each
+//! cluster defines for itself.
 //!
-//! Versions are listed newest first; discovery picks the first one a cluster serves (CAPI v1beta2, else
-//! v1beta1). Facts from REFERENCE.md (sections A-D) and the upstream CRDs.
+//! Versions are listed in order of preference; discovery picks the first one a cluster serves (CAPI v1beta2,
+//! else v1beta1). Facts from REFERENCE.md (sections A-D), REFERENCE-2.md section 1, and the upstream CRDs.
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 /// Which project a kind belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -15,6 +20,9 @@ pub enum Family {
     Terraform,
     /// Weave GitOps Enterprise templates and GitopsClusters.
     Weave,
+    /// Crossplane (`apiextensions.crossplane.io`, `pkg.crossplane.io`), and the composite, claim and managed
+    /// resource kinds found at run time ([`KindId::dynamic`]), whatever their group.
+    Crossplane,
     /// Core Kubernetes kinds.
     Core,
 }
@@ -36,22 +44,128 @@ pub struct KindSpec {
     pub namespaced: bool,
 }
 
-/// An index into [`CATALOGUE`]: cheap to copy and hash, stable within one build.
+/// A kind: an index into [`CATALOGUE`], or past its end one of the kinds found at run time
+/// ([`KindId::dynamic`]). Cheap to copy and hash; stable within one process (a dynamic kind keeps its id
+/// once given, in every context).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct KindId(pub u16);
 
+/// What a kind found at run time is to Crossplane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub enum Dynamic {
+    /// A managed resource (MR) kind, or any kind a composite references that no XRD defines.
+    Managed,
+    /// A composite resource (XR) kind: an XRD's `spec.names` (the generated CRD's category `composite`).
+    Composite,
+    /// A claim kind: a v1 / LegacyCluster XRD's `spec.claimNames` (category `claim`).
+    Claim,
+}
+
+/// How many kinds can be found at run time in one process. Past it, [`KindId::dynamic`] gives `None` (and the
+/// kind is not watched): the referenced kinds of a fleet are a provider catalogue at most (provider-aws
+/// has ~900 MR kinds).
+pub const DYNAMIC_CAPACITY: usize = 8192;
+
+struct DynamicKind {
+    spec: KindSpec,
+    role: AtomicU8,
+}
+
+/// The kinds found at run time, by `KindId.0 - CATALOGUE.len()`: written once each, read without a lock.
+static DYNAMIC: [OnceLock<&'static DynamicKind>; DYNAMIC_CAPACITY] = [const { OnceLock::new() }; DYNAMIC_CAPACITY];
+/// (group, kind) -> id of the kinds found at run time; taken only to find or add one.
+static DYNAMIC_INDEX: Mutex<Option<HashMap<(Box<str>, Box<str>), KindId>>> = Mutex::new(None);
+
+fn dynamic_kind(id: KindId) -> Option<&'static DynamicKind> {
+    let i = (id.0 as usize).checked_sub(CATALOGUE.len())?;
+    DYNAMIC.get(i)?.get().copied()
+}
+
+fn role_code(role: Dynamic) -> u8 {
+    match role {
+        Dynamic::Managed => 0,
+        Dynamic::Composite => 1,
+        Dynamic::Claim => 2,
+    }
+}
+
 impl KindId {
-    /// The catalogue entry.
+    /// The kind's facts: its catalogue entry, or what was given to [`KindId::dynamic`] (whose `versions` is
+    /// empty: each cluster's discovery names the version to watch).
+    ///
+    /// # Panics
+    /// On an id that neither the catalogue nor [`KindId::dynamic`] gave.
     pub fn spec(self) -> &'static KindSpec {
-        &CATALOGUE[self.0 as usize]
+        match CATALOGUE.get(self.0 as usize) {
+            Some(spec) => spec,
+            None => &dynamic_kind(self).expect("a KindId given by the catalogue or KindId::dynamic").spec,
+        }
     }
-    /// Finds a kind by group and kind name.
+    /// Finds a kind by group and kind name: in the catalogue, else among the kinds found at run time.
     pub fn find(group: &str, kind: &str) -> Option<KindId> {
-        CATALOGUE.iter().position(|k| k.group == group && k.kind == kind).map(|i| KindId(i as u16))
+        if let Some(i) = CATALOGUE.iter().position(|k| k.group == group && k.kind == kind) {
+            return Some(KindId(i as u16));
+        }
+        let index = DYNAMIC_INDEX.lock().unwrap_or_else(|e| e.into_inner());
+        index.as_ref()?.get(&(Box::from(group), Box::from(kind))).copied()
     }
-    /// Every kind of the catalogue.
+    /// Every kind of the catalogue (not the kinds found at run time).
     pub fn all() -> impl Iterator<Item = KindId> {
         (0..CATALOGUE.len()).map(|i| KindId(i as u16))
+    }
+    /// The id of a kind found at run time (family [`Family::Crossplane`]), given once per `group` and
+    /// `kind` for the life of the process: a catalogue kind's id when it is one, `None` when
+    /// [`DYNAMIC_CAPACITY`] kinds were given already. `plural` and `namespaced` are those of the first call
+    /// (a kind's resource name and scope do not differ between clusters in practice). `role` only ever
+    /// rises from [`Dynamic::Managed`]: a kind one XRD defines stays a composite or claim kind when a
+    /// composite also references it.
+    pub fn dynamic(group: &str, kind: &str, plural: &str, namespaced: bool, role: Dynamic) -> Option<KindId> {
+        if let Some(i) = CATALOGUE.iter().position(|k| k.group == group && k.kind == kind) {
+            return Some(KindId(i as u16));
+        }
+        let mut index = DYNAMIC_INDEX.lock().unwrap_or_else(|e| e.into_inner());
+        let index = index.get_or_insert_with(HashMap::new);
+        if let Some(id) = index.get(&(Box::from(group), Box::from(kind))).copied() {
+            if role != Dynamic::Managed
+                && let Some(d) = dynamic_kind(id)
+            {
+                let _ = d.role.compare_exchange(0, role_code(role), Ordering::Relaxed, Ordering::Relaxed);
+            }
+            return Some(id);
+        }
+        let slot = index.len();
+        if slot >= DYNAMIC_CAPACITY {
+            return None;
+        }
+        let leak = |s: &str| -> &'static str { Box::leak(Box::from(s)) };
+        let entry: &'static DynamicKind = Box::leak(Box::new(DynamicKind {
+            spec: KindSpec {
+                family: Family::Crossplane,
+                group: leak(group),
+                kind: leak(kind),
+                plural: leak(plural),
+                versions: &[],
+                namespaced,
+            },
+            role: AtomicU8::new(role_code(role)),
+        }));
+        let id = KindId((CATALOGUE.len() + slot) as u16);
+        // The slot is new (the index holds every given slot and is locked), so the set cannot fail.
+        let _ = DYNAMIC[slot].set(entry);
+        index.insert((Box::from(group), Box::from(kind)), id);
+        Some(id)
+    }
+    /// What a kind found at run time is to Crossplane; `None` for catalogue kinds.
+    pub fn dynamic_role(self) -> Option<Dynamic> {
+        dynamic_kind(self).map(|d| match d.role.load(Ordering::Relaxed) {
+            1 => Dynamic::Composite,
+            2 => Dynamic::Claim,
+            _ => Dynamic::Managed,
+        })
+    }
+    /// Whether this kind was found at run time ([`KindId::dynamic`]) rather than catalogued.
+    pub fn is_dynamic(self) -> bool {
+        self.0 as usize >= CATALOGUE.len()
     }
     /// The catalogue kind `group`/`kind`, found at compile time (a build error when it is not in the
     /// catalogue): for the named constants below.
@@ -73,6 +187,7 @@ impl KindId {
             KindId::KUSTOMIZATION => Some(TreeKind::Kustomization),
             KindId::HELM_RELEASE => Some(TreeKind::HelmRelease),
             KindId::TERRAFORM => Some(TreeKind::Terraform),
+            _ if matches!(self.dynamic_role(), Some(Dynamic::Composite | Dynamic::Claim)) => Some(TreeKind::Trace),
             _ => None,
         }
     }
@@ -111,6 +226,8 @@ impl KindId {
     pub const TERRAFORM: KindId = KindId::named("infra.contrib.fluxcd.io", "Terraform");
     /// Core `Node`.
     pub const NODE: KindId = KindId::named("", "Node");
+    /// Crossplane `CompositeResourceDefinition` (XRD).
+    pub const XRD: KindId = KindId::named(XP_APIEXTENSIONS, "CompositeResourceDefinition");
 }
 
 /// The trees fleetdeck draws: `clusterctl describe cluster`, `flux tree kustomization|helmrelease`, and
@@ -125,6 +242,9 @@ pub enum TreeKind {
     HelmRelease,
     /// A tofu-controller Terraform (`model::tf_tree`).
     Terraform,
+    /// A Crossplane claim or composite resource, traced as `crossplane resource trace` does
+    /// (`model::xp_tree`).
+    Trace,
 }
 
 const fn str_eq(a: &str, b: &str) -> bool {
@@ -143,7 +263,8 @@ const fn str_eq(a: &str, b: &str) -> bool {
 }
 
 /// A set of catalogue kinds, as a bitset over [`KindId`] (the catalogue has at most 128 kinds; a test
-/// checks it). [`KindSet::ALL`] is every kind.
+/// checks it). [`KindSet::ALL`] is every kind. Kinds found at run time are never in a set: which of them are
+/// watched follows from the XRDs and composites (`fleet::dynamic`), not from a set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct KindSet(u128);
 
@@ -158,9 +279,9 @@ impl KindSet {
         KindId::all().filter(|k| k.spec().family == family).fold(KindSet::NONE, KindSet::with)
     }
 
-    /// This set and `kind`.
+    /// This set and `kind` (unchanged for a kind found at run time).
     pub fn with(self, kind: KindId) -> KindSet {
-        KindSet(self.0 | 1u128 << kind.0)
+        if kind.is_dynamic() { self } else { KindSet(self.0 | 1u128 << kind.0) }
     }
 
     /// This set and `other`.
@@ -168,9 +289,9 @@ impl KindSet {
         KindSet(self.0 | other.0)
     }
 
-    /// Whether `kind` is in the set.
+    /// Whether `kind` is in the set (never for a kind found at run time).
     pub fn contains(self, kind: KindId) -> bool {
-        self.0 & (1u128 << kind.0) != 0
+        !kind.is_dynamic() && self.0 & (1u128 << kind.0) != 0
     }
 
     /// The kinds of the set, in catalogue order.
@@ -198,6 +319,8 @@ const CAPI_CP: &str = "controlplane.cluster.x-k8s.io";
 const CAPI_BOOTSTRAP: &str = "bootstrap.cluster.x-k8s.io";
 const CAPI_INFRA: &str = "infrastructure.cluster.x-k8s.io";
 const V1BETA: &[&str] = &["v1beta2", "v1beta1"];
+const XP_APIEXTENSIONS: &str = "apiextensions.crossplane.io";
+const XP_PKG: &str = "pkg.crossplane.io";
 const CAPA: &[&str] = &["v1beta2"];
 
 macro_rules! kind {
@@ -247,6 +370,16 @@ pub const CATALOGUE: &[KindSpec] = &[
     kind!(Weave, "capi.weave.works", "CAPITemplate", "capitemplates", &["v1alpha2"]),
     kind!(Weave, "gitops.weave.works", "GitopsCluster", "gitopsclusters", &["v1alpha1"]),
     kind!(Core, "", "Node", "nodes", &["v1"], false),
+    // Crossplane's own kinds, all cluster-scoped (REFERENCE-2.md section 1). XRDs: v1 is the storage version
+    // and the only one Crossplane 1.x serves; v2 (Crossplane 2.x) reads the same objects.
+    kind!(Crossplane, XP_APIEXTENSIONS, "CompositeResourceDefinition", "compositeresourcedefinitions", &["v1", "v2"], false),
+    kind!(Crossplane, XP_APIEXTENSIONS, "Composition", "compositions", &["v1"], false),
+    kind!(Crossplane, XP_PKG, "Provider", "providers", &["v1"], false),
+    kind!(Crossplane, XP_PKG, "ProviderRevision", "providerrevisions", &["v1"], false),
+    kind!(Crossplane, XP_PKG, "Function", "functions", &["v1", "v1beta1"], false),
+    kind!(Crossplane, XP_PKG, "FunctionRevision", "functionrevisions", &["v1", "v1beta1"], false),
+    kind!(Crossplane, XP_PKG, "Configuration", "configurations", &["v1"], false),
+    kind!(Crossplane, XP_PKG, "ConfigurationRevision", "configurationrevisions", &["v1"], false),
 ];
 
 #[cfg(test)]
@@ -277,5 +410,28 @@ mod tests {
         assert!(both.contains(node) && both.iter().count() == 8);
         assert_eq!(flux.union(KindSet::family(Family::Core)), both);
         assert_eq!(KindSet::default(), KindSet::ALL);
+    }
+
+    #[test]
+    fn kinds_found_at_run_time_keep_one_id_and_stay_out_of_sets() {
+        let a = KindId::dynamic("rds.aws.upbound.io", "Instance", "instances", false, Dynamic::Managed).unwrap();
+        let again = KindId::dynamic("rds.aws.upbound.io", "Instance", "other", true, Dynamic::Managed).unwrap();
+        assert_eq!(a, again);
+        assert!(a.is_dynamic() && !KindId::CLUSTER.is_dynamic());
+        assert_eq!((a.spec().plural, a.spec().namespaced, a.spec().family), ("instances", false, Family::Crossplane));
+        assert_eq!(a.to_string(), "instances.rds.aws.upbound.io");
+        assert_eq!(KindId::find("rds.aws.upbound.io", "Instance"), Some(a));
+        assert_eq!(a.dynamic_role(), Some(Dynamic::Managed));
+        assert_eq!(a.tree(), None);
+        // A catalogue kind is its catalogue id.
+        assert_eq!(KindId::dynamic("cluster.x-k8s.io", "Cluster", "clusters", true, Dynamic::Managed), Some(KindId::CLUSTER));
+        assert_eq!(KindId::CLUSTER.dynamic_role(), None);
+        // Referenced first, defined by an XRD later: the role rises, and never falls back.
+        let xr = KindId::dynamic("example.org", "XNestedDb", "xnesteddbs", true, Dynamic::Managed).unwrap();
+        assert_eq!(KindId::dynamic("example.org", "XNestedDb", "xnesteddbs", true, Dynamic::Composite), Some(xr));
+        KindId::dynamic("example.org", "XNestedDb", "xnesteddbs", true, Dynamic::Managed);
+        assert_eq!(xr.dynamic_role(), Some(Dynamic::Composite));
+        assert_eq!(xr.tree(), Some(TreeKind::Trace));
+        assert!(!KindSet::ALL.contains(a) && KindSet::NONE.with(a) == KindSet::NONE);
     }
 }

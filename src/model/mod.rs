@@ -14,6 +14,7 @@
 pub mod capi_tree;
 pub mod columns;
 pub mod conditions;
+pub mod crossplane;
 pub mod drift;
 pub mod flux_history;
 pub mod flux_tree;
@@ -32,5 +33,7 @@ pub mod status;
 pub mod store;
 pub mod summary;
 pub mod tf_tree;
+pub mod trace_text;
 pub mod tree;
 pub mod tree_text;
+pub mod xp_tree;

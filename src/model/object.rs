@@ -12,7 +12,7 @@ use kube::api::DynamicObject;
 
 use super::columns::Columns;
 use super::kinds::KindId;
-use super::status::{Health, health};
+use super::status::{Health, health_of};
 
 /// The annotation `kubectl apply` writes; large and useless for fleetdeck, so dropped.
 pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
@@ -48,8 +48,7 @@ impl StoredObject {
     /// Prunes `obj` (see [`prune`]), computes its health and columns as a `kind`, and keeps it compact.
     pub fn new(kind: KindId, mut obj: DynamicObject) -> StoredObject {
         prune(&mut obj);
-        let spec = kind.spec();
-        let health = health(spec.group, spec.kind, &obj);
+        let health = health_of(kind, &obj);
         let columns = Columns::read(kind, &obj);
         let labels = obj
             .metadata

@@ -8,6 +8,8 @@
 //! - `flux.rs`: Flux (`*.toolkit.fluxcd.io`) and tofu-controller Terraform (`infra.contrib.fluxcd.io`), kstatus
 //!   conditions read the way `flux get` shows them;
 //! - `capi.rs`: Cluster API, v1beta2 and v1beta1 status shapes, read the way `clusterctl describe cluster` does;
+//! - `crossplane.rs`: Crossplane's own kinds (`*.crossplane.io`) and the claims, composites and managed
+//!   resources found at run time, by `Synced` / `Ready` and the package conditions;
 //! - `core.rs`: core kinds (Node, Namespace, and kstatus's built-in rules for Deployment, StatefulSet, DaemonSet,
 //!   ReplicaSet, Job, Pod, PVC, Service, CRD, PDB, ...), Weave GitOps objects, and generic kstatus for the rest.
 //!
@@ -16,6 +18,9 @@
 
 mod capi;
 mod core;
+mod crossplane;
+
+pub use crossplane::{PAUSED as CROSSPLANE_PAUSED, is_paused as crossplane_paused};
 
 pub use capi::{v1beta2_conditions, v1beta2_counter};
 mod flux;
@@ -26,6 +31,7 @@ use k8s_openapi::jiff::Timestamp;
 use kube::api::DynamicObject;
 
 use crate::model::conditions::{Condition, Malformed, conditions_at, find, get_i64, lookup};
+use crate::model::kinds::{Family, KindId};
 
 /// Health of one object, as fleetdeck shows it.
 ///
@@ -107,10 +113,26 @@ pub fn health(group: &str, kind: &str, obj: &DynamicObject) -> Health {
         capi::health(group, kind, obj)
     } else if core::is_wge_group(group) {
         core::wge(obj)
+    } else if group.ends_with(".crossplane.io") {
+        crossplane::health(group, kind, obj)
     } else {
         core::health(group, kind, obj)
     };
     result.unwrap_or_else(|err| Health::malformed(&err))
+}
+
+/// The health of `obj`, an object of `kind`: [`health`], except that a kind found at run time (a Crossplane
+/// claim, composite or managed resource, whatever its group) is read by Crossplane's `Synced` / `Ready`
+/// rules (deletion first, as everywhere).
+pub fn health_of(kind: KindId, obj: &DynamicObject) -> Health {
+    let spec = kind.spec();
+    if !(kind.is_dynamic() && spec.family == Family::Crossplane) {
+        return health(spec.group, spec.kind, obj);
+    }
+    if let Some(ts) = &obj.metadata.deletion_timestamp {
+        return deleting(obj, ts.0);
+    }
+    crossplane::synced_ready(obj).unwrap_or_else(|err| Health::malformed(&err))
 }
 
 /// Deleting, with the message of a `Deleting` condition (CAPI v1beta2, in `status.conditions` or, read as

@@ -119,6 +119,12 @@ pub struct ContextEntry {
     pub kinds: BTreeMap<KindId, KindEntry>,
     /// When the last watch event arrived (freshness).
     pub last_event: Option<Timestamp>,
+    /// Kinds a Crossplane composite references that the server does not serve, `(group, kind)` -> why
+    /// (the discovery error): so a trace row can say so. Replaced whole by [`StoreEvent::Unserved`].
+    pub unserved: BTreeMap<(String, String), String>,
+    /// Changes whenever a kind entry is added or removed, or `unserved` changes (unique across the store,
+    /// like [`KindEntry::revision`]): a tree that looked for a kind not watched yet is stale then.
+    pub kinds_revision: u64,
     generation: u64,
 }
 
@@ -159,6 +165,9 @@ pub enum StoreEvent {
     Warning(super::pulse::WarningEvent),
     /// The Events watch delivered its initial list (every Warning Event the server held then was sent).
     WarningsListed,
+    /// The kinds Crossplane composites reference that the server does not serve, `(group, kind)` -> why:
+    /// replaces the context's [`ContextEntry::unserved`].
+    Unserved(BTreeMap<(String, String), String>),
 }
 
 /// Watch and discovery events for one kind, mirroring kube-runtime's `watcher::Event`.
@@ -176,6 +185,9 @@ pub enum KindEvent {
     InitApply(Arc<StoredObject>),
     /// The (re)list is complete: swap it in.
     InitDone,
+    /// fleetdeck stopped watching the kind (a Crossplane kind no XRD defines and no composite references
+    /// any more): its entry and objects go.
+    Unwatched,
     /// An object was added or changed (compact, as for [`KindEvent::InitApply`]).
     Apply(Arc<StoredObject>),
     /// An object was deleted (its last state, compact).
@@ -224,6 +236,8 @@ impl FleetStore {
                 server_version: None,
                 kinds: BTreeMap::new(),
                 last_event: None,
+                unserved: BTreeMap::new(),
+                kinds_revision: 0,
                 generation,
             });
             entry.origin = origin;
@@ -274,6 +288,23 @@ impl FleetStore {
                 self.pulse.listed(&context);
                 false
             }
+            StoreEvent::Unserved(unserved) => {
+                let changed = entry.unserved != unserved;
+                if changed {
+                    entry.unserved = unserved;
+                    self.kind_revisions += 1;
+                    entry.kinds_revision = self.kind_revisions;
+                }
+                changed
+            }
+            StoreEvent::Kind(kind, KindEvent::Unwatched) => {
+                let removed = entry.kinds.remove(&kind).is_some();
+                if removed {
+                    self.kind_revisions += 1;
+                    entry.kinds_revision = self.kind_revisions;
+                }
+                removed
+            }
             StoreEvent::Kind(kind, ev) => {
                 let is_object_event = matches!(
                     ev,
@@ -281,6 +312,10 @@ impl FleetStore {
                 );
                 if is_object_event {
                     entry.last_event = Some(now);
+                }
+                if !entry.kinds.contains_key(&kind) {
+                    self.kind_revisions += 1;
+                    entry.kinds_revision = self.kind_revisions;
                 }
                 let k = entry.kinds.entry(kind).or_default();
                 let before = k.revision;
@@ -474,6 +509,8 @@ fn apply_kind(k: &mut KindEntry, ev: KindEvent, now: Timestamp) -> bool {
             // Keep the last good list: a transient error should not blank the screen.
             set_kind_state(k, KindState::Error, why, now)
         }
+        // Handled by `FleetStore::apply` (the entry goes).
+        KindEvent::Unwatched => false,
     }
 }
 

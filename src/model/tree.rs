@@ -27,6 +27,8 @@
 //!   dependsOn?: ["ns/name"]
 //!   topology?:  {class, classNamespace?, version}  // Cluster.spec.topology
 //!   note?:      string                 // fleetdeck's remark: "cycle: this Kustomization is already expanded above"
+//!   trace?:     {synced, ready, status, resource?}  // Crossplane trees: "True"|"False"|"Unknown"|"-", trace's
+//!                                      // STATUS (whole message), composition-resource-name annotation
 //!   children?:  [TreeNode]             // in display order
 //! }
 //! ConditionRow { type, status: "True"|"False"|"Unknown", severity?: "Error"|"Warning"|"Info", reason?,
@@ -99,6 +101,9 @@ pub struct TreeNode {
     /// A remark of fleetdeck's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// `crossplane resource trace`'s columns (Crossplane trees only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace: Option<Box<TraceRow>>,
     /// Children, in display order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub children: Vec<TreeNode>,
@@ -362,6 +367,22 @@ pub enum Missing {
     },
 }
 
+/// A row of `crossplane resource trace` (crossplane `cmd/crank/beta/trace/internal/printer/default.go`
+/// `getResourceStatus`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TraceRow {
+    /// The `Synced` condition's status, `-` when absent.
+    pub synced: String,
+    /// The `Ready` condition's status, `-` when absent.
+    pub ready: String,
+    /// STATUS, whole (the text renderer cuts long messages as trace does): `Deleting`; `Error: <why>`; Ready's
+    /// reason when both are True; else `<reason>: <message>` of Synced when it is not True, else of Ready.
+    pub status: String,
+    /// The `crossplane.io/composition-resource-name` annotation (trace's `wide` RESOURCE column).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+}
+
 /// A reference to an object: `Kind/namespace/name`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ObjectRef {
@@ -420,6 +441,7 @@ impl TreeNode {
             topology: None,
             version: None,
             note: None,
+            trace: None,
             children: Vec::new(),
         }
     }
@@ -443,7 +465,7 @@ impl TreeNode {
 }
 
 /// What a tree read from the store: a kind in a context (its [`super::store::KindEntry::revision`]), or
-/// whether a context exists.
+/// whether a context exists and which kinds it has ([`super::store::ContextEntry::kinds_revision`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Dep {
     Kind(String, KindId),
@@ -498,6 +520,14 @@ impl<'a> StoreView<'a> {
         self.store.context(context).is_some()
     }
 
+    /// Why `context`'s server does not serve `group`/`kind` (a kind a Crossplane composite references), if
+    /// it said so ([`super::store::ContextEntry::unserved`]).
+    pub fn unserved(&self, context: &str, group: &str, kind: &str) -> Option<&'a str> {
+        self.note(context, None);
+        let ctx = self.store.context(context)?;
+        ctx.unserved.get(&(group.to_string(), kind.to_string())).map(String::as_str)
+    }
+
     /// Every object of `kind` in `context`, ordered by (namespace, name).
     pub fn list(&self, context: &str, kind: KindId) -> impl Iterator<Item = &'a Arc<StoredObject>> {
         self.note(context, Some(kind));
@@ -543,7 +573,7 @@ impl<'a> StoreView<'a> {
 
 fn current(store: &FleetStore, dep: &Dep) -> Option<u64> {
     match dep {
-        Dep::Context(c) => store.context(c).map(|_| 0),
+        Dep::Context(c) => store.context(c).map(|c| c.kinds_revision),
         Dep::Kind(c, k) => store.context(c)?.kinds.get(k).map(|e| e.revision),
     }
 }

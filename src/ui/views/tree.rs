@@ -17,7 +17,7 @@ use crate::model::object_ref::ObjectRef;
 use crate::model::status::HealthState;
 use crate::model::store::FleetStore;
 use crate::model::tree::{TreeCache, TreeNode};
-use crate::model::{flux_tree, tf_tree};
+use crate::model::{flux_tree, tf_tree, xp_tree};
 use crate::ui::inventory::InventoryView;
 use crate::ui::state::State;
 use crate::ui::tree_lines::{TreeLine, flatten};
@@ -57,6 +57,7 @@ pub fn build<'c>(
         TreeKind::Kustomization => flux_tree::kustomization_tree_with(view, ctx, ns, name, &resolve_remote(store, ctx)),
         TreeKind::HelmRelease => flux_tree::helmrelease_tree_with(view, ctx, ns, name, &resolve_remote(store, ctx)),
         TreeKind::Terraform => tf_tree::terraform_tree_with(view, ctx, ns, name),
+        TreeKind::Trace => xp_tree::trace_tree_with(view, ctx, root.kind, ns, name),
     })
 }
 
