@@ -31,7 +31,7 @@ pub fn run(cmd: &EnvtestCmd) -> Result<()> {
             let a = assets::ensure(&mut say)?;
             upstream_crds::ensure(&mut say)?;
             if *with_oracles {
-                for o in [oracles::FLUX, oracles::CLUSTERCTL, oracles::KUSTOMIZE] {
+                for o in oracles::ALL {
                     let bin = oracles::ensure(&o, &mut say)?;
                     say(&format!("{} {}: {}", o.name, o.version, bin.display()));
                 }

@@ -203,9 +203,13 @@ pub fn run(args: &TreeArgs, global: &GlobalArgs) -> Result<()> {
 fn parse_typed(text: &str) -> Result<(String, String, String), String> {
     let parts: Vec<&str> = text.split('/').collect();
     match parts.as_slice() {
-        [t, ns, n] if !t.is_empty() && !ns.is_empty() && !n.is_empty() => Ok((t.to_string(), ns.to_string(), n.to_string())),
+        [t, ns, n] if !t.is_empty() && !ns.is_empty() && !n.is_empty() => {
+            Ok((t.to_string(), ns.to_string(), n.to_string()))
+        }
         [t, n] if !t.is_empty() && !n.is_empty() => Ok((t.to_string(), String::new(), n.to_string())),
-        _ => Err(format!("{text:?}: expected TYPE/NAMESPACE/NAME or TYPE/NAME (e.g. postgresqlinstance/team-a/orders-db)")),
+        _ => Err(format!(
+            "{text:?}: expected TYPE/NAMESPACE/NAME or TYPE/NAME (e.g. postgresqlinstance/team-a/orders-db)"
+        )),
     }
 }
 

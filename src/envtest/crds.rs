@@ -120,6 +120,11 @@ const CAPI_INFRASTRUCTURE: &str = "infrastructure.cluster.x-k8s.io";
 const FLUX_SOURCE: &str = "source.toolkit.fluxcd.io";
 
 const CLUSTER_API: &[&str] = &["cluster-api"];
+const XP_APIEXTENSIONS: &str = "apiextensions.crossplane.io";
+const XP_PKG: &str = "pkg.crossplane.io";
+const XP: &[&str] = &["crossplane"];
+const XP_PACKAGE: &[&str] = &["crossplane", "pkg"];
+const XP_REVISION: &[&str] = &["crossplane", "pkgrev"];
 const FLUX_SOURCES: &[&str] = &["all", "fluxcd", "fluxcd-sources"];
 const FLUX_APPLIERS: &[&str] = &["all", "fluxcd", "fluxcd-appliers"];
 
@@ -378,6 +383,49 @@ pub const CATALOGUE: &[CrdSpec] = &[
         categories: &[], namespaced: true, labels: &[], scale: None,
         versions: &[VersionSpec::storage("v1alpha1", cols::GITOPS_CLUSTER)],
     },
+    // Crossplane (cluster/crds of crossplane v2.4): all cluster-scoped.
+    CrdSpec {
+        group: XP_APIEXTENSIONS, kind: "CompositeResourceDefinition", plural: "compositeresourcedefinitions",
+        short_names: &["xrd", "xrds"], categories: XP, namespaced: false, labels: &[], scale: None,
+        versions: &[
+            VersionSpec::storage("v1", cols::NONE).deprecated_with(
+                "CompositeResourceDefinition v1 is deprecated and will be removed in a future release; consider migrating to v2"),
+            VersionSpec::served("v2", cols::NONE),
+        ],
+    },
+    CrdSpec {
+        group: XP_APIEXTENSIONS, kind: "Composition", plural: "compositions", short_names: &["comp"],
+        categories: XP, namespaced: false, labels: &[], scale: None,
+        versions: &[VersionSpec::storage("v1", cols::NONE)],
+    },
+    CrdSpec {
+        group: XP_PKG, kind: "Provider", plural: "providers", short_names: &[], categories: XP_PACKAGE,
+        namespaced: false, labels: &[], scale: None, versions: &[VersionSpec::storage("v1", cols::NONE)],
+    },
+    CrdSpec {
+        group: XP_PKG, kind: "ProviderRevision", plural: "providerrevisions", short_names: &[],
+        categories: XP_REVISION, namespaced: false, labels: &[], scale: None,
+        versions: &[VersionSpec::storage("v1", cols::NONE)],
+    },
+    CrdSpec {
+        group: XP_PKG, kind: "Function", plural: "functions", short_names: &[], categories: XP_PACKAGE,
+        namespaced: false, labels: &[], scale: None,
+        versions: &[VersionSpec::storage("v1", cols::NONE), VersionSpec::served("v1beta1", cols::NONE)],
+    },
+    CrdSpec {
+        group: XP_PKG, kind: "FunctionRevision", plural: "functionrevisions", short_names: &[],
+        categories: XP_REVISION, namespaced: false, labels: &[], scale: None,
+        versions: &[VersionSpec::storage("v1", cols::NONE), VersionSpec::served("v1beta1", cols::NONE)],
+    },
+    CrdSpec {
+        group: XP_PKG, kind: "Configuration", plural: "configurations", short_names: &[], categories: XP_PACKAGE,
+        namespaced: false, labels: &[], scale: None, versions: &[VersionSpec::storage("v1", cols::NONE)],
+    },
+    CrdSpec {
+        group: XP_PKG, kind: "ConfigurationRevision", plural: "configurationrevisions", short_names: &[],
+        categories: XP_REVISION, namespaced: false, labels: &[], scale: None,
+        versions: &[VersionSpec::storage("v1", cols::NONE)],
+    },
 ];
 
 impl CrdSpec {
@@ -526,6 +574,14 @@ mod tests {
             ("templates.weave.works", "GitOpsTemplate"),
             ("capi.weave.works", "CAPITemplate"),
             ("gitops.weave.works", "GitopsCluster"),
+            (XP_APIEXTENSIONS, "CompositeResourceDefinition"),
+            (XP_APIEXTENSIONS, "Composition"),
+            (XP_PKG, "Provider"),
+            (XP_PKG, "ProviderRevision"),
+            (XP_PKG, "Function"),
+            (XP_PKG, "FunctionRevision"),
+            (XP_PKG, "Configuration"),
+            (XP_PKG, "ConfigurationRevision"),
         ];
         let expected: BTreeSet<_> = expected.into_iter().collect();
         let actual: BTreeSet<_> = CATALOGUE.iter().map(|c| (c.group, c.kind)).collect();

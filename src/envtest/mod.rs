@@ -19,6 +19,7 @@ pub mod assets;
 mod cache;
 mod crd_columns;
 pub mod crds;
+pub mod crossplane;
 pub mod kubeconfig;
 pub mod oracles;
 pub mod pki;

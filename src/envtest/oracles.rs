@@ -1,5 +1,6 @@
-//! Upstream CLIs as oracles for parity tests: `flux` (fluxcd/flux2) and `clusterctl` (cluster-api), and the
-//! `kustomize` the drift-diff tests build with, built
+//! Upstream CLIs as oracles for parity tests: `flux` (fluxcd/flux2), `clusterctl` (cluster-api) and
+//! `crossplane` (crossplane/cli, also the harness's XRD-to-CRD converter), and the `kustomize` the drift-diff
+//! tests build with, built
 //! from the Go module proxy into the user cache dir by the embedded `provision-oracle.sh`, for tests only
 //! (never shipped; the fleetdeck binary never runs them).
 //!
@@ -67,6 +68,25 @@ pub const KUSTOMIZE: Oracle = Oracle {
     standin_dir: None,
     version_ldflags: "-X sigs.k8s.io/kustomize/api/provenance.version=v5.8.1",
 };
+
+/// `crossplane` v2.5.0 (crossplane/cli): `crossplane resource trace`, the oracle of fleetdeck's Crossplane trees,
+/// and `crossplane xrd convert`, which writes the composite and claim CRDs an XRD defines exactly as
+/// Crossplane's XRD controller does (crossplane-runtime `pkg/xcrd`): the harness installs XRDs through it, as no
+/// Crossplane controller runs here. The CLI left crossplane/crossplane in v2.3.0 (module
+/// `github.com/crossplane/cli/v2`); the proxy serves v2.5.0 by exact version only (no version list, and 403 for
+/// v2.3.0, checked 2026-12-04).
+pub const CROSSPLANE: Oracle = Oracle {
+    name: "crossplane",
+    module: "github.com/crossplane/cli/v2",
+    version: "v2.5.0",
+    package: "github.com/crossplane/cli/v2/cmd/crossplane",
+    requires: &[],
+    standin_dir: None,
+    version_ldflags: "-X github.com/crossplane/crossplane-runtime/v2/pkg/version.version=v2.5.0",
+};
+
+/// Every oracle `fleetdeck envtest provision --oracles` builds.
+pub const ALL: [Oracle; 4] = [FLUX, CLUSTERCTL, KUSTOMIZE, CROSSPLANE];
 
 /// Where an oracle's binary lives: `<user cache dir>/envtest/oracles/<name>-<version>`.
 ///

@@ -4,7 +4,8 @@
 //! so the demo and the tests run against the real schemas, CEL validation rules included.
 //!
 //! Which module gives which CRD is [`SOURCES`]; the releases are the ones Flux v2.9.5's `go.mod` pins for the
-//! toolkit controllers, Cluster API v1.14.2 (core, kubeadm bootstrap and control plane) and CAPA v2.13.0.
+//! toolkit controllers, Cluster API v1.14.2 (core, kubeadm bootstrap and control plane), CAPA v2.13.0 and
+//! Crossplane v2.4.0 (XRDs, Compositions, packages and their revisions).
 //! Not served by the Go module proxy (checked 2026-12-02, `403 Forbidden`), so fleetdeck's own CRDs stay for
 //! them: tofu-controller (`github.com/flux-iac/tofu-controller`: `Terraform`), Weave GitOps Enterprise
 //! (`GitOpsTemplate`, `CAPITemplate`, `GitopsCluster`), and the Docker provider (CAPD lives in
@@ -107,6 +108,22 @@ pub const SOURCES: &[Source] = &[
         module: "github.com/fluxcd/helm-controller",
         version: "v1.6.4",
         files: &["config/crd/bases/helm.toolkit.fluxcd.io_helmreleases.yaml"],
+    },
+    // The Crossplane release whose API (apis/v2 v2.3.4, as the CLI v2.5.0 oracle pins) the harness serves.
+    // v2.5.0 is not served by the proxy (403, 2026-12-04).
+    Source {
+        module: "github.com/crossplane/crossplane/v2",
+        version: "v2.4.0",
+        files: &[
+            "cluster/crds/apiextensions.crossplane.io_compositeresourcedefinitions.yaml",
+            "cluster/crds/apiextensions.crossplane.io_compositions.yaml",
+            "cluster/crds/pkg.crossplane.io_providers.yaml",
+            "cluster/crds/pkg.crossplane.io_providerrevisions.yaml",
+            "cluster/crds/pkg.crossplane.io_functions.yaml",
+            "cluster/crds/pkg.crossplane.io_functionrevisions.yaml",
+            "cluster/crds/pkg.crossplane.io_configurations.yaml",
+            "cluster/crds/pkg.crossplane.io_configurationrevisions.yaml",
+        ],
     },
 ];
 

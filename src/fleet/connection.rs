@@ -186,8 +186,7 @@ async fn connected(
     // Crossplane's kinds found at run time (XRs, claims, the MRs they reference): see `super::dynamic`.
     let wanted = super::dynamic::Wanted::new();
     let mut dynamic = super::dynamic::Watches::new(wanted.clone());
-    let dynamic_phase =
-        super::dynamic::Phase { client, context: name, generation, streaming, tx };
+    let dynamic_phase = super::dynamic::Phase { client, context: name, generation, streaming, tx };
     // Held while connected: dropping it (on return, or when this task is aborted) ends what the supervisor
     // started for the `Management` report.
     let mut reported: Option<oneshot::Sender<()>> = None;

@@ -157,9 +157,16 @@ impl Observer {
     }
 }
 
+/// A kind as discovery answered: its plural and whether it is namespaced, or why it is not served.
+type Resolved = Result<(String, bool), String>;
+
 /// A dynamic kind's watch.
 enum State {
-    Running { handle: JoinHandle<WatchEnd>, version: String, role: Dynamic },
+    Running {
+        handle: JoinHandle<WatchEnd>,
+        version: String,
+        role: Dynamic,
+    },
     /// RBAC forbade it at this instant; asked again after [`watch::FORBIDDEN_RETRY`].
     Forbidden(Instant),
 }
@@ -185,7 +192,7 @@ pub struct Watches {
     wanted: Arc<Wanted>,
     watches: HashMap<KindId, ((String, String), State)>,
     /// Discovery answers of this phase, `(group, version, kind)` -> (plural, namespaced) or why not served.
-    resolved: HashMap<(String, String, String), Result<(String, bool), String>>,
+    resolved: HashMap<(String, String, String), Resolved>,
     unserved: BTreeMap<(String, String), String>,
 }
 
@@ -208,7 +215,12 @@ impl Watches {
     /// Brings the watches in line with [`Wanted::snapshot`]: resolves new kinds (and, when `retry`, those
     /// found unserved before), starts their watches, restarts ended ones, stops the unwanted, and reports
     /// the unserved. `spawned` holds the new tasks. `Err` when the store's channel is closed.
-    pub async fn reconcile(&mut self, phase: &Phase<'_>, spawned: &mut super::AbortOnDrop, retry: bool) -> Result<(), ()> {
+    pub async fn reconcile(
+        &mut self,
+        phase: &Phase<'_>,
+        spawned: &mut super::AbortOnDrop,
+        retry: bool,
+    ) -> Result<(), ()> {
         let send = |event: StoreEvent| async move {
             let msg = StoreMsg { context: phase.context.clone(), generation: phase.generation, event };
             phase.tx.send(msg).await.map_err(|_| ())
@@ -250,7 +262,8 @@ impl Watches {
                 None => continue,
             };
             let Some(id) = KindId::dynamic(group, kind, &plural, namespaced, *role) else {
-                let why = format!("not watched: more than {} kinds found at run time", crate::model::kinds::DYNAMIC_CAPACITY);
+                let why =
+                    format!("not watched: more than {} kinds found at run time", crate::model::kinds::DYNAMIC_CAPACITY);
                 unserved.insert((group.clone(), kind.clone()), why);
                 continue;
             };
@@ -280,7 +293,8 @@ impl Watches {
                 _ => {}
             }
             send(StoreEvent::Kind(id, KindEvent::Served { version: version.clone() })).await?;
-            let observer = matches!(role, Dynamic::Composite | Dynamic::Claim).then(|| Observer::references(&self.wanted));
+            let observer =
+                matches!(role, Dynamic::Composite | Dynamic::Claim).then(|| Observer::references(&self.wanted));
             let handle = tokio::spawn(watch::watch_kind(
                 phase.client.clone(),
                 phase.context.clone(),

@@ -221,9 +221,15 @@ mod tests {
         }));
         let d = definition(&xrd).expect("definition");
         assert_eq!(d.scope, Scope::LegacyCluster);
-        assert_eq!((d.composite.kind.as_str(), d.composite.version.as_str(), d.composite.namespaced), ("XPostgreSQLInstance", "v1", false));
+        assert_eq!(
+            (d.composite.kind.as_str(), d.composite.version.as_str(), d.composite.namespaced),
+            ("XPostgreSQLInstance", "v1", false)
+        );
         let claim = d.claim.expect("claim");
-        assert_eq!((claim.kind.as_str(), claim.plural.as_str(), claim.namespaced), ("PostgreSQLInstance", "postgresqlinstances", true));
+        assert_eq!(
+            (claim.kind.as_str(), claim.plural.as_str(), claim.namespaced),
+            ("PostgreSQLInstance", "postgresqlinstances", true)
+        );
         assert_eq!(wanted_by_definition(&xrd).len(), 2);
     }
 
@@ -243,7 +249,8 @@ mod tests {
             "metadata": {"name": "x"}, "spec": {"group": "g", "names": {"kind": "X", "plural": "xs"},
             "versions": [{"name": "v1", "served": false}]}}));
         assert_eq!(definition(&none), None);
-        let garbage = obj(json!({"apiVersion": "apiextensions.crossplane.io/v1", "kind": "CompositeResourceDefinition",
+        let garbage =
+            obj(json!({"apiVersion": "apiextensions.crossplane.io/v1", "kind": "CompositeResourceDefinition",
             "metadata": {"name": "x"}, "spec": "nope"}));
         assert_eq!(definition(&garbage), None);
     }
@@ -263,7 +270,10 @@ mod tests {
                 {"apiVersion": "iam.aws.m.upbound.io/v1beta1", "kind": "Role", "name": "b-2", "namespace": "other"},
                 {"kind": "Broken"}]}}}));
         let r = references(&modern);
-        assert_eq!(r.iter().map(|r| (r.kind.as_str(), r.namespace.as_str())).collect::<Vec<_>>(), [("Bucket", "team-a"), ("Role", "other")]);
+        assert_eq!(
+            r.iter().map(|r| (r.kind.as_str(), r.namespace.as_str())).collect::<Vec<_>>(),
+            [("Bucket", "team-a"), ("Role", "other")]
+        );
         assert_eq!((r[0].group(), r[0].version()), ("s3.aws.m.upbound.io", "v1beta1"));
         let legacy = obj(json!({"apiVersion": "database.example.org/v1", "kind": "XPostgreSQLInstance",
             "metadata": {"name": "db-x7k2p"},
@@ -271,7 +281,13 @@ mod tests {
                                       {"apiVersion": "v1", "kind": "Secret", "name": "s"}]}}));
         assert_eq!(references(&legacy).len(), 2);
         let w = wanted_by_references(&legacy);
-        assert_eq!(w, [("rds.aws.upbound.io".to_string(), "v1beta1".to_string(), "Instance".to_string(), Dynamic::Managed)]);
-        assert!(references(&obj(json!({"apiVersion": "a/v1", "kind": "X", "metadata": {"name": "x"}, "spec": 3}))).is_empty());
+        assert_eq!(
+            w,
+            [("rds.aws.upbound.io".to_string(), "v1beta1".to_string(), "Instance".to_string(), Dynamic::Managed)]
+        );
+        assert!(
+            references(&obj(json!({"apiVersion": "a/v1", "kind": "X", "metadata": {"name": "x"}, "spec": 3})))
+                .is_empty()
+        );
     }
 }

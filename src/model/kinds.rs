@@ -74,7 +74,8 @@ struct DynamicKind {
 /// The kinds found at run time, by `KindId.0 - CATALOGUE.len()`: written once each, read without a lock.
 static DYNAMIC: [OnceLock<&'static DynamicKind>; DYNAMIC_CAPACITY] = [const { OnceLock::new() }; DYNAMIC_CAPACITY];
 /// (group, kind) -> id of the kinds found at run time; taken only to find or add one.
-static DYNAMIC_INDEX: Mutex<Option<HashMap<(Box<str>, Box<str>), KindId>>> = Mutex::new(None);
+static DYNAMIC_INDEX: Mutex<Option<DynamicIndex>> = Mutex::new(None);
+type DynamicIndex = HashMap<(Box<str>, Box<str>), KindId>;
 
 fn dynamic_kind(id: KindId) -> Option<&'static DynamicKind> {
     let i = (id.0 as usize).checked_sub(CATALOGUE.len())?;
@@ -372,7 +373,14 @@ pub const CATALOGUE: &[KindSpec] = &[
     kind!(Core, "", "Node", "nodes", &["v1"], false),
     // Crossplane's own kinds, all cluster-scoped (REFERENCE-2.md section 1). XRDs: v1 is the storage version
     // and the only one Crossplane 1.x serves; v2 (Crossplane 2.x) reads the same objects.
-    kind!(Crossplane, XP_APIEXTENSIONS, "CompositeResourceDefinition", "compositeresourcedefinitions", &["v1", "v2"], false),
+    kind!(
+        Crossplane,
+        XP_APIEXTENSIONS,
+        "CompositeResourceDefinition",
+        "compositeresourcedefinitions",
+        &["v1", "v2"],
+        false
+    ),
     kind!(Crossplane, XP_APIEXTENSIONS, "Composition", "compositions", &["v1"], false),
     kind!(Crossplane, XP_PKG, "Provider", "providers", &["v1"], false),
     kind!(Crossplane, XP_PKG, "ProviderRevision", "providerrevisions", &["v1"], false),
@@ -424,7 +432,10 @@ mod tests {
         assert_eq!(a.dynamic_role(), Some(Dynamic::Managed));
         assert_eq!(a.tree(), None);
         // A catalogue kind is its catalogue id.
-        assert_eq!(KindId::dynamic("cluster.x-k8s.io", "Cluster", "clusters", true, Dynamic::Managed), Some(KindId::CLUSTER));
+        assert_eq!(
+            KindId::dynamic("cluster.x-k8s.io", "Cluster", "clusters", true, Dynamic::Managed),
+            Some(KindId::CLUSTER)
+        );
         assert_eq!(KindId::CLUSTER.dynamic_role(), None);
         // Referenced first, defined by an XRD later: the role rises, and never falls back.
         let xr = KindId::dynamic("example.org", "XNestedDb", "xnesteddbs", true, Dynamic::Managed).unwrap();

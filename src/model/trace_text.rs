@@ -21,7 +21,11 @@ const MAX_MESSAGE: usize = 64;
 /// a header, each line ending in `\n`.
 pub fn render_trace(root: &TreeNode, wide: bool) -> String {
     let mut rows: Vec<Vec<String>> = Vec::new();
-    let header = if wide { vec!["NAME", "RESOURCE", "SYNCED", "READY", "STATUS"] } else { vec!["NAME", "SYNCED", "READY", "STATUS"] };
+    let header = if wide {
+        vec!["NAME", "RESOURCE", "SYNCED", "READY", "STATUS"]
+    } else {
+        vec!["NAME", "SYNCED", "READY", "STATUS"]
+    };
     rows.push(header.into_iter().map(String::from).collect());
     push_rows(&mut rows, root, "", None, wide);
     tabwriter(&rows)
@@ -115,7 +119,14 @@ mod tests {
     fn prints_as_trace_does() {
         let mut xr = node("XAppDB", "team-a", "orders", "True", "False", "Creating: Unready resources: network");
         let mut net = node("XNetwork", "team-a", "orders-n", "True", "False", "Creating: Unready resources: subnet");
-        net.children.push(node("Subnet", "team-a", "orders-s", "False", "-", "ReconcileError: cannot get external resource"));
+        net.children.push(node(
+            "Subnet",
+            "team-a",
+            "orders-s",
+            "False",
+            "-",
+            "ReconcileError: cannot get external resource",
+        ));
         xr.children.push(net);
         xr.children.push(node("Instance", "team-a", "orders-i", "True", "True", "Available"));
         let want = "\
@@ -127,7 +138,10 @@ XAppDB/orders (team-a)           True     False   Creating: Unready resources: n
 ";
         assert_eq!(render_trace(&xr, false), want);
         let wide = render_trace(&xr, true);
-        assert!(wide.starts_with("NAME                             RESOURCE        SYNCED   READY   STATUS\n"), "{wide}");
+        assert!(
+            wide.starts_with("NAME                             RESOURCE        SYNCED   READY   STATUS\n"),
+            "{wide}"
+        );
     }
 
     #[test]

@@ -1,0 +1,418 @@
+//! Crossplane against a real API server with Crossplane's upstream CRDs (crossplane v2.4.0's XRD,
+//! Composition and package CRDs; the XR and claim CRDs written by the `crossplane` CLI v2.5.0's
+//! `xrd convert`, as Crossplane's XRD controller would): which kinds fleetdeck watches (only those the XRDs
+//! define and the composites reference, not every installed MR CRD), their health, the trace tree, and
+//! `fleetdeck tree claim|composite` beside `crossplane resource trace` on the same objects.
+//!
+//! No provider's MR CRDs are served by the Go module proxy (provider-upjet-aws, provider-terraform: 403 on
+//! 2026-12-04), so the MR CRDs are fleetdeck's own, open, with the upstream names, scopes and categories.
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::{create_with_status, run};
+use fleetdeck::envtest::Envtest;
+use fleetdeck::envtest::crossplane::install_xrd;
+use fleetdeck::envtest::oracles;
+use fleetdeck::fleet::{Fleet, FleetOptions};
+use fleetdeck::model::kinds::{Dynamic, KindId};
+use fleetdeck::model::status::HealthState;
+use fleetdeck::model::store::{FleetStore, StoreMsg};
+use fleetdeck::model::{trace_text, xp_tree};
+use k8s_openapi::api::core::v1::Namespace;
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use k8s_openapi::jiff::Timestamp;
+use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams, PostParams};
+use kube::core::{ApiResource, GroupVersionKind};
+use serde_json::{Value, json};
+
+const LEGACY_XRD: &str = r#"
+apiVersion: apiextensions.crossplane.io/v1
+kind: CompositeResourceDefinition
+metadata:
+  name: xpostgresqlinstances.database.example.org
+spec:
+  group: database.example.org
+  names: {kind: XPostgreSQLInstance, plural: xpostgresqlinstances}
+  claimNames: {kind: PostgreSQLInstance, plural: postgresqlinstances}
+  versions:
+  - name: v1alpha1
+    served: true
+    referenceable: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              parameters:
+                type: object
+                properties:
+                  storageGB: {type: integer, description: Size of the database in GB.}
+                  engineVersion: {type: string, enum: ["15", "16"], default: "16"}
+                required: [storageGB]
+            required: [parameters]
+"#;
+
+const NAMESPACED_XRD: &str = r#"
+apiVersion: apiextensions.crossplane.io/v2
+kind: CompositeResourceDefinition
+metadata:
+  name: xbucketstacks.storage.example.org
+spec:
+  group: storage.example.org
+  scope: Namespaced
+  names: {kind: XBucketStack, plural: xbucketstacks}
+  versions:
+  - name: v1
+    served: true
+    referenceable: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              region: {type: string}
+"#;
+
+/// A managed resource CRD as a provider ships it (names, scope, categories), with an open schema.
+fn managed_crd(group: &str, kind: &str, plural: &str, namespaced: bool, tag: &str) -> CustomResourceDefinition {
+    serde_json::from_value(json!({
+        "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+        "metadata": {"name": format!("{plural}.{group}")},
+        "spec": {"group": group, "scope": if namespaced { "Namespaced" } else { "Cluster" },
+            "names": {"kind": kind, "plural": plural, "listKind": format!("{kind}List"),
+                      "singular": kind.to_lowercase(), "categories": ["crossplane", "managed", tag]},
+            "versions": [{"name": "v1beta1", "served": true, "storage": true, "subresources": {"status": {}},
+                "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}}}]}
+    }))
+    .expect("crd")
+}
+
+/// The referenced MR kinds, and four installed ones nothing references.
+fn managed_crds() -> Vec<CustomResourceDefinition> {
+    vec![
+        managed_crd("rds.aws.upbound.io", "Instance", "instances", false, "aws"),
+        managed_crd("iam.aws.upbound.io", "Role", "roles", false, "aws"),
+        managed_crd("tf.upbound.io", "Workspace", "workspaces", false, "terraform"),
+        managed_crd("s3.aws.m.upbound.io", "Bucket", "buckets", true, "aws"),
+        managed_crd("ec2.aws.upbound.io", "VPC", "vpcs", false, "aws"),
+        managed_crd("ec2.aws.upbound.io", "Subnet", "subnets", false, "aws"),
+        managed_crd("ec2.aws.upbound.io", "SecurityGroup", "securitygroups", false, "aws"),
+        managed_crd("eks.aws.upbound.io", "Cluster", "clusters", false, "aws"),
+    ]
+}
+
+fn api(
+    client: &kube::Client,
+    group: &str,
+    version: &str,
+    kind: &str,
+    plural: &str,
+    ns: Option<&str>,
+) -> Api<DynamicObject> {
+    let ar = ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(group, version, kind), plural);
+    match ns {
+        Some(ns) => Api::namespaced_with(client.clone(), ns, &ar),
+        None => Api::all_with(client.clone(), &ar),
+    }
+}
+
+fn cond(type_: &str, status: &str, reason: &str, message: &str) -> Value {
+    json!({"type": type_, "status": status, "reason": reason, "message": message,
+           "lastTransitionTime": "2026-12-04T07:00:00Z"})
+}
+
+const RDS_ERROR: &str = "create failed: failed to create the resource: [{0 creating RDS DB Instance \
+(orders-db-x7k2p-rds): operation error RDS: CreateDBInstance, https response error StatusCode: 400, \
+RequestID: 8f7c2b1e-6a41-4c1e-9a55-0d2f3b7e9c10, api error InvalidParameterCombination: Cannot find version \
+16.1 for postgres  []}]";
+
+/// A server with the upstream Crossplane CRDs, both XRDs, the MR CRDs, and a claim, two XRs and their
+/// composed resources as Crossplane and its providers leave them.
+async fn crossplane_server() -> anyhow::Result<(Envtest, kube::Client)> {
+    let env = Envtest::builder().server("a").start().await?;
+    env.install_crds("a").await?;
+    let client = env.client("a").await?;
+    install_xrd(&client, LEGACY_XRD).await?;
+    install_xrd(&client, NAMESPACED_XRD).await?;
+    let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
+    for crd in managed_crds() {
+        crds.create(&PostParams::default(), &crd).await?;
+    }
+    for ns in ["team-a", "team-b"] {
+        let ns: Namespace = serde_json::from_value(json!({"metadata": {"name": ns}}))?;
+        Api::<Namespace>::all(client.clone()).create(&PostParams::default(), &ns).await?;
+    }
+    // Wait for the MR CRDs to be served.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while api(&client, "eks.aws.upbound.io", "v1beta1", "Cluster", "clusters", None)
+        .list(&Default::default())
+        .await
+        .is_err()
+    {
+        assert!(Instant::now() < deadline, "MR CRDs not served within 20 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let claim_api =
+        api(&client, "database.example.org", "v1alpha1", "PostgreSQLInstance", "postgresqlinstances", Some("team-a"));
+    create_with_status(&claim_api, json!({
+        "apiVersion": "database.example.org/v1alpha1", "kind": "PostgreSQLInstance",
+        "metadata": {"name": "orders-db", "namespace": "team-a"},
+        "spec": {"parameters": {"storageGB": 20},
+                 "resourceRef": {"apiVersion": "database.example.org/v1alpha1", "kind": "XPostgreSQLInstance", "name": "orders-db-x7k2p"}}
+    }), json!({"conditions": [cond("Synced", "True", "ReconcileSuccess", ""),
+        cond("Ready", "False", "Waiting", "Claim is waiting for composite resource to become Ready")]})).await?;
+    let xr_api = api(&client, "database.example.org", "v1alpha1", "XPostgreSQLInstance", "xpostgresqlinstances", None);
+    create_with_status(&xr_api, json!({
+        "apiVersion": "database.example.org/v1alpha1", "kind": "XPostgreSQLInstance",
+        "metadata": {"name": "orders-db-x7k2p", "labels": {"crossplane.io/composite": "orders-db-x7k2p",
+            "crossplane.io/claim-name": "orders-db", "crossplane.io/claim-namespace": "team-a"}},
+        "spec": {"parameters": {"storageGB": 20},
+            "claimRef": {"apiVersion": "database.example.org/v1alpha1", "kind": "PostgreSQLInstance", "namespace": "team-a", "name": "orders-db"},
+            "resourceRefs": [
+                {"apiVersion": "rds.aws.upbound.io/v1beta1", "kind": "Instance", "name": "orders-db-x7k2p-rds"},
+                {"apiVersion": "iam.aws.upbound.io/v1beta1", "kind": "Role", "name": "orders-db-x7k2p-role"},
+                {"apiVersion": "tf.upbound.io/v1beta1", "kind": "Workspace", "name": "orders-db-x7k2p-tf"},
+                {"apiVersion": "kms.aws.upbound.io/v1beta1", "kind": "Key", "name": "orders-db-x7k2p-key"}]}
+    }), json!({"conditions": [cond("Synced", "True", "ReconcileSuccess", ""),
+        cond("Ready", "False", "Creating", "Unready resources: instance, key")]})).await?;
+    let composed = |kind: &str, name: &str, step: &str| {
+        json!({
+            "metadata": {"name": name, "annotations": {"crossplane.io/composition-resource-name": step},
+                "labels": {"crossplane.io/composite": "orders-db-x7k2p", "crossplane.io/claim-name": "orders-db",
+                           "crossplane.io/claim-namespace": "team-a"}},
+            "kind": kind, "spec": {"forProvider": {"region": "eu-west-1"}}
+        })
+    };
+    let mut rds = composed("Instance", "orders-db-x7k2p-rds", "instance");
+    rds["apiVersion"] = json!("rds.aws.upbound.io/v1beta1");
+    create_with_status(&api(&client, "rds.aws.upbound.io", "v1beta1", "Instance", "instances", None), rds,
+        json!({"conditions": [cond("Synced", "False", "ReconcileError", RDS_ERROR), cond("Ready", "False", "Creating", "")]})).await?;
+    let mut role = composed("Role", "orders-db-x7k2p-role", "role");
+    role["apiVersion"] = json!("iam.aws.upbound.io/v1beta1");
+    create_with_status(
+        &api(&client, "iam.aws.upbound.io", "v1beta1", "Role", "roles", None),
+        role,
+        json!({"conditions": [cond("Synced", "True", "ReconcileSuccess", ""), cond("Ready", "True", "Available", "")]}),
+    )
+    .await?;
+    let mut tf = composed("Workspace", "orders-db-x7k2p-tf", "dns");
+    tf["apiVersion"] = json!("tf.upbound.io/v1beta1");
+    tf["metadata"]["annotations"]["crossplane.io/paused"] = json!("true");
+    create_with_status(&api(&client, "tf.upbound.io", "v1beta1", "Workspace", "workspaces", None), tf,
+        json!({"conditions": [cond("Synced", "False", "ReconcilePaused", "Reconciliation is paused via the pause annotation"),
+            cond("Ready", "True", "Available", "")], "atProvider": {"outputs": {"zone_id": "Z0123"}}})).await?;
+    // The namespaced XR (Crossplane 2): its references carry no namespace.
+    let stack_api = api(&client, "storage.example.org", "v1", "XBucketStack", "xbucketstacks", Some("team-b"));
+    create_with_status(
+        &stack_api,
+        json!({
+            "apiVersion": "storage.example.org/v1", "kind": "XBucketStack",
+            "metadata": {"name": "media", "namespace": "team-b"},
+            "spec": {"region": "eu-west-1", "crossplane": {"resourceRefs": [
+                {"apiVersion": "s3.aws.m.upbound.io/v1beta1", "kind": "Bucket", "name": "media-bkt"}]}}
+        }),
+        json!({"conditions": [cond("Synced", "True", "ReconcileSuccess", ""), cond("Ready", "True", "Available", "")]}),
+    )
+    .await?;
+    let buckets = api(&client, "s3.aws.m.upbound.io", "v1beta1", "Bucket", "buckets", Some("team-b"));
+    create_with_status(&buckets, json!({
+        "apiVersion": "s3.aws.m.upbound.io/v1beta1", "kind": "Bucket",
+        "metadata": {"name": "media-bkt", "namespace": "team-b", "finalizers": ["finalizer.managedresource.crossplane.io"],
+            "annotations": {"crossplane.io/composition-resource-name": "bucket"}},
+        "spec": {"forProvider": {"region": "eu-west-1"}}
+    }), json!({"conditions": [cond("Synced", "True", "ReconcileSuccess", ""), cond("Ready", "False", "Deleting", "")]})).await?;
+    buckets.delete("media-bkt", &DeleteParams::default()).await?;
+    Ok((env, client))
+}
+
+async fn until(
+    rx: &mut tokio::sync::mpsc::Receiver<StoreMsg>,
+    store: &mut FleetStore,
+    what: &str,
+    done: impl Fn(&FleetStore) -> bool,
+) {
+    let t = Instant::now();
+    while !done(store) {
+        assert!(t.elapsed() < Duration::from_secs(30), "{what}: not within 30 s");
+        if let Ok(Some(m)) = tokio::time::timeout(Duration::from_millis(200), rx.recv()).await {
+            store.apply(m, Timestamp::now());
+        }
+    }
+}
+
+fn watched(store: &FleetStore) -> Vec<String> {
+    let mut kinds: Vec<String> = store
+        .context("a")
+        .map(|c| c.kinds.keys().filter(|k| k.is_dynamic()).map(|k| k.spec().kind.to_string()).collect())
+        .unwrap_or_default();
+    kinds.sort();
+    kinds
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watches_only_what_composites_reference_and_reads_their_health() -> anyhow::Result<()> {
+    let (env, client) = crossplane_server().await?;
+    let kc = fleetdeck::fleet::kubeconfig::load(Some(env.kubeconfig_path()))?;
+    let (tx, mut rx) = tokio::sync::mpsc::channel(fleetdeck::fleet::CHANNEL_CAPACITY);
+    let opts = FleetOptions { lineage: false, rediscover_every: Duration::from_secs(2), ..FleetOptions::default() };
+    let fleet = Fleet::start(&kc, &[], opts, tx).await?;
+    let mut store = FleetStore::new();
+    until(&mut rx, &mut store, "the composites' kinds synced", |s| {
+        fleetdeck::model::crossplane::settled(s) && watched(s).len() == 7
+    })
+    .await;
+    // XRs and claims from the XRDs; MR kinds only as referenced: not VPC, Subnet, SecurityGroup, Cluster.
+    assert_eq!(
+        watched(&store),
+        ["Bucket", "Instance", "PostgreSQLInstance", "Role", "Workspace", "XBucketStack", "XPostgreSQLInstance"]
+    );
+    let ctx = store.context("a").expect("context");
+    assert!(ctx.unserved.contains_key(&("kms.aws.upbound.io".to_string(), "Key".to_string())), "{:?}", ctx.unserved);
+    let kind = |group: &str, k: &str| KindId::find(group, k).unwrap_or_else(|| panic!("{k} has an id"));
+    assert_eq!(kind("database.example.org", "PostgreSQLInstance").dynamic_role(), Some(Dynamic::Claim));
+    assert_eq!(kind("storage.example.org", "XBucketStack").dynamic_role(), Some(Dynamic::Composite));
+    assert!(kind("storage.example.org", "XBucketStack").spec().namespaced);
+    assert!(!kind("database.example.org", "XPostgreSQLInstance").spec().namespaced);
+    let health = |group: &str, k: &str, ns: &str, name: &str| {
+        let o = store.get("a", kind(group, k), ns, name).unwrap_or_else(|| panic!("{k} {name} stored"));
+        (o.health.state, o.health.reason.clone())
+    };
+    assert_eq!(
+        health("rds.aws.upbound.io", "Instance", "", "orders-db-x7k2p-rds"),
+        (HealthState::Failed, "ReconcileError".into())
+    );
+    assert_eq!(
+        health("tf.upbound.io", "Workspace", "", "orders-db-x7k2p-tf"),
+        (HealthState::Paused, "ReconcilePaused".into())
+    );
+    assert_eq!(
+        health("iam.aws.upbound.io", "Role", "", "orders-db-x7k2p-role"),
+        (HealthState::Ready, "Available".into())
+    );
+    assert_eq!(
+        health("database.example.org", "XPostgreSQLInstance", "", "orders-db-x7k2p"),
+        (HealthState::Progressing, "Creating".into())
+    );
+    assert_eq!(
+        health("database.example.org", "PostgreSQLInstance", "team-a", "orders-db"),
+        (HealthState::Progressing, "Waiting".into())
+    );
+    assert_eq!(health("s3.aws.m.upbound.io", "Bucket", "team-b", "media-bkt").0, HealthState::Deleting);
+    let xrd = store.get("a", KindId::XRD, "", "xpostgresqlinstances.database.example.org").expect("XRD");
+    assert_eq!(xrd.health.state, HealthState::Ready);
+
+    // The trace: claim -> XR -> composed, sorted as trace sorts them; the unserved Key says so.
+    let claim = kind("database.example.org", "PostgreSQLInstance");
+    let tree = xp_tree::trace_tree(&store, "a", claim, "team-a", "orders-db").expect("trace");
+    // In trace order: the unserved Key (kms... sorts before rds...), then the Instance.
+    let failing = xp_tree::first_failing(&tree).expect("a failing resource");
+    assert!(failing.id.ends_with("/Key//orders-db-x7k2p-key"), "{}", failing.id);
+    let rds = xp_tree::walk(&tree).into_iter().find(|n| n.id.ends_with("/Instance//orders-db-x7k2p-rds")).expect("rds");
+    assert!(
+        rds.trace.as_ref().is_some_and(|t| t.synced == "False" && t.status.contains("InvalidParameterCombination"))
+    );
+    let text = trace_text::render_trace(&tree, false);
+    // Trace cuts messages over 64 bytes to their end.
+    assert!(
+        text.contains(
+            "-        -       Error: ...o matches for kind \"Key\" in version \"kms.aws.upbound.io/v1beta1\""
+        ),
+        "{text}"
+    );
+
+    // A reference removed: the Workspace kind is no longer watched, and the store drops it.
+    let xr_api = api(&client, "database.example.org", "v1alpha1", "XPostgreSQLInstance", "xpostgresqlinstances", None);
+    let patch = json!({"spec": {"resourceRefs": [
+        {"apiVersion": "rds.aws.upbound.io/v1beta1", "kind": "Instance", "name": "orders-db-x7k2p-rds"},
+        {"apiVersion": "iam.aws.upbound.io/v1beta1", "kind": "Role", "name": "orders-db-x7k2p-role"}]}});
+    xr_api.patch("orders-db-x7k2p", &PatchParams::default(), &Patch::Merge(&patch)).await?;
+    until(&mut rx, &mut store, "the Workspace kind dropped", |s| !watched(s).contains(&"Workspace".to_string())).await;
+    until(&mut rx, &mut store, "the Key no longer unserved", |s| s.context("a").is_some_and(|c| c.unserved.is_empty()))
+        .await;
+    drop(fleet);
+    Ok(())
+}
+
+/// fleetdeck's trace text beside `crossplane resource trace`'s, each with the same arguments, line for line.
+fn same_as_trace(crossplane: &Path, home: &Path, kubeconfig: &Path, theirs: &[&str], ours: &[&str]) {
+    let (code, upstream, err) = run(crossplane, theirs, kubeconfig, home);
+    assert_eq!(code, 0, "crossplane {theirs:?}: {err}");
+    let (code, fleetdeck, err) = run(Path::new(env!("CARGO_BIN_EXE_fleetdeck")), ours, kubeconfig, home);
+    assert_eq!(code, 0, "fleetdeck {ours:?}: {err}");
+    assert!(upstream.lines().count() > 1, "{upstream}");
+    assert_eq!(
+        fleetdeck, upstream,
+        "fleetdeck {ours:?} differs from crossplane {theirs:?}\n--- crossplane\n{upstream}--- fleetdeck\n{fleetdeck}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trace_matches_crossplane_resource_trace() -> anyhow::Result<()> {
+    let crossplane = oracles::ensure(&oracles::CROSSPLANE, &mut |l| eprintln!("crossplane: {l}"))?;
+    let (env, _client) = crossplane_server().await?;
+    let home = tempfile::tempdir()?;
+    let kc = env.kubeconfig_path().to_path_buf();
+    let (h, k) = (home.path(), kc.as_path());
+    same_as_trace(
+        &crossplane,
+        h,
+        k,
+        &["resource", "trace", "postgresqlinstances.database.example.org/orders-db", "-n", "team-a"],
+        &["tree", "claim", "postgresqlinstances.database.example.org/team-a/orders-db"],
+    );
+    same_as_trace(
+        &crossplane,
+        h,
+        k,
+        &["resource", "trace", "postgresqlinstance", "orders-db", "-n", "team-a", "-o", "wide"],
+        &["tree", "claim", "PostgreSQLInstance/team-a/orders-db", "-o", "wide"],
+    );
+    same_as_trace(
+        &crossplane,
+        h,
+        k,
+        &["resource", "trace", "xpostgresqlinstance/orders-db-x7k2p"],
+        &["tree", "composite", "xpostgresqlinstance/orders-db-x7k2p"],
+    );
+    same_as_trace(
+        &crossplane,
+        h,
+        k,
+        &["resource", "trace", "xbucketstacks.storage.example.org/media", "-n", "team-b"],
+        &["tree", "composite", "xbucketstacks/team-b/media"],
+    );
+    // JSON: the same tree, each node with trace's columns.
+    let (code, out, err) = run(
+        Path::new(env!("CARGO_BIN_EXE_fleetdeck")),
+        &["tree", "claim", "postgresqlinstance/team-a/orders-db", "-o", "json"],
+        k,
+        h,
+    );
+    assert_eq!(code, 0, "{err}");
+    let tree: Value = serde_json::from_str(&out)?;
+    assert_eq!(tree["trace"]["ready"], "False");
+    assert_eq!(tree["children"][0]["label"]["kind"], "XPostgreSQLInstance");
+    let kinds: Vec<&str> = tree["children"][0]["children"]
+        .as_array()
+        .expect("children")
+        .iter()
+        .map(|c| c["label"]["kind"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(kinds, ["Role", "Key", "Instance", "Workspace"]);
+    // Bad input: a type no XRD defines, and an object that is not there.
+    let (code, _, err) =
+        run(Path::new(env!("CARGO_BIN_EXE_fleetdeck")), &["tree", "claim", "nosuchclaim/team-a/x"], k, h);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("its XRDs define: PostgreSQLInstance"), "{err}");
+    let (code, _, err) =
+        run(Path::new(env!("CARGO_BIN_EXE_fleetdeck")), &["tree", "composite", "xbucketstack/team-b/nope"], k, h);
+    assert_ne!(code, 0);
+    assert!(err.contains("XBucketStack team-b/nope not found in context"), "{err}");
+    Ok(())
+}
