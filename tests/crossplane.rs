@@ -228,6 +228,31 @@ async fn crossplane_server() -> anyhow::Result<(Envtest, kube::Client)> {
         "spec": {"forProvider": {"region": "eu-west-1"}}
     }), json!({"conditions": [cond("Synced", "True", "ReconcileSuccess", ""), cond("Ready", "False", "Deleting", "")]})).await?;
     buckets.delete("media-bkt", &DeleteParams::default()).await?;
+    // Watches start from the API server's watch cache (resourceVersion 0, as informers do), which follows
+    // etcd a moment behind, most visibly for kinds whose CRD was just created: wait until it serves every
+    // object, so that what fleetdeck sees and what `crossplane` reads (GETs, from etcd) are the same.
+    let cached = [
+        (api(&client, "rds.aws.upbound.io", "v1beta1", "Instance", "instances", None), "orders-db-x7k2p-rds"),
+        (api(&client, "iam.aws.upbound.io", "v1beta1", "Role", "roles", None), "orders-db-x7k2p-role"),
+        (api(&client, "tf.upbound.io", "v1beta1", "Workspace", "workspaces", None), "orders-db-x7k2p-tf"),
+        (buckets, "media-bkt"),
+        (stack_api, "media"),
+        (xr_api, "orders-db-x7k2p"),
+        (claim_api, "orders-db"),
+    ];
+    for (api, name) in cached {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let listed = api.list(&kube::api::ListParams::default().match_any()).await?;
+            let seen = listed.items.iter().find(|o| o.metadata.name.as_deref() == Some(name));
+            // The bucket's deletion too (its deletionTimestamp), once it shows.
+            if seen.is_some_and(|o| name != "media-bkt" || o.metadata.deletion_timestamp.is_some()) {
+                break;
+            }
+            assert!(Instant::now() < deadline, "the watch cache does not serve {name} within 20 s");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
     Ok((env, client))
 }
 
@@ -280,7 +305,15 @@ async fn watches_only_what_composites_reference_and_reads_their_health() -> anyh
     assert!(kind("storage.example.org", "XBucketStack").spec().namespaced);
     assert!(!kind("database.example.org", "XPostgreSQLInstance").spec().namespaced);
     let health = |group: &str, k: &str, ns: &str, name: &str| {
-        let o = store.get("a", kind(group, k), ns, name).unwrap_or_else(|| panic!("{k} {name} stored"));
+        let o = store.get("a", kind(group, k), ns, name).unwrap_or_else(|| {
+            let kinds: Vec<_> = ctx
+                .kinds
+                .iter()
+                .filter(|(k, _)| k.is_dynamic())
+                .map(|(k, e)| (k.to_string(), e.state, e.objects.len()))
+                .collect();
+            panic!("{k} {name} not stored: {kinds:?}")
+        });
         (o.health.state, o.health.reason.clone())
     };
     assert_eq!(
@@ -414,5 +447,102 @@ async fn trace_matches_crossplane_resource_trace() -> anyhow::Result<()> {
         run(Path::new(env!("CARGO_BIN_EXE_fleetdeck")), &["tree", "composite", "xbucketstack/team-b/nope"], k, h);
     assert_ne!(code, 0);
     assert!(err.contains("XBucketStack team-b/nope not found in context"), "{err}");
+    Ok(())
+}
+
+/// A spawned command, killed if the test ends before it is waited for.
+struct Running(Option<std::process::Child>);
+
+impl Running {
+    fn output(mut self) -> std::io::Result<std::process::Output> {
+        self.0.take().expect("not yet waited for").wait_with_output()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.0.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// `fleetdeck pause|unpause crossplane TYPE/[NS/]NAME`: the annotation set and removed, followed until
+/// Crossplane reports it (the test plays the provider: it writes `Synced` as crossplane-runtime's managed
+/// reconciler does when it sees the annotation), refused in read-only mode, and journalled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pause_and_resume_through_the_annotation() -> anyhow::Result<()> {
+    let (env, client) = crossplane_server().await?;
+    let home = tempfile::tempdir()?;
+    let kc = env.kubeconfig_path().to_path_buf();
+    let rds = api(&client, "rds.aws.upbound.io", "v1beta1", "Instance", "instances", None);
+    let paused =
+        |o: &DynamicObject| o.metadata.annotations.as_ref().and_then(|a| a.get("crossplane.io/paused")).cloned();
+    let fd = |args: &[&str]| {
+        Running(Some(
+            std::process::Command::new(env!("CARGO_BIN_EXE_fleetdeck"))
+                .args(args)
+                .env("KUBECONFIG", &kc)
+                .env("FLEETDECK_HOME", home.path())
+                .env("NO_COLOR", "1")
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("fleetdeck runs"),
+        ))
+    };
+    // Read-only: refused before anything is sent.
+    let out = fd(&["--readonly", "pause", "crossplane", "instance/orders-db-x7k2p-rds"]).output()?;
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(paused(&rds.get("orders-db-x7k2p-rds").await?), None);
+
+    // Pause: the annotation, then Synced=False (ReconcilePaused) from "the provider".
+    let child = fd(&["pause", "crossplane", "instances.rds.aws.upbound.io/orders-db-x7k2p-rds", "--timeout", "20"]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while paused(&rds.get("orders-db-x7k2p-rds").await?).as_deref() != Some("true") {
+        assert!(Instant::now() < deadline, "no pause annotation within 20 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let status = json!({"status": {"conditions": [
+        cond("Synced", "False", "ReconcilePaused", "Reconciliation is paused via the pause annotation"),
+        cond("Ready", "False", "Creating", "")]}});
+    rds.patch_status("orders-db-x7k2p-rds", &PatchParams::default(), &Patch::Merge(&status)).await?;
+    let out = child.output()?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("paused; Synced=False (ReconcilePaused)"), "{stdout}");
+
+    // Resume: the annotation goes, and the provider reconciles again.
+    let child = fd(&["unpause", "crossplane", "instance/orders-db-x7k2p-rds", "--timeout", "20", "-o", "json"]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while paused(&rds.get("orders-db-x7k2p-rds").await?).is_some() {
+        assert!(Instant::now() < deadline, "the pause annotation not removed within 20 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let status = json!({"status": {"conditions": [cond("Synced", "False", "ReconcileError", RDS_ERROR)]}});
+    rds.patch_status("orders-db-x7k2p-rds", &PatchParams::default(), &Patch::Merge(&status)).await?;
+    let out = child.output()?;
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let outcome: Value = serde_json::from_slice(&out.stdout)?;
+    assert_eq!((outcome["verb"].as_str(), outcome["result"].as_str()), (Some("unpause"), Some("ok")));
+    assert_eq!(outcome["target"]["kind"], "Instance");
+
+    // A kind that is not Crossplane's is refused by name.
+    let out = fd(&["pause", "crossplane", "deployments.apps/team-a/web"]).output()?;
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("Deployment (apps/v1) is not a Crossplane claim, composite or managed resource"), "{err}");
+
+    // The journal has the three attempts: refused, ok, ok.
+    let journal = std::fs::read_to_string(home.path().join("state").join("journal.jsonl"))?;
+    let results: Vec<(String, String)> = journal
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .map(|v| (v["verb"].as_str().unwrap_or("").to_string(), v["result"].as_str().unwrap_or("").to_string()))
+        .collect();
+    let expect =
+        [("pause", "refused"), ("pause", "ok"), ("unpause", "ok")].map(|(a, b)| (a.to_string(), b.to_string()));
+    assert_eq!(results, expect);
     Ok(())
 }

@@ -1,5 +1,5 @@
 //! The operator actions, headless: `reconcile|suspend|resume KIND NS/NAME`, `approve|replan terraform NS/NAME`,
-//! `pause|unpause cluster|machinedeployment NS/NAME`, `scale machinedeployment|kubeadmcontrolplane NS/NAME
+//! `pause|unpause cluster|machinedeployment NS/NAME`, `pause|unpause crossplane TYPE/[NS/]NAME`, `scale machinedeployment|kubeadmcontrolplane NS/NAME
 //! --replicas N`, `kubeconfig cluster NS/NAME`.
 //!
 //! Progress goes to stderr (`► annotating ...`, `◎ waiting ...`), the result to stdout (`✔ ...`, or the
@@ -17,7 +17,7 @@ use serde::Serialize;
 use fleetdeck::config::{self, Paths};
 use fleetdeck::fleet;
 use fleetdeck::model::kinds::KindId;
-use fleetdeck::model::object_ref::{ObjectRef, parse_namespaced};
+use fleetdeck::model::object_ref::{ObjectRef, parse_namespaced, parse_typed};
 use fleetdeck::ops::{self, Done, OpError, Request, Runner, Verb, clients::Clients, journal::Journal};
 
 use super::{Exit, GlobalArgs, UsageError};
@@ -67,6 +67,9 @@ pub enum PauseKind {
     /// A MachineDeployment's rollout (`spec.paused`).
     #[value(name = "machinedeployment", alias = "md")]
     MachineDeployment,
+    /// A Crossplane claim, composite or managed resource (`crossplane.io/paused: "true"`), named
+    /// `TYPE/[NAMESPACE/]NAME` with TYPE its kind or plural, alone or with `.group`.
+    Crossplane,
 }
 
 /// Kinds `scale` accepts.
@@ -252,8 +255,12 @@ pub fn terraform(verb: &str, args: &TerraformArgs, global: &GlobalArgs) -> Resul
 
 /// `pause`, `unpause`.
 pub fn pause(pause: bool, args: &PauseArgs, global: &GlobalArgs) -> Result<()> {
-    let kind = if args.kind == PauseKind::Cluster { KindId::CLUSTER } else { KindId::MACHINE_DEPLOYMENT };
-    act(global, kind, if pause { Verb::Pause } else { Verb::Unpause }, &args.common)
+    let verb = if pause { Verb::Pause } else { Verb::Unpause };
+    match args.kind {
+        PauseKind::Cluster => act(global, KindId::CLUSTER, verb, &args.common),
+        PauseKind::MachineDeployment => act(global, KindId::MACHINE_DEPLOYMENT, verb, &args.common),
+        PauseKind::Crossplane => act_typed(global, verb, &args.common),
+    }
 }
 
 /// `scale`.
@@ -292,18 +299,44 @@ pub fn context_of(global: &GlobalArgs, kc: &fleet::kubeconfig::LoadedKubeconfig)
 
 fn act(global: &GlobalArgs, kind: KindId, verb: Verb, common: &Common) -> Result<()> {
     let (namespace, name) = split(&common.object)?;
+    act_on(global, Kind::Known(kind), namespace, name, verb, common)
+}
+
+/// [`act`] on a Crossplane object named `TYPE/[NAMESPACE/]NAME`, its kind found through discovery.
+fn act_typed(global: &GlobalArgs, verb: Verb, common: &Common) -> Result<()> {
+    let (type_, namespace, name) = parse_typed(&common.object).map_err(UsageError)?;
+    act_on(global, Kind::Crossplane(type_), namespace, name, verb, common)
+}
+
+/// The kind an action addresses: catalogued, or a Crossplane TYPE found on the server.
+enum Kind {
+    Known(KindId),
+    Crossplane(String),
+}
+
+fn act_on(global: &GlobalArgs, kind: Kind, namespace: String, name: String, verb: Verb, common: &Common) -> Result<()> {
     let paths = Paths::discover()?;
     let loaded = config::load(&paths, &super::config::load_options(global))?;
     let kc = fleet::kubeconfig::load(global.kubeconfig.as_deref()).map_err(|e| UsageError(format!("{e:#}")))?;
     let context = context_of(global, &kc)?;
-    let req = Request { target: ObjectRef { context: context.clone(), kind, namespace, name }, verb };
     let journal = Journal::in_dir(&paths.state_dir);
     let readonly = ops::readonly_reason(&loaded.config, global.readonly, &context);
     let opts = global.fleet_options();
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let clients = Clients::new(kc.config.clone(), opts);
+    let (kind, version) = match kind {
+        Kind::Known(k) => (k, None),
+        Kind::Crossplane(t) => {
+            let found = rt.block_on(async { ops::clients::crossplane_kind(&clients.get(&context).await?, &t).await });
+            let (k, v) = found.map_err(|e| UsageError(format!("{t}: {e}")))?;
+            (k, Some(v))
+        }
+    };
+    let namespace = if kind.spec().namespaced { namespace } else { String::new() };
+    let req = Request { target: ObjectRef { context: context.clone(), kind, namespace, name }, verb };
     let result = rt.block_on(async {
-        let client = Clients::new(kc.config.clone(), opts).get(&context).await?;
-        let runner = Runner { client, readonly, version: None, timeout: Duration::from_secs(common.timeout) };
+        let client = clients.get(&context).await?;
+        let runner = Runner { client, readonly, version, timeout: Duration::from_secs(common.timeout) };
         let quiet = common.output == Output::Json && !std::io::stderr().is_terminal();
         let mut progress = |line: &str| {
             if !quiet {

@@ -82,8 +82,10 @@ fn state_text(r: &ContextSummary) -> String {
 
 /// The table: ready/total per column, `N!` failing, `Nz` suspended or paused, `Np` plans pending.
 fn table(rows: &[ContextSummary]) -> String {
-    let mut lines =
-        vec![["CONTEXT", "STATE", "VERSION", "NODES", "CAPI", "FLUX", "TERRAFORM", "FRESH", "NOTES"].map(String::from)];
+    let mut lines = vec![
+        ["CONTEXT", "STATE", "VERSION", "NODES", "CAPI", "FLUX", "TERRAFORM", "CROSSPLANE", "FRESH", "NOTES"]
+            .map(String::from),
+    ];
     for r in rows {
         let mut notes: Vec<String> = Vec::new();
         if !r.reason.is_empty() {
@@ -121,17 +123,18 @@ fn table(rows: &[ContextSummary]) -> String {
             r.capi_clusters.compact(false),
             r.flux.compact(false),
             r.terraform.compact(true),
+            r.crossplane.compact(false),
             r.freshness_seconds.map(|s| format!("{s:.0}s")).unwrap_or_else(|| "-".into()),
             notes.join("; "),
         ]);
     }
-    let widths: Vec<usize> = (0..9).map(|i| lines.iter().map(|l| l[i].chars().count()).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> = (0..10).map(|i| lines.iter().map(|l| l[i].chars().count()).max().unwrap_or(0)).collect();
     let mut out = String::new();
     for l in &lines {
         let row: Vec<String> = l
             .iter()
             .enumerate()
-            .map(|(i, c)| if i == 8 { c.clone() } else { format!("{c:<w$}", w = widths[i]) })
+            .map(|(i, c)| if i == 9 { c.clone() } else { format!("{c:<w$}", w = widths[i]) })
             .collect();
         out.push_str(row.join("  ").trim_end());
         out.push('\n');

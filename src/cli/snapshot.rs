@@ -30,6 +30,8 @@ pub enum ViewArg {
     Flux,
     /// Terraform objects.
     Terraform,
+    /// Crossplane claims and composite resources.
+    Crossplane,
     /// The pulse: Warning Events (no health transition can be seen in one snapshot).
     Pulse,
     /// The tree of `--object` (needs `--context`).
@@ -155,6 +157,7 @@ pub fn run(args: &SnapshotArgs, global: &GlobalArgs) -> Result<()> {
         ViewArg::Clusters => View::Clusters,
         ViewArg::Flux => View::Flux,
         ViewArg::Terraform => View::Terraform,
+        ViewArg::Crossplane => View::Crossplane,
         ViewArg::Pulse => View::Pulse,
         ViewArg::Tree => {
             let ctx = global.context.first().ok_or_else(|| UsageError("--view tree needs --context".into()))?;

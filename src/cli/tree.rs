@@ -28,7 +28,7 @@ use fleetdeck::model::tree::{CapiMode, CapiNames, StoreView};
 use fleetdeck::model::{flux_tree, inventory, tf_tree, trace_text, tree_text, xp_tree};
 use fleetdeck::ops::clients::Clients;
 
-use fleetdeck::model::object_ref::parse_namespaced;
+use fleetdeck::model::object_ref::{parse_namespaced, parse_typed};
 
 use super::{GlobalArgs, UsageError};
 
@@ -197,20 +197,6 @@ pub fn run(args: &TreeArgs, global: &GlobalArgs) -> Result<()> {
         TreeOutput::Text | TreeOutput::Wide => print!("{}", tree_text::render_flux(&root)),
     }
     Ok(())
-}
-
-/// `TYPE/NAMESPACE/NAME` or `TYPE/NAME` -> (type, namespace, name).
-fn parse_typed(text: &str) -> Result<(String, String, String), String> {
-    let parts: Vec<&str> = text.split('/').collect();
-    match parts.as_slice() {
-        [t, ns, n] if !t.is_empty() && !ns.is_empty() && !n.is_empty() => {
-            Ok((t.to_string(), ns.to_string(), n.to_string()))
-        }
-        [t, n] if !t.is_empty() && !n.is_empty() => Ok((t.to_string(), String::new(), n.to_string())),
-        _ => Err(format!(
-            "{text:?}: expected TYPE/NAMESPACE/NAME or TYPE/NAME (e.g. postgresqlinstance/team-a/orders-db)"
-        )),
-    }
 }
 
 /// The claim or composite kind `text` names in `context`: its kind or plural, either alone or followed by

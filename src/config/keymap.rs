@@ -58,6 +58,7 @@ pub enum Action {
     ViewFlux,
     ViewTerraform,
     ViewPulse,
+    ViewCrossplane,
     Reconcile,
     Suspend,
     Approve,
@@ -78,7 +79,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in declaration order (the order of the help screen).
-    pub const ALL: [Action; 42] = [
+    pub const ALL: [Action; 43] = [
         Action::Quit,
         Action::Help,
         Action::Palette,
@@ -105,6 +106,7 @@ impl Action {
         Action::ViewFlux,
         Action::ViewTerraform,
         Action::ViewPulse,
+        Action::ViewCrossplane,
         Action::Reconcile,
         Action::Suspend,
         Action::Approve,
@@ -151,6 +153,7 @@ impl Action {
             Action::ViewClusters => "view-clusters",
             Action::ViewFlux => "view-flux",
             Action::ViewTerraform => "view-terraform",
+            Action::ViewCrossplane => "view-crossplane",
             Action::ViewPulse => "view-pulse",
             Action::Reconcile => "reconcile",
             Action::Suspend => "suspend",
@@ -199,12 +202,13 @@ impl Action {
             Action::ViewClusters => "show the Cluster API clusters",
             Action::ViewFlux => "show the Flux objects",
             Action::ViewTerraform => "show the Terraform objects",
+            Action::ViewCrossplane => "show the Crossplane claims and composite resources",
             Action::ViewPulse => "show the pulse (what just went wrong)",
             Action::Reconcile => "reconcile the object now (Flux, Terraform)",
             Action::Suspend => "suspend or resume reconciliation (Flux, Terraform)",
             Action::Approve => "approve the pending Terraform plan",
             Action::Replan => "discard the Terraform plan and plan again",
-            Action::Pause => "pause or unpause (CAPI Cluster, MachineDeployment)",
+            Action::Pause => "pause or unpause (CAPI Cluster, MachineDeployment; Crossplane: crossplane.io/paused)",
             Action::ScaleUp => "scale up (MachineDeployment +1, KubeadmControlPlane +2)",
             Action::ScaleDown => "scale down (MachineDeployment -1, KubeadmControlPlane -2)",
             Action::Restart => {

@@ -613,7 +613,8 @@ mod tests {
             let names = &crd.spec.names;
             assert_eq!(names.list_kind.as_deref(), Some(format!("{}List", spec.kind).as_str()));
             assert_eq!(names.singular.as_deref(), Some(spec.kind.to_ascii_lowercase().as_str()));
-            assert_eq!(crd.spec.scope, "Namespaced");
+            let scope = if spec.group.ends_with(".crossplane.io") { "Cluster" } else { "Namespaced" };
+            assert_eq!(crd.spec.scope, scope, "{}", spec.kind);
         }
         assert_eq!(get(CAPI, "MachineDeployment").crd_name(), "machinedeployments.cluster.x-k8s.io");
         assert_eq!(get(CAPI, "ClusterClass").to_crd().spec.names.singular.as_deref(), Some("clusterclass"));

@@ -21,6 +21,7 @@ pub mod lineage;
 pub mod served;
 pub mod supervisor;
 pub mod transport;
+pub mod wanted;
 pub mod watch;
 
 use std::collections::{HashMap, HashSet};

@@ -28,7 +28,7 @@ use kube::core::{ApiResource, GroupVersionKind};
 use kube::runtime::{WatchStreamExt, watcher};
 use tokio::sync::mpsc;
 
-use super::dynamic::{Observer, Seen};
+use super::wanted::{Observer, Seen};
 use crate::model::kinds::{KindId, KindSet};
 use crate::model::object::StoredObject;
 use crate::model::store::{InitialList, KindEvent, StoreEvent, StoreMsg};
@@ -167,7 +167,7 @@ pub enum WatchEnd {
 /// Watches `kind` at `version` across all namespaces and sends what happens to `tx`, tagged with
 /// `context` and `generation`; the initial state streamed while `streaming` allows it (see the module docs).
 /// `observer`, when given, sees each object before it is compacted (the XRD, XR and claim watches: the kinds
-/// their objects ask for, [`super::dynamic`]). Returns when the kind is forbidden or gone, or the receiver
+/// their objects ask for, [`super::wanted`]). Returns when the kind is forbidden or gone, or the receiver
 /// is dropped.
 #[allow(clippy::too_many_arguments)]
 pub async fn watch_kind(

@@ -1,11 +1,11 @@
-//! [`Columns`]: what the fleet-wide list views (Clusters, Flux, Terraform) show of an object beyond its
+//! [`Columns`]: what the fleet-wide list views (Clusters, Flux, Terraform, Crossplane) show of an object beyond its
 //! name and health, read once when the object arrives, so that building the lists never parses an object
 //! (the store keeps objects as JSON text, see [`super::object`]).
 use k8s_openapi::jiff::Timestamp;
 use kube::api::DynamicObject;
 use serde_json::Value;
 
-use super::kinds::{Family, KindId};
+use super::kinds::{Dynamic, Family, KindId};
 
 /// The list columns of one object, by the list it appears in.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -17,8 +17,27 @@ pub enum Columns {
     Cluster(Box<ClusterColumns>),
     /// A Flux object (Flux view).
     Flux(FluxColumns),
-    /// A tofu-controller `Terraform` (Terraform view).
+    /// A tofu-controller `Terraform`, or a provider-terraform `Workspace` (Terraform view).
     Terraform(Box<TerraformColumns>),
+    /// A Crossplane claim or composite resource (Crossplane view).
+    Crossplane(Box<CrossplaneColumns>),
+}
+
+/// Columns of a Crossplane claim or XR (the printer columns of the CRDs Crossplane generates, crossplane-runtime
+/// `pkg/xcrd/crd.go`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrossplaneColumns {
+    /// The `Synced` condition's status (`True`, `False`, `Unknown`), `-` when absent.
+    pub synced: String,
+    /// The `Ready` condition's status, `-` when absent.
+    pub ready: String,
+    /// `spec.crossplane.compositionRef.name` (Namespaced / Cluster XRs) or `spec.compositionRef.name`
+    /// (claims, LegacyCluster XRs); empty when unset.
+    pub composition: String,
+    /// How many resources it references (`spec.resourceRef` of a claim counts 1).
+    pub resources: usize,
+    /// `crossplane.io/paused: "true"`.
+    pub paused: bool,
 }
 
 /// Columns of a CAPI Cluster.
@@ -78,6 +97,25 @@ fn ready_of(v: &Value, base: &str) -> String {
     }
 }
 
+/// provider-terraform's `Workspace`: `tf.upbound.io` (cluster-scoped) or `tf.m.upbound.io` (namespaced,
+/// Crossplane v2), listed with the Terraform objects.
+fn is_workspace(kind: KindId) -> bool {
+    let spec = kind.spec();
+    kind.is_dynamic() && spec.kind == "Workspace" && matches!(spec.group, "tf.upbound.io" | "tf.m.upbound.io")
+}
+
+fn condition_status(v: &Value, type_: &str) -> String {
+    v.pointer("/status/conditions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find(|c| c.get("type").and_then(Value::as_str) == Some(type_))
+        .and_then(|c| c.get("status").and_then(Value::as_str))
+        .filter(|s| !s.is_empty())
+        .unwrap_or("-")
+        .to_string()
+}
+
 fn is_capi_cluster(kind: KindId) -> bool {
     let spec = kind.spec();
     spec.group == "cluster.x-k8s.io" && spec.kind == "Cluster"
@@ -86,7 +124,10 @@ fn is_capi_cluster(kind: KindId) -> bool {
 impl Columns {
     /// Whether a list shows objects of `kind` (whether [`Columns::read`] gives anything but `None`).
     pub fn listed(kind: KindId) -> bool {
-        is_capi_cluster(kind) || matches!(kind.spec().family, Family::Flux | Family::Terraform)
+        is_capi_cluster(kind)
+            || matches!(kind.spec().family, Family::Flux | Family::Terraform)
+            || matches!(kind.dynamic_role(), Some(Dynamic::Composite | Dynamic::Claim))
+            || is_workspace(kind)
     }
 
     /// Reads the columns of `obj`, an object of `kind`. Total: missing or mistyped fields read as empty.
@@ -109,6 +150,34 @@ impl Columns {
                 paused: d.pointer("/spec/paused").and_then(Value::as_bool).unwrap_or(false),
                 class,
                 created: obj.metadata.creation_timestamp.as_ref().map(|t| t.0),
+            }));
+        }
+        if matches!(kind.dynamic_role(), Some(Dynamic::Composite | Dynamic::Claim)) {
+            let composition = match s(d, "/spec/crossplane/compositionRef/name") {
+                "" => s(d, "/spec/compositionRef/name"),
+                c => c,
+            };
+            return Columns::Crossplane(Box::new(CrossplaneColumns {
+                synced: condition_status(d, "Synced"),
+                ready: condition_status(d, "Ready"),
+                composition: composition.to_string(),
+                resources: super::crossplane::references(obj).len(),
+                paused: super::status::crossplane_paused(obj),
+            }));
+        }
+        if is_workspace(kind) {
+            // Only the names: `status.atProvider.outputs` holds the non-sensitive outputs; values are never read.
+            let mut outputs: Vec<String> = d
+                .pointer("/status/atProvider/outputs")
+                .and_then(Value::as_object)
+                .map(|o| o.keys().cloned().collect())
+                .unwrap_or_default();
+            outputs.sort();
+            return Columns::Terraform(Box::new(TerraformColumns {
+                pending_plan: None,
+                outputs,
+                revision: String::new(),
+                last_plan_at: None,
             }));
         }
         match spec.family {

@@ -44,20 +44,50 @@ pub fn parse_namespaced(text: &str) -> Result<(String, String), String> {
         .ok_or_else(|| format!("{text:?}: expected NAMESPACE/NAME"))
 }
 
+/// Parses `TYPE/NAMESPACE/NAME` or `TYPE/NAME` (a cluster-scoped object), as the Crossplane commands take
+/// an object whose kind is found at run time: (type, namespace or `""`, name).
+///
+/// # Errors
+/// `"\"x\": expected TYPE/NAMESPACE/NAME or TYPE/NAME ..."` for anything else.
+pub fn parse_typed(text: &str) -> Result<(String, String, String), String> {
+    let parts: Vec<&str> = text.split('/').collect();
+    match parts.as_slice() {
+        [t, ns, n] if !t.is_empty() && !ns.is_empty() && !n.is_empty() => {
+            Ok((t.to_string(), ns.to_string(), n.to_string()))
+        }
+        [t, n] if !t.is_empty() && !n.is_empty() => Ok((t.to_string(), String::new(), n.to_string())),
+        _ => Err(format!(
+            "{text:?}: expected TYPE/NAMESPACE/NAME or TYPE/NAME (e.g. postgresqlinstance/team-a/orders-db)"
+        )),
+    }
+}
+
 fn kind_name<S: serde::Serializer>(k: &KindId, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(k.spec().kind)
 }
 
-/// `Kustomization flux-system/apps in dev-eu`.
+/// `Kustomization flux-system/apps in dev-eu`; `Instance orders-db-rds in mgmt` when cluster-scoped.
 impl std::fmt::Display for ObjectRef {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}/{} in {}", self.kind.spec().kind, self.namespace, self.name, self.context)
+        match self.namespace.as_str() {
+            "" => write!(f, "{} {} in {}", self.kind.spec().kind, self.name, self.context),
+            ns => write!(f, "{} {ns}/{} in {}", self.kind.spec().kind, self.name, self.context),
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typed_objects_name_their_type() {
+        assert_eq!(parse_typed("xr/a/b"), Ok(("xr".into(), "a".into(), "b".into())));
+        assert_eq!(parse_typed("xr/b"), Ok(("xr".into(), String::new(), "b".into())));
+        for bad in ["xr", "xr//b", "/a/b", "xr/a/b/c", ""] {
+            assert!(parse_typed(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn serialises_the_kind_by_its_upstream_name_and_displays_for_people() {

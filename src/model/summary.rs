@@ -2,11 +2,11 @@
 //!
 //! This is what `fleetdeck contexts` prints and the fleet view shows: reachability, server version, nodes
 //! Ready/total, CAPI clusters Available/total, Flux ready/failing/suspended, Terraform ready/failing/plans
-//! pending, which kinds are Forbidden or missing, and freshness (age of the last watch event).
+//! pending, Crossplane composites ready/failing/paused, which kinds are Forbidden or missing, and freshness (age of the last watch event).
 use k8s_openapi::jiff::Timestamp;
 use serde::Serialize;
 
-use super::kinds::{Family, KindId, KindSet};
+use super::kinds::{Dynamic, Family, KindId, KindSet};
 use super::status::HealthState;
 use super::store::{ConnState, ContextEntry, FleetStore, InitialList, KindState, Origin};
 
@@ -106,6 +106,9 @@ pub struct ContextSummary {
     pub flux: Tally,
     /// Terraform objects.
     pub terraform: Tally,
+    /// Crossplane composite resources (XRs) at the root of their composition (a claim's XR counts once,
+    /// for the claim; nested XRs are counted in their root's health, not again).
+    pub crossplane: Tally,
     /// When the last watch event arrived (RFC 3339), if any.
     pub last_event: Option<String>,
     /// Seconds since the last watch event.
@@ -146,11 +149,16 @@ impl ContextSummary {
     }
 }
 
+/// The label Crossplane puts on every composed resource and XR: the name of the root XR
+/// (crossplane-runtime `pkg/xcrd/schemas.go` `LabelKeyNamePrefixForComposed`).
+pub const COMPOSITE: &str = "crossplane.io/composite";
+
 /// The kinds a summary reads (`fleetdeck contexts` watches only these): Cluster API Clusters, Nodes, the
-/// Flux kinds and Terraform. Kind problems (forbidden, erroring) are reported among these.
+/// Flux kinds, Terraform, and Crossplane's XRDs (from which the XR kinds follow). Kind problems (forbidden,
+/// erroring) are reported among these.
 pub fn kinds() -> KindSet {
     let families = KindSet::family(Family::Flux).union(KindSet::family(Family::Terraform));
-    families.with(KindId::CLUSTER).with(KindId::NODE)
+    families.with(KindId::CLUSTER).with(KindId::NODE).with(KindId::XRD)
 }
 
 /// Summarises one context at time `now`.
@@ -171,6 +179,7 @@ pub fn summarize(name: &str, c: &ContextEntry, now: Timestamp) -> ContextSummary
         capi_clusters: Tally::default(),
         flux: Tally::default(),
         terraform: Tally::default(),
+        crossplane: Tally::default(),
         last_event: c.last_event.map(|t| t.to_string()),
         freshness_seconds: c.last_event.map(|t| now.duration_since(t).as_secs_f64().max(0.0)),
         initial_list: None,
@@ -196,6 +205,14 @@ pub fn summarize(name: &str, c: &ContextEntry, now: Timestamp) -> ContextSummary
             Some(InitialList::Streaming) => streamed = true,
             Some(InitialList::List) => listed = true,
             None => {}
+        }
+        if kind.dynamic_role() == Some(Dynamic::Composite) {
+            // A root XR labels itself `crossplane.io/composite: <its name>`; nested XRs carry the root's.
+            let roots = k.objects.values().filter(|o| o.label(COMPOSITE).is_none_or(|root| root == o.name()));
+            for o in roots {
+                s.crossplane.add(o.health.state);
+            }
+            continue;
         }
         let tally = match kind.spec().family {
             _ if *kind == KindId::CLUSTER => &mut s.capi_clusters,
@@ -238,6 +255,7 @@ pub fn summarize_all(store: &FleetStore, now: Timestamp) -> Vec<ContextSummary> 
             r.capi_clusters = src.capi_clusters;
             r.flux = src.flux;
             r.terraform = src.terraform;
+            r.crossplane = src.crossplane;
             r.kinds_served = src.kinds_served;
             r.kinds_synced = src.kinds_synced;
             r.kinds_missing = src.kinds_missing;

@@ -129,6 +129,15 @@ pub async fn served_version(client: &kube::Client, kind: KindId) -> Result<Strin
         }
         Err(e) => return Err(OpError::Failed(format!("discovering {}: {}", spec.group, crate::fleet::describe(&e)))),
     };
+    if spec.versions.is_empty() {
+        // A kind found at run time: the version the server recommends for it.
+        return group.recommended_kind(spec.kind).map(|(ar, _)| ar.version).ok_or_else(|| {
+            OpError::refused(
+                super::RefusalKind::NotFound,
+                format!("the server does not serve {} in {}", spec.kind, spec.group),
+            )
+        });
+    }
     let served: Vec<String> = group.versions().map(str::to_string).collect();
     spec.versions.iter().find(|v| served.iter().any(|s| s == *v)).map(|v| v.to_string()).ok_or_else(|| {
         OpError::refused(
@@ -136,4 +145,51 @@ pub async fn served_version(client: &kube::Client, kind: KindId) -> Result<Strin
             format!("the server serves {} only as {}, which fleetdeck does not read", spec.group, served.join(", ")),
         )
     })
+}
+
+/// The Crossplane kind `text` names on `client`'s server (a claim, composite or managed resource kind: one
+/// whose CRD has the category `claim`, `composite` or `crossplane`), as `crossplane resource trace` takes a
+/// TYPE: the kind or its plural, alone or followed by `.group` (case-insensitive). Reads every API group's
+/// preferred version once (a one-shot command's discovery); gives the kind its run-time id
+/// ([`KindId::dynamic`]) and the version to address it with.
+///
+/// # Errors
+/// [`OpError::Refused`] (`NotFound`) when no such kind is served, or it is not a Crossplane kind;
+/// [`OpError::Failed`] when discovery fails.
+pub async fn crossplane_kind(client: &kube::Client, text: &str) -> Result<(KindId, String), OpError> {
+    use crate::model::kinds::Dynamic;
+    let failed = |e: kube::Error| OpError::Failed(format!("discovery: {}", crate::fleet::describe(&e)));
+    let wanted = text.to_ascii_lowercase();
+    let groups = client.list_api_groups().await.map_err(failed)?;
+    let gvs: Vec<String> =
+        groups.groups.iter().filter_map(|g| g.preferred_version.as_ref().map(|v| v.group_version.clone())).collect();
+    let lists = futures::future::join_all(gvs.iter().map(|gv| client.list_api_group_resources(gv))).await;
+    for (gv, list) in gvs.iter().zip(lists) {
+        let Ok(list) = list else { continue };
+        let (group, version) = gv.split_once('/').unwrap_or(("", gv));
+        for r in list.resources.iter().filter(|r| !r.name.contains('/')) {
+            let kind = r.kind.to_ascii_lowercase();
+            let names = [kind.clone(), r.name.clone(), format!("{kind}.{group}"), format!("{}.{group}", r.name)];
+            if !names.contains(&wanted) {
+                continue;
+            }
+            let categories = r.categories.clone().unwrap_or_default();
+            let role = if categories.iter().any(|c| c == "claim") {
+                Dynamic::Claim
+            } else if categories.iter().any(|c| c == "composite") {
+                Dynamic::Composite
+            } else if categories.iter().any(|c| c == "crossplane") && !group.ends_with(".crossplane.io") {
+                Dynamic::Managed
+            } else {
+                return Err(OpError::refused(
+                    super::RefusalKind::Precondition,
+                    format!("{} ({gv}) is not a Crossplane claim, composite or managed resource", r.kind),
+                ));
+            };
+            let id = KindId::dynamic(group, &r.kind, &r.name, r.namespaced, role)
+                .ok_or_else(|| OpError::Failed("too many kinds found at run time in this process".into()))?;
+            return Ok((id, version.to_string()));
+        }
+    }
+    Err(OpError::refused(super::RefusalKind::NotFound, format!("the server serves no kind named {text:?}")))
 }

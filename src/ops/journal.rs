@@ -83,7 +83,10 @@ impl Journal {
             user: local_user(),
             context: t.context.clone(),
             verb,
-            object: format!("{} {}/{}", t.kind.spec().kind, t.namespace, t.name),
+            object: match t.namespace.as_str() {
+                "" => format!("{} {}", t.kind.spec().kind, t.name),
+                ns => format!("{} {ns}/{}", t.kind.spec().kind, t.name),
+            },
             result: result.to_string(),
             message: message.replace('\n', " "),
         })

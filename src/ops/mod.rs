@@ -18,6 +18,7 @@
 pub mod approve;
 pub mod capi;
 pub mod clients;
+pub mod crossplane;
 pub mod diff;
 pub mod flux;
 pub mod follow;
@@ -27,7 +28,7 @@ pub mod terraform;
 
 use std::time::Duration;
 
-use kube::api::{Api, DynamicObject, Patch, PatchParams};
+use kube::api::{DynamicObject, Patch, PatchParams};
 use kube::core::ApiResource;
 use serde::Serialize;
 use serde_json::Value;
@@ -57,9 +58,10 @@ pub enum Verb {
     Approve,
     /// Terraform: tfctl's replan (status patch, then `requestedAt`).
     Replan,
-    /// Cluster: `spec.paused: true`; MachineDeployment: pause the rollout (`spec.paused: true`).
+    /// Cluster: `spec.paused: true`; MachineDeployment: pause the rollout (`spec.paused: true`); a Crossplane
+    /// claim, composite or managed resource: `crossplane.io/paused: "true"`.
     Pause,
-    /// Cluster / MachineDeployment: `spec.paused: null`.
+    /// Cluster / MachineDeployment: `spec.paused: null`; Crossplane: the annotation removed.
     Unpause,
     /// MachineDeployment / KubeadmControlPlane: the `scale` subresource to `replicas`.
     Scale {
@@ -96,7 +98,8 @@ impl Verb {
             Verb::Suspend | Verb::Resume => reconcilable,
             Verb::Approve | Verb::Replan => s.kind == "Terraform",
             Verb::Pause | Verb::Unpause => {
-                s.family == Family::ClusterApi && matches!(s.kind, "Cluster" | "MachineDeployment")
+                (s.family == Family::ClusterApi && matches!(s.kind, "Cluster" | "MachineDeployment"))
+                    || (s.family == Family::Crossplane && kind.is_dynamic())
             }
             Verb::Scale { .. } | Verb::Restart => matches!(s.kind, "MachineDeployment" | "KubeadmControlPlane"),
         }
@@ -248,7 +251,7 @@ pub async fn check(runner: &Runner, req: &Request) -> Result<(ApiResource, Dynam
     };
     let ar = crate::fleet::watch::api_resource(req.target.kind, &version);
     rbac::authorize(&runner.client, &ar, &req.target, req.verb.access()).await?;
-    let api: Api<DynamicObject> = Api::namespaced_with(runner.client.clone(), &req.target.namespace, &ar);
+    let api = crate::fleet::served::api(&runner.client, &ar, req.target.kind.spec().namespaced, &req.target.namespace);
     let obj = match api.get_opt(&req.target.name).await {
         Ok(Some(o)) => o,
         Ok(None) => return Err(OpError::refused(RefusalKind::NotFound, format!("{} not found", req.target))),
@@ -277,9 +280,12 @@ pub fn preflight(verb: &Verb, obj: &DynamicObject) -> Result<(), String> {
 /// [`OpError::Refused`] (nothing changed), [`OpError::Failed`], [`OpError::TimedOut`] (sent, not finished).
 pub async fn run(runner: &Runner, req: &Request, progress: Progress<'_>) -> Result<Done, OpError> {
     let (ar, obj) = check(runner, req).await?;
-    let api: Api<DynamicObject> = Api::namespaced_with(runner.client.clone(), &req.target.namespace, &ar);
+    let api = crate::fleet::served::api(&runner.client, &ar, req.target.kind.spec().namespaced, &req.target.namespace);
     let name = &req.target.name;
-    let what = format!("{} {}/{}", req.target.kind.spec().kind, req.target.namespace, name);
+    let what = match req.target.namespace.as_str() {
+        "" => format!("{} {name}", req.target.kind.spec().kind),
+        ns => format!("{} {ns}/{name}", req.target.kind.spec().kind),
+    };
     let failed =
         |e: kube::Error| OpError::Failed(format!("{} {what}: {}", req.verb.name(), crate::fleet::describe(&e)));
     let api_ref = &api;
@@ -326,6 +332,15 @@ pub async fn run(runner: &Runner, req: &Request, progress: Progress<'_>) -> Resu
             follow::until(&api, name, runner.timeout, progress, |o| terraform::replanned(o, &at))
                 .await
                 .map(|m| Done { message: m, written: Some(at.clone()) })
+        }
+        Verb::Pause | Verb::Unpause if req.target.kind.spec().family == Family::Crossplane => {
+            let pause = req.verb == Verb::Pause;
+            let how = if pause { "pausing (crossplane.io/paused: \"true\")" } else { "resuming" };
+            progress(&format!("► {how} {what}"));
+            merge(crossplane::paused_patch(pause)).await.map_err(failed)?;
+            follow::until(&api, name, runner.timeout, progress, |o| crossplane::pause_observed(o, pause))
+                .await
+                .map(|m| Done { message: m, written: None })
         }
         Verb::Pause | Verb::Unpause => {
             let pause = req.verb == Verb::Pause;

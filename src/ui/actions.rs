@@ -13,7 +13,7 @@ use super::jobs::{Confirm, Job};
 use super::msg::{ActionMsg, Effect};
 use super::state::{Overlay, State};
 use crate::config::Action;
-use crate::model::kinds::KindId;
+use crate::model::kinds::{Family, KindId};
 use crate::model::object_ref::ObjectRef;
 use crate::model::store::FleetStore;
 use crate::ops::{Request, Verb};
@@ -34,7 +34,12 @@ fn spec<'a>(store: &'a FleetStore, k: &ObjectRef, pointer: &str) -> Option<&'a V
 
 /// The verb an action key means for object `k` as the store has it (toggles read the current state).
 pub fn verb_for(action: Action, store: &FleetStore, k: &ObjectRef) -> Option<Verb> {
-    let flag = |p: &str| spec(store, k, p).and_then(Value::as_bool).unwrap_or(false);
+    let flag = |p: &str| match p {
+        "/spec/paused" if k.kind.spec().family == Family::Crossplane => store
+            .get(&k.context, k.kind, &k.namespace, &k.name)
+            .is_some_and(|o| crate::model::status::crossplane_paused(o.obj())),
+        _ => spec(store, k, p).and_then(Value::as_bool).unwrap_or(false),
+    };
     let replicas = spec(store, k, "/spec/replicas").and_then(Value::as_i64);
     let verb = match action {
         Action::Reconcile => Verb::Reconcile { force: false, reset: false },
@@ -239,7 +244,12 @@ pub fn verbs_for_kind(kind: KindId) -> Vec<Verb> {
 /// The verbs the details pane offers for an object as it is now: suspend or resume and pause or unpause
 /// (whichever applies), scale up and down around the current replicas.
 pub fn verbs_for_object(kind: KindId, obj: Option<&kube::api::DynamicObject>) -> Vec<Verb> {
-    let flag = |p: &str| obj.and_then(|o| o.data.pointer(p)).and_then(Value::as_bool).unwrap_or(false);
+    let flag = |p: &str| match p {
+        "/spec/paused" if kind.spec().family == Family::Crossplane => {
+            obj.is_some_and(crate::model::status::crossplane_paused)
+        }
+        _ => obj.and_then(|o| o.data.pointer(p)).and_then(Value::as_bool).unwrap_or(false),
+    };
     let replicas = obj.and_then(|o| o.data.pointer("/spec/replicas")).and_then(Value::as_i64);
     let step = kind.scale_step();
     verbs_for_kind(kind)

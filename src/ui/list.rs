@@ -51,6 +51,7 @@ pub fn target(view: &View, rows: &Rows, i: usize) -> Option<Target> {
         View::Clusters => rows.clusters.get(i).map(|r| Target::Object(r.obj.clone())),
         View::Flux => rows.flux.get(i).map(|r| Target::Object(r.obj.clone())),
         View::Terraform => rows.terraform.get(i).map(|r| Target::Object(r.obj.clone())),
+        View::Crossplane => rows.crossplane.get(i).map(|r| Target::Object(r.obj.clone())),
         View::Pulse => rows.pulse.get(i).map(|l| Target::Object(l.object.clone())),
         View::Tree(_) => None,
     }
@@ -96,6 +97,20 @@ fn admitted(state: &State, rows: &Rows) -> Vec<usize> {
             .filter(|&i| {
                 let r = &rows.terraform[i];
                 keep(&[&r.obj.context, &r.obj.namespace, &r.obj.name, &r.health.message])
+            })
+            .collect(),
+        View::Crossplane => (0..rows.crossplane.len())
+            .filter(|&i| {
+                let r = &rows.crossplane[i];
+                state.nav.flux_filter.admits(r.health.state)
+                    && keep(&[
+                        &r.obj.context,
+                        &r.obj.namespace,
+                        &r.obj.name,
+                        r.obj.kind.spec().kind,
+                        &r.composition,
+                        &r.health.message,
+                    ])
             })
             .collect(),
         View::Pulse => (0..rows.pulse.len())

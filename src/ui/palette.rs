@@ -64,6 +64,7 @@ pub fn matches(query: &str, rows: &Rows) -> Vec<Choice> {
         ("kustomizations", View::Flux),
         ("helmreleases", View::Flux),
         ("terraform", View::Terraform),
+        ("crossplane", View::Crossplane),
         ("pulse", View::Pulse),
     ]
     .into_iter()

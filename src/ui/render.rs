@@ -106,6 +106,7 @@ fn header(f: &mut Frame, area: Rect, state: &State, scene: &Scene<'_>) {
         ("Flux", View::Flux),
         ("Terraform", View::Terraform),
         ("Pulse", View::Pulse),
+        ("Crossplane", View::Crossplane),
     ]
     .into_iter()
     .enumerate()
@@ -182,7 +183,7 @@ fn footer(f: &mut Frame, area: Rect, state: &State, scene: &Scene<'_>) {
     ];
     if state.diff.is_some() {
         hints = vec![(A::Down, "next object"), (A::PageDown, "scroll diff"), (A::Diff, "diff again")];
-    } else if matches!(state.nav.view, View::Flux) {
+    } else if matches!(state.nav.view, View::Flux | View::Crossplane) {
         hints.push((A::CycleFilter, "state"));
     }
     if matches!(state.nav.view, View::Tree(_)) {

@@ -71,6 +71,23 @@ pub struct TerraformRow {
     pub last_plan_at: Option<Timestamp>,
 }
 
+/// One Crossplane claim or composite resource (XR), fleet-wide.
+#[derive(Debug, Clone)]
+pub struct CrossplaneRow {
+    /// Where it is (its kind says claim or XR: `obj.kind.dynamic_role()`).
+    pub obj: ObjectRef,
+    /// Health (Crossplane's `Synced` / `Ready`, paused).
+    pub health: Health,
+    /// `Synced` status, `-` when absent.
+    pub synced: String,
+    /// `Ready` status, `-` when absent.
+    pub ready: String,
+    /// The Composition it uses.
+    pub composition: String,
+    /// How many resources it references.
+    pub resources: usize,
+}
+
 /// The state filter of the Flux view.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum FluxFilter {
@@ -79,7 +96,7 @@ pub enum FluxFilter {
     All,
     /// Failed only.
     Failing,
-    /// Suspended only.
+    /// Suspended (Flux) or paused (Crossplane) only.
     Suspended,
     /// Progressing (and Unknown) only.
     Progressing,
@@ -100,7 +117,7 @@ impl FluxFilter {
         match self {
             FluxFilter::All => true,
             FluxFilter::Failing => h == HealthState::Failed,
-            FluxFilter::Suspended => h == HealthState::Suspended,
+            FluxFilter::Suspended => matches!(h, HealthState::Suspended | HealthState::Paused),
             FluxFilter::Progressing => matches!(h, HealthState::Progressing | HealthState::Unknown),
         }
     }
@@ -130,6 +147,9 @@ pub struct Rows {
     pub flux: Vec<Arc<FluxRow>>,
     /// Terraform view: plans pending first, failing next (the order), then the rest by health.
     pub terraform: Vec<Arc<TerraformRow>>,
+    /// Crossplane view (all states; the state filter applies when drawing), worst first, then by context,
+    /// namespace, name.
+    pub crossplane: Vec<Arc<CrossplaneRow>>,
     /// Pulse view: the store's pulse lines, newest first.
     pub pulse: Vec<Arc<crate::model::pulse::PulseLine>>,
     pulse_revision: Option<u64>,
@@ -150,6 +170,7 @@ enum Row {
     Cluster(Arc<ClusterRow>),
     Flux(Arc<FluxRow>),
     Terraform(Arc<TerraformRow>),
+    Crossplane(Arc<CrossplaneRow>),
 }
 
 /// The rows of one (context, kind), in the store's (namespace, name) order, with the object each was built
@@ -172,7 +193,8 @@ struct Sets {
     clusters: BTreeSet<Sorted<ClusterRow>>,
     flux: BTreeSet<Sorted<FluxRow>>,
     terraform: BTreeSet<Sorted<TerraformRow>>,
-    changed: [bool; 3],
+    crossplane: BTreeSet<Sorted<CrossplaneRow>>,
+    changed: [bool; 4],
 }
 
 impl Sets {
@@ -181,6 +203,7 @@ impl Sets {
             Row::Cluster(r) => self.changed[0] |= self.clusters.insert(Sorted(r.clone())),
             Row::Flux(r) => self.changed[1] |= self.flux.insert(Sorted(r.clone())),
             Row::Terraform(r) => self.changed[2] |= self.terraform.insert(Sorted(r.clone())),
+            Row::Crossplane(r) => self.changed[3] |= self.crossplane.insert(Sorted(r.clone())),
         }
     }
     fn remove(&mut self, row: &Row) {
@@ -188,6 +211,7 @@ impl Sets {
             Row::Cluster(r) => self.changed[0] |= self.clusters.remove(&Sorted(r.clone())),
             Row::Flux(r) => self.changed[1] |= self.flux.remove(&Sorted(r.clone())),
             Row::Terraform(r) => self.changed[2] |= self.terraform.remove(&Sorted(r.clone())),
+            Row::Crossplane(r) => self.changed[3] |= self.crossplane.remove(&Sorted(r.clone())),
         }
     }
 }
@@ -224,6 +248,15 @@ impl Ranked for TerraformRow {
             HealthState::Failed => 1,
             other => 2 + other as u8,
         }
+    }
+    fn obj(&self) -> &ObjectRef {
+        &self.obj
+    }
+}
+
+impl Ranked for CrossplaneRow {
+    fn rank(&self) -> u8 {
+        self.health.state as u8
     }
     fn obj(&self) -> &ObjectRef {
         &self.obj
@@ -293,6 +326,14 @@ fn row(context: &str, kind: KindId, o: &StoredObject) -> Option<Row> {
             outputs: c.outputs.clone(),
             revision: c.revision.clone(),
             last_plan_at: c.last_plan_at,
+        })),
+        Columns::Crossplane(c) => Row::Crossplane(Arc::new(CrossplaneRow {
+            obj,
+            health,
+            synced: c.synced.clone(),
+            ready: c.ready.clone(),
+            composition: c.composition.clone(),
+            resources: c.resources,
         })),
         Columns::None => return None,
     })
@@ -416,7 +457,7 @@ impl Rows {
                 kr.entries = merge(ctx, *kind, old, k.objects.values().cloned(), sets);
             }
         }
-        let [c, f, t] = std::mem::take(&mut sets.changed);
+        let [c, f, t, x] = std::mem::take(&mut sets.changed);
         if c {
             self.clusters = sets.clusters.iter().map(|s| s.0.clone()).collect();
         }
@@ -425,6 +466,9 @@ impl Rows {
         }
         if t {
             self.terraform = sets.terraform.iter().map(|s| s.0.clone()).collect();
+        }
+        if x {
+            self.crossplane = sets.crossplane.iter().map(|s| s.0.clone()).collect();
         }
     }
 }

@@ -65,7 +65,7 @@ fn reference(store: &FleetStore) -> [Shown; 3] {
                     (Columns::Terraform(c), HealthState::PlanPending) => (2, 0, c.revision.clone()),
                     (Columns::Terraform(c), HealthState::Failed) => (2, 1, c.revision.clone()),
                     (Columns::Terraform(c), s) => (2, 2 + s as u8, c.revision.clone()),
-                    (Columns::None, _) => continue,
+                    (Columns::None | Columns::Crossplane(_), _) => continue,
                 };
                 out[list].push((ctx.to_string(), *kind, o.namespace().into(), o.name().into(), o.health.state, col));
                 ranks[list].push(rank);

@@ -21,8 +21,10 @@ pub enum View {
     Clusters,
     /// Every Flux object fleet-wide.
     Flux,
-    /// Every Terraform object.
+    /// Every Terraform object (and provider-terraform Workspace).
     Terraform,
+    /// Every Crossplane claim and composite resource.
+    Crossplane,
     /// The live reconciliation tree of one object (CAPI Cluster, Kustomization, HelmRelease, Terraform).
     Tree(ObjectRef),
     /// What just went wrong, newest first: health transitions and Warning Events (`model::pulse`).
@@ -37,6 +39,7 @@ impl View {
             View::Clusters => "Clusters".into(),
             View::Flux => "Flux".into(),
             View::Terraform => "Terraform".into(),
+            View::Crossplane => "Crossplane".into(),
             View::Pulse => "Pulse".into(),
             View::Tree(o) => format!("Tree {}/{}/{}", o.context, o.namespace, o.name),
         }

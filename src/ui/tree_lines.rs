@@ -123,10 +123,16 @@ fn walk(n: &TreeNode, prefix: &str, last: bool, root: bool, w: &Walk<'_>, out: &
         };
         spans.push((text, Role::Progressing));
     }
-    if let Some(m) = missing {
-        // `not found` claims the object is gone (drift): the error colour.
-        let role = if *m == Missing::NotFound { Role::Error } else { Role::Warning };
-        spans.push((format!("  ({})", crate::model::tree_text::missing_text(&m)), role));
+    match (missing, n.trace.as_deref()) {
+        // A Crossplane trace's row for an object not shown: trace's own words (`Error: ... not found`, `no
+        // matches for kind ...`), in the error colour.
+        (Some(_), Some(t)) => spans.push((format!("  {}", first_line(&t.status)), Role::Error)),
+        (Some(m), None) => {
+            // `not found` claims the object is gone (drift): the error colour.
+            let role = if *m == Missing::NotFound { Role::Error } else { Role::Warning };
+            spans.push((format!("  ({})", crate::model::tree_text::missing_text(&m)), role));
+        }
+        (None, _) => {}
     }
     if let Some(note) = n.note.as_ref().filter(|_| capi_note.is_none() || machine) {
         spans.push((format!("  ({note})"), Role::Muted));

@@ -247,9 +247,10 @@ fn global(state: &mut State, a: Action, input: &Input<'_>, fx: &mut Vec<Effect>)
         Action::ViewClusters => state.go(View::Clusters),
         Action::ViewFlux => state.go(View::Flux),
         Action::ViewTerraform => state.go(View::Terraform),
+        Action::ViewCrossplane => state.go(View::Crossplane),
         Action::ViewPulse => state.go(View::Pulse),
         Action::CycleFilter => {
-            if state.nav.view != View::Flux {
+            if !matches!(state.nav.view, View::Flux | View::Crossplane) {
                 return false;
             }
             state.nav.flux_filter = state.nav.flux_filter.next();

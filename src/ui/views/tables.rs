@@ -12,7 +12,7 @@ use crate::model::summary::{ContextSummary, Tally};
 use crate::ui::format::{age, first_line};
 use crate::ui::format::{health_role, short_revision};
 use crate::ui::list::indexes;
-use crate::ui::rows::Rows;
+use crate::ui::rows::{FluxFilter, Rows};
 use crate::ui::state::{State, View};
 
 fn tally_role(t: &Tally) -> Role {
@@ -68,6 +68,7 @@ fn fleet_row<'a>(r: &'a ContextSummary, theme: &Theme, state: &State, sel: bool)
         cell(&r.capi_clusters, false),
         cell(&r.flux, false),
         cell(&r.terraform, true),
+        cell(&r.crossplane, false),
         styled(fresh, Role::Muted, theme, sel),
         styled(notes.join("; "), Role::Muted, theme, sel),
     ])
@@ -128,11 +129,19 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, rows: &Rows, theme: &Theme
     let items = indexes(state, rows);
     let title = match &state.nav.view {
         View::Flux => format!(" Flux [{}] ({}) ", state.nav.flux_filter.label(), items.len()),
+        View::Crossplane => {
+            let filter = match state.nav.flux_filter {
+                FluxFilter::Suspended => "paused",
+                other => other.label(),
+            };
+            format!(" Crossplane [{filter}] ({}) ", items.len())
+        }
         v => format!(" {} ({}) ", v.title(), items.len()),
     };
     let mut title = vec![Span::styled(title, theme.style(Role::Title))];
     // A fleet-wide list holds only what the synced contexts sent: say so rather than show a silent subset.
-    let fleet_wide = matches!(state.nav.view, View::Clusters | View::Flux | View::Terraform | View::Pulse);
+    let fleet_wide =
+        matches!(state.nav.view, View::Clusters | View::Flux | View::Terraform | View::Crossplane | View::Pulse);
     let (synced, total) = rows.synced;
     if fleet_wide && synced < total {
         title.push(Span::styled(format!(" partial: {synced} of {total} contexts synced "), theme.style(Role::Warning)));
@@ -151,7 +160,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, rows: &Rows, theme: &Theme
     let window = window.into_iter();
     let (header, widths, body): (Vec<&str>, Vec<Constraint>, Vec<Row>) = match state.nav.view {
         View::Fleet => (
-            vec!["CONTEXT", "STATE", "VERSION", "NODES", "CAPI", "FLUX", "TERRAFORM", "FRESH", "NOTES"],
+            vec!["CONTEXT", "STATE", "VERSION", "NODES", "CAPI", "FLUX", "TERRAFORM", "CROSSPLANE", "FRESH", "NOTES"],
             vec![
                 Constraint::Length(
                     rows.fleet.iter().map(|r| r.name.chars().count()).max().unwrap_or(7).clamp(7, 32) as u16
@@ -159,6 +168,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, rows: &Rows, theme: &Theme
                 Constraint::Length(13),
                 Constraint::Length(8),
                 Constraint::Length(8),
+                Constraint::Length(11),
                 Constraint::Length(11),
                 Constraint::Length(11),
                 Constraint::Length(11),
@@ -275,6 +285,50 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, rows: &Rows, theme: &Theme
                         name_cell(&l.object, state, theme, sel),
                         styled(what, role, theme, sel),
                         Cell::from(first_line(&l.message).to_string()),
+                    ]);
+                    mark(row, sel, theme)
+                })
+                .collect(),
+        ),
+        View::Crossplane => (
+            vec!["CONTEXT", "KIND", "NAMESPACE", "NAME", "SYNCED", "READY", "STATE", "COMPOSITION", "MESSAGE"],
+            vec![
+                Constraint::Length(10),
+                Constraint::Length(20),
+                Constraint::Length(10),
+                Constraint::Min(16),
+                Constraint::Length(7),
+                Constraint::Length(7),
+                Constraint::Length(11),
+                Constraint::Length(16),
+                Constraint::Fill(2),
+            ],
+            window
+                .map(|(i, sel)| {
+                    let r = &rows.crossplane[i];
+                    let condition = |s: &str| {
+                        let role = match s {
+                            "True" => Role::Ok,
+                            "False" => Role::Error,
+                            _ => Role::Muted,
+                        };
+                        styled(s.to_string(), role, theme, sel)
+                    };
+                    let row = Row::new(vec![
+                        styled(r.obj.context.as_str(), Role::Muted, theme, sel),
+                        Cell::from(r.obj.kind.spec().kind),
+                        styled(r.obj.namespace.as_str(), Role::Muted, theme, sel),
+                        name_cell(&r.obj, state, theme, sel),
+                        condition(&r.synced),
+                        condition(&r.ready),
+                        styled(format!("{:?}", r.health.state), health_role(r.health.state), theme, sel),
+                        styled(
+                            if r.composition.is_empty() { "-" } else { r.composition.as_str() },
+                            Role::Muted,
+                            theme,
+                            sel,
+                        ),
+                        Cell::from(first_line(&r.health.message).to_string()),
                     ]);
                     mark(row, sel, theme)
                 })
