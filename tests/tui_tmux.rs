@@ -51,6 +51,21 @@ fn drive(home: &Path, kubeconfig: &Path) {
     let s = tmux.wait_for("plan counts", Duration::from_secs(20), |s| s.contains("~1 -1 -/+1"));
     assert!(s.lines().any(|l| l.contains("rds-orders") && l.contains("~1 -1 -/+1")), "{s}");
 
+    // Crossplane: one key to the view, where the failing claim and XR come first and say which composed
+    // resource fails; enter traces it, with the provider's message (trace's cut keeps its end).
+    tmux.keys(&["6"]);
+    let s = tmux.wait_for("the Crossplane view", Duration::from_secs(20), |s| {
+        s.contains("Crossplane [all]") && s.contains("Instance/orders-db-x7k2p-rds")
+    });
+    let first = s.lines().find(|l| l.contains("Instance/orders-db-x7k2p-rds")).unwrap_or_default();
+    assert!(first.contains("Failed"), "the failing composite sorts first, Failed: {s}");
+    tmux.keys(&["Enter"]);
+    let s = tmux.wait_for("the trace", Duration::from_secs(20), |s| s.contains("Instance/orders-db-x7k2p-rds"));
+    let rds = s.lines().find(|l| l.contains("Instance/orders-db-x7k2p-rds")).unwrap_or_default();
+    assert!(rds.contains("Failed") && rds.contains("ReconcileError: ...") && rds.contains("16.1 for postgres"), "{s}");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("back to the Crossplane view", Duration::from_secs(20), |s| s.contains("Crossplane [all]"));
+
     // Back to the fleet, filter it.
     tmux.keys(&["Escape", "1", "/", "dev", "Enter"]);
     let s = tmux.wait_for("filtered fleet", Duration::from_secs(20), |s| s.contains("filter: dev"));

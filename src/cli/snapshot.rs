@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 
 use fleetdeck::config::{self, Paths};
 use fleetdeck::fleet::{self, Fleet, FleetOptions};
-use fleetdeck::model::kinds::{KindId, KindSet};
+use fleetdeck::model::kinds::{Dynamic, KindId, KindSet};
 use fleetdeck::model::object_ref::ObjectRef;
 use fleetdeck::model::store::FleetStore;
 use fleetdeck::model::summary::{ContextSummary, summarize_all};
@@ -163,9 +163,17 @@ pub fn run(args: &SnapshotArgs, global: &GlobalArgs) -> Result<()> {
             let ctx = global.context.first().ok_or_else(|| UsageError("--view tree needs --context".into()))?;
             let obj =
                 args.object.as_deref().ok_or_else(|| UsageError("--view tree needs --object KIND/NS/NAME".into()))?;
-            View::Tree(parse_object(ctx, obj)?)
+            match parse_object(ctx, obj) {
+                Ok(o) => View::Tree(o),
+                // A Crossplane claim or XR (`TYPE/[NS/]NAME`): its kind is known once the context is synced.
+                Err(e) => match fleetdeck::model::object_ref::parse_typed(obj) {
+                    Ok(_) => View::Crossplane,
+                    Err(_) => return Err(e.into()),
+                },
+            }
         }
     };
+    let crossplane_object = matches!(args.view, ViewArg::Tree) && view == View::Crossplane;
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let connect = Duration::from_secs(global.connect_timeout);
     let only = if matches!(view, View::Tree(_)) { Vec::new() } else { global.context.clone() };
@@ -179,6 +187,16 @@ pub fn run(args: &SnapshotArgs, global: &GlobalArgs) -> Result<()> {
         if matches!(view, View::Fleet) { fleetdeck::model::summary::kinds().union(pins.kinds()) } else { KindSet::ALL };
     let opts = FleetOptions { kinds, warning_events: matches!(view, View::Pulse), ..global.fleet_options() };
     let store = rt.block_on(sync(&kc, &only, opts, connect + Duration::from_secs(12)))?;
+    let view = match (crossplane_object, global.context.first(), args.object.as_deref()) {
+        (true, Some(ctx), Some(obj)) => {
+            let (type_, namespace, name) = fleetdeck::model::object_ref::parse_typed(obj).map_err(UsageError)?;
+            let kind = fleetdeck::model::crossplane::defined_kind(&store, ctx, &type_, Dynamic::Claim)
+                .or_else(|_| fleetdeck::model::crossplane::defined_kind(&store, ctx, &type_, Dynamic::Composite))
+                .map_err(UsageError)?;
+            View::Tree(ObjectRef { context: ctx.clone(), kind, namespace, name })
+        }
+        _ => view,
+    };
     let now = Timestamp::now();
     let rows = Rows::derive(&store, now);
     let mut state = State::new(now);

@@ -21,7 +21,7 @@ use k8s_openapi::jiff::Timestamp;
 
 use fleetdeck::fleet::{self, FleetOptions};
 use fleetdeck::model::capi_tree::{self, CapiTreeOptions, ShowConditions};
-use fleetdeck::model::kinds::{Dynamic, Family, KindId, KindSet};
+use fleetdeck::model::kinds::{Dynamic, Family, KindSet};
 use fleetdeck::model::lineage::workload_context;
 use fleetdeck::model::store::FleetStore;
 use fleetdeck::model::tree::{CapiMode, CapiNames, StoreView};
@@ -149,7 +149,7 @@ pub fn run(args: &TreeArgs, global: &GlobalArgs) -> Result<()> {
     let state = store.context(&context).map(|c| (c.state, c.reason.clone()));
     if crossplane {
         let role = if args.kind == TreeKind::Claim { Dynamic::Claim } else { Dynamic::Composite };
-        let kind = resolve_type(&store, &context, &xp_type, role).map_err(UsageError)?;
+        let kind = fleetdeck::model::crossplane::defined_kind(&store, &context, &xp_type, role).map_err(UsageError)?;
         let Some(root) = xp_tree::trace_tree(&store, &context, kind, namespace, name) else {
             let at = if namespace.is_empty() { name.to_string() } else { format!("{namespace}/{name}") };
             anyhow::bail!("{} {at} not found in context {context}", kind.spec().kind);
@@ -197,28 +197,6 @@ pub fn run(args: &TreeArgs, global: &GlobalArgs) -> Result<()> {
         TreeOutput::Text | TreeOutput::Wide => print!("{}", tree_text::render_flux(&root)),
     }
     Ok(())
-}
-
-/// The claim or composite kind `text` names in `context`: its kind or plural, either alone or followed by
-/// `.group` (case-insensitive), among the kinds the context's XRDs define.
-fn resolve_type(store: &FleetStore, context: &str, text: &str, role: Dynamic) -> Result<KindId, String> {
-    let what = if role == Dynamic::Claim { "claim" } else { "composite resource" };
-    let Some(ctx) = store.context(context) else { return Err(format!("context {context} is not in the fleet")) };
-    let defined: Vec<KindId> = ctx.kinds.keys().copied().filter(|k| k.dynamic_role() == Some(role)).collect();
-    let text = text.to_ascii_lowercase();
-    let found = defined.iter().copied().find(|k| {
-        let s = k.spec();
-        let (kind, plural, group) = (s.kind.to_ascii_lowercase(), s.plural, s.group);
-        [kind.clone(), plural.to_string(), format!("{kind}.{group}"), format!("{plural}.{group}")].contains(&text)
-    });
-    found.ok_or_else(|| {
-        let mut names: Vec<String> = defined.iter().map(|k| k.spec().kind.to_string()).collect();
-        names.sort();
-        match names.is_empty() {
-            true => format!("no {what} kind is defined in context {context} (no XRD, or Crossplane is not installed)"),
-            false => format!("no {what} kind {text:?} in context {context}; its XRDs define: {}", names.join(", ")),
-        }
-    })
 }
 
 fn build(

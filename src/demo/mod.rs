@@ -96,6 +96,10 @@ impl DemoFleet {
         if let Some(mgmt) = fleet.contexts.get_mut("mgmt") {
             mgmt.extend(restricted_rbac());
         }
+        for (context, crds) in &fleet.crds {
+            let crds = crds.iter().map(|c| serde_json::from_value(c.clone())).collect::<Result<Vec<_>, _>>()?;
+            crate::envtest::create_crds(&env.client(context).await?, crds).await?;
+        }
         seeded.extend(seed_all(&env, fleet.contexts).await?);
         for (context, reference) in &fleet.to_delete {
             apply::Applier::new(env.client(context).await?).delete(reference).await?;

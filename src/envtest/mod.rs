@@ -556,6 +556,15 @@ pub async fn install_own_crds(client: &kube::Client) -> Result<()> {
     create_established(client, crds::all()).await
 }
 
+/// Creates `crds` through `client` (existing ones are left as they are) and waits until all report
+/// `Established=True` (30 s at most): CRDs of the demo's own (its Crossplane's XR, claim and MR kinds).
+///
+/// # Errors
+/// When a CRD cannot be created or is not established in time.
+pub async fn create_crds(client: &kube::Client, crds: Vec<CustomResourceDefinition>) -> Result<()> {
+    create_established(client, crds).await
+}
+
 async fn create_established(client: &kube::Client, all: Vec<CustomResourceDefinition>) -> Result<()> {
     let api: Api<CustomResourceDefinition> = Api::all(client.clone());
     for crd in &all {

@@ -199,6 +199,32 @@ pub fn settled(store: &FleetStore) -> bool {
     })
 }
 
+/// The claim or composite kind `text` names in `context`: its kind or plural, either alone or followed by
+/// `.group` (case-insensitive), among the kinds the context's XRDs define (those watched there), as
+/// `crossplane resource trace` takes a TYPE.
+///
+/// # Errors
+/// A sentence naming the kinds the XRDs do define, or saying that none is.
+pub fn defined_kind(store: &FleetStore, context: &str, text: &str, role: Dynamic) -> Result<KindId, String> {
+    let what = if role == Dynamic::Claim { "claim" } else { "composite resource" };
+    let Some(ctx) = store.context(context) else { return Err(format!("context {context} is not in the fleet")) };
+    let defined: Vec<KindId> = ctx.kinds.keys().copied().filter(|k| k.dynamic_role() == Some(role)).collect();
+    let text = text.to_ascii_lowercase();
+    let found = defined.iter().copied().find(|k| {
+        let s = k.spec();
+        let (kind, plural, group) = (s.kind.to_ascii_lowercase(), s.plural, s.group);
+        [kind.clone(), plural.to_string(), format!("{kind}.{group}"), format!("{plural}.{group}")].contains(&text)
+    });
+    found.ok_or_else(|| {
+        let mut names: Vec<String> = defined.iter().map(|k| k.spec().kind.to_string()).collect();
+        names.sort();
+        match names.is_empty() {
+            true => format!("no {what} kind is defined in context {context} (no XRD, or Crossplane is not installed)"),
+            false => format!("no {what} kind {text:?} in context {context}; its XRDs define: {}", names.join(", ")),
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

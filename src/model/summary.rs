@@ -210,7 +210,9 @@ pub fn summarize(name: &str, c: &ContextEntry, now: Timestamp) -> ContextSummary
             // A root XR labels itself `crossplane.io/composite: <its name>`; nested XRs carry the root's.
             let roots = k.objects.values().filter(|o| o.label(COMPOSITE).is_none_or(|root| root == o.name()));
             for o in roots {
-                s.crossplane.add(o.health.state);
+                // An XR whose composed resource fails is failing, whatever its own Ready says (`Creating`).
+                let failing = o.health.state != HealthState::Ready && composes_a_failure(c, o, 4);
+                s.crossplane.add(if failing { HealthState::Failed } else { o.health.state });
             }
             continue;
         }
@@ -232,6 +234,18 @@ pub fn summarize(name: &str, c: &ContextEntry, now: Timestamp) -> ContextSummary
         (false, false) => None,
     };
     s
+}
+
+/// Whether a resource `xr` references (directly, or through nested XRs down to `depth` levels) is Failed in
+/// the store. Reads only objects already parsed or parsed once per version (`StoredObject::obj`).
+fn composes_a_failure(c: &ContextEntry, xr: &super::object::StoredObject, depth: usize) -> bool {
+    super::crossplane::references(xr.obj()).iter().any(|r| {
+        let Some(kind) = KindId::find(r.group(), &r.kind) else { return false };
+        let ns = if kind.spec().namespaced { r.namespace.clone() } else { String::new() };
+        let Some(o) = c.kinds.get(&kind).and_then(|k| k.objects.get(&(ns, r.name.clone()))) else { return false };
+        o.health.state == HealthState::Failed
+            || (depth > 0 && kind.dynamic_role() == Some(Dynamic::Composite) && composes_a_failure(c, o, depth - 1))
+    })
 }
 
 /// Every context's summary, worst first, then by name. A derived alias takes the counts of the context it

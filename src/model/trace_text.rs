@@ -63,8 +63,9 @@ fn push_rows(rows: &mut Vec<Vec<String>>, node: &TreeNode, prefix: &str, last: O
 }
 
 /// `<reason>: <message>` with a message over 64 bytes cut to its last 64 after `...` (on a character
-/// boundary; Go cuts bytes).
-fn cut(status: &str) -> String {
+/// boundary; Go cuts bytes), as trace prints STATUS outside `wide`: provider messages put what matters last
+/// (`... api error InvalidParameterCombination: Cannot find version 16.1 for postgres`).
+pub fn cut(status: &str) -> String {
     let Some((reason, message)) = status.split_once(": ") else { return status.to_string() };
     if message.len() <= MAX_MESSAGE {
         return status.to_string();

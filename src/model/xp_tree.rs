@@ -143,6 +143,29 @@ pub fn row(obj: &StoredObject) -> TraceRow {
     }
 }
 
+/// What keeps a claim or XR from being Ready, found below it: the first object of its trace (depth first,
+/// in trace order) that is not Synced, or that the store cannot show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cause {
+    /// `Kind/name`, as trace names it (` (namespace)` added for namespaced objects).
+    pub object: String,
+    /// Trace's STATUS for it (`ReconcileError: ...`, `Error: no matches for kind ...`).
+    pub status: String,
+}
+
+/// The [`Cause`] under `kind` `namespace/name` in `context`, if one of the objects it references (directly
+/// or through nested XRs) fails; `None` when all are Synced, or the object is not in the store.
+pub fn cause(store: &FleetStore, context: &str, kind: KindId, namespace: &str, name: &str) -> Option<Cause> {
+    let tree = trace_tree(store, context, kind, namespace, name)?;
+    let n = first_failing(&tree)?;
+    let Label::Object(l) = &n.label else { return None };
+    let object = match l.namespace.as_str() {
+        "" => format!("{}/{}", l.kind, l.name),
+        ns => format!("{}/{} ({ns})", l.kind, l.name),
+    };
+    Some(Cause { object, status: n.trace.as_ref().map(|t| t.status.clone()).unwrap_or_default() })
+}
+
 /// Every node of a trace, depth first (root first).
 pub fn walk(node: &TreeNode) -> Vec<&TreeNode> {
     let mut out = vec![node];

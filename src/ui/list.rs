@@ -4,6 +4,7 @@ use super::rows::Rows;
 use super::state::{State, View};
 use crate::model::object_ref::ObjectRef;
 use crate::model::pulse::PulseWhat;
+use crate::model::status::HealthState;
 use crate::model::store::Origin;
 
 /// What `enter` on a row leads to.
@@ -102,7 +103,8 @@ fn admitted(state: &State, rows: &Rows) -> Vec<usize> {
         View::Crossplane => (0..rows.crossplane.len())
             .filter(|&i| {
                 let r = &rows.crossplane[i];
-                state.nav.flux_filter.admits(r.health.state)
+                let failing = rows.crossplane_causes.contains_key(&r.obj);
+                state.nav.flux_filter.admits(if failing { HealthState::Failed } else { r.health.state })
                     && keep(&[
                         &r.obj.context,
                         &r.obj.namespace,

@@ -161,6 +161,11 @@ pub struct Rows {
     pub health_checks: HashMap<ObjectRef, crate::model::remediation::ClusterChecks>,
     /// The MachineHealthCheck kind revision per context `health_checks` was built from.
     checks_revisions: Vec<(Arc<str>, u64)>,
+    /// The Crossplane view's causes: for a claim or XR, the first object under it that fails
+    /// (`model::xp_tree::cause`); its row sorts as Failed and says which object and why.
+    pub crossplane_causes: HashMap<ObjectRef, crate::model::xp_tree::Cause>,
+    /// A fingerprint per context of the Crossplane kinds `crossplane_causes` was built from.
+    causes_revisions: Vec<(Arc<str>, u64)>,
     cache: Cache,
 }
 
@@ -470,12 +475,47 @@ impl Rows {
         if x {
             self.crossplane = sets.crossplane.iter().map(|s| s.0.clone()).collect();
         }
+        if self.update_causes(store, &listed_contexts(store)) || x {
+            // Worst first, with a claim or XR whose composed resource fails counted as Failed (stable: the
+            // rest keeps the sets' order).
+            let causes = &self.crossplane_causes;
+            self.crossplane
+                .sort_by_key(|r| if causes.contains_key(&r.obj) { HealthState::Failed } else { r.health.state });
+        }
     }
 }
 
 impl Rows {
     /// Rebuilds [`Rows::health_checks`] when a listed context's MachineHealthChecks changed (they are few: a
     /// handful per management cluster) or the listed contexts did.
+    /// Rebuilds [`Rows::crossplane_causes`] when a Crossplane kind of a listed context changed (the sum of
+    /// their revisions, unique and increasing, and of the context's kinds revision); returns whether it did.
+    fn update_causes(&mut self, store: &FleetStore, listed: &[&str]) -> bool {
+        let revisions: Vec<(&str, u64)> = listed
+            .iter()
+            .filter_map(|ctx| {
+                let entry = store.context(ctx)?;
+                let sum = entry.kinds.iter().filter(|(k, _)| k.is_dynamic()).map(|(_, e)| e.revision).sum::<u64>();
+                (sum > 0).then_some((*ctx, sum + entry.kinds_revision))
+            })
+            .collect();
+        if revisions.iter().copied().eq(self.causes_revisions.iter().map(|(c, r)| (c.as_ref(), *r))) {
+            return false;
+        }
+        self.crossplane_causes.clear();
+        for r in &self.crossplane {
+            if r.health.state == HealthState::Ready {
+                continue;
+            }
+            let o = &r.obj;
+            if let Some(c) = crate::model::xp_tree::cause(store, &o.context, o.kind, &o.namespace, &o.name) {
+                self.crossplane_causes.insert(o.clone(), c);
+            }
+        }
+        self.causes_revisions = revisions.into_iter().map(|(c, r)| (Arc::from(c), r)).collect();
+        true
+    }
+
     fn update_health_checks(&mut self, store: &FleetStore, listed: &[&str]) {
         let revisions: Vec<(&str, u64)> = listed
             .iter()

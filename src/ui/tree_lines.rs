@@ -102,7 +102,12 @@ fn walk(n: &TreeNode, prefix: &str, last: bool, root: bool, w: &Walk<'_>, out: &
         Some(EntryState::Unreadable(why)) => (None, Some(Cow::Owned(Missing::Unreadable { error: why.clone() }))),
         None => (n.health.as_deref(), n.missing.as_ref().map(Cow::Borrowed)),
     };
-    if let Some(h) = health {
+    if let (Some(h), Some(t)) = (health, n.trace.as_deref()) {
+        // A Crossplane trace: the state, then trace's STATUS (long messages keep their end, as trace cuts them).
+        spans.push((format!("  {:?}", h.state), health_role(h.state)));
+        let role = if t.synced == "False" { Role::Error } else { Role::Base };
+        spans.push((format!("  {}", crate::model::trace_text::cut(&first_line(&t.status))), role));
+    } else if let Some(h) = health {
         spans.push((format!("  {:?}", h.state), health_role(h.state)));
         if !h.reason.is_empty() {
             spans.push((format!("  {}", h.reason), Role::Muted));

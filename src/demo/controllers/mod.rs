@@ -10,9 +10,12 @@
 //! - [`capi`]: `spec.paused` -> the `Paused` condition; MachineDeployment `spec.replicas` -> Machines (with
 //!   InfraMachine, KubeadmConfig and the workload cluster's Node) created or deleted; provisioning clusters
 //!   move through their phases over about 90 s; one Machine flaps.
+//! - [`crossplane`]: `crossplane.io/paused: "true"` -> `Synced=False ReconcilePaused`; its removal -> the
+//!   object's `Synced` as before.
 //!
 //! Each controller is a set of tokio tasks fed by kube-runtime watchers; [`Handle`] aborts them all.
 pub mod capi;
+pub mod crossplane;
 pub mod flux;
 pub mod terraform;
 
@@ -64,6 +67,7 @@ pub async fn start(env: &Envtest, repo_dir: Option<std::path::PathBuf>) -> Resul
     }
     tasks.push(flux::churn(clients.clone(), repo_dir));
     let mgmt = clients.iter().find(|(c, _)| c == "mgmt").map(|(_, c)| c.clone()).context("no mgmt server")?;
+    tasks.extend(crossplane::start(mgmt.clone()));
     tasks.extend(capi::start(mgmt, clients.clone()));
     Ok(Handle { tasks })
 }

@@ -18,6 +18,8 @@
 //! - Terraform in `mgmt` `flux-system`: `network-eu` applied, `rds-orders` plan pending approval, `dns-zones`
 //!   plan failing, `iam-eks-addons` drift detected.
 //! - Weave GitOps in `mgmt`: templates `default/aws-eks-cluster` and `default/capd-dev`, GitopsClusters.
+//! - Crossplane in `mgmt` (see [`crossplane`]): claim `team-a/orders-db` failing on its RDS Instance,
+//!   `team-b/analytics-db` paused, XR `team-b/media` creating, `team-b/archive` deleting, an unhealthy Provider.
 //!
 //! Owner references come without `uid` (it exists only once the owner is created): the applier fills it in
 //! from the owner, which always comes earlier in the same list. Namespaces come first in every list.
@@ -31,6 +33,7 @@ mod capi_legacy;
 mod capi_machine;
 mod capi_status;
 mod core;
+pub mod crossplane;
 mod flux;
 mod flux_fleet;
 mod helm_storage;
@@ -79,6 +82,9 @@ pub struct Seed {
     /// `(context, {apiVersion, kind, namespace, name})`. Finalizers keep them, Terminating, with a
     /// deletionTimestamp (which a create cannot set).
     pub to_delete: Vec<(String, Value)>,
+    /// CRDs to install in each context before its objects (the demo's Crossplane: the XR and claim CRDs its
+    /// XRDs define, and the providers' MR CRDs).
+    pub crds: BTreeMap<String, Vec<Value>>,
     /// Changes made by hand after Flux applied everything (drift that `fleetdeck diff` shows), made last, in
     /// this order: `(context, change)`.
     pub out_of_band: Vec<(String, OutOfBand)>,
@@ -148,6 +154,7 @@ pub fn demo_fleet(input: &SeedInput) -> Seed {
     mgmt.extend(capi_objects);
     mgmt.extend(wge_objects);
     mgmt.extend(terraform_objects);
+    mgmt.extend(crossplane::objects(&clock));
 
     let mut seed = Seed::default();
     seed.contexts.insert(MGMT.to_owned(), namespaces_first(mgmt));
@@ -162,6 +169,8 @@ pub fn demo_fleet(input: &SeedInput) -> Seed {
         seed.contexts.insert(cluster.to_owned(), namespaces_first(objects));
     }
     seed.to_delete = capi.deleted.iter().map(|o| (MGMT.to_owned(), object_ref(o))).collect();
+    seed.to_delete.extend(crossplane::to_delete().into_iter().map(|r| (MGMT.to_owned(), r)));
+    seed.crds.insert(MGMT.to_owned(), crossplane::crds());
     seed.out_of_band = flux_fleet::out_of_band(&seed.contexts);
     seed
 }

@@ -6,7 +6,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Row, Table};
 
 use crate::config::{Role, Theme};
+use crate::model::kinds::KindId;
 use crate::model::pulse::PulseWhat;
+use crate::model::status::HealthState;
 use crate::model::store::{ConnState, Origin};
 use crate::model::summary::{ContextSummary, Tally};
 use crate::ui::format::{age, first_line};
@@ -294,14 +296,14 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, rows: &Rows, theme: &Theme
             vec!["CONTEXT", "KIND", "NAMESPACE", "NAME", "SYNCED", "READY", "STATE", "COMPOSITION", "MESSAGE"],
             vec![
                 Constraint::Length(10),
-                Constraint::Length(20),
+                Constraint::Length(19),
                 Constraint::Length(10),
-                Constraint::Min(16),
-                Constraint::Length(7),
-                Constraint::Length(7),
+                Constraint::Length(20),
+                Constraint::Length(6),
+                Constraint::Length(6),
                 Constraint::Length(11),
-                Constraint::Length(16),
-                Constraint::Fill(2),
+                Constraint::Length(14),
+                Constraint::Fill(3),
             ],
             window
                 .map(|(i, sel)| {
@@ -314,6 +316,15 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, rows: &Rows, theme: &Theme
                         };
                         styled(s.to_string(), role, theme, sel)
                     };
+                    // A composed resource that fails makes the row Failed and says which and why, with
+                    // trace's cut of its status (provider messages put what matters last).
+                    let (health, message, role) = match rows.crossplane_causes.get(&r.obj) {
+                        Some(c) => {
+                            let status = crate::model::trace_text::cut(&first_line(&c.status));
+                            (HealthState::Failed, format!("{}: {status}", c.object), Role::Error)
+                        }
+                        None => (r.health.state, first_line(&r.health.message).to_string(), Role::Base),
+                    };
                     let row = Row::new(vec![
                         styled(r.obj.context.as_str(), Role::Muted, theme, sel),
                         Cell::from(r.obj.kind.spec().kind),
@@ -321,14 +332,14 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, rows: &Rows, theme: &Theme
                         name_cell(&r.obj, state, theme, sel),
                         condition(&r.synced),
                         condition(&r.ready),
-                        styled(format!("{:?}", r.health.state), health_role(r.health.state), theme, sel),
+                        styled(format!("{health:?}"), health_role(health), theme, sel),
                         styled(
                             if r.composition.is_empty() { "-" } else { r.composition.as_str() },
                             Role::Muted,
                             theme,
                             sel,
                         ),
-                        Cell::from(first_line(&r.health.message).to_string()),
+                        styled(message, role, theme, sel),
                     ]);
                     mark(row, sel, theme)
                 })
@@ -355,7 +366,11 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, rows: &Rows, theme: &Theme
                         styled(format!("{:?}", r.health.state), health_role(r.health.state), theme, sel),
                         plan_cell(r, state, theme, sel),
                         Cell::from(if r.outputs.is_empty() { "-".into() } else { r.outputs.join(",") }),
-                        Cell::from(first_line(&r.health.message).to_string()),
+                        Cell::from(match r.obj.kind {
+                            KindId::TERRAFORM => first_line(&r.health.message).to_string(),
+                            // provider-terraform's Workspace, listed here too: say which it is.
+                            k => format!("{} ({}) {}", k.spec().kind, k.spec().group, first_line(&r.health.message)),
+                        }),
                     ]);
                     mark(row, sel, theme)
                 })

@@ -70,7 +70,12 @@ fn check_structure(seed: &Seed) {
         for (i, o) in objects.iter().enumerate() {
             let (k, name) = (kind(o), name_of(o));
             assert!(o["apiVersion"].is_string() && !k.is_empty() && !name.is_empty(), "{context}: incomplete {o}");
-            let cluster_scoped = matches!(k, "Namespace" | "Node");
+            let group = group_of(o["apiVersion"].as_str().unwrap_or_default());
+            let crossplane_cluster_scoped = group.ends_with(".crossplane.io")
+                || crate::demo::seed::crossplane::crds().iter().any(|c| {
+                    c["spec"]["group"] == group && c["spec"]["names"]["kind"] == k && c["spec"]["scope"] == "Cluster"
+                });
+            let cluster_scoped = matches!(k, "Namespace" | "Node") || crossplane_cluster_scoped;
             assert_eq!(ns(o).is_empty(), cluster_scoped, "{context}: namespace of {k} {name}");
             if matches!(k, "Namespace" | "Service") {
                 assert!(is_label(name), "{context}: {k} name {name}");
