@@ -52,6 +52,7 @@ spec:
                 properties:
                   storageGB: {type: integer, description: Size of the database in GB.}
                   engineVersion: {type: string, enum: ["15", "16"], default: "16"}
+                  region: {type: string}
                 required: [storageGB]
             required: [parameters]
 "#;
@@ -544,5 +545,165 @@ async fn pause_and_resume_through_the_annotation() -> anyhow::Result<()> {
     let expect =
         [("pause", "refused"), ("pause", "ok"), ("unpause", "ok")].map(|(a, b)| (a.to_string(), b.to_string()));
     assert_eq!(results, expect);
+    Ok(())
+}
+
+/// `fleetdeck claim create`: the form from the XRD read in the cluster; values checked as typed (nothing
+/// written on a bad one, the field named); policy; the commit on its own branch pushed to the remote; and the
+/// committed manifest accepted by the API server's dry-run against the CRD Crossplane generates from the XRD.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_claim_wizard_commits_what_the_api_server_accepts() -> anyhow::Result<()> {
+    let (env, client) = crossplane_server().await?;
+    let home = tempfile::tempdir()?;
+    let kc = env.kubeconfig_path().to_path_buf();
+    let dir = tempfile::tempdir()?;
+    let (remote, work) = (dir.path().join("remote.git"), dir.path().join("work"));
+    common::git(dir.path(), &["init", "-q", "--bare", remote.to_str().expect("utf-8")]);
+    common::git(dir.path(), &["clone", "-q", remote.to_str().expect("utf-8"), work.to_str().expect("utf-8")]);
+    common::git(&work, &["config", "user.email", "test@example.invalid"]);
+    common::git(&work, &["config", "user.name", "test"]);
+    common::git(&work, &["checkout", "-q", "-b", "main"]);
+    std::fs::create_dir_all(work.join(".fleetdeck"))?;
+    std::fs::write(work.join(".fleetdeck/policy.yaml"), "regions: [eu-west-1, eu-central-1]\n")?;
+    common::git(&work, &["add", "-A"]);
+    common::git(&work, &["commit", "-qm", "init"]);
+    common::git(&work, &["push", "-q", "origin", "main"]);
+    let fd = |args: &[&str]| run(Path::new(env!("CARGO_BIN_EXE_fleetdeck")), args, &kc, home.path());
+    let repo = work.to_str().expect("utf-8");
+    let xrd = "xpostgresqlinstances.database.example.org";
+
+    // The form.
+    let (code, out, err) = fd(&["--context", "a", "claim", "create", "--xrd", xrd, "--show-form"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("database.example.org/v1alpha1 PostgreSQLInstance (claim, namespaced)"), "{out}");
+    assert!(
+        out.lines().any(|l| l.contains("spec.parameters.storageGB") && l.contains("integer") && l.contains("yes")),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.contains("spec.parameters.engineVersion") && l.contains("one of 15|16") && l.contains("16")),
+        "{out}"
+    );
+
+    // Bad values: each field named, nothing written.
+    let (code, _, err) = fd(&[
+        "--context",
+        "a",
+        "claim",
+        "create",
+        "--xrd",
+        xrd,
+        "--name",
+        "orders-db2",
+        "-n",
+        "team-a",
+        "--set",
+        "parameters.storageGB=lots",
+        "--set",
+        "parameters.engineVersion=14",
+        "--repo",
+        repo,
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("parameters.storageGB: \"lots\" is not an integer"), "{err}");
+    assert!(err.contains("parameters.engineVersion: \"14\" must be one of 15, 16"), "{err}");
+    // Policy: a region outside the allowed ones.
+    let (code, _, err) = fd(&[
+        "--context",
+        "a",
+        "claim",
+        "create",
+        "--xrd",
+        xrd,
+        "--name",
+        "orders-db2",
+        "-n",
+        "team-a",
+        "--set",
+        "parameters.storageGB=30",
+        "--set",
+        "parameters.region=us-east-1",
+        "--repo",
+        repo,
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("policy blocks the write") && err.contains("us-east-1"), "{err}");
+    assert!(common::git(&remote, &["branch", "--list"]).lines().all(|b| !b.contains("claim")), "nothing pushed");
+
+    // The commit, pushed.
+    let (code, out, err) = fd(&[
+        "--context",
+        "a",
+        "claim",
+        "create",
+        "--xrd",
+        xrd,
+        "--name",
+        "orders-db2",
+        "-n",
+        "team-a",
+        "--set",
+        "parameters.storageGB=30",
+        "--set",
+        "parameters.engineVersion=15",
+        "--set",
+        "parameters.region=eu-west-1",
+        "--composition",
+        "xpostgresqlinstances.aws.database.example.org",
+        "--repo",
+        repo,
+        "--push",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let outcome: Value = serde_json::from_str(&out)?;
+    assert_eq!(
+        (outcome["operation"].as_str(), outcome["branch"].as_str(), outcome["pushed"].as_bool()),
+        (Some("claim"), Some("fleetdeck/claim-team-a-orders-db2"), Some(true))
+    );
+    let text =
+        common::git(&remote, &["show", "fleetdeck/claim-team-a-orders-db2:crossplane/claims/team-a/orders-db2.yaml"]);
+    assert_eq!(
+        common::git(&remote, &["log", "-1", "--format=%s", "fleetdeck/claim-team-a-orders-db2"]),
+        "Add PostgreSQLInstance team-a/orders-db2"
+    );
+    let manifest: Value = serde_saphyr::from_str(&text)?;
+    assert_eq!(manifest["spec"]["parameters"]["storageGB"], 30);
+    assert_eq!(manifest["spec"]["compositionRef"]["name"], "xpostgresqlinstances.aws.database.example.org");
+
+    // The API server accepts it against the CRD Crossplane generates (server-side dry-run), and would refuse
+    // what the form refuses (the CRD's schema says the same).
+    let claims =
+        api(&client, "database.example.org", "v1alpha1", "PostgreSQLInstance", "postgresqlinstances", Some("team-a"));
+    let obj: DynamicObject = serde_json::from_value(manifest.clone())?;
+    claims.create(&PostParams { dry_run: true, ..Default::default() }, &obj).await?;
+    let mut bad = manifest.clone();
+    bad["spec"]["parameters"]["engineVersion"] = json!("14");
+    let bad: DynamicObject = serde_json::from_value(bad)?;
+    let refused = claims.create(&PostParams { dry_run: true, ..Default::default() }, &bad).await.expect_err("refused");
+    assert!(refused.to_string().contains("engineVersion"), "{refused}");
+
+    // The namespaced XR of a Crossplane 2 XRD, from a file.
+    let file = dir.path().join("xrd.yaml");
+    std::fs::write(&file, NAMESPACED_XRD)?;
+    let (code, out, err) = fd(&[
+        "claim",
+        "create",
+        "--xrd-file",
+        file.to_str().expect("utf-8"),
+        "--name",
+        "photos",
+        "-n",
+        "team-b",
+        "--set",
+        "region=eu-central-1",
+        "--repo",
+        repo,
+        "--dry-run",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("+kind: XBucketStack") && out.contains("crossplane/claims/team-b/photos.yaml"), "{out}");
     Ok(())
 }

@@ -74,7 +74,12 @@ async fn every_rendered_manifest_passes_server_side_dry_run() -> anyhow::Result<
         now: k8s_openapi::jiff::Timestamp::now(),
         workload_kubeconfigs: BTreeMap::new(),
     };
-    let mgmt_objects = fleetdeck::demo::seed::demo_fleet(&input).contexts.remove("mgmt").expect("mgmt seed");
+    let mut seed = fleetdeck::demo::seed::demo_fleet(&input);
+    let mgmt_objects = seed.contexts.remove("mgmt").expect("mgmt seed");
+    // The demo's own CRDs first (its Crossplane's XR, claim and MR kinds), as `demo up` installs them.
+    let crds = seed.crds.remove("mgmt").unwrap_or_default();
+    fleetdeck::envtest::create_crds(&client, crds.into_iter().map(serde_json::from_value).collect::<Result<_, _>>()?)
+        .await?;
     fleetdeck::demo::apply::Applier::new(client.clone()).apply(mgmt_objects).await?;
 
     // Templates and the profile HelmRepository, as the wizard reads them from the management cluster.

@@ -60,8 +60,8 @@ fn drive(home: &Path, kubeconfig: &Path) {
     let first = s.lines().find(|l| l.contains("Instance/orders-db-x7k2p-rds")).unwrap_or_default();
     assert!(first.contains("Failed"), "the failing composite sorts first, Failed: {s}");
     tmux.keys(&["Enter"]);
-    let s = tmux.wait_for("the trace", Duration::from_secs(20), |s| s.contains("Instance/orders-db-x7k2p-rds"));
-    let rds = s.lines().find(|l| l.contains("Instance/orders-db-x7k2p-rds")).unwrap_or_default();
+    let s = tmux.wait_for("the trace", Duration::from_secs(20), |s| s.contains("─ Instance/orders-db-x7k2p-rds"));
+    let rds = s.lines().find(|l| l.contains("─ Instance/orders-db-x7k2p-rds")).unwrap_or_default();
     assert!(rds.contains("Failed") && rds.contains("ReconcileError: ...") && rds.contains("16.1 for postgres"), "{s}");
     tmux.keys(&["Escape"]);
     tmux.wait_for("back to the Crossplane view", Duration::from_secs(20), |s| s.contains("Crossplane [all]"));

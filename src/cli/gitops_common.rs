@@ -127,8 +127,9 @@ pub struct FileRow {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Outcome {
-    /// `create`, `bootstrap`, `profile` or `delete`.
+    /// `create`, `bootstrap`, `profile`, `delete` or `claim`.
     pub operation: &'static str,
+    /// The cluster's name (`claim`: the claim's or XR's).
     pub cluster: String,
     pub namespace: String,
     pub branch: String,

@@ -4,6 +4,7 @@
 //! one clear line (or a short block) on stderr.
 mod act;
 mod approve;
+mod claim;
 mod cluster;
 mod cluster_lifecycle;
 mod cockpit;
@@ -144,6 +145,11 @@ pub enum Command {
         #[command(subcommand)]
         cmd: cluster::ClusterCmd,
     },
+    /// Crossplane claims in git: create one from an XRD's schema (one reviewed commit).
+    Claim {
+        #[command(subcommand)]
+        cmd: claim::ClaimCmd,
+    },
     /// Helm chart profiles of a cluster, in git.
     Profile {
         #[command(subcommand)]
@@ -178,6 +184,7 @@ pub fn main() -> ExitCode {
         .into()),
         Some(Command::Cluster { cmd }) => cluster::run(cmd, &cli.global),
         Some(Command::Profile { cmd }) => profile::run(cmd, &cli.global),
+        Some(Command::Claim { cmd }) => claim::run(cmd, &cli.global),
         Some(Command::Config { cmd }) => config::run(cmd, &cli.global),
         Some(Command::Contexts(args)) => contexts::run(args, &cli.global),
         Some(Command::Demo(args)) => demo::run(args, &cli.global),

@@ -104,9 +104,17 @@ impl Applier {
         }
         let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
         let gvk = GroupVersionKind::gvk(group, version, kind);
-        let (ar, caps) = discovery::pinned_kind(&self.client, &gvk)
-            .await
-            .with_context(|| format!("the API server does not serve {kind} ({api_version})"))?;
+        // A CRD created a moment ago is Established before discovery lists it: ask again for up to 10 s.
+        let deadline = Instant::now() + std::time::Duration::from_secs(10);
+        let (ar, caps) = loop {
+            match discovery::pinned_kind(&self.client, &gvk).await {
+                Ok(found) => break found,
+                Err(_) if Instant::now() < deadline => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+                Err(e) => {
+                    return Err(e).with_context(|| format!("the API server does not serve {kind} ({api_version})"));
+                }
+            }
+        };
         let r = (ar, caps.scope == Scope::Namespaced);
         self.kinds.insert(key, r.clone());
         Ok(r)

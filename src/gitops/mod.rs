@@ -13,12 +13,16 @@
 //! 6. [`repo::Repo::apply`] commits on a branch of its own (never in the user's working tree) and pushes
 //!    on request, idempotently.
 //!
+//! [`claim`] is the claim wizard's core: a Crossplane XRD's schema as a form, a claim (or namespaced XR)
+//! rendered from it, committed the same way.
+//!
 //! [`lifecycle`] builds the bootstrap, teardown and profile plans for both the CLI and the wizards.
 //! [`configured::open_configured`] opens the repository as config.yaml's `git` section describes it.
 //! [`repo::Repo::apply`] and [`locate::find_object`] are general: any feature that changes files through
 //! review (e.g. a Terraform approval in git) uses them.
 pub mod bootstrap;
 pub mod catalog;
+pub mod claim;
 pub mod configured;
 pub mod create;
 pub mod envsubst;

@@ -105,7 +105,8 @@ impl std::fmt::Display for Violation {
 /// What a policy is checked against.
 #[derive(Debug, Clone, Copy)]
 pub struct Subject<'a> {
-    /// The cluster's name.
+    /// The cluster's name (`""` when what is written is no cluster, e.g. a Crossplane claim: the
+    /// `clusterNamePattern` rule is then not checked).
     pub cluster_name: &'a str,
     /// Parameter values (defaults filled in).
     pub params: &'a BTreeMap<String, String>,
@@ -231,6 +232,7 @@ fn check_rules(rules: &PolicyRules, source: &str, s: &Subject<'_>, out: &mut Vec
         out.push(Violation { param, object, field, message, rule_source: source.to_owned() });
     };
     if let Some(pattern) = &rules.cluster_name_pattern
+        && !s.cluster_name.is_empty()
         && let Ok(re) = regex::Regex::new(&format!("^(?:{pattern})$"))
         && !re.is_match(s.cluster_name)
     {
@@ -256,7 +258,8 @@ fn check_rules(rules: &PolicyRules, source: &str, s: &Subject<'_>, out: &mut Vec
                 }
             }
             if !rules.regions.is_empty() {
-                for (field, v) in fields(obj, &["spec.region"]) {
+                // A cluster's `spec.region`, a Crossplane claim's `spec.parameters.region` (the common shape).
+                for (field, v) in fields(obj, &["spec.region", "spec.parameters.region"]) {
                     let v = scalar(v);
                     if !rules.regions.contains(&v) {
                         let msg = format!("region {v} is not allowed (allowed: {})", rules.regions.join(", "));
