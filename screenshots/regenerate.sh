@@ -19,11 +19,12 @@ trap cleanup EXIT
 "$BIN" demo up >/dev/null
 export KUBECONFIG="$FLEETDECK_HOME/state/demo/kubeconfig"
 
-for v in fleet clusters flux terraform pulse; do
+for v in fleet clusters flux terraform pulse crossplane; do
   "$BIN" snapshot --view "$v" --width 140 --height 40 > "screenshots/$v.txt"
 done
 "$BIN" snapshot --view tree --context mgmt --object cluster/platform/prod-us --width 140 --height 40 > screenshots/tree-prod-us.txt
 "$BIN" snapshot --view terraform --details --width 140 --height 40 > screenshots/terraform-details.txt
+"$BIN" snapshot --view tree --context mgmt --object postgresqlinstance/team-a/orders-db --width 140 --height 40 > screenshots/trace-orders-db.txt
 
 profile=$(mktemp -d)
 shot() {
@@ -77,6 +78,11 @@ keys d Escape Escape
 # A rollout: edge-eu upgrading to v1.34.1, its MachineDeployment (the sixth line) in the details pane.
 keys / edge-eu Enter; keys Enter j j j j j d; sleep 2; shot tree-edge-eu-rollout
 keys d Escape Escape
+# Crossplane: the view (a claim failing on its RDS Instance first), its trace, and the Instance's details.
+keys 6; sleep 1; shot crossplane
+keys Enter; sleep 1; shot trace-orders-db
+keys j j j d; sleep 2; shot trace-rds-details
+keys d Escape
 keys q
 rm -rf "$profile"
 echo "screenshots/ regenerated"

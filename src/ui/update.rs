@@ -279,6 +279,11 @@ fn global(state: &mut State, a: Action, input: &Input<'_>, fx: &mut Vec<Effect>)
             let targets = super::actions::targets(state, input.tree_selected.as_ref());
             return super::actions::request(state, a, input.store, targets, fx);
         }
+        // In the Crossplane view, `n` creates a claim (or XR) of the selected object's kind.
+        Action::NewCluster if state.nav.view == View::Crossplane => {
+            let selected = input.tree_selected.as_ref();
+            return wizard(fx, |tasks| super::wizard::claim::open(state, input.store, selected, tasks));
+        }
         Action::NewCluster => return wizard(fx, |tasks| super::wizard::flow::open(state, tasks)),
         Action::BootstrapCluster => {
             let selected = input.tree_selected.as_ref();

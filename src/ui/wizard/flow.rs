@@ -46,6 +46,9 @@ pub fn apply(state: &mut State, msg: WizardMsg) {
     };
     match msg {
         WizardMsg::Opened(_, Ok(setup)) => {
+            if let Flow::Claim(target) = &w.flow {
+                w.form = Some(super::form::Form::claim(target.form.clone(), &setup.policy));
+            }
             w.setup = Some(*setup);
             w.step = match w.flow {
                 Flow::Create => Step::Pick,

@@ -2,6 +2,10 @@
 //! ratatui-textarea [`TextArea`] for free text, a picker for parameters with `options` — checked on every
 //! change: [`Template::validate`] per field, then [`create::render`] and [`create::check_policy`], whose
 //! violations are shown at the field they came from (or under the form when they name no parameter).
+//!
+//! The claim wizard uses the same form over a Crossplane XRD's schema ([`Form::claim`]): `metadata.name`,
+//! `metadata.namespace` (when namespaced), `composition`, then one field per `spec.` path of
+//! [`ClaimForm`], enums and booleans as pickers; checked by [`ClaimForm::render`] and the policy.
 use std::collections::BTreeMap;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -9,9 +13,12 @@ use ratatui::style::{Modifier, Style};
 use ratatui_textarea::TextArea;
 use serde_json::Value;
 
+use crate::gitops::claim::{self, ClaimForm, DEFAULT_CLAIMS_PATH, FieldKind};
 use crate::gitops::create::{self, CreateRequest, Created};
-use crate::gitops::policy::{Policy, Violation};
-use crate::gitops::template::{DEFAULT_CAPI_REPOSITORY_PATH, FieldError, ParamSpec, Template};
+use crate::gitops::policy::{Policy, Subject, Violation};
+use crate::gitops::template::{
+    DEFAULT_CAPI_REPOSITORY_PATH, FieldError, ParamSpec, Rendered, RenderedFile, Template, TemplateSource,
+};
 
 /// How a field is edited.
 #[derive(Debug, Clone)]
@@ -36,11 +43,22 @@ pub struct Field {
     pub input: Input,
 }
 
+/// What a form fills in.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// A cluster template (the create wizard).
+    Template,
+    /// A Crossplane claim or namespaced XR from an XRD's schema (the claim wizard).
+    Claim(Box<ClaimForm>),
+}
+
 /// The form and what the last check found.
 #[derive(Debug, Clone)]
 pub struct Form {
-    /// The template being filled in.
+    /// The template being filled in (for a claim: a stand-in naming the XRD, for the screen's title).
     pub template: Template,
+    /// What the form fills in.
+    pub source: Source,
     /// The profile HelmRepository charts are written from, if the fleet has one.
     pub profile_repository: Option<Value>,
     /// The fields, in [`Template::params`] order.
@@ -96,7 +114,92 @@ impl Form {
             .collect();
         let mut form = Form {
             template,
+            source: Source::Template,
             profile_repository,
+            fields,
+            focus: 0,
+            errors: Vec::new(),
+            violations: Vec::new(),
+            created: None,
+            problem: None,
+        };
+        form.restyle();
+        form.check(policy);
+        form
+    }
+
+    /// The claim form of `xrd_form`: the object's name and namespace, its Composition, then the XRD's `spec`
+    /// fields; checked once against `policy`.
+    pub fn claim(xrd_form: ClaimForm, policy: &Policy) -> Form {
+        let what = if xrd_form.claim { "claim" } else { "composite resource" };
+        let mut specs = vec![ParamSpec {
+            name: "metadata.name".into(),
+            description: format!("name of the {what}"),
+            required: true,
+            options: Vec::new(),
+            default: None,
+        }];
+        if xrd_form.namespaced {
+            specs.push(ParamSpec {
+                name: "metadata.namespace".into(),
+                description: "its namespace".into(),
+                required: true,
+                options: Vec::new(),
+                default: Some("default".into()),
+            });
+        }
+        specs.push(ParamSpec {
+            name: "composition".into(),
+            description: "the Composition to use (compositionRef; empty: the XRD's default)".into(),
+            required: false,
+            options: Vec::new(),
+            default: None,
+        });
+        for f in &xrd_form.fields {
+            let (options, note) = match &f.kind {
+                FieldKind::Enum { options } => (options.clone(), String::new()),
+                FieldKind::Boolean => (vec!["true".into(), "false".into()], String::new()),
+                FieldKind::Raw { why } => (Vec::new(), format!(" (YAML: {why})")),
+                FieldKind::Integer => (Vec::new(), " (integer)".into()),
+                FieldKind::Number => (Vec::new(), " (number)".into()),
+                FieldKind::String => (Vec::new(), String::new()),
+            };
+            specs.push(ParamSpec {
+                name: format!("spec.{}", f.path),
+                description: format!("{}{note}", f.description.lines().next().unwrap_or_default()),
+                required: f.required && f.default.is_none(),
+                options,
+                default: f.default.clone(),
+            });
+        }
+        let fields = specs
+            .into_iter()
+            .map(|spec| {
+                let input = if spec.options.is_empty() {
+                    Input::Text(Box::new(text_field(&spec)))
+                } else {
+                    Input::Choice { options: spec.options.clone(), selected: None }
+                };
+                Field { spec, input }
+            })
+            .collect();
+        let template = Template {
+            kind: xrd_form.kind.clone(),
+            namespace: String::new(),
+            name: xrd_form.xrd.clone(),
+            source: TemplateSource::File { path: String::new() },
+            description: format!("from XRD {}", xrd_form.xrd),
+            render_type: String::new(),
+            declared: Vec::new(),
+            resources: Vec::new(),
+            charts: Vec::new(),
+            profiles_path: None,
+            annotations: Default::default(),
+        };
+        let mut form = Form {
+            template,
+            source: Source::Claim(Box::new(xrd_form)),
+            profile_repository: None,
             fields,
             focus: 0,
             errors: Vec::new(),
@@ -127,6 +230,10 @@ impl Form {
 
     /// Re-checks the values: field errors, then (when there are none) the rendered files and the policy.
     pub fn check(&mut self, policy: &Policy) {
+        if let Source::Claim(xrd_form) = &self.source {
+            let xrd_form = xrd_form.clone();
+            return self.check_claim(&xrd_form, policy);
+        }
         let values = self.values();
         self.errors = self.template.validate(&values);
         self.created = None;
@@ -149,6 +256,55 @@ impl Form {
             }
             Err(e) => self.problem = Some(e.to_string()),
         }
+    }
+
+    /// The claim form's check: [`ClaimForm::render`] (errors at `metadata.name`, `metadata.namespace` and the
+    /// `spec.` fields), the file ([`claim::commit`]) and the policy.
+    fn check_claim(&mut self, xrd_form: &ClaimForm, policy: &Policy) {
+        let values = self.values();
+        self.created = None;
+        self.problem = None;
+        self.violations.clear();
+        let name = values.get("metadata.name").cloned().unwrap_or_default();
+        let namespace = values.get("metadata.namespace").cloned().unwrap_or_else(|| "default".into());
+        let spec: BTreeMap<String, String> =
+            values.iter().filter_map(|(k, v)| Some((k.strip_prefix("spec.")?.to_string(), v.clone()))).collect();
+        let rendered = xrd_form.render(&name, &namespace, &spec, values.get("composition").map(String::as_str));
+        self.errors = match rendered {
+            Ok(object) => {
+                match claim::commit(object.clone(), DEFAULT_CLAIMS_PATH) {
+                    Ok(c) => {
+                        let files = vec![(c.file.path.clone(), vec![object.clone()])];
+                        self.violations = policy.check(&Subject { cluster_name: "", params: &values, files: &files });
+                        self.created = Some(Created {
+                            rendered: Rendered {
+                                cluster_namespace: if xrd_form.namespaced { namespace } else { String::new() },
+                                cluster_name: name,
+                                files: vec![RenderedFile { path: c.file.path.clone(), objects: vec![object] }],
+                                values: values.clone(),
+                            },
+                            files: vec![(c.file.clone(), files.into_iter().flat_map(|(_, o)| o).collect())],
+                            branch: c.branch,
+                            message: c.message,
+                            notes: Vec::new(),
+                        });
+                    }
+                    Err(e) => self.problem = Some(e),
+                }
+                Vec::new()
+            }
+            Err(errors) => errors
+                .into_iter()
+                .map(|e| FieldError {
+                    param: match e.param.as_str() {
+                        "name" => "metadata.name".into(),
+                        "namespace" => "metadata.namespace".into(),
+                        p => format!("spec.{p}"),
+                    },
+                    message: e.message,
+                })
+                .collect(),
+        };
     }
 
     /// What is wrong with parameter `name`: its validation errors and the policy violations traced to it.

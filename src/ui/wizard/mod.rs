@@ -13,6 +13,8 @@
 //! typed to confirm) → *Writing* → *Done*. The bootstrap wizard ([`bootstrap`]): *Loading* → *Choose* (both
 //! modes explained) → *Planning* → *Preview* → *Writing* → *Done*. The profile wizard ([`profile`]):
 //! *Loading* → *Profile* (chart, version, values editor) → *Planning* → *Preview* → *Writing* → *Done*.
+//! The claim wizard ([`claim`], `n` in the Crossplane view): *Loading* (the base branch and the policy) →
+//! *Form* (the XRD's schema as fields) → *Planning* → *Preview* → *Writing* → *Done*.
 //!
 //! Shape: this file holds the wizards' data only; the [`Wizard`] lives in
 //! [`crate::ui::state::State::gitops`]. [`flow`] opens the create wizard and applies results; [`keys`]
@@ -21,6 +23,7 @@
 //! `spawn_blocking`); their results come back as [`WizardMsg`]s and are applied by [`flow::apply`].
 //! Results carry the wizard's id, so a late answer to a cancelled wizard is dropped.
 pub mod bootstrap;
+pub mod claim;
 pub mod flow;
 pub mod form;
 pub mod keys;
@@ -137,7 +140,7 @@ pub struct Written {
 }
 
 /// Which wizard.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Flow {
     /// Create a cluster from a template.
     Create,
@@ -147,6 +150,8 @@ pub enum Flow {
     Bootstrap(bootstrap::Target),
     /// Add a Helm chart profile to a cluster.
     Profile(Box<profile::Target>),
+    /// Create a Crossplane claim (or namespaced XR) from an XRD's schema.
+    Claim(Box<claim::Target>),
 }
 
 /// A wizard: the create wizard, or the teardown one.
@@ -194,6 +199,8 @@ pub enum Task {
     Push { id: u64, repo: Repo, branch: String, commit: String },
     /// Open the repository and fetch the base (no templates).
     OpenBase { id: u64, git: GitDefaults },
+    /// Open the repository, fetch the base and read the policy (the claim wizard).
+    OpenClaim { id: u64, git: GitDefaults },
     /// Plan the bootstrap files of `namespace/name` (reading the components file, if named).
     PlanBootstrap {
         id: u64,
@@ -266,6 +273,7 @@ impl Wizard {
             Flow::Bootstrap(_) => Step::Choose,
             Flow::Teardown(_) => Step::Confirm,
             Flow::Profile(_) => Step::Profile,
+            Flow::Claim(_) => Step::Form,
         }
     }
 }

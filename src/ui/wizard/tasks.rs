@@ -62,6 +62,17 @@ pub fn spawn(task: Task, contexts: Vec<String>, clients: Arc<Clients>, tx: Unbou
                 })
                 .await,
             ),
+            Task::OpenClaim { id, git } => WizardMsg::Opened(
+                id,
+                blocking(move || {
+                    let (repo, base, remote_url) = open_base(&git)?;
+                    let config_dir = crate::config::Paths::discover().ok().map(|p| p.config_dir);
+                    let policy =
+                        Policy::for_write(&repo, &base.commit, config_dir.as_deref()).map_err(|e| format!("{e:#}"))?;
+                    Ok(Box::new(Setup { policy, ..Setup::bare(repo, base, remote_url) }))
+                })
+                .await,
+            ),
             Task::PlanBootstrap { id, repo, base, url, namespace, name, mode, components } => {
                 let r =
                     blocking(move || plan_bootstrap(&repo, &base, url, &namespace, &name, mode, components.as_deref()))

@@ -30,6 +30,15 @@ pub fn draw(f: &mut Frame, area: Rect, w: &Wizard, store: &FleetStore, theme: &T
             };
             format!(" Add profile to cluster {}/{} — {step} ", t.namespace, t.name)
         }
+        super::Flow::Claim(t) => {
+            let step = match w.step {
+                Step::Form => "1/3 fields",
+                Step::Planning | Step::Preview => "2/3 preview",
+                Step::Writing | Step::Done => "3/3 commit",
+                s => s.title(),
+            };
+            format!(" New {} from XRD {} — {step} ", t.form.kind, t.form.xrd)
+        }
         super::Flow::Bootstrap(t) => {
             let step = match w.step {
                 Step::Planning | Step::Preview => "2/3 preview",
@@ -60,6 +69,9 @@ pub fn draw(f: &mut Frame, area: Rect, w: &Wizard, store: &FleetStore, theme: &T
                     " fetching the base branch and finding the cluster's files …"
                 }
                 None if matches!(w.flow, super::Flow::Bootstrap(_)) => " fetching the base branch …",
+                None if matches!(w.flow, super::Flow::Claim(_)) => {
+                    " fetching the base branch and .fleetdeck/policy.yaml …"
+                }
                 None if matches!(w.flow, super::Flow::Profile(_)) => {
                     " fetching the base branch, reading the profile HelmRepositories and templates' charts …"
                 }
@@ -200,10 +212,22 @@ fn pick(f: &mut Frame, area: Rect, w: &Wizard, theme: &Theme) {
 
 fn form_screen(f: &mut Frame, area: Rect, form: &Form, theme: &Theme) {
     let t = &form.template;
+    let title = match &form.source {
+        // A claim: the kind and what defines it (the stand-in template's id is the XRD's name already).
+        super::form::Source::Claim(c) => format!(" {} {}", c.api_version, c.kind),
+        super::form::Source::Template => format!(" {} {}", t.kind, t.id()),
+    };
     let head = Line::from(vec![
-        Span::styled(format!(" {} {}", t.kind, t.id()), theme.style(Role::Title)),
+        Span::styled(title, theme.style(Role::Title)),
         Span::styled(format!("  {}", t.description), theme.style(Role::Muted)),
     ]);
+    // Labels as wide as the longest (a claim's `spec.parameters.engineVersion`), within reason.
+    let label_w = match &form.source {
+        super::form::Source::Claim(_) => {
+            form.fields.iter().map(|f| f.spec.name.chars().count() as u16 + 4).max().unwrap_or(LABEL).clamp(LABEL, 40)
+        }
+        super::form::Source::Template => LABEL,
+    };
     f.render_widget(head, Rect { height: 1, ..area });
     let rows_per_field = 2u16;
     let room = area.height.saturating_sub(2) / rows_per_field;
@@ -213,9 +237,9 @@ fn form_screen(f: &mut Frame, area: Rect, form: &Form, theme: &Theme) {
         let focused = i == form.focus;
         let label_style = if focused { theme.style(Role::Selected) } else { theme.style(Role::Base) };
         let star = if field.spec.required { "*" } else { " " };
-        let label = format!(" {:<w$}", format!("{}{star}", field.spec.name), w = LABEL as usize - 2);
-        f.render_widget(Line::styled(label, label_style), Rect { x: area.x, y, width: LABEL, height: 1 });
-        let editor = Rect { x: area.x + LABEL, y, width: EDITOR.min(area.width.saturating_sub(LABEL)), height: 1 };
+        let label = format!(" {:<w$}", format!("{}{star}", field.spec.name), w = label_w as usize - 2);
+        f.render_widget(Line::styled(label, label_style), Rect { x: area.x, y, width: label_w, height: 1 });
+        let editor = Rect { x: area.x + label_w, y, width: EDITOR.min(area.width.saturating_sub(label_w)), height: 1 };
         match &field.input {
             Input::Text(ta) => {
                 f.render_widget(ratatui::widgets::Block::default().style(theme.style(Role::StatusBar)), editor);
@@ -234,8 +258,12 @@ fn form_screen(f: &mut Frame, area: Rect, form: &Form, theme: &Theme) {
             }
         }
         let problems = form.problems_of(&field.spec.name);
-        let right =
-            Rect { x: editor.x + editor.width + 1, y, width: area.width.saturating_sub(LABEL + EDITOR + 1), height: 1 };
+        let right = Rect {
+            x: editor.x + editor.width + 1,
+            y,
+            width: area.width.saturating_sub(label_w + EDITOR + 1),
+            height: 1,
+        };
         let verdict = match problems.as_slice() {
             [] => Line::styled("✔", theme.style(Role::Ok)),
             ps => Line::styled(format!("✖ {}", ps.join("; ")), theme.style(Role::Error)),
@@ -245,7 +273,7 @@ fn form_screen(f: &mut Frame, area: Rect, form: &Form, theme: &Theme) {
         if !field.spec.options.is_empty() {
             desc.push_str(&format!(" [{}]", field.spec.options.join(", ")));
         }
-        let d = Rect { x: area.x + LABEL, y: y + 1, width: area.width.saturating_sub(LABEL), height: 1 };
+        let d = Rect { x: area.x + label_w, y: y + 1, width: area.width.saturating_sub(label_w), height: 1 };
         f.render_widget(Line::styled(desc, theme.style(Role::Muted)), d);
         y += rows_per_field;
     }
