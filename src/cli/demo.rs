@@ -23,7 +23,8 @@ use super::GlobalArgs;
 pub struct DemoArgs {
     #[command(subcommand)]
     pub cmd: Option<DemoCmd>,
-    /// Also seed N clusters x 8 Machines (with infra and bootstrap objects) and N x 10 Flux objects, for
+    /// Also seed N clusters x 8 Machines (with infra and bootstrap objects), N x 10 Flux objects and N
+    /// Crossplane claims (claim, XR, 3 composed resources), for
     /// benchmarks (N=100 is about 4,000 objects).
     #[arg(long, default_value_t = 0, global = true)]
     pub scale: usize,

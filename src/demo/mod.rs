@@ -38,8 +38,8 @@ pub const CONTROLLERS_LABEL: &str = "simulated controllers";
 pub struct DemoOptions {
     /// Folder for the kubeconfig, certificates and logs (see [`state::demo_dir`]).
     pub dir: PathBuf,
-    /// `--scale N`: additionally seed N clusters of 8 Machines (with infra and bootstrap objects) and N x 10
-    /// Flux objects.
+    /// `--scale N`: additionally seed N clusters of 8 Machines (with infra and bootstrap objects), N x 10
+    /// Flux objects and N Crossplane claims (each with its XR and 3 composed resources).
     pub scale: usize,
     /// Run the simulated controllers (tests of the seed alone turn them off).
     pub controllers: bool,
@@ -113,10 +113,11 @@ impl DemoFleet {
         }
         if opts.scale > 0 {
             progress(&format!(
-                "seeding --scale {}: {} clusters of 8 Machines and {} Flux objects",
+                "seeding --scale {}: {} clusters of 8 Machines, {} Flux objects and {} Crossplane claims",
                 opts.scale,
                 opts.scale,
-                opts.scale * 10
+                opts.scale * 10,
+                opts.scale
             ));
             let t = Instant::now();
             let stats = seed_all(&env, seed::scale(opts.scale, &input).contexts).await?;

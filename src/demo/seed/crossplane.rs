@@ -300,6 +300,12 @@ fn bucket_stack(clock: &Clock, name: &str, bucket_ready: bool, age: i64) -> Vec<
     vec![xr, bucket, role]
 }
 
+/// One claim of `--scale` in `namespace`: `<template>-db`, its XR `<template>-db-x0000` and its three
+/// composed resources, all available (the scale seed clones it with its names rewritten).
+pub(super) fn scale_unit(clock: &Clock, namespace: &str, template: &str) -> Vec<Value> {
+    database(clock, namespace, &format!("{template}-db"), "x0000", Db::Available, 2 * DAY)
+}
+
 /// Every Crossplane object of `mgmt`, Namespaces first; the XR `team-b/archive` and its Bucket are deleted right
 /// after ([`to_delete`]), their finalizers keeping them Terminating.
 pub(super) fn objects(clock: &Clock) -> Vec<Value> {

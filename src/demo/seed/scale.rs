@@ -4,7 +4,8 @@
 //! KubeadmControlPlane with 3 Machines, one MachineDeployment + MachineSet with 5 Machines (every Machine
 //! with DockerMachine and KubeadmConfig) and a MachineHealthCheck: 30 objects a cluster. Plus N units of 10
 //! Flux objects (GitRepository, HelmRepository, 3 Kustomizations, 5 HelmReleases) in namespace `scale`,
-//! spread round-robin over `mgmt`, `dev-eu` and `prod-us`.
+//! spread round-robin over `mgmt`, `dev-eu` and `prod-us`. Plus N Crossplane claims in `mgmt` namespace
+//! `scale` (`scale-0000-db`...), each with its XR, RDS Instance, IAM Role and provider-terraform Workspace.
 //!
 //! To stay cheap, one cluster and one Flux unit are built with the regular builders and then cloned with
 //! their names rewritten: 100 clusters (about 4,000 objects) take a few milliseconds.
@@ -109,10 +110,11 @@ pub fn scale(n: usize, input: &SeedInput) -> Seed {
     }
     let cluster = template_cluster(&clock);
     let unit = template_unit(&clock);
+    let claim = super::crossplane::scale_unit(&clock, NS, TEMPLATE);
     for i in 0..n {
         let name = format!("scale-{i:04}");
         if let Some(mgmt) = seed.contexts.get_mut(MGMT) {
-            mgmt.extend(cluster.iter().map(|o| {
+            mgmt.extend(cluster.iter().chain(&claim).map(|o| {
                 let mut o = o.clone();
                 rename(&mut o, TEMPLATE, &name);
                 o

@@ -170,6 +170,8 @@ fn scale_is_big_and_well_formed() {
     }
     let clusters = seed.contexts[MGMT].iter().filter(|o| kind(o) == "Cluster").count();
     assert_eq!(clusters, 100);
+    let claims = seed.contexts[MGMT].iter().filter(|o| kind(o) == "PostgreSQLInstance").count();
+    assert_eq!(claims, 100);
 }
 
 #[test]
