@@ -81,7 +81,7 @@ keys d Escape Escape
 # Crossplane: the view (a claim failing on its RDS Instance first), its trace, and the Instance's details.
 keys 6; sleep 1; shot crossplane
 keys Enter; sleep 1; shot trace-orders-db
-keys j j j d; sleep 2; shot trace-rds-details
+keys j j d; sleep 2; shot trace-rds-details
 keys d Escape
 keys q
 rm -rf "$profile"

@@ -21,6 +21,11 @@ pub struct ObjectRef {
 }
 
 impl ObjectRef {
+    /// `namespace/name`, or `name` for a cluster-scoped object (a Crossplane XR or MR).
+    pub fn namespaced_name(&self) -> String {
+        if self.namespace.is_empty() { self.name.clone() } else { format!("{}/{}", self.namespace, self.name) }
+    }
+
     /// An object reference from its parts.
     pub fn new(
         context: impl Into<String>,

@@ -39,7 +39,7 @@ pub fn lines(c: &Confirm, theme: &Theme) -> Vec<Line<'static>> {
         let t = &r.target;
         out.push(Line::from(vec![
             Span::styled(format!("  {} ", r.verb.name()), theme.style(Role::Warning)),
-            Span::styled(format!("{} {}/{}", t.kind.spec().kind, t.namespace, t.name), theme.style(Role::Accent)),
+            Span::styled(format!("{} {}", t.kind.spec().kind, t.namespaced_name()), theme.style(Role::Accent)),
             Span::styled(format!("  in {}", t.context), theme.style(Role::Muted)),
         ]));
     }

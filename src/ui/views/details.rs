@@ -41,7 +41,7 @@ pub fn lines<'a>(store: &FleetStore, o: &StoredObject, obj: &ObjectRef, state: &
     let kind = obj.kind.spec().kind;
     out.push(Line::from(vec![
         Span::styled(format!("{kind} "), theme.style(Role::Title)),
-        Span::styled(format!("{}/{}", obj.namespace, obj.name), theme.style(Role::Accent)),
+        Span::styled(obj.namespaced_name(), theme.style(Role::Accent)),
         Span::styled(format!("  in {}", obj.context), theme.style(Role::Muted)),
     ]));
     let h = &o.health;

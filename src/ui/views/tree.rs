@@ -113,8 +113,7 @@ pub fn draw(
     let cond = if state.nav.show_conditions { " · conditions" } else { "" };
     let inventory = state.inventory.as_ref().filter(|v| v.tree == state.nav.view.key()).map(inventory_summary);
     let inventory = inventory.unwrap_or_default();
-    let title =
-        format!(" {} {}/{} in {}{cond}{inventory} ", root.kind.spec().kind, root.namespace, root.name, root.context);
+    let title = format!(" {} {} in {}{cond}{inventory} ", root.kind.spec().kind, root.namespaced_name(), root.context);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.style(Role::Border))
