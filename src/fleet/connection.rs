@@ -237,7 +237,13 @@ async fn connected(
                             {
                                 return Err(());
                             }
-                            let observer = (kind == KindId::XRD).then(|| super::wanted::Observer::definitions(&wanted));
+                            let observer = match kind {
+                                KindId::XRD => Some(super::wanted::Observer::definitions(&wanted)),
+                                KindId::CLUSTER | KindId::MACHINE | KindId::MACHINE_POOL => {
+                                    Some(super::wanted::Observer::capi(&wanted))
+                                }
+                                _ => None,
+                            };
                             let handle = tokio::spawn(watch::watch_kind(
                                 client.clone(),
                                 name.clone(),
@@ -255,7 +261,7 @@ async fn connected(
                             if let Some(Watch::Running(h)) = watches.remove(&kind) {
                                 h.abort();
                             }
-                            if kind == KindId::XRD {
+                            if matches!(kind, KindId::XRD | KindId::CLUSTER | KindId::MACHINE | KindId::MACHINE_POOL) {
                                 wanted.forget(kind);
                             }
                             if !send(tx, name, generation, StoreEvent::Kind(kind, KindEvent::CrdMissing)).await {

@@ -23,11 +23,13 @@ use tokio::task::JoinHandle;
 
 use super::wanted::{Observer, Wanted};
 use super::watch::{self, StreamingLists, WatchEnd};
-use crate::model::kinds::{Dynamic, KindId};
+use crate::model::kinds::{Dynamic, Family, KindId};
 use crate::model::store::{KindEvent, StoreEvent, StoreMsg};
 
 /// A kind as discovery answered: its plural and whether it is namespaced, or why it is not served.
-type Resolved = Result<(String, bool), String>;
+/// (plural, namespaced, version): the version is the one asked for, or the server's preferred one for a
+/// reference that names only a group (a Cluster API v1beta2 `apiGroup` reference).
+type Resolved = Result<(String, bool, String), String>;
 
 /// A dynamic kind's watch.
 enum State {
@@ -109,20 +111,38 @@ impl Watches {
         if retry {
             self.resolved.retain(|_, r| r.is_ok());
         }
-        let ask: Vec<GroupVersionKind> = wanted
+        let new: Vec<(&String, &String, &String)> = wanted
             .iter()
             .filter(|((g, k), (v, _))| !self.resolved.contains_key(&(g.clone(), v.clone(), k.clone())))
-            .map(|((g, k), (v, _))| GroupVersionKind::gvk(g, v, k))
+            .map(|((g, k), (v, _))| (g, v, k))
             .collect();
+        let ask: Vec<GroupVersionKind> =
+            new.iter().filter(|(_, v, _)| !v.is_empty()).map(|(g, v, k)| GroupVersionKind::gvk(g, v, k)).collect();
         if !ask.is_empty() {
             for (gvk, served) in super::served::served(phase.client, ask).await {
-                self.resolved.insert(gvk, served.map(|(ar, namespaced)| (ar.plural, namespaced)));
+                let version = gvk.1.clone();
+                self.resolved.insert(gvk, served.map(|(ar, namespaced)| (ar.plural, namespaced, version)));
             }
+        }
+        // Group-only references: the server's recommended version of the kind (one request per group).
+        for (g, _, k) in new.iter().filter(|(_, v, _)| v.is_empty()) {
+            let found = match kube::discovery::group(phase.client, g).await {
+                // The kind's most stable served version (not the group's preferred one: a provider may serve
+                // only v1beta1 in a group whose other kinds prefer v1beta2).
+                Ok(group) => group
+                    .resources_by_stability()
+                    .into_iter()
+                    .find(|(ar, _)| ar.kind == **k)
+                    .map(|(ar, caps)| (ar.plural, caps.scope == kube::discovery::Scope::Namespaced, ar.version))
+                    .ok_or_else(|| format!("the server serves no {k} in {g}")),
+                Err(e) => Err(format!("discovering {g}: {}", super::describe(&e))),
+            };
+            self.resolved.insert(((*g).clone(), String::new(), (*k).clone()), found);
         }
         let mut unserved = BTreeMap::new();
         for ((group, kind), (version, role)) in &wanted {
             let plural_scope = self.resolved.get(&(group.clone(), version.clone(), kind.clone()));
-            let (plural, namespaced) = match plural_scope {
+            let (plural, namespaced, version) = match plural_scope {
                 Some(Ok(p)) => p.clone(),
                 Some(Err(why)) => {
                     unserved.insert((group.clone(), kind.clone()), why.clone());
@@ -130,7 +150,8 @@ impl Watches {
                 }
                 None => continue,
             };
-            let Some(id) = KindId::dynamic(group, kind, &plural, namespaced, *role) else {
+            let family = if group.ends_with("cluster.x-k8s.io") { Family::ClusterApi } else { Family::Crossplane };
+            let Some(id) = KindId::dynamic_in(family, group, kind, &plural, namespaced, *role) else {
                 let why =
                     format!("not watched: more than {} kinds found at run time", crate::model::kinds::DYNAMIC_CAPACITY);
                 unserved.insert((group.clone(), kind.clone()), why);
@@ -139,7 +160,7 @@ impl Watches {
             let role = id.dynamic_role().unwrap_or(*role);
             match self.watches.get_mut(&id) {
                 Some((_, State::Running { handle, version: v, role: r })) if !handle.is_finished() => {
-                    if v == version && *r == role {
+                    if *v == version && *r == role {
                         continue;
                     }
                     handle.abort();
@@ -153,7 +174,7 @@ impl Watches {
                     }
                     if end == WatchEnd::Gone {
                         // Resolved again on the next retry; reported missing by the watch meanwhile.
-                        self.resolved.remove(&(group.clone(), version.clone(), kind.clone()));
+                        self.resolved.retain(|(g, _, k), _| !(g == group && k == kind));
                         self.watches.remove(&id);
                         continue;
                     }

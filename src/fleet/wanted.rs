@@ -64,14 +64,17 @@ impl Wanted {
                 s.relist = Some(BTreeMap::new());
                 false
             }
+            // Objects that ask for nothing are not kept (most Machines reference only catalogue kinds).
             Seen::Apply(o) => {
                 let wants = read(o);
-                match s.relist.as_mut() {
-                    Some(relist) => {
+                match (s.relist.as_mut(), wants.is_empty()) {
+                    (Some(_), true) => false,
+                    (Some(relist), false) => {
                         relist.insert(key(o), wants);
                         false
                     }
-                    None => s.live.insert(key(o), wants.clone()).is_none_or(|old| old != wants),
+                    (None, true) => s.live.remove(&key(o)).is_some(),
+                    (None, false) => s.live.insert(key(o), wants.clone()).is_none_or(|old| old != wants),
                 }
             }
             Seen::Delete(o) => s.live.remove(&key(o)).is_some_and(|old| !old.is_empty()),
@@ -132,6 +135,12 @@ impl Observer {
     /// The observer of an XR or claim watch (its objects ask for the kinds they reference).
     pub fn references(wanted: &Arc<Wanted>) -> Observer {
         Observer { wanted: wanted.clone(), read: crossplane::wanted_by_references }
+    }
+
+    /// The observer of a Cluster, Machine or MachinePool watch (its objects ask for the provider kinds they
+    /// reference that the catalogue does not name).
+    pub fn capi(wanted: &Arc<Wanted>) -> Observer {
+        Observer { wanted: wanted.clone(), read: crate::model::capi_tree::wanted_by_references }
     }
 
     /// Reports what the watch of `kind` saw.

@@ -170,7 +170,8 @@ pub fn wanted_by_references(obj: &DynamicObject) -> Vec<Wanted> {
     out
 }
 
-/// Whether every kind the XRDs and composites of `store` ask for has been answered in their context:
+/// Whether every kind the XRDs and composites of `store` ask for (and the provider kinds Cluster API objects
+/// reference that the catalogue does not name) has been answered in their context:
 /// watched and synced (or forbidden, missing, failing), or reported unserved. Contexts that are not Ready
 /// count as settled (the connection's own state says why). The headless commands wait for this before they
 /// answer, since these kinds appear one step after another (XRDs, then XRs and claims, then what they
@@ -191,6 +192,9 @@ pub fn settled(store: &FleetStore) -> bool {
         ctx.kinds.iter().all(|(id, entry)| {
             let read: fn(&DynamicObject) -> Vec<Wanted> = match id.dynamic_role() {
                 _ if *id == KindId::XRD => wanted_by_definition,
+                _ if matches!(*id, KindId::CLUSTER | KindId::MACHINE | KindId::MACHINE_POOL) => {
+                    super::capi_tree::wanted_by_references
+                }
                 Some(Dynamic::Composite | Dynamic::Claim) => wanted_by_references,
                 _ => return true,
             };

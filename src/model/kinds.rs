@@ -114,13 +114,27 @@ impl KindId {
     pub fn all() -> impl Iterator<Item = KindId> {
         (0..CATALOGUE.len()).map(|i| KindId(i as u16))
     }
-    /// The id of a kind found at run time (family [`Family::Crossplane`]), given once per `group` and
+    /// The id of a Crossplane kind found at run time (family [`Family::Crossplane`]), given once per `group` and
     /// `kind` for the life of the process: a catalogue kind's id when it is one, `None` when
     /// [`DYNAMIC_CAPACITY`] kinds were given already. `plural` and `namespaced` are those of the first call
     /// (a kind's resource name and scope do not differ between clusters in practice). `role` only ever
     /// rises from [`Dynamic::Managed`]: a kind one XRD defines stays a composite or claim kind when a
     /// composite also references it.
     pub fn dynamic(group: &str, kind: &str, plural: &str, namespaced: bool, role: Dynamic) -> Option<KindId> {
+        KindId::dynamic_in(Family::Crossplane, group, kind, plural, namespaced, role)
+    }
+    /// [`KindId::dynamic`] for a kind of `family`: Cluster API providers fleetdeck has no name for (an
+    /// infrastructure, control plane or bootstrap kind a Cluster or Machine references) are
+    /// [`Family::ClusterApi`], read by Cluster API's health rules and found by the CAPI tree. The family is
+    /// that of the first call, like the plural.
+    pub fn dynamic_in(
+        family: Family,
+        group: &str,
+        kind: &str,
+        plural: &str,
+        namespaced: bool,
+        role: Dynamic,
+    ) -> Option<KindId> {
         if let Some(i) = CATALOGUE.iter().position(|k| k.group == group && k.kind == kind) {
             return Some(KindId(i as u16));
         }
@@ -141,7 +155,7 @@ impl KindId {
         let leak = |s: &str| -> &'static str { Box::leak(Box::from(s)) };
         let entry: &'static DynamicKind = Box::leak(Box::new(DynamicKind {
             spec: KindSpec {
-                family: Family::Crossplane,
+                family,
                 group: leak(group),
                 kind: leak(kind),
                 plural: leak(plural),
@@ -213,6 +227,8 @@ impl KindId {
     pub const MACHINE_SET: KindId = KindId::named(CAPI, "MachineSet");
     /// Cluster API `Machine`.
     pub const MACHINE: KindId = KindId::named(CAPI, "Machine");
+    /// Cluster API `MachinePool`.
+    pub const MACHINE_POOL: KindId = KindId::named(CAPI, "MachinePool");
     /// Cluster API `MachineHealthCheck`.
     pub const MACHINE_HEALTH_CHECK: KindId = KindId::named(CAPI, "MachineHealthCheck");
     /// Cluster API `KubeadmControlPlane`.

@@ -121,9 +121,10 @@ pub fn health(group: &str, kind: &str, obj: &DynamicObject) -> Health {
     result.unwrap_or_else(|err| Health::malformed(&err))
 }
 
-/// The health of `obj`, an object of `kind`: [`health`], except that a kind found at run time (a Crossplane
+/// The health of `obj`, an object of `kind`: [`health`], except that a Crossplane kind found at run time (a
 /// claim, composite or managed resource, whatever its group) is read by Crossplane's `Synced` / `Ready`
-/// rules (deletion first, as everywhere).
+/// rules (deletion first, as everywhere). A Cluster API provider kind found at run time goes by its group,
+/// as catalogue kinds do.
 pub fn health_of(kind: KindId, obj: &DynamicObject) -> Health {
     let spec = kind.spec();
     if !(kind.is_dynamic() && spec.family == Family::Crossplane) {

@@ -130,8 +130,9 @@ pub async fn served_version(client: &kube::Client, kind: KindId) -> Result<Strin
         Err(e) => return Err(OpError::Failed(format!("discovering {}: {}", spec.group, crate::fleet::describe(&e)))),
     };
     if spec.versions.is_empty() {
-        // A kind found at run time: the version the server recommends for it.
-        return group.recommended_kind(spec.kind).map(|(ar, _)| ar.version).ok_or_else(|| {
+        // A kind found at run time: its most stable served version.
+        let found = group.resources_by_stability().into_iter().find(|(ar, _)| ar.kind == spec.kind);
+        return found.map(|(ar, _)| ar.version).ok_or_else(|| {
             OpError::refused(
                 super::RefusalKind::NotFound,
                 format!("the server does not serve {} in {}", spec.kind, spec.group),
