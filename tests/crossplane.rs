@@ -370,6 +370,28 @@ async fn watches_only_what_composites_reference_and_reads_their_health() -> anyh
     until(&mut rx, &mut store, "the Key no longer unserved", |s| s.context("a").is_some_and(|c| c.unserved.is_empty()))
         .await;
     drop(fleet);
+
+    // An operator asks for MR kinds nothing references (`--watch-kind`): by plural or by kind, with its group.
+    let (tx, mut rx) = tokio::sync::mpsc::channel(fleetdeck::fleet::CHANNEL_CAPACITY);
+    let asked = ["vpcs.ec2.aws.upbound.io", "SecurityGroup.ec2.aws.upbound.io", "widgets.nope.example.org"];
+    let opts = FleetOptions {
+        lineage: false,
+        watch_kinds: asked.iter().map(|k| k.to_string()).collect(),
+        ..FleetOptions::default()
+    };
+    let fleet = Fleet::start(&kc, &["a".to_string()], opts, tx).await?;
+    let mut store = FleetStore::new();
+    until(&mut rx, &mut store, "the asked kinds watched", |s| {
+        let w = watched(s);
+        w.contains(&"VPC".to_string())
+            && w.contains(&"SecurityGroup".to_string())
+            && s.context("a").is_some_and(|c| !c.unserved.is_empty())
+    })
+    .await;
+    let ctx = store.context("a").expect("context");
+    assert!(ctx.unserved.contains_key(&("nope.example.org".to_string(), "widgets".to_string())), "{:?}", ctx.unserved);
+    assert!(!watched(&store).contains(&"Subnet".to_string()), "not asked, not referenced: not watched");
+    drop(fleet);
     Ok(())
 }
 

@@ -74,6 +74,10 @@ pub struct GlobalArgs {
     /// Refuse every mutation (actions, approvals); the cockpit says so in its header.
     #[arg(long, global = true)]
     pub readonly: bool,
+    /// Also watch this kind wherever it is served, though no composite references it (repeatable):
+    /// `plural.group` or `Kind.group`, e.g. `buckets.s3.aws.upbound.io` (a Crossplane managed resource kind).
+    #[arg(long, global = true, value_name = "PLURAL.GROUP")]
+    pub watch_kind: Vec<String>,
 }
 
 impl GlobalArgs {
@@ -84,6 +88,7 @@ impl GlobalArgs {
         FleetOptions {
             connect_timeout: Duration::from_secs(self.connect_timeout),
             streaming_lists: std::env::var("FLEETDECK_STREAMING_LISTS").map_or(true, |v| v != "0"),
+            watch_kinds: self.watch_kind.clone(),
             ..FleetOptions::default()
         }
     }

@@ -184,7 +184,7 @@ async fn connected(
     let name = &target.name;
     let mut watches: BTreeMap<KindId, Watch> = BTreeMap::new();
     // Crossplane's kinds found at run time (XRs, claims, the MRs they reference): see `super::dynamic`.
-    let wanted = super::wanted::Wanted::new();
+    let wanted = super::wanted::Wanted::with_asked(&opts.watch_kinds);
     let mut dynamic = super::dynamic::Watches::new(wanted.clone());
     let dynamic_phase = super::dynamic::Phase { client, context: name, generation, streaming, tx };
     // Held while connected: dropping it (on return, or when this task is aborted) ends what the supervisor

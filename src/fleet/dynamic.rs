@@ -27,9 +27,10 @@ use crate::model::kinds::{Dynamic, Family, KindId};
 use crate::model::store::{KindEvent, StoreEvent, StoreMsg};
 
 /// A kind as discovery answered: its plural and whether it is namespaced, or why it is not served.
-/// (plural, namespaced, version): the version is the one asked for, or the server's preferred one for a
-/// reference that names only a group (a Cluster API v1beta2 `apiGroup` reference).
-type Resolved = Result<(String, bool, String), String>;
+/// (plural, namespaced, version, kind): the version is the one asked for, or the kind's most stable served
+/// one for a reference that names only a group (a Cluster API v1beta2 `apiGroup` reference, a kind the
+/// operator asked for); the kind is the server's spelling (the operator may have named the plural).
+type Resolved = Result<(String, bool, String, String), String>;
 
 /// A dynamic kind's watch.
 enum State {
@@ -121,7 +122,7 @@ impl Watches {
         if !ask.is_empty() {
             for (gvk, served) in super::served::served(phase.client, ask).await {
                 let version = gvk.1.clone();
-                self.resolved.insert(gvk, served.map(|(ar, namespaced)| (ar.plural, namespaced, version)));
+                self.resolved.insert(gvk, served.map(|(ar, namespaced)| (ar.plural, namespaced, version, ar.kind)));
             }
         }
         // Group-only references: the server's recommended version of the kind (one request per group).
@@ -132,8 +133,11 @@ impl Watches {
                 Ok(group) => group
                     .resources_by_stability()
                     .into_iter()
-                    .find(|(ar, _)| ar.kind == **k)
-                    .map(|(ar, caps)| (ar.plural, caps.scope == kube::discovery::Scope::Namespaced, ar.version))
+                    // A kind asked for by the operator may be named by its plural (`buckets.s3...`).
+                    .find(|(ar, _)| ar.kind == **k || ar.plural == **k)
+                    .map(|(ar, caps)| {
+                        (ar.plural, caps.scope == kube::discovery::Scope::Namespaced, ar.version, ar.kind)
+                    })
                     .ok_or_else(|| format!("the server serves no {k} in {g}")),
                 Err(e) => Err(format!("discovering {g}: {}", super::describe(&e))),
             };
@@ -142,7 +146,7 @@ impl Watches {
         let mut unserved = BTreeMap::new();
         for ((group, kind), (version, role)) in &wanted {
             let plural_scope = self.resolved.get(&(group.clone(), version.clone(), kind.clone()));
-            let (plural, namespaced, version) = match plural_scope {
+            let (plural, namespaced, version, server_kind) = match plural_scope {
                 Some(Ok(p)) => p.clone(),
                 Some(Err(why)) => {
                     unserved.insert((group.clone(), kind.clone()), why.clone());
@@ -151,7 +155,7 @@ impl Watches {
                 None => continue,
             };
             let family = if group.ends_with("cluster.x-k8s.io") { Family::ClusterApi } else { Family::Crossplane };
-            let Some(id) = KindId::dynamic_in(family, group, kind, &plural, namespaced, *role) else {
+            let Some(id) = KindId::dynamic_in(family, group, &server_kind, &plural, namespaced, *role) else {
                 let why =
                     format!("not watched: more than {} kinds found at run time", crate::model::kinds::DYNAMIC_CAPACITY);
                 unserved.insert((group.clone(), kind.clone()), why);

@@ -68,6 +68,11 @@ pub struct FleetOptions {
     /// Watch each connected context's `Warning` Events for the pulse ([`events`]). Default off (the cockpit
     /// and `fleetdeck pulse` turn it on).
     pub warning_events: bool,
+    /// Kinds the operator asked to watch wherever they are served, though nothing references them (a managed
+    /// resource kind no composite uses, a provider's kind): `plural.group` or `Kind.group`, e.g.
+    /// `buckets.s3.aws.upbound.io` (`--watch-kind`). Found through discovery like the referenced kinds
+    /// ([`dynamic`]); one the server does not serve is reported unserved. Default none.
+    pub watch_kinds: Vec<String>,
 }
 
 impl Default for FleetOptions {
@@ -83,6 +88,7 @@ impl Default for FleetOptions {
             streaming_lists: true,
             kinds: crate::model::kinds::KindSet::ALL,
             warning_events: false,
+            watch_kinds: Vec::new(),
         }
     }
 }

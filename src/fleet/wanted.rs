@@ -41,6 +41,8 @@ struct Source {
 #[derive(Default)]
 pub struct Wanted {
     sources: Mutex<BTreeMap<KindId, Source>>,
+    /// What the operator asked for (`FleetOptions::watch_kinds`), always wanted.
+    asked: Vec<Want>,
     changed: Notify,
 }
 
@@ -52,6 +54,19 @@ impl Wanted {
     /// An empty set, shared.
     pub fn new() -> Arc<Wanted> {
         Arc::new(Wanted::default())
+    }
+
+    /// A set that always holds the kinds the operator asked for: each `plural.group` or `Kind.group` of
+    /// `asked` (texts without a `.` are ignored). Their version is found through discovery (`""`), and the
+    /// name may be the plural: [`super::dynamic`] matches either.
+    pub fn with_asked(asked: &[String]) -> Arc<Wanted> {
+        let asked = asked
+            .iter()
+            .filter_map(|t| t.split_once('.'))
+            .filter(|(name, group)| !name.is_empty() && !group.is_empty())
+            .map(|(name, group)| (group.to_string(), String::new(), name.to_string(), Dynamic::Managed))
+            .collect();
+        Arc::new(Wanted { asked, ..Wanted::default() })
     }
 
     /// Records what the watch of `source` saw; wakes [`Wanted::changed`] when the kinds an object asks for
@@ -102,7 +117,8 @@ impl Wanted {
     pub fn snapshot(&self) -> BTreeMap<(String, String), (String, Dynamic)> {
         let sources = self.sources.lock().unwrap_or_else(|e| e.into_inner());
         let mut out: BTreeMap<(String, String), (String, Dynamic)> = BTreeMap::new();
-        for (group, version, kind, role) in sources.values().flat_map(|s| s.live.values()).flatten() {
+        for (group, version, kind, role) in sources.values().flat_map(|s| s.live.values()).flatten().chain(&self.asked)
+        {
             let slot = out.entry((group.clone(), kind.clone())).or_insert_with(|| (version.clone(), *role));
             if *role > slot.1 {
                 *slot = (version.clone(), *role);
@@ -140,7 +156,7 @@ impl Observer {
     /// The observer of a Cluster, Machine or MachinePool watch (its objects ask for the provider kinds they
     /// reference that the catalogue does not name).
     pub fn capi(wanted: &Arc<Wanted>) -> Observer {
-        Observer { wanted: wanted.clone(), read: crate::model::capi_tree::wanted_by_references }
+        Observer { wanted: wanted.clone(), read: crate::model::provider_refs::wanted_by_references }
     }
 
     /// Reports what the watch of `kind` saw.

@@ -550,42 +550,6 @@ fn controller(o: &StoredObject) -> Option<(String, String)> {
 }
 
 /// Reads a reference in either API version's form; `None` when absent or without kind/name.
-/// The provider kinds a Cluster, Machine or MachinePool references that the catalogue does not name
-/// (`spec.infrastructureRef`, `spec.controlPlaneRef`, `spec.bootstrap.configRef`, and a MachinePool's template
-/// refs): the kinds the fleet should watch at run time so the tree can show them (`fleet::dynamic`). The
-/// version is the reference's (v1beta1 `apiVersion`), or `""` for a v1beta2 `apiGroup` reference (the server's
-/// preferred version is then watched).
-pub fn wanted_by_references(obj: &kube::api::DynamicObject) -> Vec<super::crossplane::Wanted> {
-    let d = &obj.data;
-    let mut out: Vec<super::crossplane::Wanted> = [
-        "/spec/infrastructureRef",
-        "/spec/controlPlaneRef",
-        "/spec/bootstrap/configRef",
-        "/spec/template/spec/infrastructureRef",
-        "/spec/template/spec/bootstrap/configRef",
-    ]
-    .iter()
-    .filter_map(|p| {
-        let r = at(d, p)?;
-        let kind = r.get("kind").and_then(Value::as_str).filter(|k| !k.is_empty())?;
-        let (group, version) =
-            match (r.get("apiGroup").and_then(Value::as_str), r.get("apiVersion").and_then(Value::as_str)) {
-                (Some(g), _) => (g.to_string(), String::new()),
-                (None, Some(av)) => {
-                    let (g, v) = av.split_once('/')?;
-                    (g.to_string(), v.to_string())
-                }
-                _ => return None,
-            };
-        let catalogued = KindId::find(&group, kind).is_some_and(|k| !k.is_dynamic());
-        (!catalogued && !group.is_empty()).then(|| (group, version, kind.to_string(), super::kinds::Dynamic::Managed))
-    })
-    .collect();
-    out.sort();
-    out.dedup();
-    out
-}
-
 fn reference(data: &Value, pointer: &str) -> Option<Ref> {
     let r = at(data, pointer)?;
     let text = |k: &str| r.get(k).and_then(Value::as_str).unwrap_or_default().to_string();

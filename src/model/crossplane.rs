@@ -144,8 +144,7 @@ pub fn references(obj: &DynamicObject) -> Vec<Reference> {
     refs
 }
 
-/// A kind the fleet should watch because of one object: `(group, version, kind, role)`.
-pub type Wanted = (String, String, String, Dynamic);
+pub use super::kinds::Wanted;
 
 /// The kinds an XRD asks to watch: its XR kind and its claim kind.
 pub fn wanted_by_definition(xrd: &DynamicObject) -> Vec<Wanted> {
@@ -193,7 +192,7 @@ pub fn settled(store: &FleetStore) -> bool {
             let read: fn(&DynamicObject) -> Vec<Wanted> = match id.dynamic_role() {
                 _ if *id == KindId::XRD => wanted_by_definition,
                 _ if matches!(*id, KindId::CLUSTER | KindId::MACHINE | KindId::MACHINE_POOL) => {
-                    super::capi_tree::wanted_by_references
+                    super::provider_refs::wanted_by_references
                 }
                 Some(Dynamic::Composite | Dynamic::Claim) => wanted_by_references,
                 _ => return true,

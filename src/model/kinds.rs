@@ -61,6 +61,10 @@ pub enum Dynamic {
     Claim,
 }
 
+/// A kind something found at run time asks to watch: `(group, version, kind, role)`; the version is `""`
+/// when the asker names only a group (then the kind's most stable served version is watched).
+pub type Wanted = (String, String, String, Dynamic);
+
 /// How many kinds can be found at run time in one process. Past it, [`KindId::dynamic`] gives `None` (and the
 /// kind is not watched): the referenced kinds of a fleet are a provider catalogue at most (provider-aws
 /// has ~900 MR kinds).

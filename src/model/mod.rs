@@ -25,6 +25,7 @@ pub mod object;
 pub mod object_ref;
 pub mod pins;
 pub mod plan_summary;
+pub mod provider_refs;
 pub mod pulse;
 pub mod remediation;
 pub mod rollout;
