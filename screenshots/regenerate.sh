@@ -80,7 +80,7 @@ keys / edge-eu Enter; keys Enter j j j j j d; sleep 2; shot tree-edge-eu-rollout
 keys d Escape Escape
 # Crossplane: the view (a claim failing on its RDS Instance first), its trace, and the Instance's details.
 keys 6; sleep 1; shot crossplane
-keys Enter; sleep 1; shot trace-orders-db
+keys j Enter; sleep 1; shot trace-orders-db
 keys j j d; sleep 2; shot trace-rds-details
 keys d Escape
 keys q

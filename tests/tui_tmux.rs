@@ -59,7 +59,10 @@ fn drive(home: &Path, kubeconfig: &Path) {
     });
     let first = s.lines().find(|l| l.contains("Instance/orders-db-x7k2p-rds")).unwrap_or_default();
     assert!(first.contains("Failed"), "the failing composite sorts first, Failed: {s}");
-    tmux.keys(&["Enter"]);
+    // The unhealthy Provider comes first (its own health is Failed); the XR next: `j`, then enter traces it
+    // (3 keys from launch: 6, j, enter).
+    assert!(s.lines().any(|l| l.contains("Provider") && l.contains("Failed")), "{s}");
+    tmux.keys(&["j", "Enter"]);
     let s = tmux.wait_for("the trace", Duration::from_secs(20), |s| s.contains("─ Instance/orders-db-x7k2p-rds"));
     let rds = s.lines().find(|l| l.contains("─ Instance/orders-db-x7k2p-rds")).unwrap_or_default();
     assert!(rds.contains("Failed") && rds.contains("ReconcileError: ...") && rds.contains("16.1 for postgres"), "{s}");

@@ -24,7 +24,8 @@ pub enum Columns {
 }
 
 /// Columns of a Crossplane claim or XR (the printer columns of the CRDs Crossplane generates, crossplane-runtime
-/// `pkg/xcrd/crd.go`).
+/// `pkg/xcrd/crd.go`), or of a package (INSTALLED and HEALTHY in `synced` / `ready`, the package image in
+/// `composition`, as `kubectl get providers` shows them).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CrossplaneColumns {
     /// The `Synced` condition's status (`True`, `False`, `Unknown`), `-` when absent.
@@ -97,6 +98,13 @@ fn ready_of(v: &Value, base: &str) -> String {
     }
 }
 
+/// Crossplane's packages (Provider, Function, Configuration), listed in the Crossplane view with their
+/// `Installed` / `Healthy` conditions in the SYNCED / READY columns.
+fn is_package(kind: KindId) -> bool {
+    let spec = kind.spec();
+    spec.group == "pkg.crossplane.io" && matches!(spec.kind, "Provider" | "Function" | "Configuration")
+}
+
 /// provider-terraform's `Workspace`: `tf.upbound.io` (cluster-scoped) or `tf.m.upbound.io` (namespaced,
 /// Crossplane v2), listed with the Terraform objects.
 fn is_workspace(kind: KindId) -> bool {
@@ -127,6 +135,7 @@ impl Columns {
         is_capi_cluster(kind)
             || matches!(kind.spec().family, Family::Flux | Family::Terraform)
             || matches!(kind.dynamic_role(), Some(Dynamic::Composite | Dynamic::Claim))
+            || is_package(kind)
             || is_workspace(kind)
     }
 
@@ -162,6 +171,16 @@ impl Columns {
                 ready: condition_status(d, "Ready"),
                 composition: composition.to_string(),
                 resources: super::crossplane::references(obj).len(),
+                paused: super::status::crossplane_paused(obj),
+            }));
+        }
+        if is_package(kind) {
+            // The package image in COMPOSITION's place (`xpkg.upbound.io/upbound/provider-aws-rds:v1.21.0`).
+            return Columns::Crossplane(Box::new(CrossplaneColumns {
+                synced: condition_status(d, "Installed"),
+                ready: condition_status(d, "Healthy"),
+                composition: s(d, "/spec/package").to_string(),
+                resources: 0,
                 paused: super::status::crossplane_paused(obj),
             }));
         }

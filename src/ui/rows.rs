@@ -147,8 +147,8 @@ pub struct Rows {
     pub flux: Vec<Arc<FluxRow>>,
     /// Terraform view: plans pending first, failing next (the order), then the rest by health.
     pub terraform: Vec<Arc<TerraformRow>>,
-    /// Crossplane view (all states; the state filter applies when drawing), worst first, then by context,
-    /// namespace, name.
+    /// Crossplane view (claims, XRs and packages; all states, the state filter applies when drawing), worst
+    /// first, then by context, namespace, name.
     pub crossplane: Vec<Arc<CrossplaneRow>>,
     /// Pulse view: the store's pulse lines, newest first.
     pub pulse: Vec<Arc<crate::model::pulse::PulseLine>>,

@@ -155,3 +155,174 @@ fn blank(type_: &str) -> Condition {
         observed_generation: None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use crate::model::kinds::{Dynamic, KindId};
+    use crate::model::status::{HealthState, health, health_of};
+
+    fn obj(v: Value) -> kube::api::DynamicObject {
+        serde_json::from_value(v).expect("object")
+    }
+
+    fn c(t: &str, s: &str, r: &str) -> Value {
+        json!({"type": t, "status": s, "reason": r, "message": "m", "lastTransitionTime": "2026-12-04T07:00:00Z"})
+    }
+
+    #[test]
+    fn managed_resources_claims_and_composites() {
+        let mr = KindId::dynamic("rds.aws.upbound.io", "Instance", "instances", false, Dynamic::Managed).expect("id");
+        let of = |status: Value, annotations: Value| {
+            health_of(
+                mr,
+                &obj(json!({"apiVersion": "rds.aws.upbound.io/v1beta1", "kind": "Instance",
+                "metadata": {"name": "x", "annotations": annotations}, "status": status})),
+            )
+        };
+        let cases = [
+            (
+                json!({"conditions": [c("Synced", "False", "ReconcileError"), c("Ready", "False", "Creating")]}),
+                json!({}),
+                HealthState::Failed,
+                "ReconcileError",
+            ),
+            (
+                json!({"conditions": [c("Synced", "True", "ReconcileSuccess"), c("Ready", "True", "Available")]}),
+                json!({}),
+                HealthState::Ready,
+                "Available",
+            ),
+            (
+                json!({"conditions": [c("Synced", "True", "ReconcileSuccess"), c("Ready", "False", "Creating")]}),
+                json!({}),
+                HealthState::Progressing,
+                "Creating",
+            ),
+            (
+                json!({"conditions": [c("Synced", "True", "ReconcileSuccess"), c("Ready", "False", "Unavailable")]}),
+                json!({}),
+                HealthState::Failed,
+                "Unavailable",
+            ),
+            (
+                json!({"conditions": [c("Synced", "False", "ReconcilePaused")]}),
+                json!({}),
+                HealthState::Paused,
+                "ReconcilePaused",
+            ),
+            // Only the exact string "true" pauses.
+            (
+                json!({"conditions": [c("Synced", "True", "ReconcileSuccess"), c("Ready", "True", "Available")]}),
+                json!({"crossplane.io/paused": "true"}),
+                HealthState::Paused,
+                "ReconcilePaused",
+            ),
+            (
+                json!({"conditions": [c("Synced", "True", "ReconcileSuccess"), c("Ready", "True", "Available")]}),
+                json!({"crossplane.io/paused": "True"}),
+                HealthState::Ready,
+                "Available",
+            ),
+            (json!({}), json!({}), HealthState::Unknown, "NotReconciled"),
+        ];
+        for (status, annotations, state, reason) in cases {
+            let h = of(status.clone(), annotations.clone());
+            assert_eq!((h.state, h.reason.as_str()), (state, reason), "{status} {annotations}");
+        }
+    }
+
+    #[test]
+    fn malformed_conditions_are_unknown_with_a_note_never_a_panic() {
+        let mr = KindId::dynamic("s3.aws.upbound.io", "Bucket", "buckets", false, Dynamic::Managed).expect("id");
+        for garbage in [json!("nope"), json!([1, 2]), json!([{"type": 3}]), json!({"a": "b"})] {
+            let o = obj(json!({"apiVersion": "s3.aws.upbound.io/v1beta1", "kind": "Bucket", "metadata": {"name": "b"},
+                "status": {"conditions": garbage.clone()}}));
+            let h = health_of(mr, &o);
+            assert!(h.state == HealthState::Unknown, "{garbage}: {h:?}");
+        }
+        let o = obj(json!({"apiVersion": "s3.aws.upbound.io/v1beta1", "kind": "Bucket", "metadata": {"name": "b"},
+            "status": {"conditions": "nope"}}));
+        assert!(health_of(mr, &o).note.is_some_and(|n| n.contains("status.conditions")));
+    }
+
+    #[test]
+    fn packages_revisions_and_xrds() {
+        let pkg = |conditions: Value| {
+            health(
+                "pkg.crossplane.io",
+                "Provider",
+                &obj(json!({"apiVersion": "pkg.crossplane.io/v1", "kind": "Provider",
+                "metadata": {"name": "p"}, "status": {"conditions": conditions}})),
+            )
+        };
+        assert_eq!(
+            pkg(json!([
+                c("Installed", "True", "ActivePackageRevision"),
+                c("Healthy", "True", "HealthyPackageRevision")
+            ]))
+            .state,
+            HealthState::Ready
+        );
+        assert_eq!(
+            pkg(json!([
+                c("Installed", "True", "ActivePackageRevision"),
+                c("Healthy", "False", "UnhealthyPackageRevision")
+            ]))
+            .state,
+            HealthState::Failed
+        );
+        assert_eq!(pkg(json!([c("Installed", "False", "UnpackingPackage")])).state, HealthState::Progressing);
+        let rev = |conditions: Value| {
+            health(
+                "pkg.crossplane.io",
+                "ProviderRevision",
+                &obj(json!({"apiVersion": "pkg.crossplane.io/v1", "kind": "ProviderRevision",
+                "metadata": {"name": "r"}, "status": {"conditions": conditions}})),
+            )
+        };
+        assert_eq!(
+            rev(json!([
+                c("RevisionHealthy", "True", "HealthyPackageRevision"),
+                c("RuntimeHealthy", "False", "UnhealthyPackageRevision")
+            ]))
+            .state,
+            HealthState::Failed
+        );
+        assert_eq!(rev(json!([c("Healthy", "True", "HealthyPackageRevision")])).state, HealthState::Ready);
+        let xrd = |conditions: Value, claim: bool| {
+            let mut spec = json!({"group": "g"});
+            if claim {
+                spec["claimNames"] = json!({"kind": "C", "plural": "cs"});
+            }
+            health(
+                "apiextensions.crossplane.io",
+                "CompositeResourceDefinition",
+                &obj(json!({
+                "apiVersion": "apiextensions.crossplane.io/v1", "kind": "CompositeResourceDefinition",
+                "metadata": {"name": "x"}, "spec": spec, "status": {"conditions": conditions}})),
+            )
+        };
+        assert_eq!(
+            xrd(json!([c("Established", "True", "WatchingCompositeResource")]), false).state,
+            HealthState::Ready
+        );
+        assert_eq!(
+            xrd(json!([c("Established", "True", "WatchingCompositeResource")]), true).state,
+            HealthState::Ready,
+            "no Offered yet is not a failure"
+        );
+        assert_eq!(
+            xrd(
+                json!([
+                    c("Established", "True", "WatchingCompositeResource"),
+                    c("Offered", "False", "TerminatingClaim")
+                ]),
+                true
+            )
+            .state,
+            HealthState::Progressing
+        );
+    }
+}

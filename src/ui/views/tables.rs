@@ -298,7 +298,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, rows: &Rows, theme: &Theme
                 Constraint::Length(10),
                 Constraint::Length(19),
                 Constraint::Length(10),
-                Constraint::Length(20),
+                Constraint::Length(25),
                 Constraint::Length(6),
                 Constraint::Length(6),
                 Constraint::Length(11),
