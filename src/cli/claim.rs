@@ -67,18 +67,6 @@ pub fn run(cmd: &ClaimCmd, global: &GlobalArgs) -> Result<()> {
     }
 }
 
-fn parse_values(raw: &[String]) -> Result<BTreeMap<String, String>> {
-    let mut out = BTreeMap::new();
-    for kv in raw {
-        let (k, v) = kv
-            .split_once('=')
-            .filter(|(k, _)| !k.is_empty())
-            .ok_or_else(|| UsageError(format!("--set {kv:?}: expected PATH=VALUE")))?;
-        out.insert(k.trim_start_matches("spec.").to_owned(), v.to_owned());
-    }
-    Ok(out)
-}
-
 /// The XRD as JSON: from `--xrd-file`, else read from the context.
 fn read_xrd(args: &CreateArgs, global: &GlobalArgs) -> Result<Value> {
     if let Some(file) = &args.xrd_file {
@@ -146,7 +134,11 @@ fn create(args: &CreateArgs, global: &GlobalArgs) -> Result<()> {
         show_form(&form);
         return Ok(());
     }
-    let values = parse_values(&args.values)?;
+    // `spec.` may be written or not.
+    let values: BTreeMap<String, String> = common::parse_pairs("--set", &args.values)?
+        .into_iter()
+        .map(|(k, v)| (k.trim_start_matches("spec.").to_owned(), v))
+        .collect();
     let name = args.name.clone().unwrap_or_default();
     let object = form.render(&name, &args.namespace, &values, args.composition.as_deref()).map_err(|errors| {
         let lines: Vec<String> = errors.iter().map(|e| format!("  {}: {}", e.param, e.message)).collect();

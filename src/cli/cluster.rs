@@ -4,7 +4,6 @@
 //!
 //! Templates for `create` are looked up in every kubeconfig context that serves the template kinds
 //! (`--context` to pick) and in the repository's `templates/` folder; `--template FILE` reads a local file.
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::Result;
@@ -56,18 +55,6 @@ pub fn run(cmd: &ClusterCmd, global: &GlobalArgs) -> Result<()> {
         ClusterCmd::Bootstrap(args) => super::cluster_lifecycle::bootstrap(args, global),
         ClusterCmd::Delete(args) => super::cluster_lifecycle::delete(args, global),
     }
-}
-
-fn parse_params(raw: &[String]) -> Result<BTreeMap<String, String>> {
-    let mut out = BTreeMap::new();
-    for kv in raw {
-        let (k, v) = kv
-            .split_once('=')
-            .filter(|(k, _)| !k.is_empty())
-            .ok_or_else(|| UsageError(format!("--param {kv:?}: expected KEY=VALUE")))?;
-        out.insert(k.to_owned(), v.to_owned());
-    }
-    Ok(out)
 }
 
 /// The template named by `--template`, and the profile HelmRepositories of the context it came from (or
@@ -167,7 +154,7 @@ fn source_name(t: &Template) -> String {
 }
 
 fn create(args: &CreateArgs, global: &GlobalArgs) -> Result<()> {
-    let values = parse_params(&args.params)?;
+    let values = common::parse_pairs("--param", &args.params)?;
     let opened = common::open(&args.repo, global)?;
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let (template, repos, _problems) =

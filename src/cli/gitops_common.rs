@@ -105,6 +105,19 @@ pub async fn clients(global: &GlobalArgs) -> Result<Vec<(String, Result<kube::Cl
     Ok(futures::future::join_all(jobs).await)
 }
 
+/// `KEY=VALUE` pairs of a repeatable flag (`--param`, `--set`) as a map; the flag's name is in the error.
+pub fn parse_pairs(flag: &str, raw: &[String]) -> Result<std::collections::BTreeMap<String, String>> {
+    let mut out = std::collections::BTreeMap::new();
+    for kv in raw {
+        let (k, v) = kv
+            .split_once('=')
+            .filter(|(k, _)| !k.is_empty())
+            .ok_or_else(|| UsageError(format!("{flag} {kv:?}: expected KEY=VALUE")))?;
+        out.insert(k.to_owned(), v.to_owned());
+    }
+    Ok(out)
+}
+
 /// How long one list request may take.
 pub fn request_timeout(global: &GlobalArgs) -> Duration {
     Duration::from_secs(global.connect_timeout + 5)

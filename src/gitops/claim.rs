@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value, json};
 
 use super::repo::FileChange;
-use super::template::FieldError;
+use super::template::{FieldError, is_dns_label};
 use super::yaml;
 use crate::model::crossplane::{Scope, definition};
 
@@ -207,7 +207,7 @@ impl ClaimForm {
         if !is_subdomain(name) {
             err("name", format!("{name:?} is not a valid name (lowercase letters, digits, '-' and '.')"));
         }
-        if self.namespaced && !is_label(namespace) {
+        if self.namespaced && !is_dns_label(namespace) {
             err("namespace", format!("{namespace:?} is not a valid namespace name"));
         }
         for (k, _) in values.iter().filter(|(k, _)| !self.fields.iter().any(|f| &f.path == *k)) {
@@ -336,19 +336,10 @@ fn set_path(map: &mut Map<String, Value>, path: &str, value: Value) {
     }
 }
 
+/// RFC 1123 subdomain: dot-separated labels ([`is_dns_label`]), 253 characters at most: what Kubernetes
+/// requires of most object names.
 fn is_subdomain(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 253
-        && name.split('.').all(|l| {
-            !l.is_empty()
-                && l.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-                && !l.starts_with('-')
-                && !l.ends_with('-')
-        })
-}
-
-fn is_label(name: &str) -> bool {
-    name.len() <= 63 && !name.contains('.') && is_subdomain(name)
+    name.len() <= 253 && name.split('.').all(is_dns_label)
 }
 
 /// The commit of one claim: the file, its branch and message.

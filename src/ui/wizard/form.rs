@@ -96,25 +96,37 @@ fn text_field(spec: &ParamSpec) -> TextArea<'static> {
     t
 }
 
+/// The editor of a parameter: a picker when it has options (its default chosen when `preselect`), else a
+/// text field.
+fn field(spec: ParamSpec, preselect: bool) -> Field {
+    let input = if spec.options.is_empty() {
+        Input::Text(Box::new(text_field(&spec)))
+    } else {
+        let selected =
+            spec.default.as_ref().filter(|_| preselect).and_then(|d| spec.options.iter().position(|o| o == d));
+        Input::Choice { options: spec.options.clone(), selected }
+    };
+    Field { spec, input }
+}
+
 impl Form {
     /// The form of `template`, every field empty (defaults apply), checked once against `policy`.
     pub fn new(template: Template, profile_repository: Option<Value>, policy: &Policy) -> Form {
-        let fields = template
-            .params()
-            .into_iter()
-            .map(|spec| {
-                let input = if spec.options.is_empty() {
-                    Input::Text(Box::new(text_field(&spec)))
-                } else {
-                    let selected = spec.default.as_ref().and_then(|d| spec.options.iter().position(|o| o == d));
-                    Input::Choice { options: spec.options.clone(), selected }
-                };
-                Field { spec, input }
-            })
-            .collect();
+        let fields = template.params().into_iter().map(|spec| field(spec, true)).collect();
+        Form::build(template, Source::Template, profile_repository, fields, policy)
+    }
+
+    /// A form of `fields`, focus on the first, checked once against `policy`.
+    fn build(
+        template: Template,
+        source: Source,
+        profile_repository: Option<Value>,
+        fields: Vec<Field>,
+        policy: &Policy,
+    ) -> Form {
         let mut form = Form {
             template,
-            source: Source::Template,
+            source,
             profile_repository,
             fields,
             focus: 0,
@@ -172,17 +184,8 @@ impl Form {
                 default: f.default.clone(),
             });
         }
-        let fields = specs
-            .into_iter()
-            .map(|spec| {
-                let input = if spec.options.is_empty() {
-                    Input::Text(Box::new(text_field(&spec)))
-                } else {
-                    Input::Choice { options: spec.options.clone(), selected: None }
-                };
-                Field { spec, input }
-            })
-            .collect();
+        // Pickers start unchosen: a default is the API server's to apply, not written.
+        let fields = specs.into_iter().map(|spec| field(spec, false)).collect();
         let template = Template {
             kind: xrd_form.kind.clone(),
             namespace: String::new(),
@@ -196,20 +199,7 @@ impl Form {
             profiles_path: None,
             annotations: Default::default(),
         };
-        let mut form = Form {
-            template,
-            source: Source::Claim(Box::new(xrd_form)),
-            profile_repository: None,
-            fields,
-            focus: 0,
-            errors: Vec::new(),
-            violations: Vec::new(),
-            created: None,
-            problem: None,
-        };
-        form.restyle();
-        form.check(policy);
-        form
+        Form::build(template, Source::Claim(Box::new(xrd_form)), None, fields, policy)
     }
 
     /// The values given: non-empty text (trimmed) and chosen options. Parameters left empty get their
