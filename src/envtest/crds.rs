@@ -383,6 +383,12 @@ pub const CATALOGUE: &[CrdSpec] = &[
         categories: &[], namespaced: true, labels: &[], scale: None,
         versions: &[VersionSpec::storage("v1alpha1", cols::GITOPS_CLUSTER)],
     },
+    // The Cluster Inventory API (sigs.k8s.io/cluster-inventory-api v0.1.2).
+    CrdSpec {
+        group: "multicluster.x-k8s.io", kind: "ClusterProfile", plural: "clusterprofiles", short_names: &[],
+        categories: &[], namespaced: true, labels: &[], scale: None,
+        versions: &[VersionSpec::storage("v1alpha1", cols::NONE)],
+    },
     // Crossplane (cluster/crds of crossplane v2.4): all cluster-scoped.
     CrdSpec {
         group: XP_APIEXTENSIONS, kind: "CompositeResourceDefinition", plural: "compositeresourcedefinitions",
@@ -574,6 +580,7 @@ mod tests {
             ("templates.weave.works", "GitOpsTemplate"),
             ("capi.weave.works", "CAPITemplate"),
             ("gitops.weave.works", "GitopsCluster"),
+            ("multicluster.x-k8s.io", "ClusterProfile"),
             (XP_APIEXTENSIONS, "CompositeResourceDefinition"),
             (XP_APIEXTENSIONS, "Composition"),
             (XP_PKG, "Provider"),

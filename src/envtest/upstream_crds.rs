@@ -5,7 +5,8 @@
 //!
 //! Which module gives which CRD is [`SOURCES`]; the releases are the ones Flux v2.9.5's `go.mod` pins for the
 //! toolkit controllers, Cluster API v1.14.2 (core, kubeadm bootstrap and control plane), CAPA v2.13.0 and
-//! Crossplane v2.4.0 (XRDs, Compositions, packages and their revisions).
+//! Crossplane v2.4.0 (XRDs, Compositions, packages and their revisions) and the Cluster Inventory API v0.1.2
+//! (ClusterProfile).
 //! Not served by the Go module proxy (checked 2026-12-02, `403 Forbidden`), so fleetdeck's own CRDs stay for
 //! them: tofu-controller (`github.com/flux-iac/tofu-controller`: `Terraform`), Weave GitOps Enterprise
 //! (`GitOpsTemplate`, `CAPITemplate`, `GitopsCluster`), and the Docker provider (CAPD lives in
@@ -108,6 +109,13 @@ pub const SOURCES: &[Source] = &[
         module: "github.com/fluxcd/helm-controller",
         version: "v1.6.4",
         files: &["config/crd/bases/helm.toolkit.fluxcd.io_helmreleases.yaml"],
+    },
+    // SIG-Multicluster's Cluster Inventory API (ClusterProfile, KEP-4322); its version list is refused (403),
+    // v0.1.2 is served by exact version (2026-12-04).
+    Source {
+        module: "sigs.k8s.io/cluster-inventory-api",
+        version: "v0.1.2",
+        files: &["config/crd/bases/multicluster.x-k8s.io_clusterprofiles.yaml"],
     },
     // The Crossplane release whose API (apis/v2 v2.3.4, as the CLI v2.5.0 oracle pins) the harness serves.
     // v2.5.0 is not served by the proxy (403, 2026-12-04).

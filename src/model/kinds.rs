@@ -23,6 +23,9 @@ pub enum Family {
     /// Crossplane (`apiextensions.crossplane.io`, `pkg.crossplane.io`), and the composite, claim and managed
     /// resource kinds found at run time ([`KindId::dynamic`]), whatever their group.
     Crossplane,
+    /// SIG-Multicluster's Cluster Inventory API (`multicluster.x-k8s.io` ClusterProfile, KEP-4322): the
+    /// clusters a hub publishes.
+    Inventory,
     /// Core Kubernetes kinds.
     Core,
 }
@@ -247,6 +250,8 @@ impl KindId {
     pub const TERRAFORM: KindId = KindId::named("infra.contrib.fluxcd.io", "Terraform");
     /// Core `Node`.
     pub const NODE: KindId = KindId::named("", "Node");
+    /// SIG-Multicluster `ClusterProfile` (a hub's inventory of clusters).
+    pub const CLUSTER_PROFILE: KindId = KindId::named("multicluster.x-k8s.io", "ClusterProfile");
     /// Crossplane `CompositeResourceDefinition` (XRD).
     pub const XRD: KindId = KindId::named(XP_APIEXTENSIONS, "CompositeResourceDefinition");
 }
@@ -391,6 +396,8 @@ pub const CATALOGUE: &[KindSpec] = &[
     kind!(Weave, "capi.weave.works", "CAPITemplate", "capitemplates", &["v1alpha2"]),
     kind!(Weave, "gitops.weave.works", "GitopsCluster", "gitopsclusters", &["v1alpha1"]),
     kind!(Core, "", "Node", "nodes", &["v1"], false),
+    // The Cluster Inventory API (REFERENCE-2.md section 2; sigs.k8s.io/cluster-inventory-api v0.1.2).
+    kind!(Inventory, "multicluster.x-k8s.io", "ClusterProfile", "clusterprofiles", &["v1alpha1"]),
     // Crossplane's own kinds, all cluster-scoped (REFERENCE-2.md section 1). XRDs: v1 is the storage version
     // and the only one Crossplane 1.x serves; v2 (Crossplane 2.x) reads the same objects.
     kind!(

@@ -10,6 +10,7 @@
 //! - `capi.rs`: Cluster API, v1beta2 and v1beta1 status shapes, read the way `clusterctl describe cluster` does;
 //! - `crossplane.rs`: Crossplane's own kinds (`*.crossplane.io`) and the claims, composites and managed
 //!   resources found at run time, by `Synced` / `Ready` and the package conditions;
+//! - `inventory.rs`: the Cluster Inventory API's ClusterProfile, by `ControlPlaneHealthy`;
 //! - `core.rs`: core kinds (Node, Namespace, and kstatus's built-in rules for Deployment, StatefulSet, DaemonSet,
 //!   ReplicaSet, Job, Pod, PVC, Service, CRD, PDB, ...), Weave GitOps objects, and generic kstatus for the rest.
 //!
@@ -19,6 +20,7 @@
 mod capi;
 mod core;
 mod crossplane;
+mod inventory;
 
 pub use crossplane::{PAUSED as CROSSPLANE_PAUSED, is_paused as crossplane_paused};
 
@@ -115,6 +117,8 @@ pub fn health(group: &str, kind: &str, obj: &DynamicObject) -> Health {
         core::wge(obj)
     } else if group.ends_with(".crossplane.io") {
         crossplane::health(group, kind, obj)
+    } else if group == "multicluster.x-k8s.io" && kind == "ClusterProfile" {
+        inventory::cluster_profile(obj)
     } else {
         core::health(group, kind, obj)
     };
