@@ -11,18 +11,17 @@ mod common;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{create_with_status, run};
+use common::{create_with_status, run, until};
 use fleetdeck::envtest::Envtest;
 use fleetdeck::envtest::crossplane::install_xrd;
 use fleetdeck::envtest::oracles;
 use fleetdeck::fleet::{Fleet, FleetOptions};
 use fleetdeck::model::kinds::{Dynamic, KindId};
 use fleetdeck::model::status::HealthState;
-use fleetdeck::model::store::{FleetStore, StoreMsg};
+use fleetdeck::model::store::FleetStore;
 use fleetdeck::model::{trace_text, xp_tree};
 use k8s_openapi::api::core::v1::Namespace;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
-use k8s_openapi::jiff::Timestamp;
 use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams, PostParams};
 use kube::core::{ApiResource, GroupVersionKind};
 use serde_json::{Value, json};
@@ -255,21 +254,6 @@ async fn crossplane_server() -> anyhow::Result<(Envtest, kube::Client)> {
         }
     }
     Ok((env, client))
-}
-
-async fn until(
-    rx: &mut tokio::sync::mpsc::Receiver<StoreMsg>,
-    store: &mut FleetStore,
-    what: &str,
-    done: impl Fn(&FleetStore) -> bool,
-) {
-    let t = Instant::now();
-    while !done(store) {
-        assert!(t.elapsed() < Duration::from_secs(30), "{what}: not within 30 s");
-        if let Ok(Some(m)) = tokio::time::timeout(Duration::from_millis(200), rx.recv()).await {
-            store.apply(m, Timestamp::now());
-        }
-    }
 }
 
 fn watched(store: &FleetStore) -> Vec<String> {

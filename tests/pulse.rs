@@ -2,8 +2,9 @@
 //! `kubectl get events` shows them (two Event objects of one reason and message add up), Events about other
 //! kinds and Normal Events left out, a health transition seen live, newest first; `enter` on a line opens
 //! the object's tree; `fleetdeck pulse -o json` prints the same Warning lines.
-use std::time::{Duration, Instant};
+mod common;
 
+use common::until;
 use fleetdeck::envtest::Envtest;
 use fleetdeck::fleet::{Fleet, FleetOptions};
 use fleetdeck::model::kinds::KindId;
@@ -49,22 +50,6 @@ fn event(
         "source": {"component": "kustomize-controller"}, "reportingComponent": "kustomize-controller",
     }))
     .unwrap()
-}
-
-/// Applies the fleet's messages to `store` until `done` holds (fails after 30 s).
-async fn until(
-    rx: &mut tokio::sync::mpsc::Receiver<fleetdeck::model::store::StoreMsg>,
-    store: &mut FleetStore,
-    what: &str,
-    done: impl Fn(&FleetStore) -> bool,
-) {
-    let t = Instant::now();
-    while !done(store) {
-        assert!(t.elapsed() < Duration::from_secs(30), "{what}: not within 30 s");
-        if let Ok(Some(m)) = tokio::time::timeout(Duration::from_millis(200), rx.recv()).await {
-            store.apply(m, Timestamp::now());
-        }
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -164,13 +164,7 @@ fn create(args: &CreateArgs, global: &GlobalArgs) -> Result<()> {
         return Ok(());
     }
     let mut notes = Vec::new();
-    if opened.repo.is_dirty().unwrap_or(false) {
-        notes.push("your working tree has uncommitted changes: left exactly as they are (fleetdeck commits through a separate worktree)".into());
-    }
-    let applied = opened
-        .repo
-        .apply(&opened.base, &plan.branch, &plan.message, &plan.changes(), opened.push)
-        .map_err(common::usage_if_input)?;
+    let applied = common::write(&opened, &plan, &mut notes)?;
     let ns = if form.namespaced { args.namespace.as_str() } else { "" };
     let out = common::outcome("claim", (ns, &name), &opened, &plan, &applied, notes)?;
     common::print(&out, args.repo.output)

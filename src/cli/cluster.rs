@@ -193,13 +193,7 @@ fn create(args: &CreateArgs, global: &GlobalArgs) -> Result<()> {
         }
         return Ok(());
     }
-    if opened.repo.is_dirty().unwrap_or(false) {
-        notes.push("your working tree has uncommitted changes: left exactly as they are (fleetdeck commits through a separate worktree)".into());
-    }
-    let applied = opened
-        .repo
-        .apply(&opened.base, &plan.branch, &plan.message, &plan.changes(), opened.push)
-        .map_err(common::usage_if_input)?;
+    let applied = common::write(&opened, &plan, &mut notes)?;
     let (ns, name) = (&created.rendered.cluster_namespace, &created.rendered.cluster_name);
     let out = common::outcome("create", (ns, name), &opened, &plan, &applied, notes)?;
     common::print(&out, args.repo.output)

@@ -161,6 +161,18 @@ pub struct Outcome {
     pub consequences: Vec<String>,
 }
 
+/// Commits `plan` on its branch (and pushes when asked), saying in `notes` when the user's working tree has
+/// uncommitted changes (left as they are: the commit goes through a separate worktree).
+///
+/// # Errors
+/// As [`usage_if_input`].
+pub fn write(opened: &Opened, plan: &Plan, notes: &mut Vec<String>) -> Result<Applied> {
+    if opened.repo.is_dirty().unwrap_or(false) {
+        notes.push("your working tree has uncommitted changes: left exactly as they are (fleetdeck commits through a separate worktree)".into());
+    }
+    opened.repo.apply(&opened.base, &plan.branch, &plan.message, &plan.changes(), opened.push).map_err(usage_if_input)
+}
+
 /// Builds the outcome of an applied plan.
 pub fn outcome(
     op: &'static str,

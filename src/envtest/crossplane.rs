@@ -2,7 +2,7 @@
 //! XRD is created. [`crds_for`] asks the `crossplane` CLI oracle (`crossplane xrd convert`, crossplane-runtime
 //! `pkg/xcrd`) for the composite and claim CRDs an XRD defines, so their schemas are Crossplane's own
 //! (the `spec.crossplane` / legacy fields, `status.conditions`, the categories `composite` and `claim`);
-//! [`install_xrd`] creates those CRDs, waits until they are established, creates the XRD and writes the
+//! [`install_xrd`] creates the XRD, then those CRDs, waits until they are established, and writes the
 //! `Established` (and `Offered`) conditions the controller would. Test-time only: the oracle is built from the
 //! Go module proxy (see [`super::oracles::CROSSPLANE`]).
 use std::io::Write;
@@ -43,8 +43,8 @@ pub fn crds_for(xrd: &str) -> Result<Vec<CustomResourceDefinition>> {
 }
 
 /// Creates the XRD `xrd` (through `apiextensions.crossplane.io/v1` or `v2`, as it is written), then its CRDs
-/// ([`crds_for`], owned by the XRD as Crossplane writes them), waits until they are established (20 s at
-/// most), and writes the XRD's conditions Crossplane's XRD controller writes: `Established` True (`WatchingCompositeResource`) and, with
+/// ([`crds_for`], owned by the XRD as Crossplane writes them), waits until they are established
+/// ([`super::create_crds`]), and writes the XRD's conditions Crossplane's XRD controller writes: `Established` True (`WatchingCompositeResource`) and, with
 /// a claim, `Offered` True (`WatchingClaim`). Returns the kinds' CRDs.
 ///
 /// Errors when a CRD or the XRD cannot be created (an existing one is left as it is).
@@ -64,32 +64,12 @@ pub async fn install_xrd(client: &kube::Client, xrd: &str) -> Result<Vec<CustomR
         Err(e) => return Err(e).with_context(|| format!("creating XRD {name}")),
     };
     let uid = created.metadata.uid.clone().unwrap_or_default();
-    let api: Api<CustomResourceDefinition> = Api::all(client.clone());
     for crd in &mut crds {
         for owner in crd.metadata.owner_references.iter_mut().flatten() {
             owner.uid.clone_from(&uid);
         }
-        match api.create(&PostParams::default(), crd).await {
-            Ok(_) => {}
-            Err(kube::Error::Api(s)) if s.code == 409 => {}
-            Err(e) => return Err(e).with_context(|| format!("creating CRD {:?}", crd.metadata.name)),
-        }
     }
-    for crd in &crds {
-        let name = crd.metadata.name.clone().unwrap_or_default();
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        loop {
-            let got = api.get(&name).await?;
-            let conditions = got.status.and_then(|s| s.conditions).unwrap_or_default();
-            if conditions.iter().any(|c| c.type_ == "Established" && c.status == "True") {
-                break;
-            }
-            if std::time::Instant::now() > deadline {
-                bail!("CRD {name} not established within 20 s");
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-    }
+    super::create_crds(client, crds.clone()).await?;
     let now = k8s_openapi::jiff::Timestamp::now().to_string();
     let mut conditions = vec![json!({"type": "Established", "status": "True", "reason": "WatchingCompositeResource",
         "lastTransitionTime": now})];

@@ -237,13 +237,7 @@ async fn connected(
                             {
                                 return Err(());
                             }
-                            let observer = match kind {
-                                KindId::XRD => Some(super::wanted::Observer::definitions(&wanted)),
-                                KindId::CLUSTER | KindId::MACHINE | KindId::MACHINE_POOL => {
-                                    Some(super::wanted::Observer::capi(&wanted))
-                                }
-                                _ => None,
-                            };
+                            let observer = super::wanted::Observer::of(kind, &wanted);
                             let handle = tokio::spawn(watch::watch_kind(
                                 client.clone(),
                                 name.clone(),
@@ -261,9 +255,8 @@ async fn connected(
                             if let Some(Watch::Running(h)) = watches.remove(&kind) {
                                 h.abort();
                             }
-                            if matches!(kind, KindId::XRD | KindId::CLUSTER | KindId::MACHINE | KindId::MACHINE_POOL) {
-                                wanted.forget(kind);
-                            }
+                            // What its objects asked for goes with them (nothing, for kinds without an observer).
+                            wanted.forget(kind);
                             if !send(tx, name, generation, StoreEvent::Kind(kind, KindEvent::CrdMissing)).await {
                                 return Err(());
                             }

@@ -74,16 +74,6 @@ impl Watches {
         Watches { wanted, watches: HashMap::new(), resolved: HashMap::new(), unserved: BTreeMap::new() }
     }
 
-    /// How many dynamic kinds are watched now.
-    pub fn len(&self) -> usize {
-        self.watches.values().filter(|(_, s)| matches!(s, State::Running { .. })).count()
-    }
-
-    /// Whether no dynamic kind is watched.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// Brings the watches in line with [`Wanted::snapshot`]: resolves new kinds (and, when `retry`, those
     /// found unserved before), starts their watches, restarts ended ones, stops the unwanted, and reports
     /// the unserved. `spawned` holds the new tasks. `Err` when the store's channel is closed.
@@ -128,13 +118,8 @@ impl Watches {
         // Group-only references: the server's recommended version of the kind (one request per group).
         for (g, _, k) in new.iter().filter(|(_, v, _)| v.is_empty()) {
             let found = match kube::discovery::group(phase.client, g).await {
-                // The kind's most stable served version (not the group's preferred one: a provider may serve
-                // only v1beta1 in a group whose other kinds prefer v1beta2).
-                Ok(group) => group
-                    .resources_by_stability()
-                    .into_iter()
-                    // A kind asked for by the operator may be named by its plural (`buckets.s3...`).
-                    .find(|(ar, _)| ar.kind == **k || ar.plural == **k)
+                // A kind asked for by the operator may be named by its plural (`buckets.s3...`).
+                Ok(group) => super::served::most_stable(&group, k)
                     .map(|(ar, caps)| {
                         (ar.plural, caps.scope == kube::discovery::Scope::Namespaced, ar.version, ar.kind)
                     })
@@ -187,8 +172,7 @@ impl Watches {
                 _ => {}
             }
             send(StoreEvent::Kind(id, KindEvent::Served { version: version.clone() })).await?;
-            let observer =
-                matches!(role, Dynamic::Composite | Dynamic::Claim).then(|| Observer::references(&self.wanted));
+            let observer = Observer::of(id, &self.wanted);
             let handle = tokio::spawn(watch::watch_kind(
                 phase.client.clone(),
                 phase.context.clone(),

@@ -41,6 +41,12 @@ pub async fn served(client: &kube::Client, gvks: impl IntoIterator<Item = GroupV
     futures::stream::iter(lookups).buffer_unordered(CONCURRENCY).collect().await
 }
 
+/// The resource `name` (a kind, or a plural) of `group` at its most stable served version, not the group's
+/// preferred one: a provider may serve only `v1beta1` in a group whose other kinds prefer `v1beta2`.
+pub fn most_stable(group: &discovery::ApiGroup, name: &str) -> Option<(ApiResource, discovery::ApiCapabilities)> {
+    group.resources_by_stability().into_iter().find(|(ar, _)| ar.kind == name || ar.plural == name)
+}
+
 /// The API of a served kind: in `namespace` when it is namespaced, else cluster-wide.
 pub fn api(client: &kube::Client, ar: &ApiResource, namespaced: bool, namespace: &str) -> Api<DynamicObject> {
     if namespaced { Api::namespaced_with(client.clone(), namespace, ar) } else { Api::all_with(client.clone(), ar) }

@@ -12,8 +12,7 @@ use tokio::sync::Notify;
 use crate::model::crossplane::{self, Wanted as Want};
 use crate::model::kinds::{Dynamic, KindId};
 
-/// Reads the kinds one object asks to watch.
-pub type Reader = fn(&DynamicObject) -> Vec<Want>;
+pub use crate::model::crossplane::Reader;
 
 /// What a watch tells [`Wanted`] about its objects, mirroring kube-runtime's watcher events.
 #[derive(Debug)]
@@ -143,20 +142,10 @@ pub struct Observer {
 }
 
 impl Observer {
-    /// The observer of an XRD watch (its objects ask for their XR and claim kinds).
-    pub fn definitions(wanted: &Arc<Wanted>) -> Observer {
-        Observer { wanted: wanted.clone(), read: crossplane::wanted_by_definition }
-    }
-
-    /// The observer of an XR or claim watch (its objects ask for the kinds they reference).
-    pub fn references(wanted: &Arc<Wanted>) -> Observer {
-        Observer { wanted: wanted.clone(), read: crossplane::wanted_by_references }
-    }
-
-    /// The observer of a Cluster, Machine or MachinePool watch (its objects ask for the provider kinds they
-    /// reference that the catalogue does not name).
-    pub fn capi(wanted: &Arc<Wanted>) -> Observer {
-        Observer { wanted: wanted.clone(), read: crate::model::provider_refs::wanted_by_references }
+    /// The observer of a watch of `kind`, when its objects ask for kinds ([`crossplane::reader`]: XRDs, XRs
+    /// and claims, Cluster API Clusters, Machines and MachinePools); `None` for the others.
+    pub fn of(kind: KindId, wanted: &Arc<Wanted>) -> Option<Observer> {
+        crossplane::reader(kind).map(|read| Observer { wanted: wanted.clone(), read })
     }
 
     /// Reports what the watch of `kind` saw.
@@ -182,7 +171,7 @@ mod tests {
     fn the_wanted_set_follows_objects_and_relists() {
         let wanted = Wanted::new();
         let source = KindId::dynamic("example.org", "XDbForTest", "xdbfortests", false, Dynamic::Composite).unwrap();
-        let obs = Observer::references(&wanted);
+        let obs = Observer::of(source, &wanted).expect("a composite's watch observes");
         let a = xr("a", &[("rds.aws.upbound.io/v1beta1", "Instance")]);
         let b = xr("b", &[("s3.aws.upbound.io/v1beta1", "Bucket"), ("rds.aws.upbound.io/v1beta1", "Instance")]);
         obs.seen(source, Seen::Init);
@@ -214,9 +203,9 @@ mod tests {
                 "versions": [{"name": "v2", "served": true, "referenceable": true}]}}))
         .expect("xrd");
         let parent = xr("p", &[("example.org/v1", "XNet")]);
-        Observer::definitions(&wanted).seen(KindId::XRD, Seen::Apply(&xrd));
+        Observer::of(KindId::XRD, &wanted).expect("an XRD watch observes").seen(KindId::XRD, Seen::Apply(&xrd));
         let source = KindId::dynamic("example.org", "XDbForTest2", "xdbfortest2s", false, Dynamic::Composite).unwrap();
-        Observer::references(&wanted).seen(source, Seen::Apply(&parent));
+        Observer::of(source, &wanted).expect("a composite's watch observes").seen(source, Seen::Apply(&parent));
         let snap = wanted.snapshot();
         assert_eq!(snap.get(&("example.org".into(), "XNet".into())), Some(&("v2".to_string(), Dynamic::Composite)));
     }

@@ -113,15 +113,7 @@ fn is_workspace(kind: KindId) -> bool {
 }
 
 fn condition_status(v: &Value, type_: &str) -> String {
-    v.pointer("/status/conditions")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .find(|c| c.get("type").and_then(Value::as_str) == Some(type_))
-        .and_then(|c| c.get("status").and_then(Value::as_str))
-        .filter(|s| !s.is_empty())
-        .unwrap_or("-")
-        .to_string()
+    super::conditions::raw_field(v, type_, "status").filter(|s| !s.is_empty()).unwrap_or("-").to_string()
 }
 
 fn is_capi_cluster(kind: KindId) -> bool {

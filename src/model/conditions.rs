@@ -228,6 +228,21 @@ fn condition(entry: &Value, at: &str) -> Result<Condition, Malformed> {
     })
 }
 
+/// Field `field` (`status`, `reason`, `message`) of the first condition of `type_` in `status.conditions`, as
+/// written: `None` when the condition, the field or the list is absent or of another shape. For readers that
+/// show conditions verbatim, as the upstream CLIs print them (`crossplane resource trace`, printer columns);
+/// health goes through [`conditions_at`], which reports malformed entries.
+pub fn raw_field<'a>(obj_data: &'a Value, type_: &str, field: &str) -> Option<&'a str> {
+    obj_data
+        .pointer("/status/conditions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find(|c| c.get("type").and_then(Value::as_str) == Some(type_))
+        .and_then(|c| c.get(field))
+        .and_then(Value::as_str)
+}
+
 /// The first condition of `type_` (kstatus and `meta.FindStatusCondition` both take the first).
 pub fn find<'a>(conditions: &'a [Condition], type_: &str) -> Option<&'a Condition> {
     conditions.iter().find(|c| c.type_ == type_)

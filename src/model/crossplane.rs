@@ -169,6 +169,23 @@ pub fn wanted_by_references(obj: &DynamicObject) -> Vec<Wanted> {
     out
 }
 
+/// Reads the kinds one object asks to watch.
+pub type Reader = fn(&DynamicObject) -> Vec<Wanted>;
+
+/// What an object of `kind` asks the fleet to watch, if its kind asks anything: an XRD its XR and claim
+/// kinds ([`wanted_by_definition`]); a claim or XR the kinds it references ([`wanted_by_references`]); a
+/// Cluster API Cluster, Machine or MachinePool the provider kinds it references that the catalogue does not
+/// name ([`super::provider_refs::wanted_by_references`]). The one place that says which watches feed the
+/// kinds found at run time (`fleet::wanted`) and what the headless commands wait for ([`settled`]).
+pub fn reader(kind: KindId) -> Option<Reader> {
+    match kind {
+        KindId::XRD => Some(wanted_by_definition),
+        KindId::CLUSTER | KindId::MACHINE | KindId::MACHINE_POOL => Some(super::provider_refs::wanted_by_references),
+        _ if matches!(kind.dynamic_role(), Some(Dynamic::Composite | Dynamic::Claim)) => Some(wanted_by_references),
+        _ => None,
+    }
+}
+
 /// Whether every kind the XRDs and composites of `store` ask for (and the provider kinds Cluster API objects
 /// reference that the catalogue does not name) has been answered in their context:
 /// watched and synced (or forbidden, missing, failing), or reported unserved. Contexts that are not Ready
@@ -189,14 +206,7 @@ pub fn settled(store: &FleetStore) -> bool {
             })
         };
         ctx.kinds.iter().all(|(id, entry)| {
-            let read: fn(&DynamicObject) -> Vec<Wanted> = match id.dynamic_role() {
-                _ if *id == KindId::XRD => wanted_by_definition,
-                _ if matches!(*id, KindId::CLUSTER | KindId::MACHINE | KindId::MACHINE_POOL) => {
-                    super::provider_refs::wanted_by_references
-                }
-                Some(Dynamic::Composite | Dynamic::Claim) => wanted_by_references,
-                _ => return true,
-            };
+            let Some(read) = reader(*id) else { return true };
             entry.state != Some(KindState::Synced) || entry.objects.values().all(|o| answered(read(o.obj())))
         })
     })
@@ -212,18 +222,20 @@ pub fn defined_kind(store: &FleetStore, context: &str, text: &str, role: Dynamic
     let what = if role == Dynamic::Claim { "claim" } else { "composite resource" };
     let Some(ctx) = store.context(context) else { return Err(format!("context {context} is not in the fleet")) };
     let defined: Vec<KindId> = ctx.kinds.keys().copied().filter(|k| k.dynamic_role() == Some(role)).collect();
-    let text = text.to_ascii_lowercase();
     let found = defined.iter().copied().find(|k| {
         let s = k.spec();
-        let (kind, plural, group) = (s.kind.to_ascii_lowercase(), s.plural, s.group);
-        [kind.clone(), plural.to_string(), format!("{kind}.{group}"), format!("{plural}.{group}")].contains(&text)
+        super::object_ref::names_type(text, s.kind, s.plural, s.group)
     });
     found.ok_or_else(|| {
         let mut names: Vec<String> = defined.iter().map(|k| k.spec().kind.to_string()).collect();
         names.sort();
         match names.is_empty() {
             true => format!("no {what} kind is defined in context {context} (no XRD, or Crossplane is not installed)"),
-            false => format!("no {what} kind {text:?} in context {context}; its XRDs define: {}", names.join(", ")),
+            false => format!(
+                "no {what} kind {:?} in context {context}; its XRDs define: {}",
+                text.to_ascii_lowercase(),
+                names.join(", ")
+            ),
         }
     })
 }

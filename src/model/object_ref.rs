@@ -67,6 +67,14 @@ pub fn parse_typed(text: &str) -> Result<(String, String, String), String> {
     }
 }
 
+/// Whether `text` names a kind as `crossplane resource trace` (and kubectl) take a TYPE: its kind or its
+/// plural, alone or followed by `.group`, case-insensitive.
+pub fn names_type(text: &str, kind: &str, plural: &str, group: &str) -> bool {
+    let (text, kind, plural) = (text.to_ascii_lowercase(), kind.to_ascii_lowercase(), plural.to_ascii_lowercase());
+    let qualified = |name: &str| text.strip_prefix(name).and_then(|rest| rest.strip_prefix('.')) == Some(group);
+    text == kind || text == plural || qualified(&kind) || qualified(&plural)
+}
+
 fn kind_name<S: serde::Serializer>(k: &KindId, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(k.spec().kind)
 }
@@ -84,6 +92,23 @@ impl std::fmt::Display for ObjectRef {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_type_is_a_kind_or_plural_with_or_without_its_group() {
+        let n = |t: &str| names_type(t, "PostgreSQLInstance", "postgresqlinstances", "database.example.org");
+        for yes in [
+            "postgresqlinstance",
+            "PostgreSQLInstance",
+            "postgresqlinstances",
+            "postgresqlinstances.database.example.org",
+            "PostgreSQLInstance.database.example.org",
+        ] {
+            assert!(n(yes), "{yes}");
+        }
+        for no in ["postgresql", "postgresqlinstances.example.org", "postgresqlinstances.", ""] {
+            assert!(!n(no), "{no}");
+        }
+    }
 
     #[test]
     fn typed_objects_name_their_type() {

@@ -17,11 +17,12 @@
 //! path is shown once more with a note and not expanded (trace has no such guard).
 use std::collections::HashSet;
 
+use super::conditions::raw_field;
 use super::crossplane::{Reference, references};
 use super::kinds::KindId;
 use super::object::StoredObject;
 use super::store::{FleetStore, KindState};
-use super::tree::{Label, Lookup, Missing, ObjectLabel, StoreView, TraceRow, TreeNode, at};
+use super::tree::{Label, Lookup, Missing, ObjectLabel, StoreView, TraceRow, TreeNode};
 
 /// The annotation naming the composition step that made a composed resource (trace's `wide` RESOURCE).
 pub const COMPOSITION_RESOURCE_NAME: &str = "crossplane.io/composition-resource-name";
@@ -117,11 +118,9 @@ fn no_matches(r: &Reference) -> String {
 /// of Synced when it is not True and says something, else of Ready.
 pub fn row(obj: &StoredObject) -> TraceRow {
     let o = obj.obj();
-    let conditions = at(&o.data, "/status/conditions").and_then(|c| c.as_array());
     let condition = |type_: &str| -> (String, String, String) {
-        let c = conditions.into_iter().flatten().find(|c| c.get("type").and_then(|t| t.as_str()) == Some(type_));
-        let s = |k: &str| c.and_then(|c| c.get(k)).and_then(|v| v.as_str()).unwrap_or("").to_string();
-        (s("status"), s("reason"), s("message"))
+        let f = |field: &str| raw_field(&o.data, type_, field).unwrap_or_default().to_string();
+        (f("status"), f("reason"), f("message"))
     };
     let (ready, ready_reason, ready_message) = condition("Ready");
     let (synced, synced_reason, synced_message) = condition("Synced");

@@ -131,7 +131,7 @@ pub async fn served_version(client: &kube::Client, kind: KindId) -> Result<Strin
     };
     if spec.versions.is_empty() {
         // A kind found at run time: its most stable served version.
-        let found = group.resources_by_stability().into_iter().find(|(ar, _)| ar.kind == spec.kind);
+        let found = crate::fleet::served::most_stable(&group, spec.kind);
         return found.map(|(ar, _)| ar.version).ok_or_else(|| {
             OpError::refused(
                 super::RefusalKind::NotFound,
@@ -160,7 +160,6 @@ pub async fn served_version(client: &kube::Client, kind: KindId) -> Result<Strin
 pub async fn crossplane_kind(client: &kube::Client, text: &str) -> Result<(KindId, String), OpError> {
     use crate::model::kinds::Dynamic;
     let failed = |e: kube::Error| OpError::Failed(format!("discovery: {}", crate::fleet::describe(&e)));
-    let wanted = text.to_ascii_lowercase();
     let groups = client.list_api_groups().await.map_err(failed)?;
     let gvs: Vec<String> =
         groups.groups.iter().filter_map(|g| g.preferred_version.as_ref().map(|v| v.group_version.clone())).collect();
@@ -169,9 +168,7 @@ pub async fn crossplane_kind(client: &kube::Client, text: &str) -> Result<(KindI
         let Ok(list) = list else { continue };
         let (group, version) = gv.split_once('/').unwrap_or(("", gv));
         for r in list.resources.iter().filter(|r| !r.name.contains('/')) {
-            let kind = r.kind.to_ascii_lowercase();
-            let names = [kind.clone(), r.name.clone(), format!("{kind}.{group}"), format!("{}.{group}", r.name)];
-            if !names.contains(&wanted) {
+            if !crate::model::object_ref::names_type(text, &r.kind, &r.name, group) {
                 continue;
             }
             let categories = r.categories.clone().unwrap_or_default();

@@ -7,6 +7,7 @@ use kube::api::DynamicObject;
 use serde_json::{Value, json};
 
 use super::follow::Judge;
+use crate::model::conditions::raw_field;
 use crate::model::status::CROSSPLANE_PAUSED;
 
 /// The merge patch that pauses (`"true"`) or resumes (the annotation removed) an object.
@@ -14,20 +15,10 @@ pub fn paused_patch(pause: bool) -> Value {
     json!({ "metadata": { "annotations": { CROSSPLANE_PAUSED: if pause { json!("true") } else { Value::Null } } } })
 }
 
-fn synced_reason(obj: &DynamicObject) -> Option<&str> {
-    obj.data
-        .pointer("/status/conditions")?
-        .as_array()?
-        .iter()
-        .find(|c| c.get("type").and_then(Value::as_str) == Some("Synced"))?
-        .get("reason")?
-        .as_str()
-}
-
 /// Whether the controller has seen the pause (`Synced` reason `ReconcilePaused`) or the resume (any other
 /// `Synced` reason).
 pub fn pause_observed(obj: &DynamicObject, pause: bool) -> Judge {
-    let reason = synced_reason(obj);
+    let reason = raw_field(&obj.data, "Synced", "reason");
     match (pause, reason) {
         (true, Some("ReconcilePaused")) => Judge::Done("paused; Synced=False (ReconcilePaused)".into()),
         (true, _) => Judge::Wait(Some("waiting for Crossplane to report Synced=False (ReconcilePaused)".into())),

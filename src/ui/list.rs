@@ -4,7 +4,6 @@ use super::rows::Rows;
 use super::state::{State, View};
 use crate::model::object_ref::ObjectRef;
 use crate::model::pulse::PulseWhat;
-use crate::model::status::HealthState;
 use crate::model::store::Origin;
 
 /// What `enter` on a row leads to.
@@ -103,8 +102,7 @@ fn admitted(state: &State, rows: &Rows) -> Vec<usize> {
         View::Crossplane => (0..rows.crossplane.len())
             .filter(|&i| {
                 let r = &rows.crossplane[i];
-                let failing = rows.crossplane_causes.contains_key(&r.obj);
-                state.nav.flux_filter.admits(if failing { HealthState::Failed } else { r.health.state })
+                state.nav.flux_filter.admits(rows.crossplane_state(r))
                     && keep(&[
                         &r.obj.context,
                         &r.obj.namespace,

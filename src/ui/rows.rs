@@ -443,7 +443,7 @@ impl Rows {
             });
             entry.is_some()
         });
-        for ctx in listed {
+        for ctx in listed.iter().copied() {
             let Some(entry) = store.context(ctx) else { continue };
             for (kind, k) in &entry.kinds {
                 if !Columns::listed(*kind) {
@@ -475,19 +475,28 @@ impl Rows {
         if x {
             self.crossplane = sets.crossplane.iter().map(|s| s.0.clone()).collect();
         }
-        if self.update_causes(store, &listed_contexts(store)) || x {
+        if self.update_causes(store, &listed) || x {
             // Worst first, with a claim or XR whose composed resource fails counted as Failed (stable: the
             // rest keeps the sets' order).
             let causes = &self.crossplane_causes;
-            self.crossplane
-                .sort_by_key(|r| if causes.contains_key(&r.obj) { HealthState::Failed } else { r.health.state });
+            self.crossplane.sort_by_key(|r| crossplane_state(causes, r));
         }
     }
 }
 
+/// A Crossplane row's state as the view shows and sorts it: Failed when one of its composed resources fails
+/// (it has a cause), else its own.
+fn crossplane_state(causes: &HashMap<ObjectRef, crate::model::xp_tree::Cause>, r: &CrossplaneRow) -> HealthState {
+    if causes.contains_key(&r.obj) { HealthState::Failed } else { r.health.state }
+}
+
 impl Rows {
-    /// Rebuilds [`Rows::health_checks`] when a listed context's MachineHealthChecks changed (they are few: a
-    /// handful per management cluster) or the listed contexts did.
+    /// A Crossplane view row's state: Failed when one of its composed resources fails, else its own (what the
+    /// view shows, sorts and filters by).
+    pub fn crossplane_state(&self, r: &CrossplaneRow) -> HealthState {
+        crossplane_state(&self.crossplane_causes, r)
+    }
+
     /// Rebuilds [`Rows::crossplane_causes`] when a Crossplane kind of a listed context changed (the sum of
     /// their revisions, unique and increasing, and of the context's kinds revision); returns whether it did.
     fn update_causes(&mut self, store: &FleetStore, listed: &[&str]) -> bool {
@@ -516,6 +525,8 @@ impl Rows {
         true
     }
 
+    /// Rebuilds [`Rows::health_checks`] when a listed context's MachineHealthChecks changed (they are few: a
+    /// handful per management cluster) or the listed contexts did.
     fn update_health_checks(&mut self, store: &FleetStore, listed: &[&str]) {
         let revisions: Vec<(&str, u64)> = listed
             .iter()

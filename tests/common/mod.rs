@@ -114,3 +114,19 @@ pub async fn create_with_status(
     api.patch_status(&name, &kube::api::PatchParams::default(), &kube::api::Patch::Merge(&patch)).await?;
     Ok(())
 }
+
+/// Applies what the fleet sends to `store` until `done` holds; fails the test, naming `what`, after 30 s.
+pub async fn until(
+    rx: &mut tokio::sync::mpsc::Receiver<fleetdeck::model::store::StoreMsg>,
+    store: &mut fleetdeck::model::store::FleetStore,
+    what: &str,
+    done: impl Fn(&fleetdeck::model::store::FleetStore) -> bool,
+) {
+    let t = Instant::now();
+    while !done(store) {
+        assert!(t.elapsed() < Duration::from_secs(30), "{what}: not within 30 s");
+        if let Ok(Some(m)) = tokio::time::timeout(Duration::from_millis(200), rx.recv()).await {
+            store.apply(m, k8s_openapi::jiff::Timestamp::now());
+        }
+    }
+}

@@ -15,7 +15,7 @@
 use kube::api::DynamicObject;
 
 use super::{Health, HealthState, has_status, not_reconciled};
-use crate::model::conditions::{Condition, ConditionStatus, Malformed, conditions_at, find};
+use crate::model::conditions::{Condition, Malformed, conditions_at, find};
 
 /// The annotation that pauses a Crossplane object; only the exact value `"true"` counts (crossplane-runtime
 /// `pkg/meta/meta.go` `IsPaused`).
@@ -74,13 +74,14 @@ pub(super) fn synced_ready(obj: &DynamicObject) -> Result<Health, Malformed> {
         Some(c) if c.is_false() && c.reason == "Unavailable" => Health::from_condition(HealthState::Failed, c),
         Some(c) if c.is_false() && c.reason == "Deleting" => Health::from_condition(HealthState::Deleting, c),
         Some(c) => Health::from_condition(HealthState::Progressing, c),
-        None => {
-            // Synced is there (checked above) and not False.
-            let s = synced.cloned().unwrap_or_else(|| blank("Synced"));
-            let mut h = Health::from_condition(HealthState::Progressing, &s);
-            h.message = "no Ready condition yet".into();
-            h
-        }
+        // No Ready yet: Synced is there (both absent was `NotReconciled` above) and not False.
+        None => match synced {
+            Some(s) => Health {
+                message: "no Ready condition yet".into(),
+                ..Health::from_condition(HealthState::Progressing, s)
+            },
+            None => not_reconciled(),
+        },
     })
 }
 
@@ -142,18 +143,6 @@ fn xrd(obj: &DynamicObject) -> Result<Health, Malformed> {
         return Ok(Health::from_condition(HealthState::Progressing, offered));
     }
     Ok(Health::from_condition(HealthState::Ready, established))
-}
-
-fn blank(type_: &str) -> Condition {
-    Condition {
-        type_: type_.into(),
-        status: ConditionStatus::Unknown,
-        reason: String::new(),
-        message: String::new(),
-        last_transition_time: None,
-        severity: None,
-        observed_generation: None,
-    }
 }
 
 #[cfg(test)]

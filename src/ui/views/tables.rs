@@ -8,7 +8,6 @@ use ratatui::widgets::{Block, Borders, Cell, Row, Table};
 use crate::config::{Role, Theme};
 use crate::model::kinds::KindId;
 use crate::model::pulse::PulseWhat;
-use crate::model::status::HealthState;
 use crate::model::store::{ConnState, Origin};
 use crate::model::summary::{ContextSummary, Tally};
 use crate::ui::format::{age, first_line};
@@ -318,12 +317,13 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, rows: &Rows, theme: &Theme
                     };
                     // A composed resource that fails makes the row Failed and says which and why, with
                     // trace's cut of its status (provider messages put what matters last).
-                    let (health, message, role) = match rows.crossplane_causes.get(&r.obj) {
+                    let health = rows.crossplane_state(r);
+                    let (message, role) = match rows.crossplane_causes.get(&r.obj) {
                         Some(c) => {
                             let status = crate::model::trace_text::cut(&first_line(&c.status));
-                            (HealthState::Failed, format!("{}: {status}", c.object), Role::Error)
+                            (format!("{}: {status}", c.object), Role::Error)
                         }
-                        None => (r.health.state, first_line(&r.health.message).to_string(), Role::Base),
+                        None => (first_line(&r.health.message).to_string(), Role::Base),
                     };
                     let row = Row::new(vec![
                         styled(r.obj.context.as_str(), Role::Muted, theme, sel),
