@@ -53,6 +53,16 @@ fn rss_mb() -> f64 {
     pages * 4096.0 / 1_048_576.0
 }
 
+/// User + system CPU seconds this process used so far (`/proc/self/stat` fields 14 and 15, in clock ticks
+/// of 1/100 s).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<f64> = after.split_whitespace().filter_map(|x| x.parse().ok()).collect();
+    // Fields after the command: state is 3 (not a number), so utime (14) and stime (15) are at 10 and 11 here.
+    (f.get(10).copied().unwrap_or(0.0) + f.get(11).copied().unwrap_or(0.0)) / 100.0
+}
+
 fn percentile(v: &mut [f64], p: f64) -> f64 {
     v.sort_by(f64::total_cmp);
     if v.is_empty() {
@@ -269,7 +279,10 @@ async fn measure_contexts(kubeconfig: &str, share: bool) -> Result<()> {
     let limit = Duration::from_secs(30 + total as u64 / 10);
     let (tx, mut rx) = tokio::sync::mpsc::channel(fleet::CHANNEL_CAPACITY);
     let t = Instant::now();
-    let opts = FleetOptions { lineage: false, share_connections: share, ..FleetOptions::default() };
+    let mut opts = FleetOptions { lineage: false, share_connections: share, ..FleetOptions::default() };
+    if std::env::var("FLEETDECK_BENCH_KINDS").is_ok_and(|k| k == "summary") {
+        opts.kinds = fleetdeck::model::summary::kinds();
+    }
     let _fleet = Fleet::start(&kc, &[], opts, tx).await?;
     let mut store = FleetStore::new();
     let (mut reachable_done, mut unreachable_done) = (None, None);
@@ -302,13 +315,16 @@ async fn measure_contexts(kubeconfig: &str, share: bool) -> Result<()> {
                 .unwrap_or_default();
             println!(
                 "{total} contexts ({} reachable, {} unreachable; {}): reachable summaries complete in {:.2} s (target \
-                 <= 2 s at 50), unreachable marked in {:.2} s (target <= 4 s at 50); RSS {rss} kB, {} objects",
+                 <= 2 s at 50), unreachable marked in {:.2} s (target <= 4 s at 50); RSS {rss} kB, heap live {:.1} MB, \
+                 {} objects; CPU {:.1} s",
                 reach.len(),
                 dead.len(),
                 if share { "identical contexts share a connection" } else { "one connection per context" },
                 a.as_secs_f64(),
                 b.as_secs_f64(),
-                store.len()
+                mb(LIVE.load(Ordering::Relaxed)),
+                store.len(),
+                cpu_seconds()
             );
             return Ok(());
         }
@@ -322,7 +338,7 @@ async fn measure_contexts(kubeconfig: &str, share: bool) -> Result<()> {
 /// `--serve N`: a demo fleet of scale N until killed.
 fn serve(rt: &tokio::runtime::Runtime, scale: usize) -> Result<()> {
     let dir = tempfile::tempdir()?;
-    let opts = DemoOptions { dir: dir.path().to_path_buf(), scale, controllers: false };
+    let opts = DemoOptions { dir: dir.path().to_path_buf(), scale, controllers: false, contexts: 0 };
     let fleet = rt.block_on(DemoFleet::start(&opts, &mut |l| eprintln!("demo: {l}")))?;
     println!("KUBECONFIG {}", fleet.kubeconfig.display());
     std::io::stdout().flush()?;
@@ -371,7 +387,7 @@ fn fleet_for(
         return Ok((PathBuf::from(k), None));
     }
     let dir = tempfile::tempdir()?;
-    let opts = DemoOptions { dir: dir.path().to_path_buf(), scale, controllers: false };
+    let opts = DemoOptions { dir: dir.path().to_path_buf(), scale, controllers: false, contexts: 0 };
     let fleet = rt.block_on(DemoFleet::start(&opts, &mut |l| eprintln!("demo: {l}")))?;
     Ok((fleet.kubeconfig.clone(), Some((fleet, dir))))
 }

@@ -54,7 +54,9 @@ async fn run_with_repo(
     let kc = fleet::kubeconfig::load(kubeconfig.or(global.kubeconfig.as_deref()))
         .map_err(|e| UsageError(format!("{e:#}")))?;
     let (tx, rx) = mpsc::channel(fleet::CHANNEL_CAPACITY);
-    let opts = FleetOptions { warning_events: true, ..global.fleet_options() };
+    // On a large fleet, each context watches its summary kinds and what the cockpit asks for (`ui::demand`).
+    let demand = fleet::demand::Demand::new();
+    let opts = FleetOptions { warning_events: true, demand: Some(demand.clone()), ..global.fleet_options() };
     let mut fleet = Fleet::start(&kc, &global.context, opts, tx).await.map_err(|e| UsageError(format!("{e:#}")))?;
     let mut state = ui::state::State::new(Timestamp::now());
     state.settings.warnings = loaded.warnings;
@@ -67,6 +69,7 @@ async fn run_with_repo(
     }
     let clients = fleetdeck::ops::clients::Clients::new(kc.config.clone(), global.fleet_options());
     let (effects, results) = ui::effects::Effects::new(clients, paths.state_dir.clone());
+    let effects = effects.with_demand(demand);
     let theme = loaded.theme.for_depth(config::ColorDepth::detect());
     let r = ui::app::run(rx, state, theme, loaded.keymap, effects, results).await;
     fleet.stop();

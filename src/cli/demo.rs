@@ -28,6 +28,10 @@ pub struct DemoArgs {
     /// benchmarks (N=100 is about 4,000 objects).
     #[arg(long, default_value_t = 0, global = true)]
     pub scale: usize,
+    /// Also present N more contexts (`edge-0001` ...) over two more API servers, each with a user of its own,
+    /// every 10th unreachable or hung: a large fleet for benchmarks (e.g. `--contexts 1000`).
+    #[arg(long, default_value_t = 0, global = true)]
+    pub contexts: usize,
 }
 
 #[derive(Debug, Subcommand)]
@@ -47,9 +51,9 @@ pub fn run(args: &DemoArgs, global: &GlobalArgs) -> Result<()> {
     let paths = Paths::discover()?;
     let dir = demo_dir(&paths.state_dir);
     match args.cmd {
-        None => serve(&dir, args.scale, Some(global)),
-        Some(DemoCmd::Serve) => serve(&dir, args.scale, None),
-        Some(DemoCmd::Up) => up(&dir, args.scale),
+        None => serve(&dir, args, Some(global)),
+        Some(DemoCmd::Serve) => serve(&dir, args, None),
+        Some(DemoCmd::Up) => up(&dir, args),
         Some(DemoCmd::Status) => status(&dir),
         Some(DemoCmd::Down) => down(&dir),
     }
@@ -67,6 +71,13 @@ fn usage(state: &DemoState) -> String {
     }
     out.push_str(&format!("  context {:<20} RBAC lets it read Flux objects only\n", demo::RESTRICTED));
     out.push_str(&format!("  context {:<20} a closed port\n", demo::UNREACHABLE));
+    if state.contexts > 0 {
+        out.push_str(&format!(
+            "  contexts edge-0001 to {} over {} (a user each; every 10th refused or hung)\n",
+            demo::edge::name(state.contexts),
+            demo::edge::SERVERS.join(", ")
+        ));
+    }
     out.push_str(&format!("{}\n", demo::export_line(&state.kubeconfig)));
     out.push_str("then e.g.: kubectl --context mgmt get clusters.cluster.x-k8s.io -A\n");
     if let Some(repo) = &state.repository {
@@ -81,7 +92,8 @@ fn usage(state: &DemoState) -> String {
 /// Runs the fleet in this process until a signal, writing the state file. In the foreground (`global` given)
 /// it opens the cockpit on the fleet when stdout is a terminal (else prints how to use it) and stops the
 /// fleet when the cockpit closes.
-fn serve(dir: &Path, scale: usize, global: Option<&GlobalArgs>) -> Result<()> {
+fn serve(dir: &Path, args: &DemoArgs, global: Option<&GlobalArgs>) -> Result<()> {
+    let scale = args.scale;
     if let Some(st) = DemoState::read(dir)?
         && st.owner_alive()
         && st.pid != std::process::id()
@@ -104,9 +116,10 @@ fn serve(dir: &Path, scale: usize, global: Option<&GlobalArgs>) -> Result<()> {
             servers: Vec::new(),
             child_pids: Vec::new(),
             repository: None,
+            contexts: args.contexts,
         };
         st.write(dir)?;
-        let opts = DemoOptions { dir: dir.to_path_buf(), scale, controllers: true };
+        let opts = DemoOptions { dir: dir.to_path_buf(), scale, controllers: true, contexts: args.contexts };
         let mut progress = |line: &str| {
             println!("demo: {line}");
             let _ = std::io::stdout().flush();
@@ -184,7 +197,7 @@ fn kill(pid: u32, sig: i32) {
     }
 }
 
-fn up(dir: &Path, scale: usize) -> Result<()> {
+fn up(dir: &Path, args: &DemoArgs) -> Result<()> {
     if let Some(st) = DemoState::read(dir)?
         && st.owner_alive()
     {
@@ -200,7 +213,7 @@ fn up(dir: &Path, scale: usize) -> Result<()> {
     let log_path = dir.join("serve.log");
     let log = std::fs::File::create(&log_path).with_context(|| format!("creating {}", log_path.display()))?;
     let mut cmd = Command::new(std::env::current_exe().context("finding the fleetdeck executable")?);
-    cmd.args(["demo", "serve", "--scale", &scale.to_string()])
+    cmd.args(["demo", "serve", "--scale", &args.scale.to_string(), "--contexts", &args.contexts.to_string()])
         .stdin(Stdio::null())
         .stdout(log.try_clone()?)
         .stderr(log);

@@ -11,6 +11,7 @@
 //! provisioning phases and some churn.
 pub mod apply;
 pub mod controllers;
+pub mod edge;
 pub mod repo;
 pub mod seed;
 pub mod state;
@@ -43,6 +44,9 @@ pub struct DemoOptions {
     pub scale: usize,
     /// Run the simulated controllers (tests of the seed alone turn them off).
     pub controllers: bool,
+    /// `--contexts N`: N more contexts over two more API servers, with distinct users, a tenth of them dead
+    /// (the benchmark fleet: see [`edge`]). 0: none.
+    pub contexts: usize,
 }
 
 /// A running demo fleet; dropping it stops the controllers and every process.
@@ -56,6 +60,8 @@ pub struct DemoFleet {
     /// The fleet's GitOps repository (a clone; its `origin` is a bare repository beside it).
     pub repository: PathBuf,
     controllers: Option<controllers::Handle>,
+    /// The hung port of the `--contexts` fleet, held while the demo runs.
+    hung: Option<edge::Hung>,
 }
 
 impl DemoFleet {
@@ -64,16 +70,23 @@ impl DemoFleet {
     ///
     /// Errors name the step and object that failed; nothing is left running on error.
     pub async fn start(opts: &DemoOptions, progress: &mut (dyn FnMut(&str) + Send)) -> Result<DemoFleet> {
-        progress("starting etcd and the API servers mgmt, dev-eu, prod-us");
+        let servers: Vec<&str> =
+            SERVERS.iter().chain(if opts.contexts > 0 { &edge::SERVERS[..] } else { &[] }).copied().collect();
+        progress(&format!("starting etcd and the API servers {}", servers.join(", ")));
         let mut builder = Envtest::builder().root_dir(&opts.dir).restricted_context("mgmt").with_progress();
-        for s in SERVERS {
+        for s in &servers {
             builder = builder.server(s);
         }
-        let env = builder.start().await?;
-        let kubeconfig = write_kubeconfig(&env)?;
+        let env = builder.users(edge::users(opts.contexts)).start().await?;
+        let hung = if opts.contexts > 0 { Some(edge::Hung::start().await?) } else { None };
+        let edge_contexts = match &hung {
+            Some(h) => edge::contexts(&env, opts.contexts, h.port)?,
+            None => Vec::new(),
+        };
+        let kubeconfig = write_kubeconfig(&env, edge_contexts)?;
 
         progress("installing the Cluster API, Flux, tofu-controller and Weave GitOps CRDs");
-        let installs = SERVERS.map(|s| env.install_crds(s));
+        let installs = servers.iter().map(|s| env.install_crds(s));
         for r in futures::future::join_all(installs).await {
             r?;
         }
@@ -99,6 +112,17 @@ impl DemoFleet {
         for (context, crds) in &fleet.crds {
             let crds = crds.iter().map(|c| serde_json::from_value(c.clone())).collect::<Result<Vec<_>, _>>()?;
             crate::envtest::create_crds(&env.client(context).await?, crds).await?;
+        }
+        if opts.contexts > 0 {
+            progress(&format!(
+                "--contexts {}: contexts edge-0001 to {} over {} (a user each; every 10th refused or hung)",
+                opts.contexts,
+                edge::name(opts.contexts),
+                edge::SERVERS.join(", ")
+            ));
+            for (i, server) in edge::SERVERS.iter().enumerate() {
+                fleet.contexts.insert(server.to_string(), seed::edge(i + 1, &input));
+            }
         }
         seeded.extend(seed_all(&env, fleet.contexts).await?);
         for (context, reference) in &fleet.to_delete {
@@ -131,7 +155,7 @@ impl DemoFleet {
         } else {
             None
         };
-        Ok(DemoFleet { env, kubeconfig, seeded, controllers, repository: repository.clone })
+        Ok(DemoFleet { env, kubeconfig, seeded, controllers, repository: repository.clone, hung })
     }
 
     /// Pids of etcd and the API servers.
@@ -144,6 +168,7 @@ impl DemoFleet {
         if let Some(c) = self.controllers.take() {
             c.stop();
         }
+        self.hung = None;
         self.env.stop();
     }
 }
@@ -166,15 +191,18 @@ async fn seed_all(
     futures::future::join_all(jobs).await.into_iter().collect()
 }
 
-/// Writes the demo kubeconfig (over the harness's own) and returns its path.
-fn write_kubeconfig(env: &Envtest) -> Result<PathBuf> {
+/// Writes the demo kubeconfig (over the harness's own), with the `--contexts` fleet's `edge` contexts last,
+/// and returns its path.
+fn write_kubeconfig(env: &Envtest, edge: Vec<TokenContext>) -> Result<PathBuf> {
+    // One admin context per server, the `--contexts` fleet's servers included (the seeding reaches them so).
     let mut ctxs: Vec<TokenContext> =
-        SERVERS.iter().map(|s| env.token_context(s, s, env.admin_token())).collect::<Result<_>>()?;
+        env.servers().iter().map(|s| env.token_context(&s.name, &s.name, env.admin_token())).collect::<Result<_>>()?;
     ctxs.push(env.token_context(RESTRICTED, "mgmt", env.restricted_token())?);
     // Port 1 is privileged and closed on loopback: connections are refused at once, every time.
     let mut broken = env.token_context(UNREACHABLE, "mgmt", env.admin_token())?;
     broken.server = "https://127.0.0.1:1".into();
     ctxs.push(broken);
+    ctxs.extend(edge);
     let path = env.root().join("kubeconfig");
     std::fs::write(&path, kubeconfig::render(&ctxs, "mgmt")).with_context(|| format!("writing {}", path.display()))?;
     Ok(path)

@@ -25,6 +25,9 @@ pub struct DemoState {
     /// The fleet's GitOps repository (a clone), once written.
     #[serde(default)]
     pub repository: Option<PathBuf>,
+    /// Extra contexts presented with `--contexts N` (0 without it).
+    #[serde(default)]
+    pub contexts: usize,
 }
 
 /// `<state dir>/demo`: the kubeconfig, certificates, process logs and `state.json` of the demo fleet.
@@ -101,6 +104,7 @@ mod tests {
             servers: vec![("mgmt".into(), "https://127.0.0.1:6443".into())],
             child_pids: vec![1],
             repository: Some(dir.path().join("fleet")),
+            contexts: 0,
         };
         s.write(dir.path()).expect("write");
         assert_eq!(DemoState::read(dir.path()).expect("read"), Some(s.clone()));

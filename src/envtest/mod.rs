@@ -50,6 +50,7 @@ pub struct EnvtestBuilder {
     restricted: Vec<String>,
     root: Option<PathBuf>,
     progress: bool,
+    users: Vec<String>,
 }
 
 impl EnvtestBuilder {
@@ -79,6 +80,14 @@ impl EnvtestBuilder {
     /// drop and die with this process.
     pub fn root_dir(mut self, dir: &Path) -> Self {
         self.root = Some(dir.to_path_buf());
+        self
+    }
+
+    /// Adds users with a bearer token each, in group `system:masters` (so each is an admin on every server,
+    /// as a distinct identity: connections are not shared between them). Their tokens are
+    /// [`Envtest::user_token`], in this order. The token file is read once, when the servers start.
+    pub fn users(mut self, names: impl IntoIterator<Item = String>) -> Self {
+        self.users.extend(names);
         self
     }
 
@@ -148,6 +157,7 @@ pub struct Envtest {
     ca_pem: String,
     admin_token: String,
     restricted_token: String,
+    user_tokens: std::collections::HashMap<String, String>,
     etcd: Option<Proc>,
     servers: Vec<ApiServer>,
     kubeconfig: PathBuf,
@@ -186,10 +196,13 @@ impl Envtest {
         for (name, text) in files {
             std::fs::write(root.join(name), text).with_context(|| format!("writing {name}"))?;
         }
-        std::fs::write(
-            root.join("tokens.csv"),
-            format!("{admin_token},admin,admin,system:masters\n{restricted_token},restricted,restricted\n"),
-        )?;
+        let user_tokens: std::collections::HashMap<String, String> =
+            b.users.iter().map(|u| (u.clone(), pki::token())).collect();
+        let mut tokens = format!("{admin_token},admin,admin,system:masters\n{restricted_token},restricted,restricted\n");
+        for (user, token) in &user_tokens {
+            tokens.push_str(&format!("{token},{user},{user},system:masters\n"));
+        }
+        std::fs::write(root.join("tokens.csv"), tokens)?;
         let mut env = Envtest {
             root,
             _tmp: tmp,
@@ -197,6 +210,7 @@ impl Envtest {
             ca_pem: pki.ca_pem,
             admin_token,
             restricted_token,
+            user_tokens,
             etcd: None,
             servers: Vec::new(),
             kubeconfig: PathBuf::new(),
@@ -399,6 +413,11 @@ impl Envtest {
     /// The restricted bearer token (authenticated, but RBAC grants it nothing beyond discovery).
     pub fn restricted_token(&self) -> &str {
         &self.restricted_token
+    }
+
+    /// The bearer token of user `name` added with [`EnvtestBuilder::users`].
+    pub fn user_token(&self, name: &str) -> Option<&str> {
+        self.user_tokens.get(name).map(String::as_str)
     }
 
     /// Process ids of etcd and every running API server.

@@ -55,7 +55,7 @@ pub async fn client_for(
     target: &Target,
     opts: &FleetOptions,
 ) -> Result<(kube::Client, Option<Timestamp>), ConnectError> {
-    let mut kc = (*target.kubeconfig).clone();
+    let mut kc = only(&target.kubeconfig, &target.context);
     let mut expiry = None;
     let user = kc
         .contexts
@@ -81,6 +81,26 @@ pub async fn client_for(
     config.connect_timeout = Some(opts.connect_timeout);
     let client = transport::client(config).map_err(|e| ConnectError::Unreachable(describe(&e)))?;
     Ok((client, expiry))
+}
+
+/// The part of `kc` that `context` uses: that context, its cluster and its user (a kubeconfig of a thousand
+/// contexts is megabytes; each connection attempt copies only what it reads).
+fn only(kc: &Kubeconfig, context: &str) -> Kubeconfig {
+    let ctx = kc.contexts.iter().find(|c| c.name == context);
+    let inner = ctx.and_then(|c| c.context.as_ref());
+    let cluster = inner.map(|c| c.cluster.as_str());
+    let user = inner.and_then(|c| c.user.as_deref());
+    Kubeconfig {
+        preferences: kc.preferences.clone(),
+        clusters: kc.clusters.iter().filter(|c| Some(c.name.as_str()) == cluster).cloned().collect(),
+        auth_infos: kc.auth_infos.iter().filter(|a| Some(a.name.as_str()) == user).cloned().collect(),
+        contexts: ctx.cloned().into_iter().collect(),
+        current_context: Some(context.to_string()),
+        api_version: kc.api_version.clone(),
+        kind: kc.kind.clone(),
+        extensions: kc.extensions.clone(),
+        other: kc.other.clone(),
+    }
 }
 
 /// `/version` within the connect timeout: the server's `gitVersion`.
@@ -123,9 +143,12 @@ pub async fn run(
         if !send(&tx, &name, generation, StoreEvent::Connecting).await {
             return;
         }
+        // At most `max_connecting` contexts build a client and probe at once (a start-up storm).
+        let Ok(permit) = registry.connecting.acquire().await else { return };
         let (client, expiry) = match client_for(&target, &opts).await {
             Ok(c) => c,
             Err(e) => {
+                drop(permit);
                 if !report(&tx, &name, generation, e).await {
                     return;
                 }
@@ -134,7 +157,9 @@ pub async fn run(
                 continue;
             }
         };
-        let server_version = match probe(&client, opts.connect_timeout).await {
+        let probed = probe(&client, opts.connect_timeout).await;
+        drop(permit);
+        let server_version = match probed {
             Ok(v) => {
                 if !send(&tx, &name, generation, StoreEvent::Ready { server_version: v.clone() }).await {
                     return;
@@ -192,77 +217,25 @@ async fn connected(
     let mut reported: Option<oneshot::Sender<()>> = None;
     // Ends the watch tasks when this task is aborted (Fleet::stop) as well as when it returns.
     let mut spawned = super::AbortOnDrop::default();
-    if opts.warning_events {
-        let events =
-            super::events::watch_warnings(client.clone(), name.clone(), generation, streaming.clone(), tx.clone());
-        let handle = tokio::spawn(events);
-        spawned.hold(&handle);
-    }
+    let mut demand_rx = registry.demand.as_ref().map(super::demand::Demand::subscribe);
+    let mut events: Option<JoinHandle<()>> = None;
     let result = async {
         let mut last_discovery: Option<Instant> = None;
+        let mut served = super::Served::new();
         let mut reachable = true;
         loop {
-            if last_discovery.is_none_or(|t| t.elapsed() >= opts.rediscover_every) {
-                let served = match discover_or_report(target, client, registry, opts, generation, tx).await? {
+            let rediscover = last_discovery.is_none_or(|t| t.elapsed() >= opts.rediscover_every);
+            if rediscover {
+                served = match discover_or_report(target, client, registry, opts, generation, tx).await? {
                     Some(s) => s,
                     None => return Ok(()),
                 };
                 last_discovery = Some(Instant::now());
-                for kind in opts.kinds.iter() {
-                    match served.get(&kind) {
-                        Some(version) => {
-                            if let Some(Watch::Running(h)) = watches.get_mut(&kind)
-                                && h.is_finished()
-                            {
-                                let end = h.await.unwrap_or(watch::WatchEnd::Closed);
-                                watches.remove(&kind);
-                                if end == watch::WatchEnd::Forbidden {
-                                    watches.insert(kind, Watch::Forbidden(Instant::now()));
-                                }
-                            }
-                            match watches.get(&kind) {
-                                Some(Watch::Running(_)) => continue,
-                                Some(Watch::Forbidden(at)) if at.elapsed() < watch::FORBIDDEN_RETRY => {
-                                    continue;
-                                }
-                                _ => {}
-                            }
-                            if !send(
-                                tx,
-                                name,
-                                generation,
-                                StoreEvent::Kind(kind, KindEvent::Served { version: version.clone() }),
-                            )
-                            .await
-                            {
-                                return Err(());
-                            }
-                            let observer = super::wanted::Observer::of(kind, &wanted);
-                            let handle = tokio::spawn(watch::watch_kind(
-                                client.clone(),
-                                name.clone(),
-                                generation,
-                                kind,
-                                version.clone(),
-                                streaming.clone(),
-                                tx.clone(),
-                                observer,
-                            ));
-                            spawned.hold(&handle);
-                            watches.insert(kind, Watch::Running(handle));
-                        }
-                        None => {
-                            if let Some(Watch::Running(h)) = watches.remove(&kind) {
-                                h.abort();
-                            }
-                            // What its objects asked for goes with them (nothing, for kinds without an observer).
-                            wanted.forget(kind);
-                            if !send(tx, name, generation, StoreEvent::Kind(kind, KindEvent::CrdMissing)).await {
-                                return Err(());
-                            }
-                        }
-                    }
-                }
+            }
+            let plan = plan_for(name, opts, registry);
+            follow_plan(&dynamic_phase, &served, plan, rediscover, &wanted, &mut watches, &mut spawned).await?;
+            follow_events(&dynamic_phase, opts.warning_events && plan.events, &mut events, &mut spawned);
+            if rediscover {
                 let capi = KindId::find("cluster.x-k8s.io", "Cluster").filter(|k| served.contains_key(k));
                 if capi.is_some() && reported.is_none() {
                     let (held, connected) = oneshot::channel();
@@ -271,14 +244,25 @@ async fn connected(
                     let _ = managements.send(report).await;
                     reported = Some(held);
                 }
-                dynamic.reconcile(&dynamic_phase, &mut spawned, true).await?;
             }
-            // Until the next probe, follow what the XRDs and composites ask to watch.
+            dynamic.reconcile(&dynamic_phase, &mut spawned, rediscover).await?;
+            // Until the next probe, follow what the XRDs and composites ask to watch, and the demand.
             let probe_at = tokio::time::Instant::now() + opts.probe_every;
             loop {
                 tokio::select! {
                     _ = tokio::time::sleep_until(probe_at) => break,
                     _ = wanted.changed() => dynamic.reconcile(&dynamic_phase, &mut spawned, false).await?,
+                    _ = async {
+                        match demand_rx.as_mut() {
+                            Some(rx) => super::demand::Demand::changed(rx).await,
+                            None => std::future::pending().await,
+                        }
+                    } => {
+                        let plan = plan_for(name, opts, registry);
+                        follow_plan(&dynamic_phase, &served, plan, false, &wanted, &mut watches, &mut spawned).await?;
+                        follow_events(&dynamic_phase, opts.warning_events && plan.events, &mut events, &mut spawned);
+                        dynamic.reconcile(&dynamic_phase, &mut spawned, false).await?;
+                    }
                 }
             }
             match probe(client, opts.connect_timeout).await {
@@ -310,6 +294,128 @@ async fn connected(
     }
     drop(reported);
     result
+}
+
+/// What a context watches now: the catalogue kinds and whether its Events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Plan {
+    kinds: crate::model::kinds::KindSet,
+    events: bool,
+}
+
+/// All of [`FleetOptions::kinds`] and the Events, or, on a fleet following a demand ([`super::demand`]),
+/// the summary kinds and what the demand asks of this context.
+fn plan_for(name: &str, opts: &FleetOptions, registry: &Registry) -> Plan {
+    match &registry.demand {
+        None => Plan { kinds: opts.kinds, events: true },
+        Some(d) => {
+            let asked = d.kinds_for(name);
+            let kinds = crate::model::summary::kinds().union(asked.kinds).intersection(opts.kinds);
+            Plan { kinds, events: asked.events }
+        }
+    }
+}
+
+/// Brings the catalogue watches in line with `plan` and `served`: starts the planned served kinds not
+/// running (ended watches are restarted, forbidden ones after [`watch::FORBIDDEN_RETRY`]), stops the kinds no
+/// longer planned (`KindEvent::Unwatched`) and, after a discovery (`discovered`), reports the planned kinds
+/// not served (`KindEvent::CrdMissing`). `Err` when the fleet is shutting down.
+async fn follow_plan(
+    phase: &super::dynamic::Phase<'_>,
+    served: &super::Served,
+    plan: Plan,
+    discovered: bool,
+    wanted: &Arc<super::wanted::Wanted>,
+    watches: &mut BTreeMap<KindId, Watch>,
+    spawned: &mut super::AbortOnDrop,
+) -> Result<(), ()> {
+    let (name, generation, tx) = (phase.context, phase.generation, phase.tx);
+    for kind in watches.keys().copied().filter(|k| !plan.kinds.contains(*k)).collect::<Vec<_>>() {
+        if let Some(Watch::Running(h)) = watches.remove(&kind) {
+            h.abort();
+            wanted.forget(kind);
+            if !send(tx, name, generation, StoreEvent::Kind(kind, KindEvent::Unwatched)).await {
+                return Err(());
+            }
+        }
+    }
+    for kind in plan.kinds.iter() {
+        match served.get(&kind) {
+            Some(version) => {
+                if let Some(Watch::Running(h)) = watches.get_mut(&kind)
+                    && h.is_finished()
+                {
+                    let end = h.await.unwrap_or(watch::WatchEnd::Closed);
+                    watches.remove(&kind);
+                    if end == watch::WatchEnd::Forbidden {
+                        watches.insert(kind, Watch::Forbidden(Instant::now()));
+                    }
+                }
+                match watches.get(&kind) {
+                    Some(Watch::Running(_)) => continue,
+                    Some(Watch::Forbidden(at)) if at.elapsed() < watch::FORBIDDEN_RETRY => continue,
+                    _ => {}
+                }
+                let event = StoreEvent::Kind(kind, KindEvent::Served { version: version.clone() });
+                if !send(tx, name, generation, event).await {
+                    return Err(());
+                }
+                let observer = super::wanted::Observer::of(kind, wanted);
+                let handle = tokio::spawn(watch::watch_kind(
+                    phase.client.clone(),
+                    name.clone(),
+                    generation,
+                    kind,
+                    version.clone(),
+                    phase.streaming.clone(),
+                    tx.clone(),
+                    observer,
+                ));
+                spawned.hold(&handle);
+                watches.insert(kind, Watch::Running(handle));
+            }
+            None if discovered => {
+                if let Some(Watch::Running(h)) = watches.remove(&kind) {
+                    h.abort();
+                }
+                // What its objects asked for goes with them (nothing, for kinds without an observer).
+                wanted.forget(kind);
+                if !send(tx, name, generation, StoreEvent::Kind(kind, KindEvent::CrdMissing)).await {
+                    return Err(());
+                }
+            }
+            None => {}
+        }
+    }
+    Ok(())
+}
+
+/// Starts or stops the `Warning` Events watch ([`super::events`]) so that it runs iff `on`.
+fn follow_events(
+    phase: &super::dynamic::Phase<'_>,
+    on: bool,
+    events: &mut Option<JoinHandle<()>>,
+    spawned: &mut super::AbortOnDrop,
+) {
+    match (on, events.as_ref()) {
+        (true, None) => {
+            let watch = super::events::watch_warnings(
+                phase.client.clone(),
+                phase.context.clone(),
+                phase.generation,
+                phase.streaming.clone(),
+                phase.tx.clone(),
+            );
+            let handle = tokio::spawn(watch);
+            spawned.hold(&handle);
+            *events = Some(handle);
+        }
+        (false, Some(h)) => {
+            h.abort();
+            *events = None;
+        }
+        _ => {}
+    }
 }
 
 async fn discover_or_report(

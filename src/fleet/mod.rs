@@ -12,6 +12,7 @@
 //! [`FleetStore`]: crate::model::store::FleetStore
 //! [`FleetStore::apply`]: crate::model::store::FleetStore::apply
 pub mod connection;
+pub mod demand;
 pub mod dynamic;
 pub mod events;
 pub mod exec;
@@ -73,6 +74,17 @@ pub struct FleetOptions {
     /// `buckets.s3.aws.upbound.io` (`--watch-kind`). Found through discovery like the referenced kinds
     /// ([`dynamic`]); one the server does not serve is reported unserved. Default none.
     pub watch_kinds: Vec<String>,
+    /// What the consumer asks each context to watch beyond its summary kinds, on a fleet of more than
+    /// [`FleetOptions::full_watch_limit`] contexts (the cockpit publishes it; see [`demand`]). `None` (the
+    /// headless commands): every context watches all of [`FleetOptions::kinds`].
+    pub demand: Option<demand::Demand>,
+    /// Up to this many kubeconfig contexts, every context watches all of [`FleetOptions::kinds`] even with a
+    /// [`FleetOptions::demand`]; above it, the plan of [`demand`] applies. Default 100.
+    pub full_watch_limit: usize,
+    /// How many contexts may be connecting at once (building a client with its exec plugin, the `/version`
+    /// probe): a bound on the TLS handshakes and plugin processes of a start-up storm. Default 64 (exec
+    /// plugins have their own bound, [`exec::MAX_CONCURRENT`]).
+    pub max_connecting: usize,
 }
 
 impl Default for FleetOptions {
@@ -89,6 +101,9 @@ impl Default for FleetOptions {
             kinds: crate::model::kinds::KindSet::ALL,
             warning_events: false,
             watch_kinds: Vec::new(),
+            demand: None,
+            full_watch_limit: 100,
+            max_connecting: 64,
         }
     }
 }
@@ -97,9 +112,14 @@ impl Default for FleetOptions {
 pub type Served = std::collections::BTreeMap<crate::model::kinds::KindId, String>;
 
 /// What the connection tasks share: which server URL belongs to which context (so the supervisor can tell
-/// an alias), which contexts came from the kubeconfig, and the generation counter.
-#[derive(Debug, Default)]
+/// an alias), which contexts came from the kubeconfig, the generation counter, the bound on contexts
+/// connecting at once, and whether the fleet follows a demand.
+#[derive(Debug)]
 pub struct Registry {
+    /// Permits for connecting ([`FleetOptions::max_connecting`]).
+    pub connecting: tokio::sync::Semaphore,
+    /// The demand the contexts follow, when the fleet is larger than [`FleetOptions::full_watch_limit`].
+    pub demand: Option<demand::Demand>,
     servers: Mutex<HashMap<String, String>>,
     /// Discovery results by server URL, shared by contexts that reach the same server (users, aliases).
     discovery: Mutex<HashMap<String, (std::time::Instant, Served)>>,
@@ -107,7 +127,25 @@ pub struct Registry {
     generation: AtomicU64,
 }
 
+impl Default for Registry {
+    fn default() -> Self {
+        Registry::new(&FleetOptions::default(), 0)
+    }
+}
+
 impl Registry {
+    /// A registry for a fleet of `contexts` kubeconfig contexts started with `opts`.
+    pub fn new(opts: &FleetOptions, contexts: usize) -> Registry {
+        Registry {
+            connecting: tokio::sync::Semaphore::new(opts.max_connecting.max(1)),
+            demand: opts.demand.clone().filter(|_| contexts > opts.full_watch_limit),
+            servers: Mutex::default(),
+            discovery: Mutex::default(),
+            kubeconfig_contexts: Mutex::default(),
+            generation: AtomicU64::default(),
+        }
+    }
+
     /// A fresh, strictly increasing generation.
     pub fn next_generation(&self) -> u64 {
         self.generation.fetch_add(1, Ordering::Relaxed) + 1
@@ -207,7 +245,7 @@ impl Fleet {
         tx: mpsc::Sender<StoreMsg>,
     ) -> anyhow::Result<Fleet> {
         let names = kc.context_names(only)?;
-        let registry = Arc::new(Registry::default());
+        let registry = Arc::new(Registry::new(&opts, names.len()));
         let shared = Arc::new(kc.config.clone());
         for n in &names {
             if let Ok(mut s) = registry.kubeconfig_contexts.lock() {

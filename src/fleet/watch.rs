@@ -300,3 +300,4 @@ mod tests {
         assert!(!s.enabled());
     }
 }
+

@@ -111,6 +111,10 @@ pub async fn run(
     let mut frames: u64 = 0;
     let mut minute = (Instant::now(), 0u64);
     let mut age_tick: Option<tokio::time::Instant> = None;
+    // What the fleet was asked to watch beyond the summaries (see `demand.rs`).
+    let mut asked = super::demand::Asked::default();
+    // When the oldest key not yet shown by a frame arrived (the key -> frame latency, logged per frame).
+    let mut key_at: Option<Instant> = None;
     let result: Result<()> = loop {
         if dirty && last_draw.elapsed() >= FRAME {
             let now = Timestamp::now();
@@ -131,7 +135,8 @@ pub async fn run(
             dirty |= flashed;
             let shown = state.nav.view == View::Terraform;
             let plans = super::plans::follow(&mut state.plans, shown, &rows);
-            for effect in follow_inventory(&mut state, &store).into_iter().chain(bell).chain(plans) {
+            let demand = super::demand::follow(&mut asked, &state, &rows);
+            for effect in follow_inventory(&mut state, &store).into_iter().chain(bell).chain(plans).chain(demand) {
                 effects.run(effect, &state, &store);
             }
             // The clock: wake when the soonest age on screen changes its text (`17s` -> `18s`), but not
@@ -139,6 +144,9 @@ pub async fn run(
             age_tick = crate::ui::format::take_next_change().map(|d| last_draw + d.max(CLOCK_TICK));
             frames += 1;
             tracing::trace!(target: "fleetdeck::frames", "frame {frames} drawn");
+            if let Some(at) = key_at.take() {
+                tracing::debug!(target: "fleetdeck::keys", "key to frame {:.2} ms", at.elapsed().as_secs_f64() * 1e3);
+            }
             if frames == 1
                 && let Some(start) = START.get()
             {
@@ -165,6 +173,7 @@ pub async fn run(
             },
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(k))) => {
+                    key_at.get_or_insert_with(Instant::now);
                     if rows.revision != store.revision() {
                         rows.update(&store, Timestamp::now());
                     }

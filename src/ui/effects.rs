@@ -38,6 +38,8 @@ pub struct Effects {
     /// The number of the last pins save asked for, and of the last one written.
     pins_seq: std::sync::atomic::AtomicU64,
     pins_written: Arc<std::sync::Mutex<u64>>,
+    /// Where [`Effect::Demand`] publishes (the fleet's demand), if the fleet follows one.
+    demand: Option<crate::fleet::demand::Demand>,
 }
 
 impl Effects {
@@ -57,9 +59,16 @@ impl Effects {
                 inventory,
                 pins_seq: Default::default(),
                 pins_written: Default::default(),
+                demand: None,
             },
             rx,
         )
+    }
+
+    /// Publishes [`Effect::Demand`] to `demand` (the one the fleet was started with).
+    pub fn with_demand(mut self, demand: crate::fleet::demand::Demand) -> Effects {
+        self.demand = Some(demand);
+        self
     }
 
     /// Starts `effect` as a task; its results arrive on the receiver.
@@ -74,6 +83,12 @@ impl Effects {
             }
             Effect::ReadInventory { tree, probes } => self.read_inventory(tree, probes),
             Effect::ReadPlan { obj, plan } => self.read_plan(store, obj, plan),
+            // A watch channel's send: no IO, nothing awaited.
+            Effect::Demand(wants) => {
+                if let Some(d) = &self.demand {
+                    d.publish(wants);
+                }
+            }
             Effect::Diff { target, run } => self.diff(state, target, run),
             Effect::SavePins(pins) => {
                 let path = self.state_dir.join(crate::config::pins::FILE);

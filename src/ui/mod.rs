@@ -6,6 +6,7 @@
 //! to the rows on screen; rows are derived only when the store's revision changes.
 pub mod actions;
 pub mod app;
+pub mod demand;
 pub mod diff;
 pub mod effects;
 pub mod format;

@@ -34,6 +34,8 @@ pub enum Effect {
     },
     /// Stop reading inventory entries (the tree closed).
     StopInventory,
+    /// Ask the fleet to watch these kinds beyond the summaries (a large fleet: `demand.rs`).
+    Demand(crate::fleet::demand::Wants),
     /// Read Terraform `obj`'s readable plan for pending plan `plan` and count its changes (`plans.rs`).
     ReadPlan {
         /// The Terraform object.

@@ -34,6 +34,7 @@ mod capi_machine;
 mod capi_status;
 mod core;
 pub mod crossplane;
+mod edge;
 mod flux;
 mod flux_fleet;
 mod helm_storage;
@@ -52,6 +53,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Value, json};
 
 pub use ids::{plan_id, revision};
+pub use edge::edge;
 pub use scale::scale;
 
 use meta::Clock;

@@ -14,17 +14,18 @@ use serde_json::{Value, json};
 
 use super::capi_facts::{KubeadmCluster, Lifecycle, Pool};
 use super::capi_kubeadm;
+use super::capi_machine::NodeFacts;
 use super::flux::{self, Ks, Release};
 use super::meta::{Clock, DAY, HOUR, inventory_entry, namespace};
 use super::{DEV_EU, MGMT, PROD_US, Seed, SeedInput};
 
 /// Namespace of every scale object.
-const NS: &str = "scale";
+pub(super) const NS: &str = "scale";
 /// Name every object of the template cluster and unit contains, replaced by the cluster's or unit's name.
-const TEMPLATE: &str = "scale-tmpl";
+pub(super) const TEMPLATE: &str = "scale-tmpl";
 
 /// Replaces `from` by `to` in every string of `value` (keys included), in place.
-fn rename(value: &mut Value, from: &str, to: &str) {
+pub(super) fn rename(value: &mut Value, from: &str, to: &str) {
     match value {
         Value::String(s) if s.contains(from) => *s = s.replace(from, to),
         Value::Array(items) => items.iter_mut().for_each(|v| rename(v, from, to)),
@@ -43,8 +44,9 @@ fn rename(value: &mut Value, from: &str, to: &str) {
     }
 }
 
-/// The template cluster: its objects contain [`TEMPLATE`] wherever the cluster's name goes.
-fn template_cluster(clock: &Clock) -> Vec<Value> {
+/// The template cluster: its objects contain [`TEMPLATE`] wherever the cluster's name goes; with the Nodes
+/// its Machines run.
+pub(super) fn template_cluster(clock: &Clock) -> (Vec<Value>, Vec<NodeFacts>) {
     let cluster = KubeadmCluster {
         namespace: NS.to_owned(),
         name: TEMPLATE.to_owned(),
@@ -56,11 +58,12 @@ fn template_cluster(clock: &Clock) -> Vec<Value> {
         class: None,
         health_check: true,
     };
-    capi_kubeadm::build(clock, &cluster).objects
+    let built = capi_kubeadm::build(clock, &cluster);
+    (built.objects, built.nodes)
 }
 
 /// The template Flux unit: its objects contain [`TEMPLATE`] wherever the unit's name goes.
-fn template_unit(clock: &Clock) -> Vec<Value> {
+pub(super) fn template_unit(clock: &Clock) -> Vec<Value> {
     let git = flux::git_repository(clock, NS, TEMPLATE, &format!("https://git.example/acme/{TEMPLATE}"), 7, 4 * HOUR);
     let repo =
         flux::helm_repository(clock, NS, &format!("{TEMPLATE}-charts"), &format!("https://charts.example/{TEMPLATE}"));
@@ -108,7 +111,7 @@ pub fn scale(n: usize, input: &SeedInput) -> Seed {
     for context in contexts {
         seed.contexts.insert(context.to_owned(), vec![namespace(NS)]);
     }
-    let cluster = template_cluster(&clock);
+    let (cluster, _) = template_cluster(&clock);
     let unit = template_unit(&clock);
     let claim = super::crossplane::scale_unit(&clock, NS, TEMPLATE);
     for i in 0..n {

@@ -27,7 +27,7 @@ pub(super) fn pending_plan_message(plan: &str) -> String {
     format!("Plan generated: set approvePlan: \"{plan}\" to approve this plan.")
 }
 
-const NS: &str = "flux-system";
+pub(super) const NS: &str = "flux-system";
 
 const PLAN_FAILED: &str = r#"error running Plan: rpc error: code = Internal desc = exit status 1
 
@@ -117,7 +117,7 @@ fn resource(name: &str, type_: &str, id: String) -> Value {
 }
 
 /// `network-eu` and its outputs and state Secrets.
-fn network(clock: &Clock) -> Vec<Value> {
+pub(super) fn network(clock: &Clock) -> Vec<Value> {
     let rev = revision("main", TERRAFORM_COMMIT);
     let mut tf = terraform("network-eu", "./aws/network/eu-west-1", "auto");
     let outputs = ["vpc_id", "private_subnet_ids", "public_subnet_ids"];
@@ -238,7 +238,7 @@ fn failed(clock: &Clock) -> Value {
 }
 
 /// `iam-eks-addons`: a drift detection plan found changes made outside Terraform.
-fn drifted(clock: &Clock) -> Value {
+pub(super) fn drifted(clock: &Clock) -> Value {
     let rev = revision("main", TERRAFORM_COMMIT);
     let mut tf = terraform("iam-eks-addons", "./aws/iam/eks-addons", "");
     tf["status"] = json!({

@@ -1,0 +1,93 @@
+//! What the cockpit asks a large fleet to watch beyond each context's summary kinds (the plan is
+//! [`crate::fleet::demand`]'s). Pure: [`wants`] reads the state and rows; [`follow`] (called by the loop
+//! after each frame) returns an [`Effect::Demand`] when the answer changed, and `effects.rs` publishes it.
+//!
+//! Asked for, all the catalogue's kinds and the `Warning` Events of:
+//! - the context under the cursor (the Fleet view's row, another list's object, an open tree's root), and
+//!   those looked at in the last [`RECENT`] (at most [`RECENT_MAX`]), so going back is instant;
+//! - the first [`FAILING_MAX`] failing contexts (worst first, as the Fleet view sorts them), where the
+//!   operator goes next;
+//! - the contexts of pinned objects (their kinds only).
+//!
+//! And everywhere, the families a fleet-wide view on screen lists beyond the summaries: Cluster API in the
+//! Clusters view, Crossplane's packages in the Crossplane view, Events in the Pulse view.
+use std::sync::Arc;
+use std::time::Duration;
+
+use k8s_openapi::jiff::Timestamp;
+
+use super::list::{Target, selected_target};
+use super::msg::Effect;
+use super::rows::Rows;
+use super::state::{State, View};
+use crate::fleet::demand::Wants;
+use crate::model::kinds::{Family, KindSet};
+use crate::model::store::ConnState;
+
+/// How long a context stays fully watched after the cursor left it.
+pub const RECENT: Duration = Duration::from_secs(120);
+/// At most this many recently looked-at contexts stay fully watched.
+pub const RECENT_MAX: usize = 8;
+/// At most this many failing contexts are fully watched.
+pub const FAILING_MAX: usize = 16;
+
+/// What the cockpit asked for, and the contexts looked at recently.
+#[derive(Debug, Clone, Default)]
+pub struct Asked {
+    /// Contexts the cursor was on, most recent first, with when it left them (or last saw them).
+    pub recent: Vec<(Arc<str>, Timestamp)>,
+    /// The last [`Wants`] published.
+    pub published: Option<Wants>,
+}
+
+/// The context the operator is looking at: the selected row's, or the open tree's.
+fn looked_at(state: &State, rows: &Rows) -> Option<Arc<str>> {
+    match &state.nav.view {
+        View::Tree(root) => Some(root.context.as_str().into()),
+        _ => match selected_target(state, rows)? {
+            Target::Context(c) => Some(c.as_str().into()),
+            Target::Object(o) => Some(o.context.into()),
+        },
+    }
+}
+
+/// What to ask for now (see the module docs); updates `asked.recent` with the context looked at.
+pub fn wants(asked: &mut Asked, state: &State, rows: &Rows) -> Wants {
+    let now = state.now;
+    if let Some(ctx) = looked_at(state, rows) {
+        asked.recent.retain(|(c, _)| *c != ctx);
+        asked.recent.insert(0, (ctx, now));
+    }
+    asked.recent.retain(|(_, at)| now.duration_since(*at).as_secs_f64() <= RECENT.as_secs_f64());
+    asked.recent.truncate(RECENT_MAX);
+    let mut w = Wants::default();
+    match state.nav.view {
+        View::Clusters => w.everywhere = KindSet::family(Family::ClusterApi),
+        View::Crossplane => w.everywhere = KindSet::family(Family::Crossplane),
+        View::Pulse => w.events_everywhere = true,
+        _ => {}
+    }
+    for (ctx, _) in &asked.recent {
+        w.contexts.insert(ctx.clone(), KindSet::ALL);
+    }
+    let failing = rows.fleet.iter().filter(|s| s.state == ConnState::Ready && s.rank() <= 1);
+    for s in failing.take(FAILING_MAX) {
+        w.contexts.insert(s.name.as_str().into(), KindSet::ALL);
+    }
+    for (ctx, pins) in &state.pins.contexts {
+        let kinds = pins.iter().filter_map(|p| p.object(ctx)).fold(KindSet::NONE, |k, o| k.with(o.kind));
+        let entry = w.contexts.entry(ctx.as_str().into()).or_insert(KindSet::NONE);
+        *entry = entry.union(kinds);
+    }
+    w
+}
+
+/// The effect publishing [`wants`] when it differs from what was last published.
+pub fn follow(asked: &mut Asked, state: &State, rows: &Rows) -> Option<Effect> {
+    let w = wants(asked, state, rows);
+    if asked.published.as_ref() == Some(&w) {
+        return None;
+    }
+    asked.published = Some(w.clone());
+    Some(Effect::Demand(w))
+}
