@@ -51,13 +51,30 @@ async fn run_with_repo(
     if let Some(repo) = repo {
         loaded.config.git.repository = Some(repo.to_path_buf());
     }
+    let t = std::time::Instant::now();
     let kc = fleet::kubeconfig::load(kubeconfig.or(global.kubeconfig.as_deref()))
         .map_err(|e| UsageError(format!("{e:#}")))?;
+    tracing::debug!(
+        "kubeconfig: {} contexts read in {:.1} ms ({:.1} ms after start)",
+        kc.config.contexts.len(),
+        t.elapsed().as_secs_f64() * 1e3,
+        ui::app::since_start_ms()
+    );
     let (tx, rx) = mpsc::channel(fleet::CHANNEL_CAPACITY);
     // On a large fleet, each context watches its summary kinds and what the cockpit asks for (`ui::demand`).
     let demand = fleet::demand::Demand::new();
     let opts = FleetOptions { warning_events: true, demand: Some(demand.clone()), ..global.fleet_options() };
-    let mut fleet = Fleet::start(&kc, &global.context, opts, tx).await.map_err(|e| UsageError(format!("{e:#}")))?;
+    // A context named on the command line must exist (checked before the terminal is touched); the fleet
+    // then starts beside the first frame (registering a thousand contexts takes tens of milliseconds).
+    kc.context_names(&global.context).map_err(|e| UsageError(format!("{e:#}")))?;
+    let clients = fleetdeck::ops::clients::Clients::new(kc.config.clone(), global.fleet_options());
+    let only = global.context.clone();
+    let starting = tokio::spawn(async move {
+        let t = std::time::Instant::now();
+        let fleet = Fleet::start(&kc, &only, opts, tx).await;
+        tracing::debug!("fleet started in {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
+        fleet
+    });
     let mut state = ui::state::State::new(Timestamp::now());
     state.settings.warnings = loaded.warnings;
     state.settings.banner = banner;
@@ -67,11 +84,15 @@ async fn run_with_repo(
         Ok(pins) => state.pins = pins,
         Err(e) => state.pins_error = Some(e),
     }
-    let clients = fleetdeck::ops::clients::Clients::new(kc.config.clone(), global.fleet_options());
     let (effects, results) = ui::effects::Effects::new(clients, paths.state_dir.clone());
     let effects = effects.with_demand(demand);
     let theme = loaded.theme.for_depth(config::ColorDepth::detect());
+    tracing::debug!("cockpit loop starts {:.1} ms after start", ui::app::since_start_ms());
     let r = ui::app::run(rx, state, theme, loaded.keymap, effects, results).await;
-    fleet.stop();
+    // Stops the fleet whether it finished starting (its tasks end with it) or not.
+    starting.abort();
+    if let Ok(Ok(mut fleet)) = starting.await {
+        fleet.stop();
+    }
     r
 }

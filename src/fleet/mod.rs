@@ -191,12 +191,34 @@ impl Registry {
 /// entry (credentials, exec plugin, impersonation), as JSON; `None` when the context or its cluster is
 /// missing. Contexts with equal identities see the same objects. Holds credentials: kept in memory only,
 /// never shown or logged.
-fn identity(kc: &kube::config::Kubeconfig, context: &str) -> Option<String> {
-    let ctx = kc.contexts.iter().find(|c| c.name == context)?.context.as_ref()?;
-    let cluster = kc.clusters.iter().find(|c| c.name == ctx.cluster)?.cluster.as_ref()?;
-    let user =
-        ctx.user.as_ref().and_then(|u| kc.auth_infos.iter().find(|a| &a.name == u)).and_then(|a| a.auth_info.as_ref());
+fn identity(kc: &Index<'_>, context: &str) -> Option<String> {
+    let ctx = kc.contexts.get(context)?.context.as_ref()?;
+    let cluster = kc.clusters.get(ctx.cluster.as_str())?.cluster.as_ref()?;
+    let user = ctx.user.as_deref().and_then(|u| kc.users.get(u)).and_then(|a| a.auth_info.as_ref());
     serde_json::to_string(&(cluster, user)).ok()
+}
+
+/// A kubeconfig's entries by name (a thousand contexts are not searched a thousand times).
+struct Index<'a> {
+    contexts: HashMap<&'a str, &'a kube::config::NamedContext>,
+    clusters: HashMap<&'a str, &'a kube::config::NamedCluster>,
+    users: HashMap<&'a str, &'a kube::config::NamedAuthInfo>,
+}
+
+impl<'a> Index<'a> {
+    fn new(kc: &'a kube::config::Kubeconfig) -> Index<'a> {
+        Index {
+            contexts: kc.contexts.iter().map(|c| (c.name.as_str(), c)).collect(),
+            clusters: kc.clusters.iter().map(|c| (c.name.as_str(), c)).collect(),
+            users: kc.auth_infos.iter().map(|a| (a.name.as_str(), a)).collect(),
+        }
+    }
+
+    /// The server URL of `context`.
+    fn server_of(&self, context: &str) -> Option<String> {
+        let ctx = self.contexts.get(context)?.context.as_ref()?;
+        self.clusters.get(ctx.cluster.as_str())?.cluster.as_ref()?.server.clone()
+    }
 }
 
 fn normalize(server: &str) -> String {
@@ -247,11 +269,12 @@ impl Fleet {
         let names = kc.context_names(only)?;
         let registry = Arc::new(Registry::new(&opts, names.len()));
         let shared = Arc::new(kc.config.clone());
+        let index = Index::new(&kc.config);
         for n in &names {
             if let Ok(mut s) = registry.kubeconfig_contexts.lock() {
                 s.insert(n.clone());
             }
-            if let Some(server) = kc.server_of(n) {
+            if let Some(server) = index.server_of(n) {
                 registry.add_server(&server, n);
             }
         }
@@ -261,14 +284,14 @@ impl Fleet {
         let mut first_with: HashMap<String, Arc<str>> = HashMap::new();
         for n in &names {
             let generation = registry.next_generation();
-            let server = kc.server_of(n).unwrap_or_default();
+            let server = index.server_of(n).unwrap_or_default();
             let msg = StoreMsg {
                 context: n.as_str().into(),
                 generation,
                 event: StoreEvent::Registered { server, origin: Origin::Kubeconfig },
             };
             tx.send(msg).await.map_err(|_| anyhow::anyhow!("the fleet store is gone"))?;
-            if let Some(id) = identity(&kc.config, n).filter(|_| opts.share_connections) {
+            if let Some(id) = identity(&index, n).filter(|_| opts.share_connections) {
                 if let Some(first) = first_with.get(&id) {
                     let msg = StoreMsg {
                         context: n.as_str().into(),

@@ -125,6 +125,9 @@ pub struct ContextEntry {
     /// Changes whenever a kind entry is added or removed, or `unserved` changes (unique across the store,
     /// like [`KindEntry::revision`]): a tree that looked for a kind not watched yet is stale then.
     pub kinds_revision: u64,
+    /// The store revision ([`FleetStore::revision`]) of this context's last visible change: what is derived
+    /// from the entry at this revision is current (but for what depends on the time, e.g. freshness).
+    pub revision: u64,
     generation: u64,
 }
 
@@ -238,12 +241,14 @@ impl FleetStore {
                 last_event: None,
                 unserved: BTreeMap::new(),
                 kinds_revision: 0,
+                revision: 0,
                 generation,
             });
             entry.origin = origin;
             entry.server = server;
             entry.generation = entry.generation.max(generation);
             self.revision += 1;
+            entry.revision = self.revision;
             return true;
         }
         if matches!(event, StoreEvent::Removed) {
@@ -336,6 +341,9 @@ impl FleetStore {
         };
         if changed {
             self.revision += 1;
+            if let Some(e) = self.contexts.get_mut(&context) {
+                e.revision = self.revision;
+            }
         }
         changed
     }

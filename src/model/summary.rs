@@ -253,17 +253,63 @@ fn composes_a_failure(c: &ContextEntry, xr: &super::object::StoredObject, depth:
 /// alias's own probe (with the Secret's credentials) runs only every lineage rescan, but the server is the
 /// same, so an Unreachable source makes the alias Unreachable at once (`via <source>: <reason>`).
 pub fn summarize_all(store: &FleetStore, now: Timestamp) -> Vec<ContextSummary> {
-    let mut rows: Vec<ContextSummary> = store
-        .contexts()
-        .map(|(n, c)| ContextSummary {
-            shares_connection_of: store.shares_with(n).map(String::from),
-            ..summarize(n, c, now)
+    SummaryCache::default().summarize_all(store, now)
+}
+
+/// The summaries of [`summarize_all`], each kept with the context's revision
+/// ([`ContextEntry::revision`]) and recomputed only when it moved: on a fleet of a thousand contexts, the
+/// cockpit's rows update after each batch of messages touches a few contexts, not all of them.
+#[derive(Debug, Default)]
+pub struct SummaryCache {
+    by_name: std::collections::HashMap<String, (u64, ContextSummary)>,
+}
+
+impl SummaryCache {
+    /// [`summarize_all`], reusing the summaries of contexts that did not change (their freshness is
+    /// recomputed for `now`).
+    pub fn summarize_all(&mut self, store: &FleetStore, now: Timestamp) -> Vec<ContextSummary> {
+        let mut seen = std::collections::HashSet::new();
+        let mut rows: Vec<ContextSummary> = store
+            .contexts()
+            .map(|(n, c)| {
+                seen.insert(n);
+                let mut s = match self.by_name.get(n) {
+                    Some((rev, s)) if *rev == c.revision => ContextSummary {
+                        last_event: c.last_event.map(|t| t.to_string()),
+                        freshness_seconds: c.last_event.map(|t| now.duration_since(t).as_secs_f64().max(0.0)),
+                        ..s.clone()
+                    },
+                    _ => {
+                        let s = summarize(n, c, now);
+                        self.by_name.insert(n.to_string(), (c.revision, s.clone()));
+                        s
+                    }
+                };
+                s.shares_connection_of = store.shares_with(n).map(String::from);
+                s
+            })
+            .collect();
+        self.by_name.retain(|n, _| seen.contains(n.as_str()));
+        alias_follows_source(&mut rows);
+        rows.sort_by(|a, b| a.rank().cmp(&b.rank()).then_with(|| a.name.cmp(&b.name)));
+        rows
+    }
+}
+
+/// An alias (a derived context reaching a server another context watches) shows its source's counts, and
+/// its Unreachable.
+fn alias_follows_source(rows: &mut [ContextSummary]) {
+    let sources: std::collections::HashMap<String, ContextSummary> = rows
+        .iter()
+        .filter_map(|r| match &r.origin {
+            Origin::Derived { alias_of: Some(a), .. } => Some(a.clone()),
+            _ => None,
         })
+        .filter_map(|a| Some((a.clone(), rows.iter().find(|x| x.name == a)?.clone())))
         .collect();
-    let snapshot = rows.clone();
-    for r in &mut rows {
+    for r in rows.iter_mut() {
         if let Origin::Derived { alias_of: Some(a), .. } = &r.origin
-            && let Some(src) = snapshot.iter().find(|x| &x.name == a)
+            && let Some(src) = sources.get(a)
         {
             r.nodes = src.nodes;
             r.capi_clusters = src.capi_clusters;
@@ -280,8 +326,6 @@ pub fn summarize_all(store: &FleetStore, now: Timestamp) -> Vec<ContextSummary> 
             }
         }
     }
-    rows.sort_by(|a, b| a.rank().cmp(&b.rank()).then_with(|| a.name.cmp(&b.name)));
-    rows
 }
 
 #[cfg(test)]

@@ -42,8 +42,11 @@ pub const FRAME: Duration = Duration::from_millis(16);
 /// frames a second on an idle screen; at most one a second, every age shown then as of that frame (a
 /// seconds age is at most 1 s behind).
 pub const CLOCK_TICK: Duration = Duration::from_secs(1);
-/// Most fleet messages applied before a frame is considered.
+/// Most fleet messages applied before a frame or a key is considered.
 const DRAIN: usize = 4096;
+/// Longest time spent applying one batch of fleet messages (a start-up storm of a thousand contexts must
+/// not hold a key back).
+const DRAIN_FOR: Duration = Duration::from_millis(4);
 
 /// Builds what `update` reads for the current state: the object under the cursor (list row or tree
 /// line), its lineage link, and the tree's length and node under the cursor.
@@ -89,6 +92,11 @@ fn start(effects: &Effects, mut fx: Vec<Effect>, state: &mut State, store: &Flee
     }
 }
 
+/// Milliseconds since [`mark_start`] (0 when it was not called), for start-up timings in the log.
+pub fn since_start_ms() -> f64 {
+    START.get().map_or(0.0, |s| s.elapsed().as_secs_f64() * 1e3)
+}
+
 /// Runs the loop until the user quits or a signal arrives. `rx` carries the fleet's messages; `effects`
 /// runs what `update` returns (operator actions, inspections, wizard tasks) and `results` brings back
 /// what they report.
@@ -118,9 +126,11 @@ pub async fn run(
     let result: Result<()> = loop {
         if dirty && last_draw.elapsed() >= FRAME {
             let now = Timestamp::now();
+            let work = Instant::now();
             if rows.revision != store.revision() || rows.fleet.is_empty() {
                 rows.update(&store, now);
             }
+            let rows_ms = work.elapsed().as_secs_f64() * 1e3;
             state.now = now;
             let scene = Scene { store: &store, rows: &rows, theme: &theme, keymap: &keymap };
             crate::ui::format::take_next_change();
@@ -145,7 +155,12 @@ pub async fn run(
             frames += 1;
             tracing::trace!(target: "fleetdeck::frames", "frame {frames} drawn");
             if let Some(at) = key_at.take() {
-                tracing::debug!(target: "fleetdeck::keys", "key to frame {:.2} ms", at.elapsed().as_secs_f64() * 1e3);
+                tracing::debug!(
+                    target: "fleetdeck::keys",
+                    "key to frame {:.2} ms (rows {rows_ms:.2} ms, rows and frame {:.2} ms)",
+                    at.elapsed().as_secs_f64() * 1e3,
+                    work.elapsed().as_secs_f64() * 1e3
+                );
             }
             if frames == 1
                 && let Some(start) = START.get()
@@ -162,7 +177,11 @@ pub async fn run(
             msg = rx.recv() => match msg {
                 Some(m) => {
                     dirty |= store.apply(m, Timestamp::now());
-                    for _ in 0..DRAIN {
+                    let batch = Instant::now();
+                    for i in 0..DRAIN {
+                        if i % 64 == 63 && batch.elapsed() >= DRAIN_FOR {
+                            break;
+                        }
                         match rx.try_recv() {
                             Ok(m) => dirty |= store.apply(m, Timestamp::now()),
                             Err(_) => break,

@@ -16,7 +16,7 @@ use crate::model::kinds::KindId;
 use crate::model::object_ref::ObjectRef;
 use crate::model::status::{Health, HealthState};
 use crate::model::store::{ConnState, FleetStore, KindState, StoredObject};
-use crate::model::summary::{ContextSummary, summarize_all};
+use crate::model::summary::{ContextSummary, SummaryCache};
 
 /// One CAPI Cluster, across every management cluster.
 #[derive(Debug, Clone)]
@@ -167,6 +167,8 @@ pub struct Rows {
     /// A fingerprint per context of the Crossplane kinds `crossplane_causes` was built from.
     causes_revisions: Vec<(Arc<str>, u64)>,
     cache: Cache,
+    /// The fleet summaries by context revision (a thousand contexts are not summarised per frame).
+    summaries: SummaryCache,
 }
 
 /// A row of one of the object lists.
@@ -421,7 +423,7 @@ impl Rows {
     /// fleet summaries are recomputed (they hold times relative to `now`).
     pub fn update(&mut self, store: &FleetStore, now: Timestamp) {
         self.revision = store.revision();
-        self.fleet = summarize_all(store, now);
+        self.fleet = self.summaries.summarize_all(store, now);
         let synced = self.fleet.iter().filter(|c| c.state == ConnState::Ready && c.settled()).count();
         self.synced = (synced, self.fleet.len());
         if self.pulse_revision != Some(store.pulse().revision()) {

@@ -62,7 +62,7 @@ pub fn edge(index: usize, input: &SeedInput) -> Vec<Value> {
             o
         }));
     }
-    objects.iter_mut().for_each(|o| into_edge_namespace(o));
+    objects.iter_mut().for_each(into_edge_namespace);
     if index == 2
         && let Some(last) = objects.iter_mut().rev().find(|o| o["kind"] == "Kustomization")
     {
