@@ -19,6 +19,10 @@ use super::{FleetOptions, Registry, describe, exec, transport, watch};
 use crate::model::kinds::KindId;
 use crate::model::store::{KindEvent, StoreEvent, StoreMsg};
 
+/// How long a context connecting may hold its permit ([`FleetOptions::max_connecting`]) while its server
+/// has not answered: the bound is on handshakes in flight, not on servers that are slow or hung.
+pub const PERMIT_HOLD: Duration = Duration::from_millis(250);
+
 /// Why a connection attempt failed.
 pub enum ConnectError {
     /// 401: the credentials were rejected.
@@ -157,7 +161,18 @@ pub async fn run(
                 continue;
             }
         };
-        let probed = probe(&client, opts.connect_timeout).await;
+        // A server slow to answer gives its permit back after PERMIT_HOLD and keeps waiting without it: hung
+        // servers must not hold the queue of a start-up storm (each would hold a slot for the whole timeout).
+        let probing = probe(&client, opts.connect_timeout);
+        tokio::pin!(probing);
+        let mut permit = Some(permit);
+        let probed = tokio::select! {
+            r = &mut probing => r,
+            _ = tokio::time::sleep(PERMIT_HOLD) => {
+                permit = None;
+                probing.await
+            }
+        };
         drop(permit);
         let server_version = match probed {
             Ok(v) => {
