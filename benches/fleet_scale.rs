@@ -73,11 +73,8 @@ async fn measure(kubeconfig: &str) -> Result<()> {
     let dead_n = kc.config.contexts.iter().filter(|c| dead(&c.name)).count();
     let demand = Demand::new();
     let full = std::env::var("FLEETDECK_BENCH_FULL").is_ok_and(|v| v == "1");
-    let opts = FleetOptions {
-        warning_events: true,
-        demand: (!full).then(|| demand.clone()),
-        ..FleetOptions::default()
-    };
+    let opts =
+        FleetOptions { warning_events: true, demand: (!full).then(|| demand.clone()), ..FleetOptions::default() };
     // Experiments: FLEETDECK_BENCH_KINDS=none (connections only) or node (one watch each).
     let mut opts = opts;
     match std::env::var("FLEETDECK_BENCH_KINDS").as_deref() {

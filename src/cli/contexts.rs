@@ -91,11 +91,19 @@ fn table(rows: &[ContextSummary]) -> String {
         if !r.reason.is_empty() {
             notes.push(r.reason.clone());
         }
-        if let Origin::Derived { management, alias_of, .. } = &r.origin {
-            notes.push(match alias_of {
+        match &r.origin {
+            Origin::Derived { management, alias_of, .. } => notes.push(match alias_of {
                 Some(a) => format!("via {management} Secret; same server as {a}"),
                 None => format!("via {management} Secret"),
-            });
+            }),
+            Origin::Profile { hub, provider, .. } if !provider.is_empty() => {
+                notes.push(format!("via {hub} ClusterProfile, provider {provider}"))
+            }
+            Origin::Profile { hub, .. } => notes.push(format!("via {hub} ClusterProfile")),
+            Origin::Kubeconfig => {}
+        }
+        if let Some(p) = &r.profile {
+            notes.push(p.clone());
         }
         if let Some(with) = &r.shares_connection_of {
             notes.push(format!("shares the connection of {with}"));

@@ -89,8 +89,29 @@ impl GlobalArgs {
             connect_timeout: Duration::from_secs(self.connect_timeout),
             streaming_lists: std::env::var("FLEETDECK_STREAMING_LISTS").map_or(true, |v| v != "0"),
             watch_kinds: self.watch_kind.clone(),
+            profile_providers: self.profile_providers(),
             ..FleetOptions::default()
         }
+    }
+
+    /// The ClusterProfile credential providers of `config.yaml` (`cluster_profile_providers`). A malformed
+    /// entry is named on stderr and skipped; an unreadable configuration gives none (the commands that read
+    /// the configuration report it themselves).
+    fn profile_providers(&self) -> Vec<fleetdeck::fleet::profiles::ProfileProvider> {
+        let Ok(paths) = fleetdeck::config::Paths::discover() else { return Vec::new() };
+        let Ok(loaded) = fleetdeck::config::load(&paths, &config::load_options(self)) else { return Vec::new() };
+        let entries = loaded.config.cluster_profile_providers;
+        entries
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, v)| match serde_json::from_value(v) {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    eprintln!("fleetdeck: config.yaml cluster_profile_providers[{i}] is skipped: {e}");
+                    None
+                }
+            })
+            .collect()
     }
 }
 

@@ -37,6 +37,12 @@ pub struct Config {
     /// Ring the terminal bell when an object turns Failed while the Pulse view is not shown (the status bar
     /// flashes either way).
     pub pulse_bell: bool,
+    /// Credential providers for hubs' ClusterProfiles, as KEP-5339's consumer file lists them:
+    /// `[{name, execConfig: {apiVersion, command, args, env, provideClusterInfo}}]` (the `execConfig` of a
+    /// kubeconfig user). A profile is reached through the first of these it offers in
+    /// `status.accessProviders`. Kept as data here; the fleet reads and checks it (`fleet::profiles`).
+    #[serde(default)]
+    pub cluster_profile_providers: Vec<serde_json::Value>,
 }
 
 /// Settings for one kubeconfig context.
@@ -97,9 +103,19 @@ impl Config {
 
     /// Lays `patch` over `self`, field by field.
     pub(crate) fn apply(mut self, patch: ConfigPatch) -> Config {
-        let ConfigPatch { theme, keymap, readonly, prod_pattern, contexts, git, connect_timeout_secs, pulse_bell } =
-            patch;
+        let ConfigPatch {
+            theme,
+            keymap,
+            readonly,
+            prod_pattern,
+            contexts,
+            git,
+            connect_timeout_secs,
+            pulse_bell,
+            cluster_profile_providers,
+        } = patch;
         set(&mut self.pulse_bell, pulse_bell);
+        set(&mut self.cluster_profile_providers, cluster_profile_providers);
         set(&mut self.theme, theme);
         set(&mut self.keymap, keymap);
         set(&mut self.readonly, readonly);
@@ -151,6 +167,8 @@ pub(crate) struct ConfigPatch {
     pub connect_timeout_secs: Option<u64>,
     #[serde(default)]
     pub pulse_bell: Option<bool>,
+    #[serde(default)]
+    pub cluster_profile_providers: Option<Vec<serde_json::Value>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

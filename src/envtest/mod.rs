@@ -198,7 +198,8 @@ impl Envtest {
         }
         let user_tokens: std::collections::HashMap<String, String> =
             b.users.iter().map(|u| (u.clone(), pki::token())).collect();
-        let mut tokens = format!("{admin_token},admin,admin,system:masters\n{restricted_token},restricted,restricted\n");
+        let mut tokens =
+            format!("{admin_token},admin,admin,system:masters\n{restricted_token},restricted,restricted\n");
         for (user, token) in &user_tokens {
             tokens.push_str(&format!("{token},{user},{user},system:masters\n"));
         }

@@ -42,11 +42,16 @@ pub struct Target {
     pub context: String,
 }
 
-/// A connected context whose server serves CAPI Clusters: a management cluster, reported to the fleet's
-/// supervisor once per connected phase (each reconnection reports again, with its new client).
+/// A connected context whose server serves CAPI Clusters (a management cluster) or ClusterProfiles (a hub),
+/// reported to the fleet's supervisor once per connected phase (each reconnection reports again, with its
+/// new client).
 pub struct Management {
     /// The context's name (as in [`Target::name`]).
     pub name: Arc<str>,
+    /// Whether it serves CAPI Clusters (lineage follows its kubeconfig Secrets).
+    pub capi: bool,
+    /// Whether it serves ClusterProfiles (its inventory becomes derived contexts).
+    pub profiles: bool,
     /// The connection's client, for reading the management cluster's Secrets.
     pub client: kube::Client,
     /// Never sent on: resolves (with an error) when the connected phase that reported this ends, by a
@@ -67,12 +72,13 @@ pub async fn client_for(
         .find(|c| c.name == target.context)
         .and_then(|c| c.context.as_ref())
         .and_then(|c| c.user.clone());
+    let cluster = kc.clusters.first().and_then(|c| c.cluster.clone());
     if let Some(user) = user
         && let Some(entry) = kc.auth_infos.iter_mut().find(|a| a.name == user)
         && let Some(auth) = entry.auth_info.as_mut()
         && let Some(exec_cfg) = auth.exec.clone()
     {
-        let (resolved, exp) = exec::resolve(auth, &exec_cfg, opts.exec_timeout)
+        let (resolved, exp) = exec::resolve(auth, &exec_cfg, cluster.as_ref(), opts.exec_timeout)
             .await
             .map_err(|e| ConnectError::Unreachable(format!("{e:#}")))?;
         *auth = resolved;
@@ -251,10 +257,11 @@ async fn connected(
             follow_plan(&dynamic_phase, &served, plan, rediscover, &wanted, &mut watches, &mut spawned).await?;
             follow_events(&dynamic_phase, opts.warning_events && plan.events, &mut events, &mut spawned);
             if rediscover {
-                let capi = KindId::find("cluster.x-k8s.io", "Cluster").filter(|k| served.contains_key(k));
-                if capi.is_some() && reported.is_none() {
+                let capi = served.contains_key(&KindId::CLUSTER);
+                let profiles = served.contains_key(&KindId::CLUSTER_PROFILE);
+                if (capi || profiles) && reported.is_none() {
                     let (held, connected) = oneshot::channel();
-                    let report = Management { name: name.clone(), client: client.clone(), connected };
+                    let report = Management { name: name.clone(), capi, profiles, client: client.clone(), connected };
                     // A closed supervisor means the fleet is stopping; nothing to follow then.
                     let _ = managements.send(report).await;
                     reported = Some(held);

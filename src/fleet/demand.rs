@@ -80,7 +80,10 @@ impl Demand {
     pub fn kinds_for(&self, context: &str) -> ContextWants {
         let w = self.tx.borrow();
         let own = w.contexts.get(context).copied();
-        ContextWants { kinds: w.everywhere.union(own.unwrap_or(KindSet::NONE)), events: w.events_everywhere || own.is_some() }
+        ContextWants {
+            kinds: w.everywhere.union(own.unwrap_or(KindSet::NONE)),
+            events: w.events_everywhere || own.is_some(),
+        }
     }
 
     /// A receiver that [`Demand::changed`] waits on; each connection task holds one.

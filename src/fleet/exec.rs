@@ -41,11 +41,45 @@ struct ExecStatus {
     expiration_timestamp: Option<String>,
 }
 
+/// The `spec.cluster` of `KUBERNETES_EXEC_INFO` for `c` (client-go `pkg/apis/clientauthentication/v1`
+/// `Cluster`: `server`, `tls-server-name`, `insecure-skip-tls-verify`, `certificate-authority-data` (base64,
+/// as in the kubeconfig), `proxy-url`, and `config`, the cluster's `client.authentication.k8s.io/exec`
+/// extension).
+fn cluster_info(c: &kube::config::Cluster) -> serde_json::Value {
+    let mut out = serde_json::Map::new();
+    let mut put = |k: &str, v: Option<serde_json::Value>| {
+        if let Some(v) = v {
+            out.insert(k.to_string(), v);
+        }
+    };
+    put("server", c.server.clone().map(Into::into));
+    put("tls-server-name", c.tls_server_name.clone().map(Into::into));
+    put("insecure-skip-tls-verify", c.insecure_skip_tls_verify.map(Into::into));
+    put("certificate-authority-data", c.certificate_authority_data.clone().map(Into::into));
+    put("proxy-url", c.proxy_url.clone().map(Into::into));
+    let config = c
+        .extensions
+        .iter()
+        .flatten()
+        .find(|e| e.name == "client.authentication.k8s.io/exec")
+        .map(|e| e.extension.clone());
+    put("config", config);
+    serde_json::Value::Object(out)
+}
+
 /// Runs `exec` and returns `auth` with the credential in place of the plugin, and when it expires.
 ///
 /// Errors say which plugin failed and how: not found, timed out, exit status with its stderr (last
 /// lines), or output that is not an ExecCredential.
-pub async fn resolve(auth: &AuthInfo, exec: &ExecConfig, timeout: Duration) -> Result<(AuthInfo, Option<Timestamp>)> {
+/// With `provideClusterInfo: true`, `cluster` (the context's cluster entry) is passed to the plugin in
+/// `KUBERNETES_EXEC_INFO` as `spec.cluster`, its extension `client.authentication.k8s.io/exec` as
+/// `spec.cluster.config` (client-go's `ExecCredentialSpec.Cluster`; KEP-5339's plugins read it).
+pub async fn resolve(
+    auth: &AuthInfo,
+    exec: &ExecConfig,
+    cluster: Option<&kube::config::Cluster>,
+    timeout: Duration,
+) -> Result<(AuthInfo, Option<Timestamp>)> {
     let command = exec.command.clone().context("the exec plugin has no command")?;
     let _permit = permits().acquire().await.context("exec plugin limiter closed")?;
     let mut cmd = tokio::process::Command::new(&command);
@@ -60,10 +94,15 @@ pub async fn resolve(auth: &AuthInfo, exec: &ExecConfig, timeout: Duration) -> R
         }
     }
     let api_version = exec.api_version.clone().unwrap_or_else(|| "client.authentication.k8s.io/v1".into());
+    let mut spec = serde_json::json!({"interactive": false});
+    if exec.provide_cluster_info
+        && let Some(c) = cluster
+    {
+        spec["cluster"] = cluster_info(c);
+    }
     cmd.env(
         "KUBERNETES_EXEC_INFO",
-        serde_json::json!({"apiVersion": api_version, "kind": "ExecCredential", "spec": {"interactive": false}})
-            .to_string(),
+        serde_json::json!({"apiVersion": api_version, "kind": "ExecCredential", "spec": spec}).to_string(),
     );
     let child = cmd.spawn().with_context(|| format!("exec plugin {command:?} could not be started"))?;
     let out = match tokio::time::timeout(timeout, child.wait_with_output()).await {
@@ -115,19 +154,20 @@ mod tests {
         let ok = exec(
             r#"echo '{"kind":"ExecCredential","status":{"token":"tok","expirationTimestamp":"2030-01-01T00:00:00Z"}}'"#,
         );
-        let (resolved, expiry) = resolve(&auth, &ok, DEFAULT_TIMEOUT).await.expect("token");
+        let (resolved, expiry) = resolve(&auth, &ok, None, DEFAULT_TIMEOUT).await.expect("token");
         assert!(resolved.token.is_some() && resolved.exec.is_none());
         assert_eq!(expiry.map(|t| t.to_string()).as_deref(), Some("2030-01-01T00:00:00Z"));
 
         let t = std::time::Instant::now();
-        let err = resolve(&auth, &exec("sleep 30"), Duration::from_millis(300)).await.expect_err("hangs");
+        let err = resolve(&auth, &exec("sleep 30"), None, Duration::from_millis(300)).await.expect_err("hangs");
         assert!(err.to_string().contains("did not finish"), "{err}");
         assert!(t.elapsed() < Duration::from_secs(2));
 
-        let err =
-            resolve(&auth, &exec("echo 'aws: no credentials' >&2; exit 3"), DEFAULT_TIMEOUT).await.expect_err("fails");
+        let err = resolve(&auth, &exec("echo 'aws: no credentials' >&2; exit 3"), None, DEFAULT_TIMEOUT)
+            .await
+            .expect_err("fails");
         assert!(format!("{err:#}").contains("aws: no credentials"), "{err:#}");
-        let err = resolve(&auth, &exec("echo not json"), DEFAULT_TIMEOUT).await.expect_err("garbage");
+        let err = resolve(&auth, &exec("echo not json"), None, DEFAULT_TIMEOUT).await.expect_err("garbage");
         assert!(format!("{err:#}").contains("no ExecCredential"), "{err:#}");
     }
 }

@@ -19,6 +19,7 @@ pub mod exec;
 pub mod inventory;
 pub mod kubeconfig;
 pub mod lineage;
+pub mod profiles;
 pub mod served;
 pub mod supervisor;
 pub mod transport;
@@ -87,6 +88,10 @@ pub struct FleetOptions {
     /// 64 held the dead ones back past 5 s, 256 slowed everyone; exec plugins have their own bound,
     /// [`exec::MAX_CONCURRENT`]).
     pub max_connecting: usize,
+    /// The credential providers for hubs' ClusterProfiles (KEP-5339; `cluster_profile_providers` in
+    /// `config.yaml`): each profile of a connected hub becomes a derived context reached through the first of
+    /// these it offers ([`profiles`]). Default none (profiles then say that no provider is configured).
+    pub profile_providers: Vec<profiles::ProfileProvider>,
 }
 
 impl Default for FleetOptions {
@@ -106,6 +111,7 @@ impl Default for FleetOptions {
             demand: None,
             full_watch_limit: 100,
             max_connecting: 128,
+            profile_providers: Vec::new(),
         }
     }
 }

@@ -8,6 +8,11 @@
 //! ([`connection::probe_alias`]); no second set of watches is opened. Everything started for a report ends
 //! with the connected phase that reported it (reconnection, abort), and with the supervisor.
 //!
+//! A hub (a connection whose server serves ClusterProfiles) gets [`profiles::run`] likewise: each profile
+//! with a usable access provider becomes a derived context `<hub>/<namespace>/<name>` with a connection of
+//! its own (its credentials come from the exec plugin, never from another context, so it is never an
+//! alias), and one without is registered Unreachable with why.
+//!
 //! The supervisor is the one module that knows both tasks: connections report, lineage reports, neither
 //! starts the other.
 use std::collections::BTreeMap;
@@ -18,6 +23,7 @@ use tokio::task::JoinHandle;
 
 use super::connection::{self, Management, Target};
 use super::lineage::{self, WorkloadEvent};
+use super::profiles::{self, ProfileEvent};
 use super::{AbortOnDrop, FleetOptions, Registry};
 use crate::model::store::{Origin, StoreEvent, StoreMsg};
 
@@ -61,7 +67,7 @@ impl Supervisor {
     pub async fn run(self, mut reports: mpsc::Receiver<Management>) {
         let mut spawned = AbortOnDrop::default();
         while let Some(m) = reports.recv().await {
-            if !self.opts.lineage || !self.registry.origin_is_kubeconfig(&m.name) {
+            if !self.registry.origin_is_kubeconfig(&m.name) || !(self.opts.lineage && m.capi || m.profiles) {
                 continue;
             }
             let task = tokio::spawn(self.clone().follow(m));
@@ -69,26 +75,95 @@ impl Supervisor {
         }
     }
 
-    /// Runs lineage on `m` and the derived contexts it reports, until the lineage task ends (Secrets
-    /// forbidden) or the connected phase that reported `m` does; then the lineage task and the derived
-    /// contexts' tasks end.
+    /// Runs lineage (a management cluster, with [`FleetOptions::lineage`]) and the profiles task (a hub) on
+    /// `m`, and the derived contexts they report, until both tasks end or the connected phase that reported
+    /// `m` does; then those tasks and the derived contexts' tasks end.
     async fn follow(self, m: Management) {
-        let Management { name: management, client, mut connected } = m;
-        // Ends the lineage task and the derived contexts' tasks when this task returns or is aborted.
+        let Management { name: management, capi, profiles, client, mut connected } = m;
+        // Ends the lineage and profiles tasks and the derived contexts' tasks when this task returns or is
+        // aborted.
         let mut spawned = AbortOnDrop::default();
         let (workloads, mut found) = mpsc::channel(WORKLOADS_CAPACITY);
-        spawned.hold(&tokio::spawn(lineage::run(management.clone(), client, workloads)));
+        if capi && self.opts.lineage {
+            spawned.hold(&tokio::spawn(lineage::run(management.clone(), client.clone(), workloads)));
+        }
+        let (inventory, mut profiled) = mpsc::channel(WORKLOADS_CAPACITY);
+        if profiles {
+            let providers = self.opts.profile_providers.clone();
+            spawned.hold(&tokio::spawn(profiles::run(management.clone(), client, providers, inventory)));
+        }
         let mut running: BTreeMap<String, JoinHandle<()>> = BTreeMap::new();
-        loop {
+        let (mut lineage_open, mut profiles_open) = (true, true);
+        while lineage_open || profiles_open {
             // Biased: once the phase is over, nothing more it reported is started.
-            let event = tokio::select! {
+            let applied = tokio::select! {
                 biased;
                 _ = &mut connected => return,
-                event = found.recv() => event,
+                event = found.recv(), if lineage_open => match event {
+                    Some(e) => self.apply(&management, e, &mut running, &mut spawned).await,
+                    None => { lineage_open = false; true }
+                },
+                event = profiled.recv(), if profiles_open => match event {
+                    Some(e) => self.apply_profile(&management, e, &mut running, &mut spawned).await,
+                    None => { profiles_open = false; true }
+                },
             };
-            let Some(event) = event else { return };
-            if !self.apply(&management, event, &mut running, &mut spawned).await {
+            if !applied {
                 return;
+            }
+        }
+    }
+
+    /// Registers and starts a found profiled cluster, registers an unusable one with why, or removes a gone
+    /// one. False when the store's receiver is gone.
+    async fn apply_profile(
+        &self,
+        hub: &str,
+        event: ProfileEvent,
+        running: &mut BTreeMap<String, JoinHandle<()>>,
+        spawned: &mut AbortOnDrop,
+    ) -> bool {
+        let (name, origin, target, why) = match event {
+            ProfileEvent::Gone(name) => return self.apply(hub, WorkloadEvent::Gone(name), running, spawned).await,
+            ProfileEvent::Found(t) => {
+                let origin = Origin::Profile {
+                    hub: hub.to_string(),
+                    namespace: t.namespace,
+                    name: t.profile,
+                    provider: t.provider,
+                };
+                let target =
+                    Target { name: t.name.as_str().into(), kubeconfig: t.kubeconfig, context: "profile".into() };
+                (t.name, origin, Some(target), None)
+            }
+            ProfileEvent::Unusable(name, namespace, profile, why) => {
+                let origin =
+                    Origin::Profile { hub: hub.to_string(), namespace, name: profile, provider: String::new() };
+                (name, origin, None, Some(why))
+            }
+        };
+        if let Some(old) = running.remove(&name) {
+            old.abort();
+        }
+        let server = target.as_ref().and_then(connection::server_of).unwrap_or_default();
+        let generation = self.registry.next_generation();
+        let registered =
+            StoreMsg { context: name.as_str().into(), generation, event: StoreEvent::Registered { server, origin } };
+        if self.tx.send(registered).await.is_err() {
+            return false;
+        }
+        match (target, why) {
+            (Some(target), _) => {
+                let (opts, tx, registry) = (self.opts.clone(), self.tx.clone(), self.registry.clone());
+                let task = tokio::spawn(connection::run(target, opts, tx, registry, self.managements()));
+                spawned.hold(&task);
+                running.insert(name, task);
+                true
+            }
+            (None, why) => {
+                let event = StoreEvent::Unreachable(why.unwrap_or_default());
+                let msg = StoreMsg { context: name.as_str().into(), generation, event };
+                self.tx.send(msg).await.is_ok()
             }
         }
     }

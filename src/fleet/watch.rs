@@ -300,4 +300,3 @@ mod tests {
         assert!(!s.enabled());
     }
 }
-

@@ -65,6 +65,19 @@ pub enum Origin {
         /// instead of opening a second connection.
         alias_of: Option<String>,
     },
+    /// A cluster of a hub's inventory, reached through a `ClusterProfile`'s access provider and the exec
+    /// plugin configured for it (KEP-5339): named `<hub>/<namespace>/<name>`.
+    #[serde(rename_all = "camelCase")]
+    Profile {
+        /// The hub's context.
+        hub: String,
+        /// Namespace of the ClusterProfile.
+        namespace: String,
+        /// Name of the ClusterProfile.
+        name: String,
+        /// The access provider used (empty when none is usable).
+        provider: String,
+    },
 }
 
 /// How a watch fetches its initial state.

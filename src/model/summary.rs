@@ -121,6 +121,11 @@ pub struct ContextSummary {
     /// see `FleetOptions::share_connections`); its counts are that context's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shares_connection_of: Option<String>,
+    /// For a cluster of a hub's inventory (`Origin::Profile`), what its ClusterProfile says:
+    /// `ControlPlaneHealthy True (Healthy), v1.34.1, location=eu-west-1` (the condition's status and reason,
+    /// `status.version.kubernetes`, `status.properties` as name=value), read from the hub's watched profile.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
 }
 
 impl ContextSummary {
@@ -158,7 +163,8 @@ pub const COMPOSITE: &str = "crossplane.io/composite";
 /// erroring) are reported among these.
 pub fn kinds() -> KindSet {
     let families = KindSet::family(Family::Flux).union(KindSet::family(Family::Terraform));
-    families.with(KindId::CLUSTER).with(KindId::NODE).with(KindId::XRD)
+    // ClusterProfile: a hub's inventory becomes derived contexts (`fleet::profiles`), listed in the Fleet view.
+    families.with(KindId::CLUSTER).with(KindId::NODE).with(KindId::XRD).with(KindId::CLUSTER_PROFILE)
 }
 
 /// Summarises one context at time `now`.
@@ -184,6 +190,7 @@ pub fn summarize(name: &str, c: &ContextEntry, now: Timestamp) -> ContextSummary
         freshness_seconds: c.last_event.map(|t| now.duration_since(t).as_secs_f64().max(0.0)),
         initial_list: None,
         shares_connection_of: None,
+        profile: None,
     };
     let (mut streamed, mut listed) = (false, false);
     for (kind, k) in &c.kinds {
@@ -291,9 +298,40 @@ impl SummaryCache {
             .collect();
         self.by_name.retain(|n, _| seen.contains(n.as_str()));
         alias_follows_source(&mut rows);
+        for r in &mut rows {
+            if let Origin::Profile { hub, namespace, name, .. } = &r.origin {
+                r.profile = store.get(hub, KindId::CLUSTER_PROFILE, namespace, name).map(|o| profile_text(o));
+            }
+        }
         rows.sort_by(|a, b| a.rank().cmp(&b.rank()).then_with(|| a.name.cmp(&b.name)));
         rows
     }
+}
+
+/// What a ClusterProfile says of its cluster (see [`ContextSummary::profile`]).
+fn profile_text(o: &crate::model::object::StoredObject) -> String {
+    let v: serde_json::Value = serde_json::from_str(o.json()).unwrap_or_default();
+    let condition = v
+        .pointer("/status/conditions")
+        .and_then(serde_json::Value::as_array)
+        .and_then(|cs| cs.iter().find(|c| c["type"] == "ControlPlaneHealthy"));
+    let mut parts = vec![match condition {
+        Some(c) => format!(
+            "ControlPlaneHealthy {} ({})",
+            c["status"].as_str().unwrap_or("?"),
+            c["reason"].as_str().unwrap_or("")
+        ),
+        None => "no ControlPlaneHealthy condition".to_string(),
+    }];
+    if let Some(version) = v.pointer("/status/version/kubernetes").and_then(serde_json::Value::as_str) {
+        parts.push(version.to_string());
+    }
+    for p in v.pointer("/status/properties").and_then(serde_json::Value::as_array).into_iter().flatten() {
+        if let (Some(n), Some(val)) = (p["name"].as_str(), p["value"].as_str()) {
+            parts.push(format!("{n}={val}"));
+        }
+    }
+    parts.join(", ")
 }
 
 /// An alias (a derived context reaching a server another context watches) shows its source's counts, and

@@ -52,8 +52,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
-pub use ids::{plan_id, revision};
 pub use edge::edge;
+pub use ids::{plan_id, revision};
 pub use scale::scale;
 
 use meta::Clock;
