@@ -208,7 +208,7 @@ fn malformed_files_given_explicitly_are_errors_naming_file_and_line() {
     }
     insta::assert_snapshot!(messages.join("\n"), @r"
     tests/fixtures/config/config-bad-yaml.yaml:4:1: invalid indentation in multiline quoted scalar
-    tests/fixtures/config/config-unknown-field.yaml:3:1: unknown field `thme`, expected one of theme, keymap, readonly, prod_pattern, contexts, git, connect_timeout_secs, pulse_bell
+    tests/fixtures/config/config-unknown-field.yaml:3:1: unknown field `thme`, expected one of theme, keymap, readonly, prod_pattern, contexts, git, connect_timeout_secs, pulse_bell, cluster_profile_providers
     tests/fixtures/config/config-wrong-type.yaml:4:23: field `connect_timeout_secs`: invalid u64
     tests/fixtures/config/keymap-conflict.yaml:4:15: `g` in mode `list` is bound to both `top` and `refresh`: remove it from one of them (`top: []` unbinds an action)
     tests/fixtures/config/keymap-unknown-action.yaml:4:5: unknown action `quiet` in mode `global`: the actions are quit, help, palette, filter, back, open, up, down, top, bottom, page-up, page-down, next-pane, prev-pane, refresh, details, expand, collapse, show-conditions, cycle-filter, lineage, view-fleet, view-clusters, view-flux, view-terraform, view-pulse, view-crossplane, reconcile, suspend, approve, replan, pause, scale-up, scale-down, restart, mark, kubeconfig, new-cluster, bootstrap-cluster, add-profile, delete-cluster, diff, pin

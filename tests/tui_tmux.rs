@@ -69,8 +69,10 @@ fn drive(home: &Path, kubeconfig: &Path) {
     tmux.keys(&["Escape"]);
     tmux.wait_for("back to the Crossplane view", Duration::from_secs(20), |s| s.contains("Crossplane [all]"));
 
-    // Back to the fleet, filter it.
-    tmux.keys(&["Escape", "1", "/", "dev", "Enter"]);
+    // Back to the fleet, filter it. (Escape alone: an ESC byte followed at once by `1` reads as Alt-1.)
+    tmux.keys(&["Escape"]);
+    std::thread::sleep(Duration::from_millis(300));
+    tmux.keys(&["1", "/", "dev", "Enter"]);
     let s = tmux.wait_for("filtered fleet", Duration::from_secs(20), |s| s.contains("filter: dev"));
     assert!(!s.contains("broken-unreachable"), "filter hides other contexts: {s}");
 

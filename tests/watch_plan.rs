@@ -1,0 +1,133 @@
+//! The watch plan of a large fleet (issue 18, `fleet::demand`) against a real API server: above
+//! `full_watch_limit` contexts, each watches only its summary kinds until the demand asks for more (one
+//! context, or a family everywhere); kinds no longer asked for are dropped from the store; a context's
+//! Warning Events are watched only while it is asked for.
+mod common;
+
+use std::collections::HashSet;
+
+use fleetdeck::envtest::Envtest;
+use fleetdeck::envtest::kubeconfig::{TokenContext, render};
+use fleetdeck::fleet::demand::{Demand, Wants};
+use fleetdeck::fleet::{Fleet, FleetOptions};
+use fleetdeck::model::kinds::{Family, KindId, KindSet};
+use fleetdeck::model::store::{FleetStore, KindState, StoreEvent, StoreMsg};
+use k8s_openapi::jiff::Timestamp;
+
+/// Applies messages until `done` holds (30 s at most), noting which contexts listed their Warning Events.
+async fn until(
+    rx: &mut tokio::sync::mpsc::Receiver<StoreMsg>,
+    store: &mut FleetStore,
+    events: &mut HashSet<String>,
+    what: &str,
+    done: impl Fn(&FleetStore) -> bool,
+) {
+    let t = std::time::Instant::now();
+    while !done(store) {
+        assert!(t.elapsed() < std::time::Duration::from_secs(30), "{what}: not within 30 s");
+        if let Ok(Some(m)) = tokio::time::timeout(std::time::Duration::from_millis(200), rx.recv()).await {
+            if matches!(m.event, StoreEvent::WarningsListed) {
+                events.insert(m.context.to_string());
+            }
+            store.apply(m, Timestamp::now());
+        }
+    }
+}
+
+fn synced(s: &FleetStore, ctx: &str, kind: KindId) -> bool {
+    s.context(ctx).and_then(|c| c.kinds.get(&kind)).is_some_and(|k| k.state == Some(KindState::Synced))
+}
+
+fn watched(s: &FleetStore, ctx: &str) -> KindSet {
+    s.context(ctx).map_or(KindSet::NONE, |c| {
+        c.kinds
+            .iter()
+            .filter(|(_, k)| k.state != Some(KindState::CrdMissing))
+            .fold(KindSet::NONE, |set, (k, _)| set.with(*k))
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn contexts_watch_their_summary_and_what_the_demand_asks() -> anyhow::Result<()> {
+    let users = ["plan-a", "plan-b"].map(String::from);
+    let env = Envtest::builder().server("one").users(users.clone()).start().await?;
+    env.install_crds("one").await?;
+    // Two contexts of the same server with distinct users: two connections.
+    let contexts: Vec<TokenContext> = users
+        .iter()
+        .map(|u| env.token_context(u, "one", env.user_token(u).expect("token")))
+        .collect::<anyhow::Result<_>>()?;
+    let path = env.root().join("plan-kubeconfig");
+    std::fs::write(&path, render(&contexts, "plan-a"))?;
+    let kc = fleetdeck::fleet::kubeconfig::load(Some(&path))?;
+    let demand = Demand::new();
+    let opts = FleetOptions {
+        lineage: false,
+        warning_events: true,
+        demand: Some(demand.clone()),
+        full_watch_limit: 1,
+        ..FleetOptions::default()
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::channel(fleetdeck::fleet::CHANNEL_CAPACITY);
+    let _fleet = Fleet::start(&kc, &[], opts, tx).await?;
+    let mut store = FleetStore::new();
+    let mut events = HashSet::new();
+    let summary = fleetdeck::model::summary::kinds();
+
+    until(&mut rx, &mut store, &mut events, "both summaries synced", |s| {
+        users.iter().all(|u| synced(s, u, KindId::KUSTOMIZATION) && synced(s, u, KindId::NODE))
+    })
+    .await;
+    for u in &users {
+        let w = watched(&store, u);
+        assert!(
+            w.iter().all(|k| summary.contains(k)),
+            "{u} watches only summary kinds: {:?}",
+            w.iter().collect::<Vec<_>>()
+        );
+        assert!(!w.contains(KindId::MACHINE));
+    }
+    assert!(events.is_empty(), "no Events watched before anyone asks: {events:?}");
+
+    // One context looked at: all its kinds, and its Events; the other unchanged.
+    let mut w = Wants::default();
+    w.contexts.insert("plan-a".into(), KindSet::ALL);
+    demand.publish(w);
+    until(&mut rx, &mut store, &mut events, "plan-a fully watched", |s| {
+        synced(s, "plan-a", KindId::MACHINE) && synced(s, "plan-a", KindId::MACHINE_DEPLOYMENT)
+    })
+    .await;
+    let t = std::time::Instant::now();
+    while !events.contains("plan-a") {
+        assert!(t.elapsed() < std::time::Duration::from_secs(30), "plan-a's Events not listed");
+        if let Ok(Some(m)) = tokio::time::timeout(std::time::Duration::from_millis(200), rx.recv()).await {
+            if matches!(m.event, StoreEvent::WarningsListed) {
+                events.insert(m.context.to_string());
+            }
+            store.apply(m, Timestamp::now());
+        }
+    }
+    assert!(!watched(&store, "plan-b").contains(KindId::MACHINE), "plan-b was not asked for");
+    assert!(!events.contains("plan-b"));
+
+    // A fleet-wide view's family everywhere (the Clusters view): plan-b gets Machines too.
+    demand.publish(Wants { everywhere: KindSet::family(Family::ClusterApi), ..Wants::default() });
+    until(&mut rx, &mut store, &mut events, "Machines everywhere", |s| {
+        synced(s, "plan-b", KindId::MACHINE) && synced(s, "plan-a", KindId::MACHINE)
+    })
+    .await;
+    let capi_and_summary = summary.union(KindSet::family(Family::ClusterApi));
+    until(&mut rx, &mut store, &mut events, "plan-a's other kinds dropped", |s| {
+        watched(s, "plan-a").iter().all(|k| capi_and_summary.contains(k))
+    })
+    .await;
+
+    // Nothing asked: back to the summaries; the dropped kinds leave the store.
+    demand.publish(Wants::default());
+    until(&mut rx, &mut store, &mut events, "back to the summary kinds", |s| {
+        users.iter().all(|u| watched(s, u).iter().all(|k| summary.contains(k)))
+    })
+    .await;
+    assert!(users.iter().all(|u| synced(&store, u, KindId::KUSTOMIZATION)), "the summary kinds stay synced");
+    Ok(())
+}
