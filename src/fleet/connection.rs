@@ -23,6 +23,9 @@ use crate::model::store::{KindEvent, StoreEvent, StoreMsg};
 /// has not answered: the bound is on handshakes in flight, not on servers that are slow or hung.
 pub const PERMIT_HOLD: Duration = Duration::from_millis(250);
 
+/// How a probe that got no answer in time begins its reason.
+const NO_ANSWER: &str = "no answer within";
+
 /// Why a connection attempt failed.
 pub enum ConnectError {
     /// 401: the credentials were rejected.
@@ -121,7 +124,7 @@ pub async fn probe(client: &kube::Client, timeout: Duration) -> Result<String, C
             Err(ConnectError::Unauthorized(format!("401 Unauthorized: {}", s.message)))
         }
         Ok(Err(e)) => Err(ConnectError::Unreachable(describe(&e))),
-        Err(_) => Err(ConnectError::Unreachable(format!("no answer within {} s", timeout.as_secs_f32()))),
+        Err(_) => Err(ConnectError::Unreachable(format!("{NO_ANSWER} {} s", timeout.as_secs_f32()))),
     }
 }
 
@@ -244,6 +247,8 @@ async fn connected(
         let mut last_discovery: Option<Instant> = None;
         let mut served = super::Served::new();
         let mut reachable = true;
+        // Probes in a row that got no answer in time while connected (see the probe below).
+        let mut slow_probes = 0u32;
         loop {
             let rediscover = last_discovery.is_none_or(|t| t.elapsed() >= opts.rediscover_every);
             if rediscover {
@@ -293,6 +298,13 @@ async fn connected(
                         return Err(());
                     }
                     reachable = true;
+                    slow_probes = 0;
+                }
+                // A connected server that answers late once is busy (a storm of watches opening on a large
+                // fleet), not down: it is marked so on the second late answer in a row. Refusals and other
+                // errors count at once.
+                Err(ConnectError::Unreachable(why)) if reachable && slow_probes == 0 && why.starts_with(NO_ANSWER) => {
+                    slow_probes += 1;
                 }
                 Err(e) => {
                     reachable = false;

@@ -9,8 +9,11 @@
 //!   operator goes next;
 //! - the contexts of pinned objects (their kinds only).
 //!
-//! And everywhere, the families a fleet-wide view on screen lists beyond the summaries: Cluster API in the
-//! Clusters view, Crossplane's packages in the Crossplane view, Events in the Pulse view.
+//! And, while a fleet-wide view is on screen, the family it lists beyond the summaries, in the contexts whose
+//! objects it lists (one per server, [`Rows::listed`]): Cluster API where the Fleet row counts CAPI Clusters
+//! (the Clusters view), Crossplane's packages where claims or XRs are listed (the Crossplane view), the
+//! Warning Events of every listed context (the Pulse view). Not every context: on a fleet of a thousand,
+//! twenty more watches each at once would be a storm of their own.
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -61,10 +64,25 @@ pub fn wants(asked: &mut Asked, state: &State, rows: &Rows) -> Wants {
     asked.recent.retain(|(_, at)| now.duration_since(*at).as_secs_f64() <= RECENT.as_secs_f64());
     asked.recent.truncate(RECENT_MAX);
     let mut w = Wants::default();
+    let mut ask = |ctx: &str, kinds: KindSet| {
+        let entry = w.contexts.entry(ctx.into()).or_insert(KindSet::NONE);
+        *entry = entry.union(kinds);
+    };
     match state.nav.view {
-        View::Clusters => w.everywhere = KindSet::family(Family::ClusterApi),
-        View::Crossplane => w.everywhere = KindSet::family(Family::Crossplane),
-        View::Pulse => w.events_everywhere = true,
+        View::Clusters => {
+            let capi = KindSet::family(Family::ClusterApi);
+            let with_clusters = rows.fleet.iter().filter(|s| s.capi_clusters.total > 0);
+            for s in with_clusters.filter(|s| rows.listed.iter().any(|c| **c == *s.name)) {
+                ask(&s.name, capi);
+            }
+        }
+        View::Crossplane => {
+            let packages = KindSet::family(Family::Crossplane);
+            for ctx in rows.listed.iter().filter(|c| rows.crossplane.iter().any(|r| *r.obj.context == ***c)) {
+                ask(ctx, packages);
+            }
+        }
+        View::Pulse => rows.listed.iter().for_each(|c| ask(c, KindSet::NONE)),
         _ => {}
     }
     for (ctx, _) in &asked.recent {

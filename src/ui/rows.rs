@@ -157,6 +157,9 @@ pub struct Rows {
     /// (or are an alias of one). The fleet-wide lists hold only what the synced ones sent, so the views say
     /// "partial" while `synced < total`.
     pub synced: (usize, usize),
+    /// The contexts whose objects the lists show: one per server (contexts reaching the same server see the
+    /// same objects), the one with the most kinds synced.
+    pub listed: Vec<Arc<str>>,
     /// The Clusters view's MHC column: each Cluster's MachineHealthChecks summed, by the Cluster.
     pub health_checks: HashMap<ObjectRef, crate::model::remediation::ClusterChecks>,
     /// The MachineHealthCheck kind revision per context `health_checks` was built from.
@@ -431,6 +434,9 @@ impl Rows {
             self.pulse = store.pulse().lines();
         }
         let listed = listed_contexts(store);
+        if listed.len() != self.listed.len() || listed.iter().zip(&self.listed).any(|(a, b)| *a != b.as_ref()) {
+            self.listed = listed.iter().map(|c| Arc::from(*c)).collect();
+        }
         self.update_health_checks(store, &listed);
         let Cache { kinds, sets } = &mut self.cache;
         // Forget contexts and kinds that are gone or no longer listed.
