@@ -84,5 +84,15 @@ keys j Enter; sleep 1; shot trace-orders-db
 keys j j d; sleep 2; shot trace-rds-details
 keys d Escape
 keys q
+
+# A thousand contexts (issue 18): the demo again with `--contexts 1000`; the dead ones first, then the failing
+# ones (three pages down, where the last dead row meets the first failing one).
+tmux -L "$SOCK" kill-server 2>/dev/null || true
+"$BIN" demo down >/dev/null
+"$BIN" demo up --contexts 1000 >/dev/null
+tmux -L "$SOCK" new-session -d -s shots -x 140 -y 40 "env TERM=xterm-256color $BIN"
+sleep 15
+keys PageDown PageDown PageDown; shot fleet-1000
+keys q
 rm -rf "$profile"
 echo "screenshots/ regenerated"

@@ -109,3 +109,58 @@ pub fn follow(asked: &mut Asked, state: &State, rows: &Rows) -> Option<Effect> {
     asked.published = Some(w.clone());
     Some(Effect::Demand(w))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::store::{FleetStore, Origin, StoreEvent, StoreMsg};
+
+    /// Contexts `a`, `b`, `c` (a and b on one server, c on another), all Ready.
+    fn rows() -> Rows {
+        let mut store = FleetStore::new();
+        let now = Timestamp::UNIX_EPOCH;
+        for (ctx, server) in [("a", "https://one"), ("b", "https://one"), ("c", "https://two")] {
+            let msg = |event| StoreMsg { context: ctx.into(), generation: 1, event };
+            store.apply(msg(StoreEvent::Registered { server: server.into(), origin: Origin::Kubeconfig }), now);
+            store.apply(msg(StoreEvent::Ready { server_version: "v1.37.2".into() }), now);
+        }
+        Rows::derive(&store, now)
+    }
+
+    #[test]
+    fn the_context_looked_at_and_the_recent_ones_are_fully_watched() {
+        let rows = rows();
+        let mut state = State::new(Timestamp::UNIX_EPOCH);
+        let mut asked = Asked::default();
+        let w = wants(&mut asked, &state, &rows);
+        let first = rows.fleet[0].name.clone();
+        assert_eq!(w.contexts.keys().map(|c| c.to_string()).collect::<Vec<_>>(), [first.clone()]);
+        assert_eq!(w.contexts[first.as_str()], KindSet::ALL);
+        assert_eq!(w.everywhere, KindSet::NONE, "a fleet-wide family is never asked of every context");
+        // Down one row: both stay, the newer first.
+        state.cursor_mut().selected = 1;
+        let w = wants(&mut asked, &state, &rows);
+        assert_eq!(w.contexts.len(), 2);
+        assert_eq!(asked.recent[0].0.as_ref(), rows.fleet[1].name);
+        // Two minutes later the first is let go.
+        state.now = Timestamp::UNIX_EPOCH + RECENT + Duration::from_secs(1);
+        let w = wants(&mut asked, &state, &rows);
+        assert_eq!(w.contexts.keys().map(|c| c.to_string()).collect::<Vec<_>>(), [rows.fleet[1].name.clone()]);
+        // Unchanged wants are published once.
+        assert!(follow(&mut asked, &state, &rows).is_some());
+        assert!(follow(&mut asked, &state, &rows).is_none());
+    }
+
+    #[test]
+    fn the_pulse_asks_for_the_events_of_one_context_per_server() {
+        let rows = rows();
+        let mut state = State::new(Timestamp::UNIX_EPOCH);
+        state.nav.view = View::Pulse;
+        let w = wants(&mut Asked::default(), &state, &rows);
+        let listed: Vec<String> = rows.listed.iter().map(|c| c.to_string()).collect();
+        assert_eq!(listed.len(), 2, "a and b share a server: {listed:?}");
+        for c in &listed {
+            assert!(w.contexts.contains_key(c.as_str()), "{c} watches its Events: {w:?}");
+        }
+    }
+}
