@@ -12,7 +12,8 @@
 //!    summaries complete [<= 2 s], unreachable ones marked [<= 4 s]; once with identical contexts sharing a
 //!    connection (the default) and once with one connection per context. `FLEETDECK_BENCH_CONTEXTS=N` runs N
 //!    contexts instead (the same split: a fifth dead), with the child's RSS and object count when settled
-//!    (issue 18's baseline).
+//!    (issue 18's baseline); `FLEETDECK_BENCH_KINDS=summary` watches only the summary kinds (issue 18's
+//!    watch plan is measured on its own fleet by `benches/fleet_scale.rs`).
 //!
 //! The measuring side runs in a child process (this binary re-executed with `--measure ...`) so its RSS is
 //! the fleet's alone. Run: `cargo bench --bench fleet_sync` (`FLEETDECK_BENCH_SCALE` sets N, default 260).

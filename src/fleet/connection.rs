@@ -21,7 +21,10 @@ use crate::model::store::{KindEvent, StoreEvent, StoreMsg};
 
 /// How long a context connecting may hold its permit ([`FleetOptions::max_connecting`]) while its server
 /// has not answered: the bound is on handshakes in flight, not on servers that are slow or hung.
-pub const PERMIT_HOLD: Duration = Duration::from_millis(250);
+pub const PERMIT_HOLD: Duration = Duration::from_millis(100);
+
+/// How many times less often a connected context of a large fleet (one following a demand) is probed.
+pub const LARGE_FLEET_PROBE_FACTOR: u32 = 6;
 
 /// How a probe that got no answer in time begins its reason.
 const NO_ANSWER: &str = "no answer within";
@@ -274,7 +277,12 @@ async fn connected(
             }
             dynamic.reconcile(&dynamic_phase, &mut spawned, rediscover).await?;
             // Until the next probe, follow what the XRDs and composites ask to watch, and the demand.
-            let probe_at = tokio::time::Instant::now() + opts.probe_every;
+            // On a fleet following a demand (hundreds of contexts), a connected context is probed 6 times less
+            // often: its HTTP/2 PINGs (every 30 s) already watch the connection, and a thousand probes every
+            // 5 s would keep an idle cockpit busy.
+            let every =
+                if registry.demand.is_some() { opts.probe_every * LARGE_FLEET_PROBE_FACTOR } else { opts.probe_every };
+            let probe_at = tokio::time::Instant::now() + every;
             loop {
                 tokio::select! {
                     _ = tokio::time::sleep_until(probe_at) => break,

@@ -49,7 +49,8 @@ pub struct FleetOptions {
     pub connect_timeout: Duration,
     /// How long an exec credential plugin may run. Default 10 s.
     pub exec_timeout: Duration,
-    /// How often a connected context is probed. Default 5 s.
+    /// How often a connected context is probed. Default 5 s (6 times that on a fleet following a demand:
+    /// [`connection::LARGE_FLEET_PROBE_FACTOR`]).
     pub probe_every: Duration,
     /// How often served kinds are rediscovered (CRDs that appear or vanish). Default 10 s.
     pub rediscover_every: Duration,
