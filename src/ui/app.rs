@@ -123,6 +123,8 @@ pub async fn run(
     let mut asked = super::demand::Asked::default();
     // When the oldest key not yet shown by a frame arrived (the key -> frame latency, logged per frame).
     let mut key_at: Option<Instant> = None;
+    // Time spent handling the keys not yet shown (their rows update, `update::key`, the effects started).
+    let mut key_ms = 0.0f64;
     let result: Result<()> = loop {
         if dirty && last_draw.elapsed() >= FRAME {
             let now = Timestamp::now();
@@ -134,7 +136,10 @@ pub async fn run(
             state.now = now;
             let scene = Scene { store: &store, rows: &rows, theme: &theme, keymap: &keymap };
             crate::ui::format::take_next_change();
-            if let Err(e) = terminal.draw(|f| render(f, &state, &scene)) {
+            let drawing = Instant::now();
+            let drawn = terminal.draw(|f| render(f, &state, &scene));
+            let draw_ms = drawing.elapsed().as_secs_f64() * 1e3;
+            if let Err(e) = drawn {
                 break Err(e.into());
             }
             dirty = false;
@@ -157,10 +162,12 @@ pub async fn run(
             if let Some(at) = key_at.take() {
                 tracing::debug!(
                     target: "fleetdeck::keys",
-                    "key to frame {:.2} ms (rows {rows_ms:.2} ms, rows and frame {:.2} ms)",
+                    "key to frame {:.2} ms (handling the key {key_ms:.2} ms; rows {rows_ms:.2} ms, drawing and writing \
+                     {draw_ms:.2} ms, frame work {:.2} ms)",
                     at.elapsed().as_secs_f64() * 1e3,
                     work.elapsed().as_secs_f64() * 1e3
                 );
+                key_ms = 0.0;
             }
             if frames == 1
                 && let Some(start) = START.get()
@@ -192,13 +199,15 @@ pub async fn run(
             },
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(k))) => {
-                    key_at.get_or_insert_with(Instant::now);
+                    let at = Instant::now();
+                    key_at.get_or_insert(at);
                     if rows.revision != store.revision() {
                         rows.update(&store, Timestamp::now());
                     }
                     let inp = input(&state, &store, &rows);
                     let fx = update::key(&mut state, &keymap, &k, &inp);
                     start(&effects, fx, &mut state, &store, &rows);
+                    key_ms += at.elapsed().as_secs_f64() * 1e3;
                     dirty = true;
                 }
                 Some(Ok(Event::Resize(..))) => dirty = true,
