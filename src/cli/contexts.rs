@@ -13,7 +13,7 @@ use k8s_openapi::jiff::Timestamp;
 
 use fleetdeck::fleet::{self, FleetOptions};
 use fleetdeck::model::pins::{self, Pins};
-use fleetdeck::model::store::{ConnState, KindState, Origin};
+use fleetdeck::model::store::{ConnState, KindState};
 use fleetdeck::model::summary::{ContextSummary, summarize_all};
 
 use super::GlobalArgs;
@@ -92,17 +92,7 @@ fn table(rows: &[ContextSummary]) -> String {
         if !r.reason.is_empty() {
             notes.push(r.reason.clone());
         }
-        match &r.origin {
-            Origin::Derived { management, alias_of, .. } => notes.push(match alias_of {
-                Some(a) => format!("via {management} Secret; same server as {a}"),
-                None => format!("via {management} Secret"),
-            }),
-            Origin::Profile { hub, provider, .. } if !provider.is_empty() => {
-                notes.push(format!("via {hub} ClusterProfile, provider {provider}"))
-            }
-            Origin::Profile { hub, .. } => notes.push(format!("via {hub} ClusterProfile")),
-            Origin::Kubeconfig => {}
-        }
+        notes.extend(r.origin.note());
         if let Some(p) = &r.profile {
             notes.push(p.clone());
         }

@@ -80,6 +80,25 @@ pub enum Origin {
     },
 }
 
+impl Origin {
+    /// What the Fleet row and `fleetdeck contexts` note about where a derived context comes from: `via mgmt
+    /// Secret, same server as dev-eu`, `via hub ClusterProfile, provider secretreader`; `None` for a
+    /// kubeconfig context.
+    pub fn note(&self) -> Option<String> {
+        match self {
+            Origin::Kubeconfig => None,
+            Origin::Derived { management, alias_of: Some(a), .. } => {
+                Some(format!("via {management} Secret, same server as {a}"))
+            }
+            Origin::Derived { management, .. } => Some(format!("via {management} Secret")),
+            Origin::Profile { hub, provider, .. } if !provider.is_empty() => {
+                Some(format!("via {hub} ClusterProfile, provider {provider}"))
+            }
+            Origin::Profile { hub, .. } => Some(format!("via {hub} ClusterProfile")),
+        }
+    }
+}
+
 /// How a watch fetches its initial state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]

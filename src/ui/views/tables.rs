@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Borders, Cell, Row, Table};
 use crate::config::{Role, Theme};
 use crate::model::kinds::KindId;
 use crate::model::pulse::PulseWhat;
-use crate::model::store::{ConnState, Origin};
+use crate::model::store::ConnState;
 use crate::model::summary::{ContextSummary, Tally};
 use crate::ui::format::{age, first_line};
 use crate::ui::format::{health_role, short_revision};
@@ -42,17 +42,7 @@ fn fleet_row<'a>(r: &'a ContextSummary, theme: &Theme, state: &State, sel: bool)
     if !r.reason.is_empty() {
         notes.push(first_line(&r.reason).to_string());
     }
-    match &r.origin {
-        Origin::Derived { management, alias_of, .. } => notes.push(match alias_of {
-            Some(a) => format!("via {management} Secret, same server as {a}"),
-            None => format!("via {management} Secret"),
-        }),
-        Origin::Profile { hub, provider, .. } if !provider.is_empty() => {
-            notes.push(format!("via {hub} ClusterProfile, provider {provider}"))
-        }
-        Origin::Profile { hub, .. } => notes.push(format!("via {hub} ClusterProfile")),
-        Origin::Kubeconfig => {}
-    }
+    notes.extend(r.origin.note());
     if let Some(p) = &r.profile {
         notes.push(p.clone());
     }
