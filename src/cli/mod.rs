@@ -97,21 +97,30 @@ impl GlobalArgs {
     /// The ClusterProfile credential providers of `config.yaml` (`cluster_profile_providers`). A malformed
     /// entry is named on stderr and skipped; an unreadable configuration gives none (the commands that read
     /// the configuration report it themselves).
+    /// Read once per process (the cockpit asks for fleet options more than once).
     fn profile_providers(&self) -> Vec<fleetdeck::fleet::profiles::ProfileProvider> {
-        let Ok(paths) = fleetdeck::config::Paths::discover() else { return Vec::new() };
-        let Ok(loaded) = fleetdeck::config::load(&paths, &config::load_options(self)) else { return Vec::new() };
-        let entries = loaded.config.cluster_profile_providers;
-        entries
-            .into_iter()
-            .enumerate()
-            .filter_map(|(i, v)| match serde_json::from_value(v) {
-                Ok(p) => Some(p),
-                Err(e) => {
-                    eprintln!("fleetdeck: config.yaml cluster_profile_providers[{i}] is skipped: {e}");
-                    None
-                }
+        static PROVIDERS: std::sync::OnceLock<Vec<fleetdeck::fleet::profiles::ProfileProvider>> =
+            std::sync::OnceLock::new();
+        PROVIDERS
+            .get_or_init(|| {
+                let Ok(paths) = fleetdeck::config::Paths::discover() else { return Vec::new() };
+                let Ok(loaded) = fleetdeck::config::load(&paths, &config::load_options(self)) else {
+                    return Vec::new();
+                };
+                let entries = loaded.config.cluster_profile_providers;
+                entries
+                    .into_iter()
+                    .enumerate()
+                    .filter_map(|(i, v)| match serde_json::from_value(v) {
+                        Ok(p) => Some(p),
+                        Err(e) => {
+                            eprintln!("fleetdeck: config.yaml cluster_profile_providers[{i}] is skipped: {e}");
+                            None
+                        }
+                    })
+                    .collect()
             })
-            .collect()
+            .clone()
     }
 }
 

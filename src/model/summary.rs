@@ -3,6 +3,8 @@
 //! This is what `fleetdeck contexts` prints and the fleet view shows: reachability, server version, nodes
 //! Ready/total, CAPI clusters Available/total, Flux ready/failing/suspended, Terraform ready/failing/plans
 //! pending, Crossplane composites ready/failing/paused, which kinds are Forbidden or missing, and freshness (age of the last watch event).
+use std::sync::Arc;
+
 use k8s_openapi::jiff::Timestamp;
 use serde::Serialize;
 
@@ -269,6 +271,9 @@ pub fn summarize_all(store: &FleetStore, now: Timestamp) -> Vec<ContextSummary> 
 #[derive(Debug, Default)]
 pub struct SummaryCache {
     by_name: std::collections::HashMap<String, (u64, ContextSummary)>,
+    /// [`ContextSummary::profile`] by context, with the profile object it was read from (a changed profile
+    /// is a new `Arc`): its JSON is parsed once per change, not per update.
+    profiles: std::collections::HashMap<String, (Arc<crate::model::object::StoredObject>, String)>,
 }
 
 impl SummaryCache {
@@ -300,9 +305,19 @@ impl SummaryCache {
         alias_follows_source(&mut rows);
         for r in &mut rows {
             if let Origin::Profile { hub, namespace, name, .. } = &r.origin {
-                r.profile = store.get(hub, KindId::CLUSTER_PROFILE, namespace, name).map(|o| profile_text(o));
+                r.profile = store.get(hub, KindId::CLUSTER_PROFILE, namespace, name).map(|o| {
+                    match self.profiles.get(&r.name) {
+                        Some((read, text)) if Arc::ptr_eq(read, o) => text.clone(),
+                        _ => {
+                            let text = profile_text(o);
+                            self.profiles.insert(r.name.clone(), (o.clone(), text.clone()));
+                            text
+                        }
+                    }
+                });
             }
         }
+        self.profiles.retain(|n, _| seen.contains(n.as_str()));
         rows.sort_by(|a, b| a.rank().cmp(&b.rank()).then_with(|| a.name.cmp(&b.name)));
         rows
     }

@@ -14,6 +14,7 @@
 //! (the Clusters view), Crossplane's packages where claims or XRs are listed (the Crossplane view), the
 //! Warning Events of every listed context (the Pulse view). Not every context: on a fleet of a thousand,
 //! twenty more watches each at once would be a storm of their own.
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -68,34 +69,37 @@ pub fn wants(asked: &mut Asked, state: &State, rows: &Rows) -> Wants {
         let entry = w.contexts.entry(ctx.into()).or_insert(KindSet::NONE);
         *entry = entry.union(kinds);
     };
+    // Contexts the lists show, as a set: a fleet of a thousand distinct servers lists a thousand.
+    let listed: HashSet<&str> = rows.listed.iter().map(|c| c.as_ref()).collect();
     match state.nav.view {
         View::Clusters => {
             let capi = KindSet::family(Family::ClusterApi);
             let with_clusters = rows.fleet.iter().filter(|s| s.capi_clusters.total > 0);
-            for s in with_clusters.filter(|s| rows.listed.iter().any(|c| **c == *s.name)) {
+            for s in with_clusters.filter(|s| listed.contains(s.name.as_str())) {
                 ask(&s.name, capi);
             }
         }
         View::Crossplane => {
             let packages = KindSet::family(Family::Crossplane);
-            for ctx in rows.listed.iter().filter(|c| rows.crossplane.iter().any(|r| *r.obj.context == ***c)) {
+            let with_rows: HashSet<&str> = rows.crossplane.iter().map(|r| r.obj.context.as_str()).collect();
+            for ctx in listed.iter().filter(|c| with_rows.contains(**c)) {
                 ask(ctx, packages);
             }
         }
-        View::Pulse => rows.listed.iter().for_each(|c| ask(c, KindSet::NONE)),
+        View::Pulse => listed.iter().for_each(|c| ask(c, KindSet::NONE)),
         _ => {}
     }
     for (ctx, _) in &asked.recent {
-        w.contexts.insert(ctx.clone(), KindSet::ALL);
+        ask(ctx, KindSet::ALL);
     }
     let failing = rows.fleet.iter().filter(|s| s.state == ConnState::Ready && s.rank() <= 1);
     for s in failing.take(FAILING_MAX) {
-        w.contexts.insert(s.name.as_str().into(), KindSet::ALL);
+        ask(&s.name, KindSet::ALL);
     }
-    for (ctx, pins) in &state.pins.contexts {
-        let kinds = pins.iter().filter_map(|p| p.object(ctx)).fold(KindSet::NONE, |k, o| k.with(o.kind));
-        let entry = w.contexts.entry(ctx.as_str().into()).or_insert(KindSet::NONE);
-        *entry = entry.union(kinds);
+    for (ctx, pin) in state.pins.iter() {
+        if let Some(o) = pin.object(ctx) {
+            ask(ctx, KindSet::NONE.with(o.kind));
+        }
     }
     w
 }
