@@ -373,12 +373,13 @@ async fn follow_plan(
 ) -> Result<(), ()> {
     let (name, generation, tx) = (phase.context, phase.generation, phase.tx);
     for kind in watches.keys().copied().filter(|k| !plan.kinds.contains(*k)).collect::<Vec<_>>() {
+        // A forbidden kind no longer planned goes too: the store must not keep saying Forbidden for it.
         if let Some(Watch::Running(h)) = watches.remove(&kind) {
             h.abort();
-            wanted.forget(kind);
-            if !send(tx, name, generation, StoreEvent::Kind(kind, KindEvent::Unwatched)).await {
-                return Err(());
-            }
+        }
+        wanted.forget(kind);
+        if !send(tx, name, generation, StoreEvent::Kind(kind, KindEvent::Unwatched)).await {
+            return Err(());
         }
     }
     for kind in plan.kinds.iter() {
