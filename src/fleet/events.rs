@@ -8,7 +8,7 @@ use std::sync::Arc;
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::Event;
 use kube::Api;
-use kube::runtime::{WatchStreamExt, watcher};
+use kube::runtime::watcher;
 use tokio::sync::mpsc;
 
 use super::watch::{StreamingLists, status_code};
@@ -90,7 +90,7 @@ async fn run(api: &Api<Event>, stream: bool, context: &Arc<str>, generation: u64
         c.page_size = None;
         c
     };
-    let mut events = std::pin::pin!(watcher(api.clone(), config).default_backoff());
+    let mut events = std::pin::pin!(super::watch_stream::watch(api.clone(), config));
     let send = |event: StoreEvent| {
         let msg = StoreMsg { context: context.clone(), generation, event };
         let tx = tx.clone();

@@ -25,6 +25,7 @@ pub mod supervisor;
 pub mod transport;
 pub mod wanted;
 pub mod watch;
+pub mod watch_stream;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};

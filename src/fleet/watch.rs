@@ -1,8 +1,9 @@
-//! Discovery of the catalogue kinds a cluster serves, and one kube-runtime `watcher` per (context, kind)
-//! turned into [`StoreMsg`]s.
+//! Discovery of the catalogue kinds a cluster serves, and one watcher per (context, kind)
+//! ([`super::watch_stream::watch`]: kube-runtime's `watcher` with `default_backoff()`, without its per-watch
+//! read buffer) turned into [`StoreMsg`]s.
 //!
-//! Watches use `default_backoff()`; a 410 Gone is handled inside the watcher by a relist (Init..InitDone),
-//! which the store swaps in silently.
+//! A 410 Gone is handled inside the watcher by a relist (Init..InitDone), which the store swaps in
+//! silently.
 //!
 //! Each object is compacted into a [`StoredObject`] (pruned, health and columns read, kept as JSON text) on
 //! the watch task as it arrives, so the store's owner only inserts it.
@@ -25,7 +26,7 @@ use anyhow::Result;
 use futures::StreamExt;
 use kube::api::{Api, DynamicObject};
 use kube::core::{ApiResource, GroupVersionKind};
-use kube::runtime::{WatchStreamExt, watcher};
+use kube::runtime::watcher;
 use tokio::sync::mpsc;
 
 use super::wanted::{Observer, Seen};
@@ -230,49 +231,79 @@ where
     };
     let how = if stream { InitialList::Streaming } else { InitialList::List };
     let mut stream_started = false;
-    let mut events = std::pin::pin!(watcher(api.clone(), config).default_backoff());
+    let mut events = std::pin::pin!(super::watch_stream::watch(api.clone(), config));
     while let Some(ev) = events.next().await {
-        if let (Some(obs), Ok(ev)) = (observer, &ev) {
-            match ev {
-                watcher::Event::Init => obs.seen(kind, Seen::Init),
-                watcher::Event::InitApply(o) | watcher::Event::Apply(o) => obs.seen(kind, Seen::Apply(o)),
-                watcher::Event::Delete(o) => obs.seen(kind, Seen::Delete(o)),
-                watcher::Event::InitDone => obs.seen(kind, Seen::InitDone),
-            }
-        }
-        let ev = match ev {
-            Ok(watcher::Event::Init) => {
+        // Decided without an await, so that only the small `Next` is held across the sends below (a
+        // thousand contexts keep ~11,000 of these futures: `benches/watch_cost.rs`).
+        let next = decide(ev, kind, observer, stream && !stream_started);
+        let ev = match next {
+            Next::Send(KindEvent::Init) => {
                 if !send(KindEvent::Listing(how)).await {
                     return Run::Ended(WatchEnd::Closed);
                 }
                 stream_started = true;
                 KindEvent::Init
             }
-            // Compacted here, as each object arrives: the parsed form lives only until the next line.
-            Ok(watcher::Event::InitApply(o)) => KindEvent::InitApply(StoredObject::shared(kind, o)),
-            Ok(watcher::Event::InitDone) => KindEvent::InitDone,
-            Ok(watcher::Event::Apply(o)) => KindEvent::Apply(StoredObject::shared(kind, o)),
-            Ok(watcher::Event::Delete(o)) => KindEvent::Delete(StoredObject::shared(kind, o)),
-            Err(e) => match status_code(&e) {
-                Some(400 | 422) if stream && !stream_started => return Run::Refused,
-                Some(403) => {
-                    send(KindEvent::Forbidden(format!("{kind} is forbidden: {}", crate::fleet::describe(&e)))).await;
-                    return Run::Ended(WatchEnd::Forbidden);
-                }
-                Some(404) => {
-                    send(KindEvent::CrdMissing).await;
-                    return Run::Ended(WatchEnd::Gone);
-                }
-                // 410 Gone is resolved by the watcher's relist; nothing to show.
-                Some(410) => continue,
-                _ => KindEvent::Error(crate::fleet::describe(&e)),
-            },
+            Next::Send(ev) => ev,
+            Next::Skip => continue,
+            Next::Refused => return Run::Refused,
+            Next::End(ev, end) => {
+                send(ev).await;
+                return Run::Ended(end);
+            }
         };
         if !send(ev).await {
             return Run::Ended(WatchEnd::Closed);
         }
     }
     Run::Ended(WatchEnd::Closed)
+}
+
+/// What [`watch_with`] does with one item of the watch.
+enum Next {
+    Send(KindEvent),
+    Skip,
+    /// The server refused to stream the initial state.
+    Refused,
+    /// Send, then end the watch.
+    End(KindEvent, WatchEnd),
+}
+
+/// The item `ev` of a watch of `kind` as a [`Next`]; `observer` sees each object first. `refusable`: a 400
+/// or 422 now means the server does not stream initial state.
+fn decide(
+    ev: watcher::Result<watcher::Event<DynamicObject>>,
+    kind: KindId,
+    observer: Option<&Observer>,
+    refusable: bool,
+) -> Next {
+    if let (Some(obs), Ok(ev)) = (observer, &ev) {
+        match ev {
+            watcher::Event::Init => obs.seen(kind, Seen::Init),
+            watcher::Event::InitApply(o) | watcher::Event::Apply(o) => obs.seen(kind, Seen::Apply(o)),
+            watcher::Event::Delete(o) => obs.seen(kind, Seen::Delete(o)),
+            watcher::Event::InitDone => obs.seen(kind, Seen::InitDone),
+        }
+    }
+    Next::Send(match ev {
+        Ok(watcher::Event::Init) => KindEvent::Init,
+        // Compacted here, as each object arrives: the parsed form lives only until the next line.
+        Ok(watcher::Event::InitApply(o)) => KindEvent::InitApply(StoredObject::shared(kind, o)),
+        Ok(watcher::Event::InitDone) => KindEvent::InitDone,
+        Ok(watcher::Event::Apply(o)) => KindEvent::Apply(StoredObject::shared(kind, o)),
+        Ok(watcher::Event::Delete(o)) => KindEvent::Delete(StoredObject::shared(kind, o)),
+        Err(e) => match status_code(&e) {
+            Some(400 | 422) if refusable => return Next::Refused,
+            Some(403) => {
+                let why = format!("{kind} is forbidden: {}", crate::fleet::describe(&e));
+                return Next::End(KindEvent::Forbidden(why), WatchEnd::Forbidden);
+            }
+            Some(404) => return Next::End(KindEvent::CrdMissing, WatchEnd::Gone),
+            // 410 Gone is resolved by the watcher's relist; nothing to show.
+            Some(410) => return Next::Skip,
+            _ => KindEvent::Error(crate::fleet::describe(&e)),
+        },
+    })
 }
 
 #[cfg(test)]
