@@ -123,6 +123,8 @@ pub async fn run(
     let mut asked = super::demand::Asked::default();
     // When the oldest key not yet shown by a frame arrived (the key -> frame latency, logged per frame).
     let mut key_at: Option<Instant> = None;
+    // The UI thread's CPU time when that key arrived: wall time minus this is time off the CPU.
+    let mut key_cpu = 0.0f64;
     // Time spent handling the keys not yet shown (their rows update, `update::key`, the effects started).
     let mut key_ms = 0.0f64;
     let result: Result<()> = loop {
@@ -137,8 +139,13 @@ pub async fn run(
             let scene = Scene { store: &store, rows: &rows, theme: &theme, keymap: &keymap };
             crate::ui::format::take_next_change();
             let drawing = Instant::now();
-            let drawn = terminal.draw(|f| render(f, &state, &scene));
-            let draw_ms = drawing.elapsed().as_secs_f64() * 1e3;
+            let mut render_ms = 0.0;
+            let drawn = terminal.draw(|f| {
+                let t = Instant::now();
+                render(f, &state, &scene);
+                render_ms = t.elapsed().as_secs_f64() * 1e3;
+            });
+            let write_ms = drawing.elapsed().as_secs_f64() * 1e3 - render_ms;
             if let Err(e) = drawn {
                 break Err(e.into());
             }
@@ -162,10 +169,11 @@ pub async fn run(
             if let Some(at) = key_at.take() {
                 tracing::debug!(
                     target: "fleetdeck::keys",
-                    "key to frame {:.2} ms (handling the key {key_ms:.2} ms; rows {rows_ms:.2} ms, drawing and writing \
-                     {draw_ms:.2} ms, frame work {:.2} ms)",
+                    "key to frame {:.2} ms (handling the key {key_ms:.2} ms; rows {rows_ms:.2} ms, drawing \
+                     {render_ms:.2} ms, diffing and writing {write_ms:.2} ms, frame work {:.2} ms; on the CPU {:.2} ms)",
                     at.elapsed().as_secs_f64() * 1e3,
-                    work.elapsed().as_secs_f64() * 1e3
+                    work.elapsed().as_secs_f64() * 1e3,
+                    thread_cpu_ms() - key_cpu
                 );
                 key_ms = 0.0;
             }
@@ -200,7 +208,10 @@ pub async fn run(
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(k))) => {
                     let at = Instant::now();
-                    key_at.get_or_insert(at);
+                    if key_at.is_none() {
+                        key_at = Some(at);
+                        key_cpu = thread_cpu_ms();
+                    }
                     if rows.revision != store.revision() {
                         rows.update(&store, Timestamp::now());
                     }
@@ -235,4 +246,17 @@ pub async fn run(
     };
     ratatui::restore();
     result
+}
+
+/// CPU time the calling thread has used, in ms (`CLOCK_THREAD_CPUTIME_ID`); 0 if the clock is unavailable.
+/// For the key -> frame log: the wall time of a key's frame minus this is time the UI thread waited for a
+/// CPU.
+fn thread_cpu_ms() -> f64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is a valid, writable timespec for the call.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    if rc != 0 {
+        return 0.0;
+    }
+    ts.tv_sec as f64 * 1e3 + ts.tv_nsec as f64 / 1e6
 }
