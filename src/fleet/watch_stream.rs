@@ -286,8 +286,9 @@ struct Lines {
 }
 
 impl Lines {
-    /// The next event; `None` when the stream ended, broke (the watch resumes from its resourceVersion,
-    /// as kube-client treats an unexpected EOF), or stayed silent past `idle`.
+    /// The next event; `None` when the stream ended (an incomplete last line is dropped), broke (the watch
+    /// resumes from its resourceVersion, as kube-client treats an unexpected EOF), or stayed silent past
+    /// `idle`.
     async fn next<K: DeserializeOwned>(
         &mut self,
         idle: Option<Duration>,
@@ -325,9 +326,14 @@ impl Lines {
                     tracing::debug!(target: "fleet", "watch stream broke, resuming: {e}");
                     return None;
                 }
+                // The end. An incomplete last line (the server went away mid-event) is dropped, as
+                // kube-client drops it: the watch resumes and the event comes again.
                 None => {
                     let rest = std::mem::take(&mut self.partial);
-                    return parse(&rest);
+                    return match parse::<K>(&rest) {
+                        Some(Err(kube::Error::SerdeError(e))) if e.is_eof() => None,
+                        last => last,
+                    };
                 }
             }
         }
@@ -396,6 +402,10 @@ mod tests {
         assert!(matches!(status, Some(Err(kube::Error::Api(s))) if s.code == 500));
         assert!(matches!(parse::<DynamicObject>(b"{garbage"), Some(Err(kube::Error::SerdeError(_)))));
         assert!(parse::<DynamicObject>(b"  \r").is_none());
+        // A line cut short by the end of the stream is an EOF error, which `Lines::next` drops.
+        assert!(
+            matches!(parse::<DynamicObject>(br#"{"type":"ADDED","object":{"apiVer"#), Some(Err(kube::Error::SerdeError(e))) if e.is_eof())
+        );
     }
 
     #[test]
