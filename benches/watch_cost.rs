@@ -39,6 +39,41 @@ async fn settle() {
     tokio::time::sleep(Duration::from_millis(500)).await;
 }
 
+/// Opens `n` watches of an empty namespace's ConfigMaps with `open`, waits until each delivered its
+/// initial state, prints the live heap per watch and the time to that point, and stops them.
+async fn empty_watches<S>(way: &str, n: usize, client: &kube::Client, open: fn(Api<ConfigMap>) -> S)
+where
+    S: futures::Stream<Item = watcher::Result<watcher::Event<ConfigMap>>> + Send + 'static,
+{
+    let base = live();
+    let t0 = std::time::Instant::now();
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<()>(n);
+    let mut tasks = Vec::new();
+    for _ in 0..n {
+        let s = open(Api::namespaced(client.clone(), "nothing-here"));
+        let tx = tx.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut s = std::pin::pin!(s);
+            while let Some(ev) = s.next().await {
+                if let Ok(watcher::Event::InitDone) = ev {
+                    let _ = tx.send(()).await;
+                }
+            }
+        }));
+    }
+    for _ in 0..n {
+        rx.recv().await;
+    }
+    let took = t0.elapsed();
+    settle().await;
+    let per = (live() - base) / n as f64;
+    println!("RESULT way={way} watches={n} per_watch_kb={:.1} synced_ms={}", per / 1024.0, took.as_millis());
+    for t in tasks {
+        t.abort();
+    }
+    settle().await;
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<()> {
     let n: usize = std::env::var("FLEETDECK_BENCH_WATCHES").ok().and_then(|v| v.parse().ok()).unwrap_or(100);
@@ -53,34 +88,8 @@ async fn main() -> Result<()> {
     let mut tasks = Vec::new();
     settle().await;
 
-    // kube-runtime watcher.
-    let base = live();
-    let t0 = std::time::Instant::now();
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<()>(n);
-    for _ in 0..n {
-        let api: Api<ConfigMap> = Api::namespaced(client.clone(), "nothing-here");
-        let tx = tx.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut s = std::pin::pin!(watcher(api, watcher::Config::default().streaming_lists()));
-            while let Some(ev) = s.next().await {
-                if let Ok(watcher::Event::InitDone) = ev {
-                    let _ = tx.send(()).await;
-                }
-            }
-        }));
-    }
-    for _ in 0..n {
-        rx.recv().await;
-    }
-    let took = t0.elapsed();
-    settle().await;
-    let per = (live() - base) / n as f64;
-    println!("RESULT way=watcher watches={n} per_watch_kb={:.1} synced_ms={}", per / 1024.0, took.as_millis());
-    for t in tasks.drain(..) {
-        t.abort();
-    }
-    settle().await;
-
+    // kube-runtime's watcher, then the same through fleet::watch_stream.
+    empty_watches("watcher", n, &client, |api| watcher(api, watcher::Config::default().streaming_lists())).await;
     {
         let api: Api<kube::api::DynamicObject> =
             Api::all_with(client.clone(), &kube::api::ApiResource::erase::<ConfigMap>(&()));
@@ -94,36 +103,10 @@ async fn main() -> Result<()> {
             std::mem::size_of::<fleetdeck::model::store::KindEvent>()
         );
     }
-    // The same through fleet::watch_stream.
-    let base = live();
-    let t0 = std::time::Instant::now();
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<()>(n);
-    for _ in 0..n {
-        let api: Api<ConfigMap> = Api::namespaced(client.clone(), "nothing-here");
-        let tx = tx.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut s = std::pin::pin!(fleetdeck::fleet::watch_stream::watch(
-                api,
-                watcher::Config::default().streaming_lists()
-            ));
-            while let Some(ev) = s.next().await {
-                if let Ok(watcher::Event::InitDone) = ev {
-                    let _ = tx.send(()).await;
-                }
-            }
-        }));
-    }
-    for _ in 0..n {
-        rx.recv().await;
-    }
-    let took = t0.elapsed();
-    settle().await;
-    let per = (live() - base) / n as f64;
-    println!("RESULT way=watch_stream watches={n} per_watch_kb={:.1} synced_ms={}", per / 1024.0, took.as_millis());
-    for t in tasks.drain(..) {
-        t.abort();
-    }
-    settle().await;
+    empty_watches("watch_stream", n, &client, |api| {
+        fleetdeck::fleet::watch_stream::watch(api, watcher::Config::default().streaming_lists())
+    })
+    .await;
 
     // fleetdeck's watch_kind (ConfigMaps are not a fleetdeck kind: Nodes of an empty server stand in).
     let base = live();
