@@ -1,6 +1,6 @@
 //! The watch plan of a large fleet (issue 18, `fleet::demand`) against a real API server: above
 //! `full_watch_limit` contexts, each watches only its summary kinds until the demand asks for more (one
-//! context, or a family everywhere); kinds no longer asked for are dropped from the store; a context's
+//! context, or a family in the contexts a fleet-wide view lists); kinds no longer asked for are dropped from the store; a context's
 //! Warning Events are watched only while it is asked for.
 mod common;
 
@@ -110,9 +110,14 @@ async fn contexts_watch_their_summary_and_what_the_demand_asks() -> anyhow::Resu
     assert!(!watched(&store, "plan-b").contains(KindId::MACHINE), "plan-b was not asked for");
     assert!(!events.contains("plan-b"));
 
-    // A fleet-wide view's family everywhere (the Clusters view): plan-b gets Machines too.
-    demand.publish(Wants { everywhere: KindSet::family(Family::ClusterApi), ..Wants::default() });
-    until(&mut rx, &mut store, &mut events, "Machines everywhere", |s| {
+    // A fleet-wide view's family in the contexts it lists (the Clusters view, both listed): plan-b gets
+    // Machines too, and plan-a keeps only Cluster API beyond its summary.
+    let mut w = Wants::default();
+    for u in &users {
+        w.contexts.insert(u.as_str().into(), KindSet::family(Family::ClusterApi));
+    }
+    demand.publish(w);
+    until(&mut rx, &mut store, &mut events, "Machines in both listed contexts", |s| {
         synced(s, "plan-b", KindId::MACHINE) && synced(s, "plan-a", KindId::MACHINE)
     })
     .await;

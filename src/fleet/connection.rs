@@ -234,7 +234,7 @@ async fn connected(
     managements: &mpsc::Sender<Management>,
 ) -> Result<(), ()> {
     let name = &target.name;
-    let mut watches: BTreeMap<KindId, Watch> = BTreeMap::new();
+    let mut followed = Followed::default();
     // Crossplane's kinds found at run time (XRs, claims, the MRs they reference): see `super::dynamic`.
     let wanted = super::wanted::Wanted::with_asked(&opts.watch_kinds);
     let mut dynamic = super::dynamic::Watches::new(wanted.clone());
@@ -245,7 +245,6 @@ async fn connected(
     // Ends the watch tasks when this task is aborted (Fleet::stop) as well as when it returns.
     let mut spawned = super::AbortOnDrop::default();
     let mut demand_rx = registry.demand.as_ref().map(super::demand::Demand::subscribe);
-    let mut events: Option<JoinHandle<()>> = None;
     let result = async {
         let mut last_discovery: Option<Instant> = None;
         let mut served = super::Served::new();
@@ -262,8 +261,7 @@ async fn connected(
                 last_discovery = Some(Instant::now());
             }
             let plan = plan_for(name, opts, registry);
-            follow_plan(&dynamic_phase, &served, plan, rediscover, &wanted, &mut watches, &mut spawned).await?;
-            follow_events(&dynamic_phase, opts.warning_events && plan.events, &mut events, &mut spawned);
+            follow_plan(&dynamic_phase, &served, plan, rediscover, &wanted, &mut followed, &mut spawned).await?;
             if rediscover {
                 let capi = served.contains_key(&KindId::CLUSTER);
                 let profiles = served.contains_key(&KindId::CLUSTER_PROFILE);
@@ -294,8 +292,7 @@ async fn connected(
                         }
                     } => {
                         let plan = plan_for(name, opts, registry);
-                        follow_plan(&dynamic_phase, &served, plan, false, &wanted, &mut watches, &mut spawned).await?;
-                        follow_events(&dynamic_phase, opts.warning_events && plan.events, &mut events, &mut spawned);
+                        follow_plan(&dynamic_phase, &served, plan, false, &wanted, &mut followed, &mut spawned).await?;
                         dynamic.reconcile(&dynamic_phase, &mut spawned, false).await?;
                     }
                 }
@@ -329,7 +326,7 @@ async fn connected(
         }
     }
     .await;
-    for (_, w) in watches {
+    for (_, w) in followed.watches {
         if let Watch::Running(h) = w {
             h.abort();
         }
@@ -345,33 +342,44 @@ struct Plan {
     events: bool,
 }
 
+/// What a connected context runs for its [`Plan`]: a watch per catalogue kind, and the `Warning` Events watch.
+#[derive(Default)]
+struct Followed {
+    watches: BTreeMap<KindId, Watch>,
+    events: Option<JoinHandle<()>>,
+}
+
 /// All of [`FleetOptions::kinds`] and the Events, or, on a fleet following a demand ([`super::demand`]),
-/// the summary kinds and what the demand asks of this context.
+/// the summary kinds and what the demand asks of this context. Events only when
+/// [`FleetOptions::warning_events`] is on.
 fn plan_for(name: &str, opts: &FleetOptions, registry: &Registry) -> Plan {
-    match &registry.demand {
+    let plan = match &registry.demand {
         None => Plan { kinds: opts.kinds, events: true },
         Some(d) => {
             let asked = d.kinds_for(name);
             let kinds = crate::model::summary::kinds().union(asked.kinds).intersection(opts.kinds);
             Plan { kinds, events: asked.events }
         }
-    }
+    };
+    Plan { events: plan.events && opts.warning_events, ..plan }
 }
 
 /// Brings the catalogue watches in line with `plan` and `served`: starts the planned served kinds not
 /// running (ended watches are restarted, forbidden ones after [`watch::FORBIDDEN_RETRY`]), stops the kinds no
 /// longer planned (`KindEvent::Unwatched`) and, after a discovery (`discovered`), reports the planned kinds
-/// not served (`KindEvent::CrdMissing`). `Err` when the fleet is shutting down.
+/// not served (`KindEvent::CrdMissing`); then starts or stops the Events watch as `plan.events` says. `Err`
+/// when the fleet is shutting down.
 async fn follow_plan(
     phase: &super::dynamic::Phase<'_>,
     served: &super::Served,
     plan: Plan,
     discovered: bool,
     wanted: &Arc<super::wanted::Wanted>,
-    watches: &mut BTreeMap<KindId, Watch>,
+    followed: &mut Followed,
     spawned: &mut super::AbortOnDrop,
 ) -> Result<(), ()> {
     let (name, generation, tx) = (phase.context, phase.generation, phase.tx);
+    let watches = &mut followed.watches;
     for kind in watches.keys().copied().filter(|k| !plan.kinds.contains(*k)).collect::<Vec<_>>() {
         // A forbidden kind no longer planned goes too: the store must not keep saying Forbidden for it.
         if let Some(Watch::Running(h)) = watches.remove(&kind) {
@@ -430,6 +438,7 @@ async fn follow_plan(
             None => {}
         }
     }
+    follow_events(phase, plan.events, &mut followed.events, spawned);
     Ok(())
 }
 

@@ -17,24 +17,15 @@ use tokio::sync::watch;
 
 use crate::model::kinds::KindSet;
 
-/// What a consumer asks the fleet to watch beyond each context's summary kinds. The default asks for
-/// nothing.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What a consumer asks the fleet to watch beyond each context's summary kinds, per context. There is no
+/// "every context" form on purpose: on a fleet of a thousand, one more kind everywhere is a thousand watches
+/// opened at once, so a fleet-wide view asks for the contexts it lists. The default asks for nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Wants {
-    /// Kinds every context watches (a fleet-wide view's families: the Clusters view lists Cluster API
-    /// objects of every context).
-    pub everywhere: KindSet,
-    /// Whether every context watches its `Warning` Events (the Pulse view on screen); otherwise only the
-    /// contexts in [`Wants::contexts`] do (when [`super::FleetOptions::warning_events`] is on).
-    pub events_everywhere: bool,
-    /// Kinds per context name (the context looked at, the failing ones, the pinned objects' contexts).
+    /// Kinds per context name (the context looked at, the failing ones, the pinned objects' contexts, the
+    /// contexts a fleet-wide view lists). A context named here also watches its `Warning` Events (when
+    /// [`super::FleetOptions::warning_events`] is on), even with no kinds.
     pub contexts: BTreeMap<Arc<str>, KindSet>,
-}
-
-impl Default for Wants {
-    fn default() -> Self {
-        Wants { everywhere: KindSet::NONE, events_everywhere: false, contexts: BTreeMap::new() }
-    }
 }
 
 /// What one context is asked to watch: `kinds` beyond its summary, and whether its Events.
@@ -78,12 +69,8 @@ impl Demand {
 
     /// What `context` is asked for now.
     pub fn kinds_for(&self, context: &str) -> ContextWants {
-        let w = self.tx.borrow();
-        let own = w.contexts.get(context).copied();
-        ContextWants {
-            kinds: w.everywhere.union(own.unwrap_or(KindSet::NONE)),
-            events: w.events_everywhere || own.is_some(),
-        }
+        let own = self.tx.borrow().contexts.get(context).copied();
+        ContextWants { kinds: own.unwrap_or(KindSet::NONE), events: own.is_some() }
     }
 
     /// A receiver that [`Demand::changed`] waits on; each connection task holds one.
@@ -103,17 +90,18 @@ impl Demand {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::kinds::KindId;
 
     #[test]
-    fn a_context_gets_the_everywhere_kinds_and_its_own() {
+    fn a_context_gets_its_own_kinds_and_events_only_when_named() {
         let d = Demand::new();
         assert_eq!(d.kinds_for("a"), ContextWants { kinds: KindSet::NONE, events: false }, "the default asks nothing");
-        let mut w = Wants { everywhere: KindSet::NONE.with(KindId::MACHINE), ..Wants::default() };
+        let mut w = Wants::default();
         w.contexts.insert("a".into(), KindSet::ALL);
+        w.contexts.insert("b".into(), KindSet::NONE);
         d.publish(w);
         assert_eq!(d.kinds_for("a"), ContextWants { kinds: KindSet::ALL, events: true });
-        assert_eq!(d.kinds_for("b"), ContextWants { kinds: KindSet::NONE.with(KindId::MACHINE), events: false });
+        assert_eq!(d.kinds_for("b"), ContextWants { kinds: KindSet::NONE, events: true }, "named: its Events");
+        assert_eq!(d.kinds_for("c"), ContextWants { kinds: KindSet::NONE, events: false });
     }
 
     #[tokio::test]
@@ -122,10 +110,14 @@ mod tests {
         let mut rx = d.subscribe();
         d.publish(Wants::default());
         assert!(!rx.has_changed().expect("sender alive"));
-        d.publish(Wants { events_everywhere: true, ..Wants::default() });
+        let mut w = Wants::default();
+        w.contexts.insert("x".into(), KindSet::NONE);
+        d.publish(w.clone());
         assert!(rx.has_changed().expect("sender alive"));
         Demand::changed(&mut rx).await;
         assert!(!rx.has_changed().expect("sender alive"));
+        d.publish(w);
+        assert!(!rx.has_changed().expect("sender alive"), "the same wants again wake nobody");
         assert!(d.kinds_for("x").events);
     }
 }

@@ -210,7 +210,10 @@ pub async fn run(
                     let at = Instant::now();
                     if key_at.is_none() {
                         key_at = Some(at);
-                        key_cpu = thread_cpu_ms();
+                        // Read only when the key log is on (its line is the only reader).
+                        if tracing::enabled!(target: "fleetdeck::keys", tracing::Level::DEBUG) {
+                            key_cpu = thread_cpu_ms();
+                        }
                     }
                     if rows.revision != store.revision() {
                         rows.update(&store, Timestamp::now());

@@ -140,7 +140,6 @@ mod tests {
         let first = rows.fleet[0].name.clone();
         assert_eq!(w.contexts.keys().map(|c| c.to_string()).collect::<Vec<_>>(), std::slice::from_ref(&first));
         assert_eq!(w.contexts[first.as_str()], KindSet::ALL);
-        assert_eq!(w.everywhere, KindSet::NONE, "a fleet-wide family is never asked of every context");
         // Down one row: both stay, the newer first.
         state.cursor_mut().selected = 1;
         let w = wants(&mut asked, &state, &rows);
