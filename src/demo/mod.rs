@@ -10,8 +10,10 @@
 //! and Cluster API so that statuses move: reconcile requests, suspend, plan approval, replicas, pause,
 //! provisioning phases and some churn.
 pub mod apply;
+pub mod charts;
 pub mod controllers;
 pub mod edge;
+pub mod git_server;
 pub mod repo;
 pub mod seed;
 pub mod state;
