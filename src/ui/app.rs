@@ -35,7 +35,8 @@ pub fn mark_start() {
     START.get_or_init(std::time::Instant::now);
 }
 
-/// Shortest time between two frames (60 fps at most).
+/// Shortest time between two frames the fleet's messages cause (60 fps at most); a key's frame is drawn at
+/// once.
 pub const FRAME: Duration = Duration::from_millis(16);
 /// Shortest time between two frames drawn for the clock alone: ages on screen change at different
 /// sub-second phases (each context's last event is its own), and redrawing at each one would draw several
@@ -128,7 +129,10 @@ pub async fn run(
     // Time spent handling the keys not yet shown (their rows update, `update::key`, the effects started).
     let mut key_ms = 0.0f64;
     let result: Result<()> = loop {
-        if dirty && last_draw.elapsed() >= FRAME {
+        // A key's frame is drawn at once: the 16 ms cap paces redraws the fleet causes (a start-up storm
+        // would otherwise make a key wait for the cap, up to 16 ms on top of its own work). Keys come at
+        // human (or key-repeat) speed, so they cannot make a frame storm of their own.
+        if dirty && (key_at.is_some() || last_draw.elapsed() >= FRAME) {
             let now = Timestamp::now();
             let work = Instant::now();
             if rows.revision != store.revision() || rows.fleet.is_empty() {
@@ -189,22 +193,12 @@ pub async fn run(
         }
         let next_frame = last_draw + FRAME;
         tokio::select! {
-            msg = rx.recv() => match msg {
-                Some(m) => {
-                    dirty |= store.apply(m, Timestamp::now());
-                    let batch = Instant::now();
-                    for i in 0..DRAIN {
-                        if i % 64 == 63 && batch.elapsed() >= DRAIN_FOR {
-                            break;
-                        }
-                        match rx.try_recv() {
-                            Ok(m) => dirty |= store.apply(m, Timestamp::now()),
-                            Err(_) => break,
-                        }
-                    }
-                }
-                None => break Ok(()),
-            },
+            // Signals, then keys, then the fleet: a start-up storm keeps the fleet's channel always ready,
+            // and a fair pick would make a key wait behind a batch of messages. Frames do not depend on the
+            // timers below being picked: the loop draws at its top whenever a frame is due.
+            biased;
+            _ = term.recv() => break Ok(()),
+            _ = hup.recv() => break Ok(()),
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(k))) => {
                     let at = Instant::now();
@@ -234,8 +228,22 @@ pub async fn run(
                 start(&effects, fx, &mut state, &store, &rows);
                 dirty = true;
             }
-            _ = term.recv() => break Ok(()),
-            _ = hup.recv() => break Ok(()),
+            msg = rx.recv() => match msg {
+                Some(m) => {
+                    dirty |= store.apply(m, Timestamp::now());
+                    let batch = Instant::now();
+                    for i in 0..DRAIN {
+                        if i % 64 == 63 && batch.elapsed() >= DRAIN_FOR {
+                            break;
+                        }
+                        match rx.try_recv() {
+                            Ok(m) => dirty |= store.apply(m, Timestamp::now()),
+                            Err(_) => break,
+                        }
+                    }
+                }
+                None => break Ok(()),
+            },
             _ = tokio::time::sleep_until(next_frame), if dirty => {}
             // (Without a tick the branch is disabled: its sleep is never polled.)
             _ = tokio::time::sleep_until(age_tick.unwrap_or(next_frame)), if !dirty && age_tick.is_some() => {
