@@ -4,7 +4,7 @@
 //! speaks to). Built from the Go module proxy by the oracles' `provision-oracle.sh` (a wrapper module that
 //! requires the controller and builds its root `main` package) into the same cache folder as the oracles
 //! (`<user cache dir>/envtest/oracles/<name>-<version>`), for tests and the demo only: the fleetdeck binary
-//! never runs them. `flux_run` runs them against an envtest API server.
+//! never runs them. [`super::flux_run`] runs them against an envtest API server.
 //!
 //! Newer releases are out of reach here (checked 2026-12-04): source- and kustomize-controller v1.10.x say
 //! `go 1.27.0` in their `go.mod` (the machine's Go is 1.26 with `GOTOOLCHAIN=local`), and the proxy refuses
