@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use fleetdeck::envtest::flux_run::{FluxControllers, FluxOptions};
 use fleetdeck::envtest::{Envtest, crds_to_install, flux_controllers, kubeconfig, pki, upstream_crds};
-use k8s_openapi::api::core::v1::Namespace;
+use k8s_openapi::api::core::v1::{Event, Namespace};
 use kube::api::{Api, DynamicObject, PostParams};
 use kube::core::{ApiResource, GroupVersionKind};
 use serde_json::{Value, json};
@@ -164,6 +164,26 @@ async fn real_controllers_write_their_statuses_and_die_with_their_owner() -> any
         "{status:#}"
     );
     assert!(status.get("artifact").is_none(), "{status:#}");
+    // Its Warning Event, in the object's namespace (nothing but the admin kubeconfig was needed for it).
+    let events = Api::<Event>::namespaced(client.clone(), "git").list(&Default::default()).await?;
+    let ev = events.items.iter().find(|e| e.involved_object.name.as_deref() == Some("closed"));
+    let ev = serde_json::to_value(ev.expect("an Event about git/closed"))?;
+    println!("Event: {ev}");
+    assert_eq!(
+        (&ev["type"], &ev["reason"], &ev["message"]),
+        (&json!("Warning"), &json!("GitOperationFailed"), &json!(clone_failed))
+    );
+    assert_eq!(
+        (&ev["source"]["component"], &ev["reportingComponent"]),
+        (&json!("source-controller"), &json!("source-controller"))
+    );
+    let managers = |v: &Value| -> Vec<String> {
+        let fields = v["metadata"]["managedFields"].as_array().cloned().unwrap_or_default();
+        fields.iter().map(|f| f["manager"].as_str().unwrap_or_default().to_string()).collect()
+    };
+    assert_eq!(managers(&ev), ["source-controller"], "named as in a cluster, not after the cached binary: {ev}");
+    let obj = serde_json::to_value(api(&git, "git").get("closed").await?)?;
+    assert!(managers(&obj).contains(&"source-controller".to_string()), "{:?}", managers(&obj));
 
     let no_source = "GitRepository.source.toolkit.fluxcd.io \"missing\" not found";
     let status = settles(&api(&ks, "ks"), "orphan", "Kustomization ks/orphan", ("ArtifactFailed", no_source)).await;
@@ -181,6 +201,12 @@ async fn real_controllers_write_their_statuses_and_die_with_their_owner() -> any
         condition(&status, "FetchFailed"),
         Some((json!("True"), json!("SourceUnavailable"), json!(no_repo))),
         "{status:#}"
+    );
+    let made = serde_json::to_value(api(&chart, "hr").get("hr-orphan").await?)?;
+    let made_by = managers(&made);
+    assert!(
+        made_by.contains(&"helm-controller".to_string()) && made_by.contains(&"source-controller".to_string()),
+        "{made_by:?}"
     );
     let not_ready = format!("HelmChart 'hr/hr-orphan' is not ready: {no_repo}");
     let status = settles(&api(&hr, "hr"), "orphan", "HelmRelease hr/orphan", ("SourceNotReady", &not_ready)).await;

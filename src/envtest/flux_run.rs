@@ -27,6 +27,7 @@
 //! (token, CA data, `https://127.0.0.1:<port>`) qualify as they are.
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -161,6 +162,10 @@ impl FluxControllers {
         let (health, metrics) = self.ports.probes[i];
         let storage = format!("127.0.0.1:{}", self.ports.storage);
         let mut cmd = Command::new(&opts.binaries[i]);
+        // client-go's default User-Agent, from which the API server names the field manager of every write
+        // without one of its own (status patches, Events), starts with the base name of argv[0]: the cached
+        // binary's name carries its version, a cluster's does not.
+        cmd.arg0(self.names[i]);
         cmd.env("KUBECONFIG", &self.kubeconfig)
             .env("HOME", opts.dir.join("home"))
             .env("RUNTIME_NAMESPACE", &opts.runtime_namespace)
