@@ -12,7 +12,11 @@
 //!   artifact server once elected, which without leader election is at once.
 //! - `--watch-all-namespaces` (default true). `RUNTIME_NAMESPACE` names the namespace they watch when it is
 //!   false, and where kustomize-controller finds its `--sops-*` Secret / ConfigMap; nothing else reads it (no
-//!   namespace has to exist). Events go to the namespace of the object they are about.
+//!   namespace has to exist). Events go to the namespace of the object they are about, as Kubernetes Events
+//!   only: `--events-addr` (notification-controller's webhook) stays empty, as nothing runs it here.
+//! - Nothing else in the cluster: the CRDs and an admin kubeconfig suffice (no `flux-system` namespace, no
+//!   RBAC, and no ExternalArtifact CRD: helm-controller v1.6.4 and kustomize-controller v1.9.5 watch that kind
+//!   only behind their `ExternalArtifact` feature gate, off by default, and source-controller v1.9.5 never).
 //! - source-controller serves artifacts from `--storage-path` on `--storage-addr` and writes
 //!   `http://<--storage-adv-addr>/...` into each artifact's URL; kustomize- and helm-controller fetch those
 //!   URLs, with the host rewritten to `SOURCE_CONTROLLER_LOCALHOST` when it is set.
