@@ -5,7 +5,7 @@
 use anyhow::Result;
 use clap::Subcommand;
 
-use fleetdeck::envtest::{assets, oracles, upstream_crds};
+use fleetdeck::envtest::{assets, flux_controllers, oracles, upstream_crds};
 
 /// What `fleetdeck envtest` does.
 #[derive(Debug, Subcommand)]
@@ -19,6 +19,11 @@ pub enum EnvtestCmd {
         /// Go module proxy (test-time only; a few minutes each, once).
         #[arg(long)]
         oracles: bool,
+        /// Also build the real Flux controllers (source-controller v1.9.5, kustomize-controller v1.9.5,
+        /// helm-controller v1.6.4) that tests run against envtest, from the Go module proxy (test-time only;
+        /// about 2-4 minutes each, once).
+        #[arg(long)]
+        flux_controllers: bool,
     },
     /// Print the folder holding etcd and kube-apiserver (exit 1 when they are not provisioned yet).
     Path,
@@ -26,13 +31,19 @@ pub enum EnvtestCmd {
 
 pub fn run(cmd: &EnvtestCmd) -> Result<()> {
     match cmd {
-        EnvtestCmd::Provision { oracles: with_oracles } => {
+        EnvtestCmd::Provision { oracles: with_oracles, flux_controllers: with_controllers } => {
             let mut say = |line: &str| eprintln!("envtest: {line}");
             let a = assets::ensure(&mut say)?;
             upstream_crds::ensure(&mut say)?;
             if *with_oracles {
                 for o in oracles::ALL {
                     let bin = oracles::ensure(&o, &mut say)?;
+                    say(&format!("{} {}: {}", o.name, o.version, bin.display()));
+                }
+            }
+            if *with_controllers {
+                let bins = flux_controllers::ensure_all(&mut say)?;
+                for (o, bin) in flux_controllers::ALL.iter().zip(&bins) {
                     say(&format!("{} {}: {}", o.name, o.version, bin.display()));
                 }
             }

@@ -20,6 +20,8 @@ mod cache;
 mod crd_columns;
 pub mod crds;
 pub mod crossplane;
+pub mod flux_controllers;
+pub mod flux_run;
 pub mod kubeconfig;
 pub mod oracles;
 pub mod pki;

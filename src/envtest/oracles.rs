@@ -14,7 +14,7 @@ use super::script;
 
 const PROVISION_ORACLE_SH: &str = include_str!("provision-oracle.sh");
 
-/// One upstream CLI and how to build it.
+/// One upstream Go binary (a CLI, or a Flux controller of [`super::flux_controllers`]) and how to build it.
 #[derive(Debug, Clone, Copy)]
 pub struct Oracle {
     /// The binary's name: `flux`, `clusterctl`.
@@ -28,6 +28,10 @@ pub struct Oracle {
     /// Further `module@version` requirements of the wrapper module (what the module's local `replace`
     /// directives point at, taken from the proxy instead).
     pub requires: &'static [&'static str],
+    /// Further replace directives of the wrapper module, each `OLD_PATH => NEW_PATH VERSION`, written after
+    /// the module's own (and winning over one of the module's for the same path): dependency versions the
+    /// proxy refuses, pointed at ones it serves. Empty for the CLIs.
+    pub replaces: &'static [&'static str],
     /// A folder of generated files the module zip lacks (gets a stand-in), if any.
     pub standin_dir: Option<&'static str>,
     /// `-X` flags stamping the version as the project's release build does.
@@ -41,6 +45,7 @@ pub const FLUX: Oracle = Oracle {
     version: "v2.9.5",
     package: "github.com/fluxcd/flux2/v2/cmd/flux",
     requires: &[],
+    replaces: &[],
     standin_dir: Some("cmd/flux/manifests"),
     version_ldflags: "-X main.VERSION=2.9.5",
 };
@@ -52,6 +57,7 @@ pub const CLUSTERCTL: Oracle = Oracle {
     version: "v1.14.2",
     package: "sigs.k8s.io/cluster-api/cmd/clusterctl",
     requires: &["sigs.k8s.io/cluster-api/api@v1.14.2"],
+    replaces: &[],
     standin_dir: None,
     version_ldflags: "-X sigs.k8s.io/cluster-api/version.gitVersion=v1.14.2 \
                       -X sigs.k8s.io/cluster-api/version.gitMajor=1 -X sigs.k8s.io/cluster-api/version.gitMinor=14",
@@ -65,6 +71,7 @@ pub const KUSTOMIZE: Oracle = Oracle {
     version: "v5.8.1",
     package: "sigs.k8s.io/kustomize/kustomize/v5",
     requires: &[],
+    replaces: &[],
     standin_dir: None,
     version_ldflags: "-X sigs.k8s.io/kustomize/api/provenance.version=v5.8.1",
 };
@@ -81,6 +88,7 @@ pub const CROSSPLANE: Oracle = Oracle {
     version: "v2.5.0",
     package: "github.com/crossplane/cli/v2/cmd/crossplane",
     requires: &[],
+    replaces: &[],
     standin_dir: None,
     version_ldflags: "-X github.com/crossplane/crossplane-runtime/v2/pkg/version.version=v2.5.0",
 };
@@ -114,7 +122,8 @@ pub fn ensure(o: &Oracle, progress: &mut dyn FnMut(&str)) -> Result<PathBuf> {
     let mut args: Vec<&std::ffi::OsStr> = vec![bin.as_os_str()];
     let named = [o.module, o.version, o.package];
     args.extend(named.iter().chain(o.requires).map(std::ffi::OsStr::new));
-    let mut env = vec![("VERSION_LDFLAGS", o.version_ldflags)];
+    let replaces = o.replaces.join("\n");
+    let mut env = vec![("VERSION_LDFLAGS", o.version_ldflags), ("EXTRA_REPLACES", replaces.as_str())];
     if let Some(d) = o.standin_dir {
         env.push(("STANDIN_DIR", d));
     }
