@@ -222,7 +222,8 @@ pub fn parse_cgi(out: &[u8]) -> Result<Response<Full<Bytes>>> {
         let value = value.trim();
         if name.eq_ignore_ascii_case("status") {
             let code = value.split_whitespace().next().unwrap_or_default();
-            *r.status_mut() = StatusCode::from_bytes(code.as_bytes()).with_context(|| format!("CGI status {value:?}"))?;
+            *r.status_mut() =
+                StatusCode::from_bytes(code.as_bytes()).with_context(|| format!("CGI status {value:?}"))?;
         } else {
             let name = http::HeaderName::from_bytes(name.trim().as_bytes())?;
             r.headers_mut().append(name, http::HeaderValue::from_str(value)?);

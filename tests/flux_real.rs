@@ -1,0 +1,319 @@
+//! The real GitOps loop (issue 14): Flux's own source-, kustomize- and helm-controller (built from their Go
+//! modules, `envtest::flux_controllers`) reconcile a real API server from the demo's loopback git server
+//! (`demo::git_server`). fleetdeck's wizards write and push, the test merges (a fast-forward on the server,
+//! standing in for the review), and fleetdeck's tracking, health model and actions are judged by the status
+//! the real controllers write.
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use fleetdeck::demo::charts;
+use fleetdeck::demo::git_server::{GitServer, Served};
+use fleetdeck::envtest::Envtest;
+use fleetdeck::envtest::flux_controllers;
+use fleetdeck::envtest::flux_run::{FluxControllers, FluxOptions};
+use fleetdeck::fleet::{Fleet, FleetOptions};
+use fleetdeck::model::kinds::KindId;
+use fleetdeck::model::store::{FleetStore, StoreMsg};
+use fleetdeck::ui::wizard::track::{self, Track};
+use kube::api::{Api, DynamicObject, PostParams};
+use kube::core::{ApiResource, GroupVersionKind};
+use serde_json::{Value, json};
+
+fn ar(group: &str, version: &str, kind: &str, plural: &str) -> ApiResource {
+    ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(group, version, kind), plural)
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "user.name=e2e", "-c", "user.email=e2e@example.invalid", "-c", "init.defaultBranch=main"])
+        .args(args)
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .output()
+        .expect("git runs");
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// An API server `mgmt` with the upstream CRDs, the real Flux controllers on it, the loopback git and chart
+/// server with the fleet repository, a user's clone of it, and a fleetdeck home. Dropped: every process
+/// stops.
+struct World {
+    dir: tempfile::TempDir,
+    env: Envtest,
+    flux: FluxControllers,
+    server: GitServer,
+    clone: PathBuf,
+    home: PathBuf,
+}
+
+/// The fleet repository's first commit: a folder for the management cluster's cluster manifests (the
+/// create wizard's default `--capi-path`), holding only a README (kustomize-controller generates the
+/// kustomization of a folder without one).
+const CAPI_PATH: &str = "clusters/management/clusters";
+
+impl World {
+    async fn start() -> anyhow::Result<World> {
+        let dir = tempfile::tempdir()?;
+        let env = Envtest::builder().root_dir(&dir.path().join("env")).server("mgmt").start().await?;
+        env.install_crds("mgmt").await?;
+        let git_root = dir.path().join("git");
+        std::fs::create_dir_all(git_root.join("fleet.git"))?;
+        git(&git_root.join("fleet.git"), &["init", "-q", "--bare", "-b", "main"]);
+        let chart_dir = dir.path().join("charts");
+        charts::write_repository(&chart_dir, charts::CHARTS)?;
+        let served = Served { git_root, charts: Some(chart_dir) };
+        let server = GitServer::start("127.0.0.1:0".parse()?, served).await?;
+        let clone = dir.path().join("clone");
+        let (url, c) = (server.url("fleet.git"), clone.clone());
+        tokio::task::spawn_blocking(move || {
+            git(c.parent().expect("parent"), &["clone", "-q", &url, &c.display().to_string()]);
+            std::fs::create_dir_all(c.join(CAPI_PATH)).expect("mkdir");
+            std::fs::write(c.join(CAPI_PATH).join("README.md"), "Cluster manifests of the management cluster.\n")
+                .expect("readme");
+            git(&c, &["add", "-A"]);
+            git(&c, &["commit", "-q", "-m", "The fleet"]);
+            git(&c, &["push", "-q", "origin", "main"]);
+        })
+        .await?;
+        let binaries = flux_controllers::ensure_all(&mut |_| {})?;
+        let opts = FluxOptions::new(env.kubeconfig_path(), &dir.path().join("flux"), binaries);
+        let started = Instant::now();
+        let flux = tokio::task::spawn_blocking(move || FluxControllers::start(&opts)).await??;
+        println!("the three controllers ready in {:.2} s", started.elapsed().as_secs_f64());
+        let home = dir.path().join("home");
+        Ok(World { dir, env, flux, server, clone, home })
+    }
+
+    async fn api(&self, namespace: &str, ar: &ApiResource) -> anyhow::Result<Api<DynamicObject>> {
+        Ok(Api::namespaced_with(self.env.client("mgmt").await?, namespace, ar))
+    }
+
+    /// fleetdeck with this world's kubeconfig and home.
+    fn fleetdeck_out(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_fleetdeck"))
+            .args(args)
+            .env("KUBECONFIG", self.env.kubeconfig_path())
+            .env("FLEETDECK_HOME", &self.home)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("fleetdeck runs")
+    }
+
+    /// fleetdeck with this world's kubeconfig and home; asserts the exit code, returns stdout.
+    fn fleetdeck(&self, code: i32, args: &[&str]) -> String {
+        let out = self.fleetdeck_out(args);
+        let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert_eq!(out.status.code(), Some(code), "fleetdeck {}:\n{stdout}{stderr}", args.join(" "));
+        stdout.into_owned()
+    }
+
+    /// The review, merged: the server's `main` fast-forwarded to `commit`.
+    fn merge(&self, commit: &str) {
+        let bare = self.dir.path().join("git/fleet.git");
+        let main = git(&bare, &["rev-parse", "main"]);
+        git(&bare, &["merge-base", "--is-ancestor", &main, commit]);
+        git(&bare, &["update-ref", "refs/heads/main", commit, &main]);
+    }
+
+    /// GitRepository `flux-system/fleet` (this server's repository, branch main) and Kustomization
+    /// `flux-system/clusters` (the cluster manifests, prune, no wait), as `flux create` writes them.
+    async fn sync_objects(&self) -> anyhow::Result<()> {
+        let ns: k8s_openapi::api::core::v1::Namespace =
+            serde_json::from_value(json!({"metadata": {"name": "flux-system"}}))?;
+        Api::<k8s_openapi::api::core::v1::Namespace>::all(self.env.client("mgmt").await?)
+            .create(&PostParams::default(), &ns)
+            .await?;
+        let repo = json!({
+            "apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository",
+            "metadata": {"name": "fleet", "namespace": "flux-system"},
+            "spec": {"url": self.server.url("fleet.git"), "ref": {"branch": "main"}, "interval": "1m"},
+        });
+        let ks = json!({
+            "apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+            "metadata": {"name": "clusters", "namespace": "flux-system"},
+            "spec": {"path": format!("./{CAPI_PATH}"), "prune": true, "wait": false, "interval": "1m",
+                     "sourceRef": {"kind": "GitRepository", "name": "fleet"}},
+        });
+        self.api("flux-system", &gitrepositories())
+            .await?
+            .create(&PostParams::default(), &serde_json::from_value(repo)?)
+            .await?;
+        self.api("flux-system", &kustomizations())
+            .await?
+            .create(&PostParams::default(), &serde_json::from_value(ks)?)
+            .await?;
+        Ok(())
+    }
+}
+
+fn gitrepositories() -> ApiResource {
+    ar("source.toolkit.fluxcd.io", "v1", "GitRepository", "gitrepositories")
+}
+
+fn kustomizations() -> ApiResource {
+    ar("kustomize.toolkit.fluxcd.io", "v1", "Kustomization", "kustomizations")
+}
+
+fn clusters() -> ApiResource {
+    ar("cluster.x-k8s.io", "v1beta2", "Cluster", "clusters")
+}
+
+/// fleetdeck's fleet on `kubeconfig` (context `mgmt`) into a store.
+async fn watch(kubeconfig: &Path) -> anyhow::Result<(Fleet, tokio::sync::mpsc::Receiver<StoreMsg>, FleetStore)> {
+    let kc = fleetdeck::fleet::kubeconfig::load(Some(kubeconfig))?;
+    let (tx, rx) = tokio::sync::mpsc::channel(fleetdeck::fleet::CHANNEL_CAPACITY);
+    let opts = FleetOptions { lineage: false, ..FleetOptions::default() };
+    let fleet = Fleet::start(&kc, &[], opts, tx).await?;
+    Ok((fleet, rx, FleetStore::new()))
+}
+
+/// Applies what the fleet sends until `done` holds; fails naming `what` after `secs`.
+async fn until(
+    rx: &mut tokio::sync::mpsc::Receiver<StoreMsg>,
+    store: &mut FleetStore,
+    what: &str,
+    secs: u64,
+    done: impl Fn(&FleetStore) -> bool,
+) {
+    let t = Instant::now();
+    while !done(store) {
+        assert!(t.elapsed() < Duration::from_secs(secs), "{what}: not within {secs} s");
+        if let Ok(Some(m)) = tokio::time::timeout(Duration::from_millis(100), rx.recv()).await {
+            store.apply(m, k8s_openapi::jiff::Timestamp::now());
+        }
+    }
+}
+
+/// The health fleetdeck gives `namespace/name` of `kind` in context `mgmt`: (state, reason).
+fn health(store: &FleetStore, kind: KindId, namespace: &str, name: &str) -> Option<(String, String)> {
+    store
+        .objects("mgmt", kind)
+        .find(|o| {
+            o.obj().metadata.namespace.as_deref() == Some(namespace) && o.obj().metadata.name.as_deref() == Some(name)
+        })
+        .map(|o| (format!("{:?}", o.health.state), o.health.reason.clone()))
+}
+
+const TEMPLATE: &str = "apiVersion: cluster.x-k8s.io/v1beta2\nkind: Cluster\nmetadata:\n  name: ${CLUSTER_NAME}\n  \
+namespace: ${NAMESPACE:=default}\nspec:\n  clusterNetwork:\n    pods:\n      cidrBlocks: [\"192.168.0.0/16\"]\n";
+
+/// Create (CLI) -> branch pushed over HTTP -> merged -> source-controller fetches the revision ->
+/// kustomize-controller applies the Cluster -> fleetdeck's tracking says applied, from the real status;
+/// delete -> merged -> pruned.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_created_cluster_is_merged_applied_tracked_and_pruned() -> anyhow::Result<()> {
+    let w = World::start().await?;
+    w.sync_objects().await?;
+    let (_fleet, mut rx, mut store) = watch(w.env.kubeconfig_path()).await?;
+    until(&mut rx, &mut store, "the real Kustomization Ready", 60, |s| {
+        health(s, KindId::KUSTOMIZATION, "flux-system", "clusters").is_some_and(|(st, _)| st == "Ready")
+    })
+    .await;
+    let (_, reason) = health(&store, KindId::KUSTOMIZATION, "flux-system", "clusters").expect("listed");
+    assert_eq!(reason, "ReconciliationSucceeded");
+
+    let template = w.dir.path().join("cluster-template.yaml");
+    std::fs::write(&template, TEMPLATE)?;
+    let clone = w.clone.display().to_string();
+    let out = w.fleetdeck(
+        0,
+        &[
+            "cluster",
+            "create",
+            "--template",
+            template.to_str().expect("utf-8"),
+            "--param",
+            "CLUSTER_NAME=e2e-one",
+            "--repo",
+            &clone,
+            "--push",
+            "-o",
+            "json",
+        ],
+    );
+    let created: Value = serde_json::from_str(&out)?;
+    assert_eq!(created["pushed"], true, "{created}");
+    let commit = created["commit"].as_str().expect("commit").to_owned();
+    let t = Track {
+        remote_url: w.server.url("fleet.git"),
+        branch: created["branch"].as_str().expect("branch").to_owned(),
+        base: "main".into(),
+        commit: commit.clone(),
+        paths: vec![format!("{CAPI_PATH}/default/e2e-one.yaml")],
+    };
+    assert!(!track::status(&store, &t).done, "not merged yet");
+
+    w.merge(&commit);
+    let merged = Instant::now();
+    w.fleetdeck(0, &["reconcile", "gitrepository", "flux-system/fleet", "--context", "mgmt"]);
+    until(&mut rx, &mut store, "the merged change tracked as applied", 60, |s| track::status(s, &t).done).await;
+    println!("merge -> tracked as applied: {:.2} s", merged.elapsed().as_secs_f64());
+    let cluster = w.api("default", &clusters()).await?.get("e2e-one").await?;
+    let labels = cluster.metadata.labels.clone().unwrap_or_default();
+    assert_eq!(labels.get("kustomize.toolkit.fluxcd.io/name").map(String::as_str), Some("clusters"));
+
+    // Teardown: the delete wizard's commit, merged, is pruned by kustomize-controller.
+    let out =
+        w.fleetdeck(0, &["cluster", "delete", "default/e2e-one", "--repo", &clone, "--push", "--yes", "-o", "json"]);
+    let deleted: Value = serde_json::from_str(&out)?;
+    let commit = deleted["commit"].as_str().expect("commit").to_owned();
+    w.merge(&commit);
+    w.fleetdeck(0, &["reconcile", "gitrepository", "flux-system/fleet", "--context", "mgmt"]);
+    let t = Track { commit, branch: deleted["branch"].as_str().expect("branch").to_owned(), ..t };
+    until(&mut rx, &mut store, "the teardown tracked as applied", 60, |s| track::status(s, &t).done).await;
+    let api = w.api("default", &clusters()).await?;
+    let gone = Instant::now();
+    while api.get_opt("e2e-one").await?.is_some() {
+        assert!(gone.elapsed() < Duration::from_secs(30), "the Cluster was not pruned");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    drop(w.flux);
+    Ok(())
+}
+
+/// `reconcile` (requestedAt -> lastHandledReconcileAt), `suspend` and `resume`, judged by what the real
+/// kustomize-controller writes; the journal records each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconcile_suspend_resume_with_the_real_controller() -> anyhow::Result<()> {
+    let w = World::start().await?;
+    w.sync_objects().await?;
+    let ks = w.api("flux-system", &kustomizations()).await?;
+    let ready = |o: &DynamicObject| {
+        o.data["status"]["conditions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|c| c["type"] == "Ready" && c["status"] == "True")
+    };
+    let t = Instant::now();
+    while !ready(&ks.get("clusters").await?) {
+        assert!(t.elapsed() < Duration::from_secs(60), "Kustomization not Ready");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let out = w.fleetdeck(0, &["reconcile", "kustomization", "flux-system/clusters", "--context", "mgmt"]);
+    assert!(out.contains("applied revision main@sha1:"), "{out}");
+    let o = ks.get("clusters").await?;
+    let requested = o.metadata.annotations.as_ref().and_then(|a| a.get("reconcile.fluxcd.io/requestedAt")).cloned();
+    assert_eq!(o.data["status"]["lastHandledReconcileAt"].as_str(), requested.as_deref());
+
+    w.fleetdeck(0, &["suspend", "kustomization", "flux-system/clusters", "--context", "mgmt"]);
+    assert_eq!(ks.get("clusters").await?.data["spec"]["suspend"], true);
+    let refused = w.fleetdeck_out(&["reconcile", "kustomization", "flux-system/clusters", "--context", "mgmt"]);
+    assert_ne!(refused.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("suspended"), "{refused:?}");
+    w.fleetdeck(0, &["resume", "kustomization", "flux-system/clusters", "--context", "mgmt"]);
+    let o = ks.get("clusters").await?;
+    assert_eq!(o.data["spec"].get("suspend"), None, "resume removes the field");
+    assert!(ready(&o), "resumed and Ready again: {}", o.data["status"]);
+    let journal = fleetdeck::ops::journal::Journal::in_dir(&w.home.join("state"));
+    let verbs: Vec<(String, String)> = journal.read()?.into_iter().map(|e| (e.verb, e.result)).collect();
+    let ok = |v: &str| (v.to_owned(), "ok".to_owned());
+    assert_eq!(verbs[..2], [ok("reconcile"), ok("suspend")]);
+    assert_eq!(verbs[2].0, "reconcile", "the refusal is journaled too");
+    assert_ne!(verbs[2].1, "ok");
+    assert_eq!(verbs[3..], [ok("resume")]);
+    Ok(())
+}
