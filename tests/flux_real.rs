@@ -53,11 +53,24 @@ struct World {
 /// create wizard's default `--capi-path`), holding only a README (kustomize-controller generates the
 /// kustomization of a folder without one).
 const CAPI_PATH: &str = "clusters/management/clusters";
+/// The folder of the `default` namespace's clusters, where the profile wizard writes
+/// `<cluster>/profiles.yaml`.
+const PROFILES_PATH: &str = "clusters/default";
 
 impl World {
     async fn start() -> anyhow::Result<World> {
+        World::start_with(&[]).await
+    }
+
+    /// With more API servers (`workloads`), each reachable from `mgmt` through a Secret
+    /// `default/<name>-kubeconfig` (key `value`), as Cluster API writes it.
+    async fn start_with(workloads: &[&str]) -> anyhow::Result<World> {
         let dir = tempfile::tempdir()?;
-        let env = Envtest::builder().root_dir(&dir.path().join("env")).server("mgmt").start().await?;
+        let mut builder = Envtest::builder().root_dir(&dir.path().join("env")).server("mgmt");
+        for w in workloads {
+            builder = builder.server(w);
+        }
+        let env = builder.start().await?;
         env.install_crds("mgmt").await?;
         let git_root = dir.path().join("git");
         std::fs::create_dir_all(git_root.join("fleet.git"))?;
@@ -71,6 +84,9 @@ impl World {
         tokio::task::spawn_blocking(move || {
             git(c.parent().expect("parent"), &["clone", "-q", &url, &c.display().to_string()]);
             std::fs::create_dir_all(c.join(CAPI_PATH)).expect("mkdir");
+            std::fs::create_dir_all(c.join(PROFILES_PATH)).expect("mkdir");
+            std::fs::write(c.join(PROFILES_PATH).join("README.md"), "The default namespace's clusters.\n")
+                .expect("readme");
             std::fs::write(c.join(CAPI_PATH).join("README.md"), "Cluster manifests of the management cluster.\n")
                 .expect("readme");
             git(&c, &["add", "-A"]);
@@ -84,6 +100,19 @@ impl World {
         let flux = tokio::task::spawn_blocking(move || FluxControllers::start(&opts)).await??;
         println!("the three controllers ready in {:.2} s", started.elapsed().as_secs_f64());
         let home = dir.path().join("home");
+        let mgmt = env.client("mgmt").await?;
+        for w in workloads {
+            let ctx = env.token_context(&format!("{w}-admin@{w}"), w, env.admin_token())?;
+            let value = fleetdeck::envtest::kubeconfig::render(std::slice::from_ref(&ctx), &ctx.name);
+            let secret: k8s_openapi::api::core::v1::Secret = serde_json::from_value(json!({
+                "metadata": {"name": format!("{w}-kubeconfig"), "namespace": "default",
+                             "labels": {"cluster.x-k8s.io/cluster-name": w}},
+                "type": "cluster.x-k8s.io/secret", "stringData": {"value": value},
+            }))?;
+            Api::<k8s_openapi::api::core::v1::Secret>::namespaced(mgmt.clone(), "default")
+                .create(&PostParams::default(), &secret)
+                .await?;
+        }
         Ok(World { dir, env, flux, server, clone, home })
     }
 
@@ -121,6 +150,11 @@ impl World {
     /// GitRepository `flux-system/fleet` (this server's repository, branch main) and Kustomization
     /// `flux-system/clusters` (the cluster manifests, prune, no wait), as `flux create` writes them.
     async fn sync_objects(&self) -> anyhow::Result<()> {
+        self.sync_objects_at("clusters", CAPI_PATH).await
+    }
+
+    /// As [`World::sync_objects`], the Kustomization `flux-system/<name>` building `path`.
+    async fn sync_objects_at(&self, name: &str, path: &str) -> anyhow::Result<()> {
         let ns: k8s_openapi::api::core::v1::Namespace =
             serde_json::from_value(json!({"metadata": {"name": "flux-system"}}))?;
         Api::<k8s_openapi::api::core::v1::Namespace>::all(self.env.client("mgmt").await?)
@@ -133,8 +167,8 @@ impl World {
         });
         let ks = json!({
             "apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
-            "metadata": {"name": "clusters", "namespace": "flux-system"},
-            "spec": {"path": format!("./{CAPI_PATH}"), "prune": true, "wait": false, "interval": "1m",
+            "metadata": {"name": name, "namespace": "flux-system"},
+            "spec": {"path": format!("./{path}"), "prune": true, "wait": false, "interval": "1m",
                      "sourceRef": {"kind": "GitRepository", "name": "fleet"}},
         });
         self.api("flux-system", &gitrepositories())
@@ -315,5 +349,121 @@ async fn reconcile_suspend_resume_with_the_real_controller() -> anyhow::Result<(
     assert_eq!(verbs[2].0, "reconcile", "the refusal is journaled too");
     assert_ne!(verbs[2].1, "ok");
     assert_eq!(verbs[3..], [ok("resume")]);
+    Ok(())
+}
+
+const HELM_REPOSITORY: KindId = KindId::named("source.toolkit.fluxcd.io", "HelmRepository");
+
+fn helmreleases() -> ApiResource {
+    ar("helm.toolkit.fluxcd.io", "v2", "HelmRelease", "helmreleases")
+}
+
+fn helmrepositories() -> ApiResource {
+    ar("source.toolkit.fluxcd.io", "v1", "HelmRepository", "helmrepositories")
+}
+
+/// `o`'s condition `type`: (status, reason, message).
+fn condition(o: &DynamicObject, type_: &str) -> Option<(String, String, String)> {
+    let c = o.data["status"]["conditions"].as_array()?.iter().find(|c| c["type"] == type_)?;
+    let s = |k: &str| c[k].as_str().unwrap_or_default().to_owned();
+    Some((s("status"), s("reason"), s("message")))
+}
+
+/// The profile wizard's commit (CLI), merged: the real helm-controller installs the chart from the loopback
+/// chart repository into the workload cluster through `spec.kubeConfig.secretRef`; fleetdeck tracks it;
+/// `reconcile --force` and `--reset` are handled by the real controller.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_profile_is_installed_from_the_loopback_chart_repository() -> anyhow::Result<()> {
+    let w = World::start_with(&["dev-eu"]).await?;
+    w.sync_objects_at("default-clusters", PROFILES_PATH).await?;
+    let repo = json!({
+        "apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "HelmRepository",
+        "metadata": {"name": "charts", "namespace": "flux-system", "annotations": {"weave.works/profiles": "true"}},
+        "spec": {"url": w.server.url("charts"), "interval": "10m"},
+    });
+    w.api("flux-system", &helmrepositories())
+        .await?
+        .create(&PostParams::default(), &serde_json::from_value(repo)?)
+        .await?;
+    let (_fleet, mut rx, mut store) = watch(w.env.kubeconfig_path()).await?;
+    until(&mut rx, &mut store, "the fleet's HelmRepository Ready", 60, |s| {
+        health(s, HELM_REPOSITORY, "flux-system", "charts").is_some_and(|(st, _)| st == "Ready")
+    })
+    .await;
+
+    let clone = w.clone.display().to_string();
+    let out = w.fleetdeck(
+        0,
+        &[
+            "profile",
+            "add",
+            "dev-eu",
+            "podinfo@6.8.0",
+            "--namespace",
+            "default",
+            "--context",
+            "mgmt",
+            "--repo",
+            &clone,
+            "--push",
+            "-o",
+            "json",
+        ],
+    );
+    let added: Value = serde_json::from_str(&out)?;
+    let commit = added["commit"].as_str().expect("commit").to_owned();
+    let t = Track {
+        remote_url: w.server.url("fleet.git"),
+        branch: added["branch"].as_str().expect("branch").to_owned(),
+        base: "main".into(),
+        commit: commit.clone(),
+        paths: vec![format!("{PROFILES_PATH}/dev-eu/profiles.yaml")],
+    };
+    w.merge(&commit);
+    w.fleetdeck(0, &["reconcile", "gitrepository", "flux-system/fleet", "--context", "mgmt"]);
+    until(&mut rx, &mut store, "the profile's commit tracked as applied", 60, |s| track::status(s, &t).done).await;
+
+    let hr = w.api("default", &helmreleases()).await?;
+    let t0 = Instant::now();
+    loop {
+        let o = hr.get("dev-eu-podinfo").await?;
+        if condition(&o, "Ready").is_some_and(|(st, _, _)| st == "True") {
+            let (_, reason, _) = condition(&o, "Ready").expect("Ready");
+            assert_eq!(reason, "InstallSucceeded", "{}", o.data["status"]);
+            break;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(90), "HelmRelease not Ready: {}", o.data["status"]);
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    println!("merge -> HelmRelease installed in dev-eu: {:.2} s", t0.elapsed().as_secs_f64());
+    // The chart's objects are in the workload cluster, not in mgmt.
+    let dev = w.env.client("dev-eu").await?;
+    let cm = Api::<k8s_openapi::api::core::v1::ConfigMap>::namespaced(dev, "podinfo").get("podinfo-info").await?;
+    assert_eq!(cm.data.unwrap_or_default().get("chart").map(String::as_str), Some("podinfo-6.8.0"));
+    until(&mut rx, &mut store, "fleetdeck's health of the HelmRelease", 30, |s| {
+        health(s, KindId::HELM_RELEASE, "default", "dev-eu-podinfo").is_some_and(|(st, _)| st == "Ready")
+    })
+    .await;
+
+    // --force and --reset: the real helm-controller answers with lastHandledForceAt / lastHandledResetAt.
+    for (flag, annotation, handled) in [
+        ("--force", "reconcile.fluxcd.io/forceAt", "lastHandledForceAt"),
+        ("--reset", "reconcile.fluxcd.io/resetAt", "lastHandledResetAt"),
+    ] {
+        w.fleetdeck(0, &["reconcile", "helmrelease", "default/dev-eu-podinfo", flag, "--context", "mgmt"]);
+        let o = hr.get("dev-eu-podinfo").await?;
+        let asked = o.metadata.annotations.as_ref().and_then(|a| a.get(annotation)).cloned().expect("annotated");
+        let t0 = Instant::now();
+        let mut o = o;
+        while o.data["status"][handled].as_str() != Some(asked.as_str()) {
+            assert!(t0.elapsed() < Duration::from_secs(30), "{flag} not handled: {}", o.data["status"]);
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            o = hr.get("dev-eu-podinfo").await?;
+        }
+        assert_eq!(condition(&o, "Ready").map(|c| c.0).as_deref(), Some("True"), "{flag}: {}", o.data["status"]);
+    }
+    let journal = fleetdeck::ops::journal::Journal::in_dir(&w.home.join("state"));
+    let results: Vec<String> = journal.read()?.into_iter().map(|e| format!("{} {}", e.verb, e.result)).collect();
+    assert_eq!(results, ["reconcile ok", "reconcile --force ok", "reconcile --reset ok"]);
     Ok(())
 }
