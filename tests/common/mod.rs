@@ -1,6 +1,7 @@
 //! Shared by the integration tests: a private tmux server driving the real binary, running it, git, and a
 //! fresh API server with the CRDs and objects created with their status.
 #![allow(dead_code)]
+pub mod flux_world;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
