@@ -14,7 +14,7 @@ use clap::{Args, Subcommand};
 
 use fleetdeck::config::Paths;
 use fleetdeck::demo::state::{DemoState, demo_dir, pid_alive};
-use fleetdeck::demo::{self, DemoFleet, DemoOptions};
+use fleetdeck::demo::{self, DemoFleet, DemoOptions, FluxMode};
 
 use super::GlobalArgs;
 
@@ -32,6 +32,11 @@ pub struct DemoArgs {
     /// every 10th unreachable or hung: a large fleet for benchmarks (e.g. `--contexts 1000`).
     #[arg(long, default_value_t = 0, global = true)]
     pub contexts: usize,
+    /// Who plays Flux in the management cluster: `simulated` (fleetdeck's stand-ins, quick) or `real` (the
+    /// real source-, kustomize- and helm-controller, built once from the Go module proxy, reconciling the
+    /// fleet repository from a git server on loopback; dev-eu and prod-us stay simulated).
+    #[arg(long, value_enum, default_value_t = FluxMode::Simulated, global = true)]
+    pub flux: FluxMode,
 }
 
 #[derive(Debug, Subcommand)]
@@ -59,12 +64,20 @@ pub fn run(args: &DemoArgs, global: &GlobalArgs) -> Result<()> {
     }
 }
 
+/// What moves the demo's statuses, for the banner and `usage`.
+fn moved_by(flux: FluxMode) -> &'static str {
+    match flux {
+        FluxMode::Simulated => demo::CONTROLLERS_LABEL,
+        FluxMode::Real => "the real Flux controllers in mgmt and simulated controllers elsewhere",
+    }
+}
+
 fn usage(state: &DemoState) -> String {
     let mut out = format!(
         "demo fleet ready: {} API servers (kube-apiserver {}) moved by {}\n",
         state.servers.len(),
         demo::kube_version(),
-        demo::CONTROLLERS_LABEL
+        moved_by(state.flux)
     );
     for (ctx, url) in &state.servers {
         out.push_str(&format!("  context {ctx:<20} {url}\n"));
@@ -80,6 +93,13 @@ fn usage(state: &DemoState) -> String {
     }
     out.push_str(&format!("{}\n", demo::export_line(&state.kubeconfig)));
     out.push_str("then e.g.: kubectl --context mgmt get clusters.cluster.x-k8s.io -A\n");
+    if let Some(url) = &state.git_url {
+        out.push_str(&format!(
+            "real Flux in mgmt: source-, kustomize- and helm-controller (logs in {}), fetching {url}fleet.git and \
+             {url}charts\n",
+            state.kubeconfig.parent().map(|d| d.join("flux").display().to_string()).unwrap_or_default()
+        ));
+    }
     if let Some(repo) = &state.repository {
         out.push_str(&format!(
             "the fleet's GitOps repository: {r}\n  fleetdeck --repo {r}   (the cockpit; D diffs a Kustomization against it)\n  fleetdeck diff kustomization flux-system/apps --context prod-us --repo {r}\n",
@@ -117,9 +137,12 @@ fn serve(dir: &Path, args: &DemoArgs, global: Option<&GlobalArgs>) -> Result<()>
             child_pids: Vec::new(),
             repository: None,
             contexts: args.contexts,
+            flux: args.flux,
+            git_url: None,
         };
         st.write(dir)?;
-        let opts = DemoOptions { dir: dir.to_path_buf(), scale, controllers: true, contexts: args.contexts };
+        let opts =
+            DemoOptions { dir: dir.to_path_buf(), scale, controllers: true, contexts: args.contexts, flux: args.flux };
         let mut progress = |line: &str| {
             println!("demo: {line}");
             let _ = std::io::stdout().flush();
@@ -137,13 +160,14 @@ fn serve(dir: &Path, args: &DemoArgs, global: Option<&GlobalArgs>) -> Result<()>
         st.servers = fleet.env.servers().iter().map(|s| (s.name.clone(), s.url())).collect();
         st.child_pids = fleet.pids();
         st.repository = Some(fleet.repository.clone());
+        st.git_url = fleet.real_flux().map(|r| r.server.url(""));
         st.write(dir)?;
         for (ctx, stats) in &fleet.seeded {
             tracing::info!(target: "demo", "seeded {} objects into {ctx} in {:.2} s", stats.objects, stats.seconds);
         }
         let result = match global {
             Some(g) if std::io::stdout().is_terminal() => {
-                let banner = format!("demo fleet: {}", demo::CONTROLLERS_LABEL);
+                let banner = format!("demo fleet: {}", moved_by(st.flux));
                 super::cockpit::run_async(g, st.repository.as_deref(), Some(&st.kubeconfig), Some(banner)).await
             }
             Some(_) => {
@@ -213,7 +237,12 @@ fn up(dir: &Path, args: &DemoArgs) -> Result<()> {
     let log_path = dir.join("serve.log");
     let log = std::fs::File::create(&log_path).with_context(|| format!("creating {}", log_path.display()))?;
     let mut cmd = Command::new(std::env::current_exe().context("finding the fleetdeck executable")?);
+    let flux = match args.flux {
+        FluxMode::Simulated => "simulated",
+        FluxMode::Real => "real",
+    };
     cmd.args(["demo", "serve", "--scale", &args.scale.to_string(), "--contexts", &args.contexts.to_string()])
+        .args(["--flux", flux])
         .stdin(Stdio::null())
         .stdout(log.try_clone()?)
         .stderr(log);

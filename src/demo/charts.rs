@@ -3,7 +3,8 @@
 //! ([`super::git_server`], under `/charts/`).
 //!
 //! The charts carry the names and versions of the profiles the demo's templates offer (`cert-manager`
-//! 1.16.1, `podinfo` 6.8.0, [`super::seed`]'s WGE charts) but are stand-ins: ConfigMaps and ServiceAccounts
+//! 1.16.1, `podinfo` 6.8.0, [`super::seed`]'s WGE charts; `ingress-nginx` 4.12.1, the management cluster's
+//! release) but are stand-ins: ConfigMaps and ServiceAccounts
 //! only, which are ready the moment they exist, since no kubelet or controller-manager runs here. Their
 //! `Chart.yaml` says so. `broken-template` fails to render on purpose (`fail`), for the health fixtures.
 //!
@@ -86,6 +87,13 @@ pub const CHARTS: &[Chart] = &[
             ("settings.yaml", REPLICAS_CONFIGMAP),
             ("serviceaccount.yaml", SERVICE_ACCOUNT),
         ],
+    },
+    Chart {
+        name: "ingress-nginx",
+        version: "4.12.1",
+        description: "fleetdeck demo stand-in for ingress-nginx: a ConfigMap and a ServiceAccount (no controller)",
+        values: "note: stand-in\n",
+        templates: &[("info.yaml", INFO_CONFIGMAP), ("serviceaccount.yaml", SERVICE_ACCOUNT)],
     },
     Chart {
         name: "broken-template",

@@ -49,6 +49,21 @@ pub struct DemoOptions {
     /// `--contexts N`: N more contexts over two more API servers, with distinct users, a tenth of them dead
     /// (the benchmark fleet: see [`edge`]). 0: none.
     pub contexts: usize,
+    /// Whose Flux runs the management cluster: fleetdeck's simulation, or the real controllers.
+    pub flux: FluxMode,
+}
+
+/// `--flux`: who plays Flux in the management cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FluxMode {
+    /// fleetdeck's simulated controllers (quick; nothing to build).
+    #[default]
+    Simulated,
+    /// The real source-, kustomize- and helm-controller (built once from the Go module proxy), fetching the
+    /// fleet repository and charts from a git server on loopback ([`git_server`]); `dev-eu` and `prod-us`
+    /// keep the simulation.
+    Real,
 }
 
 /// A running demo fleet; dropping it stops the controllers and every process.
@@ -64,6 +79,16 @@ pub struct DemoFleet {
     controllers: Option<controllers::Handle>,
     /// The hung port of the `--contexts` fleet, held while the demo runs.
     hung: Option<edge::Hung>,
+    /// `--flux real`: the real Flux controllers of `mgmt` and the loopback git and chart server.
+    real_flux: Option<RealFlux>,
+}
+
+/// What `--flux real` runs beside the API servers.
+pub struct RealFlux {
+    /// The loopback git and chart server.
+    pub server: git_server::GitServer,
+    /// The real Flux controllers, against `mgmt`.
+    pub controllers: crate::envtest::flux_run::FluxControllers,
 }
 
 impl DemoFleet {
@@ -103,10 +128,25 @@ impl DemoFleet {
         let mut seeded = Vec::new();
         progress("seeding Cluster API, Flux, Terraform and template objects");
         let mut fleet = seed::demo_fleet(&input);
+        let server = match opts.flux {
+            FluxMode::Simulated => None,
+            FluxMode::Real => {
+                let served = git_server::Served { git_root: opts.dir.clone(), charts: Some(opts.dir.join("charts")) };
+                charts::write_repository(&opts.dir.join("charts"), charts::CHARTS)?;
+                let server = git_server::GitServer::start(([127, 0, 0, 1], 0).into(), served).await?;
+                progress(&format!("serving the fleet repository and charts at {}", server.url("")));
+                seed::real_flux::point_at_loopback(&mut fleet, &server.url("fleet.git"), &server.url("charts"));
+                Some(server)
+            }
+        };
         progress("writing the fleet's GitOps repository");
         let repository = repo::create(&opts.dir, &seed::repository::fleet_repository(&fleet))?;
         if let [previous, current] = repository.commits.as_slice() {
             seed::repository::use_commits(&mut fleet, &[previous.clone(), current.clone()]);
+        }
+        if let Some(server) = &server {
+            repo::set_origin(&repository.clone, &server.url("fleet.git"))?;
+            seed::real_flux::keep_bootstrap_only(&mut fleet);
         }
         if let Some(mgmt) = fleet.contexts.get_mut("mgmt") {
             mgmt.extend(restricted_rbac());
@@ -151,18 +191,44 @@ impl DemoFleet {
             progress(&format!("seeded {n} scale objects in {:.1} s", t.elapsed().as_secs_f64()));
             seeded.extend(stats.into_iter().map(|(c, s)| (format!("{c} (scale)"), s)));
         }
+        let real_flux = match server {
+            None => None,
+            Some(server) => {
+                progress("building the real Flux controllers unless built (once: 6-9 min from the Go module proxy)");
+                let binaries = crate::envtest::flux_controllers::ensure_all(&mut |line| progress(line))?;
+                progress("starting the real source-, kustomize- and helm-controller against mgmt");
+                let mut flux_opts =
+                    crate::envtest::flux_run::FluxOptions::new(&kubeconfig, &opts.dir.join("flux"), binaries);
+                flux_opts.context = Some(seed::real_flux::REAL_CONTEXT.into());
+                let controllers =
+                    tokio::task::spawn_blocking(move || crate::envtest::flux_run::FluxControllers::start(&flux_opts))
+                        .await??;
+                Some(RealFlux { server, controllers })
+            }
+        };
         let controllers = if opts.controllers {
             progress(&format!("starting the {CONTROLLERS_LABEL}"));
-            Some(controllers::start(&env, Some(opts.dir.clone())).await?)
+            let simulated_flux: &[&str] = match opts.flux {
+                FluxMode::Simulated => &SERVERS,
+                FluxMode::Real => &SERVERS[1..],
+            };
+            Some(controllers::start(&env, Some(opts.dir.clone()), simulated_flux).await?)
         } else {
             None
         };
-        Ok(DemoFleet { env, kubeconfig, seeded, controllers, repository: repository.clone, hung })
+        Ok(DemoFleet { env, kubeconfig, seeded, controllers, repository: repository.clone, hung, real_flux })
     }
 
-    /// Pids of etcd and the API servers.
+    /// Pids of etcd, the API servers and the real Flux controllers.
     pub fn pids(&self) -> Vec<u32> {
-        self.env.pids()
+        let mut pids = self.env.pids();
+        pids.extend(self.real_flux.iter().flat_map(|r| r.controllers.pids()));
+        pids
+    }
+
+    /// `--flux real`'s server and controllers (`None` with the simulated Flux).
+    pub fn real_flux(&self) -> Option<&RealFlux> {
+        self.real_flux.as_ref()
     }
 
     /// Stops the controllers, then every process.
@@ -171,6 +237,7 @@ impl DemoFleet {
             c.stop();
         }
         self.hung = None;
+        self.real_flux = None;
         self.env.stop();
     }
 }

@@ -80,6 +80,16 @@ pub fn create(dir: &Path, commits: &[Commit]) -> Result<FleetRepo> {
     Ok(FleetRepo { clone, remote, commits: ids })
 }
 
+/// Makes `url` the `origin` of the clone `clone` (`demo --flux real`: the loopback server's URL of the same
+/// bare repository, so that the wizards push over HTTP and their tracking matches the GitRepository's URL).
+///
+/// # Errors
+/// git failing.
+pub fn set_origin(clone: &Path, url: &str) -> Result<()> {
+    git(clone, &["remote", "set-url", "origin", url])?;
+    git(clone, &["fetch", "-q", "origin"]).map(drop)
+}
+
 /// Someone else pushes to the fleet's `main`: a commit `revision <n>` (a line in `CHANGELOG.md`, no manifest
 /// changes) made in a working clone of its own (`<demo dir>/.upstream`, cloned on first use) and pushed to
 /// `<demo dir>/fleet.git`. The user's clone `<demo dir>/fleet` does not see it until it fetches (`fleetdeck

@@ -28,6 +28,12 @@ pub struct DemoState {
     /// Extra contexts presented with `--contexts N` (0 without it).
     #[serde(default)]
     pub contexts: usize,
+    /// Who plays Flux in `mgmt` (`--flux`).
+    #[serde(default)]
+    pub flux: super::FluxMode,
+    /// `--flux real`: the loopback git and chart server's base URL (`http://127.0.0.1:PORT/`).
+    #[serde(default)]
+    pub git_url: Option<String>,
 }
 
 /// `<state dir>/demo`: the kubeconfig, certificates, process logs and `state.json` of the demo fleet.
@@ -105,6 +111,8 @@ mod tests {
             child_pids: vec![1],
             repository: Some(dir.path().join("fleet")),
             contexts: 0,
+            flux: crate::demo::FluxMode::Real,
+            git_url: Some("http://127.0.0.1:8080/".into()),
         };
         s.write(dir.path()).expect("write");
         assert_eq!(DemoState::read(dir.path()).expect("read"), Some(s.clone()));

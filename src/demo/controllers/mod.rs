@@ -54,18 +54,23 @@ impl Drop for Handle {
     }
 }
 
-/// Starts every controller against every server of `env` (`mgmt`, `dev-eu`, `prod-us`).
-pub async fn start(env: &Envtest, repo_dir: Option<std::path::PathBuf>) -> Result<Handle> {
+/// Starts every controller against every server of `env` (`mgmt`, `dev-eu`, `prod-us`); the simulated Flux
+/// only in the contexts `simulated_flux` names (`demo --flux real` leaves `mgmt`'s to the real controllers).
+pub async fn start(env: &Envtest, repo_dir: Option<std::path::PathBuf>, simulated_flux: &[&str]) -> Result<Handle> {
     let mut tasks = Vec::new();
     let mut clients = Vec::new();
     for s in super::SERVERS {
         clients.push((s.to_string(), env.client(s).await?));
     }
     for (context, client) in &clients {
-        tasks.extend(flux::start(context, client.clone()));
+        if simulated_flux.contains(&context.as_str()) {
+            tasks.extend(flux::start(context, client.clone()));
+        }
         tasks.extend(terraform::start(context, client.clone()));
     }
-    tasks.push(flux::churn(clients.clone(), repo_dir));
+    // The churn's new commit reaches a real Flux by itself (source-controller fetches it).
+    let flux_clients = clients.iter().filter(|(c, _)| simulated_flux.contains(&c.as_str())).cloned().collect();
+    tasks.push(flux::churn(flux_clients, repo_dir));
     let mgmt = clients.iter().find(|(c, _)| c == "mgmt").map(|(_, c)| c.clone()).context("no mgmt server")?;
     tasks.extend(crossplane::start(mgmt.clone()));
     tasks.extend(capi::start(mgmt, clients.clone()));

@@ -40,6 +40,7 @@ mod flux_fleet;
 mod helm_storage;
 mod ids;
 mod meta;
+pub mod real_flux;
 pub mod repository;
 mod scale;
 mod terraform;
