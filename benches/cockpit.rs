@@ -92,7 +92,13 @@ fn cold_start() -> anyhow::Result<Vec<f64>> {
 fn idle() -> anyhow::Result<usize> {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let dir = tempfile::tempdir()?;
-    let opts = DemoOptions { dir: dir.path().join("demo"), scale: 0, controllers: false, contexts: 0, flux: fleetdeck::demo::FluxMode::Simulated };
+    let opts = DemoOptions {
+        dir: dir.path().join("demo"),
+        scale: 0,
+        controllers: false,
+        contexts: 0,
+        flux: fleetdeck::demo::FluxMode::Simulated,
+    };
     let fleet = rt.block_on(DemoFleet::start(&opts, &mut |_| {}))?;
     let home = dir.path().join("home");
     let socket = launch(&home, &fleet.kubeconfig, "info,fleetdeck::frames=trace", 99);

@@ -22,7 +22,13 @@ fn main() -> anyhow::Result<()> {
     }
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let dir = tempfile::tempdir()?;
-    let opts = DemoOptions { dir: dir.path().to_path_buf(), scale, controllers: false, contexts: 0, flux: fleetdeck::demo::FluxMode::Simulated };
+    let opts = DemoOptions {
+        dir: dir.path().to_path_buf(),
+        scale,
+        controllers: false,
+        contexts: 0,
+        flux: fleetdeck::demo::FluxMode::Simulated,
+    };
     let fleet = rt.block_on(DemoFleet::start(&opts, &mut |l| println!("demo: {l}")))?;
     let (mut objects, mut wall) = (0, 0.0f64);
     for (ctx, s) in &fleet.seeded {

@@ -223,7 +223,13 @@ fn main() -> Result<()> {
             Ok(k) => (PathBuf::from(k), None),
             Err(_) => {
                 let dir = tempfile::tempdir()?;
-                let opts = DemoOptions { dir: dir.path().to_path_buf(), scale: 0, controllers: false, contexts: n, flux: fleetdeck::demo::FluxMode::Simulated };
+                let opts = DemoOptions {
+                    dir: dir.path().to_path_buf(),
+                    scale: 0,
+                    controllers: false,
+                    contexts: n,
+                    flux: fleetdeck::demo::FluxMode::Simulated,
+                };
                 let t = Instant::now();
                 let fleet = rt.block_on(DemoFleet::start(&opts, &mut |l| eprintln!("demo: {l}")))?;
                 println!("demo fleet with --contexts {n} up in {:.1} s", t.elapsed().as_secs_f64());

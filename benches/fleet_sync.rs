@@ -339,7 +339,13 @@ async fn measure_contexts(kubeconfig: &str, share: bool) -> Result<()> {
 /// `--serve N`: a demo fleet of scale N until killed.
 fn serve(rt: &tokio::runtime::Runtime, scale: usize) -> Result<()> {
     let dir = tempfile::tempdir()?;
-    let opts = DemoOptions { dir: dir.path().to_path_buf(), scale, controllers: false, contexts: 0, flux: fleetdeck::demo::FluxMode::Simulated };
+    let opts = DemoOptions {
+        dir: dir.path().to_path_buf(),
+        scale,
+        controllers: false,
+        contexts: 0,
+        flux: fleetdeck::demo::FluxMode::Simulated,
+    };
     let fleet = rt.block_on(DemoFleet::start(&opts, &mut |l| eprintln!("demo: {l}")))?;
     println!("KUBECONFIG {}", fleet.kubeconfig.display());
     std::io::stdout().flush()?;
@@ -388,7 +394,13 @@ fn fleet_for(
         return Ok((PathBuf::from(k), None));
     }
     let dir = tempfile::tempdir()?;
-    let opts = DemoOptions { dir: dir.path().to_path_buf(), scale, controllers: false, contexts: 0, flux: fleetdeck::demo::FluxMode::Simulated };
+    let opts = DemoOptions {
+        dir: dir.path().to_path_buf(),
+        scale,
+        controllers: false,
+        contexts: 0,
+        flux: fleetdeck::demo::FluxMode::Simulated,
+    };
     let fleet = rt.block_on(DemoFleet::start(&opts, &mut |l| eprintln!("demo: {l}")))?;
     Ok((fleet.kubeconfig.clone(), Some((fleet, dir))))
 }

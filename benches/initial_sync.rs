@@ -225,7 +225,13 @@ fn main() -> Result<()> {
     let (_demo, kubeconfig) = match std::env::var("FLEETDECK_BENCH_KUBECONFIG") {
         Ok(k) => (None, std::path::PathBuf::from(k)),
         Err(_) => {
-            let opts = DemoOptions { dir: dir.path().join("demo"), scale, controllers: false, contexts: 0, flux: fleetdeck::demo::FluxMode::Simulated };
+            let opts = DemoOptions {
+                dir: dir.path().join("demo"),
+                scale,
+                controllers: false,
+                contexts: 0,
+                flux: fleetdeck::demo::FluxMode::Simulated,
+            };
             let demo = rt.block_on(DemoFleet::start(&opts, &mut |l| eprintln!("demo: {l}")))?;
             let k = demo.kubeconfig.clone();
             (Some(demo), k)

@@ -102,7 +102,13 @@ struct Demo {
 impl Demo {
     async fn start() -> anyhow::Result<Demo> {
         let dir = tempfile::tempdir()?;
-        let opts = DemoOptions { dir: dir.path().join("demo"), scale: 0, controllers: true, contexts: 0, flux: fleetdeck::demo::FluxMode::Simulated };
+        let opts = DemoOptions {
+            dir: dir.path().join("demo"),
+            scale: 0,
+            controllers: true,
+            contexts: 0,
+            flux: fleetdeck::demo::FluxMode::Simulated,
+        };
         let fleet = DemoFleet::start(&opts, &mut |_| {}).await?;
         let home = dir.path().join("home");
         Ok(Demo { dir, fleet, home })

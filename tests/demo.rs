@@ -49,7 +49,13 @@ fn merge(v: Value) -> Patch<Value> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn seeded_fleet_and_simulated_controllers() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    let opts = DemoOptions { dir: dir.path().to_path_buf(), scale: 0, controllers: true, contexts: 0, flux: fleetdeck::demo::FluxMode::Simulated };
+    let opts = DemoOptions {
+        dir: dir.path().to_path_buf(),
+        scale: 0,
+        controllers: true,
+        contexts: 0,
+        flux: fleetdeck::demo::FluxMode::Simulated,
+    };
     let fleet = DemoFleet::start(&opts, &mut |_| {}).await?;
     let mgmt = fleet.env.client("mgmt").await?;
     let dev = fleet.env.client("dev-eu").await?;
@@ -215,7 +221,13 @@ fn leaves(v: &Value, at: String, out: &mut Vec<String>) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_api_servers_keep_every_seeded_field() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    let opts = DemoOptions { dir: dir.path().to_path_buf(), scale: 0, controllers: false, contexts: 0, flux: fleetdeck::demo::FluxMode::Simulated };
+    let opts = DemoOptions {
+        dir: dir.path().to_path_buf(),
+        scale: 0,
+        controllers: false,
+        contexts: 0,
+        flux: fleetdeck::demo::FluxMode::Simulated,
+    };
     let fleet = DemoFleet::start(&opts, &mut |_| {}).await?;
     // The same objects as the fleet's seed, but for timestamps (and the kubeconfig Secrets, not custom resources).
     let input = SeedInput {

@@ -76,8 +76,7 @@ pub fn keep_bootstrap_only(seed: &mut Seed) {
     let gone = |r: &Value| is_flux(r) && !is_bootstrap(r);
     seed.to_delete.retain(|(c, r)| c != REAL_CONTEXT || !gone(r));
     seed.out_of_band.retain(|(c, change)| {
-        c != REAL_CONTEXT
-            || !matches!(change, super::OutOfBand::Delete(r) | super::OutOfBand::Edit(r, _) if gone(r))
+        c != REAL_CONTEXT || !matches!(change, super::OutOfBand::Delete(r) | super::OutOfBand::Edit(r, _) if gone(r))
     });
 }
 
@@ -87,7 +86,10 @@ mod tests {
     use crate::demo::seed::{SeedInput, demo_fleet};
 
     fn seed() -> Seed {
-        demo_fleet(&SeedInput { now: k8s_openapi::jiff::Timestamp::UNIX_EPOCH, workload_kubeconfigs: Default::default() })
+        demo_fleet(&SeedInput {
+            now: k8s_openapi::jiff::Timestamp::UNIX_EPOCH,
+            workload_kubeconfigs: Default::default(),
+        })
     }
 
     #[test]
