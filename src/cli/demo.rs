@@ -68,7 +68,7 @@ pub fn run(args: &DemoArgs, global: &GlobalArgs) -> Result<()> {
 fn moved_by(flux: FluxMode) -> &'static str {
     match flux {
         FluxMode::Simulated => demo::CONTROLLERS_LABEL,
-        FluxMode::Real => "the real Flux controllers in mgmt and simulated controllers elsewhere",
+        FluxMode::Real => "real Flux in mgmt, simulated controllers elsewhere",
     }
 }
 
