@@ -90,6 +90,14 @@ pub fn set_origin(clone: &Path, url: &str) -> Result<()> {
     git(clone, &["fetch", "-q", "origin"]).map(drop)
 }
 
+/// The URL of the clone's `origin`.
+///
+/// # Errors
+/// git failing.
+pub fn origin_url(clone: &Path) -> Result<String> {
+    git(clone, &["remote", "get-url", "origin"])
+}
+
 /// Someone else pushes to the fleet's `main`: a commit `revision <n>` (a line in `CHANGELOG.md`, no manifest
 /// changes) made in a working clone of its own (`<demo dir>/.upstream`, cloned on first use) and pushed to
 /// `<demo dir>/fleet.git`. The user's clone `<demo dir>/fleet` does not see it until it fetches (`fleetdeck
