@@ -132,14 +132,19 @@ pub struct ContextSummary {
 
 impl ContextSummary {
     /// Whether this context has reached a state worth printing once (`fleetdeck contexts`): dead, or every
-    /// served kind synced, forbidden or missing.
+    /// served kind synced, forbidden or missing. A context whose user may read none of the kinds (every one
+    /// Forbidden: nothing served, only problems) is settled too; one whose discovery has not answered yet
+    /// (no kind known) is not.
     pub fn settled(&self) -> bool {
         match self.state {
             ConnState::Unreachable | ConnState::Unauthorized => true,
             ConnState::Connecting => false,
             ConnState::Ready => match &self.origin {
                 Origin::Derived { alias_of: Some(_), .. } => true,
-                _ => self.kinds_served > 0 && self.kinds_synced == self.kinds_served,
+                _ => {
+                    let known = self.kinds_served > 0 || !self.problems.is_empty();
+                    known && self.kinds_synced == self.kinds_served
+                }
             },
         }
     }
@@ -384,10 +389,31 @@ fn alias_follows_source(rows: &mut [ContextSummary]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::store::{StoreEvent, StoreMsg};
+    use crate::model::store::{KindEvent, StoreEvent, StoreMsg};
 
     fn msg(context: &str, event: StoreEvent) -> StoreMsg {
         StoreMsg { context: context.into(), generation: 1, event }
+    }
+
+    /// A context whose user is forbidden every kind is settled once each kind has said so (commands that sync
+    /// the whole fleet, e.g. `fleetdeck tree kustomization`, waited their full deadline for it).
+    #[test]
+    fn a_context_forbidden_every_kind_is_settled() {
+        let t = Timestamp::UNIX_EPOCH;
+        let mut store = FleetStore::new();
+        store.apply(msg("r", StoreEvent::Registered { server: "https://x".into(), origin: Origin::Kubeconfig }), t);
+        store.apply(msg("r", StoreEvent::Ready { server_version: "v1.37.2".into() }), t);
+        let settled = |store: &FleetStore| summarize_all(store, t).iter().find(|r| r.name == "r").expect("r").settled();
+        assert!(!settled(&store), "nothing known yet");
+        for kind in [KindId::NODE, KindId::KUSTOMIZATION] {
+            store.apply(msg("r", StoreEvent::Kind(kind, KindEvent::Served { version: "v1".into() })), t);
+        }
+        assert!(!settled(&store), "syncing");
+        store.apply(msg("r", StoreEvent::Kind(KindId::NODE, KindEvent::Forbidden("nodes is forbidden".into()))), t);
+        assert!(!settled(&store), "one kind still syncing");
+        let forbidden = KindEvent::Forbidden("kustomizations is forbidden".into());
+        store.apply(msg("r", StoreEvent::Kind(KindId::KUSTOMIZATION, forbidden)), t);
+        assert!(settled(&store), "every kind forbidden");
     }
 
     /// An alias follows its source's Unreachable at once, whatever its own (30 s) probe last said.
