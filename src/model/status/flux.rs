@@ -28,7 +28,7 @@ pub(super) const TERRAFORM_GROUP: &str = "infra.contrib.fluxcd.io";
 
 /// Ready=False reasons that mean "waiting", not "failed" (fluxcd/pkg `apis/meta/conditions.go`:
 /// DependencyNotReady, Progressing, ProgressingWithRetry).
-const WAITING_REASONS: &[&str] = &["DependencyNotReady", "Progressing", "ProgressingWithRetry"];
+pub(super) const WAITING_REASONS: &[&str] = &["DependencyNotReady", "Progressing", "ProgressingWithRetry"];
 
 pub(super) fn is_flux_group(group: &str) -> bool {
     FLUX_GROUPS.contains(&group)
@@ -39,8 +39,9 @@ pub(super) fn is_flux_group(group: &str) -> bool {
 /// 2. no status: notification-controller Alert/Provider have none since v1beta3 -> Ready; others -> Unknown
 ///    (`NotReconciled`);
 /// 3. then [`failing`] and [`settle`]: Stalled=True -> Failed; Ready=False for the current generation with a
-///    failure reason -> Failed; generation lag -> Progressing; Reconciling=True -> Progressing; Ready True ->
-///    Ready, False (waiting reason or stale) / Unknown -> Progressing; no Ready -> Unknown.
+///    failure reason -> Failed; generation lag (unless Ready was judged for the current generation) ->
+///    Progressing; Reconciling=True -> Progressing; Ready True -> Ready, False (waiting reason or stale) /
+///    Unknown -> Progressing; no Ready -> Unknown.
 pub(super) fn health(group: &str, kind: &str, obj: &DynamicObject) -> Result<Health, Malformed> {
     if let Some(h) = suspended(obj)? {
         return Ok(h);
@@ -56,7 +57,18 @@ pub(super) fn health(group: &str, kind: &str, obj: &DynamicObject) -> Result<Hea
     if let Some(h) = failing(obj, &conditions, lag.is_some()) {
         return Ok(h);
     }
+    // `status.observedGeneration` moves only when a reconciliation succeeds (it stays -1 on an object that
+    // never became ready), so a Ready judged for the current generation outranks it: a Kustomization
+    // waiting on a dependency that never was ready reads DependencyNotReady, as `flux get` prints it, not a
+    // generation lag.
+    let lag = if find(&conditions, "Ready").is_some_and(|c| judged_now(obj, c)) { None } else { lag };
     Ok(settle(&conditions, lag))
+}
+
+/// The condition carries the generation it was judged for (Flux stamps every condition), and it is the
+/// object's current one.
+fn judged_now(obj: &DynamicObject, c: &Condition) -> bool {
+    matches!((c.observed_generation, obj.metadata.generation), (Some(judged), Some(now)) if judged == now)
 }
 
 /// tofu-controller Terraform health: Flux's rules, with a pending plan in between (tofu-controller
