@@ -333,6 +333,40 @@ fn fixtures() {
     }
 }
 
+/// Each `tests/fixtures/flux-real/*.json` is an object as the real Flux controllers left it in one of their
+/// typical failures, with the READY and MESSAGE the real `flux get` printed for it, recorded by
+/// `tests/flux_health.rs` (`FLEETDECK_RECORD_FIXTURES=1`). fleetdeck must say what flux says: READY False is
+/// Failed, or Progressing for Flux's waiting reasons (DependencyNotReady: the failure is the dependency's own
+/// row); True is Ready; the message unchanged, and the reason the controller wrote on Ready.
+#[test]
+fn real_flux_failures_read_as_flux_get_reads_them() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/flux-real");
+    let mut paths: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    paths.retain(|p| p.extension().is_some_and(|e| e == "json"));
+    paths.sort();
+    assert!(paths.len() >= 6, "only {} recorded failures", paths.len());
+    for path in paths {
+        let name = path.display().to_string();
+        let fixture: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let obj: DynamicObject = serde_json::from_value(fixture["object"].clone()).unwrap();
+        let types = obj.types.clone().unwrap_or_else(|| panic!("{name}: no apiVersion/kind"));
+        let group = types.api_version.rsplit_once('/').map_or("", |(g, _)| g);
+        let got = health(group, &types.kind, &obj);
+        let flux = &fixture["fluxGet"];
+        let ready = obj.data["status"]["conditions"].as_array().and_then(|cs| cs.iter().find(|c| c["type"] == "Ready"));
+        let reason = ready.and_then(|c| c["reason"].as_str()).unwrap_or_default();
+        let want = match flux["ready"].as_str() {
+            Some("False") if super::flux::WAITING_REASONS.contains(&reason) => Progressing,
+            Some("False") => Failed,
+            Some("True") => Ready,
+            other => panic!("{name}: flux get READY {other:?}"),
+        };
+        assert_eq!((got.state, got.reason.as_str()), (want, reason), "{name}: {got:?}");
+        assert_eq!(Some(got.message.as_str()), flux["message"].as_str(), "{name}");
+        assert_eq!(got.note, None, "{name}");
+    }
+}
+
 /// A tiny deterministic generator (xorshift64*), so the sweep needs no extra crate and always runs the same.
 struct Gen(u64);
 
