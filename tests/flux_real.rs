@@ -232,3 +232,102 @@ async fn a_profile_is_installed_from_the_loopback_chart_repository() -> anyhow::
     assert_eq!(results, ["reconcile ok", "reconcile --force ok", "reconcile --reset ok"]);
     Ok(())
 }
+
+/// The bootstrap wizard's Flux-mode files, merged, and applied once to a workload cluster as `flux
+/// bootstrap` does by hand (the components, the deploy-key Secret, gotk-sync.yaml): the real Flux running
+/// there reconciles its own `flux-system` Kustomization from the loopback repository, and fleetdeck says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bootstrapped_workload_cluster_runs_its_own_real_flux() -> anyhow::Result<()> {
+    let w = World::start_with(&["dev-eu"]).await?;
+    w.env.install_crds("dev-eu").await?;
+    let components = w.dir.path().join("gotk-components.yaml");
+    std::fs::write(&components, "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: flux-system\n")?;
+    let clone = w.clone.display().to_string();
+    let out = w.fleetdeck(
+        0,
+        &[
+            "cluster",
+            "bootstrap",
+            "dev-eu",
+            "--mode",
+            "flux",
+            "--components",
+            components.to_str().expect("utf-8"),
+            "--namespace",
+            "default",
+            "--repo",
+            &clone,
+            "--push",
+            "-o",
+            "json",
+        ],
+    );
+    let boot: Value = serde_json::from_str(&out)?;
+    let commit = boot["commit"].as_str().expect("commit").to_owned();
+    w.merge(&commit);
+
+    // By hand, once: the components, the deploy-key Secret (loopback HTTP needs no key: empty), gotk-sync.yaml.
+    let bare = w.dir.path().join("git/fleet.git");
+    let dev = w.env.client("dev-eu").await?;
+    let ns: k8s_openapi::api::core::v1::Namespace =
+        serde_json::from_value(json!({"metadata": {"name": "flux-system"}}))?;
+    Api::<k8s_openapi::api::core::v1::Namespace>::all(dev.clone()).create(&PostParams::default(), &ns).await?;
+    let secret: k8s_openapi::api::core::v1::Secret =
+        serde_json::from_value(json!({"metadata": {"name": "flux-system", "namespace": "flux-system"}}))?;
+    Api::<k8s_openapi::api::core::v1::Secret>::namespaced(dev.clone(), "flux-system")
+        .create(&PostParams::default(), &secret)
+        .await?;
+    let sync = git(&bare, &["show", "main:clusters/dev-eu/flux-system/gotk-sync.yaml"]);
+    for doc in fleetdeck::gitops::yaml::parse_docs(&sync, "gotk-sync.yaml")? {
+        let ar = match doc["kind"].as_str() {
+            Some("GitRepository") => gitrepositories(),
+            Some("Kustomization") => kustomizations(),
+            other => panic!("gotk-sync.yaml holds a {other:?}"),
+        };
+        assert_eq!(doc["metadata"]["namespace"], "flux-system");
+        Api::<DynamicObject>::namespaced_with(dev.clone(), "flux-system", &ar)
+            .create(&PostParams::default(), &serde_json::from_value(doc)?)
+            .await?;
+    }
+
+    // Flux in dev-eu: a second set of the real controllers, against that cluster alone.
+    let binaries = fleetdeck::envtest::flux_controllers::ensure_all(&mut |_| {})?;
+    let mut opts = fleetdeck::envtest::flux_run::FluxOptions::new(
+        w.env.kubeconfig_path(),
+        &w.dir.path().join("flux-dev-eu"),
+        binaries,
+    );
+    opts.context = Some("dev-eu".into());
+    let _dev_flux =
+        tokio::task::spawn_blocking(move || fleetdeck::envtest::flux_run::FluxControllers::start(&opts)).await??;
+
+    let (_fleet, mut rx, mut store) = watch(w.env.kubeconfig_path()).await?;
+    let applied = format!("main@sha1:{commit}");
+    until(&mut rx, &mut store, "dev-eu's own flux-system Kustomization applied the bootstrap commit", 60, |s| {
+        s.objects("dev-eu", KindId::KUSTOMIZATION).any(|o| {
+            o.obj().metadata.name.as_deref() == Some("flux-system")
+                && o.obj().data["status"]["lastAppliedRevision"].as_str() == Some(applied.as_str())
+        })
+    })
+    .await;
+    let h = store
+        .objects("dev-eu", KindId::KUSTOMIZATION)
+        .find(|o| o.obj().metadata.name.as_deref() == Some("flux-system"))
+        .map(|o| (format!("{:?}", o.health.state), o.health.reason.clone()));
+    assert_eq!(h, Some(("Ready".to_owned(), "ReconciliationSucceeded".to_owned())));
+    // It manages itself: its inventory holds the GitRepository and Kustomization it was bootstrapped with.
+    let ks = Api::<DynamicObject>::namespaced_with(dev, "flux-system", &kustomizations()).get("flux-system").await?;
+    let ids: Vec<&str> = ks.data["status"]["inventory"]["entries"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["id"].as_str())
+        .collect();
+    for id in [
+        "flux-system_flux-system_source.toolkit.fluxcd.io_GitRepository",
+        "flux-system_flux-system_kustomize.toolkit.fluxcd.io_Kustomization",
+    ] {
+        assert!(ids.contains(&id), "{id} not in {ids:?}");
+    }
+    Ok(())
+}
