@@ -1,7 +1,8 @@
 //! The demo fleet's GitOps repository, as files: what each seeded Kustomization applied, written back as the
 //! manifests git would hold (`status`, server-set metadata and the `kustomize.toolkit.fluxcd.io/*` labels
 //! left out), one folder per `spec.path` with a `kustomization.yaml` listing its files, as `flux bootstrap`
-//! writes them. Two commits, the demo's `FLEET_COMMIT - 1` and `FLEET_COMMIT`: the second adds
+//! writes them, except the management cluster's cluster folder (`clusters/management/clusters`), which has
+//! none, as Weave GitOps' management repositories have it. Two commits, the demo's `FLEET_COMMIT - 1` and `FLEET_COMMIT`: the second adds
 //! `./cert-manager` (a folder that does not exist) to `infrastructure/prod-us`, which is why that
 //! Kustomization's build fails at the newest revision (`BuildFailed`) and the last applied one is the first.
 //!
@@ -17,6 +18,7 @@ use super::flux_fleet::FLEET_COMMIT;
 use super::ids::revision;
 use crate::fleet::lineage::cluster_of_secret;
 use crate::gitops::kustomize_build::clean_path;
+use crate::gitops::template::DEFAULT_CAPI_REPOSITORY_PATH;
 
 /// One commit: its message and the whole tree (`path -> text`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,6 +97,13 @@ fn tree(seed: &Seed) -> BTreeMap<String, String> {
                 let text = serde_saphyr::to_string(&manifest(obj)).unwrap_or_default();
                 files.insert(if dir.is_empty() { file.clone() } else { format!("{dir}/{file}") }, text);
                 listed.push(file);
+            }
+            if dir == DEFAULT_CAPI_REPOSITORY_PATH {
+                // The management cluster's cluster folder has no kustomization.yaml, as in Weave GitOps'
+                // management repositories: kustomize-controller generates one holding every manifest below
+                // it, so the files the create wizard adds in `<namespace>/` subfolders (and the ones the
+                // teardown deletes) are applied (and pruned) without editing a list.
+                continue;
             }
             listed.sort();
             let resources: Vec<Value> = listed.into_iter().map(Value::String).collect();
