@@ -89,7 +89,7 @@ fn drive(home: &Path) {
     assert!(s.contains(&format!("commit  {commit}")), "{s}");
     let short = &commit[..12];
     tmux.wait_for("tracking waits for the merge", Duration::from_secs(20), |s| {
-        s.contains(&format!("waiting for GitRepository mgmt/flux-system/flux-system")) && s.contains(short)
+        s.contains("waiting for GitRepository mgmt/flux-system/flux-system") && s.contains(short)
     });
 
     // The review merged: main fast-forwarded to the wizard's commit on the server.
