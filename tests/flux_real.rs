@@ -16,6 +16,12 @@ use serde_json::{Value, json};
 const TEMPLATE: &str = "apiVersion: cluster.x-k8s.io/v1beta2\nkind: Cluster\nmetadata:\n  name: ${CLUSTER_NAME}\n  \
 namespace: ${NAMESPACE:=default}\nspec:\n  clusterNetwork:\n    pods:\n      cidrBlocks: [\"192.168.0.0/16\"]\n";
 
+/// The objects of `path` at `commit` on the server, as the wizards' tracking reads them.
+fn written_at(w: &World, commit: &str, path: &str) -> Vec<track::WrittenObject> {
+    let text = git(&w.dir.path().join("git/fleet.git"), &["show", &format!("{commit}:{path}")]);
+    track::written_objects([(path, Some(text.as_str()))])
+}
+
 /// Create (CLI) -> branch pushed over HTTP -> merged -> source-controller fetches the revision ->
 /// kustomize-controller applies the Cluster -> fleetdeck's tracking says applied, from the real status;
 /// delete -> merged -> pruned.
@@ -59,7 +65,9 @@ async fn a_created_cluster_is_merged_applied_tracked_and_pruned() -> anyhow::Res
         base: "main".into(),
         commit: commit.clone(),
         paths: vec![format!("{CAPI_PATH}/default/e2e-one.yaml")],
+        written: written_at(&w, &commit, &format!("{CAPI_PATH}/default/e2e-one.yaml")),
     };
+    assert_eq!(t.written.len(), 1, "the Cluster: {:?}", t.written);
     assert!(!track::status(&store, &t).done, "not merged yet");
 
     w.merge(&commit);
@@ -78,7 +86,7 @@ async fn a_created_cluster_is_merged_applied_tracked_and_pruned() -> anyhow::Res
     let commit = deleted["commit"].as_str().expect("commit").to_owned();
     w.merge(&commit);
     w.fleetdeck(0, &["reconcile", "gitrepository", "flux-system/fleet", "--context", "mgmt"]);
-    let t = Track { commit, branch: deleted["branch"].as_str().expect("branch").to_owned(), ..t };
+    let t = Track { commit, branch: deleted["branch"].as_str().expect("branch").to_owned(), written: Vec::new(), ..t };
     until(&mut rx, &mut store, "the teardown tracked as applied", 60, |s| track::status(s, &t).done).await;
     let api = w.api("default", &clusters()).await?;
     let gone = Instant::now();
@@ -183,7 +191,9 @@ async fn a_profile_is_installed_from_the_loopback_chart_repository() -> anyhow::
         base: "main".into(),
         commit: commit.clone(),
         paths: vec![format!("{PROFILES_PATH}/dev-eu/profiles.yaml")],
+        written: written_at(&w, &commit, &format!("{PROFILES_PATH}/dev-eu/profiles.yaml")),
     };
+    assert!(!t.written.is_empty(), "the profile's HelmRelease");
     w.merge(&commit);
     w.fleetdeck(0, &["reconcile", "gitrepository", "flux-system/fleet", "--context", "mgmt"]);
     until(&mut rx, &mut store, "the profile's commit tracked as applied", 60, |s| track::status(s, &t).done).await;

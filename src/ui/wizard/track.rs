@@ -2,7 +2,11 @@
 //! sync the repository (matched by `spec.url`, see [`crate::gitops::review::same_repository`]), whether
 //! their artifact reached the pushed commit (`status.artifact.revision`, `<branch>@sha1:<hex>` per
 //! source-controller v1), and whether the Kustomizations built from them whose `spec.path` holds a written
-//! file applied that revision (`status.lastAppliedRevision`).
+//! file applied that revision (`status.lastAppliedRevision`) and, when it keeps an inventory
+//! (`status.inventory.entries[].id`, `<namespace>_<name>_<group>_<Kind>` as kustomize-controller's
+//! `ssa.ObjMetadata` writes it), lists the objects the change writes under its path. A revision applied
+//! without them means the files are not part of the build (a `kustomization.yaml` that does not list them),
+//! and this says so instead of "applied".
 //!
 //! A review branch reaches the GitRepository (which follows the base branch) once it is merged; when the
 //! merge makes a new commit, the artifact shows that commit instead and this says it is still waiting — it
@@ -25,6 +29,60 @@ pub struct Track {
     pub commit: String,
     /// The files it writes or deletes.
     pub paths: Vec<String>,
+    /// The objects it writes, with their file ([`written_objects`]); empty: the revision alone decides.
+    pub written: Vec<WrittenObject>,
+}
+
+/// One object a change writes: its file and identity as a Flux inventory names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WrittenObject {
+    /// Repository-relative path of the file that holds it.
+    pub path: String,
+    /// `metadata.namespace`, `None` when the manifest has none (the Kustomization may set it).
+    pub namespace: Option<String>,
+    /// `metadata.name`.
+    pub name: String,
+    /// API group, `""` for core.
+    pub group: String,
+    /// Kind.
+    pub kind: String,
+}
+
+impl WrittenObject {
+    /// Whether the inventory id `<namespace>_<name>_<group>_<Kind>` names this object (any namespace when
+    /// the manifest has none).
+    fn is(&self, id: &str) -> bool {
+        let mut parts = id.splitn(4, '_');
+        let (Some(ns), Some(name), Some(group), Some(kind)) = (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return false;
+        };
+        name == self.name
+            && group == self.group
+            && kind == self.kind
+            && self.namespace.as_deref().is_none_or(|n| n == ns)
+    }
+}
+
+/// The objects of the files a wizard writes: `(path, content)` pairs, each content a multi-document YAML;
+/// files that do not parse, and documents without `kind` or `metadata.name`, give none.
+pub fn written_objects<'a>(files: impl IntoIterator<Item = (&'a str, Option<&'a str>)>) -> Vec<WrittenObject> {
+    let mut out = Vec::new();
+    for (path, content) in files {
+        let Some(docs) = content.and_then(|c| crate::gitops::yaml::parse_docs(c, path).ok()) else { continue };
+        for d in docs {
+            let (Some(kind), Some(name)) = (d["kind"].as_str(), d["metadata"]["name"].as_str()) else { continue };
+            let api_version = d["apiVersion"].as_str().unwrap_or_default();
+            out.push(WrittenObject {
+                path: path.to_owned(),
+                namespace: d["metadata"]["namespace"].as_str().map(str::to_owned),
+                name: name.to_owned(),
+                group: api_version.rsplit_once('/').map_or("", |(g, _)| g).to_owned(),
+                kind: kind.to_owned(),
+            });
+        }
+    }
+    out
 }
 
 /// Where a tracked change is.
@@ -57,6 +115,7 @@ pub fn status(store: &FleetStore, t: &Track) -> TrackStatus {
     let mut repos = 0;
     let mut waiting_on = Vec::new();
     let mut affected = 0;
+    let mut not_built = false;
     for (ctx, entry) in store.contexts() {
         if matches!(&entry.origin, Origin::Derived { alias_of: Some(_), .. }) {
             continue;
@@ -99,10 +158,34 @@ pub fn status(store: &FleetStore, t: &Track) -> TrackStatus {
                 }
                 let kname = ks.obj().metadata.name.clone().unwrap_or_default();
                 let applied = k["status"]["lastAppliedRevision"].as_str().unwrap_or_default();
-                let ok = applied == rev;
+                let root = normalize_path(k["spec"]["path"].as_str().unwrap_or(""));
+                let missing: Vec<String> = match k["status"]["inventory"]["entries"].as_array() {
+                    Some(entries) if applied == rev => t
+                        .written
+                        .iter()
+                        .filter(|o| builds(&root, std::slice::from_ref(&o.path)))
+                        .filter(|o| !entries.iter().any(|e| e["id"].as_str().is_some_and(|id| o.is(id))))
+                        .map(|o| match &o.namespace {
+                            Some(ns) => format!("{} {ns}/{}", o.kind, o.name),
+                            None => format!("{} {}", o.kind, o.name),
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                let ok = applied == rev && missing.is_empty();
                 all_applied &= ok;
+                not_built |= !missing.is_empty();
                 affected += 1;
-                let state = if ok { "applied it".to_owned() } else { format!("last applied {applied:?}") };
+                let state = if ok {
+                    "applied it".to_owned()
+                } else if !missing.is_empty() {
+                    format!(
+                        "applied it, but its inventory lacks {}: is the file in its kustomization.yaml's resources?",
+                        missing.join(", ")
+                    )
+                } else {
+                    format!("last applied {applied:?}")
+                };
                 lines.push((ok, format!("Kustomization {ctx}/{kns}/{kname}: {state}")));
             }
         }
@@ -116,6 +199,8 @@ pub fn status(store: &FleetStore, t: &Track) -> TrackStatus {
         format!("{c} fetched by Flux; no Kustomization of that GitRepository builds the written files")
     } else if all_applied {
         format!("✔ {c} reached the fleet and is applied")
+    } else if not_built {
+        format!("{c} applied, but a Kustomization's inventory lacks objects it writes (not in the build?)")
     } else {
         format!("{c} fetched by Flux; waiting for Kustomizations to apply it")
     };
@@ -163,6 +248,12 @@ mod tests {
             base: "main".into(),
             commit: "a".repeat(40),
             paths: vec!["clusters/management/clusters/default/x.yaml".into()],
+            written: written_objects([(
+                "clusters/management/clusters/default/x.yaml",
+                Some(
+                    "apiVersion: cluster.x-k8s.io/v1beta2\nkind: Cluster\nmetadata:\n  name: x\n  namespace: default\n",
+                ),
+            )]),
         }
     }
 
@@ -201,6 +292,51 @@ mod tests {
         let s = status(&store, &track());
         assert!(s.done, "{s:?}");
         assert!(s.summary.starts_with("✔"));
+    }
+
+    /// A revision applied whose build left the written file out (a `kustomization.yaml` listing its
+    /// resources, without the new file) is not "applied": the inventory says what is missing.
+    #[test]
+    fn an_applied_revision_without_the_written_objects_in_the_inventory_is_not_applied() {
+        let mut store = FleetStore::new();
+        let new = format!("main@sha1:{}", "a".repeat(40));
+        put(&mut store, "mgmt", git_repo("ssh://git@github.com/acme/fleet", &new));
+        let mut ks = kustomization("flux-system", "./clusters/management", &new);
+        ks["status"]["inventory"] = json!({"entries": [{"id": "default_y_cluster.x-k8s.io_Cluster", "v": "v1beta2"}]});
+        put(&mut store, "mgmt", ks.clone());
+        let s = status(&store, &track());
+        assert!(!s.done, "{s:?}");
+        assert_eq!(
+            s.summary,
+            format!(
+                "{} applied, but a Kustomization's inventory lacks objects it writes (not in the build?)",
+                "a".repeat(12)
+            )
+        );
+        assert!(
+            s.lines[1]
+                .1
+                .ends_with("inventory lacks Cluster default/x: is the file in its kustomization.yaml's resources?"),
+            "{:?}",
+            s.lines
+        );
+
+        ks["status"]["inventory"]["entries"]
+            .as_array_mut()
+            .expect("entries")
+            .push(json!({"id": "default_x_cluster.x-k8s.io_Cluster", "v": "v1beta2"}));
+        put(&mut store, "mgmt", ks);
+        let s = status(&store, &track());
+        assert!(s.done, "{s:?}");
+    }
+
+    #[test]
+    fn written_objects_read_every_document() {
+        let yaml = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team\n---\napiVersion: x.io/v1\nkind: Widget\nmetadata:\n  name: web\n  namespace: team\n";
+        let objs = written_objects([("a.yaml", Some(yaml)), ("gone.yaml", None), ("bad.yaml", Some(": ["))]);
+        assert_eq!(objs.len(), 2, "{objs:?}");
+        assert!(objs[0].is("_team__Namespace"), "{objs:?}");
+        assert!(objs[1].is("team_web_x.io_Widget") && !objs[1].is("other_web_x.io_Widget"), "{objs:?}");
     }
 
     #[test]

@@ -368,6 +368,9 @@ fn done(f: &mut Frame, area: Rect, w: &Wizard, store: &FleetStore, theme: &Theme
             base: setup.base.branch.clone(),
             commit: a.commit.clone(),
             paths: w.plan.iter().flat_map(|p| p.files.iter().map(|f| f.path.clone())).collect(),
+            written: track::written_objects(
+                w.plan.iter().flat_map(|p| p.files.iter().map(|f| (f.path.as_str(), f.content.as_deref()))),
+            ),
         };
         let s = track::status(store, &t);
         lines.push(Line::raw(""));
