@@ -341,3 +341,79 @@ async fn a_bootstrapped_workload_cluster_runs_its_own_real_flux() -> anyhow::Res
     }
     Ok(())
 }
+
+/// A folder whose `kustomization.yaml` lists its resources: a file added beside them is fetched and the
+/// revision applied by the real kustomize-controller, but the object is not built. fleetdeck's tracking
+/// says so (from the Kustomization's real inventory) instead of "applied"; listing the file fixes it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_left_out_of_the_build_is_not_tracked_as_applied() -> anyhow::Result<()> {
+    let w = World::start().await?;
+    let clone = w.clone.clone();
+    let cluster = |name: &str| TEMPLATE.replace("${CLUSTER_NAME}", name).replace("${NAMESPACE:=default}", "default");
+    let (a, b) = (cluster("listed-a"), cluster("listed-b"));
+    let base = tokio::task::spawn_blocking(move || {
+        std::fs::create_dir_all(clone.join("listed")).expect("mkdir");
+        std::fs::write(clone.join("listed/a.yaml"), a).expect("write");
+        std::fs::write(clone.join("listed/kustomization.yaml"), "resources:\n  - a.yaml\n").expect("write");
+        git(&clone, &["add", "-A"]);
+        git(&clone, &["commit", "-q", "-m", "listed: a"]);
+        git(&clone, &["push", "-q", "origin", "main"]);
+        // The change under review: b.yaml, not added to the list.
+        git(&clone, &["checkout", "-q", "-b", "add-b"]);
+        std::fs::write(clone.join("listed/b.yaml"), &b).expect("write");
+        git(&clone, &["add", "-A"]);
+        git(&clone, &["commit", "-q", "-m", "listed: b"]);
+        git(&clone, &["push", "-q", "origin", "add-b"]);
+        git(&clone, &["rev-parse", "HEAD"])
+    })
+    .await?;
+    w.sync_objects_at("listed", "listed").await?;
+    let (_fleet, mut rx, mut store) = watch(w.env.kubeconfig_path()).await?;
+    let t = Track {
+        remote_url: w.server.url("fleet.git"),
+        branch: "add-b".into(),
+        base: "main".into(),
+        commit: base.clone(),
+        paths: vec!["listed/b.yaml".into()],
+        written: written_at(&w, &base, "listed/b.yaml"),
+    };
+    w.merge(&base);
+    w.fleetdeck(0, &["reconcile", "gitrepository", "flux-system/fleet", "--context", "mgmt"]);
+    let lacks = "inventory lacks Cluster default/listed-b: is the file in its kustomization.yaml's resources?";
+    let started = Instant::now();
+    while !track::status(&store, &t).lines.iter().any(|(_, l)| l.ends_with(lacks)) {
+        if started.elapsed() > Duration::from_secs(60) {
+            let ks = w.api("flux-system", &kustomizations()).await?.get("listed").await?;
+            panic!("not within 60 s: {:?}\n{}", track::status(&store, &t), ks.data["status"]);
+        }
+        if let Ok(Some(m)) = tokio::time::timeout(Duration::from_millis(100), rx.recv()).await {
+            store.apply(m, k8s_openapi::jiff::Timestamp::now());
+        }
+    }
+    let s = track::status(&store, &t);
+    assert!(!s.done, "{s:?}");
+    assert!(s.summary.contains("inventory lacks objects it writes"), "{}", s.summary);
+    let ks = w.api("flux-system", &kustomizations()).await?.get("listed").await?;
+    assert_eq!(
+        ks.data["status"]["lastAppliedRevision"],
+        json!(format!("main@sha1:{base}")),
+        "the revision was applied"
+    );
+    assert!(w.api("default", &clusters()).await?.get_opt("listed-b").await?.is_none(), "and listed-b was not");
+
+    // Listed, merged: applied, and tracked as applied.
+    let clone = w.clone.clone();
+    let fixed = tokio::task::spawn_blocking(move || {
+        std::fs::write(clone.join("listed/kustomization.yaml"), "resources:\n  - a.yaml\n  - b.yaml\n").expect("write");
+        git(&clone, &["commit", "-q", "-am", "listed: b, listed"]);
+        git(&clone, &["push", "-q", "origin", "add-b"]);
+        git(&clone, &["rev-parse", "HEAD"])
+    })
+    .await?;
+    w.merge(&fixed);
+    w.fleetdeck(0, &["reconcile", "gitrepository", "flux-system/fleet", "--context", "mgmt"]);
+    let t = Track { commit: fixed, ..t };
+    until(&mut rx, &mut store, "the fixed commit tracked as applied", 60, |s| track::status(s, &t).done).await;
+    assert!(w.api("default", &clusters()).await?.get_opt("listed-b").await?.is_some());
+    Ok(())
+}
