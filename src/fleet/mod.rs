@@ -331,12 +331,22 @@ impl Fleet {
 pub fn describe(e: &(dyn std::error::Error + 'static)) -> String {
     // An API server's answer: its reason, code and message (kube's own text repeats the whole Status
     // struct, `ApiError: ... (Status { status: Some(Failure), ... })`).
+    let status = |s: &kube::core::Status| match (s.reason.is_empty(), s.message.is_empty()) {
+        (false, false) => format!("{} ({}): {}", s.reason, s.code, s.message),
+        (true, false) => format!("{}: {}", s.code, s.message),
+        _ => format!("{} ({})", if s.reason.is_empty() { "error" } else { &s.reason }, s.code),
+    };
     if let Some(kube::Error::Api(s)) = e.downcast_ref::<kube::Error>() {
-        return match (s.reason.is_empty(), s.message.is_empty()) {
-            (false, false) => format!("{} ({}): {}", s.reason, s.code, s.message),
-            (true, false) => format!("{}: {}", s.code, s.message),
-            _ => format!("{} ({})", if s.reason.is_empty() { "error" } else { &s.reason }, s.code),
-        };
+        return status(s);
+    }
+    // A watcher's error around one: what it was doing, then the answer read as above.
+    use kube::runtime::watcher::Error as W;
+    match e.downcast_ref::<W>() {
+        Some(W::InitialListFailed(inner)) => return format!("listing: {}", describe(inner)),
+        Some(W::WatchStartFailed(inner)) => return format!("starting the watch: {}", describe(inner)),
+        Some(W::WatchFailed(inner)) => return format!("watching: {}", describe(inner)),
+        Some(W::WatchError(s)) => return format!("watching: {}", status(s)),
+        _ => {}
     }
     let mut parts: Vec<String> = vec![e.to_string()];
     let mut cur = e.source();
@@ -352,5 +362,26 @@ pub fn describe(e: &(dyn std::error::Error + 'static)) -> String {
     match text.strip_prefix("ServiceError: client error (Connect): ") {
         Some(cause) => cause.to_string(),
         None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe;
+
+    /// A 403 on a watch reads as the API server's reason, code and message, not kube's Debug of the Status.
+    #[test]
+    fn a_watch_refused_reads_as_the_servers_answer() {
+        let mut status = kube::core::Status::failure(
+            "kustomizations.kustomize.toolkit.fluxcd.io is forbidden: User \"restricted\" cannot watch resource",
+            "Forbidden",
+        );
+        status.code = 403;
+        let e = kube::runtime::watcher::Error::WatchStartFailed(kube::Error::Api(status.boxed()));
+        assert_eq!(
+            describe(&e),
+            "starting the watch: Forbidden (403): kustomizations.kustomize.toolkit.fluxcd.io is forbidden: User \
+             \"restricted\" cannot watch resource"
+        );
     }
 }
