@@ -387,3 +387,45 @@ fn cli_policy_violation_blocks_the_write_at_its_field_and_delete_needs_confirmat
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no files of cluster default/nope"));
 }
+
+/// A base whose cluster folder has a `kustomization.yaml` listing its resources: the plan warns, per added
+/// file it leaves out, that a Kustomization building that folder will not apply it; files elsewhere pass.
+#[test]
+fn a_plan_warns_of_files_a_listed_kustomization_leaves_out() {
+    let f = fixture();
+    let other = tempfile::tempdir().expect("tempdir");
+    git(other.path(), &["clone", "-q", "-b", "main", f.remote.to_str().expect("utf-8"), "c"]);
+    let c = other.path().join("c");
+    let dir = c.join(DEFAULT_CAPI_REPOSITORY_PATH);
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(dir.join("kustomization.yaml"), "resources:\n  - a.yaml\n").expect("write");
+    std::fs::write(dir.join("a.yaml"), "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n").expect("write");
+    git(&c, &["add", "-A"]);
+    git(&c, &["-c", "user.name=o", "-c", "user.email=o@e.invalid", "commit", "-qm", "listed"]);
+    git(&c, &["push", "-q", "origin", "HEAD:main"]);
+
+    let repo = Repo::open(&f.work, "origin").expect("open");
+    let base = repo.fetch_base(None).expect("base");
+    let template = demo_template("GitOpsTemplate", "aws-eks-cluster");
+    let values: BTreeMap<String, String> =
+        [("CLUSTER_NAME", "check-new"), ("AWS_REGION", "eu-west-1")].map(|(k, v)| (k.into(), v.into())).into();
+    let req = CreateRequest {
+        template: &template,
+        values,
+        capi_path: DEFAULT_CAPI_REPOSITORY_PATH.into(),
+        profile_repository: Some(profile_repo()),
+        extra_profiles: Vec::new(),
+    };
+    let created = create::render(&req).expect("render");
+    let plan = Plan::new(&repo, &base, &created.branch, &created.message, &created.changes()).expect("plan");
+    let k = format!("{DEFAULT_CAPI_REPOSITORY_PATH}/kustomization.yaml");
+    let tail =
+        format!("a Kustomization building {DEFAULT_CAPI_REPOSITORY_PATH} will not apply it (add it to resources)");
+    assert_eq!(
+        plan.warnings,
+        [
+            format!("{k} lists its resources without team-data/check-new.yaml: {tail}"),
+            format!("{k} lists its resources without team-data/check-new-gitopscluster.yaml: {tail}"),
+        ]
+    );
+}

@@ -96,7 +96,7 @@ fn text(b: &Buffer) -> String {
 fn plan_of(form: &Form) -> Plan {
     let created = form.created.as_ref().expect("rendered");
     let files = created.changes().iter().map(|c| planned(c, None)).collect();
-    Plan { base: base(), branch: created.branch.clone(), message: created.message.clone(), files }
+    Plan { base: base(), branch: created.branch.clone(), message: created.message.clone(), files, warnings: Vec::new() }
 }
 
 #[test]
@@ -173,6 +173,7 @@ fn the_teardown_confirmation() {
         branch: "fleetdeck/delete-dev-eu".into(),
         message: "Delete cluster platform/dev-eu".into(),
         files: vec![planned(&change, Some("kind: Cluster\n"))],
+        warnings: Vec::new(),
     });
     w.step = Step::Confirm;
     insta::assert_snapshot!("wizard_teardown", text(&draw(w)));

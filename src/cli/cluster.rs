@@ -191,8 +191,12 @@ fn create(args: &CreateArgs, global: &GlobalArgs) -> Result<()> {
         for f in &plan.files {
             print!("{}", f.diff);
         }
+        for w in &plan.warnings {
+            eprintln!("warning: {w}");
+        }
         return Ok(());
     }
+    notes.extend(plan.warnings.iter().map(|w| format!("warning: {w}")));
     let applied = common::write(&opened, &plan, &mut notes)?;
     let (ns, name) = (&created.rendered.cluster_namespace, &created.rendered.cluster_name);
     let out = common::outcome("create", (ns, name), &opened, &plan, &applied, notes)?;

@@ -36,7 +36,8 @@ pub const NAMESPACE_LABEL: &str = "kustomize.toolkit.fluxcd.io/namespace";
 pub const SUBSTITUTE_KEY: &str = "kustomize.toolkit.fluxcd.io/substitute";
 
 /// The names kustomize recognises for a kustomization file (sigs.k8s.io/kustomize `konfig`).
-const KUSTOMIZATION_FILES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+/// The names kustomize accepts for a kustomization file, in the order it looks for them.
+pub const KUSTOMIZATION_FILES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
 /// What fleetdeck needs of a Kustomization's spec to build it.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -39,6 +39,7 @@ pub mod revision;
 pub mod teardown;
 pub mod template;
 pub mod topology;
+pub mod unlisted;
 pub mod yaml;
 
 pub use plan::{FileAction, Plan, PlannedFile};

@@ -44,6 +44,10 @@ pub struct Plan {
     pub message: String,
     /// Every file, in the order written.
     pub files: Vec<PlannedFile>,
+    /// What the reviewer should know before writing, e.g. an added file that a `kustomization.yaml` listing
+    /// its resources leaves out of the build ([`super::unlisted`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl Plan {
@@ -60,8 +64,25 @@ impl Plan {
     ) -> Result<Plan, RepoError> {
         let paths: Vec<String> = changes.iter().map(|c| c.path.clone()).collect();
         let old = repo.read_files(&base.commit, &paths)?;
-        let files = changes.iter().zip(old).map(|(c, old)| planned(c, old.as_deref())).collect();
-        Ok(Plan { base: base.clone(), branch: branch.to_owned(), message: message.to_owned(), files })
+        let files: Vec<PlannedFile> = changes.iter().zip(old).map(|(c, old)| planned(c, old.as_deref())).collect();
+        // Added files the nearest kustomization file above them (the base's, or this plan's own) leaves out.
+        let added: Vec<String> = files.iter().filter(|f| f.action == FileAction::Add).map(|f| f.path.clone()).collect();
+        let candidates = super::unlisted::candidates(&added);
+        let mut kustomizations: std::collections::BTreeMap<String, String> = candidates
+            .iter()
+            .cloned()
+            .zip(repo.read_files(&base.commit, &candidates)?)
+            .filter_map(|(p, text)| Some((p, text?)))
+            .collect();
+        for f in &files {
+            match &f.content {
+                Some(c) if candidates.contains(&f.path) => kustomizations.insert(f.path.clone(), c.clone()),
+                None => kustomizations.remove(&f.path),
+                _ => None,
+            };
+        }
+        let warnings = super::unlisted::unlisted(&added, &kustomizations);
+        Ok(Plan { base: base.clone(), branch: branch.to_owned(), message: message.to_owned(), files, warnings })
     }
 
     /// The changes to hand to [`Repo::apply`].

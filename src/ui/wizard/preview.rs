@@ -20,7 +20,7 @@ pub fn action_word(a: FileAction) -> &'static str {
 /// How many lines [`lines`] makes (to keep scrolling inside them).
 pub fn line_count(plan: &Plan, violations: Option<&[Violation]>) -> usize {
     let files: usize = plan.files.iter().map(|f| f.diff.lines().count() + 2).sum();
-    3 + violations.map_or(0, |v| 1 + v.len()) + usize::from(plan.is_noop()) + files
+    3 + violations.map_or(0, |v| 1 + v.len()) + usize::from(plan.is_noop()) + plan.warnings.len() + files
 }
 
 /// Every line of the preview of `plan` (scrolled by the caller); `violations`: the policy's verdict, for
@@ -49,6 +49,9 @@ pub fn lines(plan: &Plan, violations: Option<&[Violation]>, theme: &Theme) -> Ve
                 out.push(Line::styled(format!("   {v}"), theme.style(Role::Error)));
             }
         }
+    }
+    for w in &plan.warnings {
+        out.push(Line::styled(format!(" ⚠ {w}"), theme.style(Role::Warning)));
     }
     if plan.is_noop() {
         out.push(Line::styled(

@@ -154,6 +154,7 @@ mod tests {
             branch: "fleetdeck/delete-dev-eu".into(),
             message: "Delete cluster platform/dev-eu".into(),
             files: vec![planned(&change, Some("kind: Cluster\n"))],
+            warnings: Vec::new(),
         });
         w.setup = Some(super::super::Setup {
             repo: crate::gitops::Repo { root: "/nonexistent".into(), remote: "origin".into(), author: None },
