@@ -349,7 +349,8 @@ fn demo_up_status_down_with_the_real_binary() {
 
 /// `--flux real`: the real controllers build mgmt's Flux objects from the fleet repository on the loopback
 /// server (only the bootstrap pair was seeded), reconcile the remote Kustomization into dev-eu, and install
-/// the HelmRelease from the loopback chart repository; stopping the demo leaves no controller running.
+/// the HelmRelease from the loopback chart repository; dev-eu and prod-us run their own; stopping the demo
+/// leaves no controller running.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn real_flux_reconciles_the_management_cluster_from_loopback() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
@@ -364,8 +365,8 @@ async fn real_flux_reconciles_the_management_cluster_from_loopback() -> anyhow::
     let mut fleet = DemoFleet::start(&opts, &mut |_| {}).await?;
     println!("demo --flux real up in {:.1} s", t.elapsed().as_secs_f64());
     let real = fleet.real_flux().expect("real Flux runs");
-    let flux_pids = real.controllers.pids();
-    assert_eq!(flux_pids.len(), 3);
+    let flux_pids = real.pids();
+    assert_eq!(flux_pids.len(), 9, "three controllers in each of mgmt, dev-eu and prod-us");
     let origin = fleetdeck::demo::repo::origin_url(&fleet.repository)?;
     assert_eq!(origin, real.server.url("fleet.git"), "the wizards push to the loopback server");
     let mgmt = fleet.env.client("mgmt").await?;
@@ -412,6 +413,33 @@ async fn real_flux_reconciles_the_management_cluster_from_loopback() -> anyhow::
         .filter_map(|e| e["id"].as_str().map(str::to_owned))
         .collect();
     assert!(ids.iter().any(|i| i == "_monitoring__Namespace"), "{ids:?}");
+
+    // dev-eu and prod-us run their own real Flux, bootstrapped with their flux-system pair alone: their
+    // Kustomizations come from git, and prod-us's newest revision fails to build, as in the simulation.
+    let ks = ar("kustomize.toolkit.fluxcd.io", "v1", "Kustomization", "kustomizations");
+    let cases =
+        [("dev-eu", "apps", "True", "ReconciliationSucceeded"), ("prod-us", "infrastructure", "False", "BuildFailed")];
+    for (context, name, status, reason) in cases {
+        let api: Api<DynamicObject> = Api::namespaced_with(fleet.env.client(context).await?, "flux-system", &ks);
+        let t = std::time::Instant::now();
+        loop {
+            let o = api.get_opt(name).await?;
+            let ready = o
+                .as_ref()
+                .and_then(|o| at(o, "/status/conditions").as_array()?.iter().find(|c| c["type"] == "Ready").cloned());
+            if let (Some(o), Some(c)) = (&o, &ready)
+                && c["status"] == status
+                && c["reason"] == reason
+            {
+                let managers: Vec<String> =
+                    o.metadata.managed_fields.iter().flatten().filter_map(|f| f.manager.clone()).collect();
+                assert!(managers.iter().any(|m| m == "kustomize-controller"), "{context} {name}: {managers:?}");
+                break;
+            }
+            assert!(t.elapsed() < std::time::Duration::from_secs(90), "{context} {name}: {ready:?}");
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        }
+    }
 
     fleet.stop();
     for pid in flux_pids {

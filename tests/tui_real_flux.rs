@@ -89,7 +89,11 @@ fn drive(home: &Path) {
     assert!(s.contains(&format!("commit  {commit}")), "{s}");
     let short = &commit[..12];
     tmux.wait_for("tracking waits for the merge", Duration::from_secs(20), |s| {
-        s.contains("waiting for GitRepository mgmt/flux-system/flux-system") && s.contains(short)
+        // The summary wraps at the pane's width: read the pane's lines joined.
+        let lines: Vec<&str> = s.lines().map(|l| l.trim_matches(|c: char| c == '│' || c.is_whitespace())).collect();
+        let joined = lines.join(" ");
+        joined.contains("mgmt/flux-system/flux-system")
+            && joined.contains(&format!("to reach {short} (merge {BRANCH} into main)"))
     });
 
     // The review merged: main fast-forwarded to the wizard's commit on the server.

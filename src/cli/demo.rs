@@ -68,7 +68,7 @@ pub fn run(args: &DemoArgs, global: &GlobalArgs) -> Result<()> {
 fn moved_by(flux: FluxMode) -> &'static str {
     match flux {
         FluxMode::Simulated => demo::CONTROLLERS_LABEL,
-        FluxMode::Real => "real Flux in mgmt, simulated controllers elsewhere",
+        FluxMode::Real => "real Flux in every cluster, simulated CAPI, Terraform and Crossplane",
     }
 }
 
@@ -95,8 +95,8 @@ fn usage(state: &DemoState) -> String {
     out.push_str("then e.g.: kubectl --context mgmt get clusters.cluster.x-k8s.io -A\n");
     if let Some(url) = &state.git_url {
         out.push_str(&format!(
-            "real Flux in mgmt: source-, kustomize- and helm-controller (logs in {}), fetching {url}fleet.git and \
-             {url}charts\n",
+            "real Flux in mgmt, dev-eu and prod-us: source-, kustomize- and helm-controller each (logs in {}), \
+             fetching {url}fleet.git and {url}charts\n",
             state.kubeconfig.parent().map(|d| d.join("flux").display().to_string()).unwrap_or_default()
         ));
     }

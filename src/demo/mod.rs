@@ -60,9 +60,9 @@ pub enum FluxMode {
     /// fleetdeck's simulated controllers (quick; nothing to build).
     #[default]
     Simulated,
-    /// The real source-, kustomize- and helm-controller (built once from the Go module proxy), fetching the
-    /// fleet repository and charts from a git server on loopback ([`git_server`]); `dev-eu` and `prod-us`
-    /// keep the simulation.
+    /// The real source-, kustomize- and helm-controller (built once from the Go module proxy), one set per
+    /// cluster (`mgmt`, `dev-eu`, `prod-us`), fetching the fleet repository and charts from a git server on
+    /// loopback ([`git_server`]).
     Real,
 }
 
@@ -87,8 +87,15 @@ pub struct DemoFleet {
 pub struct RealFlux {
     /// The loopback git and chart server.
     pub server: git_server::GitServer,
-    /// The real Flux controllers, against `mgmt`.
-    pub controllers: crate::envtest::flux_run::FluxControllers,
+    /// The real Flux controllers, one set per context of [`seed::real_flux::REAL_CONTEXTS`], in that order.
+    pub controllers: Vec<crate::envtest::flux_run::FluxControllers>,
+}
+
+impl RealFlux {
+    /// Pids of every controller process (three per context).
+    pub fn pids(&self) -> Vec<u32> {
+        self.controllers.iter().flat_map(|c| c.pids()).collect()
+    }
 }
 
 impl DemoFleet {
@@ -196,13 +203,18 @@ impl DemoFleet {
             Some(server) => {
                 progress("building the real Flux controllers unless built (once: 6-9 min from the Go module proxy)");
                 let binaries = crate::envtest::flux_controllers::ensure_all(&mut |line| progress(line))?;
-                progress("starting the real source-, kustomize- and helm-controller against mgmt");
-                let mut flux_opts =
-                    crate::envtest::flux_run::FluxOptions::new(&kubeconfig, &opts.dir.join("flux"), binaries);
-                flux_opts.context = Some(seed::real_flux::REAL_CONTEXT.into());
-                let controllers =
-                    tokio::task::spawn_blocking(move || crate::envtest::flux_run::FluxControllers::start(&flux_opts))
-                        .await??;
+                let mut controllers = Vec::new();
+                for context in seed::real_flux::REAL_CONTEXTS {
+                    progress(&format!("starting the real source-, kustomize- and helm-controller against {context}"));
+                    let dir = opts.dir.join("flux").join(context);
+                    let mut flux_opts = crate::envtest::flux_run::FluxOptions::new(&kubeconfig, &dir, binaries.clone());
+                    flux_opts.context = Some(context.into());
+                    let started = tokio::task::spawn_blocking(move || {
+                        crate::envtest::flux_run::FluxControllers::start(&flux_opts)
+                    })
+                    .await??;
+                    controllers.push(started);
+                }
                 Some(RealFlux { server, controllers })
             }
         };
@@ -210,7 +222,7 @@ impl DemoFleet {
             progress(&format!("starting the {CONTROLLERS_LABEL}"));
             let simulated_flux: &[&str] = match opts.flux {
                 FluxMode::Simulated => &SERVERS,
-                FluxMode::Real => &SERVERS[1..],
+                FluxMode::Real => &[],
             };
             Some(controllers::start(&env, Some(opts.dir.clone()), simulated_flux).await?)
         } else {
@@ -222,7 +234,7 @@ impl DemoFleet {
     /// Pids of etcd, the API servers and the real Flux controllers.
     pub fn pids(&self) -> Vec<u32> {
         let mut pids = self.env.pids();
-        pids.extend(self.real_flux.iter().flat_map(|r| r.controllers.pids()));
+        pids.extend(self.real_flux.iter().flat_map(RealFlux::pids));
         pids
     }
 
