@@ -412,8 +412,11 @@ async fn a_file_left_out_of_the_build_is_not_tracked_as_applied() -> anyhow::Res
     .await?;
     w.merge(&fixed);
     w.fleetdeck(0, &["reconcile", "gitrepository", "flux-system/fleet", "--context", "mgmt"]);
+    // The Kustomization too, as an operator would: under load, kustomize-controller may still be busy with
+    // the previous revision when the new artifact arrives, and its interval is 1 m.
+    w.fleetdeck(0, &["reconcile", "kustomization", "flux-system/listed", "--context", "mgmt"]);
     let t = Track { commit: fixed, ..t };
-    until(&mut rx, &mut store, "the fixed commit tracked as applied", 60, |s| track::status(s, &t).done).await;
+    until(&mut rx, &mut store, "the fixed commit tracked as applied", 90, |s| track::status(s, &t).done).await;
     assert!(w.api("default", &clusters()).await?.get_opt("listed-b").await?.is_some());
     Ok(())
 }

@@ -38,10 +38,55 @@ fn a_cluster_created_in_the_cockpit_is_applied_by_the_real_flux() {
     assert!(up.status.success(), "demo up --flux real: {}", String::from_utf8_lossy(&up.stderr));
     println!("demo up --flux real in {:.1} s", t.elapsed().as_secs_f64());
     let result = std::panic::catch_unwind(|| drive(home.path()));
+    let pids = controller_pids(home.path());
+    let crashed = std::panic::catch_unwind(|| a_crashed_controller_is_named(home.path()));
     let down = fleetdeck(home.path(), &["demo", "down"]);
     assert!(down.status.success(), "demo down: {}", String::from_utf8_lossy(&down.stderr));
-    if let Err(p) = result {
+    if let Err(p) = result.and(crashed) {
         std::panic::resume_unwind(p);
+    }
+    assert_eq!(pids.len(), 9, "three controllers in each of mgmt, dev-eu and prod-us");
+    for pid in pids {
+        // SAFETY: kill with signal 0 only checks whether the process exists.
+        assert!(unsafe { libc::kill(pid as i32, 0) } != 0, "controller {pid} still runs after demo down");
+    }
+}
+
+/// `demo status`'s lines of the real Flux controllers.
+fn flux_lines(home: &Path) -> Vec<String> {
+    let out = fleetdeck(home, &["demo", "status"]);
+    assert!(out.status.success(), "demo status: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).lines().filter(|l| l.starts_with("  flux ")).map(str::to_owned).collect()
+}
+
+fn controller_pids(home: &Path) -> Vec<u32> {
+    flux_lines(home)
+        .iter()
+        .filter_map(|l| l.split_once(" pid ").and_then(|(_, r)| r.split_whitespace().next()?.parse().ok()))
+        .collect()
+}
+
+/// A controller killed mid-demo: `demo status` names it, with its log's last line; the others run on.
+fn a_crashed_controller_is_named(home: &Path) {
+    let lines = flux_lines(home);
+    assert!(lines.iter().all(|l| l.ends_with(" running")), "{lines:#?}");
+    let victim = lines.iter().find(|l| l.contains("dev-eu") && l.contains("helm-controller")).expect("dev-eu's");
+    let pid: i32 =
+        victim.split_once(" pid ").and_then(|(_, r)| r.split_whitespace().next()?.parse().ok()).expect("pid");
+    // SAFETY: a plain kill of a child process this test's demo started.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGKILL) }, 0);
+    let t = Instant::now();
+    loop {
+        let lines = flux_lines(home);
+        let exited: Vec<&String> = lines.iter().filter(|l| l.contains(" EXITED; ")).collect();
+        if exited.len() == 1 {
+            assert!(exited[0].contains("dev-eu") && exited[0].contains("helm-controller"), "{lines:#?}");
+            assert!(exited[0].contains("last log line: ") && exited[0].contains("(log: "), "{lines:#?}");
+            assert_eq!(lines.iter().filter(|l| l.ends_with(" running")).count(), 8, "{lines:#?}");
+            break;
+        }
+        assert!(t.elapsed() < Duration::from_secs(10), "{lines:#?}");
+        std::thread::sleep(Duration::from_millis(200));
     }
 }
 

@@ -139,6 +139,7 @@ fn serve(dir: &Path, args: &DemoArgs, global: Option<&GlobalArgs>) -> Result<()>
             contexts: args.contexts,
             flux: args.flux,
             git_url: None,
+            flux_controllers: Vec::new(),
         };
         st.write(dir)?;
         let opts =
@@ -161,6 +162,7 @@ fn serve(dir: &Path, args: &DemoArgs, global: Option<&GlobalArgs>) -> Result<()>
         st.child_pids = fleet.pids();
         st.repository = Some(fleet.repository.clone());
         st.git_url = fleet.real_flux().map(|r| r.server.url(""));
+        st.flux_controllers = fleet.real_flux().map(|r| r.processes()).unwrap_or_default();
         st.write(dir)?;
         for (ctx, stats) in &fleet.seeded {
             tracing::info!(target: "demo", "seeded {} objects into {ctx} in {:.2} s", stats.objects, stats.seconds);
@@ -289,8 +291,24 @@ fn status(dir: &Path) -> Result<()> {
     match DemoState::read(dir)? {
         Some(st) if st.owner_alive() => {
             println!("demo fleet {} (pid {}, started {}, --scale {})", st.phase, st.pid, st.started_at, st.scale);
-            let alive = st.child_pids.iter().filter(|p| pid_alive(**p)).count();
-            println!("  {alive}/{} etcd and kube-apiserver processes alive", st.child_pids.len());
+            let flux: Vec<u32> = st.flux_controllers.iter().map(|f| f.pid).collect();
+            let servers: Vec<u32> = st.child_pids.iter().copied().filter(|p| !flux.contains(p)).collect();
+            let alive = servers.iter().filter(|p| pid_alive(**p)).count();
+            println!("  {alive}/{} etcd and kube-apiserver processes alive", servers.len());
+            for f in &st.flux_controllers {
+                if pid_alive(f.pid) {
+                    println!("  flux {:<8} {:<21} pid {:<7} running", f.context, f.name, f.pid);
+                } else {
+                    println!(
+                        "  flux {:<8} {:<21} pid {:<7} EXITED; the rest runs on; last log line: {} (log: {})",
+                        f.context,
+                        f.name,
+                        f.pid,
+                        last_line(&f.log),
+                        f.log.display()
+                    );
+                }
+            }
             for (ctx, url) in &st.servers {
                 println!("  context {ctx:<20} {url}");
             }
@@ -299,6 +317,14 @@ fn status(dir: &Path) -> Result<()> {
         }
         Some(st) => bail!("the demo fleet's process {} is gone; `fleetdeck demo down` cleans up", st.pid),
         None => bail!("no demo fleet runs; `fleetdeck demo up` starts one"),
+    }
+}
+
+/// The last non-empty line of a log file, or why there is none.
+fn last_line(path: &Path) -> String {
+    match std::fs::read_to_string(path) {
+        Ok(text) => text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("(empty)").to_owned(),
+        Err(e) => format!("(unreadable: {e})"),
     }
 }
 

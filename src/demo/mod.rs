@@ -96,6 +96,18 @@ impl RealFlux {
     pub fn pids(&self) -> Vec<u32> {
         self.controllers.iter().flat_map(|c| c.pids()).collect()
     }
+
+    /// Every controller process: its context, name, pid and log.
+    pub fn processes(&self) -> Vec<state::FluxProcess> {
+        let mut out = Vec::new();
+        for (context, c) in seed::real_flux::REAL_CONTEXTS.iter().zip(&self.controllers) {
+            for ((name, log), pid) in c.logs().into_iter().zip(c.pids()) {
+                let (context, name, log) = (context.to_string(), name.to_owned(), log.to_path_buf());
+                out.push(state::FluxProcess { context, name, pid, log });
+            }
+        }
+        out
+    }
 }
 
 impl DemoFleet {

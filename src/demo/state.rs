@@ -34,6 +34,22 @@ pub struct DemoState {
     /// `--flux real`: the loopback git and chart server's base URL (`http://127.0.0.1:PORT/`).
     #[serde(default)]
     pub git_url: Option<String>,
+    /// `--flux real`: each real Flux controller process (also among `child_pids`), for `demo status`.
+    #[serde(default)]
+    pub flux_controllers: Vec<FluxProcess>,
+}
+
+/// One real Flux controller process of `--flux real`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FluxProcess {
+    /// The context it reconciles, e.g. `dev-eu`.
+    pub context: String,
+    /// `source-controller`, `kustomize-controller` or `helm-controller`.
+    pub name: String,
+    /// Its process id.
+    pub pid: u32,
+    /// Its log file (stdout and stderr).
+    pub log: PathBuf,
 }
 
 /// `<state dir>/demo`: the kubeconfig, certificates, process logs and `state.json` of the demo fleet.
@@ -113,6 +129,12 @@ mod tests {
             contexts: 0,
             flux: crate::demo::FluxMode::Real,
             git_url: Some("http://127.0.0.1:8080/".into()),
+            flux_controllers: vec![FluxProcess {
+                context: "mgmt".into(),
+                name: "source-controller".into(),
+                pid: 2,
+                log: dir.path().join("flux/mgmt/source-controller.log"),
+            }],
         };
         s.write(dir.path()).expect("write");
         assert_eq!(DemoState::read(dir.path()).expect("read"), Some(s.clone()));
