@@ -323,20 +323,39 @@ async fn failures_read_as_flux_get_reads_them() -> anyhow::Result<()> {
 
     // The Flux view: each case's row with its state and the start of flux's message (the column is cut at
     // the pane's width); the details pane of the selected row (the worst, first) with the whole message.
-    let snap = w.fleetdeck(0, &["--context", "mgmt", "snapshot", "--view", "flux", "--width", "200", "--details"]);
-    for case in CASES {
-        let entry = stored(&store, case.kind, case.name).expect("stored");
-        let state = format!("{:?}", entry.health.state);
-        let start: String = entry.health.message.chars().take(12).collect();
-        let row = format!("flux-system   {:<15}{state}", case.name);
-        assert!(snap.lines().any(|l| l.contains(&row) && l.contains(&start)), "no row {row:?} … {start:?}:\n{snap}");
+    // helm-controller retries the install now and then (Ready Unknown while it runs), so a snapshot taken
+    // during a retry is read again, for at most 30 s.
+    let check = |snap: &str| -> Result<(), String> {
+        for case in CASES {
+            let entry = stored(&store, case.kind, case.name).expect("stored");
+            let state = format!("{:?}", entry.health.state);
+            let start: String = entry.health.message.chars().take(12).collect();
+            let row = format!("flux-system   {:<15}{state}", case.name);
+            if !snap.lines().any(|l| l.contains(&row) && l.contains(&start)) {
+                return Err(format!("no row {row:?} … {start:?}"));
+            }
+        }
+        let details: Vec<&str> =
+            snap.lines().filter_map(|l| l.split_once("││").map(|(_, r)| r.trim_end_matches('│'))).collect();
+        let details = details.join(" ").split_whitespace().collect::<Vec<_>>().join(" ");
+        let broken = &stored(&store, KindId::HELM_RELEASE, "broken").expect("stored").health;
+        let message = broken.message.split_whitespace().collect::<Vec<_>>().join(" ");
+        if !details.starts_with("HelmRelease flux-system/broken in mgmt health: Failed (InstallFailed)") {
+            return Err("the details pane is not the failed HelmRelease's".into());
+        }
+        if !details.contains(&message) {
+            return Err("the details pane lacks the whole message".into());
+        }
+        Ok(())
+    };
+    let t = std::time::Instant::now();
+    loop {
+        let snap = w.fleetdeck(0, &["--context", "mgmt", "snapshot", "--view", "flux", "--width", "200", "--details"]);
+        match check(&snap) {
+            Ok(()) => break,
+            Err(why) if t.elapsed() > std::time::Duration::from_secs(30) => panic!("{why}:\n{snap}"),
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(500)).await,
+        }
     }
-    let details: Vec<&str> =
-        snap.lines().filter_map(|l| l.split_once("││").map(|(_, r)| r.trim_end_matches('│'))).collect();
-    let details = details.join(" ").split_whitespace().collect::<Vec<_>>().join(" ");
-    let broken = &stored(&store, KindId::HELM_RELEASE, "broken").expect("stored").health;
-    let message = broken.message.split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(details.starts_with("HelmRelease flux-system/broken in mgmt health: Failed (InstallFailed)"), "{snap}");
-    assert!(details.contains(&message), "the details pane shows the whole message:\n{snap}");
     Ok(())
 }
