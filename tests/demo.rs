@@ -395,7 +395,10 @@ async fn real_flux_reconciles_the_management_cluster_from_loopback() -> anyhow::
                 assert!(managers.iter().any(|m| m == "kustomize-controller"), "{kind} {ns}/{name}: {managers:?}");
                 break;
             }
-            assert!(t.elapsed() < std::time::Duration::from_secs(90), "{kind} {ns}/{name} not Ready");
+            if t.elapsed() > std::time::Duration::from_secs(150) {
+                let status = api.get_opt(name).await?.map(|o| o.data["status"].clone());
+                panic!("{kind} {ns}/{name} not Ready within 150 s: {status:?}");
+            }
             tokio::time::sleep(std::time::Duration::from_millis(250)).await;
         }
     }
@@ -436,7 +439,7 @@ async fn real_flux_reconciles_the_management_cluster_from_loopback() -> anyhow::
                 assert!(managers.iter().any(|m| m == "kustomize-controller"), "{context} {name}: {managers:?}");
                 break;
             }
-            assert!(t.elapsed() < std::time::Duration::from_secs(90), "{context} {name}: {ready:?}");
+            assert!(t.elapsed() < std::time::Duration::from_secs(150), "{context} {name}: {ready:?}");
             tokio::time::sleep(std::time::Duration::from_millis(250)).await;
         }
     }

@@ -212,7 +212,10 @@ fn drive(home: &Path, kubeconfig: &Path, remote: &Path, work: &Path) {
         "{s}"
     );
     let waiting = format!("waiting for a GitRepository of {} to reach {}", remote_url(remote), &commit[..12]);
-    assert!(s.contains(&waiting), "the demo syncs nothing from this remote, and says so:\n{s}");
+    // Read again until the frame is whole (a capture can land while a busy machine is still drawing it).
+    tmux.wait_for("the demo syncs nothing from this remote, and says so", Duration::from_secs(20), |s| {
+        s.contains(&waiting)
+    });
     assert_eq!(git(remote, &["log", "-1", "--format=%s", &commit]), "Add cluster tui-new");
     assert_eq!(git(remote, &["rev-parse", &format!("{commit}^")]), git(remote, &["rev-parse", "main"]));
     let files = git(remote, &["diff", "--name-only", "main", &commit]);

@@ -48,6 +48,9 @@ pub fn point_at_loopback(seed: &mut Seed, git_url: &str, charts_url: &str) {
                 }
                 (Some("Kustomization"), true) if real => {
                     o["spec"]["wait"] = json!(false);
+                    // A failed attempt (an apply that timed out on a busy machine) is retried within
+                    // 30 s rather than at the next interval (10 m for some).
+                    o["spec"]["retryInterval"] = json!("30s");
                     if let Some(spec) = o["spec"].as_object_mut() {
                         spec.remove("healthChecks");
                     }
