@@ -84,13 +84,8 @@ fn files_on(remote: &Path, branch: &str) -> Vec<String> {
     out.lines().map(str::to_owned).collect()
 }
 
-#[test]
-fn create_writes_the_expected_commit_pushes_it_and_is_idempotent() {
-    let f = fixture();
-    let before = user_state(&f.work);
-    let repo = Repo::open(&f.work, "origin").expect("open");
-    let base = repo.fetch_base(None).expect("base");
-    assert_eq!(base.branch, "main", "the bare remote's HEAD is dangling: falls back to main");
+/// The demo's GitOpsTemplate rendered for cluster `check-new` in eu-west-1, with the profile repository.
+fn check_new() -> create::Created {
     let template = demo_template("GitOpsTemplate", "aws-eks-cluster");
     let values: BTreeMap<String, String> =
         [("CLUSTER_NAME", "check-new"), ("AWS_REGION", "eu-west-1")].map(|(k, v)| (k.into(), v.into())).into();
@@ -101,7 +96,17 @@ fn create_writes_the_expected_commit_pushes_it_and_is_idempotent() {
         profile_repository: Some(profile_repo()),
         extra_profiles: Vec::new(),
     };
-    let created = create::render(&req).expect("render");
+    create::render(&req).expect("render")
+}
+
+#[test]
+fn create_writes_the_expected_commit_pushes_it_and_is_idempotent() {
+    let f = fixture();
+    let before = user_state(&f.work);
+    let repo = Repo::open(&f.work, "origin").expect("open");
+    let base = repo.fetch_base(None).expect("base");
+    assert_eq!(base.branch, "main", "the bare remote's HEAD is dangling: falls back to main");
+    let created = check_new();
     let plan = Plan::new(&repo, &base, &created.branch, &created.message, &created.changes()).expect("plan");
     assert!(plan.files.iter().all(|p| p.diff.starts_with("--- /dev/null\n+++ b/")), "diffs against the base");
     let applied = repo.apply(&base, &plan.branch, &plan.message, &plan.changes(), true).expect("apply");
@@ -406,17 +411,7 @@ fn a_plan_warns_of_files_a_listed_kustomization_leaves_out() {
 
     let repo = Repo::open(&f.work, "origin").expect("open");
     let base = repo.fetch_base(None).expect("base");
-    let template = demo_template("GitOpsTemplate", "aws-eks-cluster");
-    let values: BTreeMap<String, String> =
-        [("CLUSTER_NAME", "check-new"), ("AWS_REGION", "eu-west-1")].map(|(k, v)| (k.into(), v.into())).into();
-    let req = CreateRequest {
-        template: &template,
-        values,
-        capi_path: DEFAULT_CAPI_REPOSITORY_PATH.into(),
-        profile_repository: Some(profile_repo()),
-        extra_profiles: Vec::new(),
-    };
-    let created = create::render(&req).expect("render");
+    let created = check_new();
     let plan = Plan::new(&repo, &base, &created.branch, &created.message, &created.changes()).expect("plan");
     let k = format!("{DEFAULT_CAPI_REPOSITORY_PATH}/kustomization.yaml");
     let tail =

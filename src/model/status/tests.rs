@@ -314,14 +314,20 @@ fn order_is_worst_first() {
     assert_eq!(serde_json::to_value(PlanPending).unwrap(), json!("PlanPending"));
 }
 
+/// The files of `dir` (relative to the crate) ending in `.ext`, sorted.
+fn fixture_paths(dir: &str, ext: &str) -> Vec<std::path::PathBuf> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+    let mut paths: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    paths.retain(|p| p.extension().is_some_and(|e| e == ext));
+    paths.sort();
+    paths
+}
+
 /// Each `tests/fixtures/status/*.yaml` holds one object; its first line is `# expect: <State>` optionally
 /// followed by `reason=<Reason>` and `note` (the health must carry a note), see [`check`].
 #[test]
 fn fixtures() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/status");
-    let mut paths: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
-    paths.retain(|p| p.extension().is_some_and(|e| e == "yaml"));
-    paths.sort();
+    let paths = fixture_paths("tests/fixtures/status", "yaml");
     assert!(paths.len() >= 30, "only {} fixtures", paths.len());
     for path in paths {
         let name = path.display().to_string();
@@ -340,10 +346,7 @@ fn fixtures() {
 /// row); True is Ready; the message unchanged, and the reason the controller wrote on Ready.
 #[test]
 fn real_flux_failures_read_as_flux_get_reads_them() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/flux-real");
-    let mut paths: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
-    paths.retain(|p| p.extension().is_some_and(|e| e == "json"));
-    paths.sort();
+    let paths = fixture_paths("tests/fixtures/flux-real", "json");
     assert!(paths.len() >= 6, "only {} recorded failures", paths.len());
     for path in paths {
         let name = path.display().to_string();
