@@ -116,14 +116,6 @@ fn track_of(w: &Wizard, written: &Written) -> Option<track::Track> {
     if !written.on_remote || written.applied.already_in_base {
         return None;
     }
-    let paths = w.plan.as_ref().map(|p| p.files.iter().map(|f| f.path.clone()).collect()).unwrap_or_default();
-    let files = w.plan.iter().flat_map(|p| p.files.iter().map(|f| (f.path.as_str(), f.content.as_deref())));
-    Some(track::Track {
-        remote_url: setup.remote_url.clone(),
-        branch: written.applied.branch.clone(),
-        base: setup.base.branch.clone(),
-        commit: written.applied.commit.clone(),
-        paths,
-        written: track::written_objects(files),
-    })
+    let a = &written.applied;
+    Some(track::Track::of_plan(&setup.remote_url, &setup.base.branch, &a.branch, &a.commit, w.plan.as_ref()))
 }

@@ -33,6 +33,28 @@ pub struct Track {
     pub written: Vec<WrittenObject>,
 }
 
+impl Track {
+    /// The change a wizard's `plan` made, pushed to `remote_url` as `commit` on `branch`, for `base`: every
+    /// planned path, and the objects of the files it writes.
+    pub fn of_plan(
+        remote_url: &str,
+        base: &str,
+        branch: &str,
+        commit: &str,
+        plan: Option<&crate::gitops::Plan>,
+    ) -> Track {
+        let files = plan.into_iter().flat_map(|p| p.files.iter());
+        Track {
+            remote_url: remote_url.to_owned(),
+            branch: branch.to_owned(),
+            base: base.to_owned(),
+            commit: commit.to_owned(),
+            paths: files.clone().map(|f| f.path.clone()).collect(),
+            written: written_objects(files.map(|f| (f.path.as_str(), f.content.as_deref()))),
+        }
+    }
+}
+
 /// One object a change writes: its file and identity as a Flux inventory names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WrittenObject {

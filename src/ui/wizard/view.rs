@@ -362,16 +362,7 @@ fn done(f: &mut Frame, area: Rect, w: &Wizard, store: &FleetStore, theme: &Theme
         }
     }
     if written.on_remote && !a.already_in_base {
-        let t = track::Track {
-            remote_url: setup.remote_url.clone(),
-            branch: a.branch.clone(),
-            base: setup.base.branch.clone(),
-            commit: a.commit.clone(),
-            paths: w.plan.iter().flat_map(|p| p.files.iter().map(|f| f.path.clone())).collect(),
-            written: track::written_objects(
-                w.plan.iter().flat_map(|p| p.files.iter().map(|f| (f.path.as_str(), f.content.as_deref()))),
-            ),
-        };
+        let t = track::Track::of_plan(&setup.remote_url, &setup.base.branch, &a.branch, &a.commit, w.plan.as_ref());
         let s = track::status(store, &t);
         lines.push(Line::raw(""));
         let role = if s.done { Role::Ok } else { Role::Progressing };
