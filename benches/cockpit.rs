@@ -98,6 +98,7 @@ fn idle() -> anyhow::Result<usize> {
         controllers: false,
         contexts: 0,
         flux: fleetdeck::demo::FluxMode::Simulated,
+        credential_plugin: None,
     };
     let fleet = rt.block_on(DemoFleet::start(&opts, &mut |_| {}))?;
     let home = dir.path().join("home");

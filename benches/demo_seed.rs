@@ -28,6 +28,7 @@ fn main() -> anyhow::Result<()> {
         controllers: false,
         contexts: 0,
         flux: fleetdeck::demo::FluxMode::Simulated,
+        credential_plugin: None,
     };
     let fleet = rt.block_on(DemoFleet::start(&opts, &mut |l| println!("demo: {l}")))?;
     let (mut objects, mut wall) = (0, 0.0f64);

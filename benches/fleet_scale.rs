@@ -229,6 +229,7 @@ fn main() -> Result<()> {
                     controllers: false,
                     contexts: n,
                     flux: fleetdeck::demo::FluxMode::Simulated,
+                    credential_plugin: None,
                 };
                 let t = Instant::now();
                 let fleet = rt.block_on(DemoFleet::start(&opts, &mut |l| eprintln!("demo: {l}")))?;

@@ -345,6 +345,7 @@ fn serve(rt: &tokio::runtime::Runtime, scale: usize) -> Result<()> {
         controllers: false,
         contexts: 0,
         flux: fleetdeck::demo::FluxMode::Simulated,
+        credential_plugin: None,
     };
     let fleet = rt.block_on(DemoFleet::start(&opts, &mut |l| eprintln!("demo: {l}")))?;
     println!("KUBECONFIG {}", fleet.kubeconfig.display());
@@ -400,6 +401,7 @@ fn fleet_for(
         controllers: false,
         contexts: 0,
         flux: fleetdeck::demo::FluxMode::Simulated,
+        credential_plugin: None,
     };
     let fleet = rt.block_on(DemoFleet::start(&opts, &mut |l| eprintln!("demo: {l}")))?;
     Ok((fleet.kubeconfig.clone(), Some((fleet, dir))))

@@ -231,6 +231,7 @@ fn main() -> Result<()> {
                 controllers: false,
                 contexts: 0,
                 flux: fleetdeck::demo::FluxMode::Simulated,
+                credential_plugin: None,
             };
             let demo = rt.block_on(DemoFleet::start(&opts, &mut |l| eprintln!("demo: {l}")))?;
             let k = demo.kubeconfig.clone();

@@ -108,6 +108,7 @@ impl Demo {
             controllers: true,
             contexts: 0,
             flux: fleetdeck::demo::FluxMode::Simulated,
+            credential_plugin: None,
         };
         let fleet = DemoFleet::start(&opts, &mut |_| {}).await?;
         let home = dir.path().join("home");

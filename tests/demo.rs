@@ -55,6 +55,7 @@ async fn seeded_fleet_and_simulated_controllers() -> anyhow::Result<()> {
         controllers: true,
         contexts: 0,
         flux: fleetdeck::demo::FluxMode::Simulated,
+        credential_plugin: None,
     };
     let fleet = DemoFleet::start(&opts, &mut |_| {}).await?;
     let mgmt = fleet.env.client("mgmt").await?;
@@ -227,6 +228,7 @@ async fn the_api_servers_keep_every_seeded_field() -> anyhow::Result<()> {
         controllers: false,
         contexts: 0,
         flux: fleetdeck::demo::FluxMode::Simulated,
+        credential_plugin: None,
     };
     let fleet = DemoFleet::start(&opts, &mut |_| {}).await?;
     // The same objects as the fleet's seed, but for timestamps (and the kubeconfig Secrets, not custom resources).
@@ -360,6 +362,7 @@ async fn real_flux_reconciles_the_management_cluster_from_loopback() -> anyhow::
         controllers: true,
         contexts: 0,
         flux: fleetdeck::demo::FluxMode::Real,
+        credential_plugin: None,
     };
     let t = std::time::Instant::now();
     let mut fleet = DemoFleet::start(&opts, &mut |_| {}).await?;

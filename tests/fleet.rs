@@ -332,11 +332,21 @@ fn contexts_over_the_demo_fleet_shows_faults_forbidden_and_lineage() {
 
     let derived: Vec<&serde_json::Value> =
         rows.iter().filter(|r| r["name"].as_str().is_some_and(|n| n.starts_with("mgmt/"))).collect();
-    let dev =
-        derived.iter().find(|r| r["name"].as_str().is_some_and(|n| n.ends_with("/dev-eu"))).expect("derived dev-eu");
+    let dev = derived.iter().find(|r| r["name"] == "mgmt/platform/dev-eu").expect("derived dev-eu");
     assert_eq!(dev["origin"]["type"], "derived");
     assert_eq!(dev["origin"]["aliasOf"], "dev-eu");
     assert_eq!(dev["state"], "Ready", "reachable through its kubeconfig Secret: {dev}");
+    // mgmt's ClusterProfiles (issue 18): a context each, connected through the demo's access provider, whose
+    // exec plugin (`fleetdeck demo credential`, configured in the kubeconfig's preferences) ran for real.
+    for (name, location) in [("dev-eu", "eu-west-1"), ("prod-us", "us-east-1")] {
+        let p = row(&format!("mgmt/fleet-system/{name}"));
+        assert_eq!(p["origin"]["type"], "profile", "{p}");
+        assert_eq!(p["origin"]["provider"], "fleetdeck-demo", "{p}");
+        assert_eq!(p["state"], "Ready", "connected through the exec plugin: {p}");
+        assert_eq!(p["nodes"]["total"], row(name)["nodes"]["total"], "the same cluster as context {name}: {p}");
+        let said = p["profile"].as_str().unwrap_or_default();
+        assert!(said.contains("ControlPlaneHealthy True (Healthy)") && said.contains(location), "{p}");
+    }
     let text = String::from_utf8_lossy(&table.stdout);
     assert!(
         text.starts_with("CONTEXT") && text.contains("broken-unreachable") && text.contains("Forbidden: "),

@@ -78,8 +78,10 @@ fn drive(home: &Path, kubeconfig: &Path) {
 
     // Help, generated from the keymap.
     tmux.keys(&["?"]);
-    let s = tmux.wait_for("help", Duration::from_secs(20), |s| s.contains("Keys:"));
-    assert!(s.contains("quit fleetdeck") && s.contains("filter the rows"), "{s}");
+    // Waits for the whole overlay: a capture can land mid-draw, with only its first lines on screen.
+    tmux.wait_for("help with its quit and filter keys", Duration::from_secs(20), |s| {
+        s.contains("Keys:") && s.contains("quit fleetdeck") && s.contains("filter the rows")
+    });
     tmux.keys(&["Escape"]);
 
     // The session drops: SIGHUP ends fleetdeck and the terminal is back in cooked mode on the main screen.

@@ -5,7 +5,7 @@
 //! printing `export KUBECONFIG=...`; `demo status` and `demo down` find it through the state file.
 use std::io::{BufRead, BufReader, IsTerminal, Seek, SeekFrom, Write};
 use std::os::unix::process::CommandExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -50,9 +50,19 @@ pub enum DemoCmd {
     /// Run the fleet in this process without opening anything (what `up` starts in the background).
     #[command(hide = true)]
     Serve,
+    /// The exec credential plugin of the demo hub's access provider: reads the context named by the
+    /// cluster's exec extension in `KUBERNETES_EXEC_INFO` from KUBECONFIG and prints an ExecCredential.
+    #[command(hide = true)]
+    Credential {
+        /// The demo's kubeconfig.
+        kubeconfig: PathBuf,
+    },
 }
 
 pub fn run(args: &DemoArgs, global: &GlobalArgs) -> Result<()> {
+    if let Some(DemoCmd::Credential { kubeconfig }) = &args.cmd {
+        return credential(kubeconfig);
+    }
     let paths = Paths::discover()?;
     let dir = demo_dir(&paths.state_dir);
     match args.cmd {
@@ -61,7 +71,39 @@ pub fn run(args: &DemoArgs, global: &GlobalArgs) -> Result<()> {
         Some(DemoCmd::Up) => up(&dir, args),
         Some(DemoCmd::Status) => status(&dir),
         Some(DemoCmd::Down) => down(&dir),
+        Some(DemoCmd::Credential { .. }) => unreachable!("answered above"),
     }
+}
+
+/// `demo credential`: the demo's access provider plugin (see [`DemoCmd::Credential`]). Errors name what is
+/// missing; the token is printed on stdout only, for the caller.
+fn credential(kubeconfig: &Path) -> Result<()> {
+    let info = std::env::var("KUBERNETES_EXEC_INFO")
+        .context("KUBERNETES_EXEC_INFO is not set: the provider needs provideClusterInfo: true")?;
+    let info: serde_json::Value = serde_json::from_str(&info).context("KUBERNETES_EXEC_INFO is not JSON")?;
+    let context = info
+        .pointer("/spec/cluster/config/context")
+        .and_then(serde_json::Value::as_str)
+        .context("the cluster's client.authentication.k8s.io/exec extension names no \"context\"")?;
+    let text = std::fs::read_to_string(kubeconfig)
+        .with_context(|| format!("reading the demo kubeconfig {}", kubeconfig.display()))?;
+    let kc: serde_json::Value = serde_saphyr::from_str(&text)
+        .with_context(|| format!("{}: not a kubeconfig", kubeconfig.display()))?;
+    let named = |list: &str, name: &str| {
+        kc[list].as_array().and_then(|l| l.iter().find(|e| e["name"] == name)).cloned().unwrap_or_default()
+    };
+    let user = named("contexts", context)["context"]["user"]
+        .as_str()
+        .map(str::to_owned)
+        .with_context(|| format!("{}: no context {context}", kubeconfig.display()))?;
+    let token = named("users", &user)["user"]["token"]
+        .as_str()
+        .map(str::to_owned)
+        .with_context(|| format!("{}: user {user} has no token", kubeconfig.display()))?;
+    let credential = serde_json::json!({"apiVersion": "client.authentication.k8s.io/v1", "kind": "ExecCredential",
+        "status": {"token": token}});
+    println!("{credential}");
+    Ok(())
 }
 
 /// What moves the demo's statuses, for the banner and `usage`.
@@ -80,10 +122,17 @@ fn usage(state: &DemoState) -> String {
         moved_by(state.flux)
     );
     for (ctx, url) in &state.servers {
-        out.push_str(&format!("  context {ctx:<20} {url}\n"));
+        out.push_str(&format!("  context {ctx:<26} {url}\n"));
     }
-    out.push_str(&format!("  context {:<20} RBAC lets it read Flux objects only\n", demo::RESTRICTED));
-    out.push_str(&format!("  context {:<20} a closed port\n", demo::UNREACHABLE));
+    out.push_str(&format!("  context {:<26} RBAC lets it read Flux objects only\n", demo::RESTRICTED));
+    out.push_str(&format!("  context {:<26} a closed port\n", demo::UNREACHABLE));
+    for p in &state.profiles {
+        out.push_str(&format!(
+            "  context {p:<26} mgmt's ClusterProfile, reached through the access provider {} \
+             (its exec plugin: fleetdeck demo credential)\n",
+            demo::seed::cluster_inventory::PROVIDER
+        ));
+    }
     if state.contexts > 0 {
         out.push_str(&format!(
             "  contexts edge-0001 to {} over {} (a user each; every 10th refused or hung)\n",
@@ -140,15 +189,30 @@ fn serve(dir: &Path, args: &DemoArgs, global: Option<&GlobalArgs>) -> Result<()>
             flux: args.flux,
             git_url: None,
             flux_controllers: Vec::new(),
+            profiles: Vec::new(),
         };
         st.write(dir)?;
-        let opts =
-            DemoOptions { dir: dir.to_path_buf(), scale, controllers: true, contexts: args.contexts, flux: args.flux };
+        let opts = DemoOptions {
+            dir: dir.to_path_buf(),
+            scale,
+            controllers: true,
+            contexts: args.contexts,
+            flux: args.flux,
+            credential_plugin: std::env::current_exe().ok(),
+        };
         let mut progress = |line: &str| {
             println!("demo: {line}");
             let _ = std::io::stdout().flush();
         };
         let started = DemoFleet::start(&opts, &mut progress).await;
+        if opts.credential_plugin.is_some() {
+            st.profiles = demo::PROFILED
+                .iter()
+                .map(|(name, _)| {
+                    fleetdeck::fleet::profiles::derived_name("mgmt", demo::seed::cluster_inventory::NAMESPACE, name)
+                })
+                .collect();
+        }
         let mut fleet = match started {
             Ok(f) => f,
             Err(e) => {
@@ -310,7 +374,7 @@ fn status(dir: &Path) -> Result<()> {
                 }
             }
             for (ctx, url) in &st.servers {
-                println!("  context {ctx:<20} {url}");
+                println!("  context {ctx:<26} {url}");
             }
             println!("{}", demo::export_line(&st.kubeconfig));
             Ok(())

@@ -51,6 +51,10 @@ pub struct DemoOptions {
     pub contexts: usize,
     /// Whose Flux runs the management cluster: fleetdeck's simulation, or the real controllers.
     pub flux: FluxMode,
+    /// The fleetdeck binary the hub's access provider runs as its exec plugin (`fleetdeck demo credential`).
+    /// With it, `mgmt` publishes a ClusterProfile per workload cluster and the kubeconfig configures the
+    /// provider (see [`profile_providers`]); `None`: no profiles.
+    pub credential_plugin: Option<PathBuf>,
 }
 
 /// `--flux`: who plays Flux in the management cluster.
@@ -129,7 +133,8 @@ impl DemoFleet {
             Some(h) => edge::contexts(&env, opts.contexts, h.port)?,
             None => Vec::new(),
         };
-        let kubeconfig = write_kubeconfig(&env, edge_contexts)?;
+        let providers = opts.credential_plugin.as_deref().map(|bin| profile_providers(bin, &env.root().join("kubeconfig")));
+        let kubeconfig = write_kubeconfig(&env, edge_contexts, providers.as_ref())?;
 
         progress("installing the Cluster API, Flux, tofu-controller and Weave GitOps CRDs");
         let installs = servers.iter().map(|s| env.install_crds(s));
@@ -169,6 +174,9 @@ impl DemoFleet {
         }
         if let Some(mgmt) = fleet.contexts.get_mut("mgmt") {
             mgmt.extend(restricted_rbac());
+            if opts.credential_plugin.is_some() {
+                mgmt.extend(cluster_profiles(&env, input.now).await?);
+            }
         }
         for (context, crds) in &fleet.crds {
             let crds = crds.iter().map(|c| serde_json::from_value(c.clone())).collect::<Result<Vec<_>, _>>()?;
@@ -284,9 +292,51 @@ async fn seed_all(
     futures::future::join_all(jobs).await.into_iter().collect()
 }
 
+/// The workload clusters `mgmt` publishes ClusterProfiles for, with the region each reports.
+pub const PROFILED: [(&str, &str); 2] = [("dev-eu", "eu-west-1"), ("prod-us", "us-east-1")];
+
+/// The name of the kubeconfig `preferences.extensions` entry through which the demo's kubeconfig configures
+/// its access provider (see [`crate::fleet::profiles::KUBECONFIG_EXTENSION`]).
+pub use crate::fleet::profiles::KUBECONFIG_EXTENSION;
+
+/// The demo's access provider (KEP-5339 consumer shape, `{"providers": [...]}`): `fleetdeck demo credential
+/// <kubeconfig>` run by `bin`, with the cluster's exec extension (`{"context": NAME}`) in
+/// `KUBERNETES_EXEC_INFO`. It prints that context's token from the demo kubeconfig.
+pub fn profile_providers(bin: &Path, kubeconfig: &Path) -> Value {
+    json!({"providers": [{"name": seed::cluster_inventory::PROVIDER, "execConfig": {
+        "apiVersion": "client.authentication.k8s.io/v1",
+        "command": bin.display().to_string(),
+        "args": ["demo", "credential", kubeconfig.display().to_string()],
+        "provideClusterInfo": true,
+        "interactiveMode": "Never",
+    }}]})
+}
+
+/// `mgmt`'s ClusterProfiles for [`PROFILED`], reaching each workload server, with the version it reports.
+async fn cluster_profiles(env: &Envtest, now: k8s_openapi::jiff::Timestamp) -> Result<Vec<Value>> {
+    let mut found = Vec::new();
+    for (name, location) in PROFILED {
+        let ctx = env.token_context(name, name, env.admin_token())?;
+        let version = env.client(name).await?.apiserver_version().await?.git_version;
+        found.push((name, location, ctx, version));
+    }
+    let clusters: Vec<_> = found
+        .iter()
+        .map(|(name, location, ctx, version)| seed::cluster_inventory::ProfiledCluster {
+            name,
+            server: &ctx.server,
+            ca_pem: &ctx.ca_pem,
+            location,
+            version,
+        })
+        .collect();
+    Ok(seed::cluster_inventory::cluster_profiles(now, &clusters))
+}
+
 /// Writes the demo kubeconfig (over the harness's own), with the `--contexts` fleet's `edge` contexts last,
-/// and returns its path.
-fn write_kubeconfig(env: &Envtest, edge: Vec<TokenContext>) -> Result<PathBuf> {
+/// and the access provider for `mgmt`'s ClusterProfiles (`providers`) in its `preferences`, and returns its
+/// path.
+fn write_kubeconfig(env: &Envtest, edge: Vec<TokenContext>, providers: Option<&Value>) -> Result<PathBuf> {
     // One admin context per server, the `--contexts` fleet's servers included (the seeding reaches them so).
     let mut ctxs: Vec<TokenContext> =
         env.servers().iter().map(|s| env.token_context(&s.name, &s.name, env.admin_token())).collect::<Result<_>>()?;
@@ -297,7 +347,9 @@ fn write_kubeconfig(env: &Envtest, edge: Vec<TokenContext>) -> Result<PathBuf> {
     ctxs.push(broken);
     ctxs.extend(edge);
     let path = env.root().join("kubeconfig");
-    std::fs::write(&path, kubeconfig::render(&ctxs, "mgmt")).with_context(|| format!("writing {}", path.display()))?;
+    let extensions: Vec<(&str, &Value)> = providers.into_iter().map(|p| (KUBECONFIG_EXTENSION, p)).collect();
+    let text = kubeconfig::render_with_extensions(&ctxs, "mgmt", &extensions);
+    std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
     Ok(path)
 }
 

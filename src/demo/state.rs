@@ -37,6 +37,9 @@ pub struct DemoState {
     /// `--flux real`: each real Flux controller process (also among `child_pids`), for `demo status`.
     #[serde(default)]
     pub flux_controllers: Vec<FluxProcess>,
+    /// The contexts derived from `mgmt`'s ClusterProfiles (`mgmt/fleet-system/dev-eu`, ...), for the banner.
+    #[serde(default)]
+    pub profiles: Vec<String>,
 }
 
 /// One real Flux controller process of `--flux real`.
@@ -135,6 +138,7 @@ mod tests {
                 pid: 2,
                 log: dir.path().join("flux/mgmt/source-controller.log"),
             }],
+            profiles: vec!["mgmt/fleet-system/dev-eu".into()],
         };
         s.write(dir.path()).expect("write");
         assert_eq!(DemoState::read(dir.path()).expect("read"), Some(s.clone()));

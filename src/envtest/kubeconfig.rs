@@ -24,8 +24,27 @@ pub struct TokenContext {
 ///
 /// Each context gets a cluster and a user of its own name, so contexts never share entries by accident.
 pub fn render(contexts: &[TokenContext], current: &str) -> String {
+    render_with_extensions(contexts, current, &[])
+}
+
+/// [`render`], with `preferences.extensions` holding `(name, extension)` each (kubectl keeps entries it does
+/// not know; JSON written as YAML flow).
+pub fn render_with_extensions(
+    contexts: &[TokenContext],
+    current: &str,
+    extensions: &[(&str, &serde_json::Value)],
+) -> String {
     let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s.as_bytes());
-    let mut out = String::from("apiVersion: v1\nkind: Config\npreferences: {}\nclusters:\n");
+    let mut out = String::from("apiVersion: v1\nkind: Config\n");
+    if extensions.is_empty() {
+        out.push_str("preferences: {}\n");
+    } else {
+        out.push_str("preferences:\n  extensions:\n");
+        for (name, extension) in extensions {
+            let _ = write!(out, "  - name: {}\n    extension: {extension}\n", quote(name));
+        }
+    }
+    out.push_str("clusters:\n");
     for c in contexts {
         let _ = write!(
             out,
@@ -73,5 +92,21 @@ mod tests {
         let cluster = kc.clusters[1].cluster.as_ref().expect("cluster");
         assert_eq!(cluster.server.as_deref(), Some("https://127.0.0.1:6443"));
         assert!(cluster.certificate_authority_data.is_some());
+    }
+
+    #[test]
+    fn preferences_extensions_reach_kube() {
+        let ctx = TokenContext {
+            name: "mgmt".into(),
+            server: "https://127.0.0.1:6443".into(),
+            ca_pem: "PEM".into(),
+            token: "abc".into(),
+        };
+        let ext = serde_json::json!({"providers": [{"name": "p", "execConfig": {"command": "/bin/x: y"}}]});
+        let text = render_with_extensions(&[ctx], "mgmt", &[("fleetdeck/x", &ext)]);
+        let kc = kube::config::Kubeconfig::from_yaml(&text).expect("kube parses it");
+        let got = kc.preferences.and_then(|p| p.extensions).expect("extensions");
+        assert_eq!(got[0].name, "fleetdeck/x");
+        assert_eq!(got[0].extension, ext);
     }
 }

@@ -92,7 +92,9 @@ pub struct FleetOptions {
     pub max_connecting: usize,
     /// The credential providers for hubs' ClusterProfiles (KEP-5339; `cluster_profile_providers` in
     /// `config.yaml`): each profile of a connected hub becomes a derived context reached through the first of
-    /// these it offers ([`profiles`]). Default none (profiles then say that no provider is configured).
+    /// these it offers ([`profiles`]). [`Fleet::start`] appends those the kubeconfig configures
+    /// ([`profiles::KUBECONFIG_EXTENSION`]) under names not given here. Default none (profiles then say
+    /// that no provider is configured).
     pub profile_providers: Vec<profiles::ProfileProvider>,
 }
 
@@ -277,6 +279,16 @@ impl Fleet {
         tx: mpsc::Sender<StoreMsg>,
     ) -> anyhow::Result<Fleet> {
         let names = kc.context_names(only)?;
+        let mut opts = opts;
+        let (providers, skipped) = profiles::kubeconfig_providers(&kc.config);
+        for why in skipped {
+            tracing::warn!("kubeconfig: an access provider is skipped: {why}");
+        }
+        for p in providers {
+            if !opts.profile_providers.iter().any(|q| q.name == p.name) {
+                opts.profile_providers.push(p);
+            }
+        }
         let registry = Arc::new(Registry::new(&opts, names.len()));
         let shared = Arc::new(kc.config.clone());
         let index = Index::new(&kc.config);

@@ -42,6 +42,32 @@ pub struct ProfileProvider {
     pub exec_config: ExecConfig,
 }
 
+/// The kubeconfig `preferences.extensions` entry that may configure providers too, in KEP-5339's consumer
+/// shape (`{"providers": [{"name": ..., "execConfig": {...}}]}`): a kubeconfig that names exec plugins for its
+/// users may name them for a hub's profiles as well (the demo's kubeconfig does). kubectl keeps extensions
+/// it does not know.
+pub const KUBECONFIG_EXTENSION: &str = "fleetdeck/cluster-profile-providers";
+
+/// The providers the kubeconfig's [`KUBECONFIG_EXTENSION`] configures, and one line per entry skipped
+/// (`providers[I]` and why: not the consumer shape, or not a provider).
+pub fn kubeconfig_providers(kc: &Kubeconfig) -> (Vec<ProfileProvider>, Vec<String>) {
+    let extensions = kc.preferences.as_ref().and_then(|p| p.extensions.as_deref()).unwrap_or_default();
+    let (mut found, mut skipped) = (Vec::new(), Vec::new());
+    for e in extensions.iter().filter(|e| e.name == KUBECONFIG_EXTENSION) {
+        let Some(list) = e.extension.get("providers").and_then(Value::as_array) else {
+            skipped.push(format!("{KUBECONFIG_EXTENSION}: no \"providers\" list"));
+            continue;
+        };
+        for (i, p) in list.iter().enumerate() {
+            match serde_json::from_value(p.clone()) {
+                Ok(p) => found.push(p),
+                Err(err) => skipped.push(format!("{KUBECONFIG_EXTENSION} providers[{i}]: {err}")),
+            }
+        }
+    }
+    (found, skipped)
+}
+
 /// A profiled cluster to connect to. The kubeconfig holds no secret (the plugin makes the credential).
 pub struct ProfileTarget {
     /// `<hub>/<namespace>/<name>`.
@@ -100,7 +126,7 @@ pub fn access(profile: &Value, providers: &[ProfileProvider]) -> Result<(Kubecon
     let Some(provider) = providers.iter().find(|p| offered.iter().any(|(n, _)| *n == p.name)) else {
         return Err(format!(
             "no access provider fleetdeck has a plugin for: the ClusterProfile offers {}; config.yaml \
-             cluster_profile_providers names {}",
+             cluster_profile_providers (and the kubeconfig's {KUBECONFIG_EXTENSION}) name {}",
             names(offered.iter().map(|(n, _)| n.as_str()).collect()),
             names(providers.iter().map(|p| p.name.as_str()).collect())
         ));
@@ -145,7 +171,7 @@ pub async fn run(
     // Derived name -> what was reported (the provider and cluster, or the reason), to report changes only.
     let mut reported: BTreeMap<String, String> = BTreeMap::new();
     let mut listing: Option<Vec<String>> = None;
-    let mut events = std::pin::pin!(watcher(api, watcher::Config::default().any_semantic()));
+    let mut events = std::pin::pin!(super::watch_stream::watch(api, watcher::Config::default().any_semantic()));
     while let Some(ev) = events.next().await {
         let (object, init) = match ev {
             Ok(watcher::Event::Init) => {
@@ -181,8 +207,8 @@ pub async fn run(
                 return;
             }
             Err(e) => {
+                // The stream backs off (kube-runtime's default backoff) and resumes by itself.
                 tracing::debug!("{hub}: watching ClusterProfiles: {e}");
-                tokio::time::sleep(std::time::Duration::from_secs(5)).await;
                 continue;
             }
         };
@@ -252,14 +278,31 @@ mod tests {
     }
 
     #[test]
+    fn a_kubeconfig_may_configure_providers_and_bad_entries_are_named() {
+        let yaml = format!(
+            "apiVersion: v1\nkind: Config\npreferences:\n  extensions:\n  - name: {KUBECONFIG_EXTENSION}\n    \
+             extension: {{\"providers\": [{{\"name\": \"demo\", \"execConfig\": {{\"apiVersion\": \
+             \"client.authentication.k8s.io/v1\", \"command\": \"/bin/p\", \"args\": null, \"env\": null}}}}, \
+             {{\"name\": \"bad\"}}]}}\n  - name: other\n    extension: {{}}\n\
+             clusters: []\ncontexts: []\nusers: []\n"
+        );
+        let kc = Kubeconfig::from_yaml(&yaml).expect("kubeconfig");
+        let (found, skipped) = kubeconfig_providers(&kc);
+        assert_eq!(found.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["demo"]);
+        assert_eq!(skipped.len(), 1, "{skipped:?}");
+        assert!(skipped[0].contains("providers[1]") && skipped[0].contains("execConfig"), "{skipped:?}");
+        assert_eq!(kubeconfig_providers(&Kubeconfig::default()).0.len(), 0);
+    }
+
+    #[test]
     fn unusable_profiles_say_why() {
         let none = access(&json!({"status": {}}), &[provider("a")]).expect_err("refused");
         assert!(none.contains("lists no access providers"), "{none}");
         let p = profile(json!([{"name": "cp-creds", "cluster": {"server": "https://x"}}]), Value::Null);
         let why = access(&p, &[provider("secretreader")]).expect_err("refused");
-        assert!(why.contains("offers cp-creds") && why.contains("names secretreader"), "{why}");
+        assert!(why.contains("offers cp-creds") && why.contains("name secretreader"), "{why}");
         let why = access(&p, &[]).expect_err("refused");
-        assert!(why.contains("names none"), "{why}");
+        assert!(why.contains("name none"), "{why}");
         let p = profile(json!([{"name": "a", "cluster": {"server": ""}}]), Value::Null);
         assert!(access(&p, &[provider("a")]).expect_err("refused").contains("no server"));
         let p = profile(json!([{"name": "a", "cluster": {"server": 7}}]), Value::Null);

@@ -32,6 +32,7 @@ mod capi_kubeadm;
 mod capi_legacy;
 mod capi_machine;
 mod capi_status;
+pub mod cluster_inventory;
 mod core;
 pub mod crossplane;
 mod edge;
