@@ -173,6 +173,7 @@ async fn measure(kubeconfig: &str) -> Result<()> {
         status_kb("VmHWM:") / 1024.0,
         cpu_seconds() - cpu0
     );
+    println!("steady heap by block size (MB): {}", counting_alloc::by_size());
     drain(&mut store, &mut rx);
     // Opening one context: the demand asks for every kind of it.
     let pick = store

@@ -184,7 +184,7 @@ async fn profiles_become_contexts_reached_through_their_exec_plugin() -> anyhow:
     let member = store.context("hub/fleet/member-1").expect("derived");
     assert_eq!(member.state, ConnState::Ready);
     assert!(
-        matches!(&member.origin, Origin::Profile { hub, namespace, name, provider }
+        matches!(&member.origin, Origin::Profile { hub, namespace, name, provider, alias_of: None }
             if hub == "hub" && namespace == "fleet" && name == "member-1" && provider == "token-file"),
         "{:?}",
         member.origin

@@ -336,13 +336,15 @@ fn contexts_over_the_demo_fleet_shows_faults_forbidden_and_lineage() {
     assert_eq!(dev["origin"]["type"], "derived");
     assert_eq!(dev["origin"]["aliasOf"], "dev-eu");
     assert_eq!(dev["state"], "Ready", "reachable through its kubeconfig Secret: {dev}");
-    // mgmt's ClusterProfiles (issue 18): a context each, connected through the demo's access provider, whose
-    // exec plugin (`fleetdeck demo credential`, configured in the kubeconfig's preferences) ran for real.
+    // mgmt's ClusterProfiles (issue 18): a context each, reached through the demo's access provider, whose
+    // exec plugin (`fleetdeck demo credential`, configured in the kubeconfig's preferences) ran for real; an
+    // alias of the kubeconfig context on the same server, so no second set of watches.
     for (name, location) in [("dev-eu", "eu-west-1"), ("prod-us", "us-east-1")] {
         let p = row(&format!("mgmt/fleet-system/{name}"));
         assert_eq!(p["origin"]["type"], "profile", "{p}");
         assert_eq!(p["origin"]["provider"], "fleetdeck-demo", "{p}");
-        assert_eq!(p["state"], "Ready", "connected through the exec plugin: {p}");
+        assert_eq!(p["origin"]["aliasOf"], name, "{p}");
+        assert_eq!(p["state"], "Ready", "probed through the exec plugin: {p}");
         assert_eq!(p["nodes"]["total"], row(name)["nodes"]["total"], "the same cluster as context {name}: {p}");
         let said = p["profile"].as_str().unwrap_or_default();
         assert!(said.contains("ControlPlaneHealthy True (Healthy)") && said.contains(location), "{p}");

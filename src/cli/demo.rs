@@ -32,9 +32,9 @@ pub struct DemoArgs {
     /// every 10th unreachable or hung: a large fleet for benchmarks (e.g. `--contexts 1000`).
     #[arg(long, default_value_t = 0, global = true)]
     pub contexts: usize,
-    /// Who plays Flux in the management cluster: `simulated` (fleetdeck's stand-ins, quick) or `real` (the
-    /// real source-, kustomize- and helm-controller, built once from the Go module proxy, reconciling the
-    /// fleet repository from a git server on loopback; dev-eu and prod-us stay simulated).
+    /// Who plays Flux: `simulated` (fleetdeck's stand-ins, quick) or `real` (the real source-, kustomize-
+    /// and helm-controller in mgmt, dev-eu and prod-us, built once from the Go module proxy, reconciling the
+    /// fleet repository from a git server on loopback).
     #[arg(long, value_enum, default_value_t = FluxMode::Simulated, global = true)]
     pub flux: FluxMode,
 }

@@ -9,7 +9,7 @@ use k8s_openapi::jiff::Timestamp;
 
 use fleetdeck::fleet::{self, FleetOptions};
 use fleetdeck::model::pulse::{PulseLine, PulseWhat};
-use fleetdeck::model::store::{ConnState, FleetStore, Origin};
+use fleetdeck::model::store::{ConnState, FleetStore};
 
 use super::{GlobalArgs, UsageError};
 
@@ -41,7 +41,7 @@ fn events_listed(store: &FleetStore) -> bool {
         .filter(|(name, c)| {
             c.state == ConnState::Ready
                 && store.shares_with(name).is_none()
-                && !matches!(c.origin, Origin::Derived { alias_of: Some(_), .. })
+                && c.origin.alias_of().is_none()
         })
         .all(|(name, _)| store.pulse().is_listed(name))
 }

@@ -9,9 +9,10 @@
 //! with the connected phase that reported it (reconnection, abort), and with the supervisor.
 //!
 //! A hub (a connection whose server serves ClusterProfiles) gets [`profiles::run`] likewise: each profile
-//! with a usable access provider becomes a derived context `<hub>/<namespace>/<name>` with a connection of
-//! its own (its credentials come from the exec plugin, never from another context, so it is never an
-//! alias), and one without is registered Unreachable with why.
+//! with a usable access provider becomes a derived context `<hub>/<namespace>/<name>`, an alias when a
+//! kubeconfig context already connects to its server (its reachability through the provider's exec plugin
+//! is probed, its data is that context's) and otherwise with a connection of its own, which nothing aliases;
+//! one without a usable provider is registered Unreachable with why.
 //!
 //! The supervisor is the one module that knows both tasks: connections report, lineage reports, neither
 //! starts the other.
@@ -114,8 +115,9 @@ impl Supervisor {
         }
     }
 
-    /// Registers and starts a found profiled cluster, registers an unusable one with why, or removes a gone
-    /// one. False when the store's receiver is gone.
+    /// Registers and starts a found profiled cluster (an alias, probed through its provider, when a kubeconfig
+    /// context already connects to its server; else with a connection of its own), registers an unusable one
+    /// with why, or removes a gone one. False when the store's receiver is gone.
     async fn apply_profile(
         &self,
         hub: &str,
@@ -126,19 +128,30 @@ impl Supervisor {
         let (name, origin, target, why) = match event {
             ProfileEvent::Gone(name) => return self.apply(hub, WorkloadEvent::Gone(name), running, spawned).await,
             ProfileEvent::Found(t) => {
+                let target =
+                    Target { name: t.name.as_str().into(), kubeconfig: t.kubeconfig, context: "profile".into() };
+                let server = connection::server_of(&target).unwrap_or_default();
+                // Only a kubeconfig context is aliased: one whose credentials the user gave. Profiles of one
+                // server each keep their own provider's connection (one may be broken, another not).
+                let alias_of =
+                    self.registry.context_for_server(&server).filter(|c| self.registry.origin_is_kubeconfig(c));
                 let origin = Origin::Profile {
                     hub: hub.to_string(),
                     namespace: t.namespace,
                     name: t.profile,
                     provider: t.provider,
+                    alias_of,
                 };
-                let target =
-                    Target { name: t.name.as_str().into(), kubeconfig: t.kubeconfig, context: "profile".into() };
                 (t.name, origin, Some(target), None)
             }
             ProfileEvent::Unusable(name, namespace, profile, why) => {
-                let origin =
-                    Origin::Profile { hub: hub.to_string(), namespace, name: profile, provider: String::new() };
+                let origin = Origin::Profile {
+                    hub: hub.to_string(),
+                    namespace,
+                    name: profile,
+                    provider: String::new(),
+                    alias_of: None,
+                };
                 (name, origin, None, Some(why))
             }
         };
@@ -146,16 +159,24 @@ impl Supervisor {
             old.abort();
         }
         let server = target.as_ref().and_then(connection::server_of).unwrap_or_default();
+        let alias = origin.alias_of().is_some();
         let generation = self.registry.next_generation();
-        let registered =
-            StoreMsg { context: name.as_str().into(), generation, event: StoreEvent::Registered { server, origin } };
+        let registered = StoreMsg {
+            context: name.as_str().into(),
+            generation,
+            event: StoreEvent::Registered { server: server.clone(), origin },
+        };
         if self.tx.send(registered).await.is_err() {
             return false;
         }
         match (target, why) {
             (Some(target), _) => {
                 let (opts, tx, registry) = (self.opts.clone(), self.tx.clone(), self.registry.clone());
-                let task = tokio::spawn(connection::run(target, opts, tx, registry, self.managements()));
+                let task = if alias {
+                    tokio::spawn(connection::probe_alias(target, lineage::RESCAN_EVERY, opts, tx, registry))
+                } else {
+                    tokio::spawn(connection::run(target, opts, tx, registry, self.managements()))
+                };
                 spawned.hold(&task);
                 running.insert(name, task);
                 true
@@ -257,6 +278,52 @@ mod tests {
                 return t;
             }
         }
+    }
+
+    /// A profile whose server a kubeconfig context already connects to is registered as its alias; one on
+    /// another server gets a connection of its own, which nothing aliases (its credentials are the plugin's).
+    #[tokio::test]
+    async fn a_profile_on_a_connected_server_is_an_alias() {
+        let (tx, mut rx) = mpsc::channel(64);
+        let registry = Arc::new(Registry::default());
+        registry.add_server("https://dev-eu.example:6443", "dev-eu");
+        if let Ok(mut names) = registry.kubeconfig_contexts.lock() {
+            names.insert("dev-eu".into());
+        }
+        registry.add_server("https://prod-us.example:6443", "mgmt/capi/prod-us");
+        let opts = FleetOptions { connect_timeout: Duration::from_millis(200), ..FleetOptions::default() };
+        let (supervisor, _reports) = Supervisor::new(opts, tx, registry.clone());
+        let (mut running, mut spawned) = (BTreeMap::new(), AbortOnDrop::default());
+        let provider: profiles::ProfileProvider = serde_json::from_value(serde_json::json!({"name": "p",
+            "execConfig": {"apiVersion": "client.authentication.k8s.io/v1", "command": "/bin/false", "args": null,
+                "env": null}}))
+        .expect("provider");
+        let found = |name: &str, server: &str| {
+            let profile = serde_json::json!({"status": {"accessProviders": [{"name": "p", "cluster": {"server": server}}]}});
+            let (kc, provider) = profiles::access(&profile, std::slice::from_ref(&provider)).expect("usable");
+            ProfileEvent::Found(profiles::ProfileTarget {
+                name: format!("hub/fleet/{name}"),
+                namespace: "fleet".into(),
+                profile: name.into(),
+                provider,
+                kubeconfig: Arc::new(kc),
+            })
+        };
+        let alias_of = |e: StoreEvent| match e {
+            StoreEvent::Registered { origin: o @ Origin::Profile { .. }, .. } => Some(o.alias_of().map(str::to_owned)),
+            _ => None,
+        };
+        let event = found("dev-eu", "https://dev-eu.example:6443/");
+        assert!(supervisor.apply_profile("hub", event, &mut running, &mut spawned).await);
+        assert_eq!(next(&mut rx, "hub/fleet/dev-eu", alias_of).await, Some("dev-eu".into()));
+        // A CAPI-derived context's server: not a kubeconfig context, so not aliased.
+        let event = found("prod-us", "https://prod-us.example:6443");
+        assert!(supervisor.apply_profile("hub", event, &mut running, &mut spawned).await);
+        assert_eq!(next(&mut rx, "hub/fleet/prod-us", alias_of).await, None);
+        let event = found("edge", "https://127.0.0.1:1");
+        assert!(supervisor.apply_profile("hub", event, &mut running, &mut spawned).await);
+        assert_eq!(next(&mut rx, "hub/fleet/edge", alias_of).await, None);
+        assert_eq!(registry.context_for_server("https://127.0.0.1:1"), None, "nothing aliases a profile's context");
     }
 
     /// A found target is registered as a derived context (an alias when a context already connects to its

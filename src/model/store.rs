@@ -77,6 +77,10 @@ pub enum Origin {
         name: String,
         /// The access provider used (empty when none is usable).
         provider: String,
+        /// A context that already connects to the profile's server; the profile's context then shares its
+        /// data (only its reachability through the provider is probed) instead of opening a second
+        /// connection, as a CAPI-derived alias does.
+        alias_of: Option<String>,
     },
 }
 
@@ -85,16 +89,26 @@ impl Origin {
     /// Secret, same server as dev-eu`, `via hub ClusterProfile, provider secretreader`; `None` for a
     /// kubeconfig context.
     pub fn note(&self) -> Option<String> {
+        let via = match self {
+            Origin::Kubeconfig => return None,
+            Origin::Derived { management, .. } => format!("via {management} Secret"),
+            Origin::Profile { hub, provider, .. } if !provider.is_empty() => {
+                format!("via {hub} ClusterProfile, provider {provider}")
+            }
+            Origin::Profile { hub, .. } => format!("via {hub} ClusterProfile"),
+        };
+        Some(match self.alias_of() {
+            Some(a) => format!("{via}, same server as {a}"),
+            None => via,
+        })
+    }
+
+    /// The context this derived context is an alias of (it reaches the same server, so it opens no watches
+    /// of its own and shows that context's data): a CAPI-derived or a ClusterProfile's context.
+    pub fn alias_of(&self) -> Option<&str> {
         match self {
             Origin::Kubeconfig => None,
-            Origin::Derived { management, alias_of: Some(a), .. } => {
-                Some(format!("via {management} Secret, same server as {a}"))
-            }
-            Origin::Derived { management, .. } => Some(format!("via {management} Secret")),
-            Origin::Profile { hub, provider, .. } if !provider.is_empty() => {
-                Some(format!("via {hub} ClusterProfile, provider {provider}"))
-            }
-            Origin::Profile { hub, .. } => Some(format!("via {hub} ClusterProfile")),
+            Origin::Derived { alias_of, .. } | Origin::Profile { alias_of, .. } => alias_of.as_deref(),
         }
     }
 }

@@ -139,13 +139,11 @@ impl ContextSummary {
         match self.state {
             ConnState::Unreachable | ConnState::Unauthorized => true,
             ConnState::Connecting => false,
-            ConnState::Ready => match &self.origin {
-                Origin::Derived { alias_of: Some(_), .. } => true,
-                _ => {
-                    let known = self.kinds_served > 0 || !self.problems.is_empty();
-                    known && self.kinds_synced == self.kinds_served
-                }
-            },
+            ConnState::Ready if self.origin.alias_of().is_some() => true,
+            ConnState::Ready => {
+                let known = self.kinds_served > 0 || !self.problems.is_empty();
+                known && self.kinds_synced == self.kinds_served
+            }
         }
     }
 
@@ -359,14 +357,11 @@ fn profile_text(o: &crate::model::object::StoredObject) -> String {
 fn alias_follows_source(rows: &mut [ContextSummary]) {
     let sources: std::collections::HashMap<String, ContextSummary> = rows
         .iter()
-        .filter_map(|r| match &r.origin {
-            Origin::Derived { alias_of: Some(a), .. } => Some(a.clone()),
-            _ => None,
-        })
+        .filter_map(|r| r.origin.alias_of().map(str::to_owned))
         .filter_map(|a| Some((a.clone(), rows.iter().find(|x| x.name == a)?.clone())))
         .collect();
     for r in rows.iter_mut() {
-        if let Origin::Derived { alias_of: Some(a), .. } = &r.origin
+        if let Some(a) = r.origin.alias_of()
             && let Some(src) = sources.get(a)
         {
             r.nodes = src.nodes;

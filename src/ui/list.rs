@@ -4,7 +4,6 @@ use super::rows::Rows;
 use super::state::{State, View};
 use crate::model::object_ref::ObjectRef;
 use crate::model::pulse::PulseWhat;
-use crate::model::store::Origin;
 
 /// What `enter` on a row leads to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,9 +43,9 @@ pub fn indexes(state: &State, rows: &Rows) -> std::rc::Rc<Vec<usize>> {
 /// What `enter` on row `i` of the current view opens.
 pub fn target(view: &View, rows: &Rows, i: usize) -> Option<Target> {
     match view {
-        View::Fleet => rows.fleet.get(i).map(|r| match (&r.origin, &r.shares_connection_of) {
-            (Origin::Derived { alias_of: Some(a), .. }, _) | (_, Some(a)) => Target::Context(a.clone()),
-            _ => Target::Context(r.name.clone()),
+        View::Fleet => rows.fleet.get(i).map(|r| {
+            let source = r.origin.alias_of().or(r.shares_connection_of.as_deref());
+            Target::Context(source.unwrap_or(&r.name).to_owned())
         }),
         View::Clusters => rows.clusters.get(i).map(|r| Target::Object(r.obj.clone())),
         View::Flux => rows.flux.get(i).map(|r| Target::Object(r.obj.clone())),

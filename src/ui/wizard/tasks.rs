@@ -14,7 +14,7 @@ use crate::config::GitDefaults;
 use crate::gitops::policy::Policy;
 use crate::gitops::{Base, Plan, Repo, bootstrap, catalog, lifecycle, review, teardown};
 use crate::model::kinds::KindId;
-use crate::model::store::{FleetStore, KindState, Origin};
+use crate::model::store::{FleetStore, KindState};
 use crate::ops::clients::Clients;
 use crate::ui::msg::Msg;
 
@@ -26,7 +26,7 @@ pub fn template_contexts(store: &FleetStore) -> Vec<String> {
     let kinds: Vec<KindId> = catalog::TEMPLATE_KINDS.iter().filter_map(|(g, _, k, _)| KindId::find(g, k)).collect();
     store
         .contexts()
-        .filter(|(_, c)| !matches!(&c.origin, Origin::Derived { alias_of: Some(_), .. }))
+        .filter(|(_, c)| c.origin.alias_of().is_none())
         .filter(|(_, c)| {
             kinds.iter().any(|k| {
                 c.kinds

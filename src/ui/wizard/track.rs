@@ -14,7 +14,7 @@
 use crate::gitops::review::same_repository;
 use crate::gitops::revision::{revision_commit, short};
 use crate::model::kinds::KindId;
-use crate::model::store::{FleetStore, Origin};
+use crate::model::store::FleetStore;
 
 /// A pushed change.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,7 +139,7 @@ pub fn status(store: &FleetStore, t: &Track) -> TrackStatus {
     let mut affected = 0;
     let mut not_built = false;
     for (ctx, entry) in store.contexts() {
-        if matches!(&entry.origin, Origin::Derived { alias_of: Some(_), .. }) {
+        if entry.origin.alias_of().is_some() {
             continue;
         }
         for repo in store.objects(ctx, git_kind) {
@@ -232,7 +232,7 @@ pub fn status(store: &FleetStore, t: &Track) -> TrackStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::store::{KindEvent, StoreEvent, StoreMsg};
+    use crate::model::store::{KindEvent, Origin, StoreEvent, StoreMsg};
     use serde_json::{Value, json};
 
     fn put(store: &mut FleetStore, ctx: &str, obj: Value) {
