@@ -87,8 +87,8 @@ fn credential(kubeconfig: &Path) -> Result<()> {
         .context("the cluster's client.authentication.k8s.io/exec extension names no \"context\"")?;
     let text = std::fs::read_to_string(kubeconfig)
         .with_context(|| format!("reading the demo kubeconfig {}", kubeconfig.display()))?;
-    let kc: serde_json::Value = serde_saphyr::from_str(&text)
-        .with_context(|| format!("{}: not a kubeconfig", kubeconfig.display()))?;
+    let kc: serde_json::Value =
+        serde_saphyr::from_str(&text).with_context(|| format!("{}: not a kubeconfig", kubeconfig.display()))?;
     let named = |list: &str, name: &str| {
         kc[list].as_array().and_then(|l| l.iter().find(|e| e["name"] == name)).cloned().unwrap_or_default()
     };

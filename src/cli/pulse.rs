@@ -39,9 +39,7 @@ fn events_listed(store: &FleetStore) -> bool {
     store
         .contexts()
         .filter(|(name, c)| {
-            c.state == ConnState::Ready
-                && store.shares_with(name).is_none()
-                && c.origin.alias_of().is_none()
+            c.state == ConnState::Ready && store.shares_with(name).is_none() && c.origin.alias_of().is_none()
         })
         .all(|(name, _)| store.pulse().is_listed(name))
 }

@@ -133,7 +133,8 @@ impl DemoFleet {
             Some(h) => edge::contexts(&env, opts.contexts, h.port)?,
             None => Vec::new(),
         };
-        let providers = opts.credential_plugin.as_deref().map(|bin| profile_providers(bin, &env.root().join("kubeconfig")));
+        let providers =
+            opts.credential_plugin.as_deref().map(|bin| profile_providers(bin, &env.root().join("kubeconfig")));
         let kubeconfig = write_kubeconfig(&env, edge_contexts, providers.as_ref())?;
 
         progress("installing the Cluster API, Flux, tofu-controller and Weave GitOps CRDs");

@@ -299,7 +299,8 @@ mod tests {
                 "env": null}}))
         .expect("provider");
         let found = |name: &str, server: &str| {
-            let profile = serde_json::json!({"status": {"accessProviders": [{"name": "p", "cluster": {"server": server}}]}});
+            let profile =
+                serde_json::json!({"status": {"accessProviders": [{"name": "p", "cluster": {"server": server}}]}});
             let (kc, provider) = profiles::access(&profile, std::slice::from_ref(&provider)).expect("usable");
             ProfileEvent::Found(profiles::ProfileTarget {
                 name: format!("hub/fleet/{name}"),
