@@ -5,7 +5,9 @@
 //! store therefore keeps each object as its compact JSON text, plus what the fleet-wide lists and filters
 //! read on every change: name, namespace, labels, [`Health`] and the list [`Columns`]. The full
 //! [`DynamicObject`] is parsed on first use ([`StoredObject::obj`]: a tree, the details pane) and kept
-//! until the object changes, so only the objects someone looks at pay for the parsed form.
+//! until the object changes, so only the objects someone looks at pay for the parsed form; until then it
+//! costs a pointer (a `DynamicObject` held inline is about 450 bytes: at 1,000 contexts, 23,600 objects,
+//! ~10 MB of heap for nothing).
 use std::sync::OnceLock;
 
 use kube::api::DynamicObject;
@@ -37,7 +39,7 @@ pub struct StoredObject {
     labels: Box<[(Box<str>, Box<str>)]>,
     /// The pruned object as compact JSON (`serde_json::to_string` of the `DynamicObject`).
     json: Box<str>,
-    parsed: OnceLock<DynamicObject>,
+    parsed: OnceLock<Box<DynamicObject>>,
     /// Its health, computed when it arrived.
     pub health: Health,
     /// What the list views show of it, read when it arrived.
@@ -94,7 +96,7 @@ impl StoredObject {
     /// The whole (pruned) object, parsed on first use and kept while this version of the object is stored.
     pub fn obj(&self) -> &DynamicObject {
         self.parsed.get_or_init(|| {
-            serde_json::from_str(&self.json).unwrap_or_else(|_| {
+            Box::new(serde_json::from_str(&self.json).unwrap_or_else(|_| {
                 // Unreachable in practice: the text was written by serde_json from a DynamicObject.
                 let mut o = DynamicObject {
                     types: None,
@@ -104,7 +106,7 @@ impl StoredObject {
                 o.metadata.name = Some(self.name.to_string());
                 o.metadata.namespace = Some(self.namespace.to_string()).filter(|n| !n.is_empty());
                 o
-            })
+            }))
         })
     }
 
@@ -154,5 +156,13 @@ mod tests {
         assert_eq!(parsed.types.as_ref().map(|t| t.kind.as_str()), Some("Kustomization"));
         assert!(parsed.metadata.managed_fields.is_none() && parsed.metadata.annotations.is_none());
         assert!(!o.json.contains("managedFields") && !o.json.contains(LAST_APPLIED));
+    }
+
+    /// The parsed form costs a pointer until it is asked for: a stored object's own size stays far below a
+    /// `DynamicObject`'s.
+    #[test]
+    fn the_unparsed_form_costs_a_pointer() {
+        let (stored, dynamic) = (std::mem::size_of::<StoredObject>(), std::mem::size_of::<DynamicObject>());
+        assert!(stored < dynamic, "StoredObject {stored} B, DynamicObject {dynamic} B");
     }
 }
