@@ -136,3 +136,97 @@ async fn contexts_watch_their_summary_and_what_the_demand_asks() -> anyhow::Resu
     assert!(users.iter().all(|u| synced(&store, u, KindId::KUSTOMIZATION)), "the summary kinds stay synced");
     Ok(())
 }
+
+/// Watches of `resource` open on the server (`apiserver_longrunning_requests`, verb WATCH, from /metrics).
+async fn open_watches(client: &kube::Client, resource: &str) -> anyhow::Result<u64> {
+    let text = client.request_text(http::Request::get("/metrics").body(Vec::new())?).await?;
+    let label = format!("resource=\"{resource}\"");
+    Ok(text
+        .lines()
+        .filter(|l| l.starts_with("apiserver_longrunning_requests{") && l.contains(&label))
+        .filter(|l| l.contains("verb=\"WATCH\""))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum::<f64>() as u64)
+}
+
+/// Waits (30 s at most) until `resource` has `want` watches open on the server, applying messages meanwhile.
+async fn until_watches(
+    client: &kube::Client,
+    rx: &mut tokio::sync::mpsc::Receiver<StoreMsg>,
+    store: &mut FleetStore,
+    resource: &str,
+    want: u64,
+) -> anyhow::Result<()> {
+    let t = std::time::Instant::now();
+    loop {
+        let open = open_watches(client, resource).await?;
+        if open == want {
+            return Ok(());
+        }
+        assert!(t.elapsed() < std::time::Duration::from_secs(30), "{resource}: {open} watches open, not {want}");
+        if let Ok(Some(m)) = tokio::time::timeout(std::time::Duration::from_millis(200), rx.recv()).await {
+            store.apply(m, Timestamp::now());
+        }
+    }
+}
+
+/// A summary kind that synced empty is not kept watched on a large fleet (`FleetOptions::empty_recheck`): it
+/// stays synced in the store, is listed again every recheck, and is watched again once it holds an object; a
+/// kind the demand asks for is watched at once, empty or not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn empty_summary_kinds_are_rechecked_instead_of_watched() -> anyhow::Result<()> {
+    let env = Envtest::builder().server("one").users(["park-a".to_string()]).start().await?;
+    env.install_crds("one").await?;
+    let admin = env.client("one").await?;
+    let ctx = env.token_context("park-a", "one", env.user_token("park-a").expect("token"))?;
+    let path = env.root().join("park-kubeconfig");
+    std::fs::write(&path, render(&[ctx], "park-a"))?;
+    let kc = fleetdeck::fleet::kubeconfig::load(Some(&path))?;
+    let demand = Demand::new();
+    let opts = FleetOptions {
+        lineage: false,
+        demand: Some(demand.clone()),
+        full_watch_limit: 0,
+        probe_every: std::time::Duration::from_millis(200),
+        empty_recheck: std::time::Duration::from_secs(1),
+        ..FleetOptions::default()
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::channel(fleetdeck::fleet::CHANNEL_CAPACITY);
+    let _fleet = Fleet::start(&kc, &[], opts, tx).await?;
+    let mut store = FleetStore::new();
+    let mut events = HashSet::new();
+    until(&mut rx, &mut store, &mut events, "Buckets synced", |s| {
+        synced(s, "park-a", KindId::named("source.toolkit.fluxcd.io", "Bucket"))
+    })
+    .await;
+    until_watches(&admin, &mut rx, &mut store, "buckets", 0).await?;
+    assert!(
+        synced(&store, "park-a", KindId::named("source.toolkit.fluxcd.io", "Bucket")),
+        "still synced, and empty, in the store"
+    );
+    assert_eq!(store.objects("park-a", KindId::named("source.toolkit.fluxcd.io", "Bucket")).count(), 0);
+
+    let gvk = kube::core::GroupVersionKind::gvk("source.toolkit.fluxcd.io", "v1", "Bucket");
+    let buckets: kube::Api<kube::api::DynamicObject> = kube::Api::namespaced_with(
+        admin.clone(),
+        "default",
+        &kube::core::ApiResource::from_gvk_with_plural(&gvk, "buckets"),
+    );
+    let bucket = serde_json::json!({"apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "Bucket",
+        "metadata": {"name": "first", "namespace": "default"},
+        "spec": {"bucketName": "b", "endpoint": "minio.example:9000", "interval": "5m"}});
+    buckets.create(&kube::api::PostParams::default(), &serde_json::from_value(bucket)?).await?;
+    until(&mut rx, &mut store, &mut events, "the first Bucket seen", |s| {
+        s.get("park-a", KindId::named("source.toolkit.fluxcd.io", "Bucket"), "default", "first").is_some()
+    })
+    .await;
+    until_watches(&admin, &mut rx, &mut store, "buckets", 1).await?;
+
+    // Asked for (the operator looks at the context): an empty summary kind is watched at once.
+    until_watches(&admin, &mut rx, &mut store, "ocirepositories", 0).await?;
+    let mut w = Wants::default();
+    w.contexts.insert("park-a".into(), KindSet::ALL);
+    demand.publish(w);
+    until_watches(&admin, &mut rx, &mut store, "ocirepositories", 1).await?;
+    Ok(())
+}

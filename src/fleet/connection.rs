@@ -136,10 +136,12 @@ async fn send(tx: &mpsc::Sender<StoreMsg>, context: &Arc<str>, generation: u64, 
     tx.send(StoreMsg { context: context.clone(), generation, event }).await.is_ok()
 }
 
-/// A running watch, or when one ended because RBAC forbids the kind.
+/// A running watch, or when one ended because RBAC forbids the kind, or since when a kind synced empty
+/// is not watched ([`FleetOptions::empty_recheck`]).
 enum Watch {
     Running(JoinHandle<watch::WatchEnd>),
     Forbidden(Instant),
+    Parked(Instant),
 }
 
 /// The context task: runs until aborted or the receiver is dropped. Reports a connected phase that finds
@@ -235,10 +237,14 @@ async fn connected(
 ) -> Result<(), ()> {
     let name = &target.name;
     let mut followed = Followed::default();
+    // Woken by a watch that ended empty, so its task is reaped (and its memory freed) at once.
+    let parked = Arc::new(tokio::sync::Notify::new());
     // Crossplane's kinds found at run time (XRs, claims, the MRs they reference): see `super::dynamic`.
     let wanted = super::wanted::Wanted::with_asked(&opts.watch_kinds);
     let mut dynamic = super::dynamic::Watches::new(wanted.clone());
     let dynamic_phase = super::dynamic::Phase { client, context: name, generation, streaming, tx };
+    let follow =
+        Follow { phase: &dynamic_phase, parked: &parked, recheck: opts.empty_recheck, timeout: opts.connect_timeout };
     // Held while connected: dropping it (on return, or when this task is aborted) ends what the supervisor
     // started for the `Management` report.
     let mut reported: Option<oneshot::Sender<()>> = None;
@@ -261,7 +267,7 @@ async fn connected(
                 last_discovery = Some(Instant::now());
             }
             let plan = plan_for(name, opts, registry);
-            follow_plan(&dynamic_phase, &served, plan, rediscover, &wanted, &mut followed, &mut spawned).await?;
+            follow_plan(&follow, &served, plan, rediscover, &wanted, &mut followed, &mut spawned).await?;
             if rediscover {
                 let capi = served.contains_key(&KindId::CLUSTER);
                 let profiles = served.contains_key(&KindId::CLUSTER_PROFILE);
@@ -285,6 +291,10 @@ async fn connected(
                 tokio::select! {
                     _ = tokio::time::sleep_until(probe_at) => break,
                     _ = wanted.changed() => dynamic.reconcile(&dynamic_phase, &mut spawned, false).await?,
+                    _ = parked.notified() => {
+                        let plan = plan_for(name, opts, registry);
+                        follow_plan(&follow, &served, plan, false, &wanted, &mut followed, &mut spawned).await?;
+                    }
                     _ = async {
                         match demand_rx.as_mut() {
                             Some(rx) => super::demand::Demand::changed(rx).await,
@@ -292,7 +302,7 @@ async fn connected(
                         }
                     } => {
                         let plan = plan_for(name, opts, registry);
-                        follow_plan(&dynamic_phase, &served, plan, false, &wanted, &mut followed, &mut spawned).await?;
+                        follow_plan(&follow, &served, plan, false, &wanted, &mut followed, &mut spawned).await?;
                         dynamic.reconcile(&dynamic_phase, &mut spawned, false).await?;
                     }
                 }
@@ -335,11 +345,22 @@ async fn connected(
     result
 }
 
-/// What a context watches now: the catalogue kinds and whether its Events.
+/// What a context watches now: the catalogue kinds, those of them not kept watched while empty
+/// ([`FleetOptions::empty_recheck`]), and whether its Events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Plan {
     kinds: crate::model::kinds::KindSet,
+    parkable: crate::model::kinds::KindSet,
     events: bool,
+}
+
+/// What [`follow_plan`] needs besides the plan: the connection, the `Notify` a watch that ended empty wakes,
+/// and the recheck period and timeout of a parked kind.
+struct Follow<'a> {
+    phase: &'a super::dynamic::Phase<'a>,
+    parked: &'a Arc<tokio::sync::Notify>,
+    recheck: Duration,
+    timeout: Duration,
 }
 
 /// What a connected context runs for its [`Plan`]: a watch per catalogue kind, and the `Warning` Events watch.
@@ -353,12 +374,15 @@ struct Followed {
 /// the summary kinds and what the demand asks of this context. Events only when
 /// [`FleetOptions::warning_events`] is on.
 fn plan_for(name: &str, opts: &FleetOptions, registry: &Registry) -> Plan {
+    let none = crate::model::kinds::KindSet::NONE;
     let plan = match &registry.demand {
-        None => Plan { kinds: opts.kinds, events: true },
+        None => Plan { kinds: opts.kinds, parkable: none, events: true },
         Some(d) => {
             let asked = d.kinds_for(name);
-            let kinds = crate::model::summary::kinds().union(asked.kinds).intersection(opts.kinds);
-            Plan { kinds, events: asked.events }
+            let summary = crate::model::summary::kinds();
+            let kinds = summary.union(asked.kinds).intersection(opts.kinds);
+            let parkable = summary.iter().filter(|k| !asked.kinds.contains(*k)).fold(none, |s, k| s.with(k));
+            Plan { kinds, parkable, events: asked.events }
         }
     };
     Plan { events: plan.events && opts.warning_events, ..plan }
@@ -370,7 +394,7 @@ fn plan_for(name: &str, opts: &FleetOptions, registry: &Registry) -> Plan {
 /// not served (`KindEvent::CrdMissing`); then starts or stops the Events watch as `plan.events` says. `Err`
 /// when the fleet is shutting down.
 async fn follow_plan(
-    phase: &super::dynamic::Phase<'_>,
+    follow: &Follow<'_>,
     served: &super::Served,
     plan: Plan,
     discovered: bool,
@@ -378,6 +402,7 @@ async fn follow_plan(
     followed: &mut Followed,
     spawned: &mut super::AbortOnDrop,
 ) -> Result<(), ()> {
+    let phase = follow.phase;
     let (name, generation, tx) = (phase.context, phase.generation, phase.tx);
     let watches = &mut followed.watches;
     for kind in watches.keys().copied().filter(|k| !plan.kinds.contains(*k)).collect::<Vec<_>>() {
@@ -398,13 +423,26 @@ async fn follow_plan(
                 {
                     let end = h.await.unwrap_or(watch::WatchEnd::Closed);
                     watches.remove(&kind);
-                    if end == watch::WatchEnd::Forbidden {
-                        watches.insert(kind, Watch::Forbidden(Instant::now()));
+                    match end {
+                        watch::WatchEnd::Forbidden => _ = watches.insert(kind, Watch::Forbidden(Instant::now())),
+                        watch::WatchEnd::Empty => _ = watches.insert(kind, Watch::Parked(Instant::now())),
+                        _ => {}
                     }
                 }
                 match watches.get(&kind) {
                     Some(Watch::Running(_)) => continue,
                     Some(Watch::Forbidden(at)) if at.elapsed() < watch::FORBIDDEN_RETRY => continue,
+                    Some(Watch::Parked(at)) if plan.parkable.contains(kind) => {
+                        // Empty at its last check: listed again once the recheck is due, watched if it holds one.
+                        let due = at.elapsed() >= follow.recheck;
+                        let empty = !due || !Box::pin(holds_objects(phase.client, kind, version, follow.timeout)).await;
+                        if empty {
+                            if due {
+                                watches.insert(kind, Watch::Parked(Instant::now()));
+                            }
+                            continue;
+                        }
+                    }
                     _ => {}
                 }
                 let event = StoreEvent::Kind(kind, KindEvent::Served { version: version.clone() });
@@ -412,6 +450,7 @@ async fn follow_plan(
                     return Err(());
                 }
                 let observer = super::wanted::Observer::of(kind, wanted);
+                let park = plan.parkable.contains(kind).then(|| follow.parked.clone());
                 let handle = tokio::spawn(watch::watch_kind(
                     phase.client.clone(),
                     name.clone(),
@@ -421,6 +460,7 @@ async fn follow_plan(
                     phase.streaming.clone(),
                     tx.clone(),
                     observer,
+                    park,
                 ));
                 spawned.hold(&handle);
                 watches.insert(kind, Watch::Running(handle));
@@ -440,6 +480,18 @@ async fn follow_plan(
     }
     follow_events(phase, plan.events, &mut followed.events, spawned);
     Ok(())
+}
+
+/// Whether `kind` holds an object on the server (a list of one, metadata only). An error or no answer
+/// within `timeout` counts as yes: the watch then started reports what is wrong.
+async fn holds_objects(client: &kube::Client, kind: KindId, version: &str, timeout: Duration) -> bool {
+    let api: kube::Api<kube::api::DynamicObject> =
+        kube::Api::all_with(client.clone(), &watch::api_resource(kind, version));
+    let one = kube::api::ListParams::default().limit(1);
+    match tokio::time::timeout(timeout, api.list_metadata(&one)).await {
+        Ok(Ok(l)) => !l.items.is_empty(),
+        _ => true,
+    }
 }
 
 /// Starts or stops the `Warning` Events watch ([`super::events`]) so that it runs iff `on`.

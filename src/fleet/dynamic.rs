@@ -182,6 +182,7 @@ impl Watches {
                 phase.streaming.clone(),
                 phase.tx.clone(),
                 observer,
+                None,
             ));
             spawned.hold(&handle);
             let state = State::Running { handle, version: version.clone(), role };

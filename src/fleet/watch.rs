@@ -163,13 +163,16 @@ pub enum WatchEnd {
     Gone,
     /// The receiver was dropped, or the stream ended.
     Closed,
+    /// Synced with no object, and asked to stop then (`park_if_empty`).
+    Empty,
 }
 
 /// Watches `kind` at `version` across all namespaces and sends what happens to `tx`, tagged with
 /// `context` and `generation`; the initial state streamed while `streaming` allows it (see the module docs).
 /// `observer`, when given, sees each object before it is compacted (the XRD, XR and claim watches: the kinds
 /// their objects ask for, [`super::wanted`]). Returns when the kind is forbidden or gone, or the receiver
-/// is dropped.
+/// is dropped. With `park`, it also returns ([`WatchEnd::Empty`], after the `InitDone`, waking `park`'s
+/// `Notify`) when the initial state held no object.
 #[allow(clippy::too_many_arguments)]
 pub async fn watch_kind(
     client: kube::Client,
@@ -180,6 +183,7 @@ pub async fn watch_kind(
     streaming: Arc<StreamingLists>,
     tx: mpsc::Sender<StoreMsg>,
     observer: Option<Observer>,
+    park: Option<Arc<tokio::sync::Notify>>,
 ) -> WatchEnd {
     let send = |ev: KindEvent| {
         let msg = StoreMsg { context: context.clone(), generation, event: StoreEvent::Kind(kind, ev) };
@@ -189,11 +193,17 @@ pub async fn watch_kind(
     let api: Api<DynamicObject> = Api::all_with(client, &api_resource(kind, &version));
     loop {
         let stream = streaming.enabled();
-        match watch_with(&api, kind, stream, &send, observer.as_ref()).await {
+        match watch_with(&api, kind, stream, &send, observer.as_ref(), park.is_some()).await {
             // The server does not stream initial state: list, on this and every other watch of the connection.
             Run::Refused => {
                 tracing::info!(target: "fleet", "{context}: {kind}: no streaming lists (WatchList); listing");
                 streaming.refused();
+            }
+            Run::Ended(WatchEnd::Empty) => {
+                if let Some(n) = &park {
+                    n.notify_one();
+                }
+                return WatchEnd::Empty;
             }
             Run::Ended(end) => return end,
         }
@@ -211,6 +221,7 @@ async fn watch_with<F, Fut>(
     stream: bool,
     send: &F,
     observer: Option<&Observer>,
+    park_if_empty: bool,
 ) -> Run
 where
     F: Fn(KindEvent) -> Fut,
@@ -231,6 +242,8 @@ where
     };
     let how = if stream { InitialList::Streaming } else { InitialList::List };
     let mut stream_started = false;
+    // Whether the initial state being received held an object.
+    let mut any = false;
     let mut events = std::pin::pin!(super::watch_stream::watch(api.clone(), config));
     while let Some(ev) = events.next().await {
         // Decided without an await, so that only the small `Next` is held across the sends below (a
@@ -242,9 +255,17 @@ where
                     return Run::Ended(WatchEnd::Closed);
                 }
                 stream_started = true;
+                any = false;
                 KindEvent::Init
             }
-            Next::Send(ev) => ev,
+            Next::Send(KindEvent::InitDone) if park_if_empty && !any => {
+                let sent = send(KindEvent::InitDone).await;
+                return Run::Ended(if sent { WatchEnd::Empty } else { WatchEnd::Closed });
+            }
+            Next::Send(ev) => {
+                any |= matches!(ev, KindEvent::InitApply(_));
+                ev
+            }
             Next::Skip => continue,
             Next::Refused => return Run::Refused,
             Next::End(ev, end) => {
