@@ -294,6 +294,7 @@ async fn connected(
                     _ = parked.notified() => {
                         let plan = plan_for(name, opts, registry);
                         follow_plan(&follow, &served, plan, false, &wanted, &mut followed, &mut spawned).await?;
+                        spawned.forget_finished();
                     }
                     _ = async {
                         match demand_rx.as_mut() {

@@ -253,8 +253,14 @@ pub struct AbortOnDrop(Vec<tokio::task::AbortHandle>);
 impl AbortOnDrop {
     /// Holds `handle`'s task, forgetting tasks that have already finished.
     pub fn hold<T>(&mut self, handle: &tokio::task::JoinHandle<T>) {
-        self.0.retain(|h| !h.is_finished());
+        self.forget_finished();
         self.0.push(handle.abort_handle());
+    }
+
+    /// Lets go of the tasks that have finished: an `AbortHandle` keeps its task's memory (the future's
+    /// whole size) allocated.
+    pub fn forget_finished(&mut self) {
+        self.0.retain(|h| !h.is_finished());
     }
 }
 
