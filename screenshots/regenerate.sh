@@ -38,6 +38,7 @@ shot() {
     --window-size=1200,740 --screenshot="$PWD/screenshots/$name.png" "file://$html" >/dev/null 2>&1
   rm -f "$html"
 }
+# One call per Escape: an ESC followed at once by another key reads as Alt-<key>.
 keys() { tmux -L "$SOCK" send-keys -t shots "$@"; sleep 1.5; }
 
 # The demo fleet's GitOps repository (a clone and its bare remote), for the drift diff and the wizards.
@@ -48,14 +49,14 @@ sleep 8
 shot fleet
 keys 2; shot clusters
 keys Enter; shot tree-prod-us
-keys Escape 3; shot flux
+keys Escape; keys 3; shot flux
 keys 4 d; sleep 2; shot terraform-details
 # The details pane of a Kustomization: actions allowed (SelfSubjectAccessReview) and recent events.
 # (the first dev-eu row is its suspended HelmRelease; the next, Kustomization apps, is Ready)
 keys d 3 / dev-eu Enter j; keys d; sleep 3; shot flux-details-actions
 # A destructive action asks first.
 keys s; shot confirm-suspend
-keys n Escape Escape
+keys n; keys Escape; keys Escape
 # The create wizard: template, then the form checked as typed.
 keys n; sleep 2; shot wizard-templates
 keys Enter; sleep 1; shot wizard-form
@@ -74,10 +75,10 @@ keys 2 g '*'
 # Health checks: legacy-aws' tree, its control-plane MachineHealthCheck (the last line) blocked at max
 # unhealthy, in the details pane.
 keys / legacy-aws Enter; keys Enter G d; sleep 2; shot tree-legacy-aws-health-check
-keys d Escape Escape
+keys d; keys Escape; keys 2
 # A rollout: edge-eu upgrading to v1.34.1, its MachineDeployment (the sixth line) in the details pane.
 keys / edge-eu Enter; keys Enter j j j j j d; sleep 2; shot tree-edge-eu-rollout
-keys d Escape Escape
+keys d; keys Escape
 # Crossplane: the view (a claim failing on its RDS Instance first), its trace, and the Instance's details.
 keys 6; sleep 1; shot crossplane
 keys j Enter; sleep 1; shot trace-orders-db
