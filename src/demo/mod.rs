@@ -296,10 +296,6 @@ async fn seed_all(
 /// The workload clusters `mgmt` publishes ClusterProfiles for, with the region each reports.
 pub const PROFILED: [(&str, &str); 2] = [("dev-eu", "eu-west-1"), ("prod-us", "us-east-1")];
 
-/// The name of the kubeconfig `preferences.extensions` entry through which the demo's kubeconfig configures
-/// its access provider (see [`crate::fleet::profiles::KUBECONFIG_EXTENSION`]).
-pub use crate::fleet::profiles::KUBECONFIG_EXTENSION;
-
 /// The demo's access provider (KEP-5339 consumer shape, `{"providers": [...]}`): `fleetdeck demo credential
 /// <kubeconfig>` run by `bin`, with the cluster's exec extension (`{"context": NAME}`) in
 /// `KUBERNETES_EXEC_INFO`. It prints that context's token from the demo kubeconfig.
@@ -348,7 +344,8 @@ fn write_kubeconfig(env: &Envtest, edge: Vec<TokenContext>, providers: Option<&V
     ctxs.push(broken);
     ctxs.extend(edge);
     let path = env.root().join("kubeconfig");
-    let extensions: Vec<(&str, &Value)> = providers.into_iter().map(|p| (KUBECONFIG_EXTENSION, p)).collect();
+    let extensions: Vec<(&str, &Value)> =
+        providers.into_iter().map(|p| (crate::fleet::profiles::KUBECONFIG_EXTENSION, p)).collect();
     let text = kubeconfig::render_with_extensions(&ctxs, "mgmt", &extensions);
     std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
     Ok(path)

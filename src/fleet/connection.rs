@@ -375,15 +375,13 @@ struct Followed {
 /// the summary kinds and what the demand asks of this context. Events only when
 /// [`FleetOptions::warning_events`] is on.
 fn plan_for(name: &str, opts: &FleetOptions, registry: &Registry) -> Plan {
-    let none = crate::model::kinds::KindSet::NONE;
     let plan = match &registry.demand {
-        None => Plan { kinds: opts.kinds, parkable: none, events: true },
+        None => Plan { kinds: opts.kinds, parkable: crate::model::kinds::KindSet::NONE, events: true },
         Some(d) => {
             let asked = d.kinds_for(name);
             let summary = crate::model::summary::kinds();
             let kinds = summary.union(asked.kinds).intersection(opts.kinds);
-            let parkable = summary.iter().filter(|k| !asked.kinds.contains(*k)).fold(none, |s, k| s.with(k));
-            Plan { kinds, parkable, events: asked.events }
+            Plan { kinds, parkable: summary.difference(asked.kinds), events: asked.events }
         }
     };
     Plan { events: plan.events && opts.warning_events, ..plan }

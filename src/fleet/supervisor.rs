@@ -125,7 +125,7 @@ impl Supervisor {
         running: &mut BTreeMap<String, JoinHandle<()>>,
         spawned: &mut AbortOnDrop,
     ) -> bool {
-        let (name, origin, target, why) = match event {
+        let (name, origin, server, target, why) = match event {
             ProfileEvent::Gone(name) => return self.apply(hub, WorkloadEvent::Gone(name), running, spawned).await,
             ProfileEvent::Found(t) => {
                 let target =
@@ -142,7 +142,7 @@ impl Supervisor {
                     provider: t.provider,
                     alias_of,
                 };
-                (t.name, origin, Some(target), None)
+                (t.name, origin, server, Some(target), None)
             }
             ProfileEvent::Unusable(name, namespace, profile, why) => {
                 let origin = Origin::Profile {
@@ -152,20 +152,16 @@ impl Supervisor {
                     provider: String::new(),
                     alias_of: None,
                 };
-                (name, origin, None, Some(why))
+                (name, origin, String::new(), None, Some(why))
             }
         };
         if let Some(old) = running.remove(&name) {
             old.abort();
         }
-        let server = target.as_ref().and_then(connection::server_of).unwrap_or_default();
         let alias = origin.alias_of().is_some();
         let generation = self.registry.next_generation();
-        let registered = StoreMsg {
-            context: name.as_str().into(),
-            generation,
-            event: StoreEvent::Registered { server: server.clone(), origin },
-        };
+        let registered =
+            StoreMsg { context: name.as_str().into(), generation, event: StoreEvent::Registered { server, origin } };
         if self.tx.send(registered).await.is_err() {
             return false;
         }

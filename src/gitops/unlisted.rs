@@ -19,7 +19,7 @@ pub fn candidates(added: &[String]) -> Vec<String> {
     for path in added {
         for dir in folders_above(path) {
             for name in KUSTOMIZATION_FILES {
-                let p = if dir.is_empty() { name.to_owned() } else { format!("{dir}/{name}") };
+                let p = in_folder(&dir, name);
                 if !out.contains(&p) {
                     out.push(p);
                 }
@@ -40,7 +40,7 @@ pub fn unlisted(added: &[String], files: &BTreeMap<String, String>) -> Vec<Strin
         let path = clean_path(path);
         let Some((dir, file, text)) = folders_above(&path).into_iter().find_map(|dir| {
             KUSTOMIZATION_FILES.iter().find_map(|name| {
-                let p = if dir.is_empty() { (*name).to_owned() } else { format!("{dir}/{name}") };
+                let p = in_folder(&dir, name);
                 files.get(&p).map(|text| (dir.clone(), p, text))
             })
         }) else {
@@ -63,6 +63,11 @@ pub fn unlisted(added: &[String], files: &BTreeMap<String, String>) -> Vec<Strin
         }
     }
     out
+}
+
+/// `name` in the repository-relative folder `dir` (`""`: the root).
+fn in_folder(dir: &str, name: &str) -> String {
+    if dir.is_empty() { name.to_owned() } else { format!("{dir}/{name}") }
 }
 
 /// The folders above `path`, nearest first, ending with `""` (the root).

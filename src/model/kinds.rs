@@ -320,6 +320,11 @@ impl KindSet {
         KindSet(self.0 & other.0)
     }
 
+    /// The kinds in this set and not in `other`.
+    pub fn difference(self, other: KindSet) -> KindSet {
+        KindSet(self.0 & !other.0)
+    }
+
     /// Whether `kind` is in the set (never for a kind found at run time).
     pub fn contains(self, kind: KindId) -> bool {
         !kind.is_dynamic() && self.0 & (1u128 << kind.0) != 0

@@ -9,9 +9,8 @@ use super::store::{FleetStore, Origin};
 /// aliases.
 pub fn workload_context(store: &FleetStore, management: &str, namespace: &str, cluster: &str) -> Option<String> {
     let name = format!("{management}/{namespace}/{cluster}");
-    let origin = &store.context(&name)?.origin;
-    match origin {
-        Origin::Derived { .. } => Some(origin.alias_of().map_or(name, str::to_owned)),
+    match &store.context(&name)?.origin {
+        Origin::Derived { alias_of: Some(a), .. } => Some(a.clone()),
         _ => Some(name),
     }
 }
