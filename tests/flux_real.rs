@@ -159,10 +159,15 @@ async fn a_profile_is_installed_from_the_loopback_chart_repository() -> anyhow::
         .create(&PostParams::default(), &serde_json::from_value(repo)?)
         .await?;
     let (_fleet, mut rx, mut store) = watch(w.env.kubeconfig_path()).await?;
-    until(&mut rx, &mut store, "the fleet's HelmRepository Ready", 60, |s| {
+    let ready = reached(&mut rx, &mut store, 60, |s| {
         health(s, HELM_REPOSITORY, "flux-system", "charts").is_some_and(|(st, _)| st == "Ready")
     })
     .await;
+    if !ready {
+        let seen = health(&store, HELM_REPOSITORY, "flux-system", "charts");
+        let why = w.explain(&helmrepositories(), "flux-system", "charts", "source-controller").await;
+        panic!("the fleet's HelmRepository not Ready within 60 s; fleetdeck's health {seen:?}\n{why}");
+    }
 
     let clone = w.clone.display().to_string();
     let out = w.fleetdeck(

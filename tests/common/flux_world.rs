@@ -115,6 +115,22 @@ impl World {
         Ok(World { dir, env, flux, server, clone, home })
     }
 
+    /// What a failed wait on `namespace/name` of `ar` in `mgmt` shows: the object's `status` as the API
+    /// server has it, and the last 30 lines of `controller`'s log.
+    pub async fn explain(&self, ar: &ApiResource, namespace: &str, name: &str, controller: &str) -> String {
+        let status = match self.api(namespace, ar).await {
+            Ok(api) => match api.get(name).await {
+                Ok(o) => o.data["status"].to_string(),
+                Err(e) => format!("get failed: {e}"),
+            },
+            Err(e) => format!("no client: {e}"),
+        };
+        let log = self.flux.log(controller).map(|p| std::fs::read_to_string(p).unwrap_or_default()).unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        let tail = lines[lines.len().saturating_sub(30)..].join("\n");
+        format!("{} {namespace}/{name} status: {status}\n{controller}'s last lines:\n{tail}", ar.kind)
+    }
+
     pub async fn api(&self, namespace: &str, ar: &ApiResource) -> anyhow::Result<Api<DynamicObject>> {
         Ok(Api::namespaced_with(self.env.client("mgmt").await?, namespace, ar))
     }
@@ -211,13 +227,26 @@ pub async fn until(
     secs: u64,
     done: impl Fn(&FleetStore) -> bool,
 ) {
+    assert!(reached(rx, store, secs, done).await, "{what}: not within {secs} s");
+}
+
+/// Applies what the fleet sends until `done` holds (`true`) or `secs` have passed (`false`).
+pub async fn reached(
+    rx: &mut tokio::sync::mpsc::Receiver<StoreMsg>,
+    store: &mut FleetStore,
+    secs: u64,
+    done: impl Fn(&FleetStore) -> bool,
+) -> bool {
     let t = Instant::now();
     while !done(store) {
-        assert!(t.elapsed() < Duration::from_secs(secs), "{what}: not within {secs} s");
+        if t.elapsed() >= Duration::from_secs(secs) {
+            return false;
+        }
         if let Ok(Some(m)) = tokio::time::timeout(Duration::from_millis(100), rx.recv()).await {
             store.apply(m, k8s_openapi::jiff::Timestamp::now());
         }
     }
+    true
 }
 
 /// The health fleetdeck gives `namespace/name` of `kind` in context `mgmt`: (state, reason).
