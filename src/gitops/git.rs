@@ -10,7 +10,7 @@
 //! user's index), and without inherited `GIT_DIR` / `GIT_WORK_TREE` / `GIT_INDEX_FILE` (set when fleetdeck
 //! runs from a hook), so the repository is the one named by `-C`.
 use std::ffi::OsStr;
-use std::io::Write;
+use std::io::{Seek, Write};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
@@ -48,31 +48,29 @@ fn describe_args(cmd: &Command) -> String {
 
 /// Runs `cmd`, feeding `input` on stdin if given; the output whatever the exit status.
 ///
+/// `input` reaches git through an unlinked temporary file, not a pipe: fleetdeck dies quietly on a closed
+/// pipe (`SIGPIPE` at its default, see `main.rs`), so a write to a git that exited before reading its stdin
+/// would kill the cockpit with the terminal still raw; and git answering on stdout while fleetdeck was still
+/// writing its stdin (`cat-file --batch` over many paths) could block both on full pipes.
+///
 /// # Errors
-/// Only when `git` cannot be started (not installed).
+/// Only when `git` cannot be started (not installed), or the temporary file for `input` cannot be written.
 pub fn output(cmd: &mut Command, input: Option<&[u8]>) -> Result<Output, GitFailed> {
     let args = describe_args(cmd);
-    let spawn_err = |e: std::io::Error| GitFailed {
+    let failed =
+        |what: &str, e: std::io::Error| GitFailed { args: args.clone(), stderr: format!("{what}: {e}"), code: None };
+    if let Some(bytes) = input {
+        let mut file = tempfile::tempfile().map_err(|e| failed("a temporary file for git's input", e))?;
+        file.write_all(bytes)
+            .and_then(|()| file.seek(std::io::SeekFrom::Start(0)))
+            .map_err(|e| failed("writing git's input to a temporary file", e))?;
+        cmd.stdin(Stdio::from(file));
+    }
+    cmd.output().map_err(|e| GitFailed {
         args: args.clone(),
         stderr: format!("cannot run git: {e} (is git installed and on PATH?)"),
         code: None,
-    };
-    match input {
-        None => cmd.output().map_err(spawn_err),
-        Some(bytes) => {
-            cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
-            let mut child = cmd.spawn().map_err(spawn_err)?;
-            if let Some(mut stdin) = child.stdin.take() {
-                // A write error means git exited early; its status and stderr say why.
-                let _ = stdin.write_all(bytes);
-            }
-            child.wait_with_output().map_err(|e| GitFailed {
-                args: args.clone(),
-                stderr: format!("waiting for git: {e}"),
-                code: None,
-            })
-        }
-    }
+    })
 }
 
 /// Runs `cmd` and returns its stdout.
@@ -109,4 +107,27 @@ where
     S: AsRef<OsStr>,
 {
     Ok(String::from_utf8_lossy(&run(command(dir, args))?).trim().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A git that exits before reading its input (not a repository) fails with its own message, and the
+    /// process feeding it survives with `SIGPIPE` at its default, as fleetdeck's `main` sets it. (nextest runs
+    /// each test in its own process, so the disposition set here reaches no other test.)
+    #[test]
+    fn input_to_a_git_that_exits_early_is_not_a_broken_pipe() {
+        // SAFETY: setting a signal disposition to its default has no preconditions.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        // Far more than a pipe holds (64 KiB on Linux): a pipe's writer would still be writing when git exits.
+        let input = "HEAD:README.md\n".repeat(100_000);
+        let mut cmd = command(dir.path(), ["cat-file", "--batch"]);
+        let err = run_with_input(&mut cmd, Some(input.as_bytes())).expect_err("not a repository");
+        assert!(err.stderr.contains("not a git repository"), "{err}");
+        assert_eq!(err.args, "cat-file --batch");
+    }
 }
