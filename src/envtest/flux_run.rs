@@ -103,11 +103,8 @@ struct Ports {
 
 impl Ports {
     fn pick() -> Result<Ports> {
-        let mut probes = [(0, 0); 3];
-        for p in &mut probes {
-            *p = (process::free_port()?, process::free_port()?);
-        }
-        Ok(Ports { probes, storage: process::free_port()? })
+        let p = process::free_ports(7)?;
+        Ok(Ports { probes: [(p[0], p[1]), (p[2], p[3]), (p[4], p[5])], storage: p[6] })
     }
 }
 

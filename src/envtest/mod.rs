@@ -219,8 +219,8 @@ impl Envtest {
             kubeconfig: PathBuf::new(),
         };
         let etcd_url = env.start_etcd().await?;
-        for name in &b.servers {
-            let port = process::free_port()?;
+        let ports = process::free_ports(b.servers.len())?;
+        for (name, port) in b.servers.iter().zip(ports) {
             let mut args = env.apiserver_args(name, port, &etcd_url);
             args.extend(b.extra_args.iter().filter(|(n, _)| n == name).flat_map(|(_, a)| a.iter().cloned()));
             env.servers.push(ApiServer { name: name.clone(), port, proc: None, args });
@@ -253,7 +253,8 @@ impl Envtest {
         std::fs::write(self.root.join("etcd-data-dir"), data.to_string_lossy().as_bytes())?;
         let mut last_err = None;
         for _ in 0..3 {
-            let (client, peer) = (process::free_port()?, process::free_port()?);
+            let ports = process::free_ports(2)?;
+            let (client, peer) = (ports[0], ports[1]);
             let url = format!("http://127.0.0.1:{client}");
             let mut cmd = Command::new(self.assets.etcd());
             cmd.arg("--data-dir")

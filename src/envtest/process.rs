@@ -7,7 +7,7 @@
 //! (possibly short-lived) thread asked for it.
 use std::fs::File;
 use std::io;
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -118,15 +118,49 @@ fn spawn_tied(cmd: Command) -> io::Result<Child> {
 /// A loopback TCP port that was free a moment ago (bind to port 0, read it, release it). Callers retry on
 /// the rare race with another process.
 pub fn free_port() -> Result<u16> {
-    let l = TcpListener::bind("127.0.0.1:0").context("finding a free loopback port")?;
-    Ok(l.local_addr()?.port())
+    Ok(free_ports(1)?[0])
 }
 
-/// Waits until something accepts TCP connections on `127.0.0.1:port`, failing early if `proc` exits.
+/// `n` distinct loopback TCP ports that were free a moment ago: all `n` are bound at once before any is
+/// released (ports taken one at a time can repeat: the kernel may hand a just-released port out again).
+pub fn free_ports(n: usize) -> Result<Vec<u16>> {
+    let listeners: Vec<TcpListener> = (0..n)
+        .map(|_| TcpListener::bind("127.0.0.1:0").context("finding a free loopback port"))
+        .collect::<Result<_>>()?;
+    listeners.iter().map(|l| Ok(l.local_addr()?.port())).collect()
+}
+
+/// Whether process `pid` holds a socket listening on `127.0.0.1:port` (or on every IPv4 address at that
+/// port): the `LISTEN` rows of `/proc/net/tcp` for the port, matched against the socket inodes of
+/// `/proc/<pid>/fd`. A connection that succeeds says only that *some* process listens there.
+pub fn listens_on(pid: u32, port: u16) -> bool {
+    let Ok(table) = std::fs::read_to_string("/proc/net/tcp") else { return false };
+    let wanted = [format!("0100007F:{port:04X}"), format!("00000000:{port:04X}")];
+    let inodes: Vec<String> = table
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            // sl, local_address, rem_address, st (0A: LISTEN), tx:rx, tr:when, retrnsmt, uid, timeout, inode
+            (f.len() > 9 && f[3] == "0A" && wanted.iter().any(|w| w == f[1])).then(|| format!("socket:[{}]", f[9]))
+        })
+        .collect();
+    if inodes.is_empty() {
+        return false;
+    }
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else { return false };
+    fds.flatten().any(|fd| {
+        std::fs::read_link(fd.path()).is_ok_and(|target| inodes.iter().any(|i| target.as_os_str() == i.as_str()))
+    })
+}
+
+/// Waits until `proc` itself listens on `127.0.0.1:port` ([`listens_on`]: another process listening there,
+/// e.g. an API server of a parallel test that took the port first, does not count), failing early if `proc`
+/// exits.
 pub fn wait_for_port(proc: &mut Proc, port: u16, timeout: Duration) -> Result<()> {
     let deadline = Instant::now() + timeout;
     loop {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+        if listens_on(proc.pid(), port) {
             return Ok(());
         }
         if let Some(status) = proc.exited() {
@@ -136,5 +170,26 @@ pub fn wait_for_port(proc: &mut Proc, port: u16, timeout: Duration) -> Result<()
             bail!("{} did not listen on port {port} within {timeout:?}:\n{}", proc.label, proc.log_tail(15));
         }
         std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The port's listener is found in this process and not in another one, though a connection to it
+    /// succeeds from anywhere.
+    #[test]
+    fn a_port_is_listened_on_by_its_owner_only() {
+        let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = l.local_addr().expect("addr").port();
+        assert!(listens_on(std::process::id(), port));
+        let mut other = Command::new("sleep").arg("5").spawn().expect("sleep runs");
+        assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
+        assert!(!listens_on(other.id(), port));
+        other.kill().expect("kill");
+        other.wait().expect("wait");
+        drop(l);
+        assert!(!listens_on(std::process::id(), port), "released");
     }
 }
