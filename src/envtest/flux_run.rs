@@ -119,8 +119,9 @@ pub struct FluxControllers {
 
 impl FluxControllers {
     /// Starts source-, kustomize- and helm-controller against `opts.kubeconfig` and waits (blocking the thread,
-    /// up to `opts.ready_timeout`) until each answers `200` on `/readyz` and source-controller's artifact
-    /// server accepts connections. A controller that could not bind its port (another process took it
+    /// up to `opts.ready_timeout`) until each listens on its own health and metrics ports and answers `200`
+    /// on `/readyz`, and source-controller listens on its artifact server's port ([`process::listens_on`]:
+    /// another test's controller on a port taken first answers `/readyz` too). A controller that could not bind its port (another process took it
     /// between choosing and binding) is started again with all three on new ports, 3 times in all.
     ///
     /// Errors: a missing binary, or a controller that exits before it is ready, in one line naming the
@@ -197,7 +198,7 @@ impl FluxControllers {
         let mut ready = [false; 3];
         let mut storage = false;
         while !(ready.iter().all(|r| *r) && storage) {
-            for ((p, ready), (health, _)) in self.procs.iter_mut().zip(&mut ready).zip(self.ports.probes) {
+            for ((p, ready), (health, metrics)) in self.procs.iter_mut().zip(&mut ready).zip(self.ports.probes) {
                 if let Some(status) = p.exited() {
                     let last = p.log_tail(1);
                     bail!(
@@ -207,9 +208,13 @@ impl FluxControllers {
                         last.trim()
                     );
                 }
-                *ready = *ready || readyz(health);
+                // Its own ports: a controller of a parallel test that took one answers `/readyz` too.
+                *ready = *ready
+                    || (process::listens_on(p.pid(), health)
+                        && process::listens_on(p.pid(), metrics)
+                        && readyz(health));
             }
-            storage = storage || TcpStream::connect(("127.0.0.1", self.ports.storage)).is_ok();
+            storage = storage || process::listens_on(self.procs[0].pid(), self.ports.storage);
             if Instant::now() > deadline {
                 let i = (0..3).find(|i| !ready[*i]).unwrap_or(0);
                 let p = &self.procs[i];
