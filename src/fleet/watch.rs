@@ -185,10 +185,15 @@ pub async fn watch_kind(
     observer: Option<Observer>,
     park: Option<Arc<tokio::sync::Notify>>,
 ) -> WatchEnd {
+    // A slot in the channel first, the message after: a pending `Sender::send` holds the whole message
+    // twice (its own and the future's copy, 888 bytes), and every watch task's future is sized for it.
     let send = |ev: KindEvent| {
-        let msg = StoreMsg { context: context.clone(), generation, event: StoreEvent::Kind(kind, ev) };
-        let tx = tx.clone();
-        async move { tx.send(msg).await.is_ok() }
+        let (tx, context) = (&tx, &context);
+        async move {
+            let Ok(slot) = tx.reserve().await else { return false };
+            slot.send(StoreMsg { context: context.clone(), generation, event: StoreEvent::Kind(kind, ev) });
+            true
+        }
     };
     let api: Api<DynamicObject> = Api::all_with(client, &api_resource(kind, &version));
     loop {
@@ -245,7 +250,10 @@ where
     // Whether the initial state being received held an object.
     let mut any = false;
     let mut events = std::pin::pin!(super::watch_stream::watch(api.clone(), config));
-    while let Some(ev) = events.next().await {
+    // `let ... else`, not `while let`: the scrutinee of a `while let` (the 488-byte item) lives through the
+    // whole body, so every await below would carry its space.
+    loop {
+        let Some(ev) = events.next().await else { break };
         // Decided without an await, so that only the small `Next` is held across the sends below (a
         // thousand contexts keep ~11,000 of these futures: `benches/watch_cost.rs`).
         let next = decide(ev, kind, observer, stream && !stream_started);
