@@ -111,7 +111,7 @@ fn main() -> anyhow::Result<()> {
         let status = json!({"status": {"lastAppliedRevision": format!("main@sha1:{commit}"), "inventory": {"entries": inventory}}});
         ks_api.patch_status("big", &PatchParams::default(), &Patch::Merge(status)).await?;
 
-        let kubeconfig = kube::config::Kubeconfig::read_from(env.kubeconfig_path())?;
+        let kubeconfig = std::sync::Arc::new(kube::config::Kubeconfig::read_from(env.kubeconfig_path())?);
         let req = DiffRequest {
             namespace: "flux-system".into(),
             name: "big".into(),

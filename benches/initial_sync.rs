@@ -241,7 +241,7 @@ fn main() -> Result<()> {
     let kc = fleet::kubeconfig::load(Some(&kubeconfig))?;
     let version = rt.block_on(async {
         let client = kube::Client::try_from(
-            kube::Config::from_custom_kubeconfig(kc.config.clone(), &Default::default()).await?,
+            kube::Config::from_custom_kubeconfig((*kc.config).clone(), &Default::default()).await?,
         )?;
         anyhow::Ok(client.apiserver_version().await?.git_version)
     })?;

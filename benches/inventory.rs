@@ -92,7 +92,7 @@ fn main() -> anyhow::Result<()> {
                 .ok_or_else(|| anyhow::anyhow!("no tree"))?;
             let t = Instant::now();
             let probes = probes(&store, &tree);
-            let clients = Clients::new(kubeconfig.clone(), FleetOptions::default());
+            let clients = Clients::new(kubeconfig.clone().into(), FleetOptions::default());
             let clients = clients.for_contexts(vec![CONTEXT.to_string()]).await;
             let t_client = t.elapsed();
             let overlay = read_probes(&clients, &probes).await;

@@ -2,7 +2,6 @@
 //! options, connecting to the kubeconfig's contexts, and the result they print (text, or `-o json` as
 //! documented in the README, "GitOps wizards").
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -90,7 +89,7 @@ pub fn usage_if_input(e: RepoError) -> anyhow::Error {
 pub async fn clients(global: &GlobalArgs) -> Result<Vec<(String, Result<kube::Client, String>)>> {
     let kc = kubeconfig::load(global.kubeconfig.as_deref()).map_err(|e| UsageError(format!("{e:#}")))?;
     let names = kc.context_names(&global.context).map_err(|e| UsageError(format!("{e:#}")))?;
-    let config = Arc::new(kc.config.clone());
+    let config = kc.config.clone();
     let opts = global.fleet_options();
     let jobs = names.into_iter().map(|name| {
         let target = Target { name: name.clone().into(), kubeconfig: config.clone(), context: name.clone() };

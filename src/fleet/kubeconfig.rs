@@ -3,6 +3,7 @@
 //!
 //! A file that cannot be read or parsed is an error naming it; nothing is written back.
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use kube::config::Kubeconfig;
@@ -10,8 +11,9 @@ use kube::config::Kubeconfig;
 /// The merged kubeconfig and the files it came from.
 #[derive(Debug, Clone)]
 pub struct LoadedKubeconfig {
-    /// The merged configuration.
-    pub config: Kubeconfig,
+    /// The merged configuration, shared: the fleet's connections and the cockpit's action clients read this
+    /// one copy (a thousand contexts are a megabyte of kubeconfig).
+    pub config: Arc<Kubeconfig>,
     /// The files read, in merge order.
     pub files: Vec<PathBuf>,
 }
@@ -83,7 +85,7 @@ pub fn load(explicit: Option<&Path>) -> Result<LoadedKubeconfig> {
         });
     }
     let config = merged.context("no kubeconfig file")?;
-    Ok(LoadedKubeconfig { config, files })
+    Ok(LoadedKubeconfig { config: Arc::new(config), files })
 }
 
 #[cfg(test)]
@@ -108,7 +110,7 @@ mod tests {
         .expect("write");
         let mut merged = read_one(&a).expect("a");
         merged = merged.merge(read_one(&b).expect("b")).expect("merge");
-        let loaded = LoadedKubeconfig { config: merged, files: vec![a.clone(), b] };
+        let loaded = LoadedKubeconfig { config: Arc::new(merged), files: vec![a.clone(), b] };
         assert_eq!(loaded.context_names(&[]).expect("names"), ["a", "b"]);
         assert_eq!(loaded.context_names(&["b".into()]).expect("names"), ["b"]);
         assert!(loaded.context_names(&["zzz".into()]).is_err());

@@ -304,7 +304,7 @@ impl Fleet {
             }
         }
         let registry = Arc::new(Registry::new(&opts, names.len()));
-        let shared = Arc::new(kc.config.clone());
+        let shared = kc.config.clone();
         let index = Index::new(&kc.config);
         for n in &names {
             if let Ok(mut s) = registry.kubeconfig_contexts.lock() {

@@ -26,8 +26,8 @@ pub struct Clients {
 
 impl Clients {
     /// Clients for the contexts of `kubeconfig`.
-    pub fn new(kubeconfig: Kubeconfig, opts: FleetOptions) -> Clients {
-        Clients { kubeconfig: Arc::new(kubeconfig), opts, cache: Default::default() }
+    pub fn new(kubeconfig: Arc<Kubeconfig>, opts: FleetOptions) -> Clients {
+        Clients { kubeconfig, opts, cache: Default::default() }
     }
 
     /// A client for `context`: a kubeconfig context, or a derived `<mgmt>/<namespace>/<cluster>` one.
