@@ -121,8 +121,9 @@ impl FluxControllers {
     /// Starts source-, kustomize- and helm-controller against `opts.kubeconfig` and waits (blocking the thread,
     /// up to `opts.ready_timeout`) until each listens on its own health and metrics ports and answers `200`
     /// on `/readyz`, and source-controller listens on its artifact server's port ([`process::listens_on`]:
-    /// another test's controller on a port taken first answers `/readyz` too). A controller that could not bind its port (another process took it
-    /// between choosing and binding) is started again with all three on new ports, 3 times in all.
+    /// another test's controller on a port taken first answers `/readyz` too). A controller that could not
+    /// bind its port (another process took it between choosing and binding) is started again with all three
+    /// on new ports, 3 times in all.
     ///
     /// Errors: a missing binary, or a controller that exits before it is ready, in one line naming the
     /// controller and its log (with the log's last line); not ready in time: the controller, its log and the
