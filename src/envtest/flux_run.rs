@@ -252,6 +252,12 @@ impl FluxControllers {
         self.logs().into_iter().find(|(n, _)| *n == name).map(|(_, p)| p)
     }
 
+    /// The last `n` lines of controller `name`'s log (empty if it is not one of them or has not logged).
+    pub fn log_tail(&self, name: &str, n: usize) -> String {
+        let i = self.names.iter().position(|c| *c == name);
+        i.map(|i| self.procs[i].log_tail(n)).unwrap_or_default()
+    }
+
     /// Where source-controller serves artifacts: `127.0.0.1:<port>` (also the host of their URLs).
     pub fn storage_addr(&self) -> String {
         format!("127.0.0.1:{}", self.ports.storage)

@@ -433,12 +433,11 @@ async fn follow_plan(
                     Some(Watch::Forbidden(at)) if at.elapsed() < watch::FORBIDDEN_RETRY => continue,
                     Some(Watch::Parked(at)) if plan.parkable.contains(kind) => {
                         // Empty at its last check: listed again once the recheck is due, watched if it holds one.
-                        let due = at.elapsed() >= follow.recheck;
-                        let empty = !due || !Box::pin(holds_objects(phase.client, kind, version, follow.timeout)).await;
-                        if empty {
-                            if due {
-                                watches.insert(kind, Watch::Parked(Instant::now()));
-                            }
+                        if at.elapsed() < follow.recheck {
+                            continue;
+                        }
+                        if !Box::pin(holds_objects(phase.client, kind, version, follow.timeout)).await {
+                            watches.insert(kind, Watch::Parked(Instant::now()));
                             continue;
                         }
                     }

@@ -125,9 +125,7 @@ impl World {
             },
             Err(e) => format!("no client: {e}"),
         };
-        let log = self.flux.log(controller).map(|p| std::fs::read_to_string(p).unwrap_or_default()).unwrap_or_default();
-        let lines: Vec<&str> = log.lines().collect();
-        let tail = lines[lines.len().saturating_sub(30)..].join("\n");
+        let tail = self.flux.log_tail(controller, 30);
         format!("{} {namespace}/{name} status: {status}\n{controller}'s last lines:\n{tail}", ar.kind)
     }
 
