@@ -175,6 +175,21 @@ async fn measure(kubeconfig: &str) -> Result<()> {
     );
     println!("steady heap by block size (MB): {}", counting_alloc::by_size());
     drain(&mut store, &mut rx);
+    // The objects' JSON as the store keeps it (LZ4-compressed, `model::object`), and what reading it all back
+    // costs.
+    let objects: Vec<_> =
+        store.contexts().flat_map(|(_, c)| c.kinds.values().flat_map(|k| k.objects.values())).collect();
+    let (text, kept) = objects.iter().fold((0, 0), |(t, k), o| (t + o.json_len(), k + o.stored_len()));
+    let t = Instant::now();
+    let read: usize = objects.iter().map(|o| o.json().len()).sum();
+    println!(
+        "the objects' JSON: {:.1} MB kept in {:.1} MB; all {} read back in {:.0} ms",
+        mb(text),
+        mb(kept),
+        objects.len(),
+        t.elapsed().as_secs_f64() * 1000.0
+    );
+    assert_eq!(read, text, "the JSON read back is as long as the JSON kept");
     // What the cockpit holds on top of the store: every list's rows, built once from the steady store.
     let (live, t) = (LIVE.load(Ordering::Relaxed), Instant::now());
     let rows = fleetdeck::ui::rows::Rows::derive(&store, Timestamp::now());

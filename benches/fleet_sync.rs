@@ -112,7 +112,7 @@ async fn measure(kubeconfig: &str) -> Result<()> {
                 let Some(msg) = msg else { break };
                 let sent = match &msg.event {
                     // Read from the compact text, so the bench does not parse (and keep) the object.
-                    StoreEvent::Kind(_, KindEvent::Apply(o)) => stamp_of(o.json()),
+                    StoreEvent::Kind(_, KindEvent::Apply(o)) => stamp_of(&o.json()),
                     _ => None,
                 };
                 if !synced {

@@ -328,7 +328,7 @@ impl SummaryCache {
 
 /// What a ClusterProfile says of its cluster (see [`ContextSummary::profile`]).
 fn profile_text(o: &crate::model::object::StoredObject) -> String {
-    let v: serde_json::Value = serde_json::from_str(o.json()).unwrap_or_default();
+    let v: serde_json::Value = serde_json::from_str(&o.json()).unwrap_or_default();
     let condition = v
         .pointer("/status/conditions")
         .and_then(serde_json::Value::as_array)
