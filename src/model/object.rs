@@ -3,9 +3,9 @@
 //! A `serde_json::Value` tree costs about 7 times its JSON text (measured on the demo fleet at scale 260:
 //! 16.4 KB per object in the store for 2.5 KB of JSON, every node, map and key a separate allocation). The
 //! store therefore keeps each object as its compact JSON text, LZ4-compressed (`lz4_flex`'s block format:
-//! at 1,000 contexts, 23,549 objects, 48.5 MB of JSON are kept in 25.4 MB, compressed in 67 ms and
-//! decompressed in 14 ms in all; `benches/fleet_scale.rs` prints the figures), plus what the fleet-wide
-//! lists and filters read on every change: name, namespace, labels, [`Health`] and the list [`Columns`]. The full
+//! at 1,000 contexts, 23,549 objects, 48.5 MB of JSON are kept in 25.4 MB, compressed in 67 ms and read
+//! back in 27-33 ms in all; `benches/fleet_scale.rs` prints the figures), plus what the fleet-wide lists
+//! and filters read on every change: name, namespace, labels, [`Health`] and the list [`Columns`]. The full
 //! [`DynamicObject`] is parsed on first use ([`StoredObject::obj`]: a tree, the details pane) and kept
 //! until the object changes, so only the objects someone looks at pay for the parsed form; until then it
 //! costs a pointer (a `DynamicObject` held inline is about 450 bytes: at 1,000 contexts, 23,600 objects,
@@ -172,7 +172,7 @@ mod tests {
         assert_eq!(serde_json::from_str::<DynamicObject>(&text).expect("json").data["spec"]["path"], "./apps");
     }
 
-    /// A typical Flux object (conditions, history, an inventory: ~2 KB of JSON) is kept in about half that.
+    /// A typical Flux object (conditions, an inventory: ~2 KB of JSON) is kept in under 60 % of its JSON.
     #[test]
     fn keeps_a_typical_object_compressed() {
         let entries: Vec<_> =
