@@ -225,11 +225,12 @@ async fn crd_missing_then_live_garbage_status_and_a_hung_exec_plugin() -> anyhow
     auth.exec = Some(serde_json::from_value(
         json!({"apiVersion": "client.authentication.k8s.io/v1", "command": "sleep", "args": ["600"]}),
     )?);
-    std::sync::Arc::make_mut(&mut kc.config).auth_infos.push(hung);
-    let mut ctx = kc.config.contexts[0].clone();
+    let config = std::sync::Arc::make_mut(&mut kc.config);
+    config.auth_infos.push(hung);
+    let mut ctx = config.contexts[0].clone();
     ctx.name = "hung-plugin".into();
     ctx.context.as_mut().expect("context").user = Some("hung".into());
-    std::sync::Arc::make_mut(&mut kc.config).contexts.push(ctx);
+    config.contexts.push(ctx);
 
     let opts = FleetOptions { exec_timeout: Duration::from_secs(1), ..fast() };
     let t = Instant::now();

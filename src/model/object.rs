@@ -128,7 +128,7 @@ impl StoredObject {
 
     /// Length of the compact JSON text, in bytes (the length stored before the compressed bytes).
     pub fn json_len(&self) -> usize {
-        self.json.first_chunk::<4>().map_or(0, |n| u32::from_le_bytes(*n) as usize)
+        lz4_flex::block::uncompressed_size(&self.json).map_or(0, |(n, _)| n)
     }
 
     /// Bytes the JSON text takes in the store, compressed.
