@@ -12,6 +12,7 @@
 //! [`FleetStore`]: crate::model::store::FleetStore
 //! [`FleetStore::apply`]: crate::model::store::FleetStore::apply
 pub mod connection;
+pub mod decode;
 pub mod demand;
 pub mod dynamic;
 pub mod events;

@@ -32,6 +32,8 @@ use kube::runtime::watcher::{self, Event, InitialListStrategy, ListSemantic};
 use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 
+use super::decode::FromWatch;
+
 /// Extra idle time past the server's watch timeout before a silent stream is given up (kube-runtime's
 /// `WATCH_IDLE_TIMEOUT_MARGIN`).
 const IDLE_MARGIN: Duration = Duration::from_secs(5);
@@ -43,7 +45,7 @@ const DEFAULT_TIMEOUT: u32 = 290;
 /// does: see the module docs. The stream never ends by itself; drop it to stop.
 pub fn watch<K>(api: Api<K>, config: watcher::Config) -> impl Stream<Item = watcher::Result<Event<K>>> + Send
 where
-    K: kube::Resource + Clone + DeserializeOwned + std::fmt::Debug + Send + 'static,
+    K: kube::Resource + Clone + DeserializeOwned + FromWatch + std::fmt::Debug + Send + 'static,
 {
     let w = Watcher { api, config, state: State::Empty, backoff: Backoff::default(), wait: None };
     futures::stream::unfold(w, |mut w| async move {
@@ -81,7 +83,7 @@ struct Watcher<K> {
 
 impl<K> Watcher<K>
 where
-    K: kube::Resource + Clone + DeserializeOwned + std::fmt::Debug + Send + 'static,
+    K: kube::Resource + Clone + DeserializeOwned + FromWatch + std::fmt::Debug + Send + 'static,
 {
     async fn next(&mut self) -> watcher::Result<Event<K>> {
         loop {
@@ -289,10 +291,7 @@ impl Lines {
     /// The next event; `None` when the stream ended (an incomplete last line is dropped), broke (the watch
     /// resumes from its resourceVersion, as kube-client treats an unexpected EOF), or stayed silent past
     /// `idle`.
-    async fn next<K: DeserializeOwned>(
-        &mut self,
-        idle: Option<Duration>,
-    ) -> Option<Result<WatchEvent<K>, kube::Error>> {
+    async fn next<K: FromWatch>(&mut self, idle: Option<Duration>) -> Option<Result<WatchEvent<K>, kube::Error>> {
         loop {
             if let Some(i) = memchr::memchr(b'\n', &self.chunk) {
                 let line = self.chunk.split_to(i + 1);
@@ -341,11 +340,11 @@ impl Lines {
 }
 
 /// One line: an event, a `Status` the server sent instead, or a parse error; `None` for a blank line.
-fn parse<K: DeserializeOwned>(line: &[u8]) -> Option<Result<WatchEvent<K>, kube::Error>> {
+fn parse<K: FromWatch>(line: &[u8]) -> Option<Result<WatchEvent<K>, kube::Error>> {
     if line.iter().all(u8::is_ascii_whitespace) {
         return None;
     }
-    Some(match serde_json::from_slice::<WatchEvent<K>>(line) {
+    Some(match K::watch_event(line) {
         Ok(e) => Ok(e),
         Err(e) => match serde_json::from_slice::<Status>(line) {
             Ok(s) if s.code != 0 || !s.message.is_empty() => Err(kube::Error::Api(s.boxed())),
