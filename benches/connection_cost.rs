@@ -58,7 +58,7 @@ async fn main() -> Result<()> {
     for name in &names {
         let target = Target { name: Arc::from(name.as_str()), kubeconfig: kc.config.clone(), context: name.clone() };
         let t = Instant::now();
-        let (client, _) = client_for(&target, &opts).await.map_err(|_| anyhow::anyhow!("no client for {name}"))?;
+        let client = client_for(&target, &opts).await.map_err(|_| anyhow::anyhow!("no client for {name}"))?.client;
         building += t.elapsed();
         let t = Instant::now();
         probe(&client, Duration::from_secs(10)).await.map_err(|_| anyhow::anyhow!("{name} did not answer"))?;

@@ -85,6 +85,9 @@ async fn measure(kubeconfig: &str) -> Result<()> {
     if let Ok(n) = std::env::var("FLEETDECK_BENCH_CONNECTING") {
         opts.max_connecting = n.parse().context("FLEETDECK_BENCH_CONNECTING")?;
     }
+    if let Ok(n) = std::env::var("FLEETDECK_BENCH_SYNCING") {
+        opts.max_syncing = n.parse().context("FLEETDECK_BENCH_SYNCING")?;
+    }
     let (tx, mut rx) = tokio::sync::mpsc::channel(fleet::CHANNEL_CAPACITY);
     let t = Instant::now();
     let _fleet = Fleet::start(&kc, &[], opts, tx).await?;

@@ -115,7 +115,7 @@ async fn main() -> Result<()> {
     let kind = KindId::NODE;
     for _ in 0..n {
         let (client, streaming, stx) = (client.clone(), streaming.clone(), stx.clone());
-        let fut = watch_kind(client, Arc::from("a"), 1, kind, "v1".into(), streaming, stx, None, None);
+        let fut = watch_kind(client, Arc::from("a"), 1, kind, "v1".into(), streaming, stx, None, Default::default());
         if tasks.is_empty() {
             println!("RESULT watch_kind_future_bytes={}", std::mem::size_of_val(&fut));
         }

@@ -230,3 +230,50 @@ async fn empty_summary_kinds_are_rechecked_instead_of_watched() -> anyhow::Resul
     until_watches(&admin, &mut rx, &mut store, "ocirepositories", 1).await?;
     Ok(())
 }
+
+/// On a large fleet the summary watches wait for a slot for their initial state
+/// (`FleetOptions::max_syncing`); each gives it back at its `InitDone` or when it ends (an empty kind parks,
+/// a missing one ends): with a single slot, three contexts still sync every summary kind they serve.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_sync_slot_still_syncs_every_summary_kind() -> anyhow::Result<()> {
+    let users = ["slot-a", "slot-b", "slot-c"].map(String::from);
+    let env = Envtest::builder().server("one").users(users.clone()).start().await?;
+    env.install_crds("one").await?;
+    let contexts: Vec<TokenContext> = users
+        .iter()
+        .map(|u| env.token_context(u, "one", env.user_token(u).expect("token")))
+        .collect::<anyhow::Result<_>>()?;
+    let path = env.root().join("slot-kubeconfig");
+    std::fs::write(&path, render(&contexts, "slot-a"))?;
+    let kc = fleetdeck::fleet::kubeconfig::load(Some(&path))?;
+    let opts = FleetOptions {
+        lineage: false,
+        demand: Some(Demand::new()),
+        full_watch_limit: 0,
+        max_syncing: 1,
+        ..FleetOptions::default()
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::channel(fleetdeck::fleet::CHANNEL_CAPACITY);
+    let _fleet = Fleet::start(&kc, &[], opts, tx).await?;
+    let mut store = FleetStore::new();
+    let mut events = HashSet::new();
+    let summary = fleetdeck::model::summary::kinds();
+    let all_synced = |s: &FleetStore, u: &str| {
+        s.context(u).is_some_and(|c| {
+            summary.iter().all(|k| {
+                c.kinds.get(&k).is_some_and(|st| matches!(st.state, Some(KindState::Synced | KindState::CrdMissing)))
+            })
+        })
+    };
+    until(&mut rx, &mut store, &mut events, "every summary kind of the three contexts synced", |s| {
+        users.iter().all(|u| all_synced(s, u))
+    })
+    .await;
+    for u in &users {
+        assert!(
+            synced(&store, u, KindId::KUSTOMIZATION) && synced(&store, u, KindId::NODE),
+            "{u}: served kinds synced"
+        );
+    }
+    Ok(())
+}

@@ -95,7 +95,7 @@ pub async fn clients(global: &GlobalArgs) -> Result<Vec<(String, Result<kube::Cl
         let target = Target { name: name.clone().into(), kubeconfig: config.clone(), context: name.clone() };
         let opts = opts.clone();
         async move {
-            let client = client_for(&target, &opts).await.map(|(c, _)| c).map_err(|e| match e {
+            let client = client_for(&target, &opts).await.map(|b| b.client).map_err(|e| match e {
                 ConnectError::Unauthorized(m) | ConnectError::Unreachable(m) => format!("context {name}: {m}"),
             });
             (name, client)

@@ -20,7 +20,8 @@ use crate::model::kinds::KindId;
 use crate::model::store::{KindEvent, StoreEvent, StoreMsg};
 
 /// How long a context connecting may hold its permit ([`FleetOptions::max_connecting`]) while its server
-/// has not answered: the bound is on handshakes in flight, not on servers that are slow or hung.
+/// has not completed the TCP + TLS handshake: the bound is on handshakes in flight, not on servers that are
+/// slow or hung.
 pub const PERMIT_HOLD: Duration = Duration::from_millis(100);
 
 /// How many times less often a connected context of a large fleet (one following a demand) is probed.
@@ -65,11 +66,18 @@ pub struct Management {
     pub connected: oneshot::Receiver<()>,
 }
 
-/// Builds a client for `target`, running its exec plugin if it has one. Returns the credential's expiry.
-pub async fn client_for(
-    target: &Target,
-    opts: &FleetOptions,
-) -> Result<(kube::Client, Option<Timestamp>), ConnectError> {
+/// A client built for a [`Target`].
+pub struct Built {
+    /// The client (HTTP/2 where the server offers it; see [`transport`]).
+    pub client: kube::Client,
+    /// When the exec plugin's credential expires, if it said.
+    pub expiry: Option<Timestamp>,
+    /// Set once the client has completed a TCP + TLS handshake with the server ([`super::reached`]).
+    pub reached: super::reached::Reached,
+}
+
+/// Builds a client for `target`, running its exec plugin if it has one.
+pub async fn client_for(target: &Target, opts: &FleetOptions) -> Result<Built, ConnectError> {
     let mut kc = only(&target.kubeconfig, &target.context);
     let mut expiry = None;
     let user = kc
@@ -95,8 +103,8 @@ pub async fn client_for(
         .await
         .map_err(|e| ConnectError::Unreachable(format!("context {}: {}", target.context, describe(&e))))?;
     config.connect_timeout = Some(opts.connect_timeout);
-    let client = transport::client(config).map_err(|e| ConnectError::Unreachable(describe(&e)))?;
-    Ok((client, expiry))
+    let (client, reached) = transport::client_reached(config).map_err(|e| ConnectError::Unreachable(describe(&e)))?;
+    Ok(Built { client, expiry, reached })
 }
 
 /// The part of `kc` that `context` uses: that context, its cluster and its user (a kubeconfig of a thousand
@@ -131,6 +139,39 @@ pub async fn probe(client: &kube::Client, timeout: Duration) -> Result<String, C
     }
 }
 
+/// How many connect timeouts a server that completed its handshake is given to answer the first `/version`
+/// of a connection (3 s x 5 = 15 s by default).
+pub const ANSWER_FACTOR: u32 = 5;
+
+/// The first `/version` of a new client: a server that has not completed a TCP + TLS handshake within
+/// `timeout` is unreachable ("no answer within 3 s": a hung or blackholed port); one that has is there and
+/// busy (a start-up storm on its API server), and has [`ANSWER_FACTOR`] x `timeout` in all to answer, as
+/// client-go keeps its TLS handshake timeout apart from the request's. With [`Reached::unobserved`] (a
+/// proxy) this is [`probe`] with `timeout`.
+///
+/// [`Reached::unobserved`]: super::reached::Reached::unobserved
+pub async fn first_probe(
+    client: &kube::Client,
+    reached: &super::reached::Reached,
+    timeout: Duration,
+) -> Result<String, ConnectError> {
+    let answer = probe(client, timeout * ANSWER_FACTOR);
+    tokio::pin!(answer);
+    tokio::select! {
+        r = &mut answer => return r,
+        _ = tokio::time::sleep(timeout) => {}
+    }
+    if !reached.done() {
+        return Err(ConnectError::Unreachable(format!("{NO_ANSWER} {} s", timeout.as_secs_f32())));
+    }
+    answer.await.map_err(|e| match e {
+        ConnectError::Unreachable(why) if why.starts_with(NO_ANSWER) => {
+            ConnectError::Unreachable(format!("{why} (the connection is up; /version was not answered)"))
+        }
+        e => e,
+    })
+}
+
 /// Sends one message; false when the receiver is gone (the fleet is shutting down).
 async fn send(tx: &mpsc::Sender<StoreMsg>, context: &Arc<str>, generation: u64, event: StoreEvent) -> bool {
     tx.send(StoreMsg { context: context.clone(), generation, event }).await.is_ok()
@@ -163,7 +204,7 @@ pub async fn run(
         }
         // At most `max_connecting` contexts build a client and probe at once (a start-up storm).
         let Ok(permit) = registry.connecting.acquire().await else { return };
-        let (client, expiry) = match client_for(&target, &opts).await {
+        let Built { client, expiry, reached } = match client_for(&target, &opts).await {
             Ok(c) => c,
             Err(e) => {
                 drop(permit);
@@ -175,14 +216,21 @@ pub async fn run(
                 continue;
             }
         };
-        // A server slow to answer gives its permit back after PERMIT_HOLD and keeps waiting without it: hung
-        // servers must not hold the queue of a start-up storm (each would hold a slot for the whole timeout).
-        let probing = probe(&client, opts.connect_timeout);
+        // The permit bounds handshakes in flight: it is given back once the handshake completes, or after
+        // PERMIT_HOLD, and the probe goes on without it. Hung servers must not hold the queue of a start-up
+        // storm (each would hold a slot for the whole timeout), nor busy ones that answer `/version` late.
+        let probing = first_probe(&client, &reached, opts.connect_timeout);
         tokio::pin!(probing);
         let mut permit = Some(permit);
+        let handshake_or_hold = async {
+            tokio::select! {
+                _ = reached.wait() => {}
+                _ = tokio::time::sleep(PERMIT_HOLD) => {}
+            }
+        };
         let probed = tokio::select! {
             r = &mut probing => r,
-            _ = tokio::time::sleep(PERMIT_HOLD) => {
+            _ = handshake_or_hold => {
                 permit = None;
                 probing.await
             }
@@ -243,8 +291,13 @@ async fn connected(
     let wanted = super::wanted::Wanted::with_asked(&opts.watch_kinds);
     let mut dynamic = super::dynamic::Watches::new(wanted.clone());
     let dynamic_phase = super::dynamic::Phase { client, context: name, generation, streaming, tx };
-    let follow =
-        Follow { phase: &dynamic_phase, parked: &parked, recheck: opts.empty_recheck, timeout: opts.connect_timeout };
+    let follow = Follow {
+        phase: &dynamic_phase,
+        parked: &parked,
+        recheck: opts.empty_recheck,
+        timeout: opts.connect_timeout,
+        syncing: registry.syncing.as_ref(),
+    };
     // Held while connected: dropping it (on return, or when this task is aborted) ends what the supervisor
     // started for the `Management` report.
     let mut reported: Option<oneshot::Sender<()>> = None;
@@ -356,12 +409,14 @@ struct Plan {
 }
 
 /// What [`follow_plan`] needs besides the plan: the connection, the `Notify` a watch that ended empty wakes,
-/// and the recheck period and timeout of a parked kind.
+/// the recheck period and timeout of a parked kind, and the slots of summary watches' initial states
+/// ([`super::Registry::syncing`]).
 struct Follow<'a> {
     phase: &'a super::dynamic::Phase<'a>,
     parked: &'a Arc<tokio::sync::Notify>,
     recheck: Duration,
     timeout: Duration,
+    syncing: Option<&'a Arc<tokio::sync::Semaphore>>,
 }
 
 /// What a connected context runs for its [`Plan`]: a watch per catalogue kind, and the `Warning` Events watch.
@@ -448,7 +503,11 @@ async fn follow_plan(
                     return Err(());
                 }
                 let observer = super::wanted::Observer::of(kind, wanted);
-                let park = plan.parkable.contains(kind).then(|| follow.parked.clone());
+                // A summary kind the demand does not ask for may be parked when empty, and waits for a slot
+                // for its initial state; what the operator asks for does neither.
+                let summary_only = plan.parkable.contains(kind);
+                let park = summary_only.then(|| follow.parked.clone());
+                let gate = follow.syncing.filter(|_| summary_only).cloned();
                 let handle = tokio::spawn(watch::watch_kind(
                     phase.client.clone(),
                     name.clone(),
@@ -458,7 +517,7 @@ async fn follow_plan(
                     phase.streaming.clone(),
                     tx.clone(),
                     observer,
-                    park,
+                    watch::SummaryOnly { park, gate },
                 ));
                 spawned.hold(&handle);
                 watches.insert(kind, Watch::Running(handle));
@@ -557,7 +616,7 @@ pub async fn probe_alias(
     let generation = registry.next_generation();
     loop {
         let event = match client_for(&target, &opts).await {
-            Ok((client, _)) => match probe(&client, opts.connect_timeout).await {
+            Ok(Built { client, reached, .. }) => match first_probe(&client, &reached, opts.connect_timeout).await {
                 Ok(v) => StoreEvent::Ready { server_version: v },
                 Err(ConnectError::Unauthorized(w)) => StoreEvent::Unauthorized(w),
                 Err(ConnectError::Unreachable(w)) => StoreEvent::Unreachable(w),
@@ -577,3 +636,7 @@ pub fn server_of(t: &Target) -> Option<String> {
     let ctx = t.kubeconfig.contexts.iter().find(|c| c.name == t.context)?.context.as_ref()?;
     t.kubeconfig.clusters.iter().find(|c| c.name == ctx.cluster)?.cluster.as_ref()?.server.clone()
 }
+
+#[cfg(test)]
+#[path = "connection_tests.rs"]
+mod tests;

@@ -182,7 +182,7 @@ impl Watches {
                 phase.streaming.clone(),
                 phase.tx.clone(),
                 observer,
-                None,
+                watch::SummaryOnly::default(),
             ));
             spawned.hold(&handle);
             let state = State::Running { handle, version: version.clone(), role };

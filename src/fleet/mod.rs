@@ -21,6 +21,7 @@ pub mod inventory;
 pub mod kubeconfig;
 pub mod lineage;
 pub mod profiles;
+pub mod reached;
 pub mod served;
 pub mod supervisor;
 pub mod transport;
@@ -87,10 +88,18 @@ pub struct FleetOptions {
     pub full_watch_limit: usize,
     /// How many contexts may be connecting at once (building a client with its exec plugin, the `/version`
     /// probe, for at most [`connection::PERMIT_HOLD`] of a server that is slow to answer): a bound on the
-    /// TLS handshakes and plugin processes of a start-up storm. Default 128 (measured at 1,000 contexts:
-    /// 64 held the dead ones back past 5 s, 256 slowed everyone; exec plugins have their own bound,
-    /// [`exec::MAX_CONCURRENT`]).
+    /// TLS handshakes and plugin processes of a start-up storm. Default 256 (measured at 1,000 contexts with
+    /// [`FleetOptions::max_syncing`] 512: the last hung context starts its timeout 0.5-0.7 s in, against
+    /// 0.8-1.7 s with 128; exec plugins have their own bound, [`exec::MAX_CONCURRENT`]).
     pub max_connecting: usize,
+    /// On a fleet following a demand ([`demand`]), how many summary watches may be receiving their initial
+    /// state at once; the others wait their turn before their first request (in the order their contexts
+    /// connected). What the demand asks for (a context the operator opens) never waits. A bound on the work
+    /// queued in the runtime during a start-up storm: without it the ~10,000 first lists of a thousand
+    /// contexts kept every task seconds behind (probes' timers fired up to 2 s late, TLS handshakes took up
+    /// to 6 s). Default 512 (about 43 contexts' 12 summary kinds; measured at 1,000 contexts in
+    /// `benches/fleet_scale.rs`: 256, 512 and 1,024 all bring the handshakes under 1 s, 2,048 does not).
+    pub max_syncing: usize,
     /// On a fleet following a demand ([`demand`]), a summary kind the demand does not ask of a context and
     /// that holds no object once synced is not kept watched (its watch ends; the store keeps it synced and
     /// empty): the context lists it again (one object, metadata only) every `empty_recheck` and watches it
@@ -122,7 +131,8 @@ impl Default for FleetOptions {
             watch_kinds: Vec::new(),
             demand: None,
             full_watch_limit: 100,
-            max_connecting: 128,
+            max_connecting: 256,
+            max_syncing: 512,
             empty_recheck: Duration::from_secs(300),
             profile_providers: Vec::new(),
         }
@@ -141,6 +151,9 @@ pub struct Registry {
     pub connecting: tokio::sync::Semaphore,
     /// The demand the contexts follow, when the fleet is larger than [`FleetOptions::full_watch_limit`].
     pub demand: Option<demand::Demand>,
+    /// Slots for summary watches receiving their initial state ([`FleetOptions::max_syncing`]), when the
+    /// fleet follows a demand.
+    pub syncing: Option<Arc<tokio::sync::Semaphore>>,
     servers: Mutex<HashMap<String, String>>,
     /// Discovery results by server URL, shared by contexts that reach the same server (users, aliases).
     discovery: Mutex<HashMap<String, (std::time::Instant, Served)>>,
@@ -160,6 +173,8 @@ impl Registry {
         Registry {
             connecting: tokio::sync::Semaphore::new(opts.max_connecting.max(1)),
             demand: opts.demand.clone().filter(|_| contexts > opts.full_watch_limit),
+            syncing: (opts.demand.is_some() && contexts > opts.full_watch_limit)
+                .then(|| Arc::new(tokio::sync::Semaphore::new(opts.max_syncing.max(1)))),
             servers: Mutex::default(),
             discovery: Mutex::default(),
             kubeconfig_contexts: Mutex::default(),

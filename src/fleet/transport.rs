@@ -21,6 +21,8 @@ use kube::client::ConfigExt;
 use kube::client::retry::RetryPolicy;
 use tower::{BoxError, ServiceBuilder};
 
+use super::reached::{Reached, Signalling};
+
 /// Interval between HTTP/2 PINGs on a connection, idle or not (client-go's `ReadIdleTimeout`).
 pub const PING_INTERVAL: Duration = Duration::from_secs(30);
 
@@ -34,8 +36,14 @@ const SESSION_CACHE: usize = 4;
 /// A client for `config`: HTTP/2 or HTTP/1.1 as the server's ALPN answer decides, one pooled connection per
 /// server. Errors: the TLS material in `config` is unreadable, or an auth / header setting kube refuses.
 pub fn client(config: kube::Config) -> Result<kube::Client, kube::Error> {
+    client_reached(config).map(|(client, _)| client)
+}
+
+/// [`client`], and the signal its connector sets once a connection has completed its TCP + TLS handshake
+/// ([`super::reached`]); [`Reached::unobserved`] for a context behind a proxy (kube's stock builder).
+pub fn client_reached(config: kube::Config) -> Result<(kube::Client, Reached), kube::Error> {
     if config.proxy_url.is_some() {
-        return kube::Client::try_from(config);
+        return Ok((kube::Client::try_from(config)?, Reached::unobserved()));
     }
     let mut http = HttpConnector::new();
     http.enforce_http(false);
@@ -52,7 +60,9 @@ pub fn client(config: kube::Config) -> Result<kube::Client, kube::Error> {
             .map_err(|e| kube::Error::Service(format!("tls-server-name {name}: {e}").into()))?;
         https = https.with_server_name_resolver(hyper_rustls::FixedServerNameResolver::new(name));
     }
-    let connector = https.enable_http1().enable_http2().wrap_connector(http);
+    let reached = Reached::default();
+    let connector =
+        Signalling { inner: https.enable_http1().enable_http2().wrap_connector(http), reached: reached.clone() };
     let transport = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
         .timer(TokioTimer::new())
         .pool_timer(TokioTimer::new())
@@ -67,5 +77,5 @@ pub fn client(config: kube::Config) -> Result<kube::Client, kube::Error> {
         .layer(config.extra_headers_layer()?)
         .map_err(BoxError::from)
         .service(transport);
-    Ok(kube::Client::new(service, config.default_namespace))
+    Ok((kube::Client::new(service, config.default_namespace), reached))
 }

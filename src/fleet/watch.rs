@@ -167,12 +167,26 @@ pub enum WatchEnd {
     Empty,
 }
 
+/// How long a summary watch may hold its slot ([`SummaryOnly::gate`]) without its initial state complete.
+pub const SYNC_HOLD: Duration = Duration::from_secs(10);
+
+/// What a watch of a summary kind that the demand does not ask for does differently (both `None` for any
+/// other watch).
+#[derive(Default)]
+pub struct SummaryOnly {
+    /// Return ([`WatchEnd::Empty`], after the `InitDone`, waking this `Notify`) when the initial state held
+    /// no object.
+    pub park: Option<Arc<tokio::sync::Notify>>,
+    /// Wait for a slot of this semaphore before each initial state, and hold it until the `InitDone`
+    /// ([`super::FleetOptions::max_syncing`]).
+    pub gate: Option<Arc<tokio::sync::Semaphore>>,
+}
+
 /// Watches `kind` at `version` across all namespaces and sends what happens to `tx`, tagged with
 /// `context` and `generation`; the initial state streamed while `streaming` allows it (see the module docs).
 /// `observer`, when given, sees each object before it is compacted (the XRD, XR and claim watches: the kinds
 /// their objects ask for, [`super::wanted`]). Returns when the kind is forbidden or gone, or the receiver
-/// is dropped. With `park`, it also returns ([`WatchEnd::Empty`], after the `InitDone`, waking `park`'s
-/// `Notify`) when the initial state held no object.
+/// is dropped; with `summary.park`, also when the initial state held no object ([`SummaryOnly`]).
 #[allow(clippy::too_many_arguments)]
 pub async fn watch_kind(
     client: kube::Client,
@@ -183,8 +197,9 @@ pub async fn watch_kind(
     streaming: Arc<StreamingLists>,
     tx: mpsc::Sender<StoreMsg>,
     observer: Option<Observer>,
-    park: Option<Arc<tokio::sync::Notify>>,
+    summary: SummaryOnly,
 ) -> WatchEnd {
+    let SummaryOnly { park, gate } = summary;
     // A slot in the channel first, the message after: a pending `Sender::send` holds the whole message
     // twice (its own and the future's copy, 888 bytes), and every watch task's future is sized for it.
     let send = |ev: KindEvent| {
@@ -198,7 +213,7 @@ pub async fn watch_kind(
     let api: Api<DynamicObject> = Api::all_with(client, &api_resource(kind, &version));
     loop {
         let stream = streaming.enabled();
-        match watch_with(&api, kind, stream, &send, observer.as_ref(), park.is_some()).await {
+        match watch_with(&api, kind, stream, &send, observer.as_ref(), park.is_some(), gate.as_ref()).await {
             // The server does not stream initial state: list, on this and every other watch of the connection.
             Run::Refused => {
                 tracing::info!(target: "fleet", "{context}: {kind}: no streaming lists (WatchList); listing");
@@ -227,6 +242,7 @@ async fn watch_with<F, Fut>(
     send: &F,
     observer: Option<&Observer>,
     park_if_empty: bool,
+    gate: Option<&Arc<tokio::sync::Semaphore>>,
 ) -> Run
 where
     F: Fn(KindEvent) -> Fut,
@@ -250,13 +266,35 @@ where
     // Whether the initial state being received held an object.
     let mut any = false;
     let mut events = std::pin::pin!(super::watch_stream::watch(api.clone(), config));
+    // The stream makes its first request when first polled: the slot is taken before, and given back at
+    // the `InitDone`, when this returns, or after SYNC_HOLD (a server slow to send its initial state, or one
+    // that never marks its end, must not keep it).
+    let mut slot = match gate {
+        Some(g) => g.clone().acquire_owned().await.ok().map(|p| (p, tokio::time::Instant::now() + SYNC_HOLD)),
+        None => None,
+    };
     // `let ... else`, not `while let`: the scrutinee of a `while let` (the 488-byte item) lives through the
     // whole body, so every await below would carry its space.
     loop {
-        let Some(ev) = events.next().await else { break };
+        let Some(ev) = (match &slot {
+            // `next` is cancel-safe: the stream keeps its request in flight.
+            Some((_, until)) => match tokio::time::timeout_at(*until, events.next()).await {
+                Ok(item) => item,
+                Err(_) => {
+                    slot = None;
+                    continue;
+                }
+            },
+            None => events.next().await,
+        }) else {
+            break;
+        };
         // Decided without an await, so that only the small `Next` is held across the sends below (a
         // thousand contexts keep ~11,000 of these futures: `benches/watch_cost.rs`).
         let next = decide(ev, kind, observer, stream && !stream_started);
+        if matches!(next, Next::Send(KindEvent::InitDone)) {
+            drop(slot.take());
+        }
         let ev = match next {
             Next::Send(KindEvent::Init) => {
                 if !send(KindEvent::Listing(how)).await {

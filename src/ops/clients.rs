@@ -71,7 +71,7 @@ impl Clients {
             };
             self.derived(context, mgmt, ns, cluster).await?
         };
-        connection::client_for(&target, &self.opts).await.map(|(c, _)| c).map_err(|e| match e {
+        connection::client_for(&target, &self.opts).await.map(|b| b.client).map_err(|e| match e {
             ConnectError::Unauthorized(w) | ConnectError::Unreachable(w) => {
                 OpError::Failed(format!("context {context}: {w}"))
             }
@@ -83,9 +83,10 @@ impl Clients {
         if !self.kubeconfig.contexts.iter().any(|c| c.name == mgmt) {
             return Err(OpError::Failed(format!("no context named {context:?} (and no management context {mgmt:?})")));
         }
-        let (client, _) = connection::client_for(&mgmt_target, &self.opts)
+        let client = connection::client_for(&mgmt_target, &self.opts)
             .await
-            .map_err(|_| OpError::Failed(format!("{context}: cannot reach the management context {mgmt}")))?;
+            .map_err(|_| OpError::Failed(format!("{context}: cannot reach the management context {mgmt}")))?
+            .client;
         let secret_name = format!("{cluster}-kubeconfig");
         let secret = Api::<Secret>::namespaced(client, ns).get(&secret_name).await.map_err(|e| {
             OpError::Failed(format!(
