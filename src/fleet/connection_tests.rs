@@ -22,7 +22,10 @@ async fn server(answer_after: Option<Duration>) -> (u16, tokio::task::JoinHandle
                         let mut buf = [0u8; 4096];
                         let _ = stream.read(&mut buf).await;
                         tokio::time::sleep(after).await;
-                        let body = r#"{"major":"1","minor":"35","gitVersion":"v1.35.0","gitCommit":"c","gitTreeState":"clean","buildDate":"2026-01-01T00:00:00Z","goVersion":"go1.26","compiler":"gc","platform":"linux/amd64"}"#;
+                        let body = serde_json::json!({"major": "1", "minor": "35", "gitVersion": "v1.35.0",
+                        "gitCommit": "c", "gitTreeState": "clean", "buildDate": "2026-01-01T00:00:00Z",
+                        "goVersion": "go1.26", "compiler": "gc", "platform": "linux/amd64"})
+                        .to_string();
                         let head = format!(
                             "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
                             body.len()

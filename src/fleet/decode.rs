@@ -222,12 +222,14 @@ mod tests {
 
     #[test]
     fn a_bookmark_and_an_error_pass_through() {
-        let bookmark = br#"{"type":"BOOKMARK","object":{"kind":"Kustomization","apiVersion":"v1","metadata":{"resourceVersion":"7","annotations":{"k8s.io/initial-events-end":"true"}}}}"#;
-        assert!(
-            matches!(DynamicObject::watch_event(bookmark), Ok(WatchEvent::Bookmark(b)) if b.metadata.resource_version == "7")
-        );
-        let error = br#"{"type":"ERROR","object":{"kind":"Status","apiVersion":"v1","status":"Failure","code":410,"reason":"Expired","message":"too old"}}"#;
-        assert!(matches!(DynamicObject::watch_event(error), Ok(WatchEvent::Error(s)) if s.code == 410));
+        let bookmark = json!({"type": "BOOKMARK", "object": {"kind": "Kustomization", "apiVersion": "v1",
+            "metadata": {"resourceVersion": "7", "annotations": {"k8s.io/initial-events-end": "true"}}}});
+        let read = DynamicObject::watch_event(&serde_json::to_vec(&bookmark).expect("json"));
+        assert!(matches!(read, Ok(WatchEvent::Bookmark(b)) if b.metadata.resource_version == "7"));
+        let error = json!({"type": "ERROR", "object": {"kind": "Status", "apiVersion": "v1", "status": "Failure",
+            "code": 410, "reason": "Expired", "message": "too old"}});
+        let read = DynamicObject::watch_event(&serde_json::to_vec(&error).expect("json"));
+        assert!(matches!(read, Ok(WatchEvent::Error(s)) if s.code == 410));
         assert!(DynamicObject::watch_event(b"{\"type\":\"ADDED\",\"object\":[1]}").is_err());
     }
 }

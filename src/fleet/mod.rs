@@ -86,8 +86,8 @@ pub struct FleetOptions {
     /// Up to this many kubeconfig contexts, every context watches all of [`FleetOptions::kinds`] even with a
     /// [`FleetOptions::demand`]; above it, the plan of [`demand`] applies. Default 100.
     pub full_watch_limit: usize,
-    /// How many contexts may be connecting at once (building a client with its exec plugin, the `/version`
-    /// probe, for at most [`connection::PERMIT_HOLD`] of a server that is slow to answer): a bound on the
+    /// How many contexts may be connecting at once (building a client with its exec plugin, until the TCP +
+    /// TLS handshake of the `/version` probe completes, for at most [`connection::PERMIT_HOLD`]): a bound on the
     /// TLS handshakes and plugin processes of a start-up storm. Default 256 (measured at 1,000 contexts with
     /// [`FleetOptions::max_syncing`] 512: the last hung context starts its timeout 0.5-0.7 s in, against
     /// 0.8-1.7 s with 128; exec plugins have their own bound, [`exec::MAX_CONCURRENT`]).

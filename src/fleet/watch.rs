@@ -177,8 +177,9 @@ pub struct SummaryOnly {
     /// Return ([`WatchEnd::Empty`], after the `InitDone`, waking this `Notify`) when the initial state held
     /// no object.
     pub park: Option<Arc<tokio::sync::Notify>>,
-    /// Wait for a slot of this semaphore before each initial state, and hold it until the `InitDone`
-    /// ([`super::FleetOptions::max_syncing`]).
+    /// Wait for a slot of this semaphore before the watch's first request (and again if the server refuses
+    /// to stream the initial state and the watch lists instead), and hold it until the `InitDone`, the end of
+    /// the watch, or [`SYNC_HOLD`] ([`super::FleetOptions::max_syncing`]).
     pub gate: Option<Arc<tokio::sync::Semaphore>>,
 }
 
