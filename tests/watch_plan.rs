@@ -9,6 +9,7 @@ use std::collections::HashSet;
 use fleetdeck::envtest::Envtest;
 use fleetdeck::envtest::kubeconfig::{TokenContext, render};
 use fleetdeck::fleet::demand::{Demand, Wants};
+use fleetdeck::fleet::kubeconfig::LoadedKubeconfig;
 use fleetdeck::fleet::{Fleet, FleetOptions};
 use fleetdeck::model::kinds::{Family, KindId, KindSet};
 use fleetdeck::model::store::{FleetStore, KindState, StoreEvent, StoreMsg};
@@ -47,19 +48,26 @@ fn watched(s: &FleetStore, ctx: &str) -> KindSet {
     })
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn contexts_watch_their_summary_and_what_the_demand_asks() -> anyhow::Result<()> {
-    let users = ["plan-a", "plan-b"].map(String::from);
-    let env = Envtest::builder().server("one").users(users.clone()).start().await?;
+/// One API server with the catalogue's CRDs, and a kubeconfig (`file` under the server's root, current context
+/// the first user) of one token context per user: distinct users, so one connection each.
+async fn one_server_with_users(users: &[String], file: &str) -> anyhow::Result<(Envtest, LoadedKubeconfig)> {
+    let env = Envtest::builder().server("one").users(users.to_vec()).start().await?;
     env.install_crds("one").await?;
-    // Two contexts of the same server with distinct users: two connections.
     let contexts: Vec<TokenContext> = users
         .iter()
         .map(|u| env.token_context(u, "one", env.user_token(u).expect("token")))
         .collect::<anyhow::Result<_>>()?;
-    let path = env.root().join("plan-kubeconfig");
-    std::fs::write(&path, render(&contexts, "plan-a"))?;
+    let path = env.root().join(file);
+    std::fs::write(&path, render(&contexts, &users[0]))?;
     let kc = fleetdeck::fleet::kubeconfig::load(Some(&path))?;
+    Ok((env, kc))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn contexts_watch_their_summary_and_what_the_demand_asks() -> anyhow::Result<()> {
+    let users = ["plan-a", "plan-b"].map(String::from);
+    // Two contexts of the same server with distinct users: two connections.
+    let (_env, kc) = one_server_with_users(&users, "plan-kubeconfig").await?;
     let demand = Demand::new();
     let opts = FleetOptions {
         lineage: false,
@@ -175,13 +183,8 @@ async fn until_watches(
 /// kind the demand asks for is watched at once, empty or not.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn empty_summary_kinds_are_rechecked_instead_of_watched() -> anyhow::Result<()> {
-    let env = Envtest::builder().server("one").users(["park-a".to_string()]).start().await?;
-    env.install_crds("one").await?;
+    let (env, kc) = one_server_with_users(&["park-a".to_string()], "park-kubeconfig").await?;
     let admin = env.client("one").await?;
-    let ctx = env.token_context("park-a", "one", env.user_token("park-a").expect("token"))?;
-    let path = env.root().join("park-kubeconfig");
-    std::fs::write(&path, render(&[ctx], "park-a"))?;
-    let kc = fleetdeck::fleet::kubeconfig::load(Some(&path))?;
     let demand = Demand::new();
     let opts = FleetOptions {
         lineage: false,
@@ -237,15 +240,7 @@ async fn empty_summary_kinds_are_rechecked_instead_of_watched() -> anyhow::Resul
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_sync_slot_still_syncs_every_summary_kind() -> anyhow::Result<()> {
     let users = ["slot-a", "slot-b", "slot-c"].map(String::from);
-    let env = Envtest::builder().server("one").users(users.clone()).start().await?;
-    env.install_crds("one").await?;
-    let contexts: Vec<TokenContext> = users
-        .iter()
-        .map(|u| env.token_context(u, "one", env.user_token(u).expect("token")))
-        .collect::<anyhow::Result<_>>()?;
-    let path = env.root().join("slot-kubeconfig");
-    std::fs::write(&path, render(&contexts, "slot-a"))?;
-    let kc = fleetdeck::fleet::kubeconfig::load(Some(&path))?;
+    let (_env, kc) = one_server_with_users(&users, "slot-kubeconfig").await?;
     let opts = FleetOptions {
         lineage: false,
         demand: Some(Demand::new()),

@@ -170,11 +170,11 @@ impl Default for Registry {
 impl Registry {
     /// A registry for a fleet of `contexts` kubeconfig contexts started with `opts`.
     pub fn new(opts: &FleetOptions, contexts: usize) -> Registry {
+        let demand = opts.demand.clone().filter(|_| contexts > opts.full_watch_limit);
         Registry {
             connecting: tokio::sync::Semaphore::new(opts.max_connecting.max(1)),
-            demand: opts.demand.clone().filter(|_| contexts > opts.full_watch_limit),
-            syncing: (opts.demand.is_some() && contexts > opts.full_watch_limit)
-                .then(|| Arc::new(tokio::sync::Semaphore::new(opts.max_syncing.max(1)))),
+            syncing: demand.as_ref().map(|_| Arc::new(tokio::sync::Semaphore::new(opts.max_syncing.max(1)))),
+            demand,
             servers: Mutex::default(),
             discovery: Mutex::default(),
             kubeconfig_contexts: Mutex::default(),

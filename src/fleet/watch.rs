@@ -271,7 +271,7 @@ where
     // the `InitDone`, when this returns, or after SYNC_HOLD (a server slow to send its initial state, or one
     // that never marks its end, must not keep it).
     let mut slot = match gate {
-        Some(g) => g.clone().acquire_owned().await.ok().map(|p| (p, tokio::time::Instant::now() + SYNC_HOLD)),
+        Some(g) => g.acquire().await.ok().map(|p| (p, tokio::time::Instant::now() + SYNC_HOLD)),
         None => None,
     };
     // `let ... else`, not `while let`: the scrutinee of a `while let` (the 488-byte item) lives through the
